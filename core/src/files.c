@@ -1,0 +1,244 @@
+#define _GNU_SOURCE
+#include "vgg/core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+vgg_status vgg_atomic_open(const char *path, vgg_atomic_file *af)
+{
+    memset(af, 0, sizeof *af);
+    size_t n = strlen(path) + 32;
+    af->path = strdup(path);
+    af->tmp_path = malloc(n);
+    if (!af->path || !af->tmp_path) {
+        vgg_atomic_abort(af);
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    }
+    snprintf(af->tmp_path, n, "%s.tmp.%ld", path, (long)getpid());
+    af->fp = fopen(af->tmp_path, "wb");
+    if (!af->fp) {
+        int e = errno;
+        vgg_atomic_abort(af);
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot create: %s", path, strerror(e));
+    }
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_atomic_commit(vgg_atomic_file *af)
+{
+    vgg_status st = VGG_STATUS_OK;
+    if (fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0)
+        st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s", af->path, strerror(errno));
+    if (fclose(af->fp) != 0 && st == VGG_STATUS_OK)
+        st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s", af->path, strerror(errno));
+    af->fp = NULL;
+    if (st == VGG_STATUS_OK && rename(af->tmp_path, af->path) != 0)
+        st = vgg_fail(VGG_STATUS_IO, "'%s': cannot rename into place: %s", af->path,
+                      strerror(errno));
+    if (st == VGG_STATUS_OK) {
+        free(af->tmp_path);
+        af->tmp_path = NULL;
+    }
+    vgg_atomic_abort(af);
+    return st;
+}
+
+void vgg_atomic_abort(vgg_atomic_file *af)
+{
+    if (!af)
+        return;
+    if (af->fp)
+        fclose(af->fp);
+    if (af->tmp_path)
+        unlink(af->tmp_path);
+    free(af->tmp_path);
+    free(af->path);
+    memset(af, 0, sizeof *af);
+}
+
+vgg_status vgg_write_all(FILE *fp, const void *buf, size_t n, const char *path)
+{
+    if (n && fwrite(buf, 1, n, fp) != n)
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s", path, strerror(errno));
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_read_file(const char *path, size_t max_bytes, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return vgg_fail(errno == ENOENT ? VGG_STATUS_NOT_FOUND : VGG_STATUS_IO,
+                        "'%s': cannot open: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(fp);
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    }
+    for (;;) {
+        if (n == cap) {
+            if (max_bytes && cap >= max_bytes) {
+                free(buf);
+                fclose(fp);
+                return vgg_fail(VGG_STATUS_TOO_LARGE, "'%s': larger than %zu bytes", path,
+                                max_bytes);
+            }
+            cap *= 2;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) {
+                free(buf);
+                fclose(fp);
+                return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, fp);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(fp);
+    fclose(fp);
+    if (err) {
+        free(buf);
+        return vgg_fail(VGG_STATUS_IO, "'%s': read error", path);
+    }
+    if (max_bytes && n > max_bytes) {
+        free(buf);
+        return vgg_fail(VGG_STATUS_TOO_LARGE, "'%s': larger than %zu bytes", path, max_bytes);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_map_file(const char *path, vgg_mapped *m)
+{
+    m->data = NULL;
+    m->size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return vgg_fail(errno == ENOENT ? VGG_STATUS_NOT_FOUND : VGG_STATUS_IO,
+                        "'%s': cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        return vgg_fail(VGG_STATUS_IO, "'%s': not a regular file", path);
+    }
+    if (sb.st_size == 0) {
+        close(fd);
+        return VGG_STATUS_OK;
+    }
+    void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED)
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot map: %s", path, strerror(e));
+    m->data = p;
+    m->size = (size_t)sb.st_size;
+    return VGG_STATUS_OK;
+}
+
+void vgg_unmap_file(vgg_mapped *m)
+{
+    if (m && m->data)
+        munmap((void *)m->data, m->size);
+    if (m) {
+        m->data = NULL;
+        m->size = 0;
+    }
+}
+
+vgg_status vgg_sha256_init(vgg_sha256 *s)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        s->ctx = NULL;
+        return vgg_fail(VGG_STATUS_NOMEM, "sha256: cannot initialise digest");
+    }
+    s->ctx = ctx;
+    return VGG_STATUS_OK;
+}
+
+void vgg_sha256_update(vgg_sha256 *s, const void *data, size_t n)
+{
+    EVP_DigestUpdate((EVP_MD_CTX *)s->ctx, data, n);
+}
+
+void vgg_sha256_final_hex(vgg_sha256 *s, char hex[65])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex((EVP_MD_CTX *)s->ctx, md, &len);
+    EVP_MD_CTX_free((EVP_MD_CTX *)s->ctx);
+    s->ctx = NULL;
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+double vgg_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+size_t vgg_peak_rss_bytes(void)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    if (!fp)
+        return 0;
+    char line[256];
+    size_t kb = 0;
+    while (fgets(line, sizeof line, fp)) {
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kb = strtoull(line + 6, NULL, 10);
+            break;
+        }
+    }
+    fclose(fp);
+    return kb * 1024;
+}
+
+vgg_status vgg_parse_int_list(const char *text, int *out, int max, int *count)
+{
+    *count = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v <= 0 || v > INT_MAX)
+            return vgg_fail(VGG_STATUS_INVALID, "'%s': expected positive integers separated by commas",
+                            text);
+        if (*count >= max)
+            return vgg_fail(VGG_STATUS_INVALID, "'%s': at most %d values", text, max);
+        out[(*count)++] = (int)v;
+        p = end;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return vgg_fail(VGG_STATUS_INVALID, "'%s': expected positive integers separated by commas",
+                            text);
+    }
+    if (*count == 0)
+        return vgg_fail(VGG_STATUS_INVALID, "empty list");
+    return VGG_STATUS_OK;
+}

@@ -1,0 +1,103 @@
+/* vggfeat image input: decoding by content (JPEG through libjpeg-turbo,
+ * PNG through libpng), EXIF orientation, isotropic and exact resizing that
+ * matches Pillow's BILINEAR, crops, flips, colour shift, and conversion to
+ * the network's float CHW input.  All functions are reentrant.
+ */
+#ifndef VGG_IMAGE_H
+#define VGG_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vgg/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 8-bit RGB, interleaved, rows top to bottom, stride = 3 * w. */
+typedef struct vgg_image {
+    int w, h;
+    uint8_t *px;
+} vgg_image;
+
+typedef enum vgg_alpha_mode {
+    VGG_ALPHA_WHITE = 0,  /* composite on white (default) */
+    VGG_ALPHA_DROP        /* ignore the alpha channel */
+} vgg_alpha_mode;
+
+typedef struct vgg_decode_opts {
+    size_t max_pixels;     /* refuse larger images before allocating; 100e6 */
+    bool ignore_exif;      /* false: apply EXIF orientation */
+    bool allow_damaged;    /* false: a file the decoder warns about is VGG_STATUS_DAMAGED */
+    int min_side;          /* >0: JPEG may be decoded at 1/2, 1/4, 1/8 scale as long as
+                              the smaller side stays >= min_side; 0 (default): full size */
+    vgg_alpha_mode alpha;
+} vgg_decode_opts;
+
+void vgg_decode_opts_default(vgg_decode_opts *o);
+
+/* Decode a file / a buffer (name is used in messages).  Errors:
+ * IO (cannot read), FORMAT (not an image, truncated, corrupt), DAMAGED
+ * (decoded with warnings and !allow_damaged), TOO_LARGE (over max_pixels). */
+vgg_status vgg_image_load(const char *path, const vgg_decode_opts *o, vgg_image **out);
+vgg_status vgg_image_decode(const void *data, size_t n, const char *name,
+                            const vgg_decode_opts *o, vgg_image **out);
+
+/* True if the file starts like a JPEG or PNG (by content, not name). */
+bool vgg_image_sniff_file(const char *path);
+
+vgg_status vgg_image_new(int w, int h, vgg_image **out);
+void vgg_image_free(vgg_image *img);
+
+/* Resize to exactly (w, h), Pillow BILINEAR with antialiasing (support
+ * grows with the downscale factor).  Same size: an exact copy. */
+vgg_status vgg_image_resize(const vgg_image *in, int w, int h, vgg_image **out);
+
+/* The size with the smaller side equal to q, the other side rounded as
+ * torchvision's Resize(q) does (int(q * long / short)). */
+void vgg_image_size_for_short_side(int w, int h, int q, int *ow, int *oh);
+
+/* Resize so the smaller side is q (isotropic). */
+vgg_status vgg_image_resize_short(const vgg_image *in, int q, vgg_image **out);
+
+/* Copy out the (w, h) region at (x, y); it must lie inside the image. */
+vgg_status vgg_image_crop(const vgg_image *in, int x, int y, int w, int h, vgg_image **out);
+
+/* Centre crop (torchvision CenterCrop rounding). */
+vgg_status vgg_image_center_crop(const vgg_image *in, int w, int h, vgg_image **out);
+
+/* Horizontal flip in place. */
+void vgg_image_flip(vgg_image *img);
+
+/* Top-left corners of the paper's grid x grid regular crops of size c
+ * (grid 5: 25 crops), corners first and last at the image edges.
+ * xs/ys hold grid values each. */
+void vgg_image_grid_offsets(int w, int h, int c, int grid, int *xs, int *ys);
+
+/* Convert to float CHW in the network's order:
+ * out[c][y][x] = (px / 255 * range - mean[c]) / std[c], optionally flipped
+ * horizontally.  out holds 3 * w * h floats. */
+void vgg_image_to_input(const vgg_image *img, const vgg_preproc *p, bool flip, float *out);
+
+/* The paper's RGB colour shift (AlexNet PCA lighting): draws
+ * alpha_i ~ N(0, sigma) from *rng_state and returns the per-channel shift
+ * in RGB pixel units (0-255 scale): shift = V * (alpha .* lambda) * 255,
+ * V and lambda the ImageNet eigenvectors and eigenvalues. */
+void vgg_color_shift_draw(uint64_t *rng_state, float sigma, float shift_rgb[3]);
+
+/* vgg_image_to_input with a colour shift (RGB, 0-255 units) added to each
+ * pixel before normalisation. */
+void vgg_image_to_input_shifted(const vgg_image *img, const vgg_preproc *p, bool flip,
+                                const float shift_rgb[3], float *out);
+
+/* A small deterministic RNG (splitmix64/xoshiro) shared by augmentation. */
+uint64_t vgg_rng_next(uint64_t *state);
+double vgg_rng_uniform(uint64_t *state);       /* [0, 1) */
+double vgg_rng_normal(uint64_t *state);        /* N(0, 1) */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

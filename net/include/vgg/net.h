@@ -1,0 +1,247 @@
+/* vggfeat network engine: the VGG configurations of Table 1 of Simonyan &
+ * Zisserman (ICLR 2015) as data, the backend line (CPU now, CUDA later),
+ * forward passes (classification and dense), and safetensors weights.
+ *
+ * Shapes are written (N, C, H, W); tensors are float32, row-major NCHW.
+ */
+#ifndef VGG_NET_H
+#define VGG_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vgg/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Backends                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct vgg_backend vgg_backend;
+
+/* Open a backend by name: "cpu", "cuda", "cuda:N".  threads (CPU) is the
+ * number of worker threads, 0 for all cores.  A CUDA name in a build
+ * without CUDA returns VGG_STATUS_UNSUPPORTED. */
+vgg_status vgg_backend_open(const char *device, int threads, vgg_backend **out);
+void vgg_backend_close(vgg_backend *be);
+const char *vgg_backend_name(const vgg_backend *be);   /* "cpu", "cuda:0" */
+int vgg_backend_threads(const vgg_backend *be);
+
+/* ------------------------------------------------------------------ */
+/* Architectures                                                       */
+/* ------------------------------------------------------------------ */
+
+typedef enum vgg_config_id {
+    VGG_CONFIG_A = 0,
+    VGG_CONFIG_A_LRN,
+    VGG_CONFIG_B,
+    VGG_CONFIG_C,
+    VGG_CONFIG_D,
+    VGG_CONFIG_E,
+    VGG_CONFIG_COUNT_
+} vgg_config_id;
+
+typedef enum vgg_pool_round {
+    VGG_POOL_FLOOR = 0, /* PyTorch: out = floor((in - 2) / 2) + 1 */
+    VGG_POOL_CEIL = 1   /* Caffe:   out = ceil((in - 2) / 2) + 1, windows clipped */
+} vgg_pool_round;
+
+typedef struct vgg_arch {
+    vgg_config_id config;
+    float width;        /* conv channel multiplier: channels = max(1, round(c * width)); 1 */
+    int fc_dim;         /* fc6/fc7 width; 4096 */
+    int num_classes;    /* fc8 outputs; 1000 */
+    int input_size;     /* training crop S x S, a multiple of 32; 224.  fc6 is a
+                           (input_size/32) x (input_size/32) convolution */
+    vgg_pool_round pool_round;
+} vgg_arch;
+
+/* Defaults for a configuration: width 1, fc 4096, 1000 classes, 224, floor. */
+void vgg_arch_default(vgg_arch *a, vgg_config_id config);
+
+/* "A", "A-LRN", "B", "C", "D", "E" (case-insensitive; "vgg11", "vgg13",
+ * "vgg16", "vgg19" accepted too). */
+vgg_status vgg_config_parse(const char *text, vgg_config_id *out);
+const char *vgg_config_name(vgg_config_id c);   /* "A", "A-LRN", ... */
+
+/* Check an arch for sense (positive sizes, input_size multiple of 32...). */
+vgg_status vgg_arch_validate(const vgg_arch *a);
+
+/* The layer list of an architecture, as data. */
+typedef enum vgg_layer_kind {
+    VGG_LAYER_CONV = 0,  /* k x k, stride 1, pad k/2, then ReLU */
+    VGG_LAYER_LRN,       /* AlexNet LRN across channels: size 5, alpha 1e-4, beta .75, k 2 */
+    VGG_LAYER_POOL,      /* 2x2 max-pool, stride 2 */
+    VGG_LAYER_FC         /* fc6 (a kxk conv in dense mode), fc7, fc8 (1x1); ReLU except fc8 */
+} vgg_layer_kind;
+
+typedef struct vgg_layer_info {
+    vgg_layer_kind kind;
+    char name[16];       /* "conv1_1", "pool1", "lrn1", "fc6" */
+    int in_channels;
+    int out_channels;
+    int kernel;          /* conv/fc kernel size (fc6: input_size/32, fc7/fc8: 1) */
+    bool relu;
+    char weight_key[48]; /* torchvision key prefix: "features.0", "classifier.0"; "" if none */
+} vgg_layer_info;
+
+/* Fill layers[] (up to max) and *count.  At most 64 layers for any config. */
+vgg_status vgg_arch_layers(const vgg_arch *a, vgg_layer_info *layers, int max, int *count);
+
+/* Number of learnable parameters (D: 138,357,544; E: 143,667,240). */
+int64_t vgg_arch_param_count(const vgg_arch *a);
+
+/* ------------------------------------------------------------------ */
+/* Networks                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct vgg_net vgg_net;
+
+/* A parameter tensor: a host-side view of one weight or bias, named by its
+ * torchvision key ("features.0.weight", "classifier.6.bias").  fc6's weight
+ * is always held as (fc_dim, C, k, k).  data is owned by the net. */
+typedef struct vgg_param {
+    const char *name;
+    int ndim;
+    int64_t shape[4];
+    size_t numel;
+    float *data;
+} vgg_param;
+
+/* A net with every parameter zero, on backend be (borrowed; must outlive
+ * the net).  Preprocessing defaults to torchvision's. */
+vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out);
+
+/* Load a safetensors weights file (see vgg_weights_* below for the keys and
+ * metadata).  The architecture comes from the metadata, or is inferred from
+ * the tensor names and shapes when there is none (torchvision/timm files);
+ * preprocessing and pool rounding default to torchvision's then. */
+vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out);
+
+/* Save weights and metadata atomically (temp file + rename). */
+vgg_status vgg_net_save(const vgg_net *net, const char *path);
+
+void vgg_net_free(vgg_net *net);
+
+const vgg_arch *vgg_net_arch(const vgg_net *net);
+const vgg_preproc *vgg_net_preproc(const vgg_net *net);
+void vgg_net_set_preproc(vgg_net *net, const vgg_preproc *p);
+void vgg_net_set_pool_round(vgg_net *net, vgg_pool_round r);
+vgg_backend *vgg_net_backend(const vgg_net *net);
+
+int vgg_net_param_count(const vgg_net *net);             /* tensors, not scalars */
+vgg_param *vgg_net_param(vgg_net *net, int i);
+vgg_param *vgg_net_find_param(vgg_net *net, const char *name); /* NULL if none */
+
+/* Call after changing parameter data through vgg_param (so a device
+ * backend can upload it).  No-op on the CPU. */
+vgg_status vgg_net_params_changed(vgg_net *net);
+
+/* SHA-256 over the parameter names, shapes and float32 data in order
+ * (independent of the file's dtype or key style).  hex: 64 chars + NUL. */
+void vgg_net_digest(const vgg_net *net, char hex[65]);
+
+/* What a forward pass returns. */
+typedef enum vgg_output {
+    VGG_OUTPUT_POOL5 = 0,  /* (N, C5, h, w) after pool5 */
+    VGG_OUTPUT_FC6,        /* (N, fc_dim, h', w') after ReLU; h' = h - k + 1 */
+    VGG_OUTPUT_FC7,        /* (N, fc_dim, h', w') after ReLU */
+    VGG_OUTPUT_SCORES      /* (N, num_classes, h', w') before softmax */
+} vgg_output;
+
+/* Smallest input side for which dense mode gives at least a 1x1 fc6 map:
+ * input_size for floor pooling (224 for the paper's nets). */
+int vgg_net_min_input(const vgg_net *net);
+
+/* Output shape for an (N, 3, h, w) input.  An input whose pool5 map is
+ * smaller than fc6's kernel returns VGG_STATUS_INVALID with a message
+ * naming the minimum size. */
+vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output what,
+                                int *oc, int *oh, int *ow);
+
+/* Dense forward: input is host (n, 3, h, w), already preprocessed; output is
+ * host memory of n * oc * oh * ow floats (see vgg_net_output_shape).
+ * Classification mode is the same call with h = w = input_size: the score
+ * map is then (n, num_classes, 1, 1).  Memory for the convolutions is
+ * tiled so that the peak stays bounded for large inputs.  Not reentrant on
+ * one net: use one net per thread. */
+vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
+                           vgg_output what, float *output);
+
+/* ------------------------------------------------------------------ */
+/* safetensors                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Metadata keys written by vggfeat (all values are strings):
+ *   "format"        "vggfeat-weights-1"
+ *   "config"        "A" | "A-LRN" | "B" | "C" | "D" | "E"
+ *   "width"         conv channel multiplier, e.g. "0.125"
+ *   "fc_dim"        "4096"
+ *   "num_classes"   "1000"
+ *   "input_size"    "224"
+ *   "pool_round"    "floor" | "ceil"
+ *   "channel_order" "RGB" | "BGR"
+ *   "input_range"   "1" | "255"
+ *   "mean"          "0.485,0.456,0.406"   (network channel order)
+ *   "std"           "0.229,0.224,0.225"
+ * Other keys are kept and ignored. */
+
+typedef enum vgg_dtype {
+    VGG_DTYPE_F32 = 0,
+    VGG_DTYPE_F16,
+    VGG_DTYPE_BF16,
+    VGG_DTYPE_F64
+} vgg_dtype;
+
+typedef struct vgg_st_tensor {
+    const char *name;
+    vgg_dtype dtype;
+    int ndim;
+    int64_t shape[8];
+    const void *data;     /* points into the mapped file */
+    size_t nbytes;
+} vgg_st_tensor;
+
+typedef struct vgg_safetensors vgg_safetensors;
+
+/* Map and validate a safetensors file: header length within the file and
+ * at most 100,000,000 bytes, valid JSON, known dtypes, offsets in range,
+ * tensors tiling the data buffer without gaps or overlaps, sizes matching
+ * shapes.  Errors are VGG_STATUS_FORMAT naming the file and the problem. */
+vgg_status vgg_st_open(const char *path, vgg_safetensors **out);
+void vgg_st_close(vgg_safetensors *st);
+int vgg_st_count(const vgg_safetensors *st);
+const vgg_st_tensor *vgg_st_tensor_at(const vgg_safetensors *st, int i);
+const vgg_st_tensor *vgg_st_find(const vgg_safetensors *st, const char *name);
+/* Metadata value for key, NULL if absent. */
+const char *vgg_st_meta(const vgg_safetensors *st, const char *key);
+int vgg_st_meta_count(const vgg_safetensors *st);
+void vgg_st_meta_at(const vgg_safetensors *st, int i, const char **key, const char **value);
+
+/* Convert a tensor to float32 (f16, bf16, f64 are converted). */
+vgg_status vgg_st_to_f32(const vgg_safetensors *st, const vgg_st_tensor *t, float *out);
+
+/* Write a safetensors file atomically.  Tensors are written in the order
+ * given, with data taken from data pointers (dtype F32 only is required;
+ * others are written as given).  meta_keys/meta_values may be NULL when
+ * n_meta is 0. */
+typedef struct vgg_st_entry {
+    const char *name;
+    vgg_dtype dtype;
+    int ndim;
+    int64_t shape[8];
+    const void *data;
+} vgg_st_entry;
+
+vgg_status vgg_st_write(const char *path, const vgg_st_entry *entries, int n,
+                        const char *const *meta_keys, const char *const *meta_values,
+                        int n_meta);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

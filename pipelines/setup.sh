@@ -1,0 +1,54 @@
+#!/bin/sh
+# Install what is missing (Debian packages, as root), then configure and
+# build vggfeat into ./build.
+#   sh pipelines/setup.sh            build the programs
+#   sh pipelines/setup.sh --tests    also install what the tests need
+# Environment: BUILD_DIR (default build), JOBS (default: all cores).
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+want_tests=0
+for arg in "$@"; do
+    case "$arg" in
+        --tests) want_tests=1 ;;
+        -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+        *) echo "setup.sh: unknown option '$arg'" >&2; exit 2 ;;
+    esac
+done
+
+# Packages the build and the programs need.
+pkgs="build-essential cmake pkg-config libopenblas-dev libjpeg62-turbo-dev libpng-dev
+      libexif-dev libjson-c-dev libssl-dev liblinear-dev libprotobuf-c-dev
+      dataset-fashion-mnist gnuplot-nox"
+# And what the tests and reference generators need.
+if [ "$want_tests" = 1 ]; then
+    pkgs="$pkgs libcmocka-dev liblinear-tools python3 python3-numpy python3-pil
+          python3-torch python3-torchvision python3-sklearn python3-protobuf
+          protobuf-compiler clang libclang-rt-14-dev"
+fi
+
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing:$missing"
+    if [ "$(id -u)" != 0 ]; then
+        echo "setup: these Debian packages are missing; run as root or install them:$missing" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing
+fi
+
+build=${BUILD_DIR:-build}
+jobs=${JOBS:-$(nproc)}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$build" -j "$jobs"
+echo "setup: built into $build/bin"

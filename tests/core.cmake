@@ -1,0 +1,1 @@
+vgg_add_test(NAME test_core SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_core.c LIBS vggcore)

@@ -1,0 +1,106 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vgg/core.h"
+
+static void fail_records_message(void **state)
+{
+    (void)state;
+    vgg_status st = vgg_fail(VGG_STATUS_FORMAT, "'%s': file is cut short", "x.bin");
+    assert_int_equal(st, VGG_STATUS_FORMAT);
+    assert_string_equal(vgg_last_error(), "'x.bin': file is cut short");
+    vgg_fail_context(st, "loading net: ");
+    assert_string_equal(vgg_last_error(), "loading net: 'x.bin': file is cut short");
+    assert_string_equal(vgg_status_name(VGG_STATUS_FORMAT), "format error");
+}
+
+static void atomic_write_replaces_only_on_commit(void **state)
+{
+    (void)state;
+    const char *path = "core_atomic.txt";
+    FILE *fp = fopen(path, "w");
+    fputs("old", fp);
+    fclose(fp);
+
+    vgg_atomic_file af;
+    assert_int_equal(vgg_atomic_open(path, &af), VGG_STATUS_OK);
+    fputs("new", af.fp);
+    vgg_atomic_abort(&af);
+    char *buf;
+    size_t n;
+    assert_int_equal(vgg_read_file(path, 0, &buf, &n), VGG_STATUS_OK);
+    assert_string_equal(buf, "old");
+    free(buf);
+
+    assert_int_equal(vgg_atomic_open(path, &af), VGG_STATUS_OK);
+    fputs("new", af.fp);
+    assert_int_equal(vgg_atomic_commit(&af), VGG_STATUS_OK);
+    assert_int_equal(vgg_read_file(path, 0, &buf, &n), VGG_STATUS_OK);
+    assert_string_equal(buf, "new");
+    assert_int_equal(n, 3);
+    free(buf);
+    unlink(path);
+}
+
+static void read_file_errors_name_the_file(void **state)
+{
+    (void)state;
+    char *buf;
+    size_t n;
+    assert_int_equal(vgg_read_file("no/such/file.txt", 0, &buf, &n), VGG_STATUS_NOT_FOUND);
+    assert_null(buf);
+    assert_non_null(strstr(vgg_last_error(), "no/such/file.txt"));
+
+    FILE *fp = fopen("core_big.txt", "w");
+    for (int i = 0; i < 10000; i++)
+        fputc('a', fp);
+    fclose(fp);
+    assert_int_equal(vgg_read_file("core_big.txt", 100, &buf, &n), VGG_STATUS_TOO_LARGE);
+    assert_non_null(strstr(vgg_last_error(), "core_big.txt"));
+    unlink("core_big.txt");
+}
+
+static void sha256_known_vector(void **state)
+{
+    (void)state;
+    vgg_sha256 s;
+    char hex[65];
+    assert_int_equal(vgg_sha256_init(&s), VGG_STATUS_OK);
+    vgg_sha256_update(&s, "abc", 3);
+    vgg_sha256_final_hex(&s, hex);
+    /* FIPS 180-2 test vector */
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void int_list_parses_and_refuses(void **state)
+{
+    (void)state;
+    int v[4], n;
+    assert_int_equal(vgg_parse_int_list("256,384,512", v, 4, &n), VGG_STATUS_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(v[2], 512);
+    assert_int_equal(vgg_parse_int_list("256,,384", v, 4, &n), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_parse_int_list("256,x", v, 4, &n), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_parse_int_list("1,2,3,4,5", v, 4, &n), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_parse_int_list("-3", v, 4, &n), VGG_STATUS_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fail_records_message),
+        cmocka_unit_test(atomic_write_replaces_only_on_commit),
+        cmocka_unit_test(read_file_errors_name_the_file),
+        cmocka_unit_test(sha256_known_vector),
+        cmocka_unit_test(int_list_parses_and_refuses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
