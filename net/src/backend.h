@@ -1,0 +1,102 @@
+/* The backend line: everything device-specific sits behind this table.
+ * Layers and the training code call these operations only; net/cpu/
+ * fills the table with the reference implementation, net/cuda/ (later)
+ * with cuDNN/cuBLAS.  All pointers to tensor data passed to an operation
+ * are device pointers from alloc() (host memory on the CPU backend).
+ * Tensors are float32 NCHW.  Every operation returns a vgg_status.
+ */
+#ifndef VGG_NET_BACKEND_H
+#define VGG_NET_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vgg/net.h"
+
+/* A k x k convolution, stride 1, zero padding pad on every side:
+ * x (n, cin, h, w), weight (cout, cin, k, k), bias (cout),
+ * y (n, cout, h + 2 pad - k + 1, w + 2 pad - k + 1); ReLU applied if relu. */
+typedef struct vgg_conv_desc {
+    int n, cin, h, w;
+    int cout, k, pad;
+    bool relu;
+} vgg_conv_desc;
+
+static inline int vgg_conv_out_h(const vgg_conv_desc *d) { return d->h + 2 * d->pad - d->k + 1; }
+static inline int vgg_conv_out_w(const vgg_conv_desc *d) { return d->w + 2 * d->pad - d->k + 1; }
+
+/* 2x2 max-pool, stride 2.  Output size: floor: in / 2; ceil: (in + 1) / 2,
+ * the last window clipped to the input. */
+static inline int vgg_pool_out(int in, vgg_pool_round r) { return r == VGG_POOL_CEIL ? (in + 1) / 2 : in / 2; }
+
+typedef struct vgg_lrn_desc {
+    int size;      /* 5 */
+    float alpha;   /* 1e-4 (divided by size, as PyTorch/Caffe do) */
+    float beta;    /* 0.75 */
+    float k;       /* 2 */
+} vgg_lrn_desc;
+
+/* Forward operations (inference and training). */
+typedef struct vgg_backend_ops {
+    vgg_status (*alloc)(vgg_backend *be, size_t bytes, void **out);
+    void (*release)(vgg_backend *be, void *p);
+    vgg_status (*upload)(vgg_backend *be, void *dst, const void *src, size_t bytes);
+    vgg_status (*download)(vgg_backend *be, void *dst, const void *src, size_t bytes);
+    vgg_status (*fill)(vgg_backend *be, float *x, size_t n, float value);
+
+    vgg_status (*conv2d)(vgg_backend *be, const vgg_conv_desc *d, const float *x,
+                         const float *weight, const float *bias, float *y);
+    /* argmax (may be NULL): for each output, the index into its (h*w) input plane */
+    vgg_status (*maxpool)(vgg_backend *be, int n, int c, int h, int w, vgg_pool_round r,
+                          const float *x, float *y, int32_t *argmax);
+    vgg_status (*lrn)(vgg_backend *be, int n, int c, int h, int w, const vgg_lrn_desc *d,
+                      const float *x, float *y);
+    /* y (n, c) = mean over h*w of x (n, c, h, w) */
+    vgg_status (*global_avgpool)(vgg_backend *be, int n, int c, int h, int w, const float *x,
+                                 float *y);
+} vgg_backend_ops;
+
+/* Training operations; a backend without them leaves the pointer NULL and
+ * training returns VGG_STATUS_UNSUPPORTED.  Gradients are accumulated
+ * (+=) into dweight/dbias, written (=) into dx. */
+typedef struct vgg_backend_train_ops {
+    /* given y = conv(x) (after ReLU if d->relu) and dy, compute dx (may be
+     * NULL for the first layer), dweight, dbias */
+    vgg_status (*conv2d_backward)(vgg_backend *be, const vgg_conv_desc *d, const float *x,
+                                  const float *weight, const float *y, const float *dy,
+                                  float *dx, float *dweight, float *dbias);
+    vgg_status (*maxpool_backward)(vgg_backend *be, int n, int c, int h, int w,
+                                   vgg_pool_round r, const int32_t *argmax, const float *dy,
+                                   float *dx);
+    vgg_status (*lrn_backward)(vgg_backend *be, int n, int c, int h, int w,
+                               const vgg_lrn_desc *d, const float *x, const float *y,
+                               const float *dy, float *dx);
+    /* inverted dropout: y = x * mask / (1 - p); mask drawn from *rng_state */
+    vgg_status (*dropout)(vgg_backend *be, size_t count, float p, uint64_t *rng_state,
+                          const float *x, float *y, uint8_t *mask);
+    vgg_status (*dropout_backward)(vgg_backend *be, size_t count, float p, const uint8_t *mask,
+                                   const float *dy, float *dx);
+    /* logits (n, classes) and labels -> mean loss, dlogits (n, classes) of
+     * the mean loss, and per-sample softmax in prob (may be NULL) */
+    vgg_status (*softmax_xent)(vgg_backend *be, int n, int classes, const float *logits,
+                               const int32_t *labels, float *loss, float *dlogits, float *prob);
+    /* momentum SGD: v = momentum * v - lr * (g + wd * w); w += v */
+    vgg_status (*sgd_update)(vgg_backend *be, size_t count, float lr, float momentum, float wd,
+                             float *w, const float *g, float *v);
+} vgg_backend_train_ops;
+
+struct vgg_backend {
+    const vgg_backend_ops *ops;
+    const vgg_backend_train_ops *train;   /* NULL: cannot train */
+    char name[16];
+    int threads;
+    void *impl;
+};
+
+/* Implemented in net/cpu/. */
+vgg_status vgg_cpu_backend_open(int threads, vgg_backend **out);
+void vgg_cpu_backend_close(vgg_backend *be);
+extern const vgg_backend_train_ops vgg_cpu_train_ops;
+
+#endif
