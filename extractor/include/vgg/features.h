@@ -64,6 +64,27 @@ const char *vgg_featstore_label(const vgg_featstore *fs, size_t row);
 /* The row's dim floats (borrowed, valid until close). */
 const float *vgg_featstore_row(const vgg_featstore *fs, size_t row);
 
+/* ---- writing ---- */
+
+typedef struct vgg_featwriter vgg_featwriter;
+
+/* Create a new store at path with description d (d->dim > 0).  If a store
+ * already exists there: with resume, it is opened for appending when its
+ * description equals d (VGG_STATUS_MISMATCH naming the differing setting
+ * otherwise), an incomplete last row is cut off, and *existing_rows tells
+ * how many complete rows it holds; without resume, VGG_STATUS_INVALID
+ * (never overwritten).  existing_rows may be NULL. */
+vgg_status vgg_featwriter_open(const char *path, const vgg_featdesc *d, bool resume,
+                               vgg_featwriter **out, size_t *existing_rows);
+
+/* Append one row (d->dim floats).  label may be NULL or "".  The row is
+ * complete on disk (flushed) when this returns OK. */
+vgg_status vgg_featwriter_append(vgg_featwriter *w, const char *name, const char *label,
+                                 const float *row);
+
+/* Flush, fsync and close.  Safe on NULL. */
+vgg_status vgg_featwriter_close(vgg_featwriter *w);
+
 #ifdef __cplusplus
 }
 #endif
