@@ -1,0 +1,379 @@
+/* The CPU backend: the reference implementation of the backend operations.
+ * Matrix products go to OpenBLAS (which runs its own threads); the rest is
+ * split over threads with vgg_cpu_parallel_for. */
+#include "cpu.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- threads ---- */
+
+typedef struct chunk_job {
+    void (*fn)(void *ctx, int begin, int end);
+    void *ctx;
+    int begin, end;
+} chunk_job;
+
+static void *run_chunk(void *arg)
+{
+    chunk_job *j = arg;
+    j->fn(j->ctx, j->begin, j->end);
+    return NULL;
+}
+
+void vgg_cpu_parallel_for(vgg_backend *be, int n, void (*fn)(void *ctx, int begin, int end),
+                          void *ctx)
+{
+    if (n <= 0)
+        return;
+    int t = be ? be->threads : 1;
+    if (t > n)
+        t = n;
+    if (t > 64)
+        t = 64;
+    if (t <= 1) {
+        fn(ctx, 0, n);
+        return;
+    }
+    chunk_job jobs[64];
+    pthread_t tids[64];
+    bool started[64];
+    for (int i = 0; i < t; i++) {
+        jobs[i] = (chunk_job){fn, ctx, (int)((int64_t)n * i / t), (int)((int64_t)n * (i + 1) / t)};
+        started[i] = false;
+    }
+    /* chunk 0 runs on the calling thread */
+    for (int i = 1; i < t; i++)
+        started[i] = pthread_create(&tids[i], NULL, run_chunk, &jobs[i]) == 0;
+    run_chunk(&jobs[0]);
+    for (int i = 1; i < t; i++) {
+        if (started[i])
+            pthread_join(tids[i], NULL);
+        else
+            run_chunk(&jobs[i]);
+    }
+}
+
+/* ---- memory ---- */
+
+static vgg_status cpu_alloc(vgg_backend *be, size_t bytes, void **out)
+{
+    *out = NULL;
+    size_t rounded = (bytes + 63) / 64 * 64;
+    if (rounded == 0)
+        rounded = 64;
+    void *p = aligned_alloc(64, rounded);
+    if (!p)
+        return vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory allocating %zu bytes", bytes);
+    *out = p;
+    return VGG_STATUS_OK;
+}
+
+static void cpu_release(vgg_backend *be, void *p) { free(p); }
+
+static vgg_status cpu_copy(vgg_backend *be, void *dst, const void *src, size_t bytes)
+{
+    if (bytes && dst != src)
+        memmove(dst, src, bytes);
+    return VGG_STATUS_OK;
+}
+
+static vgg_status cpu_fill(vgg_backend *be, float *x, size_t n, float value)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = value;
+    return VGG_STATUS_OK;
+}
+
+/* ---- convolution: im2col over a band of output rows, then one sgemm ---- */
+
+typedef struct im2col_job {
+    const float *x;   /* (cin, h, w) of one image */
+    float *col;       /* (cin * k * k, rows * ow) */
+    int h, w, k, pad, ow;
+    int r0, rows;
+} im2col_job;
+
+static void im2col_rows(void *ctx, int begin, int end)
+{
+    const im2col_job *j = ctx;
+    const int k = j->k, w = j->w, ow = j->ow, kk = k * k;
+    const size_t ncol = (size_t)j->rows * ow;
+    for (int row = begin; row < end; row++) {   /* row = c * k * k + ky * k + kx */
+        int c = row / kk, ky = (row % kk) / k, kx = row % k;
+        const float *xc = j->x + (size_t)c * j->h * w;
+        float *dst = j->col + (size_t)row * ncol;
+        for (int r = 0; r < j->rows; r++) {
+            int iy = j->r0 + r + ky - j->pad;
+            float *d = dst + (size_t)r * ow;
+            if (iy < 0 || iy >= j->h) {
+                memset(d, 0, sizeof(float) * ow);
+                continue;
+            }
+            const float *src = xc + (size_t)iy * w;
+            int ox_lo = j->pad - kx;           /* first ox with ix >= 0 */
+            int ox_hi = w + j->pad - kx;       /* first ox with ix >= w */
+            if (ox_lo < 0) ox_lo = 0;
+            if (ox_hi > ow) ox_hi = ow;
+            int ox = 0;
+            for (; ox < ox_lo && ox < ow; ox++)
+                d[ox] = 0.0f;
+            if (ox_hi > ox_lo)
+                memcpy(d + ox_lo, src + ox_lo + kx - j->pad, sizeof(float) * (ox_hi - ox_lo));
+            for (ox = ox_hi > ox_lo ? ox_hi : ox_lo; ox < ow; ox++)
+                d[ox] = 0.0f;
+        }
+    }
+}
+
+typedef struct bias_job {
+    float *y;          /* (cout, oh, ow) of one image */
+    const float *bias;
+    size_t plane;      /* oh * ow */
+    size_t off, len;   /* the band inside each plane */
+    bool relu;
+} bias_job;
+
+static void bias_relu_channels(void *ctx, int begin, int end)
+{
+    const bias_job *j = ctx;
+    for (int c = begin; c < end; c++) {
+        float b = j->bias ? j->bias[c] : 0.0f;
+        float *p = j->y + (size_t)c * j->plane + j->off;
+        if (j->relu) {
+            for (size_t i = 0; i < j->len; i++) {
+                float v = p[i] + b;
+                p[i] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+            for (size_t i = 0; i < j->len; i++)
+                p[i] += b;
+        }
+    }
+}
+
+static vgg_status cpu_conv2d(vgg_backend *be, const vgg_conv_desc *d, const float *x,
+                             const float *weight, const float *bias, float *y)
+{
+    const int oh = vgg_conv_out_h(d), ow = vgg_conv_out_w(d);
+    if (d->n < 0 || d->cin <= 0 || d->cout <= 0 || d->k <= 0 || d->pad < 0 || oh <= 0 || ow <= 0)
+        return vgg_fail(VGG_STATUS_INVALID,
+                        "conv2d: bad shape (n %d, cin %d, %dx%d, cout %d, k %d, pad %d)", d->n,
+                        d->cin, d->h, d->w, d->cout, d->k, d->pad);
+    const size_t K = (size_t)d->cin * d->k * d->k;
+    const size_t plane_in = (size_t)d->h * d->w, plane_out = (size_t)oh * ow;
+    /* a 1x1 convolution without padding reads x directly */
+    const bool direct = d->k == 1 && d->pad == 0;
+    int band = oh;
+    float *col = NULL;
+    if (!direct) {
+        size_t per_row = K * ow;
+        size_t rows = VGG_CPU_COL_BUDGET / per_row;
+        if (rows < 1)
+            rows = 1;
+        if (rows < (size_t)band)
+            band = (int)rows;
+        vgg_status st = cpu_alloc(be, sizeof(float) * per_row * band, (void **)&col);
+        if (st != VGG_STATUS_OK)
+            return st;
+    }
+    for (int i = 0; i < d->n; i++) {
+        const float *xi = x + (size_t)i * d->cin * plane_in;
+        float *yi = y + (size_t)i * d->cout * plane_out;
+        for (int r0 = 0; r0 < oh; r0 += band) {
+            int rows = oh - r0 < band ? oh - r0 : band;
+            const float *B;
+            int ldb;
+            if (direct) {
+                B = xi + (size_t)r0 * ow;
+                ldb = (int)plane_in;
+            } else {
+                im2col_job job = {xi, col, d->h, d->w, d->k, d->pad, ow, r0, rows};
+                vgg_cpu_parallel_for(be, (int)K, im2col_rows, &job);
+                B = col;
+                ldb = rows * ow;
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->cout, rows * ow, (int)K,
+                        1.0f, weight, (int)K, B, ldb, 0.0f, yi + (size_t)r0 * ow,
+                        (int)plane_out);
+            bias_job bj = {yi, bias, plane_out, (size_t)r0 * ow, (size_t)rows * ow, d->relu};
+            vgg_cpu_parallel_for(be, d->cout, bias_relu_channels, &bj);
+        }
+    }
+    free(col);
+    return VGG_STATUS_OK;
+}
+
+/* ---- max-pooling 2x2 / 2 ---- */
+
+typedef struct pool_job {
+    int h, w, oh, ow;
+    const float *x;
+    float *y;
+    int32_t *argmax;
+} pool_job;
+
+static void pool_planes(void *ctx, int begin, int end)
+{
+    const pool_job *j = ctx;
+    for (int p = begin; p < end; p++) {
+        const float *xp = j->x + (size_t)p * j->h * j->w;
+        float *yp = j->y + (size_t)p * j->oh * j->ow;
+        int32_t *ap = j->argmax ? j->argmax + (size_t)p * j->oh * j->ow : NULL;
+        for (int oy = 0; oy < j->oh; oy++) {
+            int y0 = 2 * oy, y1 = y0 + 2 > j->h ? j->h : y0 + 2;
+            for (int ox = 0; ox < j->ow; ox++) {
+                int x0 = 2 * ox, x1 = x0 + 2 > j->w ? j->w : x0 + 2;
+                float best = -INFINITY;
+                int32_t where = y0 * j->w + x0;
+                for (int yy = y0; yy < y1; yy++)
+                    for (int xx = x0; xx < x1; xx++) {
+                        float v = xp[yy * j->w + xx];
+                        if (v > best || isnan(v)) {
+                            best = v;
+                            where = yy * j->w + xx;
+                            if (isnan(v))
+                                goto done;
+                        }
+                    }
+            done:
+                yp[oy * j->ow + ox] = best;
+                if (ap)
+                    ap[oy * j->ow + ox] = where;
+            }
+        }
+    }
+}
+
+static vgg_status cpu_maxpool(vgg_backend *be, int n, int c, int h, int w, vgg_pool_round r,
+                              const float *x, float *y, int32_t *argmax)
+{
+    int oh = vgg_pool_out(h, r), ow = vgg_pool_out(w, r);
+    if (n < 0 || c <= 0 || oh <= 0 || ow <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "maxpool: input %dx%d is too small to pool", h, w);
+    pool_job j = {h, w, oh, ow, x, y, argmax};
+    vgg_cpu_parallel_for(be, n * c, pool_planes, &j);
+    return VGG_STATUS_OK;
+}
+
+/* ---- LRN across channels (PyTorch's LocalResponseNorm) ---- */
+
+typedef struct lrn_job {
+    int c, plane;
+    vgg_lrn_desc d;
+    const float *x;
+    float *y;
+} lrn_job;
+
+/* chunks over (image, pixel-block) pairs */
+#define LRN_BLOCK 256
+
+static void lrn_blocks(void *ctx, int begin, int end)
+{
+    const lrn_job *j = ctx;
+    int blocks = (j->plane + LRN_BLOCK - 1) / LRN_BLOCK;
+    int lo_off = j->d.size / 2, hi_off = (j->d.size - 1) / 2;
+    float a = j->d.alpha / (float)j->d.size;
+    for (int t = begin; t < end; t++) {
+        int img = t / blocks, b = t % blocks;
+        int p0 = b * LRN_BLOCK, p1 = p0 + LRN_BLOCK > j->plane ? j->plane : p0 + LRN_BLOCK;
+        const float *xi = j->x + (size_t)img * j->c * j->plane;
+        float *yi = j->y + (size_t)img * j->c * j->plane;
+        for (int ch = 0; ch < j->c; ch++) {
+            int c0 = ch - lo_off < 0 ? 0 : ch - lo_off;
+            int c1 = ch + hi_off >= j->c ? j->c - 1 : ch + hi_off;
+            for (int p = p0; p < p1; p++) {
+                float s = 0.0f;
+                for (int cc = c0; cc <= c1; cc++) {
+                    float v = xi[(size_t)cc * j->plane + p];
+                    s += v * v;
+                }
+                float v = xi[(size_t)ch * j->plane + p];
+                yi[(size_t)ch * j->plane + p] = v * powf(j->d.k + a * s, -j->d.beta);
+            }
+        }
+    }
+}
+
+static vgg_status cpu_lrn(vgg_backend *be, int n, int c, int h, int w, const vgg_lrn_desc *d,
+                          const float *x, float *y)
+{
+    if (d->size <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "lrn: size %d must be positive", d->size);
+    lrn_job j = {c, h * w, *d, x, y};
+    int blocks = (h * w + LRN_BLOCK - 1) / LRN_BLOCK;
+    vgg_cpu_parallel_for(be, n * blocks, lrn_blocks, &j);
+    return VGG_STATUS_OK;
+}
+
+/* ---- global average pooling ---- */
+
+typedef struct gap_job {
+    size_t plane;
+    const float *x;
+    float *y;
+} gap_job;
+
+static void gap_planes(void *ctx, int begin, int end)
+{
+    const gap_job *j = ctx;
+    for (int p = begin; p < end; p++) {
+        const float *xp = j->x + (size_t)p * j->plane;
+        double s = 0.0;
+        for (size_t i = 0; i < j->plane; i++)
+            s += xp[i];
+        j->y[p] = (float)(s / (double)j->plane);
+    }
+}
+
+static vgg_status cpu_global_avgpool(vgg_backend *be, int n, int c, int h, int w, const float *x,
+                                     float *y)
+{
+    if (h <= 0 || w <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "global_avgpool: empty %dx%d map", h, w);
+    gap_job j = {(size_t)h * w, x, y};
+    vgg_cpu_parallel_for(be, n * c, gap_planes, &j);
+    return VGG_STATUS_OK;
+}
+
+static const vgg_backend_ops cpu_ops = {
+    .alloc = cpu_alloc,
+    .release = cpu_release,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .fill = cpu_fill,
+    .conv2d = cpu_conv2d,
+    .maxpool = cpu_maxpool,
+    .lrn = cpu_lrn,
+    .global_avgpool = cpu_global_avgpool,
+};
+
+vgg_status vgg_cpu_backend_open(int threads, vgg_backend **out)
+{
+    *out = NULL;
+    if (threads < 0)
+        return vgg_fail(VGG_STATUS_INVALID, "cpu: thread count %d is negative", threads);
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (int)n : 1;
+    }
+    if (threads > 64)
+        threads = 64;
+    vgg_backend *be = calloc(1, sizeof *be);
+    if (!be)
+        return vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
+    be->ops = &cpu_ops;
+    be->train = &vgg_cpu_train_ops;
+    strcpy(be->name, "cpu");
+    be->threads = threads;
+    openblas_set_num_threads(threads);
+    *out = be;
+    return VGG_STATUS_OK;
+}
+
+void vgg_cpu_backend_close(vgg_backend *be) { free(be); }

@@ -1,0 +1,311 @@
+/* Networks: parameters, shapes and the forward pass. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net_internal.h"
+
+static void free_params(vgg_net *net)
+{
+    for (int i = 0; i < net->n_params; i++) {
+        if (net->dev_owned && net->dev[i])
+            net->be->ops->release(net->be, net->dev[i]);
+        net->dev[i] = NULL;
+        free((char *)net->params[i].name);
+        free(net->params[i].data);
+        memset(&net->params[i], 0, sizeof net->params[i]);
+    }
+    net->n_params = 0;
+}
+
+void vgg_net_free(vgg_net *net)
+{
+    if (!net)
+        return;
+    free_params(net);
+    free(net);
+}
+
+static vgg_status add_param(vgg_net *net, const char *layer_key, const char *suffix, int ndim,
+                            const int64_t *shape)
+{
+    VGG_ASSERT(net->n_params < VGG_MAX_PARAMS);
+    vgg_param *p = &net->params[net->n_params];
+    size_t len = strlen(layer_key) + strlen(suffix) + 2;
+    char *name = malloc(len);
+    if (!name)
+        return vgg_fail(VGG_STATUS_NOMEM, "net: out of memory");
+    snprintf(name, len, "%s.%s", layer_key, suffix);
+    size_t numel = 1;
+    for (int d = 0; d < ndim; d++)
+        numel *= (size_t)shape[d];
+    float *data = calloc(numel ? numel : 1, sizeof(float));
+    if (!data) {
+        vgg_status st = vgg_fail(VGG_STATUS_NOMEM, "net: out of memory for %s (%zu floats)",
+                                 name, numel);
+        free(name);
+        return st;
+    }
+    p->name = name;
+    p->ndim = ndim;
+    memset(p->shape, 0, sizeof p->shape);
+    memcpy(p->shape, shape, sizeof(int64_t) * ndim);
+    p->numel = numel;
+    p->data = data;
+    net->dev[net->n_params] = data;
+    net->n_params++;
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out)
+{
+    *out = NULL;
+    if (!be)
+        return vgg_fail(VGG_STATUS_INVALID, "net: no backend given");
+    vgg_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return vgg_fail(VGG_STATUS_NOMEM, "net: out of memory");
+    net->arch = *arch;
+    net->be = be;
+    net->dev_owned = false;   /* CPU: device pointers are the host data */
+    vgg_preproc_torchvision(&net->preproc);
+    vgg_status st = vgg_arch_layers(arch, net->layers, VGG_MAX_LAYERS, &net->n_layers);
+    for (int l = 0; st == VGG_STATUS_OK && l < net->n_layers; l++) {
+        const vgg_layer_info *L = &net->layers[l];
+        net->layer_param[l] = -1;
+        if (L->kind != VGG_LAYER_CONV && L->kind != VGG_LAYER_FC)
+            continue;
+        net->layer_param[l] = net->n_params;
+        int64_t wshape[4] = {L->out_channels, L->in_channels, L->kernel, L->kernel};
+        int64_t bshape[1] = {L->out_channels};
+        st = add_param(net, L->weight_key, "weight", 4, wshape);
+        if (st == VGG_STATUS_OK)
+            st = add_param(net, L->weight_key, "bias", 1, bshape);
+    }
+    if (st != VGG_STATUS_OK) {
+        vgg_net_free(net);
+        return st;
+    }
+    *out = net;
+    return VGG_STATUS_OK;
+}
+
+const vgg_arch *vgg_net_arch(const vgg_net *net) { return &net->arch; }
+const vgg_preproc *vgg_net_preproc(const vgg_net *net) { return &net->preproc; }
+void vgg_net_set_preproc(vgg_net *net, const vgg_preproc *p) { net->preproc = *p; }
+void vgg_net_set_pool_round(vgg_net *net, vgg_pool_round r) { net->arch.pool_round = r; }
+vgg_backend *vgg_net_backend(const vgg_net *net) { return net->be; }
+int vgg_net_param_count(const vgg_net *net) { return net->n_params; }
+
+vgg_param *vgg_net_param(vgg_net *net, int i)
+{
+    return (i >= 0 && i < net->n_params) ? &net->params[i] : NULL;
+}
+
+vgg_param *vgg_net_find_param(vgg_net *net, const char *name)
+{
+    for (int i = 0; i < net->n_params; i++)
+        if (strcmp(net->params[i].name, name) == 0)
+            return &net->params[i];
+    return NULL;
+}
+
+vgg_status vgg_net_params_changed(vgg_net *net)
+{
+    if (!net->dev_owned)
+        return VGG_STATUS_OK;
+    for (int i = 0; i < net->n_params; i++) {
+        vgg_status st = net->be->ops->upload(net->be, net->dev[i], net->params[i].data,
+                                             net->params[i].numel * sizeof(float));
+        if (st != VGG_STATUS_OK)
+            return st;
+    }
+    return VGG_STATUS_OK;
+}
+
+static void put_le32(uint8_t *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+void vgg_net_digest(const vgg_net *net, char hex[65])
+{
+    vgg_sha256 s;
+    if (vgg_sha256_init(&s) != VGG_STATUS_OK) {
+        memset(hex, '0', 64);
+        hex[64] = '\0';
+        return;
+    }
+    for (int i = 0; i < net->n_params; i++) {
+        const vgg_param *p = &net->params[i];
+        uint8_t b[8];
+        vgg_sha256_update(&s, p->name, strlen(p->name) + 1);
+        put_le32(b, (uint32_t)p->ndim);
+        vgg_sha256_update(&s, b, 4);
+        for (int d = 0; d < p->ndim; d++) {
+            uint64_t v = (uint64_t)p->shape[d];
+            put_le32(b, (uint32_t)v);
+            put_le32(b + 4, (uint32_t)(v >> 32));
+            vgg_sha256_update(&s, b, 8);
+        }
+        /* float32 little-endian (the host order on every supported target) */
+        vgg_sha256_update(&s, p->data, p->numel * sizeof(float));
+    }
+    vgg_sha256_final_hex(&s, hex);
+}
+
+/* ---- shapes ---- */
+
+int vgg_net_side_after(const vgg_net *net, int l, int s)
+{
+    const vgg_layer_info *L = &net->layers[l];
+    switch (L->kind) {
+    case VGG_LAYER_POOL:
+        return vgg_pool_out(s, net->arch.pool_round);
+    case VGG_LAYER_FC:
+        return s - L->kernel + 1;
+    case VGG_LAYER_CONV:
+        return s + 2 * (L->kernel / 2) - L->kernel + 1;
+    default:
+        return s;
+    }
+}
+
+static int pool5_side(const vgg_net *net, int s)
+{
+    for (int l = 0; l < net->n_layers && net->layers[l].kind != VGG_LAYER_FC; l++)
+        s = vgg_net_side_after(net, l, s);
+    return s;
+}
+
+int vgg_net_min_input(const vgg_net *net)
+{
+    int k = net->arch.input_size / 32;
+    /* the smallest side whose pool5 side reaches k (monotone in s) */
+    int lo = 1, hi = net->arch.input_size;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (pool5_side(net, mid) >= k)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static int last_layer_for(const vgg_net *net, vgg_output what)
+{
+    int fc = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        if (net->layers[l].kind == VGG_LAYER_FC) {
+            fc++;
+            if ((what == VGG_OUTPUT_FC6 && fc == 1) || (what == VGG_OUTPUT_FC7 && fc == 2) ||
+                (what == VGG_OUTPUT_SCORES && fc == 3))
+                return l;
+        } else if (what == VGG_OUTPUT_POOL5 && l + 1 < net->n_layers &&
+                   net->layers[l + 1].kind == VGG_LAYER_FC) {
+            return l;
+        }
+    }
+    return -1;
+}
+
+vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output what, int *oc,
+                                int *oh, int *ow)
+{
+    *oc = *oh = *ow = 0;
+    int last = last_layer_for(net, what);
+    if (last < 0)
+        return vgg_fail(VGG_STATUS_INVALID, "net: unknown output %d", (int)what);
+    int min = vgg_net_min_input(net);
+    if (h < min || w < min)
+        return vgg_fail(VGG_STATUS_INVALID,
+                        "net %s: input %dx%d (h x w) is too small: both sides must be at least "
+                        "%d for a %dx%d pool5 map (fc6 kernel)",
+                        vgg_config_name(net->arch.config), h, w, min, net->arch.input_size / 32,
+                        net->arch.input_size / 32);
+    for (int l = 0; l <= last; l++) {
+        h = vgg_net_side_after(net, l, h);
+        w = vgg_net_side_after(net, l, w);
+    }
+    *oc = net->layers[last].out_channels;
+    *oh = h;
+    *ow = w;
+    return VGG_STATUS_OK;
+}
+
+/* ---- forward ---- */
+
+static vgg_status run_layer(vgg_net *net, int l, int h, int w, const float *x, float *y)
+{
+    vgg_backend *be = net->be;
+    const vgg_layer_info *L = &net->layers[l];
+    switch (L->kind) {
+    case VGG_LAYER_CONV:
+    case VGG_LAYER_FC: {
+        vgg_conv_desc d = {
+            .n = 1, .cin = L->in_channels, .h = h, .w = w, .cout = L->out_channels,
+            .k = L->kernel, .pad = L->kind == VGG_LAYER_CONV ? L->kernel / 2 : 0,
+            .relu = L->relu,
+        };
+        return be->ops->conv2d(be, &d, x, vgg_net_layer_weight(net, l),
+                               vgg_net_layer_bias(net, l), y);
+    }
+    case VGG_LAYER_POOL:
+        return be->ops->maxpool(be, 1, L->in_channels, h, w, net->arch.pool_round, x, y, NULL);
+    case VGG_LAYER_LRN: {
+        vgg_lrn_desc d;
+        vgg_lrn_default(&d);
+        return be->ops->lrn(be, 1, L->in_channels, h, w, &d, x, y);
+    }
+    }
+    return vgg_fail(VGG_STATUS_INVALID, "net: unknown layer kind %d", (int)L->kind);
+}
+
+vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
+                           vgg_output what, float *output)
+{
+    int oc, oh, ow;
+    vgg_status st = vgg_net_output_shape(net, h, w, what, &oc, &oh, &ow);
+    if (st != VGG_STATUS_OK)
+        return st;
+    if (n < 0)
+        return vgg_fail(VGG_STATUS_INVALID, "net: negative batch size %d", n);
+    const int last = last_layer_for(net, what);
+    vgg_backend *be = net->be;
+    const size_t in_count = (size_t)3 * h * w, out_count = (size_t)oc * oh * ow;
+    /* one image at a time; each activation is released as soon as the next
+     * one is computed */
+    for (int i = 0; i < n && st == VGG_STATUS_OK; i++) {
+        float *cur = NULL;
+        st = be->ops->alloc(be, in_count * sizeof(float), (void **)&cur);
+        if (st == VGG_STATUS_OK)
+            st = be->ops->upload(be, cur, input + i * in_count, in_count * sizeof(float));
+        int ch = 3, ch_h = h, ch_w = w;
+        for (int l = 0; l <= last && st == VGG_STATUS_OK; l++) {
+            const vgg_layer_info *L = &net->layers[l];
+            int nh = vgg_net_side_after(net, l, ch_h), nw = vgg_net_side_after(net, l, ch_w);
+            float *next = NULL;
+            st = be->ops->alloc(be, (size_t)L->out_channels * nh * nw * sizeof(float),
+                                (void **)&next);
+            if (st == VGG_STATUS_OK)
+                st = run_layer(net, l, ch_h, ch_w, cur, next);
+            if (st != VGG_STATUS_OK) {
+                be->ops->release(be, next);
+                st = vgg_fail_context(st, "net %s, layer %s: ", vgg_config_name(net->arch.config),
+                                      L->name);
+                break;
+            }
+            be->ops->release(be, cur);
+            cur = next;
+            ch = L->out_channels;
+            ch_h = nh;
+            ch_w = nw;
+        }
+        (void)ch;
+        if (st == VGG_STATUS_OK)
+            st = be->ops->download(be, output + i * out_count, cur, out_count * sizeof(float));
+        be->ops->release(be, cur);
+    }
+    return st;
+}

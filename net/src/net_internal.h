@@ -1,0 +1,56 @@
+/* The vgg_net structure, for code inside net/ (forward passes, training,
+ * weight conversion).  Not part of the public interface. */
+#ifndef VGG_NET_INTERNAL_H
+#define VGG_NET_INTERNAL_H
+
+#include "backend.h"
+#include "vgg/net.h"
+
+#define VGG_MAX_LAYERS 64
+#define VGG_MAX_PARAMS (2 * VGG_MAX_LAYERS)
+
+struct vgg_net {
+    vgg_arch arch;
+    vgg_layer_info layers[VGG_MAX_LAYERS];
+    int n_layers;
+
+    /* Parameters in layer order: for each CONV/FC layer its weight, then its
+     * bias.  params[i].name and params[i].data are owned by the net (host
+     * memory).  fc6's weight is (fc_dim, C5, k, k), fc7's (fc_dim, fc_dim,
+     * 1, 1), fc8's (classes, fc_dim, 1, 1): every weight is 4-D. */
+    vgg_param params[VGG_MAX_PARAMS];
+    int n_params;
+    /* layer_param[l]: index in params[] of layer l's weight (its bias is
+     * the next one), -1 for layers without parameters. */
+    int layer_param[VGG_MAX_LAYERS];
+
+    /* Device copies of params[i].data (on the CPU backend these are the
+     * host pointers themselves; dev_owned is then false). */
+    float *dev[VGG_MAX_PARAMS];
+    bool dev_owned;
+
+    vgg_preproc preproc;
+    vgg_backend *be;   /* borrowed */
+};
+
+/* Weight of layer l on the device (NULL if the layer has none). */
+static inline const float *vgg_net_layer_weight(const vgg_net *net, int l)
+{
+    int p = net->layer_param[l];
+    return p < 0 ? NULL : net->dev[p];
+}
+static inline const float *vgg_net_layer_bias(const vgg_net *net, int l)
+{
+    int p = net->layer_param[l];
+    return p < 0 ? NULL : net->dev[p + 1];
+}
+
+/* Spatial size after layer l for an input side of s (s unchanged by conv
+ * and LRN; pools halve it by net->arch.pool_round; fc layers return
+ * s - kernel + 1). */
+int vgg_net_side_after(const vgg_net *net, int l, int s);
+
+/* The LRN parameters of A-LRN: size 5, alpha 1e-4, beta 0.75, k 2. */
+void vgg_lrn_default(vgg_lrn_desc *d);
+
+#endif
