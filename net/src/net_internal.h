@@ -53,4 +53,10 @@ int vgg_net_side_after(const vgg_net *net, int l, int s);
 /* The LRN parameters of A-LRN: size 5, alpha 1e-4, beta 0.75, k 2. */
 void vgg_lrn_default(vgg_lrn_desc *d);
 
+/* The path a safetensors file was opened with (borrowed). */
+const char *vgg_st_path(const vgg_safetensors *st);
+
+/* IEEE half-precision bits to float (subnormals, infinities, NaN kept). */
+float vgg_half_to_float(uint16_t h);
+
 #endif
