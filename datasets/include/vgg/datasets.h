@@ -1,0 +1,175 @@
+/* vggfeat datasets: reading the official layouts of the paper's datasets
+ * (Caltech-101, Caltech-256, PASCAL VOC 2007/2012, ILSVRC-2012) into the
+ * list files the programs take:
+ *
+ *   list file    one image per line: path<TAB>class          (vggfeat extract --list,
+ *                                                              vggtrain train --list)
+ *   labels file  path<TAB>label[,label...]; a label ending in '?' marks a class
+ *                present in the image only as "difficult" objects (vggsvm --labels)
+ *   class index  one class name per line; line i (0-based) is class i
+ *
+ * Paths in the files are the dataset directory as given, joined with the
+ * path inside the dataset ("DIR/101_ObjectCategories/ant/image_0001.jpg").
+ * A path holding a tab or a newline cannot be written and is an error.
+ */
+#ifndef VGG_DATASETS_H
+#define VGG_DATASETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vgg/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- a folder per class ---- */
+
+/* Class folders under one root: classes sorted by name (byte order), and
+ * per class its image files sorted by name.  Image files are the regular
+ * files directly inside a class folder whose extension is .jpg, .jpeg,
+ * .png or .bmp (any case); hidden entries and sub-folders are ignored. */
+typedef struct vgg_ds_folders {
+    size_t n_classes;
+    char **classes;     /* folder names */
+    size_t *n_images;   /* per class */
+    char ***images;     /* per class: "root/class/file" */
+} vgg_ds_folders;
+
+/* Scan root.  NOT_FOUND if root is missing, FORMAT if it has no class
+ * folder, INVALID naming the folder when a class folder has no image. */
+vgg_status vgg_ds_scan_folders(const char *root, vgg_ds_folders **out);
+void vgg_ds_folders_free(vgg_ds_folders *f);
+
+/* Is name an image file name by its extension (see above)? */
+bool vgg_ds_is_image_name(const char *name);
+
+/* The image files directly inside dir, sorted ("dir/name"); *n may be 0. */
+vgg_status vgg_ds_list_images(const char *dir, char ***out, size_t *n);
+void vgg_ds_strings_free(char **s, size_t n);
+
+/* ---- Caltech-101 / Caltech-256 ---- */
+
+typedef enum vgg_caltech_kind {
+    VGG_CALTECH_UNKNOWN = 0, /* a folder of class folders of another name */
+    VGG_CALTECH_101 = 101,
+    VGG_CALTECH_256 = 256
+} vgg_caltech_kind;
+
+/* Find the category folder: dir itself, or dir/101_ObjectCategories or
+ * dir/256_ObjectCategories when present.  *root is malloc'd.  The kind is
+ * told by the folder's name, else by its classes (BACKGROUND_Google:
+ * 101; "NNN.name" folders: 256). */
+vgg_status vgg_caltech_find_root(const char *dir, char **root, vgg_caltech_kind *kind);
+
+/* One split: (class, image) pairs of the folders, sorted by class then
+ * by image. */
+typedef struct vgg_ds_item {
+    size_t cls;
+    size_t img;
+} vgg_ds_item;
+
+/* A seeded random split, the same on every machine: for split k, each
+ * class's images (sorted) are shuffled by a generator seeded from (seed,
+ * k); the first n_train go to training, the next n_test to testing
+ * (n_test 0: all the rest).  A class with fewer than n_train + 1 images
+ * is INVALID naming it.  *train and *test are malloc'd. */
+vgg_status vgg_ds_split(const vgg_ds_folders *f, int n_train, int n_test, uint64_t seed, int k,
+                        vgg_ds_item **train, size_t *n_train_out,
+                        vgg_ds_item **test, size_t *n_test_out);
+
+/* Write items as a list file ("path<TAB>class"), atomically. */
+vgg_status vgg_ds_write_list(const char *path, const vgg_ds_folders *f,
+                             const vgg_ds_item *items, size_t n);
+
+/* Write a class index (one name per line), atomically. */
+vgg_status vgg_ds_write_classes(const char *path, char *const *names, size_t n);
+
+/* ---- PASCAL VOC ---- */
+
+/* One object class present in an image; difficult when every object of
+ * that class in the image is marked <difficult>1</difficult>. */
+typedef struct vgg_voc_label {
+    char *name;
+    bool difficult;
+} vgg_voc_label;
+
+typedef struct vgg_voc_image {
+    char *id;             /* "000005" */
+    char *path;           /* "VOCDIR/JPEGImages/000005.jpg" */
+    size_t n_labels;
+    vgg_voc_label *labels; /* sorted by name, each class once */
+} vgg_voc_image;
+
+typedef struct vgg_voc_set {
+    size_t n_images;
+    vgg_voc_image *images; /* in the order of the image set file */
+    size_t n_classes;
+    char **classes;        /* every class seen, sorted */
+} vgg_voc_set;
+
+/* Parse one annotation file: the <name> and <difficult> of each <object>
+ * (direct children only: the <name> of a <part> is not a class).  A
+ * missing <difficult> is 0.  FORMAT naming the file if it is not
+ * well-formed XML or an object has no name. */
+vgg_status vgg_voc_read_annotation(const char *xml_path, vgg_voc_image *img);
+void vgg_voc_image_clear(vgg_voc_image *img);
+
+/* Read voc_dir/ImageSets/Main/<set>.txt and each listed image's
+ * voc_dir/Annotations/<id>.xml.  NOT_FOUND naming the missing file. */
+vgg_status vgg_voc_load(const char *voc_dir, const char *set, vgg_voc_set **out);
+void vgg_voc_set_free(vgg_voc_set *s);
+
+/* Write "path<TAB>label[,label...]" lines (difficult labels end in '?'),
+ * atomically. */
+vgg_status vgg_voc_write_labels(const vgg_voc_set *s, const char *path);
+
+/* Release the XML parser's global memory; call once before the program
+ * exits, after the last VOC call (optional; for leak checkers). */
+void vgg_voc_cleanup(void);
+
+/* ---- ILSVRC-2012 ---- */
+
+/* Where the validation labels come from (one of):
+ *   gt_path + synsets_path: the devkit's ILSVRC2012_validation_ground_truth.txt
+ *       (one 1-based ILSVRC2012_ID per line, line i for ILSVRC2012_val_<i>.JPEG)
+ *       and a synset mapping text file (see vgg_ilsvrc_read_synsets);
+ *   val_csv_path: LOC_val_solution.csv ("ImageId,PredictionString", the
+ *       first word of the prediction string being the wnid);
+ *   none of them: val/ is already sorted into val/<wnid>/ folders. */
+typedef struct vgg_ilsvrc_opts {
+    const char *gt_path;
+    const char *synsets_path;
+    const char *val_csv_path;
+} vgg_ilsvrc_opts;
+
+typedef struct vgg_ilsvrc {
+    vgg_ds_folders *train;  /* DIR/train/<wnid>/ images; the class order is train->classes */
+    size_t n_val;
+    char **val_paths;       /* sorted */
+    size_t *val_class;      /* index into train->classes */
+} vgg_ilsvrc;
+
+/* Read a synset mapping: lines "wnid<TAB or space or comma>ID" or
+ * "ID<sep>wnid" give the ILSVRC2012_ID of each wnid explicitly (a header
+ * line such as "wordnet_id,ilsvrc2012_id" is skipped); lines holding a
+ * wnid and no integer ("n01440764 tench, Tinca tinca") give IDs by line
+ * order, the first line being ID 1.  *wnid_of_id has n_ids + 1 entries,
+ * index 0 unused, NULL for an ID not given.  *line_order tells which form
+ * the file had. */
+vgg_status vgg_ilsvrc_read_synsets(const char *path, char ***wnid_of_id, size_t *n_ids,
+                                   bool *line_order);
+
+vgg_status vgg_ilsvrc_load(const char *dir, const vgg_ilsvrc_opts *o, vgg_ilsvrc **out);
+void vgg_ilsvrc_free(vgg_ilsvrc *d);
+
+/* Lists: train (every training image) and val. */
+vgg_status vgg_ilsvrc_write_lists(const vgg_ilsvrc *d, const char *train_path,
+                                  const char *val_path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

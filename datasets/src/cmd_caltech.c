@@ -1,0 +1,167 @@
+/* vggdata caltech: seeded train/test splits of Caltech-101 / Caltech-256. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "vgg/datasets.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: vggdata caltech DIR [--train N] [--test N] [--splits K] [--seed S]\n"
+            "                       [--exclude CLASS[,CLASS...]] -o OUTDIR\n\n"
+            "DIR is a Caltech-101 or Caltech-256 copy: the folder holding 101_ObjectCategories/\n"
+            "or 256_ObjectCategories/, or that folder itself (one folder of images per class;\n"
+            "Caltech-101 has 102 classes with BACKGROUND_Google, Caltech-256 has 257 with\n"
+            "257.clutter; all are kept unless --exclude names them).\n\n"
+            "  --train N    training images per class (default 30 for Caltech-101, 60 for 256)\n"
+            "  --test N     test images per class, at most (default 50 for 101, 0 for 256);\n"
+            "               0 means all the rest\n"
+            "  --splits K   number of random splits (default 3)\n"
+            "  --seed S     seed (default 1); the same seed gives the same splits everywhere\n"
+            "  -o OUTDIR    writes OUTDIR/classes.txt (class index, one name a line) and\n"
+            "               OUTDIR/split<k>/{train,test}.list for k = 1..K (path<TAB>class)\n");
+}
+
+static int parse_int(const char *opt, const char *s, long min, long *v)
+{
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (end == s || *end || x < min || x > INT_MAX) {
+        fprintf(stderr, "vggdata caltech: %s '%s': expected an integer >= %ld\n", opt, s, min);
+        return 2;
+    }
+    *v = x;
+    return 0;
+}
+
+/* Drop the classes named in the comma list. */
+static int exclude(vgg_ds_folders *f, const char *list)
+{
+    char *copy = strdup(list);
+    if (!copy)
+        return 1;
+    char *save = NULL;
+    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        size_t c = 0;
+        while (c < f->n_classes && strcmp(f->classes[c], name) != 0)
+            c++;
+        if (c == f->n_classes) {
+            fprintf(stderr, "vggdata caltech: --exclude: no class '%s'\n", name);
+            free(copy);
+            return 2;
+        }
+        free(f->classes[c]);
+        vgg_ds_strings_free(f->images[c], f->n_images[c]);
+        memmove(f->classes + c, f->classes + c + 1, (f->n_classes - c - 1) * sizeof *f->classes);
+        memmove(f->images + c, f->images + c + 1, (f->n_classes - c - 1) * sizeof *f->images);
+        memmove(f->n_images + c, f->n_images + c + 1, (f->n_classes - c - 1) * sizeof *f->n_images);
+        f->n_classes--;
+    }
+    free(copy);
+    if (f->n_classes == 0) {
+        fprintf(stderr, "vggdata caltech: --exclude leaves no class\n");
+        return 2;
+    }
+    return 0;
+}
+
+int cmd_caltech(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "train", required_argument, NULL, 't' }, { "test", required_argument, NULL, 'e' },
+        { "splits", required_argument, NULL, 'k' }, { "seed", required_argument, NULL, 's' },
+        { "exclude", required_argument, NULL, 'x' }, { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    long n_train = -1, n_test = -1, splits = 3, seed = 1;
+    const char *outdir = NULL, *excl = NULL;
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': if ((rc = parse_int("--train", optarg, 1, &n_train))) return rc; break;
+        case 'e': if ((rc = parse_int("--test", optarg, 0, &n_test))) return rc; break;
+        case 'k': if ((rc = parse_int("--splits", optarg, 1, &splits))) return rc; break;
+        case 's': if ((rc = parse_int("--seed", optarg, 0, &seed))) return rc; break;
+        case 'x': excl = optarg; break;
+        case 'o': outdir = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1 || !outdir) {
+        fprintf(stderr, "vggdata caltech: %s\n", !outdir ? "-o OUTDIR is required" : "expected one DIR");
+        usage(stderr);
+        return 2;
+    }
+    char *root = NULL;
+    vgg_caltech_kind kind;
+    vgg_ds_folders *f = NULL;
+    vgg_status st = vgg_caltech_find_root(argv[optind], &root, &kind);
+    if (st == VGG_STATUS_OK)
+        st = vgg_ds_scan_folders(root, &f);
+    free(root);
+    if (st != VGG_STATUS_OK) {
+        fprintf(stderr, "vggdata caltech: %s\n", vgg_last_error());
+        return 1;
+    }
+    if (excl && (rc = exclude(f, excl)) != 0) {
+        vgg_ds_folders_free(f);
+        return rc;
+    }
+    if (n_train < 0)
+        n_train = kind == VGG_CALTECH_256 ? 60 : 30;
+    if (n_test < 0)
+        n_test = kind == VGG_CALTECH_256 ? 0 : 50;
+    size_t total = 0;
+    for (size_t i = 0; i < f->n_classes; i++)
+        total += f->n_images[i];
+    char test_text[64];
+    if (n_test)
+        snprintf(test_text, sizeof test_text, "up to %ld", n_test);
+    else
+        snprintf(test_text, sizeof test_text, "the rest");
+    printf("vggdata caltech: %s, %zu classes, %zu images; %ld splits of %ld train / %s test per class, seed %ld\n",
+           kind == VGG_CALTECH_101 ? "Caltech-101" : kind == VGG_CALTECH_256 ? "Caltech-256" : "class folders",
+           f->n_classes, total, splits, n_train, test_text, seed);
+    rc = make_dirs("caltech", outdir);
+    char path[4096];
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/classes.txt", outdir);
+        st = vgg_ds_write_classes(path, f->classes, f->n_classes);
+        if (st != VGG_STATUS_OK) {
+            fprintf(stderr, "vggdata caltech: %s\n", vgg_last_error());
+            rc = 1;
+        }
+    }
+    for (long k = 1; k <= splits && rc == 0; k++) {
+        vgg_ds_item *tr = NULL, *te = NULL;
+        size_t ntr, nte;
+        st = vgg_ds_split(f, (int)n_train, (int)n_test, (uint64_t)seed, (int)k, &tr, &ntr, &te, &nte);
+        if (st == VGG_STATUS_OK) {
+            snprintf(path, sizeof path, "%s/split%ld", outdir, k);
+            rc = make_dirs("caltech", path);
+        }
+        if (st == VGG_STATUS_OK && rc == 0) {
+            snprintf(path, sizeof path, "%s/split%ld/train.list", outdir, k);
+            st = vgg_ds_write_list(path, f, tr, ntr);
+        }
+        if (st == VGG_STATUS_OK && rc == 0) {
+            snprintf(path, sizeof path, "%s/split%ld/test.list", outdir, k);
+            st = vgg_ds_write_list(path, f, te, nte);
+        }
+        free(tr);
+        free(te);
+        if (st != VGG_STATUS_OK) {
+            fprintf(stderr, "vggdata caltech: %s\n", vgg_last_error());
+            rc = 1;
+        } else if (rc == 0) {
+            printf("vggdata caltech: %s/split%ld: %zu train, %zu test\n", outdir, k, ntr, nte);
+        }
+    }
+    vgg_ds_folders_free(f);
+    return rc;
+}

@@ -1,0 +1,24 @@
+/* Helpers shared by the dataset readers. */
+#ifndef VGG_DATASETS_INTERNAL_H
+#define VGG_DATASETS_INTERNAL_H
+
+#include "vgg/datasets.h"
+
+typedef struct ds_strvec {
+    char **s;
+    size_t n, cap;
+} ds_strvec;
+
+/* Takes ownership of s (freed on failure; NULL s is NOMEM). */
+vgg_status ds_strvec_push(ds_strvec *v, char *s);
+
+char *ds_join(const char *a, const char *b); /* "a/b", malloc'd, NULL if out of memory */
+bool ds_is_dir(const char *path);
+bool ds_is_file(const char *path);
+void ds_sort_strings(char **s, size_t n);
+vgg_status ds_list_dir(const char *dir, bool want_dirs, bool join, char ***out, size_t *n);
+vgg_status ds_check_field(const char *path, const char *s);
+/* Commit an atomic file, or abort it if a write failed. */
+vgg_status ds_finish(vgg_atomic_file *af, const char *path);
+
+#endif
