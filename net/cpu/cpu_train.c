@@ -1,4 +1,308 @@
-/* CPU training operations (backward passes, dropout, loss, SGD). */
+/* CPU training operations (backward passes, dropout, loss, SGD).
+ *
+ * The reference implementation of vgg_backend_train_ops: convolutions go
+ * through im2col/col2im and OpenBLAS sgemm, everything else is plain loops.
+ * The operations never read the backend argument, so they may be called
+ * with be == NULL (the unit tests do).  Results depend only on the inputs
+ * and on OpenBLAS's (deterministic) partitioning, so a run repeated with
+ * the same thread count gives bit-identical numbers.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "backend.h"
 
-const vgg_backend_train_ops vgg_cpu_train_ops = {0};
+/* (cin, h, w) image -> (cin * k * k, oh * ow) columns, zero padding. */
+static void im2col(const float *x, int cin, int h, int w, int k, int pad, int oh, int ow,
+                   float *col)
+{
+    for (int c = 0; c < cin; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                float *row = col + ((size_t)(c * k + ky) * k + kx) * oh * ow;
+                const float *plane = x + (size_t)c * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    int iy = oy + ky - pad;
+                    float *r = row + (size_t)oy * ow;
+                    if (iy < 0 || iy >= h) {
+                        memset(r, 0, sizeof *r * ow);
+                        continue;
+                    }
+                    for (int ox = 0; ox < ow; ox++) {
+                        int ix = ox + kx - pad;
+                        r[ox] = (ix < 0 || ix >= w) ? 0.0f : plane[(size_t)iy * w + ix];
+                    }
+                }
+            }
+}
+
+/* The adjoint of im2col: columns are summed back into a zeroed image. */
+static void col2im(const float *col, int cin, int h, int w, int k, int pad, int oh, int ow,
+                   float *x)
+{
+    memset(x, 0, sizeof *x * (size_t)cin * h * w);
+    for (int c = 0; c < cin; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                const float *row = col + ((size_t)(c * k + ky) * k + kx) * oh * ow;
+                float *plane = x + (size_t)c * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    int iy = oy + ky - pad;
+                    if (iy < 0 || iy >= h)
+                        continue;
+                    const float *r = row + (size_t)oy * ow;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int ix = ox + kx - pad;
+                        if (ix >= 0 && ix < w)
+                            plane[(size_t)iy * w + ix] += r[ox];
+                    }
+                }
+            }
+}
+
+static vgg_status conv2d_backward(vgg_backend *be, const vgg_conv_desc *d, const float *x,
+                                  const float *weight, const float *y, const float *dy,
+                                  float *dx, float *dweight, float *dbias)
+{
+    (void)be;
+    if (d->n <= 0 || d->cin <= 0 || d->cout <= 0 || d->k <= 0 || d->pad < 0)
+        return vgg_fail(VGG_STATUS_INVALID, "conv2d_backward: bad descriptor");
+    const int oh = vgg_conv_out_h(d), ow = vgg_conv_out_w(d);
+    if (oh <= 0 || ow <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "conv2d_backward: input %dx%d smaller than kernel %d",
+                        d->h, d->w, d->k);
+    const size_t P = (size_t)oh * ow;
+    const size_t K = (size_t)d->cin * d->k * d->k;
+    const size_t in_plane = (size_t)d->cin * d->h * d->w;
+    const size_t out_n = (size_t)d->cout * P;
+
+    /* dz = dy through the ReLU (y > 0), whole batch */
+    float *dz = malloc(sizeof *dz * out_n * d->n);
+    if (!dz)
+        return vgg_fail(VGG_STATUS_NOMEM, "conv2d_backward: out of memory");
+    for (size_t i = 0; i < out_n * d->n; i++)
+        dz[i] = (!d->relu || y[i] > 0.0f) ? dy[i] : 0.0f;
+
+    for (int n = 0; n < d->n; n++)
+        for (int o = 0; o < d->cout; o++) {
+            const float *g = dz + n * out_n + (size_t)o * P;
+            double s = 0.0;
+            for (size_t p = 0; p < P; p++)
+                s += g[p];
+            dbias[o] += (float)s;
+        }
+
+    if (P == 1 && d->pad == 0) {
+        /* fully connected: x is (n, K), dz is (n, cout), one GEMM each */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d->cout, (int)K, d->n, 1.0f, dz,
+                    d->cout, x, (int)K, 1.0f, dweight, (int)K);
+        if (dx)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->n, (int)K, d->cout, 1.0f,
+                        dz, d->cout, weight, (int)K, 0.0f, dx, (int)K);
+        free(dz);
+        return VGG_STATUS_OK;
+    }
+
+    const bool direct = d->k == 1 && d->pad == 0;   /* columns are the input itself */
+    float *col = NULL;
+    if (!direct) {
+        col = malloc(sizeof *col * K * P);
+        if (!col) {
+            free(dz);
+            return vgg_fail(VGG_STATUS_NOMEM, "conv2d_backward: out of memory for %zu columns",
+                            K * P);
+        }
+    }
+    for (int n = 0; n < d->n; n++) {
+        const float *xn = x + n * in_plane;
+        const float *g = dz + n * out_n;
+        const float *cn = xn;
+        if (!direct) {
+            im2col(xn, d->cin, d->h, d->w, d->k, d->pad, oh, ow, col);
+            cn = col;
+        }
+        /* dW (cout, K) += g (cout, P) * cols^T (P, K) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->cout, (int)K, (int)P, 1.0f, g,
+                    (int)P, cn, (int)P, 1.0f, dweight, (int)K);
+        if (dx) {
+            /* dcols (K, P) = W^T (K, cout) * g (cout, P) */
+            float *dcol = direct ? dx + n * in_plane : col;
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)P, d->cout, 1.0f,
+                        weight, (int)K, g, (int)P, 0.0f, dcol, (int)P);
+            if (!direct)
+                col2im(col, d->cin, d->h, d->w, d->k, d->pad, oh, ow, dx + n * in_plane);
+        }
+    }
+    free(col);
+    free(dz);
+    return VGG_STATUS_OK;
+}
+
+static vgg_status maxpool_backward(vgg_backend *be, int n, int c, int h, int w,
+                                   vgg_pool_round r, const int32_t *argmax, const float *dy,
+                                   float *dx)
+{
+    (void)be;
+    const int oh = vgg_pool_out(h, r), ow = vgg_pool_out(w, r);
+    const size_t planes = (size_t)n * c;
+    memset(dx, 0, sizeof *dx * planes * h * w);
+    for (size_t p = 0; p < planes; p++) {
+        const int32_t *am = argmax + p * oh * ow;
+        const float *g = dy + p * oh * ow;
+        float *out = dx + p * h * w;
+        for (int i = 0; i < oh * ow; i++) {
+            if (am[i] < 0 || am[i] >= h * w)
+                return vgg_fail(VGG_STATUS_INVALID, "maxpool_backward: argmax %d outside %dx%d",
+                                am[i], h, w);
+            out[am[i]] += g[i];
+        }
+    }
+    return VGG_STATUS_OK;
+}
+
+/* Across-channel LRN as PyTorch and Caffe define it:
+ *   s_c = k + alpha / size * sum_{c' in [c - size/2, c + (size-1)/2]} x_c'^2
+ *   y_c = x_c * s_c^-beta
+ *   dx_c = dy_c s_c^-beta
+ *          - 2 beta alpha / size * x_c * sum_{c': c in window(c')} dy_c' y_c' / s_c'  */
+static vgg_status lrn_backward(vgg_backend *be, int n, int c, int h, int w,
+                               const vgg_lrn_desc *d, const float *x, const float *y,
+                               const float *dy, float *dx)
+{
+    (void)be;
+    if (d->size <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "lrn_backward: size %d", d->size);
+    const size_t hw = (size_t)h * w;
+    const int lo = d->size / 2, hi = (d->size - 1) / 2;
+    const double a = (double)d->alpha / d->size;
+    double *s = malloc(sizeof *s * c);
+    double *t = malloc(sizeof *t * c);   /* dy y / s */
+    if (!s || !t) {
+        free(s);
+        free(t);
+        return vgg_fail(VGG_STATUS_NOMEM, "lrn_backward: out of memory");
+    }
+    for (int b = 0; b < n; b++) {
+        const size_t base = (size_t)b * c * hw;
+        for (size_t p = 0; p < hw; p++) {
+            for (int ch = 0; ch < c; ch++) {
+                double sum = 0.0;
+                for (int j = ch - lo; j <= ch + hi; j++)
+                    if (j >= 0 && j < c) {
+                        double v = x[base + j * hw + p];
+                        sum += v * v;
+                    }
+                s[ch] = d->k + a * sum;
+                t[ch] = (double)dy[base + ch * hw + p] * y[base + ch * hw + p] / s[ch];
+            }
+            for (int ch = 0; ch < c; ch++) {
+                double acc = 0.0;
+                for (int j = ch - hi; j <= ch + lo; j++)
+                    if (j >= 0 && j < c)
+                        acc += t[j];
+                const size_t i = base + ch * hw + p;
+                dx[i] = (float)(dy[i] * pow(s[ch], -d->beta) - 2.0 * d->beta * a * x[i] * acc);
+            }
+        }
+    }
+    free(s);
+    free(t);
+    return VGG_STATUS_OK;
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static vgg_status dropout(vgg_backend *be, size_t count, float p, uint64_t *rng_state,
+                          const float *x, float *y, uint8_t *mask)
+{
+    (void)be;
+    if (!(p >= 0.0f && p < 1.0f))
+        return vgg_fail(VGG_STATUS_INVALID, "dropout: probability %g outside [0, 1)", p);
+    const float scale = 1.0f / (1.0f - p);
+    /* 24 random bits per element, compared with p scaled to 2^24 */
+    const uint32_t thresh = (uint32_t)((double)p * 16777216.0);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t r = (uint32_t)(splitmix64(rng_state) >> 40);
+        mask[i] = r >= thresh;
+        y[i] = mask[i] ? x[i] * scale : 0.0f;
+    }
+    return VGG_STATUS_OK;
+}
+
+static vgg_status dropout_backward(vgg_backend *be, size_t count, float p, const uint8_t *mask,
+                                   const float *dy, float *dx)
+{
+    (void)be;
+    if (!(p >= 0.0f && p < 1.0f))
+        return vgg_fail(VGG_STATUS_INVALID, "dropout_backward: probability %g outside [0, 1)", p);
+    const float scale = 1.0f / (1.0f - p);
+    for (size_t i = 0; i < count; i++)
+        dx[i] = mask[i] ? dy[i] * scale : 0.0f;
+    return VGG_STATUS_OK;
+}
+
+static vgg_status softmax_xent(vgg_backend *be, int n, int classes, const float *logits,
+                               const int32_t *labels, float *loss, float *dlogits, float *prob)
+{
+    (void)be;
+    if (n <= 0 || classes <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "softmax_xent: %d samples of %d classes", n, classes);
+    for (int i = 0; i < n; i++)
+        if (labels[i] < 0 || labels[i] >= classes)
+            return vgg_fail(VGG_STATUS_INVALID, "softmax_xent: label %d of sample %d outside 0..%d",
+                            labels[i], i, classes - 1);
+    double total = 0.0;
+    for (int i = 0; i < n; i++) {
+        const float *z = logits + (size_t)i * classes;
+        double m = z[0];
+        for (int j = 1; j < classes; j++)
+            m = z[j] > m ? z[j] : m;
+        if (!isfinite(m))
+            return vgg_fail(VGG_STATUS_NUMERIC, "softmax_xent: non-finite logit in sample %d", i);
+        double sum = 0.0;
+        for (int j = 0; j < classes; j++)
+            sum += exp(z[j] - m);
+        const double lse = m + log(sum);
+        total += lse - z[labels[i]];
+        for (int j = 0; j < classes; j++) {
+            const double pj = exp(z[j] - lse);
+            if (prob)
+                prob[(size_t)i * classes + j] = (float)pj;
+            if (dlogits)
+                dlogits[(size_t)i * classes + j] = (float)((pj - (j == labels[i])) / n);
+        }
+    }
+    *loss = (float)(total / n);
+    if (!isfinite(*loss))
+        return vgg_fail(VGG_STATUS_NUMERIC, "softmax_xent: loss is not finite");
+    return VGG_STATUS_OK;
+}
+
+static vgg_status sgd_update(vgg_backend *be, size_t count, float lr, float momentum, float wd,
+                             float *w, const float *g, float *v)
+{
+    (void)be;
+    for (size_t i = 0; i < count; i++) {
+        v[i] = momentum * v[i] - lr * (g[i] + wd * w[i]);
+        w[i] += v[i];
+    }
+    return VGG_STATUS_OK;
+}
+
+const vgg_backend_train_ops vgg_cpu_train_ops = {
+    .conv2d_backward = conv2d_backward,
+    .maxpool_backward = maxpool_backward,
+    .lrn_backward = lrn_backward,
+    .dropout = dropout,
+    .dropout_backward = dropout_backward,
+    .softmax_xent = softmax_xent,
+    .sgd_update = sgd_update,
+};

@@ -1,0 +1,166 @@
+/* Training checkpoints: parameters, momentum, iteration and the caller's
+ * state in one safetensors file, written atomically. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net_internal.h"
+#include "train_internal.h"
+
+#define CKPT_FORMAT "vggfeat-checkpoint-1"
+#define MAX_META 64
+
+vgg_status vgg_trainer_save_checkpoint(vgg_trainer *t, const char *path,
+                                       const char *const *keys, const char *const *values,
+                                       int n)
+{
+    vgg_net *net = vgg_trainer_net(t);
+    if (n < 0 || n > MAX_META - 20)
+        return vgg_fail(VGG_STATUS_INVALID, "'%s': %d checkpoint keys", path, n);
+    for (int i = 0; i < n; i++)
+        if (strncmp(keys[i], "train.", 6) == 0)
+            return vgg_fail(VGG_STATUS_INVALID, "'%s': key '%s' is reserved", path, keys[i]);
+    vgg_status st = vgg_trainer_sync_host(t);
+    if (st != VGG_STATUS_OK)
+        return st;
+
+    const int np = net->n_params;
+    vgg_st_entry *e = calloc((size_t)2 * np, sizeof *e);
+    float **mom = calloc((size_t)np, sizeof *mom);
+    char **names = calloc((size_t)np, sizeof *names);
+    if (!e || !mom || !names) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+        goto done;
+    }
+    for (int i = 0; i < np && st == VGG_STATUS_OK; i++) {
+        const vgg_param *p = &net->params[i];
+        mom[i] = malloc(sizeof(float) * (p->numel ? p->numel : 1));
+        size_t len = strlen(p->name) + 10;
+        names[i] = malloc(len);
+        if (!mom[i] || !names[i]) {
+            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+            break;
+        }
+        snprintf(names[i], len, "momentum.%s", p->name);
+        st = vgg_trainer_get_momentum(t, i, mom[i]);
+        e[i] = (vgg_st_entry){ .name = p->name, .dtype = VGG_DTYPE_F32, .ndim = p->ndim,
+                               .data = p->data };
+        e[np + i] = (vgg_st_entry){ .name = names[i], .dtype = VGG_DTYPE_F32, .ndim = p->ndim,
+                                    .data = mom[i] };
+        for (int d = 0; d < p->ndim; d++)
+            e[i].shape[d] = e[np + i].shape[d] = p->shape[d];
+    }
+    if (st != VGG_STATUS_OK)
+        goto done;
+
+    const vgg_arch *a = &net->arch;
+    const vgg_preproc *pp = &net->preproc;
+    char buf[16][64];
+    const char *mk[MAX_META], *mv[MAX_META];
+    int m = 0;
+#define META(k, ...) do { snprintf(buf[m], sizeof buf[m], __VA_ARGS__); mk[m] = (k); mv[m] = buf[m]; m++; } while (0)
+    META("format", "vggfeat-weights-1");
+    META("config", "%s", vgg_config_name(a->config));
+    META("width", "%.9g", a->width);
+    META("fc_dim", "%d", a->fc_dim);
+    META("num_classes", "%d", a->num_classes);
+    META("input_size", "%d", a->input_size);
+    META("pool_round", "%s", a->pool_round == VGG_POOL_CEIL ? "ceil" : "floor");
+    META("channel_order", "%s", pp->order == VGG_CHANNELS_BGR ? "BGR" : "RGB");
+    META("input_range", "%.9g", pp->range);
+    META("mean", "%.9g,%.9g,%.9g", pp->mean[0], pp->mean[1], pp->mean[2]);
+    META("std", "%.9g,%.9g,%.9g", pp->std[0], pp->std[1], pp->std[2]);
+    META("train.format", CKPT_FORMAT);
+    META("train.iteration", "%" PRId64, vgg_trainer_iteration(t));
+    META("train.seed", "%" PRIu64, vgg_trainer_seed_(t));
+#undef META
+    for (int i = 0; i < n; i++) {
+        mk[m] = keys[i];
+        mv[m] = values[i];
+        m++;
+    }
+    st = vgg_st_write(path, e, 2 * np, mk, mv, m);
+done:
+    for (int i = 0; mom && names && i < np; i++) {
+        free(mom[i]);
+        free(names[i]);
+    }
+    free(mom);
+    free(names);
+    free(e);
+    return st;
+}
+
+static vgg_status load_tensor(const vgg_safetensors *st, const char *path, const char *name,
+                              const vgg_param *p, float *out)
+{
+    const vgg_st_tensor *t = vgg_st_find(st, name);
+    if (!t)
+        return vgg_fail(VGG_STATUS_MISMATCH, "'%s': checkpoint has no tensor %s", path, name);
+    size_t numel = 1;
+    for (int d = 0; d < t->ndim; d++)
+        numel *= (size_t)t->shape[d];
+    if (t->dtype != VGG_DTYPE_F32 || t->ndim != p->ndim || numel != p->numel ||
+        memcmp(t->shape, p->shape, sizeof(int64_t) * p->ndim) != 0)
+        return vgg_fail(VGG_STATUS_MISMATCH, "'%s': tensor %s has another shape or type than "
+                        "this net's", path, name);
+    memcpy(out, t->data, sizeof(float) * numel);
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_trainer_load_checkpoint(vgg_trainer *t, const char *path, vgg_safetensors **meta)
+{
+    if (meta)
+        *meta = NULL;
+    vgg_net *net = vgg_trainer_net(t);
+    vgg_safetensors *st = NULL;
+    vgg_status s = vgg_st_open(path, &st);
+    if (s != VGG_STATUS_OK)
+        return s;
+    const char *fmt = vgg_st_meta(st, "train.format");
+    const char *it = vgg_st_meta(st, "train.iteration");
+    const char *seed = vgg_st_meta(st, "train.seed");
+    if (!fmt || strcmp(fmt, CKPT_FORMAT) != 0 || !it || !seed) {
+        vgg_st_close(st);
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': not a training checkpoint", path);
+    }
+    char *end1 = NULL, *end2 = NULL;
+    long long iter = strtoll(it, &end1, 10);
+    unsigned long long sd = strtoull(seed, &end2, 10);
+    if (*end1 || *end2 || iter < 0) {
+        vgg_st_close(st);
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': bad iteration or seed", path);
+    }
+    float *tmp = NULL;
+    for (int i = 0; i < net->n_params && s == VGG_STATUS_OK; i++) {
+        const vgg_param *p = &net->params[i];
+        s = load_tensor(st, path, p->name, p, p->data);
+        if (s != VGG_STATUS_OK)
+            break;
+        float *nt = realloc(tmp, sizeof(float) * (p->numel ? p->numel : 1));
+        if (!nt) {
+            s = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+            break;
+        }
+        tmp = nt;
+        char name[128];
+        snprintf(name, sizeof name, "momentum.%s", p->name);
+        s = load_tensor(st, path, name, p, tmp);
+        if (s == VGG_STATUS_OK)
+            s = vgg_trainer_set_momentum(t, i, tmp);
+    }
+    free(tmp);
+    if (s == VGG_STATUS_OK)
+        s = vgg_net_params_changed(net);
+    if (s != VGG_STATUS_OK) {
+        vgg_st_close(st);
+        return s;
+    }
+    vgg_trainer_restore_(t, iter, sd);
+    if (meta)
+        *meta = st;
+    else
+        vgg_st_close(st);
+    return VGG_STATUS_OK;
+}

@@ -1,0 +1,12 @@
+/* Shared by the trainer's files (train.c, train_init.c, train_ckpt.c). */
+#ifndef VGG_TRAIN_INTERNAL_H
+#define VGG_TRAIN_INTERNAL_H
+
+#include <stdint.h>
+
+#include "vgg/train.h"
+
+uint64_t vgg_trainer_seed_(const vgg_trainer *t);
+void vgg_trainer_restore_(vgg_trainer *t, int64_t iter, uint64_t seed);
+
+#endif

@@ -1,0 +1,7 @@
+# Training (net/src/train*.c, net/cpu/cpu_train.c) and the vggtrain program.
+if(TARGET vggnet)
+  vgg_add_test(NAME test_train SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train.c LIBS vggnet)
+  target_include_directories(test_train PRIVATE ${CMAKE_SOURCE_DIR}/net/src)
+  vgg_add_test(NAME test_train_step SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train_step.c
+               LIBS vggnet)
+endif()
