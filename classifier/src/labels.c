@@ -1,0 +1,331 @@
+/* Label texts ("cat,dog?") and labels files ("name<TAB>labels"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "svm_internal.h"
+
+void vgg_svm_labels_free(vgg_svm_labels *l)
+{
+    if (!l)
+        return;
+    if (l->class_names)
+        for (int k = 0; k < l->n_classes; k++)
+            free(l->class_names[k]);
+    free(l->class_names);
+    free(l->truth);
+    free(l->cls);
+    free(l);
+}
+
+int vgg_svm_labels_find(const vgg_svm_labels *l, const char *name)
+{
+    /* sorted or not: a linear search keeps any order right */
+    for (int k = 0; k < l->n_classes; k++)
+        if (strcmp(l->class_names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+/* One item of a label text: [s, s+len) without the '?' and whether it had one. */
+typedef struct item {
+    const char *s;
+    size_t len;
+    bool difficult;
+} item;
+
+/* Split text into items; returns the count or -1 (message set) on error. */
+static long split_items(const char *text, const char *what, size_t row, item *items, long max)
+{
+    long n = 0;
+    const char *p = text;
+    if (*p == 0)
+        return 0;
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        /* trim spaces */
+        while (len > 0 && (*p == ' '))
+            p++, len--;
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\r'))
+            len--;
+        bool diff = false;
+        if (len > 0 && p[len - 1] == '?') {
+            diff = true;
+            len--;
+            while (len > 0 && p[len - 1] == ' ')
+                len--;
+        }
+        if (len == 0) {
+            vgg_fail(VGG_STATUS_INVALID, "%s: row %zu: empty class name in label '%s'", what,
+                     row + 1, text);
+            return -1;
+        }
+        for (size_t i = 0; i < len; i++)
+            if (p[i] == '\t' || p[i] == '\n') {
+                vgg_fail(VGG_STATUS_INVALID, "%s: row %zu: class name with a tab or newline",
+                         what, row + 1);
+                return -1;
+            }
+        if (items && n < max)
+            items[n] = (item){ p, len, diff };
+        n++;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int find_class(char *const *names, int k, const char *s, size_t len)
+{
+    for (int c = 0; c < k; c++)
+        if (strncmp(names[c], s, len) == 0 && names[c][len] == 0)
+            return c;
+    return -1;
+}
+
+vgg_status vgg_svm_labels_build(const char *const *texts, size_t n, vgg_svm_label_mode mode,
+                                const char *const *classes, int n_classes, const char *what,
+                                vgg_svm_labels **out)
+{
+    *out = NULL;
+    if (!what)
+        what = "labels";
+    vgg_svm_labels *l = calloc(1, sizeof *l);
+    if (!l)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    l->n_rows = n;
+    vgg_status st = VGG_STATUS_OK;
+    item *items = NULL;
+    long max_items = 0;
+    bool any_multi = false;
+    /* pass 1: syntax, the classes, whether any row is multi-label */
+    int cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        long c = split_items(texts[i], what, i, NULL, 0);
+        if (c < 0) {
+            st = VGG_STATUS_INVALID;
+            goto fail;
+        }
+        if (c > max_items)
+            max_items = c;
+    }
+    items = malloc((size_t)(max_items ? max_items : 1) * sizeof *items);
+    if (!items) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (classes) {
+        l->class_names = calloc((size_t)(n_classes ? n_classes : 1), sizeof *l->class_names);
+        if (!l->class_names) {
+            st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+            goto fail;
+        }
+        for (int k = 0; k < n_classes; k++) {
+            l->class_names[k] = svm_strdup(classes[k]);
+            l->n_classes++;
+            if (!l->class_names[k]) {
+                st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+                goto fail;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        long c = split_items(texts[i], what, i, items, max_items);
+        if (c > 1)
+            any_multi = true;
+        for (long t = 0; t < c; t++) {
+            if (items[t].difficult)
+                any_multi = true;
+            int k = find_class(l->class_names, l->n_classes, items[t].s, items[t].len);
+            if (k >= 0)
+                continue;
+            if (classes) {
+                st = vgg_fail(VGG_STATUS_NOT_FOUND, "%s: row %zu: unknown class '%.*s'", what,
+                              i + 1, (int)items[t].len, items[t].s);
+                goto fail;
+            }
+            if (l->n_classes == cap) {
+                int nc = cap ? cap * 2 : 16;
+                char **nn = realloc(l->class_names, (size_t)nc * sizeof *nn);
+                if (!nn) {
+                    st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+                    goto fail;
+                }
+                l->class_names = nn;
+                cap = nc;
+            }
+            char *s = malloc(items[t].len + 1);
+            if (!s) {
+                st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+                goto fail;
+            }
+            memcpy(s, items[t].s, items[t].len);
+            s[items[t].len] = 0;
+            l->class_names[l->n_classes++] = s;
+        }
+    }
+    if (!classes && l->n_classes > 1)
+        qsort(l->class_names, (size_t)l->n_classes, sizeof *l->class_names, cmp_str);
+    l->multilabel = mode == VGG_SVM_LABELS_MULTI || (mode == VGG_SVM_LABELS_AUTO && any_multi);
+    int K = l->n_classes;
+    l->truth = malloc((n ? n : 1) * (size_t)(K ? K : 1));
+    if (!l->multilabel)
+        l->cls = malloc((n ? n : 1) * sizeof *l->cls);
+    if (!l->truth || (!l->multilabel && !l->cls)) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory for labels of %zu rows", n);
+        goto fail;
+    }
+    /* pass 2: the truth matrix */
+    for (size_t i = 0; i < n; i++) {
+        int8_t *t = l->truth + i * (size_t)K;
+        for (int k = 0; k < K; k++)
+            t[k] = -1;
+        long c = split_items(texts[i], what, i, items, max_items);
+        if (!l->multilabel && (c != 1 || items[0].difficult)) {
+            st = vgg_fail(VGG_STATUS_INVALID,
+                          "%s: row %zu: label '%s' is not exactly one class (single-label "
+                          "training; use multi-label for several classes or '?')",
+                          what, i + 1, texts[i]);
+            goto fail;
+        }
+        for (long j = 0; j < c; j++) {
+            int k = find_class(l->class_names, K, items[j].s, items[j].len);
+            /* a class given both plain and with '?' counts as positive */
+            if (items[j].difficult) {
+                if (t[k] != 1)
+                    t[k] = 0;
+            } else {
+                t[k] = 1;
+            }
+            if (!l->multilabel)
+                l->cls[i] = k;
+        }
+    }
+    free(items);
+    *out = l;
+    return VGG_STATUS_OK;
+fail:
+    free(items);
+    vgg_svm_labels_free(l);
+    return st;
+}
+
+/* ---- labels files ---- */
+
+void vgg_svm_labelfile_free(vgg_svm_labelfile *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->names[i]);
+        free(f->texts[i]);
+    }
+    free(f->names);
+    free(f->texts);
+    free(f);
+}
+
+typedef struct name_ix {
+    const char *name;
+    size_t ix;
+} name_ix;
+
+static int cmp_name_ix(const void *a, const void *b)
+{
+    const name_ix *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    return x->ix < y->ix ? -1 : x->ix > y->ix;
+}
+
+vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
+{
+    *out = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    vgg_status st = vgg_read_file(path, 0, &buf, &len);
+    if (st != VGG_STATUS_OK)
+        return st;
+    vgg_svm_labelfile *f = calloc(1, sizeof *f);
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += buf[i] == '\n';
+    if (f) {
+        f->names = calloc(lines, sizeof *f->names);
+        f->texts = calloc(lines, sizeof *f->texts);
+    }
+    if (!f || !f->names || !f->texts) {
+        vgg_svm_labelfile_free(f);
+        free(buf);
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    }
+    if (strlen(buf) != len) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': a labels file has no NUL bytes", path);
+        goto fail;
+    }
+    char *p = buf;
+    size_t lineno = 0;
+    while (*p) {
+        lineno++;
+        char *e = strchr(p, '\n');
+        if (e)
+            *e = 0;
+        size_t ll = strlen(p);
+        if (ll > 0 && p[ll - 1] == '\r')
+            p[--ll] = 0;
+        if (ll > 0 && p[0] != '#') {
+            char *tab = strchr(p, '\t');
+            if (!tab) {
+                st = vgg_fail(VGG_STATUS_FORMAT,
+                              "'%s': line %zu: expected 'name<TAB>label[,label...]'", path,
+                              lineno);
+                goto fail;
+            }
+            *tab = 0;
+            if (tab == p) {
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %zu: empty name", path, lineno);
+                goto fail;
+            }
+            f->names[f->n] = svm_strdup(p);
+            f->texts[f->n] = svm_strdup(tab + 1);
+            f->n++;
+            if (!f->names[f->n - 1] || !f->texts[f->n - 1]) {
+                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+                goto fail;
+            }
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    /* names given twice */
+    name_ix *ix = malloc((f->n ? f->n : 1) * sizeof *ix);
+    if (!ix) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+        goto fail;
+    }
+    for (size_t i = 0; i < f->n; i++)
+        ix[i] = (name_ix){ f->names[i], i };
+    qsort(ix, f->n, sizeof *ix, cmp_name_ix);
+    for (size_t i = 1; i < f->n; i++)
+        if (strcmp(ix[i].name, ix[i - 1].name) == 0) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': name '%s' is given twice", path, ix[i].name);
+            free(ix);
+            goto fail;
+        }
+    free(ix);
+    free(buf);
+    *out = f;
+    return VGG_STATUS_OK;
+fail:
+    free(buf);
+    vgg_svm_labelfile_free(f);
+    return st;
+}

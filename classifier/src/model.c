@@ -1,0 +1,558 @@
+/* Model files: LIBLINEAR's text format plus a JSON sidecar; scoring. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "svm_internal.h"
+
+static const char *const solver_names[] = {
+    "L2R_LR", "L2R_L2LOSS_SVC_DUAL", "L2R_L2LOSS_SVC", "L2R_L1LOSS_SVC_DUAL", "MCSVM_CS",
+    "L1R_L2LOSS_SVC", "L1R_LR", "L2R_LR_DUAL",
+};
+#define N_SOLVER_NAMES ((int)(sizeof solver_names / sizeof *solver_names))
+#define MCSVM_CS_TYPE 4
+
+const char *svm_solver_name(int solver)
+{
+    if (solver < 0 || solver >= N_SOLVER_NAMES)
+        return NULL;
+    return solver_names[solver];
+}
+
+int svm_solver_from_name(const char *name)
+{
+    for (int i = 0; i < N_SOLVER_NAMES; i++)
+        if (strcmp(solver_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+char *svm_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+vgg_status svm_model_alloc(int n_classes, char *const *names, int dim, vgg_svm_model **out)
+{
+    *out = NULL;
+    vgg_svm_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory for a model");
+    m->n_classes = n_classes;
+    m->dim = dim;
+    m->bias = -1;
+    m->solver = 1;
+    m->class_names = calloc((size_t)n_classes, sizeof *m->class_names);
+    m->w = calloc((size_t)(dim + 1) * n_classes, sizeof *m->w);
+    m->C = calloc((size_t)n_classes, sizeof *m->C);
+    if (!m->class_names || !m->w || !m->C) {
+        vgg_svm_model_free(m);
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory for a model of %d x %d", n_classes, dim);
+    }
+    for (int k = 0; k < n_classes; k++) {
+        m->class_names[k] = svm_strdup(names ? names[k] : "");
+        if (!m->class_names[k]) {
+            vgg_svm_model_free(m);
+            return vgg_fail(VGG_STATUS_NOMEM, "out of memory for a model");
+        }
+    }
+    *out = m;
+    return VGG_STATUS_OK;
+}
+
+void vgg_svm_model_free(vgg_svm_model *m)
+{
+    if (!m)
+        return;
+    if (m->class_names)
+        for (int k = 0; k < m->n_classes; k++)
+            free(m->class_names[k]);
+    free(m->class_names);
+    free(m->w);
+    free(m->C);
+    free(m);
+}
+
+int vgg_svm_model_classes(const vgg_svm_model *m) { return m->n_classes; }
+const char *vgg_svm_model_class_name(const vgg_svm_model *m, int k) { return m->class_names[k]; }
+bool vgg_svm_model_multilabel(const vgg_svm_model *m) { return m->multilabel; }
+int vgg_svm_model_dim(const vgg_svm_model *m) { return m->dim; }
+double vgg_svm_model_bias(const vgg_svm_model *m) { return m->bias; }
+double vgg_svm_model_C(const vgg_svm_model *m, int k) { return m->C[k]; }
+const vgg_featdesc *vgg_svm_model_desc(const vgg_svm_model *m)
+{
+    return m->has_desc ? &m->desc : NULL;
+}
+double vgg_svm_model_weight(const vgg_svm_model *m, int k, int j)
+{
+    return m->w[(size_t)j * m->n_classes + k];
+}
+
+void svm_scores_raw(const double *w, int K, int dim, double bias, const float *x, double *s)
+{
+    for (int k = 0; k < K; k++)
+        s[k] = 0.0;
+    for (int j = 0; j < dim; j++) {
+        double v = x[j];
+        if (v == 0.0)
+            continue;
+        const double *wj = w + (size_t)j * K;
+        for (int k = 0; k < K; k++)
+            s[k] += wj[k] * v;
+    }
+    if (bias >= 0) {
+        const double *wb = w + (size_t)dim * K;
+        for (int k = 0; k < K; k++)
+            s[k] += wb[k] * bias;
+    }
+}
+
+vgg_status vgg_svm_model_score(const vgg_svm_model *m, const float *x, int dim, double *scores)
+{
+    if (dim != m->dim)
+        return vgg_fail(VGG_STATUS_MISMATCH, "features have %d values, the model expects %d",
+                        dim, m->dim);
+    for (int j = 0; j < dim; j++)
+        if (!isfinite(x[j]))
+            return vgg_fail(VGG_STATUS_NUMERIC, "feature %d is %s", j,
+                            isnan(x[j]) ? "NaN" : "infinite");
+    svm_scores_raw(m->w, m->n_classes, m->dim, m->bias, x, scores);
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_svm_model_check(const vgg_svm_model *m, const vgg_featdesc *d)
+{
+    if (d->dim != m->dim)
+        return vgg_fail(VGG_STATUS_MISMATCH,
+                        "features of dimension %d, the model was trained on dimension %d",
+                        d->dim, m->dim);
+    if (!m->has_desc)
+        return VGG_STATUS_OK;
+    char why[512];
+    if (!vgg_featdesc_equal(d, &m->desc, why, sizeof why))
+        return vgg_fail(VGG_STATUS_MISMATCH,
+                        "the features are not of the kind the model was trained on: %s "
+                        "(these features vs the model's)", why);
+    return VGG_STATUS_OK;
+}
+
+/* ---- saving ---- */
+
+static int stored_solver(const vgg_svm_model *m)
+{
+    return (m->multilabel && m->n_classes == 2) ? MCSVM_CS_TYPE : m->solver;
+}
+
+static vgg_status model_text(const vgg_svm_model *m, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    FILE *fp = open_memstream(buf, len);
+    if (!fp)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory for a model's text");
+    int K = m->n_classes;
+    int nr_w = (K == 2 && !m->multilabel) ? 1 : K;
+    fprintf(fp, "solver_type %s\n", svm_solver_name(stored_solver(m)));
+    fprintf(fp, "nr_class %d\nlabel", K);
+    for (int k = 0; k < K; k++)
+        fprintf(fp, " %d", k + 1);
+    fprintf(fp, "\nnr_feature %d\n", m->dim);
+    fprintf(fp, "bias %.17g\nw\n", m->bias >= 0 ? m->bias : -1.0);
+    int rows = m->dim + (m->bias >= 0 ? 1 : 0);
+    for (int j = 0; j < rows; j++) {
+        for (int k = 0; k < nr_w; k++)
+            fprintf(fp, "%.17g ", m->w[(size_t)j * K + k]);
+        fputc('\n', fp);
+    }
+    if (ferror(fp)) {
+        fclose(fp);
+        free(*buf);
+        *buf = NULL;
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory for a model's text");
+    }
+    fclose(fp);
+    return VGG_STATUS_OK;
+}
+
+static char *sidecar_path(const char *path)
+{
+    size_t n = strlen(path);
+    char *p = malloc(n + 6);
+    if (p) {
+        memcpy(p, path, n);
+        memcpy(p + n, ".json", 6);
+    }
+    return p;
+}
+
+static vgg_status write_atomic(const char *path, const char *data, size_t len)
+{
+    vgg_atomic_file af;
+    vgg_status st = vgg_atomic_open(path, &af);
+    if (st != VGG_STATUS_OK)
+        return st;
+    st = vgg_write_all(af.fp, data, len, path);
+    if (st == VGG_STATUS_OK)
+        st = vgg_atomic_commit(&af);
+    vgg_atomic_abort(&af);
+    return st;
+}
+
+vgg_status vgg_svm_model_save(const vgg_svm_model *m, const char *path)
+{
+    char *text = NULL, *side = NULL;
+    size_t len = 0;
+    json_object *root = NULL;
+    vgg_status st = model_text(m, &text, &len);
+    if (st != VGG_STATUS_OK)
+        return vgg_fail_context(st, "'%s': ", path);
+    vgg_sha256 sh;
+    st = vgg_sha256_init(&sh);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    vgg_sha256_update(&sh, text, len);
+    char hex[65];
+    vgg_sha256_final_hex(&sh, hex);
+
+    root = json_object_new_object();
+    json_object_object_add(root, "format", json_object_new_string("vggsvm-model"));
+    json_object_object_add(root, "version", json_object_new_int(1));
+    json_object_object_add(root, "program_version", json_object_new_string(VGG_VERSION_STRING));
+    json_object_object_add(root, "model_sha256", json_object_new_string(hex));
+    json_object_object_add(root, "multilabel", json_object_new_boolean(m->multilabel));
+    json_object_object_add(root, "solver", json_object_new_int(m->solver));
+    json_object_object_add(root, "solver_name", json_object_new_string(svm_solver_name(m->solver)));
+    json_object_object_add(root, "bias", json_object_new_double(m->bias));
+    json_object_object_add(root, "dim", json_object_new_int(m->dim));
+    json_object *cls = json_object_new_array();
+    json_object *cs = json_object_new_array();
+    for (int k = 0; k < m->n_classes; k++) {
+        json_object_array_add(cls, json_object_new_string(m->class_names[k]));
+        json_object_array_add(cs, json_object_new_double(m->C[k]));
+    }
+    json_object_object_add(root, "classes", cls);
+    json_object_object_add(root, "C", cs);
+    if (m->has_desc) {
+        char *dj = NULL;
+        st = vgg_featdesc_to_json(&m->desc, &dj);
+        if (st != VGG_STATUS_OK)
+            goto done;
+        json_object *fd = json_tokener_parse(dj);
+        free(dj);
+        if (!fd) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "the feature description is not JSON");
+            goto done;
+        }
+        json_object_object_add(root, "features", fd);
+    } else {
+        json_object_object_add(root, "features", NULL);
+    }
+    const char *js = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t jl = strlen(js);
+    side = malloc(jl + 2);
+    if (!side) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        goto done;
+    }
+    memcpy(side, js, jl);
+    side[jl] = '\n';
+    side[jl + 1] = 0;
+    char *sp = sidecar_path(path);
+    if (!sp) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        goto done;
+    }
+    st = write_atomic(sp, side, jl + 1);
+    free(sp);
+    if (st == VGG_STATUS_OK)
+        st = write_atomic(path, text, len);
+done:
+    json_object_put(root);
+    free(side);
+    free(text);
+    return st;
+}
+
+/* ---- loading ---- */
+
+static const char *skip_spaces(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\r')
+        p++;
+    return p;
+}
+
+/* Next line [p, eol); returns NULL if no complete line remains. */
+static const char *line_end(const char *p)
+{
+    const char *e = strchr(p, '\n');
+    return e;
+}
+
+static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_model *m,
+                                   int expect_classes, bool multilabel)
+{
+    const char *p = text;
+    int solver = -1, nr_class = -1, nr_feature = -1;
+    double bias = -2;
+    int *labels = NULL;
+    vgg_status st = VGG_STATUS_OK;
+    for (;;) {
+        const char *e = line_end(p);
+        if (!e) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short in the header", path);
+            goto done;
+        }
+        char key[32];
+        size_t kl = 0;
+        while (p + kl < e && p[kl] != ' ' && kl < sizeof key - 1) {
+            key[kl] = p[kl];
+            kl++;
+        }
+        key[kl] = 0;
+        const char *v = skip_spaces(p + kl);
+        if (strcmp(key, "w") == 0) {
+            p = e + 1;
+            break;
+        } else if (strcmp(key, "solver_type") == 0) {
+            char name[64];
+            size_t nl = (size_t)(e - v);
+            while (nl > 0 && (v[nl - 1] == ' ' || v[nl - 1] == '\r'))
+                nl--;
+            if (nl >= sizeof name)
+                nl = sizeof name - 1;
+            memcpy(name, v, nl);
+            name[nl] = 0;
+            solver = svm_solver_from_name(name);
+            if (solver < 0) {
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown solver_type '%s'", path, name);
+                goto done;
+            }
+        } else if (strcmp(key, "nr_class") == 0) {
+            nr_class = atoi(v);
+        } else if (strcmp(key, "nr_feature") == 0) {
+            nr_feature = atoi(v);
+        } else if (strcmp(key, "bias") == 0) {
+            bias = strtod(v, NULL);
+        } else if (strcmp(key, "label") == 0) {
+            if (nr_class <= 0) {
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': 'label' before 'nr_class'", path);
+                goto done;
+            }
+            labels = malloc((size_t)nr_class * sizeof *labels);
+            if (!labels) {
+                st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+                goto done;
+            }
+            const char *q = v;
+            for (int c = 0; c < nr_class; c++) {
+                char *end;
+                long lv = strtol(q, &end, 10);
+                if (end == q || end > e) {
+                    st = vgg_fail(VGG_STATUS_FORMAT, "'%s': the label line has fewer than %d labels",
+                                  path, nr_class);
+                    goto done;
+                }
+                labels[c] = (int)lv;
+                q = end;
+            }
+        } else {
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown header line '%.*s'", path,
+                          (int)(e - p > 40 ? 40 : e - p), p);
+            goto done;
+        }
+        p = e + 1;
+    }
+    if (solver < 0 || nr_class <= 0 || nr_feature <= 0 || bias == -2 || !labels) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': header lacks solver_type, nr_class, label, "
+                      "nr_feature or bias", path);
+        goto done;
+    }
+    if (nr_class != expect_classes || nr_feature != m->dim) {
+        st = vgg_fail(VGG_STATUS_MISMATCH,
+                      "'%s': %d classes of %d features, its sidecar says %d of %d", path,
+                      nr_class, nr_feature, expect_classes, m->dim);
+        goto done;
+    }
+    for (int c = 0; c < nr_class; c++)
+        if (labels[c] < 1 || labels[c] > nr_class) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': label %d is not in 1..%d", path, labels[c],
+                          nr_class);
+            goto done;
+        }
+    int K = nr_class;
+    int nr_w = (K == 2 && solver != MCSVM_CS_TYPE) ? 1 : K;
+    if (multilabel && K == 2 && solver != MCSVM_CS_TYPE) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': a two-class multi-label model must be stored "
+                      "as MCSVM_CS", path);
+        goto done;
+    }
+    int rows = nr_feature + (bias >= 0 ? 1 : 0);
+    for (int j = 0; j < rows; j++) {
+        const char *e = line_end(p);
+        if (!e) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short: weights end at feature %d of %d",
+                          path, j + 1, rows);
+            goto done;
+        }
+        for (int c = 0; c < nr_w; c++) {
+            char *end;
+            errno = 0;
+            double v = strtod(p, &end);
+            if (end == p || end > e || !isfinite(v)) {
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': bad weight at feature %d, column %d",
+                              path, j + 1, c + 1);
+                goto done;
+            }
+            if (nr_w == 1) {
+                m->w[(size_t)j * K + (labels[0] - 1)] = v;
+                m->w[(size_t)j * K + (labels[1] - 1)] = -v;
+            } else {
+                m->w[(size_t)j * K + (labels[c] - 1)] = v;
+            }
+            p = end;
+        }
+        p = skip_spaces(p);
+        if (p != e) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': extra text after the weights of feature %d",
+                          path, j + 1);
+            goto done;
+        }
+        p = e + 1;
+    }
+    if (*skip_spaces(p) != 0 && *skip_spaces(p) != '\n') {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': extra text after the weights", path);
+        goto done;
+    }
+    if (solver != MCSVM_CS_TYPE)
+        m->solver = solver;
+    m->bias = bias >= 0 ? bias : -1;
+done:
+    free(labels);
+    return st;
+}
+
+static vgg_status json_get(json_object *root, const char *key, json_type type, const char *path,
+                           json_object **out)
+{
+    if (!json_object_object_get_ex(root, key, out) || !json_object_is_type(*out, type))
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': missing or malformed \"%s\"", path, key);
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
+{
+    *out = NULL;
+    char *sp = sidecar_path(path);
+    if (!sp)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    char *side = NULL, *text = NULL;
+    size_t side_len = 0, text_len = 0;
+    json_object *root = NULL;
+    vgg_svm_model *m = NULL;
+    vgg_status st = vgg_read_file(sp, 1u << 24, &side, &side_len);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    root = json_tokener_parse(side);
+    json_object *o;
+    if (!root || !json_object_is_type(root, json_type_object) ||
+        !json_object_object_get_ex(root, "format", &o) ||
+        !json_object_is_type(o, json_type_string) ||
+        strcmp(json_object_get_string(o), "vggsvm-model") != 0) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a vggsvm model sidecar (cut short or "
+                      "not JSON with format \"vggsvm-model\")", sp);
+        goto done;
+    }
+    json_object *cls, *cs, *dimo, *ml, *sha, *solver;
+    if ((st = json_get(root, "classes", json_type_array, sp, &cls)) != VGG_STATUS_OK ||
+        (st = json_get(root, "C", json_type_array, sp, &cs)) != VGG_STATUS_OK ||
+        (st = json_get(root, "dim", json_type_int, sp, &dimo)) != VGG_STATUS_OK ||
+        (st = json_get(root, "multilabel", json_type_boolean, sp, &ml)) != VGG_STATUS_OK ||
+        (st = json_get(root, "solver", json_type_int, sp, &solver)) != VGG_STATUS_OK ||
+        (st = json_get(root, "model_sha256", json_type_string, sp, &sha)) != VGG_STATUS_OK)
+        goto done;
+    int K = (int)json_object_array_length(cls);
+    int dim = json_object_get_int(dimo);
+    if (K < 2 || dim <= 0 || (int)json_object_array_length(cs) != K) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': %d classes, dimension %d, %d C values", sp, K,
+                      dim, (int)json_object_array_length(cs));
+        goto done;
+    }
+    char **names = calloc((size_t)K, sizeof *names);
+    if (!names) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int k = 0; k < K; k++) {
+        json_object *e = json_object_array_get_idx(cls, (size_t)k);
+        names[k] = (char *)(json_object_is_type(e, json_type_string) ? json_object_get_string(e)
+                                                                     : NULL);
+        if (!names[k]) {
+            free(names);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': class %d is not a string", sp, k);
+            goto done;
+        }
+    }
+    st = svm_model_alloc(K, names, dim, &m);
+    free(names);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    m->multilabel = json_object_get_boolean(ml);
+    m->solver = json_object_get_int(solver);
+    for (int k = 0; k < K; k++)
+        m->C[k] = json_object_get_double(json_object_array_get_idx(cs, (size_t)k));
+    json_object *fd;
+    if (json_object_object_get_ex(root, "features", &fd) && fd &&
+        json_object_is_type(fd, json_type_object)) {
+        st = vgg_featdesc_from_json(json_object_to_json_string_ext(fd, JSON_C_TO_STRING_PLAIN),
+                                    &m->desc);
+        if (st != VGG_STATUS_OK) {
+            vgg_fail_context(st, "'%s': feature description: ", sp);
+            goto done;
+        }
+        m->has_desc = true;
+    }
+
+    st = vgg_read_file(path, 0, &text, &text_len);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    if (strlen(text) != text_len) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a text file", path);
+        goto done;
+    }
+    st = parse_model_text(path, text, m, K, m->multilabel);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    vgg_sha256 sh;
+    st = vgg_sha256_init(&sh);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    vgg_sha256_update(&sh, text, text_len);
+    char hex[65];
+    vgg_sha256_final_hex(&sh, hex);
+    if (strcmp(hex, json_object_get_string(sha)) != 0) {
+        st = vgg_fail(VGG_STATUS_MISMATCH,
+                      "'%s' does not match its sidecar '%s' (SHA-256 differs: changed or cut "
+                      "short after it was written)", path, sp);
+        goto done;
+    }
+done:
+    json_object_put(root);
+    free(side);
+    free(text);
+    free(sp);
+    if (st != VGG_STATUS_OK) {
+        vgg_svm_model_free(m);
+        return st;
+    }
+    *out = m;
+    return VGG_STATUS_OK;
+}

@@ -1,0 +1,264 @@
+/* Score files: TSV and JSON. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "svm_internal.h"
+
+void vgg_svm_scores_free(vgg_svm_scores *s)
+{
+    if (!s)
+        return;
+    if (s->class_names)
+        for (int k = 0; k < s->n_classes; k++)
+            free(s->class_names[k]);
+    if (s->names)
+        for (size_t i = 0; i < s->n; i++)
+            free(s->names[i]);
+    free(s->class_names);
+    free(s->names);
+    free(s->scores);
+    free(s);
+}
+
+static int best_class(const double *s, int k)
+{
+    int b = 0;
+    for (int c = 1; c < k; c++)
+        if (s[c] > s[b])
+            b = c;
+    return b;
+}
+
+vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool json)
+{
+    vgg_atomic_file af;
+    memset(&af, 0, sizeof af);
+    bool to_stdout = strcmp(path, "-") == 0;
+    vgg_status st = VGG_STATUS_OK;
+    if (!to_stdout) {
+        st = vgg_atomic_open(path, &af);
+        if (st != VGG_STATUS_OK)
+            return st;
+    }
+    FILE *fp = to_stdout ? stdout : af.fp;
+    int K = s->n_classes;
+    if (!json) {
+        fputs("name", fp);
+        for (int k = 0; k < K; k++)
+            fprintf(fp, "\t%s", s->class_names[k]);
+        fputc('\n', fp);
+        for (size_t i = 0; i < s->n; i++) {
+            fputs(s->names[i], fp);
+            for (int k = 0; k < K; k++)
+                fprintf(fp, "\t%.9g", s->scores[i * (size_t)K + k]);
+            fputc('\n', fp);
+        }
+    } else {
+        /* written piece by piece: a store can hold many images */
+        json_object *cls = json_object_new_array();
+        for (int k = 0; k < K; k++)
+            json_object_array_add(cls, json_object_new_string(s->class_names[k]));
+        fprintf(fp, "{\"classes\": %s,\n \"multilabel\": %s,\n \"images\": [",
+                json_object_to_json_string_ext(cls, JSON_C_TO_STRING_PLAIN |
+                                                        JSON_C_TO_STRING_NOSLASHESCAPE),
+                s->multilabel ? "true" : "false");
+        json_object_put(cls);
+        for (size_t i = 0; i < s->n; i++) {
+            const double *r = s->scores + i * (size_t)K;
+            json_object *img = json_object_new_object();
+            json_object_object_add(img, "name", json_object_new_string(s->names[i]));
+            json_object *sc = json_object_new_array();
+            for (int k = 0; k < K; k++)
+                json_object_array_add(sc, json_object_new_double(r[k]));
+            json_object_object_add(img, "scores", sc);
+            if (s->multilabel) {
+                json_object *pr = json_object_new_array();
+                for (int k = 0; k < K; k++)
+                    if (r[k] > 0)
+                        json_object_array_add(pr, json_object_new_string(s->class_names[k]));
+                json_object_object_add(img, "predicted", pr);
+            } else {
+                json_object_object_add(img, "predicted",
+                                       json_object_new_string(s->class_names[best_class(r, K)]));
+            }
+            fprintf(fp, "%s\n  %s", i ? "," : "",
+                    json_object_to_json_string_ext(img, JSON_C_TO_STRING_PLAIN |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
+            json_object_put(img);
+        }
+        fputs("\n ]}\n", fp);
+    }
+    if (to_stdout) {
+        if (fflush(fp) != 0 || ferror(fp))
+            return vgg_fail(VGG_STATUS_IO, "standard output: write failed");
+        return VGG_STATUS_OK;
+    }
+    if (ferror(fp))
+        st = vgg_fail(VGG_STATUS_IO, "'%s': write failed", path);
+    else
+        st = vgg_atomic_commit(&af);
+    vgg_atomic_abort(&af);
+    return st;
+}
+
+static vgg_status read_json(const char *path, const char *buf, vgg_svm_scores *s)
+{
+    json_object *root = json_tokener_parse(buf), *cls, *imgs, *ml;
+    vgg_status st = VGG_STATUS_OK;
+    if (!root || !json_object_object_get_ex(root, "classes", &cls) ||
+        !json_object_is_type(cls, json_type_array) ||
+        !json_object_object_get_ex(root, "images", &imgs) ||
+        !json_object_is_type(imgs, json_type_array)) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a score file (JSON with \"classes\" and "
+                      "\"images\")", path);
+        goto done;
+    }
+    if (json_object_object_get_ex(root, "multilabel", &ml))
+        s->multilabel = json_object_get_boolean(ml);
+    int K = (int)json_object_array_length(cls);
+    size_t n = json_object_array_length(imgs);
+    s->class_names = calloc((size_t)(K ? K : 1), sizeof *s->class_names);
+    s->names = calloc(n ? n : 1, sizeof *s->names);
+    s->scores = malloc((n ? n : 1) * (size_t)(K ? K : 1) * sizeof *s->scores);
+    if (!s->class_names || !s->names || !s->scores) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+        goto done;
+    }
+    for (int k = 0; k < K; k++) {
+        s->class_names[k] = svm_strdup(json_object_get_string(json_object_array_get_idx(cls, (size_t)k)));
+        s->n_classes++;
+        if (!s->class_names[k]) {
+            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *img = json_object_array_get_idx(imgs, i), *nm, *sc;
+        if (!json_object_object_get_ex(img, "name", &nm) ||
+            !json_object_object_get_ex(img, "scores", &sc) ||
+            !json_object_is_type(sc, json_type_array) ||
+            (int)json_object_array_length(sc) != K) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': image %zu lacks a name or %d scores", path,
+                          i + 1, K);
+            goto done;
+        }
+        s->names[i] = svm_strdup(json_object_get_string(nm));
+        s->n++;
+        if (!s->names[i]) {
+            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+            goto done;
+        }
+        for (int k = 0; k < K; k++)
+            s->scores[i * (size_t)K + k] = json_object_get_double(json_object_array_get_idx(sc, (size_t)k));
+    }
+done:
+    json_object_put(root);
+    return st;
+}
+
+static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s)
+{
+    size_t lines = 0;
+    for (char *q = buf; *q; q++)
+        lines += *q == '\n';
+    char *p = buf;
+    char *e = strchr(p, '\n');
+    if (!e)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': no header line", path);
+    *e = 0;
+    if (e > p && e[-1] == '\r')
+        e[-1] = 0;
+    if (strncmp(p, "name\t", 5) != 0)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': the header must be 'name<TAB>class...'", path);
+    int K = 0;
+    for (char *q = p; *q; q++)
+        K += *q == '\t';
+    s->class_names = calloc((size_t)K, sizeof *s->class_names);
+    s->names = calloc(lines ? lines : 1, sizeof *s->names);
+    s->scores = malloc((lines ? lines : 1) * (size_t)K * sizeof *s->scores);
+    if (!s->class_names || !s->names || !s->scores)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    char *f = p + 5;
+    for (int k = 0; k < K; k++) {
+        char *t = strchr(f, '\t');
+        if (t)
+            *t = 0;
+        s->class_names[k] = svm_strdup(f);
+        s->n_classes++;
+        if (!s->class_names[k])
+            return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+        f = t ? t + 1 : f + strlen(f);
+    }
+    p = e + 1;
+    size_t lineno = 1;
+    while (*p) {
+        lineno++;
+        e = strchr(p, '\n');
+        if (!e)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short at line %zu", path, lineno);
+        *e = 0;
+        if (e > p && e[-1] == '\r')
+            e[-1] = 0;
+        if (*p == 0) {
+            p = e + 1;
+            continue;
+        }
+        char *t = strchr(p, '\t');
+        if (!t)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %zu has no scores", path, lineno);
+        *t = 0;
+        s->names[s->n] = svm_strdup(p);
+        if (!s->names[s->n])
+            return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+        s->n++;
+        char *q = t + 1;
+        for (int k = 0; k < K; k++) {
+            char *end;
+            double v = strtod(q, &end);
+            if (end == q || (*end != '\t' && *end != 0) || (k + 1 < K && *end != '\t'))
+                return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %zu: expected %d scores", path,
+                                lineno, K);
+            s->scores[(s->n - 1) * (size_t)K + k] = v;
+            q = end + (*end == '\t');
+        }
+        if (*q != 0)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %zu: more than %d scores", path,
+                            lineno, K);
+        p = e + 1;
+    }
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out)
+{
+    *out = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    vgg_status st = vgg_read_file(path, 0, &buf, &len);
+    if (st != VGG_STATUS_OK)
+        return st;
+    vgg_svm_scores *s = calloc(1, sizeof *s);
+    if (!s) {
+        free(buf);
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    }
+    const char *q = buf;
+    while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
+        q++;
+    if (*q == '{')
+        st = read_json(path, buf, s);
+    else
+        st = read_tsv(path, buf, s);
+    free(buf);
+    if (st == VGG_STATUS_OK && s->n_classes < 1)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': no classes", path);
+    if (st != VGG_STATUS_OK) {
+        vgg_svm_scores_free(s);
+        return st;
+    }
+    *out = s;
+    return VGG_STATUS_OK;
+}

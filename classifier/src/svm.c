@@ -1,0 +1,598 @@
+/* One-vs-rest training with LIBLINEAR, and the choice of C on the
+ * training set.  The only file that includes linear.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linear.h>
+
+#include "svm_internal.h"
+
+#if defined(VGG_LIBLINEAR_HAS_REGULARIZE_BIAS) || (defined(LIBLINEAR_VERSION) && LIBLINEAR_VERSION >= 240)
+#define HAVE_REGULARIZE_BIAS 1
+#else
+#define HAVE_REGULARIZE_BIAS 0
+#endif
+
+static const double default_grid[] = { 0.01, 0.1, 1.0, 10.0, 100.0 };
+
+void vgg_svm_options_default(vgg_svm_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->solver = VGG_SVM_L2R_L2LOSS_DUAL;
+    o->C = 0.0;
+    o->bias = 1.0;
+    o->eps = 0.0;
+    o->cv_folds = 0;
+    o->holdout = 0.2;
+    o->grid = NULL;
+    o->n_grid = 0;
+    o->class_weight = NULL;
+    o->seed = 1;
+}
+
+void vgg_svm_report_free(vgg_svm_report *r)
+{
+    if (!r)
+        return;
+    free(r->grid);
+    free(r->score);
+    free(r->C);
+    free(r);
+}
+
+static void quiet(const char *s) { (void)s; }
+
+/* liblinear-train's default tolerance per solver. */
+static double default_eps(int solver)
+{
+    switch (solver) {
+    case VGG_SVM_L2R_LR:
+    case VGG_SVM_L2R_L2LOSS:
+    case VGG_SVM_L1R_L2LOSS:
+    case VGG_SVM_L1R_LR:
+        return 0.01;
+    default:
+        return 0.1;
+    }
+}
+
+static bool solver_ok(int s)
+{
+    return s == 0 || s == 1 || s == 2 || s == 3 || s == 5 || s == 6 || s == 7;
+}
+
+/* ---- rows as LIBLINEAR nodes: one allocation for every value ---- */
+
+typedef struct node_data {
+    struct feature_node *nodes;
+    struct feature_node **x;  /* n row starts */
+    size_t n;
+    int dim;
+    double bias;
+} node_data;
+
+static void node_data_free(node_data *d)
+{
+    free(d->nodes);
+    free(d->x);
+    d->nodes = NULL;
+    d->x = NULL;
+}
+
+static vgg_status node_data_build(const float *const *rows, const char *const *names, size_t n,
+                                  int dim, double bias, node_data *d)
+{
+    memset(d, 0, sizeof *d);
+    size_t nnz = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float *r = rows[i];
+        for (int j = 0; j < dim; j++) {
+            if (!isfinite(r[j])) {
+                if (names)
+                    return vgg_fail(VGG_STATUS_NUMERIC,
+                                    "row %zu ('%s'): feature %d is %s", i, names[i], j,
+                                    isnan(r[j]) ? "NaN" : "infinite");
+                return vgg_fail(VGG_STATUS_NUMERIC, "row %zu: feature %d is %s", i, j,
+                                isnan(r[j]) ? "NaN" : "infinite");
+            }
+            nnz += r[j] != 0.0f;
+        }
+    }
+    size_t per_row_extra = 1 + (bias >= 0);
+    size_t total = nnz + n * per_row_extra;
+    d->nodes = malloc(total * sizeof *d->nodes);
+    d->x = malloc((n ? n : 1) * sizeof *d->x);
+    if (!d->nodes || !d->x) {
+        node_data_free(d);
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory for %zu feature nodes (%zu bytes)",
+                        total, total * sizeof(struct feature_node));
+    }
+    struct feature_node *p = d->nodes;
+    for (size_t i = 0; i < n; i++) {
+        d->x[i] = p;
+        const float *r = rows[i];
+        for (int j = 0; j < dim; j++) {
+            if (r[j] != 0.0f) {
+                p->index = j + 1;
+                p->value = (double)r[j];
+                p++;
+            }
+        }
+        if (bias >= 0) {
+            p->index = dim + 1;
+            p->value = bias;
+            p++;
+        }
+        p->index = -1;
+        p->value = 0.0;
+        p++;
+    }
+    d->n = n;
+    d->dim = dim;
+    d->bias = bias;
+    return VGG_STATUS_OK;
+}
+
+/* ---- one LIBLINEAR call ---- */
+
+static void fill_param(struct parameter *p, int solver, double C, double eps)
+{
+    memset(p, 0, sizeof *p);
+    p->solver_type = solver;
+    p->C = C;
+    p->eps = eps;
+    p->p = 0.1;
+#if HAVE_REGULARIZE_BIAS
+    p->regularize_bias = 1;
+#endif
+}
+
+/* Train on the given problem; copy the weights of each class into
+ * w ((dim+1) x K) with present[k] set for the classes seen.  Labels in
+ * prob->y are class+1.  binary_class >= 0: a binary problem for that
+ * class (y = +1 / -1), only its column written. */
+static vgg_status run_liblinear(const struct problem *prob, const struct parameter *param,
+                                int K, int dim, int binary_class, double *w, bool *present)
+{
+    const char *err = check_parameter(prob, param);
+    if (err)
+        return vgg_fail(VGG_STATUS_INVALID, "LIBLINEAR refuses the parameters: %s", err);
+    srand(1);
+    struct model *m = train(prob, param);
+    if (!m)
+        return vgg_fail(VGG_STATUS_NOMEM, "LIBLINEAR training failed (out of memory)");
+    int nr_class = get_nr_class(m);
+    int nr_w = (nr_class == 2) ? 1 : nr_class;
+    int nw = dim + (prob->bias >= 0 ? 1 : 0);
+    if (binary_class >= 0) {
+        double sign = 1.0;
+        if (nr_class == 2 && m->label[0] != 1)
+            sign = -1.0;
+        if (nr_class == 2) {
+            for (int j = 0; j < nw; j++)
+                w[(size_t)j * K + binary_class] = sign * m->w[j];
+            present[binary_class] = true;
+        }
+    } else if (nr_class == 2) {
+        int a = m->label[0] - 1, b = m->label[1] - 1;
+        for (int j = 0; j < nw; j++) {
+            w[(size_t)j * K + a] = m->w[j];
+            w[(size_t)j * K + b] = -m->w[j];
+        }
+        present[a] = present[b] = true;
+    } else {
+        for (int c = 0; c < nr_class; c++) {
+            int k = m->label[c] - 1;
+            for (int j = 0; j < nw; j++)
+                w[(size_t)j * K + k] = m->w[(size_t)j * nr_w + c];
+            present[k] = true;
+        }
+    }
+    free_and_destroy_model(&m);
+    return VGG_STATUS_OK;
+}
+
+/* Train all classes on the rows idx[0..m) with C[k] per class into
+ * w ((dim+1) x K, zeroed first). */
+static vgg_status train_ovr(const node_data *d, const size_t *idx, size_t m,
+                            const vgg_svm_labels *l, const double *C, const vgg_svm_options *o,
+                            double eps, double *w, bool *present)
+{
+    int K = l->n_classes;
+    memset(w, 0, (size_t)(d->dim + 1) * K * sizeof *w);
+    memset(present, 0, (size_t)K * sizeof *present);
+    struct problem prob;
+    memset(&prob, 0, sizeof prob);
+    prob.n = d->dim + (d->bias >= 0 ? 1 : 0);
+    prob.bias = d->bias;
+    prob.y = malloc((m ? m : 1) * sizeof *prob.y);
+    prob.x = malloc((m ? m : 1) * sizeof *prob.x);
+    int *wl = malloc((size_t)K * sizeof *wl);
+    double *wv = malloc((size_t)K * sizeof *wv);
+    vgg_status st = VGG_STATUS_OK;
+    if (!prob.y || !prob.x || !wl || !wv) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory for a training problem of %zu rows", m);
+        goto done;
+    }
+    struct parameter param;
+    if (!l->multilabel) {
+        for (size_t i = 0; i < m; i++) {
+            prob.x[i] = d->x[idx[i]];
+            prob.y[i] = l->cls[idx[i]] + 1;
+        }
+        prob.l = (int)m;
+        fill_param(&param, o->solver, C[0], eps);
+        if (o->class_weight) {
+            for (int k = 0; k < K; k++) {
+                wl[k] = k + 1;
+                wv[k] = o->class_weight[k];
+            }
+            param.nr_weight = K;
+            param.weight_label = wl;
+            param.weight = wv;
+        }
+        st = run_liblinear(&prob, &param, K, d->dim, -1, w, present);
+    } else {
+        for (int k = 0; k < K && st == VGG_STATUS_OK; k++) {
+            size_t cnt = 0, pos = 0;
+            for (size_t i = 0; i < m; i++) {
+                int8_t t = l->truth[idx[i] * (size_t)K + k];
+                if (t == 0)
+                    continue;
+                prob.x[cnt] = d->x[idx[i]];
+                prob.y[cnt] = t > 0 ? 1.0 : -1.0;
+                pos += t > 0;
+                cnt++;
+            }
+            if (pos == 0 || pos == cnt)
+                continue;   /* one side missing in this part: class not trained here */
+            prob.l = (int)cnt;
+            fill_param(&param, o->solver, C[k], eps);
+            if (o->class_weight) {
+                wl[0] = 1;
+                wv[0] = o->class_weight[k];
+                param.nr_weight = 1;
+                param.weight_label = wl;
+                param.weight = wv;
+            }
+            st = run_liblinear(&prob, &param, K, d->dim, k, w, present);
+        }
+    }
+done:
+    free(prob.y);
+    free(prob.x);
+    free(wl);
+    free(wv);
+    return st;
+}
+
+/* ---- splits for choosing C ---- */
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void shuffle(size_t *a, size_t n, uint64_t *s)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(splitmix(s) % i);
+        size_t t = a[i - 1];
+        a[i - 1] = a[j];
+        a[j] = t;
+    }
+}
+
+/* fold[i] for each row.  Holdout: 0 = validation, 1 = training; per class
+ * (single-label) floor(f * n_c) rows are held out, at least one stays.
+ * K-fold: single-label rows of each class are dealt round-robin over the
+ * folds in shuffled order; multi-label rows are dealt in shuffled order. */
+static void make_folds(const vgg_svm_labels *l, const vgg_svm_options *o, int *fold)
+{
+    size_t n = l->n_rows;
+    uint64_t s = o->seed;
+    size_t *perm = malloc((n ? n : 1) * sizeof *perm);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    shuffle(perm, n, &s);
+    int F = o->cv_folds >= 2 ? o->cv_folds : 0;
+    if (l->multilabel) {
+        size_t nval = (size_t)floor(o->holdout * (double)n);
+        for (size_t p = 0; p < n; p++)
+            fold[perm[p]] = F ? (int)(p % (size_t)F) : (p < nval ? 0 : 1);
+    } else {
+        int K = l->n_classes;
+        size_t *count = calloc((size_t)K, sizeof *count);
+        size_t *seen = calloc((size_t)K, sizeof *seen);
+        for (size_t i = 0; i < n; i++)
+            count[l->cls[i]]++;
+        for (size_t p = 0; p < n; p++) {
+            int c = l->cls[perm[p]];
+            size_t q = seen[c]++;
+            if (F) {
+                fold[perm[p]] = (int)(q % (size_t)F);
+            } else {
+                size_t nval = (size_t)floor(o->holdout * (double)count[c]);
+                if (nval >= count[c])
+                    nval = count[c] - 1;
+                fold[perm[p]] = q < nval ? 0 : 1;
+            }
+        }
+        free(count);
+        free(seen);
+    }
+    free(perm);
+}
+
+/* Choose C over the grid; fills rep->score and Cbest[k]. */
+static vgg_status choose_C(const node_data *d, const float *const *rows,
+                           const vgg_svm_labels *l, const vgg_svm_options *o, double eps,
+                           vgg_svm_report *rep, double *Cbest)
+{
+    size_t n = l->n_rows;
+    int K = l->n_classes;
+    int rounds = o->cv_folds >= 2 ? o->cv_folds : 1;
+    int *fold = malloc((n ? n : 1) * sizeof *fold);
+    size_t *tr = malloc((n ? n : 1) * sizeof *tr);
+    size_t *va = malloc((n ? n : 1) * sizeof *va);
+    double *val = malloc((n ? n : 1) * (size_t)K * sizeof *val);   /* scores of validated rows */
+    size_t *vrow = malloc((n ? n : 1) * sizeof *vrow);
+    double *w = malloc((size_t)(d->dim + 1) * K * sizeof *w);
+    bool *present = malloc((size_t)K * sizeof *present);
+    double *Cg = malloc((size_t)K * sizeof *Cg);
+    double *sub = malloc((n ? n : 1) * (size_t)K * sizeof *sub);
+    int8_t *tsub = malloc((n ? n : 1) * sizeof *tsub);
+    int *csub = malloc((n ? n : 1) * sizeof *csub);
+    vgg_status st = VGG_STATUS_OK;
+    if (!fold || !tr || !va || !val || !vrow || !w || !present || !Cg || !sub || !tsub || !csub) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory while choosing C");
+        goto done;
+    }
+    make_folds(l, o, fold);
+    for (int g = 0; g < rep->n_grid && st == VGG_STATUS_OK; g++) {
+        for (int k = 0; k < K; k++)
+            Cg[k] = rep->grid[g];
+        size_t nv = 0;
+        for (int r = 0; r < rounds && st == VGG_STATUS_OK; r++) {
+            size_t ntr = 0, nva = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (fold[i] == r)
+                    va[nva++] = i;
+                else
+                    tr[ntr++] = i;
+            }
+            if (nva == 0 || ntr == 0)
+                continue;
+            st = train_ovr(d, tr, ntr, l, Cg, o, eps, w, present);
+            if (st != VGG_STATUS_OK)
+                break;
+            for (size_t v = 0; v < nva; v++) {
+                double *s = val + nv * (size_t)K;
+                svm_scores_raw(w, K, d->dim, d->bias, rows[va[v]], s);
+                for (int k = 0; k < K; k++)
+                    if (!present[k])
+                        s[k] = l->multilabel ? NAN : -INFINITY;
+                vrow[nv++] = va[v];
+            }
+        }
+        if (st != VGG_STATUS_OK)
+            break;
+        if (!l->multilabel) {
+            for (size_t v = 0; v < nv; v++)
+                csub[v] = l->cls[vrow[v]];
+            rep->score[(size_t)g * K] = svm_mean_recall(val, nv, K, csub);
+            for (int k = 1; k < K; k++)
+                rep->score[(size_t)g * K + k] = NAN;
+        } else {
+            for (int k = 0; k < K; k++) {
+                size_t m = 0;
+                for (size_t v = 0; v < nv; v++) {
+                    double sc = val[v * (size_t)K + k];
+                    int8_t t = l->truth[vrow[v] * (size_t)K + k];
+                    if (isnan(sc) || t == 0)
+                        continue;
+                    sub[m] = sc;
+                    tsub[m] = t;
+                    m++;
+                }
+                rep->score[(size_t)g * K + k] = vgg_metric_ap(sub, tsub, m, 1, VGG_AP_AREA);
+            }
+        }
+    }
+    if (st != VGG_STATUS_OK)
+        goto done;
+    /* best: highest score, first (smallest, for an ascending grid) on ties */
+    if (!l->multilabel) {
+        int best = 0;
+        for (int g = 1; g < rep->n_grid; g++)
+            if (rep->score[(size_t)g * K] > rep->score[(size_t)best * K] ||
+                isnan(rep->score[(size_t)best * K]))
+                best = g;
+        for (int k = 0; k < K; k++)
+            Cbest[k] = rep->grid[best];
+    } else {
+        /* classes without a validation score take the C that is best on average */
+        int gbest = 0;
+        double mbest = -INFINITY;
+        for (int g = 0; g < rep->n_grid; g++) {
+            double sum = 0;
+            int cnt = 0;
+            for (int k = 0; k < K; k++) {
+                double v = rep->score[(size_t)g * K + k];
+                if (!isnan(v)) {
+                    sum += v;
+                    cnt++;
+                }
+            }
+            double mean = cnt ? sum / cnt : -INFINITY;
+            if (mean > mbest) {
+                mbest = mean;
+                gbest = g;
+            }
+        }
+        for (int k = 0; k < K; k++) {
+            int best = -1;
+            for (int g = 0; g < rep->n_grid; g++) {
+                double v = rep->score[(size_t)g * K + k];
+                if (isnan(v))
+                    continue;
+                if (best < 0 || v > rep->score[(size_t)best * K + k])
+                    best = g;
+            }
+            Cbest[k] = rep->grid[best >= 0 ? best : gbest];
+        }
+    }
+done:
+    free(fold);
+    free(tr);
+    free(va);
+    free(val);
+    free(vrow);
+    free(w);
+    free(present);
+    free(Cg);
+    free(sub);
+    free(tsub);
+    free(csub);
+    return st;
+}
+
+vgg_status vgg_svm_train(const float *const *rows, const char *const *names, size_t n, int dim,
+                         const vgg_svm_labels *l, const vgg_svm_options *o,
+                         const vgg_featdesc *desc, vgg_svm_model **out,
+                         vgg_svm_report **report)
+{
+    *out = NULL;
+    if (report)
+        *report = NULL;
+    set_print_string_function(quiet);
+    if (!l || l->n_rows != n)
+        return vgg_fail(VGG_STATUS_INVALID, "labels for %zu rows given with %zu feature rows",
+                        l ? l->n_rows : 0, n);
+    if (n == 0)
+        return vgg_fail(VGG_STATUS_INVALID, "no training rows");
+    if (dim <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "feature dimension %d", dim);
+    int K = l->n_classes;
+    if (K < 2)
+        return vgg_fail(VGG_STATUS_INVALID, "%d class%s: one-vs-rest training needs at least 2",
+                        K, K == 1 ? "" : "es");
+    if (!solver_ok(o->solver))
+        return vgg_fail(VGG_STATUS_INVALID,
+                        "solver %d is not a one-vs-rest classifier (use 0, 1, 2, 3, 5, 6 or 7)",
+                        o->solver);
+    if (o->cv_folds == 1 || o->cv_folds < 0)
+        return vgg_fail(VGG_STATUS_INVALID, "cross-validation needs at least 2 folds, not %d",
+                        o->cv_folds);
+    if (o->C <= 0 && o->cv_folds == 0 && !(o->holdout > 0 && o->holdout < 1))
+        return vgg_fail(VGG_STATUS_INVALID, "held-out fraction %g is not in (0, 1)", o->holdout);
+    const double *grid = o->grid ? o->grid : default_grid;
+    int n_grid = o->grid ? o->n_grid : (int)(sizeof default_grid / sizeof *default_grid);
+    if (o->C <= 0) {
+        if (n_grid <= 0)
+            return vgg_fail(VGG_STATUS_INVALID, "empty grid of C values");
+        for (int g = 0; g < n_grid; g++)
+            if (!(grid[g] > 0) || !isfinite(grid[g]))
+                return vgg_fail(VGG_STATUS_INVALID, "grid value C = %g is not positive", grid[g]);
+    } else if (!isfinite(o->C)) {
+        return vgg_fail(VGG_STATUS_INVALID, "C = %g", o->C);
+    }
+    if (o->class_weight)
+        for (int k = 0; k < K; k++)
+            if (!(o->class_weight[k] > 0) || !isfinite(o->class_weight[k]))
+                return vgg_fail(VGG_STATUS_INVALID, "class '%s': weight %g is not positive",
+                                l->class_names[k], o->class_weight[k]);
+    for (int k = 0; k < K; k++) {
+        size_t pos = 0, diff = 0, neg = 0;
+        for (size_t i = 0; i < n; i++) {
+            int8_t t = l->truth[i * (size_t)K + k];
+            pos += t > 0;
+            diff += t == 0;
+            neg += t < 0;
+        }
+        if (pos == 0) {
+            if (diff)
+                return vgg_fail(VGG_STATUS_INVALID,
+                                "class '%s' has no positive training row (%zu difficult ones "
+                                "do not count)", l->class_names[k], diff);
+            return vgg_fail(VGG_STATUS_INVALID, "class '%s' has no positive training row",
+                            l->class_names[k]);
+        }
+        if (neg == 0)
+            return vgg_fail(VGG_STATUS_INVALID, "class '%s' has no negative training row",
+                            l->class_names[k]);
+    }
+    double eps = o->eps > 0 ? o->eps : default_eps(o->solver);
+
+    node_data d;
+    vgg_status st = node_data_build(rows, names, n, dim, o->bias, &d);
+    if (st != VGG_STATUS_OK)
+        return st;
+    vgg_svm_model *m = NULL;
+    vgg_svm_report *rep = calloc(1, sizeof *rep);
+    size_t *all = malloc(n * sizeof *all);
+    bool *present = malloc((size_t)K * sizeof *present);
+    if (!rep || !all || !present) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        goto fail;
+    }
+    st = svm_model_alloc(K, l->class_names, dim, &m);
+    if (st != VGG_STATUS_OK)
+        goto fail;
+    m->multilabel = l->multilabel;
+    m->solver = o->solver;
+    m->bias = o->bias >= 0 ? o->bias : -1.0;
+    if (desc) {
+        m->has_desc = true;
+        m->desc = *desc;
+    }
+    rep->n_classes = K;
+    rep->n_train = n;
+    rep->C = malloc((size_t)K * sizeof *rep->C);
+    if (!rep->C) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (o->C > 0) {
+        for (int k = 0; k < K; k++)
+            rep->C[k] = o->C;
+    } else {
+        rep->n_grid = n_grid;
+        rep->grid = malloc((size_t)n_grid * sizeof *rep->grid);
+        rep->score = malloc((size_t)n_grid * K * sizeof *rep->score);
+        if (!rep->grid || !rep->score) {
+            st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+            goto fail;
+        }
+        memcpy(rep->grid, grid, (size_t)n_grid * sizeof *grid);
+        st = choose_C(&d, rows, l, o, eps, rep, rep->C);
+        if (st != VGG_STATUS_OK)
+            goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        all[i] = i;
+    st = train_ovr(&d, all, n, l, rep->C, o, eps, m->w, present);
+    if (st != VGG_STATUS_OK)
+        goto fail;
+    memcpy(m->C, rep->C, (size_t)K * sizeof *m->C);
+    node_data_free(&d);
+    free(all);
+    free(present);
+    *out = m;
+    if (report)
+        *report = rep;
+    else
+        vgg_svm_report_free(rep);
+    return VGG_STATUS_OK;
+fail:
+    node_data_free(&d);
+    free(all);
+    free(present);
+    vgg_svm_model_free(m);
+    vgg_svm_report_free(rep);
+    return st;
+}

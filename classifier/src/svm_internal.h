@@ -1,0 +1,39 @@
+/* classifier internals shared by the library's files. */
+#ifndef VGG_SVM_INTERNAL_H
+#define VGG_SVM_INTERNAL_H
+
+#include "vgg/svm.h"
+
+struct vgg_svm_model {
+    int n_classes;
+    char **class_names;
+    bool multilabel;
+    int solver;
+    double bias;          /* < 0: none */
+    int dim;
+    double *w;            /* (dim + 1) x n_classes: w[j * n_classes + k]; row dim: bias weights */
+    double *C;            /* n_classes */
+    bool has_desc;
+    vgg_featdesc desc;
+};
+
+/* An empty model of n_classes x dim with copies of the class names. */
+vgg_status svm_model_alloc(int n_classes, char *const *names, int dim, vgg_svm_model **out);
+
+/* score_k = sum_j w[j*K+k] x_j + bias w[dim*K+k], in feature order (as
+ * LIBLINEAR's predict_values sums). No checks. */
+void svm_scores_raw(const double *w, int n_classes, int dim, double bias, const float *x,
+                    double *scores);
+
+/* LIBLINEAR's name of a solver type ("L2R_L2LOSS_SVC_DUAL"); NULL if unknown. */
+const char *svm_solver_name(int solver);
+int svm_solver_from_name(const char *name);
+
+/* Mean class recall (argmax, first maximum wins) over classes that have
+ * rows; NaN if none. */
+double svm_mean_recall(const double *scores, size_t n, int k, const int *cls);
+
+/* Quick sort-free helpers */
+char *svm_strdup(const char *s);
+
+#endif
