@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vgg/datasets.h"
+#include "vgg/features.h"
 
 #define ROOT "datasets_tmp"
 
@@ -607,6 +608,73 @@ static void ilsvrc_errors(void **state)
     assert_error_names(ROOT "/ilsvrc/val");
 }
 
+/* ---- store subsets ---- */
+
+static void subset_copies_named_rows_in_list_order(void **state)
+{
+    (void)state;
+    fresh("sub");
+    vgg_featdesc d;
+    memset(&d, 0, sizeof d);
+    d.dim = 3;
+    d.n_nets = 1;
+    strcpy(d.net_names[0], "D");
+    strcpy(d.net_configs[0], "D");
+    memset(d.net_digests[0], 'a', 64);
+    d.n_scales = 1;
+    d.scales[0] = 256;
+    strcpy(d.aggregate, "stack");
+    strcpy(d.layer, "fc7");
+    d.flip = true;
+    d.l2 = true;
+    strcpy(d.version, "test");
+    vgg_featwriter *w;
+    assert_int_equal(vgg_featwriter_open(ROOT "/sub/all.vgf", &d, false, &w, NULL), VGG_STATUS_OK);
+    const char *names[4] = { "img/a.jpg", "img/b.jpg", "img/c.jpg", "img/d.jpg" };
+    for (int i = 0; i < 4; i++) {
+        float row[3] = { (float)i, (float)i + 0.5f, -(float)i };
+        assert_int_equal(vgg_featwriter_append(w, names[i], i == 1 ? "old" : "", row), VGG_STATUS_OK);
+    }
+    assert_int_equal(vgg_featwriter_close(w), VGG_STATUS_OK);
+
+    write_text(ROOT "/sub/split.list", "img/d.jpg\tdog\n\nimg/b.jpg\n");
+    size_t rows;
+    assert_int_equal(vgg_ds_subset_store(ROOT "/sub/all.vgf", ROOT "/sub/split.list",
+                                         ROOT "/sub/split.vgf", &rows), VGG_STATUS_OK);
+    assert_int_equal(rows, 2);
+    vgg_featstore *fs;
+    assert_int_equal(vgg_featstore_open(ROOT "/sub/split.vgf", &fs), VGG_STATUS_OK);
+    assert_int_equal(vgg_featstore_rows(fs), 2);
+    char why[128];
+    assert_true(vgg_featdesc_equal(vgg_featstore_desc(fs), &d, why, sizeof why));
+    assert_string_equal(vgg_featstore_name(fs, 0), "img/d.jpg");
+    assert_string_equal(vgg_featstore_label(fs, 0), "dog"); /* the list's label */
+    assert_float_equal(vgg_featstore_row(fs, 0)[1], 3.5f, 0);
+    assert_string_equal(vgg_featstore_name(fs, 1), "img/b.jpg");
+    assert_string_equal(vgg_featstore_label(fs, 1), "old"); /* no label in the list: the row's */
+    assert_float_equal(vgg_featstore_row(fs, 1)[2], -1.0f, 0);
+    vgg_featstore_close(fs);
+
+    /* rerun over an existing output replaces it */
+    write_text(ROOT "/sub/one.list", "img/c.jpg\tcat\n");
+    assert_int_equal(vgg_ds_subset_store(ROOT "/sub/all.vgf", ROOT "/sub/one.list",
+                                         ROOT "/sub/split.vgf", &rows), VGG_STATUS_OK);
+    assert_int_equal(vgg_featstore_open(ROOT "/sub/split.vgf", &fs), VGG_STATUS_OK);
+    assert_int_equal(vgg_featstore_rows(fs), 1);
+    assert_string_equal(vgg_featstore_name(fs, 0), "img/c.jpg");
+    vgg_featstore_close(fs);
+
+    /* a name the store lacks: nothing written */
+    write_text(ROOT "/sub/bad.list", "img/a.jpg\tx\nimg/zz.jpg\tx\n");
+    assert_int_equal(vgg_ds_subset_store(ROOT "/sub/all.vgf", ROOT "/sub/bad.list",
+                                         ROOT "/sub/bad.vgf", NULL), VGG_STATUS_NOT_FOUND);
+    assert_error_names("img/zz.jpg");
+    assert_int_equal(access(ROOT "/sub/bad.vgf", F_OK), -1);
+    assert_int_equal(vgg_ds_subset_store(ROOT "/sub/missing.vgf", ROOT "/sub/one.list",
+                                         ROOT "/sub/bad.vgf", NULL), VGG_STATUS_NOT_FOUND);
+    assert_error_names(ROOT "/sub/missing.vgf");
+}
+
 int main(void)
 {
     mkdir(ROOT, 0777);
@@ -626,6 +694,7 @@ int main(void)
         cmocka_unit_test(ilsvrc_ground_truth),
         cmocka_unit_test(ilsvrc_csv_and_folders),
         cmocka_unit_test(ilsvrc_errors),
+        cmocka_unit_test(subset_copies_named_rows_in_list_order),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     vgg_voc_cleanup();

@@ -17,6 +17,7 @@ static const vgg_command commands[] = {
     { "caltech", cmd_caltech, "seeded train/test splits of Caltech-101 or Caltech-256" },
     { "voc",     cmd_voc,     "a labels file from a PASCAL VOC image set and its XML annotations" },
     { "ilsvrc",  cmd_ilsvrc,  "class index and train/val lists from the ILSVRC-2012 layout" },
+    { "subset",  cmd_subset,  "the rows of a feature store that a list names (a split's store)" },
 };
 
 static void usage(FILE *fp)
