@@ -16,10 +16,13 @@
 extern "C" {
 #endif
 
-/* 8-bit RGB, interleaved, rows top to bottom, stride = 3 * w. */
+/* 8-bit RGB, interleaved, rows top to bottom, stride = 3 * w.
+ * damaged is true only for an image decoded with allow_damaged from a file
+ * the decoder warned about (premature end of data, corrupt data). */
 typedef struct vgg_image {
     int w, h;
     uint8_t *px;
+    bool damaged;
 } vgg_image;
 
 typedef enum vgg_alpha_mode {
@@ -27,8 +30,59 @@ typedef enum vgg_alpha_mode {
     VGG_ALPHA_DROP        /* ignore the alpha channel */
 } vgg_alpha_mode;
 
+/* Decoding options.  A zero-initialised struct means the defaults (and so
+ * does passing NULL):
+ *
+ * max_pixels  width * height of the stored image (before any reduced-scale
+ *             decoding) above which the file is refused with TOO_LARGE, read
+ *             from the header before any pixel memory is allocated.
+ *             0 means the default, VGG_IMAGE_MAX_PIXELS (100 megapixels).
+ *
+ * min_side    reduced-scale JPEG decoding (a speed option, off by default):
+ *             libjpeg-turbo's DCT scaling decodes at 1/2, 1/4 or 1/8 of the
+ *             size, the smallest factor chosen so that the smaller side of
+ *             the result stays >= min_side (PNG and small JPEGs: full size).
+ *             The scaled IDCT is an area-average-like reduction, not
+ *             Pillow's triangle filter, so after the final resize pixels
+ *             differ from the full-size path: on photographs typically by a
+ *             few grey levels (mean absolute difference about 1), more on
+ *             sharp edges and fine texture.  Fine for training data; leave
+ *             it 0 for feature extraction, whose results should not depend
+ *             on a speed option.  It is decoded 2-4x faster when it applies.
+ *
+ * alpha       PNG alpha: composited on white (default;
+ *             out = (c * a + 255 * (255 - a) + 127) / 255, exactly what
+ *             Pillow's alpha_composite over opaque white gives) or dropped.
+ *
+ * EXIF        the Orientation tag (JPEG APP1 "Exif", PNG eXIf) is read by a
+ *             small bounds-checked parser of IFD0 (no libexif), values 1-8
+ *             applied as Pillow's ImageOps.exif_transpose does; other values
+ *             and unreadable EXIF are ignored (orientation 1).
+ *
+ * Colour:     everything comes out as 8-bit RGB.  Grayscale is replicated.
+ *             CMYK and YCCK JPEGs are read as Adobe-inverted CMYK (what
+ *             Photoshop writes and Pillow, libjpeg's cjpeg and browsers
+ *             assume) and converted as Pillow does:
+ *             R = 255 - K' - MULDIV255(C', 255 - K')  with C' = 255 - stored,
+ *             K' = 255 - stored K, MULDIV255(a, b) = (t + (t >> 8)) >> 8,
+ *             t = a * b + 128 (Pillow's cmyk2rgb; likewise G, B).
+ *             16-bit PNG samples keep their high byte (as Pillow does for
+ *             RGB; for 16-bit gray Pillow clips instead, we do not).
+ *             No colour management (ICC profiles, gAMA) is applied, as in
+ *             Pillow.
+ *
+ * Damage:     any libjpeg warning about the data (premature end of file,
+ *             corrupt data, extraneous bytes, bad Huffman code, ...) makes the
+ *             result DAMAGED; metadata-only warnings (unknown JFIF revision,
+ *             bad ICC chunk, unknown Adobe transform) do not.  For PNG, a
+ *             missing or broken trailer after complete image data, or libpng
+ *             warnings about the image data, are DAMAGED; CRC errors in
+ *             critical chunks and truncated image data are FORMAT errors.
+ *             A progressive JPEG with more than 1000 scans is FORMAT. */
+#define VGG_IMAGE_MAX_PIXELS ((size_t)100000000)
+
 typedef struct vgg_decode_opts {
-    size_t max_pixels;     /* refuse larger images before allocating; 100e6 */
+    size_t max_pixels;     /* refuse larger images before allocating; 0: 100e6 */
     bool ignore_exif;      /* false: apply EXIF orientation */
     bool allow_damaged;    /* false: a file the decoder warns about is VGG_STATUS_DAMAGED */
     int min_side;          /* >0: JPEG may be decoded at 1/2, 1/4, 1/8 scale as long as
@@ -40,7 +94,10 @@ void vgg_decode_opts_default(vgg_decode_opts *o);
 
 /* Decode a file / a buffer (name is used in messages).  Errors:
  * IO (cannot read), FORMAT (not an image, truncated, corrupt), DAMAGED
- * (decoded with warnings and !allow_damaged), TOO_LARGE (over max_pixels). */
+ * (decoded with warnings and !allow_damaged), TOO_LARGE (over max_pixels).
+ * o may be NULL (defaults).  The format is found from the first bytes, never
+ * from the name.  Every message starts with 'name': (the path for _load).
+ * With allow_damaged a damaged file decodes to OK and (*out)->damaged. */
 vgg_status vgg_image_load(const char *path, const vgg_decode_opts *o, vgg_image **out);
 vgg_status vgg_image_decode(const void *data, size_t n, const char *name,
                             const vgg_decode_opts *o, vgg_image **out);
@@ -65,16 +122,25 @@ vgg_status vgg_image_resize_short(const vgg_image *in, int q, vgg_image **out);
 /* Copy out the (w, h) region at (x, y); it must lie inside the image. */
 vgg_status vgg_image_crop(const vgg_image *in, int x, int y, int w, int h, vgg_image **out);
 
-/* Centre crop (torchvision CenterCrop rounding). */
+/* Centre crop (torchvision CenterCrop rounding: offset
+ * int(round((H - h) / 2.0)), Python's round, so halves go to even).
+ * INVALID if (w, h) is larger than the image. */
 vgg_status vgg_image_center_crop(const vgg_image *in, int w, int h, vgg_image **out);
 
 /* Horizontal flip in place. */
 void vgg_image_flip(vgg_image *img);
 
 /* Top-left corners of the paper's grid x grid regular crops of size c
- * (grid 5: 25 crops), corners first and last at the image edges.
+ * (grid 5: 25 crops), corners first and last at the image edges:
+ * xs[i] = round(i * (w - c) / (grid - 1)) (halves up), likewise ys with h;
+ * grid 1 gives the centre crop's offsets.  A side shorter than c gives 0.
  * xs/ys hold grid values each. */
 void vgg_image_grid_offsets(int w, int h, int c, int grid, int *xs, int *ys);
+
+/* Top-left corner of a uniformly random (cw, ch) crop of a (w, h) image
+ * (cw <= w, ch <= h): x in [0, w - cw], y in [0, h - ch], drawn x first. */
+void vgg_image_random_offset(int w, int h, int cw, int ch, uint64_t *rng_state,
+                             int *x, int *y);
 
 /* Convert to float CHW in the network's order:
  * out[c][y][x] = (px / 255 * range - mean[c]) / std[c], optionally flipped

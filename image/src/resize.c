@@ -1,0 +1,221 @@
+/* Resizing exactly as Pillow's Image.resize(size, Image.BILINEAR) does
+ * (libImaging/Resample.c): a separable triangle filter whose support grows
+ * with the downscale factor (antialiasing), coefficients computed in double,
+ * normalised to sum 1, then turned into fixed point with 22 fraction bits
+ * (PRECISION_BITS = 32 - 8 - 2), rounded half away from zero; each output
+ * sample starts from half an LSB and is shifted back and clipped to 0..255.
+ * Horizontal pass first (over the rows the vertical pass needs), its result
+ * rounded to 8 bits, then the vertical pass; a pass whose size does not
+ * change is skipped, and an unchanged size is a plain copy.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image_internal.h"
+
+#define PRECISION_BITS (32 - 8 - 2)
+
+typedef struct coeffs {
+    int ksize;
+    int *bounds;     /* per output sample: first input index, count */
+    int32_t *k;      /* per output sample: ksize fixed-point weights */
+} coeffs;
+
+static double triangle(double x)
+{
+    if (x < 0.0)
+        x = -x;
+    return x < 1.0 ? 1.0 - x : 0.0;
+}
+
+static void coeffs_free(coeffs *c)
+{
+    free(c->bounds);
+    free(c->k);
+}
+
+static vgg_status precompute(int in_size, int out_size, coeffs *c)
+{
+    const double support_1 = 1.0; /* the bilinear filter's support */
+    double scale = (double)in_size / out_size;
+    double filterscale = scale < 1.0 ? 1.0 : scale;
+    double support = support_1 * filterscale;
+    int ksize = (int)ceil(support) * 2 + 1;
+
+    c->ksize = ksize;
+    c->bounds = malloc(sizeof *c->bounds * 2 * (size_t)out_size);
+    c->k = malloc(sizeof *c->k * (size_t)ksize * (size_t)out_size);
+    double *kk = malloc(sizeof *kk * (size_t)ksize);
+    if (!c->bounds || !c->k || !kk) {
+        free(kk);
+        coeffs_free(c);
+        return vgg_fail(VGG_STATUS_NOMEM, "resize: out of memory for %d -> %d coefficients",
+                        in_size, out_size);
+    }
+    for (int xx = 0; xx < out_size; xx++) {
+        double center = (xx + 0.5) * scale;
+        double ww = 0.0, ss = 1.0 / filterscale;
+        int xmin = (int)(center - support + 0.5);
+        if (xmin < 0)
+            xmin = 0;
+        int xmax = (int)(center + support + 0.5);
+        if (xmax > in_size)
+            xmax = in_size;
+        xmax -= xmin;
+        int x;
+        for (x = 0; x < xmax; x++) {
+            double w = triangle((x + xmin - center + 0.5) * ss);
+            kk[x] = w;
+            ww += w;
+        }
+        for (x = 0; x < xmax; x++)
+            if (ww != 0.0)
+                kk[x] /= ww;
+        for (; x < ksize; x++)
+            kk[x] = 0;
+        int32_t *k = c->k + (size_t)xx * ksize;
+        for (x = 0; x < ksize; x++)
+            k[x] = kk[x] < 0 ? (int32_t)(-0.5 + kk[x] * (1 << PRECISION_BITS))
+                             : (int32_t)(0.5 + kk[x] * (1 << PRECISION_BITS));
+        c->bounds[2 * xx] = xmin;
+        c->bounds[2 * xx + 1] = xmax;
+    }
+    free(kk);
+    return VGG_STATUS_OK;
+}
+
+static inline uint8_t clip8(int32_t v)
+{
+    v >>= PRECISION_BITS;
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* out (ow x rows) from in rows [y0, y0 + rows) */
+static void pass_horizontal(const uint8_t *in, int iw, int y0, int rows, uint8_t *out, int ow,
+                            const coeffs *c)
+{
+    for (int y = 0; y < rows; y++) {
+        const uint8_t *src = in + (size_t)(y + y0) * iw * 3;
+        uint8_t *dst = out + (size_t)y * ow * 3;
+        for (int xx = 0; xx < ow; xx++) {
+            const int xmin = c->bounds[2 * xx], xmax = c->bounds[2 * xx + 1];
+            const int32_t *k = c->k + (size_t)xx * c->ksize;
+            int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+            const uint8_t *p = src + (size_t)xmin * 3;
+            for (int x = 0; x < xmax; x++, p += 3) {
+                s0 += p[0] * k[x];
+                s1 += p[1] * k[x];
+                s2 += p[2] * k[x];
+            }
+            dst[3 * xx] = clip8(s0);
+            dst[3 * xx + 1] = clip8(s1);
+            dst[3 * xx + 2] = clip8(s2);
+        }
+    }
+}
+
+/* out (w x oh) from in (w x ?), bounds already relative to in's first row */
+static void pass_vertical(const uint8_t *in, int w, uint8_t *out, int oh, const coeffs *c)
+{
+    const size_t stride = (size_t)w * 3;
+    for (int yy = 0; yy < oh; yy++) {
+        const int ymin = c->bounds[2 * yy], ymax = c->bounds[2 * yy + 1];
+        const int32_t *k = c->k + (size_t)yy * c->ksize;
+        uint8_t *dst = out + (size_t)yy * stride;
+        for (size_t i = 0; i < stride; i++) {
+            int32_t s = 1 << (PRECISION_BITS - 1);
+            const uint8_t *p = in + (size_t)ymin * stride + i;
+            for (int y = 0; y < ymax; y++, p += stride)
+                s += *p * k[y];
+            dst[i] = clip8(s);
+        }
+    }
+}
+
+vgg_status vgg_image_resize(const vgg_image *in, int w, int h, vgg_image **out)
+{
+    *out = NULL;
+    if (!in || !in->px || in->w <= 0 || in->h <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "resize: no input image");
+    if (w <= 0 || h <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "resize: target size %dx%d is not positive", w, h);
+
+    vgg_image *res = NULL;
+    vgg_status st = vgg_image_new(w, h, &res);
+    if (st != VGG_STATUS_OK)
+        return vgg_fail_context(st, "resize %dx%d -> %dx%d: ", in->w, in->h, w, h);
+    if (w == in->w && h == in->h) {
+        memcpy(res->px, in->px, (size_t)w * h * 3);
+        *out = res;
+        return VGG_STATUS_OK;
+    }
+
+    coeffs ch = { 0 }, cv = { 0 };
+    uint8_t *tmp = NULL;
+    st = precompute(in->w, w, &ch);
+    if (st == VGG_STATUS_OK)
+        st = precompute(in->h, h, &cv);
+    if (st != VGG_STATUS_OK)
+        goto done;
+
+    const bool need_h = w != in->w, need_v = h != in->h;
+    if (need_h && need_v) {
+        const int first = cv.bounds[0];
+        const int last = cv.bounds[2 * h - 2] + cv.bounds[2 * h - 1];
+        for (int i = 0; i < h; i++)
+            cv.bounds[2 * i] -= first;
+        tmp = malloc((size_t)w * (size_t)(last - first) * 3);
+        if (!tmp) {
+            st = vgg_fail(VGG_STATUS_NOMEM, "resize: out of memory");
+            goto done;
+        }
+        pass_horizontal(in->px, in->w, first, last - first, tmp, w, &ch);
+        pass_vertical(tmp, w, res->px, h, &cv);
+    } else if (need_h) {
+        pass_horizontal(in->px, in->w, 0, h, res->px, w, &ch);
+    } else {
+        pass_vertical(in->px, w, res->px, h, &cv);
+    }
+
+done:
+    free(tmp);
+    coeffs_free(&ch);
+    coeffs_free(&cv);
+    if (st != VGG_STATUS_OK) {
+        vgg_image_free(res);
+        return st;
+    }
+    *out = res;
+    return VGG_STATUS_OK;
+}
+
+void vgg_image_size_for_short_side(int w, int h, int q, int *ow, int *oh)
+{
+    /* torchvision 0.14 _compute_resized_output_size: the short side (w on a
+     * tie) becomes q, the long one int(q * long / short) in double. */
+    int sh = w <= h ? w : h, lg = w <= h ? h : w;
+    int nl = (int)((double)((long long)q * lg) / (double)sh);
+    if (w <= h) {
+        *ow = q;
+        *oh = nl;
+    } else {
+        *ow = nl;
+        *oh = q;
+    }
+}
+
+vgg_status vgg_image_resize_short(const vgg_image *in, int q, vgg_image **out)
+{
+    *out = NULL;
+    if (!in || in->w <= 0 || in->h <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "resize: no input image");
+    if (q <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "resize: short side %d is not positive", q);
+    int w, h;
+    vgg_image_size_for_short_side(in->w, in->h, q, &w, &h);
+    if (w <= 0 || h <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "resize: %dx%d to short side %d gives an empty image",
+                        in->w, in->h, q);
+    return vgg_image_resize(in, w, h, out);
+}

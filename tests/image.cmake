@@ -1,0 +1,7 @@
+# image/: decoding, orientation, resizing and preprocessing against Pillow,
+# torchvision and torch references (tests/fixtures/image, made by
+# tests/gen_image_fixtures.py).
+if(TARGET vggimage)
+  vgg_add_test(NAME test_image SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_image.c
+               LIBS vggimage Threads::Threads m)
+endif()
