@@ -85,6 +85,51 @@ vgg_status vgg_featwriter_append(vgg_featwriter *w, const char *name, const char
 /* Flush, fsync and close.  Safe on NULL. */
 vgg_status vgg_featwriter_close(vgg_featwriter *w);
 
+/* ---- additions: row indices, layouts, repair (see docs/feature-store.md) ---- */
+
+/* Fixed byte sizes of the name and label slots of every row (multiples of
+ * 8; names and labels are stored NUL-padded, and one longer than its slot
+ * cannot be appended).  vgg_featwriter_open uses 256 and 64. */
+typedef struct vgg_featlayout {
+    int name_bytes;
+    int label_bytes;
+} vgg_featlayout;
+
+#define VGG_FEAT_NAME_BYTES_DEFAULT 256
+#define VGG_FEAT_LABEL_BYTES_DEFAULT 64
+
+/* vgg_featwriter_open with an explicit layout for a new store (NULL: the
+ * defaults).  When resuming, the existing store's layout is kept. */
+vgg_status vgg_featwriter_open_layout(const char *path, const vgg_featdesc *d,
+                                      const vgg_featlayout *layout, bool resume,
+                                      vgg_featwriter **out, size_t *existing_rows);
+
+/* Append a row with an explicit input index (the row's position in the
+ * full input list; shards and skipped images leave gaps; merge sorts by
+ * it).  vgg_featwriter_append uses "one more than the last row's index"
+ * (0 for the first row).  Indices must increase: INVALID otherwise. */
+vgg_status vgg_featwriter_append_at(vgg_featwriter *w, uint64_t index, const char *name,
+                                    const char *label, const float *row);
+
+/* Rows in the store now (existing plus appended). */
+size_t vgg_featwriter_rows(const vgg_featwriter *w);
+
+/* Bytes cut off a damaged or incomplete tail when a store was resumed
+ * (0 if none). */
+size_t vgg_featwriter_cut_bytes(const vgg_featwriter *w);
+
+/* The row's input index. */
+uint64_t vgg_featstore_index(const vgg_featstore *fs, size_t row);
+
+/* The store's layout. */
+void vgg_featstore_layout(const vgg_featstore *fs, vgg_featlayout *out);
+
+/* True if the file starts with the feature store's magic bytes. */
+bool vgg_featstore_sniff_file(const char *path);
+
+/* CRC-32 (zlib's polynomial; Python's zlib.crc32), as used for each row. */
+uint32_t vgg_feat_crc32(uint32_t crc, const void *data, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

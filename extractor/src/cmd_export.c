@@ -1,0 +1,283 @@
+/* vggfeat export FEATURES --format npy|liblinear|csv -o FILE */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "vgg/features.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: vggfeat export FEATURES --format npy|liblinear|csv -o FILE\n"
+            "  npy        float32 matrix (rows, dim), for numpy.load\n"
+            "  liblinear  'label 1:v1 2:v2 ...' per row (zeros left out); labels that are\n"
+            "             all integers are kept, others are numbered 1, 2, ... in order of\n"
+            "             first appearance and the numbering is written to FILE.labels;\n"
+            "             a store without labels gets label 0 on every row\n"
+            "  csv        name,label,x1,...,xD with a header line\n"
+            "Rows are written in the store's order, a row at a time.\n");
+}
+
+static vgg_status write_npy(const vgg_featstore *fs, FILE *fp, const char *out)
+{
+    size_t rows = vgg_featstore_rows(fs);
+    int dim = vgg_featstore_dim(fs);
+    char dict[256];
+    int n = snprintf(dict, sizeof dict,
+                     "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %d), }", rows,
+                     dim);
+    /* magic(6) + version(2) + len(2) + dict + padding + '\n', multiple of 64 */
+    size_t total = (10 + (size_t)n + 1 + 63) / 64 * 64;
+    size_t hlen = total - 10;
+    unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xFF),
+                              (unsigned char)(hlen >> 8) };
+    char header[512];
+    memcpy(header, dict, (size_t)n);
+    memset(header + n, ' ', hlen - (size_t)n - 1);
+    header[hlen - 1] = '\n';
+    vgg_status st = vgg_write_all(fp, pre, 10, out);
+    if (st == VGG_STATUS_OK)
+        st = vgg_write_all(fp, header, hlen, out);
+    for (size_t r = 0; r < rows && st == VGG_STATUS_OK; r++)
+        st = vgg_write_all(fp, vgg_featstore_row(fs, r), sizeof(float) * (size_t)dim, out);
+    return st;
+}
+
+/* label numbering for liblinear: integers kept, otherwise first appearance */
+typedef struct label_map {
+    char **names;
+    size_t n, cap;
+    bool numeric;
+    bool none;
+} label_map;
+
+static bool parse_int_label(const char *s, long *v)
+{
+    char *end;
+    if (!*s)
+        return false;
+    *v = strtol(s, &end, 10);
+    return *end == '\0';
+}
+
+static vgg_status build_label_map(const vgg_featstore *fs, label_map *m)
+{
+    memset(m, 0, sizeof *m);
+    size_t rows = vgg_featstore_rows(fs);
+    size_t labelled = 0;
+    m->numeric = true;
+    for (size_t r = 0; r < rows; r++) {
+        const char *l = vgg_featstore_label(fs, r);
+        long v;
+        if (*l) {
+            labelled++;
+            if (!parse_int_label(l, &v))
+                m->numeric = false;
+        }
+    }
+    if (labelled == 0) {
+        m->none = true;
+        return VGG_STATUS_OK;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        if (!vgg_featstore_label(fs, r)[0])
+            return vgg_fail(VGG_STATUS_INVALID,
+                            "row %zu ('%s') has no label while %zu rows have one", r + 1,
+                            vgg_featstore_name(fs, r), labelled);
+    }
+    if (m->numeric)
+        return VGG_STATUS_OK;
+    for (size_t r = 0; r < rows; r++) {
+        const char *l = vgg_featstore_label(fs, r);
+        size_t i = 0;
+        while (i < m->n && strcmp(m->names[i], l) != 0)
+            i++;
+        if (i < m->n)
+            continue;
+        if (m->n == m->cap) {
+            size_t nc = m->cap ? 2 * m->cap : 16;
+            char **nn = realloc(m->names, nc * sizeof *nn);
+            if (!nn)
+                return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+            m->names = nn;
+            m->cap = nc;
+        }
+        if (!(m->names[m->n] = strdup(l)))
+            return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        m->n++;
+    }
+    return VGG_STATUS_OK;
+}
+
+static void free_label_map(label_map *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->names[i]);
+    free(m->names);
+}
+
+static long label_number(const label_map *m, const char *l)
+{
+    long v = 0;
+    if (m->none)
+        return 0;
+    if (m->numeric) {
+        parse_int_label(l, &v);
+        return v;
+    }
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->names[i], l) == 0)
+            return (long)i + 1;
+    return 0;
+}
+
+static vgg_status write_liblinear(const vgg_featstore *fs, FILE *fp, const char *out,
+                                  const label_map *m)
+{
+    size_t rows = vgg_featstore_rows(fs);
+    int dim = vgg_featstore_dim(fs);
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = vgg_featstore_row(fs, r);
+        if (fprintf(fp, "%ld", label_number(m, vgg_featstore_label(fs, r))) < 0)
+            return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
+        for (int i = 0; i < dim; i++)
+            if (x[i] != 0.0f && fprintf(fp, " %d:%.9g", i + 1, (double)x[i]) < 0)
+                return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
+        if (fputc('\n', fp) == EOF)
+            return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
+    }
+    return VGG_STATUS_OK;
+}
+
+static void csv_field(FILE *fp, const char *s)
+{
+    if (strpbrk(s, ",\"\n\r")) {
+        fputc('"', fp);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', fp);
+            fputc(*s, fp);
+        }
+        fputc('"', fp);
+    } else {
+        fputs(s, fp);
+    }
+}
+
+static vgg_status write_csv(const vgg_featstore *fs, FILE *fp, const char *out)
+{
+    size_t rows = vgg_featstore_rows(fs);
+    int dim = vgg_featstore_dim(fs);
+    fputs("name,label", fp);
+    for (int i = 0; i < dim; i++)
+        fprintf(fp, ",x%d", i + 1);
+    fputc('\n', fp);
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = vgg_featstore_row(fs, r);
+        csv_field(fp, vgg_featstore_name(fs, r));
+        fputc(',', fp);
+        csv_field(fp, vgg_featstore_label(fs, r));
+        for (int i = 0; i < dim; i++)
+            fprintf(fp, ",%.9g", (double)x[i]);
+        if (fputc('\n', fp) == EOF)
+            return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
+    }
+    if (ferror(fp))
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
+    return VGG_STATUS_OK;
+}
+
+static vgg_status write_label_names(const char *out, const label_map *m)
+{
+    size_t n = strlen(out) + 8;
+    char *path = malloc(n);
+    if (!path)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    snprintf(path, n, "%s.labels", out);
+    vgg_atomic_file af;
+    vgg_status st = vgg_atomic_open(path, &af);
+    for (size_t i = 0; st == VGG_STATUS_OK && i < m->n; i++)
+        if (fprintf(af.fp, "%zu\t%s\n", i + 1, m->names[i]) < 0)
+            st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write", path);
+    if (st == VGG_STATUS_OK)
+        st = vgg_atomic_commit(&af);
+    else
+        vgg_atomic_abort(&af);
+    free(path);
+    return st;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *format = NULL, *out = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': format = optarg; break;
+        case 'o': out = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1 || !format || !out) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(format, "npy") != 0 && strcmp(format, "liblinear") != 0 &&
+        strcmp(format, "csv") != 0) {
+        fprintf(stderr, "vggfeat export: unknown format '%s' (npy, liblinear or csv)\n", format);
+        return 2;
+    }
+    const char *in = argv[optind];
+    vgg_featstore *fs = NULL;
+    if (vgg_featstore_open(in, &fs) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat export: %s\n", vgg_last_error());
+        return 1;
+    }
+    label_map m;
+    memset(&m, 0, sizeof m);
+    vgg_status st = VGG_STATUS_OK;
+    if (strcmp(format, "liblinear") == 0) {
+        st = build_label_map(fs, &m);
+        if (st != VGG_STATUS_OK)
+            vgg_fail_context(st, "'%s': ", in);
+    }
+    vgg_atomic_file af;
+    if (st == VGG_STATUS_OK)
+        st = vgg_atomic_open(out, &af);
+    if (st == VGG_STATUS_OK) {
+        if (strcmp(format, "npy") == 0)
+            st = write_npy(fs, af.fp, out);
+        else if (strcmp(format, "liblinear") == 0)
+            st = write_liblinear(fs, af.fp, out, &m);
+        else
+            st = write_csv(fs, af.fp, out);
+        if (st == VGG_STATUS_OK)
+            st = vgg_atomic_commit(&af);
+        else
+            vgg_atomic_abort(&af);
+    }
+    if (st == VGG_STATUS_OK && m.n > 0)
+        st = write_label_names(out, &m);
+    size_t rows = vgg_featstore_rows(fs);
+    vgg_featstore_close(fs);
+    free_label_map(&m);
+    if (st != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat export: %s\n", vgg_last_error());
+        return 1;
+    }
+    fprintf(stderr, "vggfeat export: %zu rows to '%s' (%s)", rows, out, format);
+    if (m.n)
+        fprintf(stderr, "; label numbers in '%s.labels'", out);
+    fputc('\n', stderr);
+    return 0;
+}

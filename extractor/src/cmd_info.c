@@ -1,0 +1,162 @@
+/* vggfeat info FILE: describe a safetensors weights file or a feature
+ * store, recognised by content. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "vgg/features.h"
+#include "vgg/net.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: vggfeat info FILE\n"
+            "Describe FILE, recognised by its content: a feature store (description,\n"
+            "rows, dimension, labels) or a safetensors weights file (configuration,\n"
+            "width, classes, input size, parameters, pooling, preprocessing, digest,\n"
+            "metadata).\n");
+}
+
+static int info_store(const char *path)
+{
+    vgg_featstore *fs = NULL;
+    if (vgg_featstore_open(path, &fs) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat info: %s\n", vgg_last_error());
+        return 1;
+    }
+    const vgg_featdesc *d = vgg_featstore_desc(fs);
+    size_t rows = vgg_featstore_rows(fs);
+    vgg_featlayout l;
+    vgg_featstore_layout(fs, &l);
+    printf("file:        %s\n", path);
+    printf("kind:        vggfeat feature store (format 1)\n");
+    printf("written by:  %s\n", d->version);
+    for (int j = 0; j < d->n_nets; j++)
+        printf("net %d:       %s (config %s, digest %s)\n", j + 1, d->net_names[j],
+               d->net_configs[j], d->net_digests[j]);
+    printf("layer:       %s\n", d->layer);
+    printf("scales:      ");
+    for (int s = 0; s < d->n_scales; s++)
+        printf("%s%d", s ? "," : "", d->scales[s]);
+    printf("\naggregate:   %s\n", d->aggregate);
+    printf("flip:        %s\n", d->flip ? "yes" : "no");
+    printf("l2:          %s\n", d->l2 ? "yes" : "no");
+    printf("dim:         %d\n", d->dim);
+    printf("rows:        %zu\n", rows);
+    size_t labelled = 0;
+    for (size_t r = 0; r < rows; r++)
+        labelled += vgg_featstore_label(fs, r)[0] != '\0';
+    if (labelled == 0)
+        printf("labels:      none\n");
+    else
+        printf("labels:      %zu of %zu rows\n", labelled, rows);
+    if (rows)
+        printf("indices:     %llu .. %llu\n", (unsigned long long)vgg_featstore_index(fs, 0),
+               (unsigned long long)vgg_featstore_index(fs, rows - 1));
+    printf("slots:       name %d bytes, label %d bytes\n", l.name_bytes, l.label_bytes);
+    vgg_featstore_close(fs);
+    return 0;
+}
+
+static int info_weights(const char *path)
+{
+    vgg_safetensors *st = NULL;
+    if (vgg_st_open(path, &st) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat info: %s\n", vgg_last_error());
+        return 1;
+    }
+    printf("file:        %s\n", path);
+    printf("kind:        safetensors weights (%d tensors)\n", vgg_st_count(st));
+    int n_meta = vgg_st_meta_count(st);
+    vgg_backend *be = NULL;
+    vgg_net *net = NULL;
+    int rc = 0;
+    if (vgg_backend_open("cpu", 1, &be) != VGG_STATUS_OK ||
+        vgg_net_load(path, be, &net) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat info: %s\n", vgg_last_error());
+        rc = 1;
+    } else {
+        const vgg_arch *a = vgg_net_arch(net);
+        const vgg_preproc *p = vgg_net_preproc(net);
+        char digest[65];
+        vgg_net_digest(net, digest);
+        printf("config:      %s\n", vgg_config_name(a->config));
+        printf("width:       %g\n", a->width);
+        printf("fc dim:      %d\n", a->fc_dim);
+        printf("classes:     %d\n", a->num_classes);
+        printf("input size:  %d\n", a->input_size);
+        printf("min side:    %d (dense extraction)\n", vgg_net_min_input(net));
+        printf("parameters:  %lld\n", (long long)vgg_arch_param_count(a));
+        printf("pooling:     %s\n", a->pool_round == VGG_POOL_CEIL ? "ceil (Caffe)"
+                                                                    : "floor (PyTorch)");
+        printf("preprocess:  %s, range %g, mean %g,%g,%g, std %g,%g,%g\n",
+               p->order == VGG_CHANNELS_BGR ? "BGR" : "RGB", p->range, p->mean[0], p->mean[1],
+               p->mean[2], p->std[0], p->std[1], p->std[2]);
+        printf("digest:      %s\n", digest);
+        if (!vgg_st_meta(st, "format"))
+            printf("metadata:    none (architecture inferred from the tensor names)\n");
+    }
+    for (int i = 0; i < n_meta; i++) {
+        const char *k, *v;
+        vgg_st_meta_at(st, i, &k, &v);
+        printf("meta %-7s %s\n", k, v);
+    }
+    vgg_net_free(net);
+    vgg_backend_close(be);
+    vgg_st_close(st);
+    return rc;
+}
+
+/* The first 8 bytes of a safetensors file are its header length; the
+ * header starts with '{'. */
+static bool looks_like_safetensors(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return false;
+    unsigned char b[9];
+    bool ok = fread(b, 1, 9, fp) == 9 && b[8] == '{';
+    fclose(fp);
+    return ok;
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        usage(stderr);
+        return 2;
+    }
+    if (optind != argc - 1) {
+        usage(stderr);
+        return 2;
+    }
+    const char *path = argv[optind];
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        perror("vggfeat info");
+        fprintf(stderr, "vggfeat info: '%s': cannot open\n", path);
+        return 1;
+    }
+    fclose(fp);
+    if (vgg_featstore_sniff_file(path))
+        return info_store(path);
+    if (looks_like_safetensors(path))
+        return info_weights(path);
+    /* (a Caffe .caffemodel branch goes here) */
+    fprintf(stderr,
+            "vggfeat info: '%s': neither a vggfeat feature store nor a safetensors weights "
+            "file\n", path);
+    return 1;
+}

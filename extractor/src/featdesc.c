@@ -1,0 +1,217 @@
+/* The feature store's description: comparison and JSON. */
+#include "vgg/features.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void join_ints(const int *v, int n, char *buf, size_t cap)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && at < cap; i++) {
+        int k = snprintf(buf + at, cap - at, "%s%d", i ? "," : "", v[i]);
+        if (k < 0)
+            break;
+        at += (size_t)k;
+    }
+}
+
+static void join_nets(const vgg_featdesc *d, char *buf, size_t cap)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < d->n_nets && at < cap; i++) {
+        int k = snprintf(buf + at, cap - at, "%s%s (%.12s)", i ? "," : "", d->net_configs[i],
+                         d->net_digests[i]);
+        if (k < 0)
+            break;
+        at += (size_t)k;
+    }
+}
+
+bool vgg_featdesc_equal(const vgg_featdesc *a, const vgg_featdesc *b, char *why, size_t n)
+{
+    char x[512], y[512];
+    if (!why || n == 0) {
+        static char scratch[8];
+        why = scratch;
+        n = 1;
+    }
+    why[0] = '\0';
+    bool nets_same = a->n_nets == b->n_nets;
+    for (int i = 0; nets_same && i < a->n_nets; i++)
+        nets_same = strcmp(a->net_digests[i], b->net_digests[i]) == 0 &&
+                    strcmp(a->net_configs[i], b->net_configs[i]) == 0;
+    if (!nets_same) {
+        join_nets(a, x, sizeof x);
+        join_nets(b, y, sizeof y);
+        snprintf(why, n, "nets differ: %s vs %s", x, y);
+        return false;
+    }
+    bool scales_same = a->n_scales == b->n_scales;
+    for (int i = 0; scales_same && i < a->n_scales; i++)
+        scales_same = a->scales[i] == b->scales[i];
+    if (!scales_same) {
+        join_ints(a->scales, a->n_scales, x, sizeof x);
+        join_ints(b->scales, b->n_scales, y, sizeof y);
+        snprintf(why, n, "scales differ: %s vs %s", x, y);
+        return false;
+    }
+    if (strcmp(a->aggregate, b->aggregate) != 0) {
+        snprintf(why, n, "aggregation differs: %s vs %s", a->aggregate, b->aggregate);
+        return false;
+    }
+    if (strcmp(a->layer, b->layer) != 0) {
+        snprintf(why, n, "layer differs: %s vs %s", a->layer, b->layer);
+        return false;
+    }
+    if (a->flip != b->flip) {
+        snprintf(why, n, "flip differs: %s vs %s", a->flip ? "on" : "off", b->flip ? "on" : "off");
+        return false;
+    }
+    if (a->l2 != b->l2) {
+        snprintf(why, n, "L2 normalisation differs: %s vs %s", a->l2 ? "on" : "off",
+                 b->l2 ? "on" : "off");
+        return false;
+    }
+    if (a->dim != b->dim) {
+        snprintf(why, n, "dimension differs: %d vs %d", a->dim, b->dim);
+        return false;
+    }
+    return true;
+}
+
+vgg_status vgg_featdesc_to_json(const vgg_featdesc *d, char **out)
+{
+    *out = NULL;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return vgg_fail(VGG_STATUS_NOMEM, "feature description: out of memory");
+    json_object_object_add(o, "dim", json_object_new_int(d->dim));
+    json_object *nets = json_object_new_array();
+    for (int i = 0; i < d->n_nets; i++) {
+        json_object *net = json_object_new_object();
+        json_object_object_add(net, "name", json_object_new_string(d->net_names[i]));
+        json_object_object_add(net, "config", json_object_new_string(d->net_configs[i]));
+        json_object_object_add(net, "digest", json_object_new_string(d->net_digests[i]));
+        json_object_array_add(nets, net);
+    }
+    json_object_object_add(o, "nets", nets);
+    json_object *scales = json_object_new_array();
+    for (int i = 0; i < d->n_scales; i++)
+        json_object_array_add(scales, json_object_new_int(d->scales[i]));
+    json_object_object_add(o, "scales", scales);
+    json_object_object_add(o, "aggregate", json_object_new_string(d->aggregate));
+    json_object_object_add(o, "layer", json_object_new_string(d->layer));
+    json_object_object_add(o, "flip", json_object_new_boolean(d->flip));
+    json_object_object_add(o, "l2", json_object_new_boolean(d->l2));
+    json_object_object_add(o, "version", json_object_new_string(d->version));
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    char *copy = s ? strdup(s) : NULL;
+    json_object_put(o);
+    if (!copy)
+        return vgg_fail(VGG_STATUS_NOMEM, "feature description: out of memory");
+    *out = copy;
+    return VGG_STATUS_OK;
+}
+
+static vgg_status get_string(json_object *o, const char *key, char *dst, size_t cap)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: '%s' missing or not a string",
+                        key);
+    const char *s = json_object_get_string(v);
+    if (strlen(s) >= cap)
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: '%s' is too long", key);
+    strcpy(dst, s);
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_featdesc_from_json(const char *json, vgg_featdesc *d)
+{
+    memset(d, 0, sizeof *d);
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return vgg_fail(VGG_STATUS_NOMEM, "feature description: out of memory");
+    json_object *o = json_tokener_parse_ex(tok, json, (int)strlen(json));
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    json_tokener_free(tok);
+    if (!o || jerr != json_tokener_success) {
+        json_object_put(o);
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: not valid JSON");
+    }
+    vgg_status st = VGG_STATUS_OK;
+    json_object *v;
+    if (!json_object_is_type(o, json_type_object)) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: not a JSON object");
+        goto done;
+    }
+    if (!json_object_object_get_ex(o, "dim", &v) || !json_object_is_type(v, json_type_int) ||
+        json_object_get_int64(v) <= 0 || json_object_get_int64(v) > (1 << 28)) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'dim' missing or out of range");
+        goto done;
+    }
+    d->dim = (int)json_object_get_int64(v);
+    if (!json_object_object_get_ex(o, "nets", &v) || !json_object_is_type(v, json_type_array) ||
+        json_object_array_length(v) < 1 || json_object_array_length(v) > VGG_FEAT_MAX_NETS) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'nets' missing or of bad length");
+        goto done;
+    }
+    d->n_nets = (int)json_object_array_length(v);
+    for (int i = 0; i < d->n_nets && st == VGG_STATUS_OK; i++) {
+        json_object *net = json_object_array_get_idx(v, (size_t)i);
+        if (!json_object_is_type(net, json_type_object)) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "feature description: net %d is not an object", i);
+            break;
+        }
+        st = get_string(net, "name", d->net_names[i], sizeof d->net_names[i]);
+        if (st == VGG_STATUS_OK)
+            st = get_string(net, "config", d->net_configs[i], sizeof d->net_configs[i]);
+        if (st == VGG_STATUS_OK)
+            st = get_string(net, "digest", d->net_digests[i], sizeof d->net_digests[i]);
+    }
+    if (st != VGG_STATUS_OK)
+        goto done;
+    if (!json_object_object_get_ex(o, "scales", &v) || !json_object_is_type(v, json_type_array) ||
+        json_object_array_length(v) < 1 || json_object_array_length(v) > VGG_FEAT_MAX_SCALES) {
+        st = vgg_fail(VGG_STATUS_FORMAT,
+                      "feature description: 'scales' missing or of bad length");
+        goto done;
+    }
+    d->n_scales = (int)json_object_array_length(v);
+    for (int i = 0; i < d->n_scales; i++) {
+        json_object *q = json_object_array_get_idx(v, (size_t)i);
+        if (!json_object_is_type(q, json_type_int) || json_object_get_int64(q) <= 0 ||
+            json_object_get_int64(q) > 1000000) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "feature description: scale %d is not a positive "
+                                             "integer", i);
+            goto done;
+        }
+        d->scales[i] = (int)json_object_get_int64(q);
+    }
+    st = get_string(o, "aggregate", d->aggregate, sizeof d->aggregate);
+    if (st == VGG_STATUS_OK)
+        st = get_string(o, "layer", d->layer, sizeof d->layer);
+    if (st == VGG_STATUS_OK)
+        st = get_string(o, "version", d->version, sizeof d->version);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    if (!json_object_object_get_ex(o, "flip", &v) || !json_object_is_type(v, json_type_boolean)) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'flip' missing or not a boolean");
+        goto done;
+    }
+    d->flip = json_object_get_boolean(v);
+    if (!json_object_object_get_ex(o, "l2", &v) || !json_object_is_type(v, json_type_boolean)) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'l2' missing or not a boolean");
+        goto done;
+    }
+    d->l2 = json_object_get_boolean(v);
+done:
+    json_object_put(o);
+    if (st != VGG_STATUS_OK)
+        memset(d, 0, sizeof *d);
+    return st;
+}
