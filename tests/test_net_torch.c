@@ -1,0 +1,91 @@
+/* Full-size VGG-16 (torchvision's construction, seeded random weights)
+ * dense forward to fc7 on a 224x256 input, against PyTorch.  The reference
+ * is made at test time by gen_net_fixtures.py --vgg16 into the build
+ * directory; skipped where /usr/bin/python3 cannot import torch. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vgg/net.h"
+
+static void vgg16_dense_matches_torch(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' -c 'import torch, torchvision' >/dev/null 2>&1", VGG_PYTHON);
+    if (system(cmd) != 0)
+        skip();
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/gen_net_fixtures.py' --vgg16 net_torch_ref",
+             VGG_PYTHON, VGG_SOURCE_DIR);
+    assert_int_equal(system(cmd), 0);
+
+    vgg_backend *be = NULL;
+    assert_int_equal(vgg_backend_open("cpu", 2, &be), VGG_STATUS_OK);
+    vgg_net *net = NULL;
+    if (vgg_net_load("net_torch_ref/vgg16.safetensors", be, &net) != VGG_STATUS_OK)
+        fail_msg("%s", vgg_last_error());
+    const vgg_arch *a = vgg_net_arch(net);
+    assert_int_equal(a->config, VGG_CONFIG_D);   /* inferred: no metadata */
+    assert_float_equal(a->width, 1.0f, 0);
+    assert_int_equal(a->fc_dim, 4096);
+    assert_int_equal(a->num_classes, 1000);
+    assert_int_equal(a->input_size, 224);
+    char hex[65];
+    vgg_net_digest(net, hex);
+    assert_int_equal(strlen(hex), 64);
+
+    vgg_safetensors *io = NULL;
+    assert_int_equal(vgg_st_open("net_torch_ref/vgg16_io.safetensors", &io), VGG_STATUS_OK);
+    const vgg_st_tensor *tx = vgg_st_find(io, "input"), *ty = vgg_st_find(io, "fc7");
+    assert_non_null(tx);
+    assert_non_null(ty);
+    int h = (int)tx->shape[2], w = (int)tx->shape[3];
+    int oc, oh, ow;
+    assert_int_equal(vgg_net_output_shape(net, h, w, VGG_OUTPUT_FC7, &oc, &oh, &ow),
+                     VGG_STATUS_OK);
+    assert_int_equal(oc, ty->shape[1]);
+    assert_int_equal(oh, ty->shape[2]);
+    assert_int_equal(ow, ty->shape[3]);
+    size_t nin = (size_t)3 * h * w, nout = (size_t)oc * oh * ow;
+    float *x = malloc(nin * sizeof(float)), *want = malloc(nout * sizeof(float));
+    float *got = malloc(nout * sizeof(float));
+    assert_non_null(x);
+    assert_non_null(want);
+    assert_non_null(got);
+    assert_int_equal(vgg_st_to_f32(io, tx, x), VGG_STATUS_OK);
+    assert_int_equal(vgg_st_to_f32(io, ty, want), VGG_STATUS_OK);
+    assert_int_equal(vgg_net_forward(net, x, 1, h, w, VGG_OUTPUT_FC7, got), VGG_STATUS_OK);
+    double num = 0, den = 0;
+    for (size_t i = 0; i < nout; i++) {
+        double d = (double)got[i] - want[i];
+        num += d * d;
+        den += (double)want[i] * want[i];
+    }
+    double rel = sqrt(num / den);
+    print_message("vgg16 fc7 %dx%dx%d: relative L2 error %g\n", oc, oh, ow, rel);
+    assert_true(den > 0);
+    assert_true(rel < 1e-4);
+    free(x);
+    free(want);
+    free(got);
+    vgg_st_close(io);
+    vgg_net_free(net);
+    vgg_backend_close(be);
+    remove("net_torch_ref/vgg16.safetensors");
+    remove("net_torch_ref/vgg16_io.safetensors");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(vgg16_dense_matches_torch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
