@@ -398,6 +398,38 @@ def main():
         f.write("\n".join(manifest) + "\n")
     total = sum(os.path.getsize(path(f)) for f in os.listdir(OUT))
     print(f"gen_image_fixtures: {len(manifest)} cases, {total} bytes in {OUT}")
+    if len(sys.argv) <= 1:
+        fuzz_corpus(os.path.join(HERE, "fuzz", "corpus", "image"))
+
+
+def fuzz_corpus(out):
+    """Seeds for tests/fuzz/fuzz_image.c: tiny files of every kind."""
+    os.makedirs(out, exist_ok=True)
+    for f in os.listdir(out):
+        os.remove(os.path.join(out, f))
+    im = Image.fromarray(photo_like(13, 11, 21), "RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    seeds = {
+        "baseline.jpg": (im, dict(quality=80)),
+        "progressive.jpg": (im, dict(quality=80, progressive=True)),
+        "gray.jpg": (im.convert("L"), dict(quality=80)),
+        "cmyk.jpg": (im.convert("CMYK"), dict(quality=80)),
+        "exif.jpg": (im, dict(quality=80, exif=exif.tobytes())),
+        "rgb.png": (im, {}),
+        "rgba.png": (im.convert("RGBA"), {}),
+        "palette.png": (im.quantize(16), dict(bits=4, transparency=3)),
+        "gray.png": (im.convert("L"), {}),
+        "gray_alpha.png": (im.convert("LA"), {}),
+        "exif.png": (im, dict(exif=exif.tobytes())),
+    }
+    for name, (img, kw) in seeds.items():
+        img.save(os.path.join(out, name), **kw)
+    with open(os.path.join(out, "rgba16.png"), "wb") as f:
+        f.write(raw_png(np.random.default_rng(3).integers(0, 65536, (5, 7, 4), dtype=np.uint16), 6))
+    for name in ("jpeg_restart.jpg", "jpeg_arith.jpg", "jpeg_ycck.jpg", "bad_jpeg_truncated.jpg"):
+        shutil.copy(path(name), os.path.join(out, name))
+    print(f"gen_image_fixtures: {len(os.listdir(out))} fuzz seeds in {out}")
 
 
 if __name__ == "__main__":
