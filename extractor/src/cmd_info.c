@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/caffe.h"
 #include "vgg/features.h"
 #include "vgg/net.h"
 
@@ -154,7 +155,13 @@ int cmd_info(int argc, char **argv)
         return info_store(path);
     if (looks_like_safetensors(path))
         return info_weights(path);
-    /* (a Caffe .caffemodel branch goes here) */
+    /* a Caffe .caffemodel: recognised by parsing it (it has no magic) */
+    if (vgg_caffe_describe(path, stdout) == VGG_STATUS_OK)
+        return 0;
+    if (vgg_caffe_is_caffemodel_name(path)) {
+        fprintf(stderr, "vggfeat info: %s\n", vgg_last_error());
+        return 1;
+    }
     fprintf(stderr,
             "vggfeat info: '%s': neither a vggfeat feature store nor a safetensors weights "
             "file\n", path);
