@@ -81,20 +81,34 @@ mark_done() {
 }
 
 # run_step DESCRIPTION OUTPUT COMMAND [ARG...]: run the command unless
-# OUTPUT is complete from an earlier run of the same command.
+# OUTPUT is complete from an earlier run of the same command.  The key kept
+# in the marker is the command line plus $VGG_STEP_SALT (set it to a digest
+# of the step's inputs).  An output left by a different command is removed
+# first; an interrupted one (no marker) is kept, so the command can resume.
+# The command's own output goes to stderr.
 run_step() {
     _desc=$1
     _out=$2
     shift 2
-    _key="$*"
+    _key="$*${VGG_STEP_SALT:+ # $VGG_STEP_SALT}"
     if is_done "$_out" "$_key"; then
         log "done already: $_desc"
         return 0
     fi
+    if [ -f "$_out.done" ]; then
+        log "settings or inputs changed: redoing $_desc"
+        rm -f "$_out" "$_out.done"
+    fi
     log "$_desc"
-    rm -f "$_out.done"
-    "$@" || die "step failed: $_desc (command: $*)"
+    "$@" >&2 || die "step failed: $_desc (command: $*)"
     mark_done "$_out" "$_key"
+}
+
+# step_done OUTPUT COMMAND [ARG...]: would run_step skip this command?
+step_done() {
+    _out=$1
+    shift
+    is_done "$_out" "$*${VGG_STEP_SALT:+ # $VGG_STEP_SALT}"
 }
 
 # probe_rate LIST N EXTRACT-ARGS...: extract the first N images of LIST
