@@ -274,38 +274,40 @@ vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w
     const int last = last_layer_for(net, what);
     vgg_backend *be = net->be;
     const size_t in_count = (size_t)3 * h * w, out_count = (size_t)oc * oh * ow;
-    /* one image at a time; each activation is released as soon as the next
-     * one is computed */
+    /* two buffers, each as large as the largest activation: a layer reads
+     * one and writes the other (allocated once per call, so that large
+     * inputs do not fault fresh pages in for every layer) */
+    size_t biggest = in_count;
+    for (int l = 0, sh = h, sw = w; l <= last; l++) {
+        sh = vgg_net_side_after(net, l, sh);
+        sw = vgg_net_side_after(net, l, sw);
+        size_t count = (size_t)net->layers[l].out_channels * sh * sw;
+        if (count > biggest)
+            biggest = count;
+    }
+    float *buf[2] = {NULL, NULL};
+    st = be->ops->alloc(be, biggest * sizeof(float), (void **)&buf[0]);
+    if (st == VGG_STATUS_OK)
+        st = be->ops->alloc(be, biggest * sizeof(float), (void **)&buf[1]);
     for (int i = 0; i < n && st == VGG_STATUS_OK; i++) {
-        float *cur = NULL;
-        st = be->ops->alloc(be, in_count * sizeof(float), (void **)&cur);
-        if (st == VGG_STATUS_OK)
-            st = be->ops->upload(be, cur, input + i * in_count, in_count * sizeof(float));
-        int ch = 3, ch_h = h, ch_w = w;
+        int cur = 0, ch_h = h, ch_w = w;
+        st = be->ops->upload(be, buf[0], input + i * in_count, in_count * sizeof(float));
         for (int l = 0; l <= last && st == VGG_STATUS_OK; l++) {
             const vgg_layer_info *L = &net->layers[l];
-            int nh = vgg_net_side_after(net, l, ch_h), nw = vgg_net_side_after(net, l, ch_w);
-            float *next = NULL;
-            st = be->ops->alloc(be, (size_t)L->out_channels * nh * nw * sizeof(float),
-                                (void **)&next);
-            if (st == VGG_STATUS_OK)
-                st = run_layer(net, l, ch_h, ch_w, cur, next);
+            st = run_layer(net, l, ch_h, ch_w, buf[cur], buf[1 - cur]);
             if (st != VGG_STATUS_OK) {
-                be->ops->release(be, next);
                 st = vgg_fail_context(st, "net %s, layer %s: ", vgg_config_name(net->arch.config),
                                       L->name);
                 break;
             }
-            be->ops->release(be, cur);
-            cur = next;
-            ch = L->out_channels;
-            ch_h = nh;
-            ch_w = nw;
+            cur = 1 - cur;
+            ch_h = vgg_net_side_after(net, l, ch_h);
+            ch_w = vgg_net_side_after(net, l, ch_w);
         }
-        (void)ch;
         if (st == VGG_STATUS_OK)
-            st = be->ops->download(be, output + i * out_count, cur, out_count * sizeof(float));
-        be->ops->release(be, cur);
+            st = be->ops->download(be, output + i * out_count, buf[cur], out_count * sizeof(float));
     }
+    be->ops->release(be, buf[0]);
+    be->ops->release(be, buf[1]);
     return st;
 }
