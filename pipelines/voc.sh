@@ -109,6 +109,9 @@ mkdir -p "$out/lists" "$out/features"
 for set in "$train_set" "$eval_set"; do
     "$vggdata" voc "$vocdir" --set "$set" -o "$out/lists/$set.labels" \
         --classes "$out/lists/$set.classes.txt" >&2 || die "reading the $set set failed"
+    # the images alone for vggfeat (the labels go to vggsvm from the labels file)
+    cut -f1 "$out/lists/$set.labels" >"$out/lists/$set.list.tmp"
+    mv "$out/lists/$set.list.tmp" "$out/lists/$set.list"
 done
 cmp -s "$out/lists/$train_set.classes.txt" "$out/lists/$eval_set.classes.txt" ||
     die "the $train_set and $eval_set sets do not have the same classes (see $out/lists/*.classes.txt)"
@@ -127,20 +130,20 @@ total=0
 for set in "$train_set" "$eval_set"; do
     st="$out/features/${set}_$tag.vgf"
     # shellcheck disable=SC2086
-    if ! step_done "$st" "$vggfeat" extract $extract_args --list "$out/lists/$set.labels" -o "$st"; then
+    if ! step_done "$st" "$vggfeat" extract $extract_args --list "$out/lists/$set.list" -o "$st"; then
         total=$((total + $(count_lines "$out/lists/$set.labels")))
     fi
 done
 if [ "$total" -gt 0 ]; then
     # shellcheck disable=SC2086
-    rate=$(probe_rate "$out/lists/$train_set.labels" "$probe" $extract_args)
+    rate=$(probe_rate "$out/lists/$train_set.list" "$probe" $extract_args)
     log "speed: $rate images/s measured on the first $probe images; extracting $total images will take $(estimate "$total" "$rate")"
 fi
 for set in "$train_set" "$eval_set"; do
     st="$out/features/${set}_$tag.vgf"
     # shellcheck disable=SC2086
     run_step "extracting $set ($(count_lines "$out/lists/$set.labels") images)" "$st" \
-        "$vggfeat" extract $extract_args --list "$out/lists/$set.labels" -o "$st"
+        "$vggfeat" extract $extract_args --list "$out/lists/$set.list" -o "$st"
 done
 
 # 3. SVMs, scores, AP
@@ -154,7 +157,7 @@ run_step "scoring $eval_set" "$out/scores.tsv" \
 "$vggsvm" eval --scores "$out/scores.tsv" --labels "$out/lists/$eval_set.labels" --multilabel \
     --json >"$out/metrics.json" || die "evaluation failed"
 
-jq -r --arg k "$ap_key" '.classes[] | "\(.name)\t\(if .[$k] == null then "n/a" else (.[$k] * 100) end)"' \
+jq -r --arg k "$ap_key" '.classes[] | "\(.name)\t\(if .[$k] == null then "n/a" else (.[$k] * 10000 | round / 100) end)"' \
     "$out/metrics.json" >"$out/ap.tsv" || die "'$out/metrics.json': no per-class AP"
 map=$(json_get "$out/metrics.json" ".$map_key * 100" | awk '{ printf "%.1f", $1 }')
 echo "voc$year: $ap_name on $eval_set, $(net_label "$nets"), Q $scales averaged"
