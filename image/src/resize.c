@@ -91,46 +91,40 @@ static inline uint8_t clip8(int32_t v)
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-/* out (ow x rows) from in rows [y0, y0 + rows) */
-static void pass_horizontal(const uint8_t *in, int iw, int y0, int rows, uint8_t *out, int ow,
-                            const coeffs *c)
+/* one row: ow output pixels from an input row */
+static void horizontal_row(const uint8_t *src, uint8_t *dst, int ow, const coeffs *c)
 {
-    for (int y = 0; y < rows; y++) {
-        const uint8_t *src = in + (size_t)(y + y0) * iw * 3;
-        uint8_t *dst = out + (size_t)y * ow * 3;
-        for (int xx = 0; xx < ow; xx++) {
-            const int xmin = c->bounds[2 * xx], xmax = c->bounds[2 * xx + 1];
-            const int32_t *k = c->k + (size_t)xx * c->ksize;
-            int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
-            const uint8_t *p = src + (size_t)xmin * 3;
-            for (int x = 0; x < xmax; x++, p += 3) {
-                s0 += p[0] * k[x];
-                s1 += p[1] * k[x];
-                s2 += p[2] * k[x];
-            }
-            dst[3 * xx] = clip8(s0);
-            dst[3 * xx + 1] = clip8(s1);
-            dst[3 * xx + 2] = clip8(s2);
+    for (int xx = 0; xx < ow; xx++) {
+        const int xmin = c->bounds[2 * xx], xmax = c->bounds[2 * xx + 1];
+        const int32_t *k = c->k + (size_t)xx * c->ksize;
+        int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+        const uint8_t *p = src + (size_t)xmin * 3;
+        for (int x = 0; x < xmax; x++, p += 3) {
+            s0 += p[0] * k[x];
+            s1 += p[1] * k[x];
+            s2 += p[2] * k[x];
         }
+        dst[3 * xx] = clip8(s0);
+        dst[3 * xx + 1] = clip8(s1);
+        dst[3 * xx + 2] = clip8(s2);
     }
 }
 
-/* out (w x oh) from in (w x ?), bounds already relative to in's first row */
-static void pass_vertical(const uint8_t *in, int w, uint8_t *out, int oh, const coeffs *c)
+/* one row: the weighted sum of n rows of stride samples (acc: stride sums),
+ * row by row so the inner loop runs along memory */
+static void vertical_row(const uint8_t *const *rows, const int32_t *k, int n, size_t stride,
+                         int32_t *acc, uint8_t *dst)
 {
-    const size_t stride = (size_t)w * 3;
-    for (int yy = 0; yy < oh; yy++) {
-        const int ymin = c->bounds[2 * yy], ymax = c->bounds[2 * yy + 1];
-        const int32_t *k = c->k + (size_t)yy * c->ksize;
-        uint8_t *dst = out + (size_t)yy * stride;
-        for (size_t i = 0; i < stride; i++) {
-            int32_t s = 1 << (PRECISION_BITS - 1);
-            const uint8_t *p = in + (size_t)ymin * stride + i;
-            for (int y = 0; y < ymax; y++, p += stride)
-                s += *p * k[y];
-            dst[i] = clip8(s);
-        }
+    for (size_t i = 0; i < stride; i++)
+        acc[i] = 1 << (PRECISION_BITS - 1);
+    for (int y = 0; y < n; y++) {
+        const uint8_t *p = rows[y];
+        const int32_t ky = k[y];
+        for (size_t i = 0; i < stride; i++)
+            acc[i] += p[i] * ky;
     }
+    for (size_t i = 0; i < stride; i++)
+        dst[i] = clip8(acc[i]);
 }
 
 vgg_status vgg_image_resize(const vgg_image *in, int w, int h, vgg_image **out)
@@ -152,7 +146,9 @@ vgg_status vgg_image_resize(const vgg_image *in, int w, int h, vgg_image **out)
     }
 
     coeffs ch = { 0 }, cv = { 0 };
-    uint8_t *tmp = NULL;
+    uint8_t *ring = NULL;
+    int32_t *acc = NULL;
+    const uint8_t **rows = NULL;
     st = precompute(in->w, w, &ch);
     if (st == VGG_STATUS_OK)
         st = precompute(in->h, h, &cv);
@@ -160,26 +156,47 @@ vgg_status vgg_image_resize(const vgg_image *in, int w, int h, vgg_image **out)
         goto done;
 
     const bool need_h = w != in->w, need_v = h != in->h;
-    if (need_h && need_v) {
-        const int first = cv.bounds[0];
-        const int last = cv.bounds[2 * h - 2] + cv.bounds[2 * h - 1];
-        for (int i = 0; i < h; i++)
-            cv.bounds[2 * i] -= first;
-        tmp = malloc((size_t)w * (size_t)(last - first) * 3);
-        if (!tmp) {
-            st = vgg_fail(VGG_STATUS_NOMEM, "resize: out of memory");
-            goto done;
+    const size_t in_stride = (size_t)in->w * 3, stride = (size_t)w * 3;
+    if (!need_v) {
+        for (int y = 0; y < h; y++)
+            horizontal_row(in->px + y * in_stride, res->px + y * stride, w, &ch);
+        goto done;
+    }
+    acc = malloc(sizeof *acc * stride);
+    rows = malloc(sizeof *rows * (size_t)cv.ksize);
+    /* Horizontally resized rows, computed once each, live in a ring of
+     * ksize rows: the rows one output row needs span at most ksize, and
+     * their start never moves back. */
+    if (need_h)
+        ring = malloc(stride * (size_t)cv.ksize);
+    if (!acc || !rows || (need_h && !ring)) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "resize: out of memory");
+        goto done;
+    }
+    int done_to = 0; /* rows [0, done_to) have been resized horizontally */
+    for (int yy = 0; yy < h; yy++) {
+        const int ymin = cv.bounds[2 * yy], n = cv.bounds[2 * yy + 1];
+        for (int y = 0; y < n; y++) {
+            const int r = ymin + y;
+            if (!need_h) {
+                rows[y] = in->px + (size_t)r * in_stride;
+                continue;
+            }
+            uint8_t *slot = ring + (size_t)(r % cv.ksize) * stride;
+            if (r >= done_to) {
+                horizontal_row(in->px + (size_t)r * in_stride, slot, w, &ch);
+                done_to = r + 1;
+            }
+            rows[y] = slot;
         }
-        pass_horizontal(in->px, in->w, first, last - first, tmp, w, &ch);
-        pass_vertical(tmp, w, res->px, h, &cv);
-    } else if (need_h) {
-        pass_horizontal(in->px, in->w, 0, h, res->px, w, &ch);
-    } else {
-        pass_vertical(in->px, w, res->px, h, &cv);
+        vertical_row(rows, cv.k + (size_t)yy * cv.ksize, n, stride, acc,
+                     res->px + (size_t)yy * stride);
     }
 
 done:
-    free(tmp);
+    free(rows);
+    free(acc);
+    free(ring);
     coeffs_free(&ch);
     coeffs_free(&cv);
     if (st != VGG_STATUS_OK) {
