@@ -7,3 +7,8 @@ if(TARGET vggclassifier)
                LIBS vggextract vggcore ${MATH_LIB} LABELS integration)
   add_dependencies(test_svm_liblinear vggsvm)
 endif()
+if(TARGET vggclassifier)
+  vgg_add_test(NAME test_svm_sklearn SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm_sklearn.c
+               LIBS vggclassifier vggextract vggcore PkgConfig::JSONC ${MATH_LIB} LABELS integration)
+  add_dependencies(test_svm_sklearn vggsvm)
+endif()
