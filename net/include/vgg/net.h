@@ -89,10 +89,22 @@ typedef struct vgg_layer_info {
     char weight_key[48]; /* torchvision key prefix: "features.0", "classifier.0"; "" if none */
 } vgg_layer_info;
 
-/* Fill layers[] (up to max) and *count.  At most 64 layers for any config. */
+/* Fill layers[] (up to max) and *count.  At most 64 layers for any config.
+ *
+ * weight_key follows torchvision's nn.Sequential numbering, where every
+ * module counts (conv, ReLU, pool): D conv keys features.0, 2, 5, 7, 10, 12,
+ * 14, 17, 19, 21, 24, 26, 28; E 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25,
+ * 28, 30, 32, 34; A 0, 3, 6, 8, 11, 13, 16, 18; B 0, 2, 5, 7, 10, 12, 15,
+ * 17, 20, 22.  Our choices for the two torchvision does not have:
+ *   A-LRN: conv1_1 features.0, ReLU 1, LRN 2 ("lrn1"), pool1 3, then A's
+ *          layers one index later: 4, 7, 9, 12, 14, 17, 19.
+ *   C:     as D (a 1x1 conv is one module like a 3x3 one); conv3_3,
+ *          conv4_3 and conv5_3 (features.14, 21, 28) are the 1x1 convs.
+ * Layer names: conv<block>_<i>, lrn1, pool<block>, fc6, fc7, fc8. */
 vgg_status vgg_arch_layers(const vgg_arch *a, vgg_layer_info *layers, int max, int *count);
 
-/* Number of learnable parameters (D: 138,357,544; E: 143,667,240). */
+/* Number of learnable parameters (D: 138,357,544; E: 143,667,240); -1 for
+ * an invalid arch (message recorded). */
 int64_t vgg_arch_param_count(const vgg_arch *a);
 
 /* ------------------------------------------------------------------ */
@@ -116,13 +128,30 @@ typedef struct vgg_param {
  * the net).  Preprocessing defaults to torchvision's. */
 vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out);
 
-/* Load a safetensors weights file (see vgg_weights_* below for the keys and
+/* Load a safetensors weights file (see vgg_st_* below for the keys and
  * metadata).  The architecture comes from the metadata, or is inferred from
  * the tensor names and shapes when there is none (torchvision/timm files);
- * preprocessing and pool rounding default to torchvision's then. */
+ * preprocessing and pool rounding default to torchvision's then.
+ *
+ * With a "config" metadata key, the other architecture keys default to
+ * vgg_arch_default's values when absent.  Without it: the configuration
+ * from the number of features.N.weight tensors (8: A, or A-LRN when the
+ * second conv is features.4; 10: B; 13: C if any is 1x1, else D; 16: E),
+ * width = conv1_1's out channels / 64, fc_dim and num_classes from fc6 and
+ * fc8, input_size = 32 * fc6's kernel (from a 4-D fc6, or from a 2-D
+ * [fc_dim, C5*k*k] one).  Keys accepted: torchvision's, and timm's
+ * pre_logits.fc1 / pre_logits.fc2 / head.fc for classifier.0 / 3 / 6; fc
+ * weights as 2-D matrices or 4-D (O, I, k, k); F32, F16, BF16, F64.  Other
+ * tensors in the file are ignored.
+ * Statuses: those of vgg_st_open; VGG_STATUS_FORMAT naming the file for a
+ * missing tensor, a tensor whose shape does not fit the configuration, a
+ * bad metadata value, or tensors that fit no configuration. */
 vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out);
 
-/* Save weights and metadata atomically (temp file + rename). */
+/* Save weights and metadata atomically (temp file + rename): every metadata
+ * key listed below, F32 tensors under torchvision's keys, fc6/fc7/fc8
+ * weights as 2-D matrices (torchvision's Linear layout), so that
+ * torchvision's VGG loads the file as its state dict. */
 vgg_status vgg_net_save(const vgg_net *net, const char *path);
 
 void vgg_net_free(vgg_net *net);
@@ -142,7 +171,12 @@ vgg_param *vgg_net_find_param(vgg_net *net, const char *name); /* NULL if none *
 vgg_status vgg_net_params_changed(vgg_net *net);
 
 /* SHA-256 over the parameter names, shapes and float32 data in order
- * (independent of the file's dtype or key style).  hex: 64 chars + NUL. */
+ * (independent of the file's dtype or key style).  hex: 64 chars + NUL.
+ * Exactly: for each parameter in vgg_net_param order, its torchvision name
+ * with a terminating NUL, ndim as u32 little-endian, each dimension as u64
+ * little-endian (weights are always 4-D here, fc6 (fc_dim, C5, k, k)), then
+ * its data as float32 little-endian.  Preprocessing and metadata are not
+ * part of it. */
 void vgg_net_digest(const vgg_net *net, char hex[65]);
 
 /* What a forward pass returns. */
@@ -154,7 +188,8 @@ typedef enum vgg_output {
 } vgg_output;
 
 /* Smallest input side for which dense mode gives at least a 1x1 fc6 map:
- * input_size for floor pooling (224 for the paper's nets). */
+ * input_size for floor pooling (224 for the paper's nets), 32*(k-1)+1 for
+ * ceil pooling (193). */
 int vgg_net_min_input(const vgg_net *net);
 
 /* Output shape for an (N, 3, h, w) input.  An input whose pool5 map is
