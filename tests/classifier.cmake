@@ -12,3 +12,8 @@ if(TARGET vggclassifier)
                LIBS vggclassifier vggextract vggcore PkgConfig::JSONC ${MATH_LIB} LABELS integration)
   add_dependencies(test_svm_sklearn vggsvm)
 endif()
+if(TARGET vggclassifier)
+  vgg_add_test(NAME test_svm_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm_cli.c
+               LIBS vggextract vggcore PkgConfig::JSONC ${MATH_LIB} LABELS integration)
+  add_dependencies(test_svm_cli vggsvm)
+endif()
