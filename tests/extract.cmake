@@ -2,3 +2,10 @@
 vgg_add_test(NAME test_extract_store
              SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_extract_store.c
              LIBS vggextract)
+if(TARGET vggfeat)
+  vgg_add_test(NAME test_extract_cli
+               SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_extract_cli.c
+               LIBS vggextract
+               LABELS integration)
+  add_dependencies(test_extract_cli vggfeat)
+endif()

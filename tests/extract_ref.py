@@ -11,7 +11,7 @@
 
     extract_ref.py check STORE --nets A.safetensors,B.safetensors --scales 64,96
                    [--aggregate stack|average] [--layer fc7|fc6|pool5]
-                   [--no-flip] [--no-l2] [--tol 1e-3] [--list FILE]
+                   [--no-flip] [--no-l2] [--tol 1e-3] [--list FILE] [+ STORE2 ...]
         Read STORE with numpy alone (the layout in docs/feature-store.md),
         verify every row's CRC-32 and the header's, recompute each row's
         descriptor with PyTorch (Pillow BILINEAR resize to smallest side Q
@@ -232,6 +232,22 @@ def cmd_check(args):
         print("extract_ref: %s; skipping" % e)
         return 77
     torch.set_num_threads(1)
+    # several checks in one run (one start of torch): separated by "+"
+    groups, cur = [], []
+    for a in args:
+        if a == "+":
+            groups.append(cur)
+            cur = []
+        else:
+            cur.append(a)
+    groups.append(cur)
+    rc = 0
+    for g in groups:
+        rc |= check_one(torch, g)
+    return rc
+
+
+def check_one(torch, args):
     store = args[0]
     opts = {"--aggregate": "stack", "--layer": "fc7", "--tol": "1e-3", "--list": None}
     flags = set()
@@ -266,7 +282,7 @@ def cmd_check(args):
         err = np.linalg.norm(x - ref) / np.linalg.norm(ref)
         worst = max(worst, err)
         print("%-40s rel L2 error %.3g" % (name, err))
-    print("rows %d, worst relative L2 error %.3g (tolerance %g)" % (len(rows), worst, tol))
+    print("%s: rows %d, worst relative L2 error %.3g (tolerance %g)" % (store, len(rows), worst, tol))
     if len(rows) == 0 or not worst < tol:
         return 1
     return 0

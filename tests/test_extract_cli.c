@@ -1,0 +1,611 @@
+/* vggfeat extract / export / merge / info, run as programs on tiny nets:
+ * agreement with an independent PyTorch computation (tests/extract_ref.py),
+ * resume after SIGKILL, damaged tails, other settings, bad images, shards
+ * and merge, exports read by numpy and liblinear-train. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vgg/features.h"
+
+#define VGGFEAT VGG_BIN_DIR "/vggfeat"
+#define REF VGG_SOURCE_DIR "/tests/extract_ref.py"
+#define NETS "nets/netD.safetensors,nets/netE.safetensors"
+
+static char tmpdir[256];
+static bool have_python;  /* numpy + Pillow: nets can be made */
+
+/* Run a shell command in tmpdir; stderr and stdout go to out.txt.  Returns
+ * the exit status (or -1). */
+static int sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    char full[4200];
+    snprintf(full, sizeof full, "(%s) >out.txt 2>&1", cmd);
+    int rc = system(full);
+    if (rc == -1 || !WIFEXITED(rc))
+        return -1;
+    return WEXITSTATUS(rc);
+}
+
+static char *output_text(void)
+{
+    static char buf[65536];
+    FILE *fp = fopen("out.txt", "rb");
+    size_t n = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+    if (fp)
+        fclose(fp);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void show_output(void)
+{
+    print_message("%s\n", output_text());
+}
+
+#define assert_output_has(s)                                                                  \
+    do {                                                                                      \
+        if (!strstr(output_text(), (s))) {                                                    \
+            show_output();                                                                    \
+            fail_msg("output lacks '%s'", (s));                                               \
+        }                                                                                     \
+    } while (0)
+
+#define assert_run_ok(...)                                                                    \
+    do {                                                                                      \
+        int rc_ = sh(__VA_ARGS__);                                                            \
+        if (rc_ != 0) {                                                                       \
+            show_output();                                                                    \
+            fail_msg("exit status %d", rc_);                                                  \
+        }                                                                                     \
+    } while (0)
+
+static bool same_file(const char *a, const char *b)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+    return system(cmd) == 0;
+}
+
+static long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+static size_t store_rows(const char *path)
+{
+    vgg_featstore *fs = NULL;
+    if (vgg_featstore_open(path, &fs) != VGG_STATUS_OK)
+        fail_msg("%s", vgg_last_error());
+    size_t n = vgg_featstore_rows(fs);
+    vgg_featstore_close(fs);
+    return n;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/vgg_extract_XXXXXX");
+    if (!mkdtemp(tmpdir) || chdir(tmpdir) != 0)
+        return -1;
+    if (system("cp -r '" VGG_FIXTURES "/extract/imgs' imgs") != 0)
+        return -1;
+    have_python = sh("'%s' '%s' nets nets", VGG_PYTHON, REF) == 0;
+    if (!have_python)
+        print_message("extract_ref.py could not make the nets (numpy missing?):\n%s\n",
+                      output_text());
+    /* bad images: cut short, not an image, empty */
+    if (system("head -c 2000 imgs/d.jpg > trunc.jpg && head -c 700 /dev/urandom > garbage.jpg"
+               " && : > empty.jpg") != 0)
+        return -1;
+    /* 48 inputs for the resume tests (the six images over and over) */
+    FILE *fp = fopen("many.txt", "w");
+    const char *names[] = { "imgs/a.png", "imgs/b.png", "imgs/c.png", "imgs/d.jpg",
+                            "imgs/sub/e.png", "imgs/sub/f.jpg" };
+    for (int i = 0; i < 48; i++)
+        fprintf(fp, "%s%s\tclass%d\n", i >= 6 ? "./" : "", names[i % 6], i % 3);
+    fclose(fp);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (chdir("/") != 0)
+        return -1;
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+#define NEED_NETS()                                                                           \
+    do {                                                                                      \
+        if (!have_python)                                                                     \
+            skip();                                                                           \
+    } while (0)
+
+/* python reference check; 77 means torch is missing */
+static void ref_check(const char *fmt, ...)
+{
+    char args[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    int rc = sh("'%s' '%s' check %s", VGG_PYTHON, REF, args);
+    if (rc == 77) {
+        print_message("%s", output_text());
+        skip();
+    }
+    if (rc != 0) {
+        show_output();
+        fail_msg("reference check failed (%d)", rc);
+    }
+    /* the summary line of each store checked */
+    for (char *l = output_text(); l && *l;) {
+        char *e = strchr(l, '\n');
+        int n = e ? (int)(e - l) : (int)strlen(l);
+        if (memmem(l, (size_t)n, "worst", 5))
+            print_message("%.*s\n", n, l);
+        l = e ? e + 1 : NULL;
+    }
+}
+
+/* ---------------------------------------------------------------- agreement */
+
+static void descriptors_match_pytorch(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    /* two nets (different preprocessing), two scales stacked, flips, L2 */
+    assert_run_ok("%s extract --threads 1 --net " NETS " --scales 64,96 -o agree_stack.vggf imgs",
+                  VGGFEAT);
+    /* the directory walk: sorted, recursive, images by content */
+    vgg_featstore *fs = NULL;
+    assert_int_equal(vgg_featstore_open("agree_stack.vggf", &fs), VGG_STATUS_OK);
+    const char *want[] = { "imgs/a.png", "imgs/b.png", "imgs/c.png", "imgs/d.jpg",
+                           "imgs/sub/e.png", "imgs/sub/f.jpg" };
+    assert_int_equal(vgg_featstore_rows(fs), 6);
+    for (size_t r = 0; r < 6; r++)
+        assert_string_equal(vgg_featstore_name(fs, r), want[r]);
+    /* 2 nets x 2 scales x fc 32 */
+    assert_int_equal(vgg_featstore_dim(fs), 128);
+    vgg_featstore_close(fs);
+    /* scales averaged */
+    assert_run_ok("%s extract --threads 1 --net " NETS " --scales 96,64 --aggregate average "
+                  "-o agree_avg.vggf imgs/a.png imgs/b.png imgs/sub/e.png", VGGFEAT);
+    assert_int_equal(store_rows("agree_avg.vggf"), 3);
+    /* c.png is 80x64: at Q = 64 there is no resize, so only arithmetic differs */
+    assert_run_ok("%s extract --threads 1 --net nets/netD.safetensors --scales 64 --no-l2 "
+                  "-o agree_exact.vggf imgs/c.png", VGGFEAT);
+    assert_run_ok("%s extract --threads 1 --net nets/netD.safetensors --scales 64 --no-flip "
+                  "--layer pool5 -o agree_pool5.vggf imgs/c.png", VGGFEAT);
+    assert_run_ok("%s extract --threads 1 --net nets/netE.safetensors --scales 64 "
+                  "--layer fc6 -o agree_fc6.vggf imgs/c.png", VGGFEAT);
+    /* labels from a list (one line without, an empty line) */
+    FILE *fp = fopen("labelled.txt", "w");
+    fprintf(fp, "imgs/d.jpg\tdog\nimgs/a.png\tcat\n\nimgs/sub/f.jpg\tdog\nimgs/b.png\n");
+    fclose(fp);
+    assert_run_ok("%s extract --threads 1 --net " NETS " --scales 64 --list labelled.txt "
+                  "-o labelled.vggf", VGGFEAT);
+    fs = NULL;
+    assert_int_equal(vgg_featstore_open("labelled.vggf", &fs), VGG_STATUS_OK);
+    assert_string_equal(vgg_featstore_label(fs, 0), "dog");
+    assert_string_equal(vgg_featstore_label(fs, 1), "cat");
+    assert_string_equal(vgg_featstore_label(fs, 3), "");
+    vgg_featstore_close(fs);
+    assert_run_ok("%s info labelled.vggf", VGGFEAT);
+    assert_output_has("labels:      3 of 4 rows");
+
+    /* one run of the reference for all of them */
+    ref_check("agree_stack.vggf --nets " NETS " --scales 64,96 --tol 1e-3"
+              " + agree_avg.vggf --nets " NETS " --scales 96,64 --aggregate average --tol 1e-3"
+              " + agree_exact.vggf --nets nets/netD.safetensors --scales 64 --no-l2 --tol 1e-5"
+              " + agree_pool5.vggf --nets nets/netD.safetensors --scales 64 --no-flip"
+              " --layer pool5 --tol 1e-5"
+              " + agree_fc6.vggf --nets nets/netE.safetensors --scales 64 --layer fc6 --tol 1e-5"
+              " + labelled.vggf --nets " NETS " --scales 64 --list labelled.txt --tol 1e-3");
+}
+
+/* ---------------------------------------------------------------- resume */
+
+#define MANY_ARGS "extract --threads 1 --loaders 1 --net " NETS " --scales 64,128 --list many.txt"
+
+static void make_reference_many(void)
+{
+    if (file_size("many_ref.vggf") > 0)
+        return;
+    assert_run_ok("%s " MANY_ARGS " -o many_ref.vggf", VGGFEAT);
+    assert_int_equal(store_rows("many_ref.vggf"), 48);
+}
+
+/* rows in a store being written, from its size and header (0 if none yet) */
+static long rows_now(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    unsigned char h[40];
+    long n = -1;
+    if (fread(h, 1, 40, fp) == 40) {
+        uint64_t record, off;
+        memcpy(&record, h + 24, 8);
+        memcpy(&off, h + 32, 8);
+        long size = file_size(path);
+        n = size >= (long)off ? (long)((uint64_t)(size - (long)off) / record) : 0;
+    }
+    fclose(fp);
+    return n;
+}
+
+/* start the extraction, SIGKILL it once the store holds at least k rows
+ * (k = 0: 30 ms after the start); returns the rows seen at the kill, or
+ * -1 if it finished first */
+static long run_and_kill(const char *store, long k)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "exec %s " MANY_ARGS " --quiet -o %s 2>/dev/null", VGGFEAT,
+                 store);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    struct timespec ms = { 0, 1000000 };
+    if (k == 0) {
+        struct timespec wait30 = { 0, 30000000 };
+        nanosleep(&wait30, NULL);
+    } else {
+        for (;;) {
+            int status;
+            if (waitpid(pid, &status, WNOHANG) == pid)
+                return -1;
+            if (rows_now(store) >= k)
+                break;
+            nanosleep(&ms, NULL);
+        }
+    }
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    if (WIFEXITED(status))
+        return -1;
+    return rows_now(store);
+}
+
+static void resumes_after_sigkill_byte_identical(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    make_reference_many();
+    unlink("killed.vggf");
+    long kills[] = { 0, 1, 9, 23, 40 };
+    int mid_run = 0;
+    for (size_t i = 0; i < sizeof kills / sizeof kills[0]; i++) {
+        long seen = run_and_kill("killed.vggf", kills[i]);
+        print_message("killed at %ld rows (target %ld)\n", seen, kills[i]);
+        if (seen >= 0 && seen < 48)
+            mid_run++;
+        /* what was left is a valid store (or none at all), never more rows */
+        if (file_size("killed.vggf") > 0)
+            assert_true(store_rows("killed.vggf") <= 48);
+    }
+    assert_true(mid_run >= 3);
+    assert_run_ok("%s " MANY_ARGS " -o killed.vggf", VGGFEAT);
+    assert_int_equal(store_rows("killed.vggf"), 48);
+    assert_true(same_file("killed.vggf", "many_ref.vggf"));
+    /* a finished store: rerunning adds nothing */
+    assert_run_ok("%s " MANY_ARGS " -o killed.vggf", VGGFEAT);
+    assert_output_has("resuming after 48 rows");
+    assert_true(same_file("killed.vggf", "many_ref.vggf"));
+}
+
+static void batching_changes_nothing(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    make_reference_many();
+    unlink("batched.vggf");
+    assert_run_ok("%s " MANY_ARGS " --batch 5 --loaders 3 -o batched.vggf", VGGFEAT);
+    assert_true(same_file("batched.vggf", "many_ref.vggf"));
+}
+
+static void damaged_tail_is_repaired_middle_refused(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    make_reference_many();
+    assert_int_equal(system("cp many_ref.vggf tail.vggf"), 0);
+    long size = file_size("tail.vggf");
+    uint64_t rec64;
+    FILE *fp = fopen("tail.vggf", "rb");
+    unsigned char h[40];
+    assert_int_equal(fread(h, 1, 40, fp), 40);
+    fclose(fp);
+    memcpy(&rec64, h + 24, 8); /* the record size, from the header */
+    long record = (long)rec64;
+
+    /* half a row of garbage at the end: cut off, nothing else changes */
+    assert_int_equal(system("head -c 300 /dev/urandom >> tail.vggf"), 0);
+    assert_run_ok("%s " MANY_ARGS " -o tail.vggf", VGGFEAT);
+    assert_output_has("cut off 300 bytes");
+    assert_true(same_file("tail.vggf", "many_ref.vggf"));
+
+    /* a flipped bit in the last row: the row is cut and computed again */
+    fp = fopen("tail.vggf", "r+b");
+    fseek(fp, size - 7, SEEK_SET);
+    int c = fgetc(fp);
+    fseek(fp, size - 7, SEEK_SET);
+    fputc(c ^ 1, fp);
+    fclose(fp);
+    assert_int_not_equal(sh("%s export tail.vggf --format npy -o x.npy", VGGFEAT), 0);
+    assert_output_has("row 48 of 48");
+    assert_run_ok("%s " MANY_ARGS " -o tail.vggf", VGGFEAT);
+    assert_output_has("resuming after 47 rows");
+    assert_true(same_file("tail.vggf", "many_ref.vggf"));
+
+    /* damage in the middle: refused, the file is left alone */
+    fp = fopen("tail.vggf", "r+b");
+    fseek(fp, size - 10 * record + 40, SEEK_SET);
+    c = fgetc(fp);
+    fseek(fp, size - 10 * record + 40, SEEK_SET);
+    fputc(c ^ 1, fp);
+    fclose(fp);
+    assert_int_equal(sh("%s " MANY_ARGS " -o tail.vggf", VGGFEAT), 1);
+    assert_output_has("row 39 of 48 is damaged");
+    assert_output_has("middle");
+    assert_int_equal(file_size("tail.vggf"), size);
+}
+
+static void other_settings_or_inputs_are_refused(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    make_reference_many();
+    assert_int_equal(system("cp many_ref.vggf other.vggf"), 0);
+    long size = file_size("other.vggf");
+    assert_int_equal(sh("%s extract --threads 1 --net " NETS " --scales 64 --list many.txt "
+                        "-o other.vggf", VGGFEAT), 1);
+    assert_output_has("scales differ: 64,128 vs 64");
+    assert_int_equal(sh("%s " MANY_ARGS " --no-flip -o other.vggf", VGGFEAT), 1);
+    assert_output_has("flip differs");
+    assert_int_equal(sh("%s extract --threads 1 --net nets/netE.safetensors,nets/netD.safetensors"
+                        " --scales 64,128 --list many.txt -o other.vggf", VGGFEAT), 1);
+    assert_output_has("nets differ");
+    /* same settings, another input list */
+    assert_int_equal(sh("%s extract --threads 1 --net " NETS " --scales 64,128 imgs "
+                        "-o other.vggf", VGGFEAT), 1);
+    assert_output_has("another input list");
+    assert_true(same_file("other.vggf", "many_ref.vggf"));
+    assert_int_equal(file_size("other.vggf"), size);
+}
+
+/* ---------------------------------------------------------------- bad inputs */
+
+static void bad_images_fail_or_skip(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    FILE *fp = fopen("bad.txt", "w");
+    fprintf(fp, "imgs/a.png\nimgs/b.png\ntrunc.jpg\nimgs/c.png\ngarbage.jpg\nempty.jpg\n"
+                "imgs/d.jpg\n");
+    fclose(fp);
+    unlink("bad.vggf");
+    /* fail: stops at the first bad file, naming it; the rows before it stay */
+    assert_int_equal(sh("%s extract --threads 1 --net " NETS " --list bad.txt -o bad.vggf",
+                        VGGFEAT), 1);
+    assert_output_has("trunc.jpg");
+    assert_output_has("resumes from there");
+    assert_int_equal(store_rows("bad.vggf"), 2);
+    /* skip: resumes the same store, logs and counts the bad ones, exits 0 */
+    assert_run_ok("%s extract --threads 1 --net " NETS " --list bad.txt --on-error skip "
+                  "-o bad.vggf", VGGFEAT);
+    assert_output_has("resuming after 2 rows");
+    assert_output_has("2 images, 3 skipped");
+    assert_output_has("skipped 'trunc.jpg'");
+    assert_output_has("skipped 'garbage.jpg'");
+    assert_output_has("skipped 'empty.jpg'");
+    vgg_featstore *fs = NULL;
+    assert_int_equal(vgg_featstore_open("bad.vggf", &fs), VGG_STATUS_OK);
+    assert_int_equal(vgg_featstore_rows(fs), 4);
+    assert_string_equal(vgg_featstore_name(fs, 2), "imgs/c.png");
+    assert_int_equal(vgg_featstore_index(fs, 2), 3);
+    assert_string_equal(vgg_featstore_name(fs, 3), "imgs/d.jpg");
+    assert_int_equal(vgg_featstore_index(fs, 3), 6);
+    vgg_featstore_close(fs);
+    /* the same rows as a clean run over the good files alone */
+    assert_run_ok("%s extract --threads 1 --net " NETS " -o good.vggf imgs/a.png imgs/b.png "
+                  "imgs/c.png imgs/d.jpg", VGGFEAT);
+    vgg_featstore *a = NULL, *b = NULL;
+    assert_int_equal(vgg_featstore_open("bad.vggf", &a), VGG_STATUS_OK);
+    assert_int_equal(vgg_featstore_open("good.vggf", &b), VGG_STATUS_OK);
+    assert_int_equal(vgg_featstore_rows(b), 4);
+    assert_int_equal(vgg_featstore_dim(a), 64); /* 2 nets x fc 32 at the default Q = 256 */
+    assert_int_equal(vgg_featstore_dim(b), 64);
+    for (size_t r = 0; r < 4; r++) {
+        assert_string_equal(vgg_featstore_name(a, r), vgg_featstore_name(b, r));
+        assert_memory_equal(vgg_featstore_row(a, r), vgg_featstore_row(b, r), 4 * 64);
+    }
+    vgg_featstore_close(a);
+    vgg_featstore_close(b);
+    /* nothing at all extracted: exit 1 even with skip */
+    assert_int_equal(sh("%s extract --threads 1 --net " NETS " --on-error skip -o none.vggf "
+                        "garbage.jpg empty.jpg", VGGFEAT), 1);
+    assert_output_has("0 images, 2 skipped");
+}
+
+/* ---------------------------------------------------------------- shards */
+
+static void shards_merge_back_to_the_whole(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    make_reference_many();
+    for (int k = 0; k < 3; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "shard%d.vggf", k);
+        unlink(name);
+        assert_run_ok("%s " MANY_ARGS " --shard %d/3 -o %s", VGGFEAT, k, name);
+        assert_int_equal(store_rows(name), 16);
+    }
+    unlink("merged.vggf");
+    assert_run_ok("%s merge shard2.vggf shard0.vggf shard1.vggf -o merged.vggf", VGGFEAT);
+    assert_true(same_file("merged.vggf", "many_ref.vggf"));
+    /* never over an existing file, never the same rows twice, never mixed settings */
+    assert_int_equal(sh("%s merge shard0.vggf -o merged.vggf", VGGFEAT), 1);
+    assert_output_has("already exists");
+    assert_int_equal(sh("%s merge shard0.vggf shard1.vggf shard0.vggf -o twice.vggf", VGGFEAT), 1);
+    assert_output_has("is in both");
+    assert_int_equal(file_size("twice.vggf"), -1);
+    assert_int_equal(sh("%s merge shard0.vggf agree_stack.vggf -o mixed.vggf", VGGFEAT), 1);
+    assert_output_has("other settings");
+    assert_int_equal(sh("%s extract --shard 3/3 --net " NETS " -o x.vggf imgs", VGGFEAT), 2);
+}
+
+/* ---------------------------------------------------------------- exports */
+
+static void exports_read_by_numpy_and_liblinear(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    make_reference_many();
+    assert_run_ok("%s export many_ref.vggf --format npy -o many.npy", VGGFEAT);
+    assert_run_ok("%s export many_ref.vggf --format csv -o many.csv", VGGFEAT);
+    assert_run_ok("%s export many_ref.vggf --format liblinear -o many.svm", VGGFEAT);
+    assert_output_has("many.svm.labels");
+    /* numpy: np.load, csv and the liblinear text all hold the store's rows */
+    assert_run_ok(
+        "'%s' -c \"\n"
+        "import sys, csv; sys.path.insert(0, '" VGG_SOURCE_DIR "/tests')\n"
+        "import numpy as np\n"
+        "from extract_ref import read_store\n"
+        "info, rows = read_store('many_ref.vggf')\n"
+        "x = np.asarray(rows['x'])\n"
+        "a = np.load('many.npy')\n"
+        "assert a.dtype == np.float32 and a.shape == (48, 128), (a.dtype, a.shape)\n"
+        "assert np.array_equal(a, x)\n"
+        "r = list(csv.reader(open('many.csv')))\n"
+        "assert r[0][:3] == ['name', 'label', 'x1'] and len(r) == 49\n"
+        "assert [q[0] for q in r[1:]] == [n.decode() for n in rows['name']]\n"
+        "assert np.array_equal(np.array([[float(v) for v in q[2:]] for q in r[1:]], "
+        "dtype=np.float32), x)\n"
+        "names = dict(l.rstrip().split('\\t')[::-1] for l in open('many.svm.labels'))\n"
+        "assert names == {'class0': '1', 'class1': '2', 'class2': '3'}, names\n"
+        "for line, row in zip(open('many.svm'), rows):\n"
+        "    f = line.split()\n"
+        "    assert f[0] == names[row['label'].decode()]\n"
+        "    d = np.zeros(128, np.float32)\n"
+        "    for t in f[1:]:\n"
+        "        i, v = t.split(':'); d[int(i) - 1] = float(v)\n"
+        "    assert np.array_equal(d, row['x'])\n"
+        "print('exports agree')\n\"",
+        VGG_PYTHON);
+    /* Debian's liblinear-train reads it */
+    if (system("command -v liblinear-train >/dev/null 2>&1") != 0)
+        skip();
+    unlink("many.model");
+    assert_run_ok("liblinear-train -q many.svm many.model");
+    assert_true(file_size("many.model") > 0);
+    assert_run_ok("liblinear-predict many.svm many.model pred.txt");
+    assert_output_has("Accuracy");
+}
+
+/* ---------------------------------------------------------------- info, nets */
+
+static void info_describes_weights_and_stores(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    /* torchvision key names, no metadata: the architecture is inferred */
+    assert_run_ok("%s info nets/netD_tv.safetensors", VGGFEAT);
+    assert_output_has("config:      D");
+    assert_output_has("width:       0.0625");
+    assert_output_has("input size:  64");
+    assert_output_has("parameters:  63342");
+    assert_output_has("metadata:    none");
+    assert_run_ok("%s info nets/netE.safetensors", VGGFEAT);
+    assert_output_has("config:      E");
+    assert_output_has("preprocess:  BGR, range 255, mean 103.939,116.779,123.68");
+    assert_output_has("meta format");
+    assert_run_ok("%s extract --quiet --threads 1 --net nets/netD.safetensors --no-l2 "
+                  "--layer pool5 --scales 64,80 --aggregate average -o info.vggf imgs/a.png",
+                  VGGFEAT);
+    assert_string_equal(output_text(), "");
+    assert_run_ok("%s info info.vggf", VGGFEAT);
+    assert_output_has("rows:        1");
+    assert_output_has("dim:         32");
+    assert_output_has("scales:      64,80");
+    assert_output_has("aggregate:   average");
+    assert_output_has("layer:       pool5");
+    assert_output_has("l2:          no");
+    assert_output_has("labels:      none");
+    assert_output_has("(config D, digest ");
+    assert_int_equal(sh("%s info imgs/notes.txt", VGGFEAT), 1);
+    assert_output_has("neither a vggfeat feature store nor a safetensors weights file");
+    assert_int_equal(sh("%s info no-such-file", VGGFEAT), 1);
+    assert_output_has("no-such-file");
+}
+
+static void missing_nets_and_devices_are_explained(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    assert_int_equal(sh("%s extract --models nowhere --net D,E -o x.vggf imgs", VGGFEAT), 1);
+    assert_output_has("nowhere/vgg16.safetensors");
+    assert_output_has("vggfeat convert");
+    assert_int_equal(sh("VGGFEAT_MODELS=elsewhere %s extract --net E -o x.vggf imgs", VGGFEAT), 1);
+    assert_output_has("elsewhere/vgg19.safetensors");
+    assert_output_has("$VGGFEAT_MODELS");
+    /* a letter resolved in the models folder */
+    assert_int_equal(system("mkdir -p models && cp nets/netD.safetensors models/vgg16.safetensors"),
+                     0);
+    assert_run_ok("%s extract --threads 1 --net D --scales 64 -o letter.vggf imgs/a.png", VGGFEAT);
+    assert_int_equal(file_size("x.vggf"), -1);
+    /* cuda: works in a CUDA build, otherwise says it is not available */
+    int rc = sh("%s extract --device cuda:0 --net D --scales 64 -o cuda.vggf imgs/a.png",
+                VGGFEAT);
+    if (rc != 0) {
+        assert_int_equal(rc, 1);
+        assert_output_has("cuda");
+    }
+    assert_int_equal(sh("%s extract --net D --scales 64 --layer fc8 -o y.vggf imgs", VGGFEAT), 2);
+    assert_int_equal(sh("%s extract --net D --scales 32 -o y.vggf imgs", VGGFEAT), 1);
+    assert_output_has("below");
+    assert_int_equal(sh("%s extract --net D imgs", VGGFEAT), 2);
+    assert_int_equal(sh("%s nonsense", VGGFEAT), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(descriptors_match_pytorch),
+        cmocka_unit_test(resumes_after_sigkill_byte_identical),
+        cmocka_unit_test(batching_changes_nothing),
+        cmocka_unit_test(damaged_tail_is_repaired_middle_refused),
+        cmocka_unit_test(other_settings_or_inputs_are_refused),
+        cmocka_unit_test(bad_images_fail_or_skip),
+        cmocka_unit_test(shards_merge_back_to_the_whole),
+        cmocka_unit_test(exports_read_by_numpy_and_liblinear),
+        cmocka_unit_test(info_describes_weights_and_stores),
+        cmocka_unit_test(missing_nets_and_devices_are_explained),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
