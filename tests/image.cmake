@@ -5,3 +5,7 @@ if(TARGET vggimage)
   vgg_add_test(NAME test_image SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_image.c
                LIBS vggimage Threads::Threads m)
 endif()
+if(TARGET test_image)
+  # the EXIF reader is internal; its test reads image/src/image_internal.h
+  target_include_directories(test_image PRIVATE ${CMAKE_SOURCE_DIR}/image/src)
+endif()

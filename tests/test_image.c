@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "vgg/image.h"
+#include "image_internal.h" /* vgg_exif_orientation */
 
 #define FIX VGG_FIXTURES "/image"
 
@@ -299,6 +300,40 @@ static void min_side_leaves_png_and_small_jpeg_full_size(void **state)
     assert_int_equal(max_diff(img, ref, NULL), 0);
     vgg_image_free(img);
     vgg_image_free(ref);
+}
+
+static void exif_parser_by_hand(void **state)
+{
+    (void)state;
+    /* little-endian TIFF header, IFD0 at 8 with two entries; Orientation
+     * (0x0112) SHORT 1 value 6 is the second */
+    uint8_t le[] = { 'I', 'I', 42, 0, 8, 0, 0, 0, 2, 0,
+                     0x0F, 0x01, 2, 0, 4, 0, 0, 0, 'a', 'b', 'c', 0,     /* Make */
+                     0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0,
+                     0, 0, 0, 0 };
+    assert_int_equal(vgg_exif_orientation(le, sizeof le), 6);
+    /* big-endian, one entry, LONG value 8 */
+    uint8_t be[] = { 'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1,
+                     0x01, 0x12, 0, 4, 0, 0, 0, 1, 0, 0, 0, 8 };
+    assert_int_equal(vgg_exif_orientation(be, sizeof be), 8);
+    /* cut inside the entry: the entry is not read */
+    assert_int_equal(vgg_exif_orientation(be, sizeof be - 1), 1);
+    /* value out of range, wrong magic, IFD offset past the end, no data */
+    be[21] = 9;
+    assert_int_equal(vgg_exif_orientation(be, sizeof be), 1);
+    be[21] = 3;
+    assert_int_equal(vgg_exif_orientation(be, sizeof be), 3);
+    be[3] = 43;
+    assert_int_equal(vgg_exif_orientation(be, sizeof be), 1);
+    be[3] = 42;
+    be[7] = 200;
+    assert_int_equal(vgg_exif_orientation(be, sizeof be), 1);
+    assert_int_equal(vgg_exif_orientation(NULL, 0), 1);
+    assert_int_equal(vgg_exif_orientation(le, 7), 1);
+    /* an entry count far larger than the data */
+    le[8] = 0xFF;
+    le[9] = 0xFF;
+    assert_int_equal(vgg_exif_orientation(le, sizeof le), 6);
 }
 
 /* ------------------------------------------------------------ threads */
@@ -653,6 +688,7 @@ int main(void)
         cmocka_unit_test(damaged_files_decode_when_allowed),
         cmocka_unit_test(sniffing_uses_content),
         cmocka_unit_test(min_side_leaves_png_and_small_jpeg_full_size),
+        cmocka_unit_test(exif_parser_by_hand),
         cmocka_unit_test(decoding_is_reentrant),
         cmocka_unit_test(resize_matches_pillow_bilinear),
         cmocka_unit_test(resize_short_matches_torchvision),
