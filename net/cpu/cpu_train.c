@@ -14,6 +14,14 @@
 
 #include "backend.h"
 
+/* The valid output columns [lo, hi) of kernel column kx: 0 <= ox + kx - pad < w. */
+static void col_range(int kx, int pad, int w, int ow, int *lo, int *hi)
+{
+    int a = pad - kx, b = w + pad - kx;
+    *lo = a < 0 ? 0 : (a > ow ? ow : a);
+    *hi = b > ow ? ow : (b < *lo ? *lo : b);
+}
+
 /* (cin, h, w) image -> (cin * k * k, oh * ow) columns, zero padding. */
 static void im2col(const float *x, int cin, int h, int w, int k, int pad, int oh, int ow,
                    float *col)
@@ -23,6 +31,8 @@ static void im2col(const float *x, int cin, int h, int w, int k, int pad, int oh
             for (int kx = 0; kx < k; kx++) {
                 float *row = col + ((size_t)(c * k + ky) * k + kx) * oh * ow;
                 const float *plane = x + (size_t)c * h * w;
+                int lo, hi;
+                col_range(kx, pad, w, ow, &lo, &hi);
                 for (int oy = 0; oy < oh; oy++) {
                     int iy = oy + ky - pad;
                     float *r = row + (size_t)oy * ow;
@@ -30,10 +40,13 @@ static void im2col(const float *x, int cin, int h, int w, int k, int pad, int oh
                         memset(r, 0, sizeof *r * ow);
                         continue;
                     }
-                    for (int ox = 0; ox < ow; ox++) {
-                        int ix = ox + kx - pad;
-                        r[ox] = (ix < 0 || ix >= w) ? 0.0f : plane[(size_t)iy * w + ix];
-                    }
+                    if (lo > 0)
+                        memset(r, 0, sizeof *r * lo);
+                    if (hi > lo)
+                        memcpy(r + lo, plane + (size_t)iy * w + lo + kx - pad,
+                               sizeof *r * (hi - lo));
+                    if (hi < ow)
+                        memset(r + hi, 0, sizeof *r * (ow - hi));
                 }
             }
 }
@@ -48,16 +61,16 @@ static void col2im(const float *col, int cin, int h, int w, int k, int pad, int 
             for (int kx = 0; kx < k; kx++) {
                 const float *row = col + ((size_t)(c * k + ky) * k + kx) * oh * ow;
                 float *plane = x + (size_t)c * h * w;
+                int lo, hi;
+                col_range(kx, pad, w, ow, &lo, &hi);
                 for (int oy = 0; oy < oh; oy++) {
                     int iy = oy + ky - pad;
                     if (iy < 0 || iy >= h)
                         continue;
                     const float *r = row + (size_t)oy * ow;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int ix = ox + kx - pad;
-                        if (ix >= 0 && ix < w)
-                            plane[(size_t)iy * w + ix] += r[ox];
-                    }
+                    float *dst = plane + (size_t)iy * w;
+                    for (int ox = lo; ox < hi; ox++)
+                        dst[ox + kx - pad] += r[ox];
                 }
             }
 }

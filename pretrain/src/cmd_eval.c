@@ -1,0 +1,247 @@
+/* vggtrain eval: top-1 / top-5 error as in the paper's Tables 3-6:
+ * centre crop, dense (score map and flip averaged), multi-crop (grid x
+ * grid x 2 flips), each at one or several scales Q, dense and multi-crop
+ * combined, and ensembles of several nets (softmax averaged). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "pretrain.h"
+
+#define MAX_NETS 8
+#define MAX_Q 8
+#define N_METHODS 4
+
+static const char *const method_names[N_METHODS] = { "centre crop", "dense", "multi-crop",
+                                                     "dense+multi-crop" };
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+"usage: vggtrain eval -w WEIGHTS [-w WEIGHTS ...] (--data DIR | --list FILE --classes FILE)\n"
+"                     [--scales Q,Q,...] [--methods LIST] [--grid N] [--limit N]\n"
+"  -w, --weights FILE  a net (several: each alone, then their ensemble)\n"
+"  --scales Q,...      test scales (smallest image side); default the net's input size\n"
+"  --methods LIST      any of center,dense,multi,combined or all (default all)\n"
+"  --grid N            multi-crop grid, N x N crops x 2 flips per scale (5)\n"
+"  --limit N           the first N images only\n"
+"  --threads N         compute threads (0: all)   --device cpu|cuda[:N]\n"
+"Prints a table: ConvNet, test scale Q, method, top-1 and top-5 error (%%).\n");
+}
+
+typedef struct acc {
+    long long n, e1, e5;
+} acc;
+
+static void score(acc *a, const float *p, int C, int label)
+{
+    int r = pt_rank(p, C, label);
+    a->n++;
+    a->e1 += r >= 1;
+    a->e5 += r >= 5;
+}
+
+static void row(const char *net, const char *q, const char *method, const acc *a)
+{
+    printf("%-24s %-16s %-18s %8.2f %8.2f\n", net, q, method, a->n ? 100.0 * a->e1 / a->n : 0.0,
+           a->n ? 100.0 * a->e5 / a->n : 0.0);
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "weights", 1, NULL, 'w' }, { "data", 1, NULL, 'D' }, { "list", 1, NULL, 'L' },
+        { "classes", 1, NULL, 'C' }, { "scales", 1, NULL, 'q' }, { "methods", 1, NULL, 'm' },
+        { "grid", 1, NULL, 'g' }, { "limit", 1, NULL, 'n' }, { "threads", 1, NULL, 't' },
+        { "device", 1, NULL, 'd' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    const char *weights[MAX_NETS], *data = NULL, *list = NULL, *classes = NULL;
+    const char *scales = NULL, *device = "cpu";
+    int n_nets = 0, grid = 5, threads = 0, methods = 0;
+    long limit = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'w':
+            if (n_nets == MAX_NETS) {
+                fprintf(stderr, "vggtrain eval: at most %d nets\n", MAX_NETS);
+                return 2;
+            }
+            weights[n_nets++] = optarg;
+            break;
+        case 'D': data = optarg; break;
+        case 'L': list = optarg; break;
+        case 'C': classes = optarg; break;
+        case 'q': scales = optarg; break;
+        case 'm': {
+            char *copy = strdup(optarg), *save = NULL;
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (!strcmp(t, "center") || !strcmp(t, "centre")) methods |= PT_CENTER;
+                else if (!strcmp(t, "dense")) methods |= PT_DENSE;
+                else if (!strcmp(t, "multi") || !strcmp(t, "multi-crop")) methods |= PT_MULTICROP;
+                else if (!strcmp(t, "combined")) methods |= PT_COMBINED;
+                else if (!strcmp(t, "all")) methods |= 15;
+                else {
+                    fprintf(stderr, "vggtrain eval: unknown method '%s'\n", t);
+                    free(copy);
+                    return 2;
+                }
+            }
+            free(copy);
+            break;
+        }
+        case 'g': grid = atoi(optarg); if (grid < 1 || grid > 16) { fprintf(stderr, "vggtrain eval: --grid 1..16\n"); return 2; } break;
+        case 'n': limit = atol(optarg); break;
+        case 't': threads = atoi(optarg); break;
+        case 'd': device = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc || n_nets == 0 || (!data == !list) || (list && !classes)) {
+        usage(stderr);
+        return 2;
+    }
+    if (!methods)
+        methods = 15;
+    if (methods & PT_COMBINED)
+        methods |= PT_DENSE | PT_MULTICROP;
+
+    pt_dataset *ds = NULL;
+    vgg_backend *be = NULL;
+    vgg_net *nets[MAX_NETS] = { 0 };
+    float *prob = NULL;
+    acc *A = NULL;
+    int rc = 1, nq = 0, qs[MAX_Q];
+    vgg_status st = data ? pt_dataset_from_folders(data, &ds)
+                         : pt_dataset_from_list(list, classes, &ds);
+    if (st == VGG_STATUS_OK)
+        st = vgg_backend_open(device, threads, &be);
+    for (int k = 0; k < n_nets && st == VGG_STATUS_OK; k++) {
+        st = vgg_net_load(weights[k], be, &nets[k]);
+        if (st == VGG_STATUS_OK && vgg_net_arch(nets[k])->num_classes != ds->n_classes)
+            st = vgg_fail(VGG_STATUS_MISMATCH, "'%s' has %d classes, the data %d", weights[k],
+                          vgg_net_arch(nets[k])->num_classes, ds->n_classes);
+    }
+    if (st != VGG_STATUS_OK)
+        goto done;
+    if (scales) {
+        if ((st = vgg_parse_int_list(scales, qs, MAX_Q, &nq)) != VGG_STATUS_OK)
+            goto done;
+    } else {
+        qs[0] = vgg_net_arch(nets[0])->input_size;
+        nq = 1;
+    }
+    const int C = ds->n_classes;
+    /* posteriors: [net][method][q or all] ; all = nq */
+    const int NQ = nq + 1;
+    const size_t per_net = (size_t)N_METHODS * NQ * C;
+    prob = calloc((size_t)(n_nets + 1) * per_net, sizeof *prob);
+    A = calloc((size_t)(n_nets + 1) * N_METHODS * NQ, sizeof *A);
+    float *one = calloc(C, sizeof *one);
+    if (!prob || !A || !one) {
+        free(one);
+        st = vgg_fail(VGG_STATUS_NOMEM, "eval: out of memory");
+        goto done;
+    }
+    size_t n = ds->n;
+    if (limit > 0 && (size_t)limit < n)
+        n = (size_t)limit;
+    long long unreadable = 0, evaluated = 0;
+    vgg_decode_opts dopts;
+    vgg_decode_opts_default(&dopts);
+    for (size_t i = 0; i < n && st == VGG_STATUS_OK; i++) {
+        vgg_image *img = NULL;
+        if (vgg_image_load(ds->paths[i], &dopts, &img) != VGG_STATUS_OK) {
+            fprintf(stderr, "vggtrain eval: skipped: %s\n", vgg_last_error());
+            unreadable++;
+            continue;
+        }
+        memset(prob, 0, sizeof *prob * (n_nets + 1) * per_net);
+        for (int k = 0; k < n_nets && st == VGG_STATUS_OK; k++) {
+            float *P = prob + k * per_net;
+            for (int m = 0; m < 3 && st == VGG_STATUS_OK; m++) {
+                if (!(methods & (1 << m)))
+                    continue;
+                for (int qi = 0; qi < nq && st == VGG_STATUS_OK; qi++) {
+                    st = pt_eval_image(nets[k], img, qs[qi], (pt_method)(1 << m), grid, one);
+                    float *dst = P + ((size_t)m * NQ + qi) * C, *all = P + ((size_t)m * NQ + nq) * C;
+                    for (int j = 0; j < C; j++) {
+                        dst[j] = one[j];
+                        all[j] += one[j] / nq;
+                    }
+                }
+            }
+            if (methods & PT_COMBINED)
+                for (int qi = 0; qi <= nq; qi++)
+                    for (int j = 0; j < C; j++)
+                        P[((size_t)3 * NQ + qi) * C + j] =
+                            0.5f * (P[((size_t)1 * NQ + qi) * C + j] + P[((size_t)2 * NQ + qi) * C + j]);
+            /* the ensemble averages each net's all-scales posteriors */
+            for (int m = 0; m < N_METHODS; m++)
+                for (int j = 0; j < C; j++)
+                    prob[n_nets * per_net + ((size_t)m * NQ + nq) * C + j] +=
+                        P[((size_t)m * NQ + nq) * C + j] / n_nets;
+        }
+        vgg_image_free(img);
+        if (st != VGG_STATUS_OK)
+            break;
+        evaluated++;
+        for (int k = 0; k <= n_nets; k++)
+            for (int m = 0; m < N_METHODS; m++)
+                for (int qi = 0; qi < NQ; qi++)
+                    score(&A[((size_t)k * N_METHODS + m) * NQ + qi],
+                          prob + k * per_net + ((size_t)m * NQ + qi) * C, C, ds->labels[i]);
+        if ((i + 1) % 1000 == 0)
+            fprintf(stderr, "vggtrain eval: %zu / %zu images\n", i + 1, n);
+    }
+    free(one);
+    if (st != VGG_STATUS_OK)
+        goto done;
+
+    char qall[128] = "";
+    for (int qi = 0; qi < nq; qi++)
+        snprintf(qall + strlen(qall), sizeof qall - strlen(qall), "%s%d", qi ? "," : "", qs[qi]);
+    printf("%-24s %-16s %-18s %8s %8s\n", "ConvNet", "test scale Q", "method", "top-1", "top-5");
+    printf("%-24s %-16s %-18s %8s %8s\n", "", "", "", "err (%)", "err (%)");
+    for (int k = 0; k <= n_nets; k++) {
+        if (k == n_nets && n_nets < 2)
+            break;
+        char name[64];
+        if (k < n_nets) {
+            const char *base = strrchr(weights[k], '/');
+            snprintf(name, sizeof name, "%s", base ? base + 1 : weights[k]);
+        } else {
+            snprintf(name, sizeof name, "ensemble of %d", n_nets);
+        }
+        for (int m = 0; m < N_METHODS; m++) {
+            if (!(methods & (1 << m)))
+                continue;
+            if (k < n_nets && nq > 1)
+                for (int qi = 0; qi < nq; qi++) {
+                    char q[16];
+                    snprintf(q, sizeof q, "%d", qs[qi]);
+                    row(name, q, method_names[m], &A[((size_t)k * N_METHODS + m) * NQ + qi]);
+                }
+            row(name, qall, method_names[m], &A[((size_t)k * N_METHODS + m) * NQ + nq]);
+        }
+    }
+    printf("(%lld images", evaluated);
+    if (unreadable)
+        printf(", %lld unreadable skipped", unreadable);
+    printf(")\n");
+    rc = 0;
+done:
+    if (rc != 0)
+        fprintf(stderr, "vggtrain eval: %s\n", vgg_last_error());
+    free(prob);
+    free(A);
+    for (int k = 0; k < n_nets; k++)
+        vgg_net_free(nets[k]);
+    vgg_backend_close(be);
+    pt_dataset_free(ds);
+    return rc;
+}

@@ -1,0 +1,192 @@
+/* Fashion-MNIST (idx) files to PNG images, a list file and a class index. */
+#include <errno.h>
+#include <png.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "pretrain.h"
+
+static const char *const fashion_names[10] = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+};
+
+static vgg_status read_be32(gzFile f, const char *path, uint32_t *v)
+{
+    unsigned char b[4];
+    if (gzread(f, b, 4) != 4)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': file is cut short", path);
+    *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    return VGG_STATUS_OK;
+}
+
+/* magic 0x00000803 (images: n, rows, cols) or 0x00000801 (labels: n) */
+static vgg_status read_idx(const char *path, int ndim, uint32_t dims[3], uint8_t **data)
+{
+    *data = NULL;
+    gzFile f = gzopen(path, "rb");
+    if (!f)
+        return vgg_fail(VGG_STATUS_IO, "'%s': %s", path, strerror(errno ? errno : ENOENT));
+    uint32_t magic;
+    vgg_status st = read_be32(f, path, &magic);
+    if (st == VGG_STATUS_OK && magic != (0x800u | (uint32_t)ndim))
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not an idx file of %d dimension(s) of bytes "
+                      "(magic 0x%08x)", path, ndim, magic);
+    size_t total = 1;
+    for (int i = 0; i < ndim && st == VGG_STATUS_OK; i++) {
+        st = read_be32(f, path, &dims[i]);
+        total *= dims[i];
+    }
+    if (st == VGG_STATUS_OK && (total == 0 || total > ((size_t)1 << 32)))
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': %zu values", path, total);
+    if (st == VGG_STATUS_OK) {
+        *data = malloc(total);
+        if (!*data)
+            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    }
+    size_t got = 0;
+    while (st == VGG_STATUS_OK && got < total) {
+        unsigned chunk = total - got > (1u << 30) ? (1u << 30) : (unsigned)(total - got);
+        int r = gzread(f, *data + got, chunk);
+        if (r <= 0)
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': file is cut short (%zu of %zu bytes)", path,
+                          got, total);
+        else
+            got += (size_t)r;
+    }
+    gzclose(f);
+    if (st != VGG_STATUS_OK) {
+        free(*data);
+        *data = NULL;
+    }
+    return st;
+}
+
+static vgg_status write_png(const char *path, const uint8_t *px, int w, int h)
+{
+    /* plain files: one fsync per image would make 70,000 images slow; the
+     * list file, written last and atomically, is what makes a set usable */
+    FILE *fp = fopen(path, "wb");
+    if (!fp)
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot create: %s", path, strerror(errno));
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        png_destroy_write_struct(&png, &info);
+        fclose(fp);
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        fclose(fp);
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot write the PNG", path);
+    }
+    png_init_io(png, fp);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_GRAY,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (int y = 0; y < h; y++)
+        png_write_row(png, (png_const_bytep)(px + (size_t)y * w));
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    if (fclose(fp) != 0)
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s", path, strerror(errno));
+    return VGG_STATUS_OK;
+}
+
+vgg_status pt_import_idx(const char *images, const char *labels, const pt_idx_opts *o,
+                         const char *dir, size_t *written)
+{
+    *written = 0;
+    uint32_t di[3] = { 0 }, dl[3] = { 0 };
+    uint8_t *px = NULL, *lab = NULL;
+    vgg_status st = read_idx(images, 3, di, &px);
+    if (st == VGG_STATUS_OK)
+        st = read_idx(labels, 1, dl, &lab);
+    if (st == VGG_STATUS_OK && dl[0] != di[0])
+        st = vgg_fail(VGG_STATUS_MISMATCH, "'%s' has %u images but '%s' %u labels", images,
+                      di[0], labels, dl[0]);
+    /* kept classes: selected and present, in label order */
+    bool present[256] = { false };
+    for (uint32_t i = 0; st == VGG_STATUS_OK && i < dl[0]; i++)
+        present[lab[i]] = true;
+    int newid[256], n_kept = 0;
+    const char *names[256];
+    char numbered[256][8];
+    for (int c = 0; c < 256; c++) {
+        newid[c] = -1;
+        if (o->use_class[c] && present[c]) {
+            newid[c] = n_kept;
+            if (c < 10) {
+                names[n_kept] = fashion_names[c];
+            } else {
+                snprintf(numbered[c], sizeof numbered[c], "%d", c);
+                names[n_kept] = numbered[c];
+            }
+            n_kept++;
+        }
+    }
+    if (st == VGG_STATUS_OK && n_kept == 0)
+        st = vgg_fail(VGG_STATUS_INVALID, "import-idx: no class selected");
+    size_t plen = strlen(dir) + 32;
+    char *p = malloc(plen);
+    if (st == VGG_STATUS_OK && !p)
+        st = vgg_fail(VGG_STATUS_NOMEM, "import-idx: out of memory");
+    if (st == VGG_STATUS_OK) {
+        /* like mkdir -p */
+        snprintf(p, plen, "%s", dir);
+        for (char *q = p + 1; st == VGG_STATUS_OK; q++) {
+            if (*q != '/' && *q != '\0')
+                continue;
+            char keep = *q;
+            *q = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                st = vgg_fail(VGG_STATUS_IO, "'%s': %s", p, strerror(errno));
+            *q = keep;
+            if (!keep)
+                break;
+        }
+        snprintf(p, plen, "%s/images", dir);
+        if (st == VGG_STATUS_OK && mkdir(p, 0777) != 0 && errno != EEXIST)
+            st = vgg_fail(VGG_STATUS_IO, "'%s': %s", p, strerror(errno));
+    }
+    vgg_atomic_file list = { 0 };
+    if (st == VGG_STATUS_OK) {
+        snprintf(p, plen, "%s/list.txt", dir);
+        st = vgg_atomic_open(p, &list);
+    }
+    size_t n = 0;
+    for (uint32_t i = 0; st == VGG_STATUS_OK && i < di[0]; i++) {
+        if (o->limit && n >= o->limit)
+            break;
+        if (newid[lab[i]] < 0)
+            continue;
+        snprintf(p, plen, "%s/images/%05u.png", dir, i);
+        st = write_png(p, px + (size_t)i * di[1] * di[2], (int)di[2], (int)di[1]);
+        if (st == VGG_STATUS_OK && fprintf(list.fp, "%s\t%s\n", p, names[newid[lab[i]]]) < 0)
+            st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write", list.path);
+        n++;
+    }
+    if (st == VGG_STATUS_OK)
+        st = vgg_atomic_commit(&list);
+    vgg_atomic_abort(&list);
+    if (st == VGG_STATUS_OK) {
+        vgg_atomic_file cf;
+        snprintf(p, plen, "%s/classes.txt", dir);
+        st = vgg_atomic_open(p, &cf);
+        for (int c = 0; c < n_kept && st == VGG_STATUS_OK; c++)
+            if (fprintf(cf.fp, "%s\n", names[c]) < 0)
+                st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write", cf.path);
+        if (st == VGG_STATUS_OK)
+            st = vgg_atomic_commit(&cf);
+        vgg_atomic_abort(&cf);
+    }
+    free(p);
+    free(px);
+    free(lab);
+    if (st == VGG_STATUS_OK)
+        *written = n;
+    return st;
+}

@@ -1,0 +1,32 @@
+/* The learning-rate schedule: fixed steps and a plateau rule on the
+ * validation accuracy (the paper's: divide by 10 when it stops improving). */
+#include "pretrain.h"
+
+float pt_schedule_lr(const pt_schedule *s, int64_t it)
+{
+    float lr = s->lr;
+    for (int i = 0; i < s->n_steps; i++)
+        if (it >= s->steps[i])
+            lr *= 0.1f;
+    return lr;
+}
+
+bool pt_schedule_validate(pt_schedule *s, double acc)
+{
+    if (acc > s->best + s->min_delta) {
+        s->best = acc;
+        s->bad = 0;
+        return false;
+    }
+    if (acc > s->best)
+        s->best = acc;
+    s->bad++;
+    if (s->patience <= 0 || s->bad < s->patience)
+        return false;
+    s->bad = 0;
+    if (s->max_drops > 0 && s->drops >= s->max_drops)
+        return true;
+    s->lr *= 0.1f;
+    s->drops++;
+    return false;
+}
