@@ -21,7 +21,7 @@ done
 # Packages the build and the programs need.
 pkgs="build-essential cmake pkg-config libopenblas-dev libjpeg62-turbo-dev libpng-dev
       libexif-dev libjson-c-dev libssl-dev liblinear-dev libprotobuf-c-dev
-      dataset-fashion-mnist gnuplot-nox libxml2-dev jq"
+      dataset-fashion-mnist gnuplot-nox libxml2-dev jq zlib1g-dev"
 # And what the tests and reference generators need.
 if [ "$want_tests" = 1 ]; then
     pkgs="$pkgs libcmocka-dev liblinear-tools python3 python3-numpy python3-pil
