@@ -59,6 +59,17 @@ void vgg_cpu_parallel_for(vgg_backend *be, int n, void (*fn)(void *ctx, int begi
     }
 }
 
+/* ---- the backend's private state ---- */
+
+/* A scratch buffer for im2col, kept between calls so that its pages are
+ * faulted in once; a call that finds it busy (another thread on the same
+ * backend) allocates its own. */
+typedef struct cpu_impl {
+    pthread_mutex_t lock;
+    float *scratch;
+    size_t cap;   /* floats */
+} cpu_impl;
+
 /* ---- memory ---- */
 
 static vgg_status cpu_alloc(vgg_backend *be, size_t bytes, void **out)
@@ -171,6 +182,8 @@ static vgg_status cpu_conv2d(vgg_backend *be, const vgg_conv_desc *d, const floa
     const bool direct = d->k == 1 && d->pad == 0;
     int band = oh;
     float *col = NULL;
+    cpu_impl *impl = be->impl;
+    bool shared = false;
     if (!direct) {
         size_t per_row = K * ow;
         size_t rows = VGG_CPU_COL_BUDGET / per_row;
@@ -178,9 +191,26 @@ static vgg_status cpu_conv2d(vgg_backend *be, const vgg_conv_desc *d, const floa
             rows = 1;
         if (rows < (size_t)band)
             band = (int)rows;
-        vgg_status st = cpu_alloc(be, sizeof(float) * per_row * band, (void **)&col);
-        if (st != VGG_STATUS_OK)
-            return st;
+        size_t need = per_row * band;
+        if (impl && pthread_mutex_trylock(&impl->lock) == 0) {
+            shared = true;
+            if (impl->cap < need) {
+                free(impl->scratch);
+                impl->scratch = NULL;
+                impl->cap = 0;
+                vgg_status st = cpu_alloc(be, sizeof(float) * need, (void **)&impl->scratch);
+                if (st != VGG_STATUS_OK) {
+                    pthread_mutex_unlock(&impl->lock);
+                    return st;
+                }
+                impl->cap = need;
+            }
+            col = impl->scratch;
+        } else {
+            vgg_status st = cpu_alloc(be, sizeof(float) * need, (void **)&col);
+            if (st != VGG_STATUS_OK)
+                return st;
+        }
     }
     for (int i = 0; i < d->n; i++) {
         const float *xi = x + (size_t)i * d->cin * plane_in;
@@ -205,7 +235,10 @@ static vgg_status cpu_conv2d(vgg_backend *be, const vgg_conv_desc *d, const floa
             vgg_cpu_parallel_for(be, d->cout, bias_relu_channels, &bj);
         }
     }
-    free(col);
+    if (shared)
+        pthread_mutex_unlock(&impl->lock);
+    else
+        free(col);
     return VGG_STATUS_OK;
 }
 
@@ -365,8 +398,13 @@ vgg_status vgg_cpu_backend_open(int threads, vgg_backend **out)
     if (threads > 64)
         threads = 64;
     vgg_backend *be = calloc(1, sizeof *be);
-    if (!be)
+    cpu_impl *impl = calloc(1, sizeof *impl);
+    if (!be || !impl || pthread_mutex_init(&impl->lock, NULL) != 0) {
+        free(be);
+        free(impl);
         return vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
+    }
+    be->impl = impl;
     be->ops = &cpu_ops;
     be->train = &vgg_cpu_train_ops;
     strcpy(be->name, "cpu");
@@ -376,4 +414,15 @@ vgg_status vgg_cpu_backend_open(int threads, vgg_backend **out)
     return VGG_STATUS_OK;
 }
 
-void vgg_cpu_backend_close(vgg_backend *be) { free(be); }
+void vgg_cpu_backend_close(vgg_backend *be)
+{
+    if (!be)
+        return;
+    cpu_impl *impl = be->impl;
+    if (impl) {
+        pthread_mutex_destroy(&impl->lock);
+        free(impl->scratch);
+        free(impl);
+    }
+    free(be);
+}
