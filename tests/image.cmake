@@ -9,3 +9,8 @@ if(TARGET test_image)
   # the EXIF reader is internal; its test reads image/src/image_internal.h
   target_include_directories(test_image PRIVATE ${CMAKE_SOURCE_DIR}/image/src)
 endif()
+if(TARGET vggimage)
+  # the committed fixtures are what the generator makes (Pillow, torchvision)
+  vgg_add_test(NAME test_image_regen SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_image_regen.c
+               LIBS vggcore LABELS integration)
+endif()

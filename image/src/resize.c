@@ -41,6 +41,9 @@ static vgg_status precompute(int in_size, int out_size, coeffs *c)
     double scale = (double)in_size / out_size;
     double filterscale = scale < 1.0 ? 1.0 : scale;
     double support = support_1 * filterscale;
+    if (support > (1 << 20))
+        return vgg_fail(VGG_STATUS_TOO_LARGE, "resize: %d -> %d is too strong a reduction",
+                        in_size, out_size);
     int ksize = (int)ceil(support) * 2 + 1;
 
     c->ksize = ksize;
