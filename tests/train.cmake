@@ -5,3 +5,8 @@ if(TARGET vggnet)
   vgg_add_test(NAME test_train_step SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train_step.c
                LIBS vggnet)
 endif()
+if(TARGET vggtrain)
+  vgg_add_test(NAME test_train_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train_cli.c
+               LIBS vggpretrain LABELS integration)
+  add_dependencies(test_train_cli vggtrain)
+endif()
