@@ -17,11 +17,13 @@ For each configuration <cfg>:
                               fc7_floor_a  (1, 64, h, w)      dense fc7 map, input a, floor pooling
                               fc7_floor_b, fc7_ceil_a, fc7_ceil_b
                               scores_floor_b (1, 10, h, w)    dense class score map, input b
+digests.txt:                  "<cfg> <sha256>" per net, vgg_net_digest computed here
 input.safetensors:            cls (2, 3, 64, 64), a (1, 3, 77, 121), b (1, 3, 70, 97), as F16
 
 The safetensors files are written by the small writer below (JSON header +
 raw little-endian data), not by our C code.
 """
+import hashlib
 import json
 import os
 import struct
@@ -168,6 +170,24 @@ def round_weights(net, dtype):
             p.copy_(p.to(dtype).to(torch.float32))
 
 
+def digest(net):
+    """vgg_net_digest as documented in net/include/vgg/net.h: per parameter
+    (layer order, weight then bias): name + NUL, ndim u32 LE, dims u64 LE
+    (weights 4-D, fc weights (O, I, k, k)), float32 LE data."""
+    h = hashlib.sha256()
+    for key, t in net.state_dict().items():
+        t = t.detach().to(torch.float32).contiguous()
+        if key.startswith("classifier.") and key.endswith(".weight"):
+            k = net.k if key == "classifier.0.weight" else 1
+            t = t.view(t.shape[0], -1, k, k)
+        h.update(key.encode() + b"\0")
+        h.update(struct.pack("<I", t.dim()))
+        for d in t.shape:
+            h.update(struct.pack("<Q", d))
+        h.update(t.numpy().astype("<f4").tobytes())
+    return h.hexdigest()
+
+
 def small_fixtures(outdir):
     os.makedirs(outdir, exist_ok=True)
     g = torch.Generator().manual_seed(1234)
@@ -180,6 +200,7 @@ def small_fixtures(outdir):
     inputs = {k: v.to(torch.float16) for k, v in inputs.items()}
     write_safetensors(os.path.join(outdir, "input.safetensors"), list(inputs.items()))
     inputs = {k: v.to(torch.float32) for k, v in inputs.items()}
+    digests = []
     for i, name in enumerate(CFGS):
         dtype, style, with_meta = NETS[name]
         net = Net(name, WIDTH, FC_DIM, CLASSES, INPUT).eval()
@@ -214,6 +235,9 @@ def small_fixtures(outdir):
             exp.append(("scores_floor_b", net.dense(inputs["b"], "scores")))
         write_safetensors(os.path.join(outdir, name + "_expected.safetensors"), exp)
         print(name, {k: tuple(v.shape) for k, v in exp})
+        digests.append("%s %s\n" % (name, digest(net)))
+    with open(os.path.join(outdir, "digests.txt"), "w") as f:
+        f.writelines(digests)
 
 
 def vgg16_fixture(outdir, h=224, w=256):

@@ -806,6 +806,19 @@ static void torch_agreement(vgg_config_id id, const char *file)
     assert_int_equal(a->num_classes, 10);
     assert_int_equal(a->input_size, 64);
     assert_int_equal(a->pool_round, VGG_POOL_FLOOR);
+    /* the digest, as computed by the generator from the documented layout */
+    char dpath[512], line[256], want[65] = "", hex[65];
+    snprintf(dpath, sizeof dpath, "%s/net/digests.txt", VGG_FIXTURES);
+    FILE *fp = fopen(dpath, "r");
+    assert_non_null(fp);
+    while (fgets(line, sizeof line, fp)) {
+        char cfg[16], h[65];
+        if (sscanf(line, "%15s %64s", cfg, h) == 2 && strcmp(cfg, file) == 0)
+            strcpy(want, h);
+    }
+    fclose(fp);
+    vgg_net_digest(net, hex);
+    assert_string_equal(hex, want);
     vgg_safetensors *in = NULL, *exp = NULL;
     assert_int_equal(vgg_st_open(ipath, &in), VGG_STATUS_OK);
     assert_int_equal(vgg_st_open(epath, &exp), VGG_STATUS_OK);
