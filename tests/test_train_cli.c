@@ -410,7 +410,7 @@ static void eval_prints_the_table(void **state)
         assert_non_null(strstr(text, rows[i]));
     free(text);
     /* a net of another class count is refused */
-    char root[1024], cmd[4096];
+    char root[300], cmd[4096];
     snprintf(root, sizeof root, "%s/two", dir);
     snprintf(cmd, sizeof cmd, "mkdir -p %s/a %s/b && cp %s/set/images/00000.png %s/a/ && "
              "cp %s/set/images/00001.png %s/b/", root, root, dir, root, dir, root);
