@@ -52,9 +52,11 @@ typedef enum vgg_svm_label_mode {
 /* Build labels from n label texts (one per row).  classes: NULL to take
  * the classes from the texts (sorted), or n_classes names (any order; kept
  * in that order) that every text must use.  what names the source in
- * messages ("'labels.tsv'").  INVALID for an empty or malformed text, a
- * single-label row without exactly one class, an unknown class; *out NULL
- * on failure.  Free with vgg_svm_labels_free. */
+ * messages ("'labels.tsv'").  An empty text is a row negative for every
+ * class (multi-label only).  INVALID for a malformed text (an empty name
+ * in a list) or a single-label row without exactly one class, NOT_FOUND
+ * for a class not in classes; *out NULL on failure.  Free with
+ * vgg_svm_labels_free. */
 vgg_status vgg_svm_labels_build(const char *const *texts, size_t n, vgg_svm_label_mode mode,
                                 const char *const *classes, int n_classes, const char *what,
                                 vgg_svm_labels **out);
@@ -123,9 +125,17 @@ typedef struct vgg_svm_model vgg_svm_model;
 
 /* Train one-vs-rest SVMs on n rows of dim floats (rows[i], borrowed) with
  * labels l (l->n_rows == n).  Dense rows become LIBLINEAR nodes in one
- * shared allocation (zeros are left out).  The random generator is
- * reseeded (srand(1)) before each LIBLINEAR training call, so a model
- * equals the one liblinear-train makes from the same data.
+ * shared allocation (zeros are left out).
+ * Single-label: one LIBLINEAR call on all classes (its own one-vs-rest),
+ * one C for all, chosen (when o->C <= 0) by mean class recall on the
+ * validation rows.  Multi-label: a binary LIBLINEAR call per class on the
+ * rows not difficult for it, a C per class chosen by its AP (VOC-2010+
+ * area) on the validation rows; a class without a validation positive
+ * takes the C that is best on average.  Ties go to the earlier grid value.
+ * After choosing, the model is trained on all n rows.
+ * The C library's random generator is reseeded (srand(1)) before each
+ * LIBLINEAR call, so a model equals the one liblinear-train makes from the
+ * same data (and this changes rand()'s sequence for the caller).
  * NUMERIC naming the row (and names[row] if names is not NULL) for NaN or
  * infinite values; INVALID for a class without positives (multi-label:
  * difficult ones do not count) or fewer than 2 classes; NOMEM.
@@ -186,6 +196,7 @@ typedef struct vgg_svm_scores {
     bool multilabel;
 } vgg_svm_scores;
 
+/* Written atomically; path "-" writes to standard output. */
 vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool json);
 /* Reads either format (JSON if the file starts with '{'). */
 vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out);
