@@ -97,7 +97,7 @@ typedef struct vgg_decode_opts {
 void vgg_decode_opts_default(vgg_decode_opts *o);
 
 /* Decode a file / a buffer (name is used in messages).  Errors:
- * IO (cannot read), FORMAT (not an image, truncated, corrupt), DAMAGED
+ * NOT_FOUND / IO (cannot open or read), FORMAT (not an image, truncated, corrupt), DAMAGED
  * (decoded with warnings and !allow_damaged), TOO_LARGE (over max_pixels).
  * o may be NULL (defaults).  The format is found from the first bytes, never
  * from the name.  Every message starts with 'name': (the path for _load).
@@ -109,11 +109,17 @@ vgg_status vgg_image_decode(const void *data, size_t n, const char *name,
 /* True if the file starts like a JPEG or PNG (by content, not name). */
 bool vgg_image_sniff_file(const char *path);
 
+/* A w x h image with uninitialised pixels (INVALID unless both are > 0,
+ * NOMEM).  Free with vgg_image_free (NULL is fine). */
 vgg_status vgg_image_new(int w, int h, vgg_image **out);
 void vgg_image_free(vgg_image *img);
 
 /* Resize to exactly (w, h), Pillow BILINEAR with antialiasing (support
- * grows with the downscale factor).  Same size: an exact copy. */
+ * grows with the downscale factor), following Pillow's Resample.c step by
+ * step (double coefficients, 22-bit fixed point, horizontal pass first),
+ * so the result is identical to Pillow's (tests allow one grey level).
+ * Same size: an exact copy.  INVALID for sizes <= 0, TOO_LARGE for a
+ * reduction by more than 2^20, NOMEM. */
 vgg_status vgg_image_resize(const vgg_image *in, int w, int h, vgg_image **out);
 
 /* The size with the smaller side equal to q, the other side rounded as
@@ -158,7 +164,7 @@ void vgg_image_to_input(const vgg_image *img, const vgg_preproc *p, bool flip, f
 void vgg_color_shift_draw(uint64_t *rng_state, float sigma, float shift_rgb[3]);
 
 /* vgg_image_to_input with a colour shift (RGB, 0-255 units) added to each
- * pixel before normalisation. */
+ * pixel before normalisation (not clipped); shift_rgb NULL: no shift. */
 void vgg_image_to_input_shifted(const vgg_image *img, const vgg_preproc *p, bool flip,
                                 const float shift_rgb[3], float *out);
 
