@@ -10,3 +10,7 @@ if(TARGET vggtrain)
                LIBS vggpretrain LABELS integration)
   add_dependencies(test_train_cli vggtrain)
 endif()
+if(TARGET vggpretrain)
+  vgg_add_test(NAME test_train_data SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train_data.c
+               LIBS vggpretrain)
+endif()
