@@ -323,6 +323,12 @@ def main():
         im.load()
         ImageFile.LOAD_TRUNCATED_IMAGES = False
         decode_case("bad_jpeg_truncated.jpg", im.convert("RGB"), "bad_jpeg_truncated.rgb", "damaged")
+    rst = bytearray(open(path("jpeg_restart.jpg"), "rb").read())
+    i = rst.index(b"\xff\xd1")                      # second restart marker:
+    rst[i + 1] = 0xD5                                # out of sequence, must resync
+    write("bad_jpeg_rst.jpg", bytes(rst))
+    manifest.append("error bad_jpeg_rst.jpg DAMAGED")
+    decode_case("bad_jpeg_rst.jpg", pillow_decode("bad_jpeg_rst.jpg"), "bad_jpeg_rst.rgb", "damaged")
     write("bad_jpeg_header.jpg", good[:100])
     manifest.append("error bad_jpeg_header.jpg FORMAT")
     sos = good.index(b"\xff\xda")                   # junk between two markers
