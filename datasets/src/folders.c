@@ -112,7 +112,13 @@ vgg_status ds_list_dir(const char *dir, bool want_dirs, bool join, char ***out, 
             st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", dir);
             break;
         }
-        bool keep = want_dirs ? ds_is_dir(full) : ds_is_file(full);
+        /* the entry's type from readdir where the file system gives it
+         * (no stat per file: ILSVRC has 1.28M); links and unknowns: stat */
+        bool keep;
+        if (e->d_type == DT_DIR || e->d_type == DT_REG)
+            keep = want_dirs ? e->d_type == DT_DIR : e->d_type == DT_REG;
+        else
+            keep = want_dirs ? ds_is_dir(full) : ds_is_file(full);
         if (!keep) {
             free(full);
             continue;
@@ -298,8 +304,8 @@ vgg_status vgg_ds_split(const vgg_ds_folders *f, int n_train, int n_test, uint64
         size_t n = f->n_images[c];
         if (n < (size_t)n_train + 1)
             return vgg_fail(VGG_STATUS_INVALID,
-                            "class '%s' has %zu images: fewer than %d for training plus one for testing",
-                            f->classes[c], n, n_train);
+                            "class '%s' has %zu image%s: fewer than %d for training plus one for testing",
+                            f->classes[c], n, n == 1 ? "" : "s", n_train);
         size_t rest = n - (size_t)n_train;
         total_train += (size_t)n_train;
         total_test += n_test == 0 || rest < (size_t)n_test ? rest : (size_t)n_test;
