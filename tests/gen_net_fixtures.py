@@ -3,6 +3,11 @@
 
     /usr/bin/python3 tests/gen_net_fixtures.py            # small nets -> tests/fixtures/net/
     /usr/bin/python3 tests/gen_net_fixtures.py --vgg16 DIR  # full-size VGG-16 -> DIR
+    /usr/bin/python3 tests/gen_net_fixtures.py --check-saved WEIGHTS IO
+        loads a weights file written by vgg_net_save into a torchvision-style
+        net (strict state-dict load, metadata for the architecture), runs
+        IO's "input" through it (dense, up to the scores) and compares with
+        IO's "scores"; exit status 0 when the relative L2 error is < 1e-4.
 
 Small nets: every configuration (A, A-LRN, B, C, D, E) at width 1/16
 (conv channels 4, 8, 16, 32, 32), fc_dim 64, 10 classes, input size 64
@@ -164,6 +169,47 @@ def init_random(net, seed):
                 m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
 
 
+def read_safetensors(path):
+    """A reader independent of our C code: (tensors dict, metadata dict)."""
+    import numpy as np
+    raw = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n].decode())
+    meta = header.pop("__metadata__", {})
+    data = raw[8 + n:]
+    spans = sorted((v["data_offsets"][0], v["data_offsets"][1], k) for k, v in header.items())
+    pos = 0
+    for b, e, k in spans:
+        assert b == pos, "gap or overlap at %s" % k
+        pos = e
+    assert pos == len(data), "trailing bytes"
+    np_types = {"F32": "<f4", "F16": "<f2", "F64": "<f8"}
+    out = {}
+    for k, v in header.items():
+        b, e = v["data_offsets"]
+        a = np.frombuffer(data[b:e], dtype=np_types[v["dtype"]]).astype(np.float32)
+        out[k] = torch.from_numpy(a.reshape(v["shape"]).copy())
+    return out, meta
+
+
+def check_saved(weights, io):
+    tensors, meta = read_safetensors(weights)
+    assert meta["format"] == "vggfeat-weights-1"
+    net = Net(meta["config"], float(meta["width"]), int(meta["fc_dim"]),
+              int(meta["num_classes"]), int(meta["input_size"])).eval()
+    net.load_state_dict(tensors, strict=True)
+    net.set_ceil(meta["pool_round"] == "ceil")
+    iot, _ = read_safetensors(io)
+    with torch.no_grad():
+        want = net.dense(iot["input"], "scores")
+    got = iot["scores"]
+    assert tuple(got.shape) == tuple(want.shape), (got.shape, want.shape)
+    err = float(torch.linalg.norm(got - want) / torch.linalg.norm(want))
+    print("check-saved %s: %s, scores %s, relative L2 error %.3g"
+          % (weights, meta["config"], tuple(want.shape), err))
+    return 0 if err < 1e-4 else 1
+
+
 def round_weights(net, dtype):
     with torch.no_grad():
         for p in net.parameters():
@@ -262,6 +308,8 @@ def vgg16_fixture(outdir, h=224, w=256):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--vgg16":
         vgg16_fixture(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--check-saved":
+        sys.exit(check_saved(sys.argv[2], sys.argv[3]))
     elif len(sys.argv) == 1:
         small_fixtures(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "net"))
     else:

@@ -82,9 +82,77 @@ static void vgg16_dense_matches_torch(void **state)
     remove("net_torch_ref/vgg16_io.safetensors");
 }
 
+/* A net saved by vgg_net_save loads into a torchvision-style net (strict
+ * state dict, architecture from the metadata) and gives our scores. */
+static void saved_file_loads_in_torch(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' -c 'import torch, torchvision' >/dev/null 2>&1", VGG_PYTHON);
+    if (system(cmd) != 0)
+        skip();
+    vgg_backend *be = NULL;
+    assert_int_equal(vgg_backend_open("cpu", 2, &be), VGG_STATUS_OK);
+    const vgg_config_id ids[2] = {VGG_CONFIG_C, VGG_CONFIG_A_LRN};
+    for (int c = 0; c < 2; c++) {
+        vgg_arch a;
+        vgg_arch_default(&a, ids[c]);
+        a.width = 0.125f;
+        a.fc_dim = 32;
+        a.num_classes = 7;
+        a.input_size = 96;
+        a.pool_round = c == 0 ? VGG_POOL_CEIL : VGG_POOL_FLOOR;
+        vgg_net *net = NULL;
+        assert_int_equal(vgg_net_create(&a, be, &net), VGG_STATUS_OK);
+        uint32_t s = 99 + c;
+        for (int i = 0; i < vgg_net_param_count(net); i++) {
+            vgg_param *p = vgg_net_param(net, i);
+            float scale = p->ndim == 4 ? sqrtf(6.0f / (float)(p->shape[1] * p->shape[2] *
+                                                               p->shape[3]))
+                                       : 0.1f;
+            for (size_t j = 0; j < p->numel; j++) {
+                s = s * 1664525u + 1013904223u;
+                p->data[j] = ((float)(s >> 8) / 16777216.0f * 2 - 1) * scale;
+            }
+        }
+        const int h = 131, w = 101;
+        int oc, oh, ow;
+        assert_int_equal(vgg_net_output_shape(net, h, w, VGG_OUTPUT_SCORES, &oc, &oh, &ow),
+                         VGG_STATUS_OK);
+        float *x = malloc(sizeof(float) * 3 * h * w), *y = malloc(sizeof(float) * oc * oh * ow);
+        assert_non_null(x);
+        assert_non_null(y);
+        for (int i = 0; i < 3 * h * w; i++) {
+            s = s * 1664525u + 1013904223u;
+            x[i] = (float)(s >> 8) / 16777216.0f * 4 - 2;
+        }
+        assert_int_equal(vgg_net_forward(net, x, 1, h, w, VGG_OUTPUT_SCORES, y), VGG_STATUS_OK);
+        assert_int_equal(vgg_net_save(net, "net_torch_saved.safetensors"), VGG_STATUS_OK);
+        vgg_st_entry io[2] = {
+            {.name = "input", .dtype = VGG_DTYPE_F32, .ndim = 4, .shape = {1, 3, h, w}, .data = x},
+            {.name = "scores", .dtype = VGG_DTYPE_F32, .ndim = 4, .shape = {1, oc, oh, ow},
+             .data = y},
+        };
+        assert_int_equal(vgg_st_write("net_torch_saved_io.safetensors", io, 2, NULL, NULL, 0),
+                         VGG_STATUS_OK);
+        snprintf(cmd, sizeof cmd,
+                 "'%s' '%s/tests/gen_net_fixtures.py' --check-saved net_torch_saved.safetensors "
+                 "net_torch_saved_io.safetensors",
+                 VGG_PYTHON, VGG_SOURCE_DIR);
+        assert_int_equal(system(cmd), 0);
+        free(x);
+        free(y);
+        vgg_net_free(net);
+    }
+    remove("net_torch_saved.safetensors");
+    remove("net_torch_saved_io.safetensors");
+    vgg_backend_close(be);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(saved_file_loads_in_torch),
         cmocka_unit_test(vgg16_dense_matches_torch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
