@@ -1,0 +1,157 @@
+/* The paper's descriptor (vgg_extractor: resize to each Q, dense forward to
+ * fc7, global average pool, flip average, scales stacked, nets stacked,
+ * L2) for a handful of 500x375 images, full-size nets with random weights
+ * made on the fly, on the CPU; then the same computation in PyTorch CPU
+ * (bench_extract.py, same threads) in the same run.  Prints images/s for
+ * both, their ratio, and the peak RSS of each side.
+ *
+ *   bench_extract [--net D|E|D,E] [--scales 256,384] [--images N] [--threads N]
+ *                 [--size WxH] [--no-torch]
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vgg/extract.h"
+
+static void random_weights(vgg_net *net, uint64_t seed)
+{
+    uint64_t s = seed;
+    for (int i = 0; i < vgg_net_param_count(net); i++) {
+        vgg_param *p = vgg_net_param(net, i);
+        /* uniform with the variance of He initialisation */
+        double fan_in = p->ndim == 4 ? (double)(p->shape[1] * p->shape[2] * p->shape[3]) : 1.0;
+        float scale = p->ndim == 4 ? (float)sqrt(6.0 / fan_in) : 0.01f;
+        for (size_t j = 0; j < p->numel; j++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            p->data[j] = ((float)(s >> 40) / 16777216.0f * 2.0f - 1.0f) * scale;
+        }
+    }
+}
+
+static void picture(vgg_image *img, int k)
+{
+    for (int y = 0; y < img->h; y++)
+        for (int x = 0; x < img->w; x++)
+            for (int c = 0; c < 3; c++)
+                img->px[(y * img->w + x) * 3 + c] =
+                    (uint8_t)(128 + 100 * sin((x + 7 * k) / (9.0 + c) + y / 13.0));
+}
+
+int main(int argc, char **argv)
+{
+    const char *net_text = "D", *scales_text = "256";
+    int n_images = 3, threads = 2, run_torch = 1, w = 500, h = 375;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--net") == 0 && i + 1 < argc)
+            net_text = argv[++i];
+        else if (strcmp(argv[i], "--scales") == 0 && i + 1 < argc)
+            scales_text = argv[++i];
+        else if (strcmp(argv[i], "--images") == 0 && i + 1 < argc)
+            n_images = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc &&
+                 sscanf(argv[i + 1], "%dx%d", &w, &h) == 2)
+            i++;
+        else if (strcmp(argv[i], "--no-torch") == 0)
+            run_torch = 0;
+        else {
+            fprintf(stderr, "usage: bench_extract [--net D,E] [--scales 256,384] [--images N] "
+                            "[--threads N] [--size WxH] [--no-torch]\n");
+            return 2;
+        }
+    }
+    vgg_extract_opts o;
+    vgg_extract_opts_default(&o);
+    if (vgg_parse_int_list(scales_text, o.scales, VGG_FEAT_MAX_SCALES, &o.n_scales) !=
+        VGG_STATUS_OK) {
+        fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
+        return 2;
+    }
+    vgg_backend *be = NULL;
+    if (vgg_backend_open("cpu", threads, &be) != VGG_STATUS_OK) {
+        fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
+        return 1;
+    }
+    vgg_net *nets[2] = { NULL, NULL };
+    const char *names[2] = { NULL, NULL };
+    int n_nets = 0;
+    for (const char *p = net_text; *p && n_nets < 2; p++) {
+        if (*p == ',')
+            continue;
+        vgg_arch a;
+        vgg_arch_default(&a, *p == 'E' ? VGG_CONFIG_E : VGG_CONFIG_D);
+        if (vgg_net_create(&a, be, &nets[n_nets]) != VGG_STATUS_OK) {
+            fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
+            return 1;
+        }
+        random_weights(nets[n_nets], 0x9E3779B97F4A7C15ull + (uint64_t)n_nets);
+        names[n_nets] = *p == 'E' ? "E" : "D";
+        n_nets++;
+    }
+    vgg_extractor *ex = NULL;
+    if (vgg_extractor_create(nets, names, n_nets, &o, &ex) != VGG_STATUS_OK) {
+        fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
+        return 1;
+    }
+    int dim = vgg_extractor_dim(ex);
+    float *row = malloc(sizeof(float) * (size_t)dim);
+    vgg_image *img = NULL;
+    if (!row || vgg_image_new(w, h, &img) != VGG_STATUS_OK)
+        return 1;
+    printf("descriptor: nets %s, scales %s, flip, stacked, L2 (%d-D); %d images %dx%d; "
+           "CPU, %d threads\n", net_text, scales_text, dim, n_images, w, h, threads);
+    fflush(stdout);
+    double t0 = vgg_now_seconds();
+    for (int k = 0; k < n_images; k++) {
+        picture(img, k);
+        if (vgg_extractor_compute(ex, img, row) != VGG_STATUS_OK) {
+            fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
+            return 1;
+        }
+    }
+    double ours = n_images / (vgg_now_seconds() - t0);
+    double our_rss = vgg_peak_rss_bytes() / 1048576.0;
+    printf("  vggfeat: %.3f images/s, peak RSS %.0f MB\n", ours, our_rss);
+    fflush(stdout);
+    vgg_image_free(img);
+    free(row);
+    vgg_extractor_free(ex);
+    for (int j = 0; j < n_nets; j++)
+        vgg_net_free(nets[j]);
+    vgg_backend_close(be);
+    if (!run_torch)
+        return 0;
+
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' '%s' --net %s --scales %s --images %d --threads %d "
+             "--size %dx%d", VGG_PYTHON, VGG_BENCH_SCRIPT, net_text, scales_text, n_images,
+             threads, w, h);
+    FILE *pp = popen(cmd, "r");
+    if (!pp) {
+        printf("  PyTorch: could not run %s\n", VGG_BENCH_SCRIPT);
+        return 0;
+    }
+    char line[512];
+    double theirs = 0, rss = 0;
+    while (fgets(line, sizeof line, pp)) {
+        double v;
+        if (sscanf(line, "images_per_s %lf", &v) == 1)
+            theirs = v;
+        else if (sscanf(line, "peak_rss_mb %lf", &v) == 1)
+            rss = v;
+        else
+            fputs(line, stdout);
+    }
+    int rc = pclose(pp);
+    if (rc != 0 || theirs <= 0) {
+        printf("  PyTorch side failed or is not installed (status %d)\n", rc);
+        return 0;
+    }
+    printf("  PyTorch: %.3f images/s, peak RSS %.0f MB\n", theirs, rss);
+    printf("  speed vggfeat/PyTorch: %.2f; memory vggfeat/PyTorch: %.2f\n", ours / theirs,
+           our_rss / rss);
+    return 0;
+}
