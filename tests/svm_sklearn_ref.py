@@ -1,6 +1,6 @@
 """Reference metrics for test_svm_sklearn, computed with scikit-learn.
 
-usage: svm_sklearn_ref.py DATA OUT
+usage: svm_sklearn_ref.py DATA OUT [DATA OUT ...]
 
 DATA: a line "n k mode" (mode: single | multi), then n lines.  single:
 "class s_1 ... s_k"; multi: "t_1 ... t_k s_1 ... s_k" with t in {1, -1, 0}
@@ -44,8 +44,7 @@ def voc_aps(y, s):
     return ap07, area
 
 
-def main():
-    data, out = sys.argv[1], sys.argv[2]
+def one(data, out):
     with open(data) as f:
         n, k, mode = f.readline().split()
         n, k = int(n), int(k)
@@ -79,6 +78,12 @@ def main():
         lines.append("area %d %.17g" % (c, area))
     with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def main():
+    args = sys.argv[1:]
+    for i in range(0, len(args) - 1, 2):
+        one(args[i], args[i + 1])
 
 
 if __name__ == "__main__":

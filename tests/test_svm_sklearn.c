@@ -44,11 +44,8 @@ static char *tpath(const char *name)
     return buf[i];
 }
 
-static bool have_sklearn(void)
-{
-    snprintf(cmd, sizeof cmd, "'%s' -c 'import sklearn.metrics' >/dev/null 2>&1", VGG_PYTHON);
-    return VGG_PYTHON[0] && system(cmd) == 0;
-}
+/* Set by the group setup: the reference script ran on every data file. */
+static bool have_reference;
 
 static uint64_t rng = 99;
 static double urand(void)
@@ -75,12 +72,6 @@ static double ref_value(const char *path, const char *key)
     return NAN;
 }
 
-static void run_reference(const char *data, const char *out)
-{
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/svm_sklearn_ref.py' '%s' '%s'", VGG_PYTHON,
-             VGG_SOURCE_DIR, data, out);
-    assert_int_equal(system(cmd), 0);
-}
 
 static void assert_close(double a, double b, const char *what)
 {
@@ -93,8 +84,15 @@ static void assert_close(double a, double b, const char *what)
         fail_msg("%s: %.17g, reference %.17g", what, a, b);
 }
 
-static void single_label_case(size_t n, int k, bool ties)
+/* The group setup runs every case once with writing set (the data files
+ * only), then the reference script once on all of them (Python and
+ * scikit-learn start slowly); the tests run the cases again on the same
+ * data (the same seeds) and compare. */
+static bool writing;
+
+static void single_label_case(const char *tag, uint64_t seed, size_t n, int k, bool ties)
 {
+    rng = seed;
     double *s = malloc(n * (size_t)k * sizeof *s);
     int *cls = malloc(n * sizeof *cls);
     for (size_t i = 0; i < n; i++) {
@@ -104,17 +102,25 @@ static void single_label_case(size_t n, int k, bool ties)
             s[i * k + c] = ties ? round(v * 10) / 10 : v;
         }
     }
-    const char *data = tpath("single.txt"), *out = tpath("single.ref");
-    FILE *fp = fopen(data, "w");
-    fprintf(fp, "%zu %d single\n", n, k);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(fp, "%d", cls[i]);
-        for (int c = 0; c < k; c++)
-            fprintf(fp, " %.17g", s[i * k + c]);
-        fputc('\n', fp);
+    char dname[64], oname[64];
+    snprintf(dname, sizeof dname, "%s.txt", tag);
+    snprintf(oname, sizeof oname, "%s.ref", tag);
+    const char *out = tpath(oname);
+    FILE *fp;
+    if (writing) {
+        fp = fopen(tpath(dname), "w");
+        fprintf(fp, "%zu %d single\n", n, k);
+        for (size_t i = 0; i < n; i++) {
+            fprintf(fp, "%d", cls[i]);
+            for (int c = 0; c < k; c++)
+                fprintf(fp, " %.17g", s[i * k + c]);
+            fputc('\n', fp);
+        }
+        fclose(fp);
+        free(s);
+        free(cls);
+        return;
     }
-    fclose(fp);
-    run_reference(data, out);
     vgg_svm_eval *e = NULL;
     assert_int_equal(vgg_svm_evaluate(s, n, k, cls, NULL, &e), VGG_STATUS_OK);
     assert_close(e->accuracy, ref_value(out, "accuracy"), "accuracy");
@@ -153,21 +159,24 @@ static void single_label_case(size_t n, int k, bool ties)
     free(cls);
 }
 
+static void single_label_cases(void)
+{
+    single_label_case("s1", 99, 400, 9, false);
+    single_label_case("s2", 7, 250, 6, true);
+    single_label_case("s3", 8, 37, 12, false);   /* some classes with one or no image */
+}
+
 static void single_label_random_scores(void **state)
 {
     (void)state;
-    if (!have_sklearn())
+    if (!have_reference)
         skip();
-    single_label_case(400, 9, false);
-    single_label_case(250, 6, true);
-    single_label_case(37, 12, false);   /* some classes with one or no image */
+    single_label_cases();
 }
 
-static void multilabel_with_difficult_and_empty_class(void **state)
+static void multilabel_case(void)
 {
-    (void)state;
-    if (!have_sklearn())
-        skip();
+    rng = 31;
     size_t n = 300;
     int k = 6;
     double *s = malloc(n * (size_t)k * sizeof *s);
@@ -182,18 +191,22 @@ static void multilabel_with_difficult_and_empty_class(void **state)
             double sc = urand() + (v > 0 ? 0.3 : 0.0);
             s[i * k + c] = c == 2 ? round(sc * 5) / 5 : sc;   /* class 2: many ties */
         }
-    const char *data = tpath("multi.txt"), *out = tpath("multi.ref");
-    FILE *fp = fopen(data, "w");
-    fprintf(fp, "%zu %d multi\n", n, k);
-    for (size_t i = 0; i < n; i++) {
-        for (int c = 0; c < k; c++)
-            fprintf(fp, "%d ", t[i * k + c]);
-        for (int c = 0; c < k; c++)
-            fprintf(fp, " %.17g", s[i * k + c]);
-        fputc('\n', fp);
+    const char *out = tpath("multi.ref");
+    if (writing) {
+        FILE *fp = fopen(tpath("multi.txt"), "w");
+        fprintf(fp, "%zu %d multi\n", n, k);
+        for (size_t i = 0; i < n; i++) {
+            for (int c = 0; c < k; c++)
+                fprintf(fp, "%d ", t[i * k + c]);
+            for (int c = 0; c < k; c++)
+                fprintf(fp, " %.17g", s[i * k + c]);
+            fputc('\n', fp);
+        }
+        fclose(fp);
+        free(s);
+        free(t);
+        return;
     }
-    fclose(fp);
-    run_reference(data, out);
     vgg_svm_eval *e = NULL;
     assert_int_equal(vgg_svm_evaluate(s, n, k, NULL, t, &e), VGG_STATUS_OK);
     double sum07 = 0, suma = 0;
@@ -222,19 +235,26 @@ static void multilabel_with_difficult_and_empty_class(void **state)
     free(t);
 }
 
-/* The program: vggsvm eval --json on a score file and a labels file. */
-static void eval_program_json(void **state)
+static void multilabel_with_difficult_and_empty_class(void **state)
 {
     (void)state;
-    if (!have_sklearn())
+    if (!have_reference)
         skip();
+    multilabel_case();
+}
+
+/* The program: vggsvm eval --json on a score file and a labels file. */
+static void eval_program_case(void)
+{
+    rng = 5;
     size_t n = 120;
     int k = 4;
     char *classes[] = { "ant", "bee", "cow", "dog" };
     char **names = malloc(n * sizeof *names);
     double *s = malloc(n * (size_t)k * sizeof *s);
     int *cls = malloc(n * sizeof *cls);
-    const char *data = tpath("cli.txt"), *out = tpath("cli.ref"), *lab = tpath("cli.tsv");
+    const char *data = tpath(writing ? "cli.txt" : "cli.unused"), *out = tpath("cli.ref"),
+               *lab = tpath("cli.tsv");
     FILE *fd = fopen(data, "w"), *fl = fopen(lab, "w");
     fprintf(fd, "%zu %d single\n", n, k);
     for (size_t i = 0; i < n; i++) {
@@ -252,7 +272,14 @@ static void eval_program_json(void **state)
     }
     fclose(fd);
     fclose(fl);
-    run_reference(data, out);
+    if (writing) {
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        free(s);
+        free(cls);
+        return;
+    }
     vgg_svm_scores sc = { n, k, classes, names, s, false };
     assert_int_equal(vgg_svm_scores_write(&sc, tpath("scores.tsv"), false), VGG_STATUS_OK);
     snprintf(cmd, sizeof cmd,
@@ -286,6 +313,43 @@ static void eval_program_json(void **state)
     free(cls);
 }
 
+static void eval_program_json(void **state)
+{
+    (void)state;
+    if (!have_reference)
+        skip();
+    eval_program_case();
+}
+
+static int setup_all(void **state)
+{
+    if (setup_dir(state) != 0)
+        return -1;
+    writing = true;
+    single_label_cases();
+    multilabel_case();
+    eval_program_case();
+    writing = false;
+    snprintf(cmd, sizeof cmd, "'%s' -c 'import sklearn.metrics' >/dev/null 2>&1", VGG_PYTHON);
+    if (!VGG_PYTHON[0] || system(cmd) != 0) {
+        printf("# no %s with scikit-learn: skipped\n", VGG_PYTHON);
+        return 0;
+    }
+    const char *tags[] = { "s1", "s2", "s3", "multi", "cli" };
+    int len = snprintf(cmd, sizeof cmd, "'%s' '%s/tests/svm_sklearn_ref.py'", VGG_PYTHON,
+                       VGG_SOURCE_DIR);
+    for (int i = 0; i < 5; i++)
+        len += snprintf(cmd + len, sizeof cmd - (size_t)len, " '%s/%s.txt' '%s/%s.ref'", tmpdir,
+                        tags[i], tmpdir, tags[i]);
+    snprintf(cmd + len, sizeof cmd - (size_t)len, " 2>/dev/null");
+    if (system(cmd) != 0) {
+        fprintf(stderr, "reference script failed: %s\n", cmd);
+        return -1;
+    }
+    have_reference = true;
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,5 +357,5 @@ int main(void)
         cmocka_unit_test(multilabel_with_difficult_and_empty_class),
         cmocka_unit_test(eval_program_json),
     };
-    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+    return cmocka_run_group_tests(tests, setup_all, teardown_dir);
 }
