@@ -454,6 +454,93 @@ static void truncated_and_altered_model_files(void **state)
     free(x);
 }
 
+/* Damaged model files (bytes changed, cut, duplicated) never load as
+ * something else: either the load fails with a message naming a file, or
+ * (when the sidecar's digest still matches, i.e. the model file is
+ * unchanged) it succeeds.  Memory errors are ASan's to find (unit label). */
+static void damaged_model_files_fail_cleanly(void **state)
+{
+    (void)state;
+    size_t n = 24;
+    int dim = 3, K = 3;
+    int cls[24];
+    float *x = blobs(n, dim, K, cls, 23);
+    const float *rows[24];
+    for (size_t i = 0; i < n; i++)
+        rows[i] = x + i * dim;
+    vgg_svm_labels *l = labels_from_cls(cls, n, K);
+    vgg_svm_options o;
+    vgg_svm_options_default(&o);
+    o.C = 1;
+    vgg_featdesc d;
+    make_desc(&d, dim);
+    vgg_svm_model *m = NULL;
+    assert_int_equal(vgg_svm_train(rows, NULL, n, dim, l, &o, &d, &m, NULL), VGG_STATUS_OK);
+    const char *p = tpath("dm.model");
+    char side[300];
+    snprintf(side, sizeof side, "%s.json", p);
+    assert_int_equal(vgg_svm_model_save(m, p), VGG_STATUS_OK);
+    char *text, *json;
+    size_t tl, jl;
+    assert_int_equal(vgg_read_file(p, 0, &text, &tl), VGG_STATUS_OK);
+    assert_int_equal(vgg_read_file(side, 0, &json, &jl), VGG_STATUS_OK);
+    uint64_t s = 77;
+    static const char junk[] = "0123456789 -.e\n\t{}[]\":,wlabe?";
+    char *buf = malloc(tl + jl + 64);
+    int loaded = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        bool on_json = trial % 4 == 3;
+        const char *src = on_json ? json : text;
+        size_t len = on_json ? jl : tl;
+        memcpy(buf, src, len);
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t at = (size_t)(s >> 33) % len;
+        switch (trial % 3) {
+        case 0:   /* change a byte */
+            buf[at] = junk[(s >> 13) % (sizeof junk - 1)];
+            break;
+        case 1:   /* cut */
+            len = at;
+            break;
+        default:  /* repeat a piece */
+            memmove(buf + at + 7, buf + at, len - at);
+            len += len - at < 7 ? len - at : 7;
+            break;
+        }
+        FILE *fp = fopen(on_json ? side : p, "wb");
+        fwrite(buf, 1, len, fp);
+        fclose(fp);
+        fp = fopen(on_json ? p : side, "wb");   /* the other file intact */
+        fwrite(on_json ? text : json, 1, on_json ? tl : jl, fp);
+        fclose(fp);
+        vgg_svm_model *m2 = (vgg_svm_model *)1;
+        vgg_status st = vgg_svm_model_load(p, &m2);
+        if (st == VGG_STATUS_OK) {
+            loaded++;
+            /* only an unchanged model file (its digest) loads */
+            char *now;
+            size_t nl;
+            assert_int_equal(vgg_read_file(p, 0, &now, &nl), VGG_STATUS_OK);
+            assert_int_equal(nl, tl);
+            assert_memory_equal(now, text, tl);
+            free(now);
+            assert_int_equal(vgg_svm_model_classes(m2), 3);
+            vgg_svm_model_free(m2);
+        } else {
+            assert_null(m2);
+            assert_true(strstr(vgg_last_error(), p) != NULL);
+        }
+    }
+    printf("# %d of 400 damaged pairs loaded (sidecar damage the JSON reader tolerates)\n",
+           loaded);
+    free(buf);
+    free(text);
+    free(json);
+    vgg_svm_model_free(m);
+    vgg_svm_labels_free(l);
+    free(x);
+}
+
 static void train_errors(void **state)
 {
     (void)state;
@@ -802,6 +889,7 @@ int main(void)
         cmocka_unit_test(evaluate_single_label),
         cmocka_unit_test(train_separable_and_roundtrip),
         cmocka_unit_test(truncated_and_altered_model_files),
+        cmocka_unit_test(damaged_model_files_fail_cleanly),
         cmocka_unit_test(train_errors),
         cmocka_unit_test(multilabel_difficult_left_out),
         cmocka_unit_test(two_class_single_label_is_one_vector),
