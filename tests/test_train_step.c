@@ -21,7 +21,7 @@ static vgg_backend *be;
 static int setup(void **state)
 {
     (void)state;
-    return vgg_backend_open("cpu", 2, &be) == VGG_STATUS_OK ? 0 : -1;
+    return vgg_backend_open("cpu", 1, &be) == VGG_STATUS_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
