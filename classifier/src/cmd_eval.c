@@ -206,9 +206,9 @@ int cmd_eval(int argc, char **argv)
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(r);
     } else {
-        printf("%-24s %8s %8s %8s %8s\n", "class", "images", "recall", "AP07", "AP");
+        printf("%-24s %9s %8s %8s %8s\n", "class", "positives", "recall", "AP07", "AP");
         for (int k = 0; k < K; k++) {
-            printf("%-24s %8zu ", s->class_names[k], e->n_pos[k]);
+            printf("%-24s %9zu ", s->class_names[k], e->n_pos[k]);
             if (isnan(e->recall[k]))
                 printf("%8s ", "-");
             else
