@@ -4,7 +4,7 @@
 # CPU, then evaluate it on the 10,000 test images.
 #   sh pipelines/train_fashion_mnist.sh [RUN_DIR]        (default runs/fashion_mnist)
 # Environment: BUILD_DIR (build), THREADS (1 compute thread), LOADERS (1
-# decoding thread), EPOCHS (4), BATCH (64), WIDTH (0.125), FC (256),
+# decoding thread), EPOCHS (8), BATCH (64), WIDTH (0.125), FC (256),
 # RESUME=1 to continue an interrupted run from its checkpoint.
 # Leaves in RUN_DIR: net.safetensors, net.safetensors.ckpt, metrics.jsonl,
 # train.log, eval.txt, curves.png / curves.svg.
@@ -15,7 +15,7 @@ run=${1:-$here/runs/fashion_mnist}
 src=/usr/share/datasets/fashion-mnist
 threads=${THREADS:-1}
 loaders=${LOADERS:-1}
-epochs=${EPOCHS:-4}
+epochs=${EPOCHS:-8}
 batch=${BATCH:-64}
 width=${WIDTH:-0.125}
 fc=${FC:-256}
@@ -59,9 +59,10 @@ start=$(date +%s)
 end=$(date +%s)
 echo "train_fashion_mnist: training took $(( end - start )) s" | tee -a "$run/train.log"
 
-# Test set: centre crop at Q = 32 (the whole image) and dense, flip averaged.
+# Test set: centre crop and dense (flip averaged) at Q = 32 (the whole
+# image) and Q = 34 (the middle training scale), and both scales together.
 "$vggtrain" eval -w "$run/net.safetensors" --list "$run/data/test/list.txt" \
-    --classes "$run/data/test/classes.txt" --scales 32 --methods center,dense \
+    --classes "$run/data/test/classes.txt" --scales 32,34 --methods center,dense \
     --threads "$threads" | tee "$run/eval.txt"
 
 sh "$here/pipelines/plot_training.sh" "$run/metrics.jsonl" "$run/curves"

@@ -49,6 +49,8 @@ static void usage(FILE *fp)
 "  --val-data DIR | --val-list FILE [--val-classes FILE]   validation set\n"
 "  --val-every N          validate every N iterations (default: once per epoch)\n"
 "  --val-limit N          validate on the first N images only\n"
+"                         (validation: top-1/top-5 of the centre crop at Q = the middle\n"
+"                         training scale; it drives --patience)\n"
 "net\n"
 "  --config C             A, A-LRN, B, C, D, E (default A)\n"
 "  --width W              conv channel multiplier (1)     --fc-dim N (4096)\n"
@@ -280,8 +282,10 @@ static int run(train_args *a)
     int64_t epoch = 0;
     size_t pos = 0;
     long long bad_images = 0;
+    bool resumed = false;
 
     if (a->resume && access(ckpt, F_OK) == 0) {
+        resumed = true;
         vgg_safetensors *m = NULL;
         if ((st = vgg_trainer_load_checkpoint(tr, ckpt, &m)) != VGG_STATUS_OK)
             goto fail;
@@ -322,7 +326,7 @@ static int run(train_args *a)
                 ckpt);
     }
     if (a->log) {
-        log = fopen(a->log, a->resume ? "a" : "w");
+        log = fopen(a->log, resumed ? "a" : "w");
         if (!log) {
             st = vgg_fail(VGG_STATUS_IO, "'%s': cannot open: %s", a->log, strerror(errno));
             goto fail;
