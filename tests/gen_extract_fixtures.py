@@ -5,7 +5,7 @@
 
 Needs Pillow and numpy.  Small non-square images with smooth content and
 a little noise (so that a net's features vary between them), in PNG and
-JPEG, one grayscale, one in a subfolder, and a text file that a directory
+JPEG, one grayscale, one in a subfolder, one smaller than any scale, and a text file that a directory
 walk must pass over.  Deterministic (fixed seed).
 """
 import os
@@ -37,6 +37,9 @@ Image.fromarray(picture(80, 64, 2)).save(os.path.join(out, "imgs", "c.png"))
 Image.fromarray(picture(120, 90, 3)).save(os.path.join(out, "imgs", "d.jpg"), quality=90)
 Image.fromarray(picture(70, 50, 4)).convert("L").save(os.path.join(out, "imgs", "sub", "e.png"))
 Image.fromarray(picture(66, 100, 5)).save(os.path.join(out, "imgs", "sub", "f.jpg"), quality=85)
+# smaller than every scale: scaled up, as the paper does
+os.makedirs(os.path.join(out, "small"), exist_ok=True)
+Image.fromarray(picture(10, 8, 6)).save(os.path.join(out, "small", "tiny.png"))
 with open(os.path.join(out, "imgs", "notes.txt"), "w") as f:
     f.write("not an image: a directory walk passes over this file\n")
 print("wrote", out)

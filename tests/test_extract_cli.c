@@ -105,7 +105,8 @@ static int setup(void **state)
     snprintf(tmpdir, sizeof tmpdir, "/tmp/vgg_extract_XXXXXX");
     if (!mkdtemp(tmpdir) || chdir(tmpdir) != 0)
         return -1;
-    if (system("cp -r '" VGG_FIXTURES "/extract/imgs' imgs") != 0)
+    if (system("cp -r '" VGG_FIXTURES "/extract/imgs' imgs && "
+               "cp -r '" VGG_FIXTURES "/extract/small' small") != 0)
         return -1;
     have_python = sh("'%s' '%s' nets nets", VGG_PYTHON, REF) == 0;
     if (!have_python)
@@ -188,10 +189,11 @@ static void descriptors_match_pytorch(void **state)
     /* 2 nets x 2 scales x fc 32 */
     assert_int_equal(vgg_featstore_dim(fs), 128);
     vgg_featstore_close(fs);
-    /* scales averaged */
+    /* scales averaged; a 10x8 image is scaled up */
     assert_run_ok("%s extract --threads 1 --net " NETS " --scales 96,64 --aggregate average "
-                  "-o agree_avg.vggf imgs/a.png imgs/b.png imgs/sub/e.png", VGGFEAT);
-    assert_int_equal(store_rows("agree_avg.vggf"), 3);
+                  "-o agree_avg.vggf imgs/a.png imgs/b.png small/tiny.png imgs/sub/e.png",
+                  VGGFEAT);
+    assert_int_equal(store_rows("agree_avg.vggf"), 4);
     /* c.png is 80x64: at Q = 64 there is no resize, so only arithmetic differs */
     assert_run_ok("%s extract --threads 1 --net nets/netD.safetensors --scales 64 --no-l2 "
                   "-o agree_exact.vggf imgs/c.png", VGGFEAT);
