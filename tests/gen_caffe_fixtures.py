@@ -99,14 +99,14 @@ def torchvision_tensors(layers, w):
 
 # ---- caffemodel writers ----
 
+def legacy_dims(arr):
+    """Caffe's legacy (num, channels, height, width) of a weight or bias."""
+    return (1,) * (4 - arr.ndim) + tuple(arr.shape)
+
+
 def v1_blob(pb, arr, kind):
     b = pb.BlobProto()
-    if arr.ndim == 1:
-        b.num, b.channels, b.height, b.width = 1, 1, 1, arr.shape[0]
-    elif arr.ndim == 2:
-        b.num, b.channels, b.height, b.width = 1, 1, arr.shape[0], arr.shape[1]
-    else:
-        b.num, b.channels, b.height, b.width = arr.shape
+    b.num, b.channels, b.height, b.width = legacy_dims(arr)
     b.data.extend(arr.ravel())
     return b
 
@@ -184,18 +184,18 @@ def net_header(pb, name, input_size):
     return net.SerializeToString()
 
 
-def v1_layer_bytes(pb, entry, w):
+def v1_layer_message(pb, entry, w, with_blobs=True):
     name, role, bottom, top = entry
-    net = pb.NetParameter()
-    L = net.layers.add()
+    L = pb.V1LayerParameter()
     L.name = name
     L.type = getattr(pb.V1LayerParameter, V1_TYPES[role])
     L.bottom.append(bottom)
     L.top.append(top)
     if role in ("conv", "fc"):
         wt, bias = w[name]
-        L.blobs.append(v1_blob(pb, wt, role))
-        L.blobs.append(v1_blob(pb, bias, role))
+        if with_blobs:
+            L.blobs.append(v1_blob(pb, wt, role))
+            L.blobs.append(v1_blob(pb, bias, role))
         L.blobs_lr.extend([1, 2])
         L.weight_decay.extend([1, 0])
         if role == "conv":
@@ -210,6 +210,12 @@ def v1_layer_bytes(pb, entry, w):
         L.pooling_param.stride = 2
     elif role == "drop":
         L.dropout_param.dropout_ratio = 0.5
+    return L
+
+
+def v1_layer_bytes(pb, entry, w):
+    net = pb.NetParameter()
+    net.layers.append(v1_layer_message(pb, entry, w))
     return net.SerializeToString()
 
 
@@ -238,6 +244,42 @@ def new_layer_bytes(pb, entry, w, fc6_4d=False):
     return net.SerializeToString()
 
 
+def varint(n):
+    from google.protobuf.internal.encoder import _VarintBytes
+    return _VarintBytes(n)
+
+
+def framed_v1_layer_chunks(pb, entry, w):
+    """The bytes of v1_layer_bytes() as a list of pieces, for a full-size
+    model, without making protobuf convert hundreds of millions of floats
+    one at a time or copying them: the messages come from protobuf; only the
+    length-delimited framing of the blobs and their packed float data
+    (field 5, after fields 1-4) is written here, in the order protobuf
+    serializes fields (by number).  write_caffemodel() checks that both
+    give the same bytes."""
+    name, role = entry[0], entry[1]
+    L = v1_layer_message(pb, entry, w, with_blobs=False)
+    lo, hi = pb.V1LayerParameter(), pb.V1LayerParameter()
+    hi.CopyFrom(L)
+    for f in ("bottom", "top", "name", "type"):
+        hi.ClearField(f)
+    lo.bottom.extend(L.bottom)
+    lo.top.extend(L.top)
+    lo.name = L.name
+    lo.type = L.type
+    inner = [lo.SerializeToString()]
+    if role in ("conv", "fc"):
+        for arr in w[name]:
+            hb = pb.BlobProto()
+            hb.num, hb.channels, hb.height, hb.width = legacy_dims(arr)
+            head = hb.SerializeToString()
+            data = memoryview(np.ascontiguousarray(arr, dtype="<f4")).cast("B")
+            blob = [head, varint(5 << 3 | 2), varint(len(data)), data]
+            inner += [varint(6 << 3 | 2), varint(sum(len(x) for x in blob))] + blob
+    inner.append(hi.SerializeToString())
+    return [varint(2 << 3 | 2), varint(sum(len(x) for x in inner))] + inner
+
+
 def write_caffemodel(path, pb, config, layers, w, form, input_size):
     """form: v1 (legacy dims), new (BlobShape), or mixed (both forms,
     unpacked data, fields the reader must skip, fc6 as a 4-D convolution)."""
@@ -248,6 +290,7 @@ def write_caffemodel(path, pb, config, layers, w, form, input_size):
         lname, role = entry[0], entry[1]
         if form == "v1":
             chunks.append(v1_layer_bytes(pb, entry, w))
+            assert chunks[-1] == b"".join(framed_v1_layer_chunks(pb, entry, w)), entry
         elif form == "new":
             chunks.append(new_layer_bytes(pb, entry, w))
         else:
@@ -372,10 +415,32 @@ def full_layers(config):
     return layer_list(config, 1.0, 4096, 1000, 224)
 
 
+def pooled_weights(layers, seed):
+    """Full-size weights, quick to make: each tensor is a scaled run of a
+    pool of 1,000,003 normal values (a prime period), starting where the
+    previous tensor stopped.  Caffe's layout as random_weights()."""
+    period = 1000003
+    pool = np.random.default_rng(seed).standard_normal(period, dtype=np.float32)
+    w = {}
+    pos = 0
+    for name, _key, kind, cout, cin, k in layers:
+        fan = cin * k * k
+        out = []
+        for shape, scale in ((((cout, cin, k, k) if kind == "conv" else (cout, fan)),
+                              np.sqrt(2.0 / fan)), ((cout,), 0.5)):
+            n = int(np.prod(shape))
+            a = np.resize(np.roll(pool, -(pos % period)), n).reshape(shape)
+            a *= np.float32(scale)
+            pos += n
+            out.append(a)
+        w[name] = tuple(out)
+    return w
+
+
 def cmd_full(config, out_path, seed):
     pb = compile_schema()
     layers = full_layers(config)
-    w = random_weights(layers, seed)
+    w = pooled_weights(layers, seed)
     seq = layer_sequence(config, layers)
     name = "VGG_ILSVRC_%d_layers" % (16 if config == "D" else 19)
     tmp = out_path + ".part"
@@ -383,7 +448,8 @@ def cmd_full(config, out_path, seed):
         f.write(net_header(pb, name, 224))
         for entry in seq:
             # one NetParameter per layer: concatenated, they are one message
-            f.write(v1_layer_bytes(pb, entry, w))
+            for piece in framed_v1_layer_chunks(pb, entry, w):
+                f.write(piece)
     os.replace(tmp, out_path)
     print("gen_caffe_fixtures: wrote %s (%d bytes)" % (out_path, os.path.getsize(out_path)))
 
@@ -404,7 +470,7 @@ def read_safetensors(path):
 
 def cmd_check_full(config, path, seed):
     layers = full_layers(config)
-    w = random_weights(layers, seed)
+    w = pooled_weights(layers, seed)
     want = dict(torchvision_tensors(layers, w))
     got, meta = read_safetensors(path)
     bad = []
@@ -485,6 +551,33 @@ def cmd_pth(out_dir):
             torch.save({"epoch": 3, "state_dict": timm}, os.path.join(out_dir, "d_timm.pth"))
         else:
             torch.save(model, os.path.join(out_dir, "e_model.pth"))
+    # a batch-norm VGG, which vggfeat does not take
+    from torchvision.models.vgg import VGG, cfgs, make_layers
+    cfg = [v if v == "M" else scaled(v, width) for v in cfgs["A"]]
+    bn = VGG(make_layers(cfg, batch_norm=True), num_classes=classes, init_weights=False)
+    bn.classifier = torch.nn.Sequential(torch.nn.Linear(cfg[-2] * 49, fc_dim),
+                                        torch.nn.ReLU(True), torch.nn.Dropout(),
+                                        torch.nn.Linear(fc_dim, fc_dim), torch.nn.ReLU(True),
+                                        torch.nn.Dropout(), torch.nn.Linear(fc_dim, classes))
+    torch.save(bn.state_dict(), os.path.join(out_dir, "a_bn.pth"))
+
+    # run pipelines/pth2safetensors.py's command line on them, in this
+    # process (importing torch once): OUT.log gets its output and "rc=N"
+    import contextlib
+    import pth2safetensors
+    cases = [("d_state_dict.pth", "d_state_dict.safetensors", []),
+             ("d_timm.pth", "d_timm.safetensors", []),
+             ("e_model.pth", "e_model.safetensors", []),
+             ("a_bn.pth", "a_bn.safetensors", []),
+             ("d_state_dict.pth", "d_arch_e.safetensors", ["--arch", "E"]),
+             (os.path.join(HERE, "fixtures", "convert", "d_v1.caffemodel"), "caffe.safetensors", [])]
+    for src, dst, extra_args in cases:
+        src = src if os.path.isabs(src) else os.path.join(out_dir, src)
+        dst = os.path.join(out_dir, dst)
+        with open(dst + ".log", "w") as log:
+            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                rc = pth2safetensors.main([src, dst] + extra_args)
+            log.write("rc=%d\n" % rc)
     print("gen_caffe_fixtures: wrote %s" % out_dir)
 
 
