@@ -248,6 +248,29 @@ static void loss_falls_and_weights_load(void **state)
     vgg_backend_close(be);
 }
 
+static void plot_script_draws_the_curves(void **state)
+{
+    (void)state;
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0)
+        skip();
+    char metrics[512], prefix[512], cmd[2048], png[600];
+    snprintf(metrics, sizeof metrics, "%s/falls.jsonl", dir);
+    snprintf(prefix, sizeof prefix, "%s/curves", dir);
+    snprintf(cmd, sizeof cmd, "sh %s/pipelines/plot_training.sh %s %s >/dev/null 2>&1",
+             VGG_SOURCE_DIR, metrics, prefix);
+    assert_int_equal(system(cmd), 0);
+    snprintf(png, sizeof png, "%s.png", prefix);
+    char *data = slurp(png);
+    assert_non_null(data);
+    assert_memory_equal(data, "\x89PNG", 4);
+    free(data);
+    snprintf(png, sizeof png, "%s.svg", prefix);
+    data = slurp(png);
+    assert_non_null(data);
+    assert_non_null(strstr(data, "<svg"));
+    free(data);
+}
+
 static void same_seed_same_weights(void **state)
 {
     (void)state;
@@ -427,6 +450,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(import_idx_writes_pngs_list_and_classes),
         cmocka_unit_test(loss_falls_and_weights_load),
+        cmocka_unit_test(plot_script_draws_the_curves),
         cmocka_unit_test(same_seed_same_weights),
         cmocka_unit_test(resume_after_kill_is_bit_identical),
         cmocka_unit_test(unreadable_images_are_replaced_and_counted),
