@@ -595,6 +595,27 @@ static void missing_nets_and_devices_are_explained(void **state)
     assert_int_equal(sh("%s nonsense", VGGFEAT), 2);
 }
 
+static void progress_line_only_on_a_terminal(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    if (system("command -v script >/dev/null 2>&1") != 0)
+        skip();
+    make_reference_many();
+    unlink("progress.vggf");
+    /* script(1) gives the program a terminal */
+    assert_run_ok("script -qec \"%s " MANY_ARGS " -o progress.vggf\" /dev/null", VGGFEAT);
+    assert_output_has("/48 images");
+    assert_output_has("images/s  ETA ");
+    assert_output_has("48 images, 0 skipped");
+    assert_true(same_file("progress.vggf", "many_ref.vggf"));
+    /* not a terminal: the summary only */
+    unlink("progress.vggf");
+    assert_run_ok("%s " MANY_ARGS " -o progress.vggf", VGGFEAT);
+    assert_null(strstr(output_text(), "ETA"));
+    assert_output_has("48 images, 0 skipped");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +629,7 @@ int main(void)
         cmocka_unit_test(exports_read_by_numpy_and_liblinear),
         cmocka_unit_test(info_describes_weights_and_stores),
         cmocka_unit_test(missing_nets_and_devices_are_explained),
+        cmocka_unit_test(progress_line_only_on_a_terminal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
