@@ -183,9 +183,9 @@ static vgg_status jpeg_run(jpeg_ctx *ctx, const uint8_t *data, size_t n, const c
                            const vgg_decode_opts *o, int *orientation)
 {
     struct jpeg_decompress_struct *cinfo = &ctx->cinfo;
+    cinfo->client_data = ctx; /* kept by jpeg_create_decompress, whose errors need it */
     jpeg_create_decompress(cinfo);
     ctx->created = true;
-    cinfo->client_data = ctx;
     cinfo->progress = &ctx->progress;
     jpeg_mem_src(cinfo, data, (unsigned long)n);
     if (!o->ignore_exif)
