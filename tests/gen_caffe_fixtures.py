@@ -18,6 +18,8 @@ rounded up).
                                            with the weights of `full`
     gen_caffe_fixtures.py pth DIR          torchvision/timm .pth files of a
                                            reduced VGG and their forward
+    gen_caffe_fixtures.py seeds [DIR]      tiny caffemodels for the fuzzer
+                                           (default tests/fuzz/corpus/caffe)
 
 Exit status 0 on success; check-full prints what differs and exits 1.
 """
@@ -581,6 +583,31 @@ def cmd_pth(out_dir):
     print("gen_caffe_fixtures: wrote %s" % out_dir)
 
 
+def cmd_seeds(out_dir):
+    """Width 1/64 (conv widths 1, 2, 4, 8, 8), fc 4, 2 classes, input 32."""
+    pb = compile_schema()
+    os.makedirs(out_dir, exist_ok=True)
+    for config, forms in (("D", ("v1", "new", "mixed")), ("E", ("new",))):
+        layers = layer_list(config, 1.0 / 64, 4, 2, 32)
+        w = random_weights(layers, 64)
+        for form in forms:
+            write_caffemodel(os.path.join(out_dir, "tiny_%s_%s.caffemodel" % (config.lower(), form)),
+                             pb, config, layers, w, form, 32)
+    # the oldest form: a V1 layer wrapping a V0LayerParameter (name 1,
+    # type 2, blobs 50), and a blob with unpacked BlobShape dims
+    blob = pb.BlobProtoUnpacked()
+    blob.shape.dim.extend([2, 2])
+    blob.data.extend([1.5, -2.0, 0.25, 1e-3])
+    v0 = (len_bytes(1, b"conv1_1") + len_bytes(2, b"conv") + len_bytes(50, blob.SerializeToString()))
+    with open(os.path.join(out_dir, "v0_nested.caffemodel"), "wb") as f:
+        f.write(len_bytes(1, b"old") + len_bytes(2, len_bytes(1, v0)))
+    print("gen_caffe_fixtures: wrote %s" % out_dir)
+
+
+def len_bytes(field, payload):
+    return varint(field << 3 | 2) + varint(len(payload)) + payload
+
+
 def main(argv):
     seed = 1
     if "--seed" in argv:
@@ -595,6 +622,9 @@ def main(argv):
         return 0
     if len(argv) == 3 and argv[0] == "check-full" and argv[1] in BLOCKS:
         return cmd_check_full(argv[1], argv[2], seed)
+    if len(argv) >= 1 and argv[0] == "seeds":
+        cmd_seeds(argv[1] if len(argv) > 1 else os.path.join(HERE, "fuzz", "corpus", "caffe"))
+        return 0
     if len(argv) == 2 and argv[0] == "pth":
         cmd_pth(argv[1])
         return 0

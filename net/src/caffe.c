@@ -1034,9 +1034,10 @@ vgg_status vgg_caffe_arch(const vgg_caffe_model *m, const vgg_config_id *config,
     int64_t c5 = lroundf(512.0f * base.width);
     if (c5 < 1)
         c5 = 1;
+    /* kk * c5 * fc_dim <= count by construction, so nothing overflows */
     const int64_t kk = fc6->blobs[0].count / fc_dim / c5;
     int64_t k = (int64_t)llround(sqrt((double)kk));
-    if (kk <= 0 || k * k * c5 * fc_dim != fc6->blobs[0].count || k > 1000)
+    if (kk <= 0 || k * k != kk || kk * c5 * fc_dim != fc6->blobs[0].count || k > 4096)
         return vgg_fail(VGG_STATUS_FORMAT,
                         "'%s': layer 'fc6': %" PRId64 " weights are not %" PRId64
                         " outputs x %" PRId64 " channels x k x k for a square k", m->name,

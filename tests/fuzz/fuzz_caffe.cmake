@@ -1,0 +1,1 @@
+vgg_add_fuzzer(NAME fuzz_caffe SOURCES fuzz_caffe.c LIBS vggnet)
