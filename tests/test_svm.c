@@ -541,6 +541,71 @@ static void damaged_model_files_fail_cleanly(void **state)
     free(x);
 }
 
+/* A row source: rows of a matrix; fails at row fail_at of pass 2, or
+ * changes row grow_at on the second pass. */
+typedef struct test_source {
+    const float *x;
+    int dim;
+    size_t calls, n, fail_at, grow_at;
+    float grown[8];
+} test_source;
+
+static vgg_status test_row(void *ctx, size_t i, const float **row, const char **name)
+{
+    test_source *t = ctx;
+    bool second = t->calls++ >= t->n;
+    if (second && i == t->fail_at)
+        return vgg_fail(VGG_STATUS_IO, "'rows.bin': cannot read row %zu", i);
+    *row = t->x + i * t->dim;
+    if (second && i == t->grow_at) {
+        for (int j = 0; j < t->dim; j++)
+            t->grown[j] = 1.0f;
+        *row = t->grown;
+    }
+    *name = NULL;
+    return VGG_STATUS_OK;
+}
+
+static void train_from_a_row_source(void **state)
+{
+    (void)state;
+    size_t n = 30;
+    int dim = 4, K = 3;
+    int cls[30];
+    float *x = blobs(n, dim, K, cls, 29);
+    for (size_t i = 0; i < n; i++)
+        x[i * dim + 3] = 0.0f;   /* zeros: left out of the nodes */
+    const float *rows[30];
+    for (size_t i = 0; i < n; i++)
+        rows[i] = x + i * dim;
+    vgg_svm_labels *l = labels_from_cls(cls, n, K);
+    vgg_svm_options o;
+    vgg_svm_options_default(&o);
+    o.C = 1;
+    vgg_svm_model *a = NULL, *b = NULL;
+    assert_int_equal(vgg_svm_train(rows, NULL, n, dim, l, &o, NULL, &a, NULL), VGG_STATUS_OK);
+    test_source t = { x, dim, 0, n, (size_t)-1, (size_t)-1, { 0 } };
+    assert_int_equal(vgg_svm_train_source(test_row, &t, n, dim, l, &o, NULL, &b, NULL),
+                     VGG_STATUS_OK);
+    assert_int_equal(t.calls, 2 * n);
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j <= dim; j++)
+            assert_true(vgg_svm_model_weight(a, k, j) == vgg_svm_model_weight(b, k, j));
+    vgg_svm_model_free(b);
+    b = (vgg_svm_model *)1;
+    test_source f = { x, dim, 0, n, 17, (size_t)-1, { 0 } };
+    assert_int_equal(vgg_svm_train_source(test_row, &f, n, dim, l, &o, NULL, &b, NULL),
+                     VGG_STATUS_IO);
+    assert_null(b);
+    assert_non_null(strstr(vgg_last_error(), "rows.bin"));
+    test_source g = { x, dim, 0, n, (size_t)-1, 5, { 0 } };
+    assert_int_equal(vgg_svm_train_source(test_row, &g, n, dim, l, &o, NULL, &b, NULL),
+                     VGG_STATUS_MISMATCH);
+    vgg_svm_model_free(a);
+    vgg_svm_labels_free(l);
+    free(x);
+}
+
 static void train_errors(void **state)
 {
     (void)state;
@@ -890,6 +955,7 @@ int main(void)
         cmocka_unit_test(train_separable_and_roundtrip),
         cmocka_unit_test(truncated_and_altered_model_files),
         cmocka_unit_test(damaged_model_files_fail_cleanly),
+        cmocka_unit_test(train_from_a_row_source),
         cmocka_unit_test(train_errors),
         cmocka_unit_test(multilabel_difficult_left_out),
         cmocka_unit_test(two_class_single_label_is_one_vector),

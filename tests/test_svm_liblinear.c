@@ -264,12 +264,13 @@ static void compare_models(const llmodel *ours, const llmodel *theirs, const int
 /* Single-label, K classes: vggsvm train vs liblinear-train on the same
  * rows; vggsvm predict and liblinear-predict (with both model files) on
  * new rows agree. */
-static void single_label_case(int K, int dim, const char *svm_opts, const char *ll_opts, bool bias)
+static void single_label_case(size_t n_train, int K, int dim, const char *svm_opts,
+                              const char *ll_opts, bool bias)
 {
     float *centres = malloc((size_t)K * dim * sizeof *centres);
     for (int i = 0; i < K * dim; i++)
         centres[i] = (float)(urand() - 0.5);
-    dataset tr = make_data(150, dim, K, centres);
+    dataset tr = make_data(n_train, dim, K, centres);
     dataset te = make_data(80, dim, K, centres);
     int *ytr = malloc(tr.n * sizeof *ytr), *yte = malloc(te.n * sizeof *yte);
     for (size_t i = 0; i < tr.n; i++)
@@ -329,7 +330,8 @@ static void four_classes_with_bias(void **state)
     (void)state;
     if (!have_liblinear())
         skip();
-    single_label_case(4, 24, "-c 0.5 -B 1", "-s 1 -c 0.5 -B 1", true);
+    /* 600 rows: vggsvm reads the store in parts of 256 rows */
+    single_label_case(600, 4, 24, "-c 0.5 -B 1", "-s 1 -c 0.5 -B 1", true);
 }
 
 static void two_classes_without_bias(void **state)
@@ -337,7 +339,7 @@ static void two_classes_without_bias(void **state)
     (void)state;
     if (!have_liblinear())
         skip();
-    single_label_case(2, 16, "-c 2 -B -1", "-s 1 -c 2", false);
+    single_label_case(150, 2, 16, "-c 2 -B -1", "-s 1 -c 2", false);
 }
 
 static void primal_solver_and_class_weight(void **state)
@@ -346,7 +348,7 @@ static void primal_solver_and_class_weight(void **state)
     if (!have_liblinear())
         skip();
     /* class 2 ("bike") positives weighted 3: liblinear-train's -w2 3 */
-    single_label_case(3, 12, "-s 2 -c 1 -B 1 -w bike=3", "-s 2 -c 1 -B 1 -w2 3", true);
+    single_label_case(150, 3, 12, "-s 2 -c 1 -B 1 -w bike=3", "-s 2 -c 1 -B 1 -w2 3", true);
 }
 
 static void l1_loss_dual(void **state)
@@ -354,7 +356,7 @@ static void l1_loss_dual(void **state)
     (void)state;
     if (!have_liblinear())
         skip();
-    single_label_case(5, 10, "-s 3 -c 0.25 -B 2", "-s 3 -c 0.25 -B 2", true);
+    single_label_case(150, 5, 10, "-s 3 -c 0.25 -B 2", "-s 3 -c 0.25 -B 2", true);
 }
 
 /* Multi-label with difficult images: each class's SVM equals

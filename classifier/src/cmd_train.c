@@ -40,11 +40,43 @@ static void train_usage(FILE *fp)
 "  -q, --quiet        print nothing on success\n");
 }
 
-static double num(double v) { return v; }
-
 static json_object *jnum(double v)
 {
-    return isnan(v) ? NULL : json_object_new_double(num(v));
+    return isnan(v) ? NULL : json_object_new_double(v);
+}
+
+/* Training rows from the store, opened afresh for every STORE_CHUNK rows:
+ * the pages of rows already turned into LIBLINEAR nodes leave this
+ * process's memory when the previous opening is closed, so the peak is
+ * the nodes plus one chunk, not the nodes plus the whole store. */
+#define STORE_CHUNK 256
+
+typedef struct store_source {
+    const char *path;
+    const size_t *rows;   /* store row of each training row (ascending) */
+    size_t n_store_rows;
+    int dim;
+    vgg_featstore *fs;
+    size_t chunk;         /* the chunk fs was opened for */
+} store_source;
+
+static vgg_status store_row(void *ctx, size_t i, const float **row, const char **name)
+{
+    store_source *s = ctx;
+    size_t c = i / STORE_CHUNK;
+    if (!s->fs || c != s->chunk) {
+        vgg_featstore_close(s->fs);
+        s->fs = NULL;
+        vgg_status st = vgg_featstore_open(s->path, &s->fs);
+        if (st != VGG_STATUS_OK)
+            return st;
+        if (vgg_featstore_dim(s->fs) != s->dim || vgg_featstore_rows(s->fs) < s->n_store_rows)
+            return vgg_fail(VGG_STATUS_MISMATCH, "'%s' changed while it was being read", s->path);
+        s->chunk = c;
+    }
+    *row = vgg_featstore_row(s->fs, s->rows[i]);
+    *name = vgg_featstore_name(s->fs, s->rows[i]);
+    return VGG_STATUS_OK;
 }
 
 int cmd_train(int argc, char **argv)
@@ -161,8 +193,8 @@ int cmd_train(int argc, char **argv)
     vgg_featstore *fs = NULL;
     vgg_svm_labels *l = NULL;
     size_t *rows = NULL;
-    const float **x = NULL;
-    const char **names = NULL;
+    store_source src;
+    memset(&src, 0, sizeof src);
     double *cw = NULL;
     vgg_svm_model *m = NULL;
     vgg_svm_report *rep = NULL;
@@ -199,18 +231,14 @@ int cmd_train(int argc, char **argv)
         }
         o.class_weight = cw;
     }
-    x = malloc(l->n_rows * sizeof *x);
-    names = malloc(l->n_rows * sizeof *names);
-    if (!x || !names) {
-        fprintf(stderr, "vggsvm train: out of memory\n");
-        goto cleanup;
-    }
-    for (size_t i = 0; i < l->n_rows; i++) {
-        x[i] = vgg_featstore_row(fs, rows[i]);
-        names[i] = vgg_featstore_name(fs, rows[i]);
-    }
-    st = vgg_svm_train(x, names, l->n_rows, vgg_featstore_dim(fs), l, &o,
-                       vgg_featstore_desc(fs), &m, &rep);
+    src.path = features;
+    src.rows = rows;
+    src.n_store_rows = vgg_featstore_rows(fs);
+    src.dim = vgg_featstore_dim(fs);
+    st = vgg_svm_train_source(store_row, &src, l->n_rows, vgg_featstore_dim(fs), l, &o,
+                              vgg_featstore_desc(fs), &m, &rep);
+    vgg_featstore_close(src.fs);
+    src.fs = NULL;
     if (st == VGG_STATUS_OK)
         st = vgg_svm_model_save(m, output);
     if (st != VGG_STATUS_OK) {
@@ -306,8 +334,7 @@ int cmd_train(int argc, char **argv)
 cleanup:
     vgg_svm_report_free(rep);
     vgg_svm_model_free(m);
-    free(x);
-    free(names);
+    vgg_featstore_close(src.fs);
     free(cw);
     free(rows);
     vgg_svm_labels_free(l);

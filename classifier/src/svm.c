@@ -80,18 +80,24 @@ static void node_data_free(node_data *d)
     d->x = NULL;
 }
 
-static vgg_status node_data_build(const float *const *rows, const char *const *names, size_t n,
-                                  int dim, double bias, node_data *d)
+/* Two passes over the rows (count and check, then copy), each in row
+ * order, so a source may hand out each row only until the next call. */
+static vgg_status node_data_build(vgg_svm_row_source src, void *ctx, size_t n, int dim,
+                                  double bias, node_data *d)
 {
     memset(d, 0, sizeof *d);
     size_t nnz = 0;
+    vgg_status st;
     for (size_t i = 0; i < n; i++) {
-        const float *r = rows[i];
+        const float *r = NULL;
+        const char *name = NULL;
+        if ((st = src(ctx, i, &r, &name)) != VGG_STATUS_OK)
+            return st;
         for (int j = 0; j < dim; j++) {
             if (!isfinite(r[j])) {
-                if (names)
+                if (name)
                     return vgg_fail(VGG_STATUS_NUMERIC,
-                                    "row %zu ('%s'): feature %d is %s", i, names[i], j,
+                                    "row %zu ('%s'): feature %d is %s", i, name, j,
                                     isnan(r[j]) ? "NaN" : "infinite");
                 return vgg_fail(VGG_STATUS_NUMERIC, "row %zu: feature %d is %s", i, j,
                                 isnan(r[j]) ? "NaN" : "infinite");
@@ -108,16 +114,31 @@ static vgg_status node_data_build(const float *const *rows, const char *const *n
         return vgg_fail(VGG_STATUS_NOMEM, "out of memory for %zu feature nodes (%zu bytes)",
                         total, total * sizeof(struct feature_node));
     }
-    struct feature_node *p = d->nodes;
+    struct feature_node *p = d->nodes, *end = d->nodes + total;
     for (size_t i = 0; i < n; i++) {
+        const float *r = NULL;
+        const char *name = NULL;
+        if ((st = src(ctx, i, &r, &name)) != VGG_STATUS_OK) {
+            node_data_free(d);
+            return st;
+        }
         d->x[i] = p;
-        const float *r = rows[i];
         for (int j = 0; j < dim; j++) {
             if (r[j] != 0.0f) {
+                if ((size_t)(end - p) < 1 + per_row_extra) {
+                    node_data_free(d);
+                    return vgg_fail(VGG_STATUS_MISMATCH,
+                                    "row %zu changed between two reads of the rows", i);
+                }
                 p->index = j + 1;
                 p->value = (double)r[j];
                 p++;
             }
+        }
+        if ((size_t)(end - p) < per_row_extra) {
+            node_data_free(d);
+            return vgg_fail(VGG_STATUS_MISMATCH, "row %zu changed between two reads of the rows",
+                            i);
         }
         if (bias >= 0) {
             p->index = dim + 1;
@@ -132,6 +153,19 @@ static vgg_status node_data_build(const float *const *rows, const char *const *n
     d->dim = dim;
     d->bias = bias;
     return VGG_STATUS_OK;
+}
+
+/* Decision values from a row's nodes, in node order (as LIBLINEAR's
+ * predict_values); the bias node's index dim+1 picks the bias weights. */
+static void scores_nodes(const double *w, int K, const struct feature_node *x, double *s)
+{
+    for (int k = 0; k < K; k++)
+        s[k] = 0.0;
+    for (; x->index != -1; x++) {
+        const double *wj = w + (size_t)(x->index - 1) * K;
+        for (int k = 0; k < K; k++)
+            s[k] += wj[k] * x->value;
+    }
 }
 
 /* ---- one LIBLINEAR call ---- */
@@ -329,8 +363,7 @@ static void make_folds(const vgg_svm_labels *l, const vgg_svm_options *o, int *f
 }
 
 /* Choose C over the grid; fills rep->score and Cbest[k]. */
-static vgg_status choose_C(const node_data *d, const float *const *rows,
-                           const vgg_svm_labels *l, const vgg_svm_options *o, double eps,
+static vgg_status choose_C(const node_data *d, const vgg_svm_labels *l, const vgg_svm_options *o, double eps,
                            vgg_svm_report *rep, double *Cbest)
 {
     size_t n = l->n_rows;
@@ -372,7 +405,7 @@ static vgg_status choose_C(const node_data *d, const float *const *rows,
                 break;
             for (size_t v = 0; v < nva; v++) {
                 double *s = val + nv * (size_t)K;
-                svm_scores_raw(w, K, d->dim, d->bias, rows[va[v]], s);
+                scores_nodes(w, K, d->x[va[v]], s);
                 for (int k = 0; k < K; k++)
                     if (!present[k])
                         s[k] = l->multilabel ? NAN : -INFINITY;
@@ -461,10 +494,32 @@ done:
     return st;
 }
 
+typedef struct array_source {
+    const float *const *rows;
+    const char *const *names;
+} array_source;
+
+static vgg_status array_row(void *ctx, size_t i, const float **row, const char **name)
+{
+    const array_source *a = ctx;
+    *row = a->rows[i];
+    *name = a->names ? a->names[i] : NULL;
+    return VGG_STATUS_OK;
+}
+
 vgg_status vgg_svm_train(const float *const *rows, const char *const *names, size_t n, int dim,
                          const vgg_svm_labels *l, const vgg_svm_options *o,
                          const vgg_featdesc *desc, vgg_svm_model **out,
                          vgg_svm_report **report)
+{
+    array_source a = { rows, names };
+    return vgg_svm_train_source(array_row, &a, n, dim, l, o, desc, out, report);
+}
+
+vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int dim,
+                                const vgg_svm_labels *l, const vgg_svm_options *o,
+                                const vgg_featdesc *desc, vgg_svm_model **out,
+                                vgg_svm_report **report)
 {
     *out = NULL;
     if (report)
@@ -529,7 +584,7 @@ vgg_status vgg_svm_train(const float *const *rows, const char *const *names, siz
     double eps = o->eps > 0 ? o->eps : default_eps(o->solver);
 
     node_data d;
-    vgg_status st = node_data_build(rows, names, n, dim, o->bias, &d);
+    vgg_status st = node_data_build(src, ctx, n, dim, o->bias, &d);
     if (st != VGG_STATUS_OK)
         return st;
     vgg_svm_model *m = NULL;
@@ -569,7 +624,7 @@ vgg_status vgg_svm_train(const float *const *rows, const char *const *names, siz
             goto fail;
         }
         memcpy(rep->grid, grid, (size_t)n_grid * sizeof *grid);
-        st = choose_C(&d, rows, l, o, eps, rep, rep->C);
+        st = choose_C(&d, l, o, eps, rep, rep->C);
         if (st != VGG_STATUS_OK)
             goto fail;
     }

@@ -145,6 +145,22 @@ vgg_status vgg_svm_train(const float *const *rows, const char *const *names, siz
                          const vgg_featdesc *desc, vgg_svm_model **out,
                          vgg_svm_report **report);
 
+/* Rows handed out one at a time: *row gets row i's dim floats (and *name
+ * its name, or NULL), valid until the next call.  vgg_svm_train_source
+ * asks for every row twice, each time in order 0..n-1 (count, then
+ * copy), and never keeps a pointer; a source can thus keep only a part of
+ * a large store in memory.  A status other than OK stops training and is
+ * returned (with the source's message). */
+typedef vgg_status (*vgg_svm_row_source)(void *ctx, size_t i, const float **row,
+                                         const char **name);
+
+/* vgg_svm_train with rows from a source; the same result.  MISMATCH if a
+ * row's non-zero count changes between the two passes. */
+vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int dim,
+                                const vgg_svm_labels *l, const vgg_svm_options *o,
+                                const vgg_featdesc *desc, vgg_svm_model **out,
+                                vgg_svm_report **report);
+
 /* ---- models ---- */
 
 /* A model is two files: PATH, LIBLINEAR's own text format (liblinear-predict
