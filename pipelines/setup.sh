@@ -26,7 +26,7 @@ pkgs="build-essential cmake pkg-config libopenblas-dev libjpeg62-turbo-dev libpn
 if [ "$want_tests" = 1 ]; then
     pkgs="$pkgs libcmocka-dev liblinear-tools python3 python3-numpy python3-pil
           python3-torch python3-torchvision python3-sklearn python3-protobuf
-          protobuf-compiler clang libclang-rt-14-dev libjpeg-turbo-progs"
+          protobuf-compiler clang libclang-rt-14-dev libjpeg-turbo-progs time"
 fi
 
 missing=""
