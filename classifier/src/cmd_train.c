@@ -45,34 +45,25 @@ static json_object *jnum(double v)
     return isnan(v) ? NULL : json_object_new_double(v);
 }
 
-/* Training rows from the store, opened afresh for every STORE_CHUNK rows:
- * the pages of rows already turned into LIBLINEAR nodes leave this
- * process's memory when the previous opening is closed, so the peak is
- * the nodes plus one chunk, not the nodes plus the whole store. */
-#define STORE_CHUNK 256
-
+/* Training rows from the store (the store's rows stay where they lie;
+ * only the LIBLINEAR nodes are a copy). */
 typedef struct store_source {
     const char *path;
     const size_t *rows;   /* store row of each training row (ascending) */
     size_t n_store_rows;
     int dim;
     vgg_featstore *fs;
-    size_t chunk;         /* the chunk fs was opened for */
 } store_source;
 
 static vgg_status store_row(void *ctx, size_t i, const float **row, const char **name)
 {
     store_source *s = ctx;
-    size_t c = i / STORE_CHUNK;
-    if (!s->fs || c != s->chunk) {
-        vgg_featstore_close(s->fs);
-        s->fs = NULL;
+    if (!s->fs) {
         vgg_status st = vgg_featstore_open(s->path, &s->fs);
         if (st != VGG_STATUS_OK)
             return st;
         if (vgg_featstore_dim(s->fs) != s->dim || vgg_featstore_rows(s->fs) < s->n_store_rows)
             return vgg_fail(VGG_STATUS_MISMATCH, "'%s' changed while it was being read", s->path);
-        s->chunk = c;
     }
     *row = vgg_featstore_row(s->fs, s->rows[i]);
     *name = vgg_featstore_name(s->fs, s->rows[i]);
@@ -231,12 +222,18 @@ int cmd_train(int argc, char **argv)
         }
         o.class_weight = cw;
     }
+    /* what is needed of the store from here on; closed so that the pages
+     * read for names and labels leave memory before the nodes are made */
+    vgg_featdesc desc = *vgg_featstore_desc(fs);
+    size_t store_rows = vgg_featstore_rows(fs);
+    int dim = vgg_featstore_dim(fs);
+    vgg_featstore_close(fs);
+    fs = NULL;
     src.path = features;
     src.rows = rows;
-    src.n_store_rows = vgg_featstore_rows(fs);
-    src.dim = vgg_featstore_dim(fs);
-    st = vgg_svm_train_source(store_row, &src, l->n_rows, vgg_featstore_dim(fs), l, &o,
-                              vgg_featstore_desc(fs), &m, &rep);
+    src.n_store_rows = store_rows;
+    src.dim = dim;
+    st = vgg_svm_train_source(store_row, &src, l->n_rows, dim, l, &o, &desc, &m, &rep);
     vgg_featstore_close(src.fs);
     src.fs = NULL;
     if (st == VGG_STATUS_OK)
@@ -245,7 +242,7 @@ int cmd_train(int argc, char **argv)
         rc = report_failure("train");
         goto cleanup;
     }
-    rep->n_skipped = vgg_featstore_rows(fs) - l->n_rows;
+    rep->n_skipped = store_rows - l->n_rows;
     double secs = vgg_now_seconds() - t0;
     int K = l->n_classes;
     if (json) {
@@ -253,7 +250,7 @@ int cmd_train(int argc, char **argv)
         json_object_object_add(r, "model", json_object_new_string(output));
         json_object_object_add(r, "rows", json_object_new_int64((int64_t)l->n_rows));
         json_object_object_add(r, "rows_left_out", json_object_new_int64((int64_t)rep->n_skipped));
-        json_object_object_add(r, "dim", json_object_new_int(vgg_featstore_dim(fs)));
+        json_object_object_add(r, "dim", json_object_new_int(dim));
         json_object_object_add(r, "multilabel", json_object_new_boolean(l->multilabel));
         json_object_object_add(r, "solver", json_object_new_int(o.solver));
         json_object_object_add(r, "bias", json_object_new_double(o.bias));
@@ -326,7 +323,7 @@ int cmd_train(int argc, char **argv)
         printf("trained %d %s SVMs on %zu images (%zu store rows without labels left out), "
                "dim %d, C %s%g, in %.1f s, peak RSS %.1f MiB\n",
                K, l->multilabel ? "binary (multi-label)" : "one-vs-rest", l->n_rows,
-               rep->n_skipped, vgg_featstore_dim(fs), (rep->n_grid && l->multilabel) ? "per class, first " : "",
+               rep->n_skipped, dim, (rep->n_grid && l->multilabel) ? "per class, first " : "",
                rep->C[0], secs, (double)vgg_peak_rss_bytes() / (1024.0 * 1024.0));
         printf("model: %s (and %s.json)\n", output, output);
     }

@@ -150,35 +150,44 @@ static int stored_solver(const vgg_svm_model *m)
     return (m->multilabel && m->n_classes == 2) ? MCSVM_CS_TYPE : m->solver;
 }
 
-static vgg_status model_text(const vgg_svm_model *m, char **buf, size_t *len)
+/* Write text to fp and to the digest. */
+static vgg_status put(FILE *fp, vgg_sha256 *sh, const char *text, size_t n, const char *path)
 {
-    *buf = NULL;
-    *len = 0;
-    FILE *fp = open_memstream(buf, len);
-    if (!fp)
-        return vgg_fail(VGG_STATUS_NOMEM, "out of memory for a model's text");
+    vgg_sha256_update(sh, text, n);
+    return vgg_write_all(fp, text, n, path);
+}
+
+/* The LIBLINEAR model text, streamed (a line at a time) into fp and sh. */
+static vgg_status model_write(const vgg_svm_model *m, FILE *fp, vgg_sha256 *sh, const char *path)
+{
     int K = m->n_classes;
     int nr_w = (K == 2 && !m->multilabel) ? 1 : K;
-    fprintf(fp, "solver_type %s\n", svm_solver_name(stored_solver(m)));
-    fprintf(fp, "nr_class %d\nlabel", K);
-    for (int k = 0; k < K; k++)
-        fprintf(fp, " %d", k + 1);
-    fprintf(fp, "\nnr_feature %d\n", m->dim);
-    fprintf(fp, "bias %.17g\nw\n", m->bias >= 0 ? m->bias : -1.0);
+    size_t cap = (size_t)(nr_w > K ? nr_w : K) * 32 + 256;
+    char *line = malloc(cap);
+    if (!line)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    int len = snprintf(line, cap, "solver_type %s\nnr_class %d\nlabel",
+                       svm_solver_name(stored_solver(m)), K);
+    vgg_status st = put(fp, sh, line, (size_t)len, path);
+    for (int k = 0; k < K && st == VGG_STATUS_OK; k++) {
+        len = snprintf(line, cap, " %d", k + 1);
+        st = put(fp, sh, line, (size_t)len, path);
+    }
+    if (st == VGG_STATUS_OK) {
+        len = snprintf(line, cap, "\nnr_feature %d\nbias %.17g\nw\n", m->dim,
+                       m->bias >= 0 ? m->bias : -1.0);
+        st = put(fp, sh, line, (size_t)len, path);
+    }
     int rows = m->dim + (m->bias >= 0 ? 1 : 0);
-    for (int j = 0; j < rows; j++) {
+    for (int j = 0; j < rows && st == VGG_STATUS_OK; j++) {
+        size_t used = 0;
         for (int k = 0; k < nr_w; k++)
-            fprintf(fp, "%.17g ", m->w[(size_t)j * K + k]);
-        fputc('\n', fp);
+            used += (size_t)snprintf(line + used, cap - used, "%.17g ", m->w[(size_t)j * K + k]);
+        line[used++] = '\n';
+        st = put(fp, sh, line, used, path);
     }
-    if (ferror(fp)) {
-        fclose(fp);
-        free(*buf);
-        *buf = NULL;
-        return vgg_fail(VGG_STATUS_NOMEM, "out of memory for a model's text");
-    }
-    fclose(fp);
-    return VGG_STATUS_OK;
+    free(line);
+    return st;
 }
 
 static char *sidecar_path(const char *path)
@@ -207,19 +216,23 @@ static vgg_status write_atomic(const char *path, const char *data, size_t len)
 
 vgg_status vgg_svm_model_save(const vgg_svm_model *m, const char *path)
 {
-    char *text = NULL, *side = NULL;
-    size_t len = 0;
+    char *side = NULL, *sp = NULL;
     json_object *root = NULL;
-    vgg_status st = model_text(m, &text, &len);
-    if (st != VGG_STATUS_OK)
-        return vgg_fail_context(st, "'%s': ", path);
+    vgg_atomic_file af;
+    memset(&af, 0, sizeof af);
     vgg_sha256 sh;
-    st = vgg_sha256_init(&sh);
+    vgg_status st = vgg_sha256_init(&sh);
     if (st != VGG_STATUS_OK)
-        goto done;
-    vgg_sha256_update(&sh, text, len);
+        return st;
+    /* the model file first (not yet in place), then the sidecar with its
+     * digest, then the model file is renamed into place */
+    st = vgg_atomic_open(path, &af);
+    if (st == VGG_STATUS_OK)
+        st = model_write(m, af.fp, &sh, path);
     char hex[65];
     vgg_sha256_final_hex(&sh, hex);
+    if (st != VGG_STATUS_OK)
+        goto done;
 
     root = json_object_new_object();
     json_object_object_add(root, "format", json_object_new_string("vggsvm-model"));
@@ -258,26 +271,22 @@ vgg_status vgg_svm_model_save(const vgg_svm_model *m, const char *path)
                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
     size_t jl = strlen(js);
     side = malloc(jl + 2);
-    if (!side) {
+    sp = sidecar_path(path);
+    if (!side || !sp) {
         st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
         goto done;
     }
     memcpy(side, js, jl);
     side[jl] = '\n';
     side[jl + 1] = 0;
-    char *sp = sidecar_path(path);
-    if (!sp) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-        goto done;
-    }
     st = write_atomic(sp, side, jl + 1);
-    free(sp);
     if (st == VGG_STATUS_OK)
-        st = write_atomic(path, text, len);
+        st = vgg_atomic_commit(&af);
 done:
+    vgg_atomic_abort(&af);
     json_object_put(root);
     free(side);
-    free(text);
+    free(sp);
     return st;
 }
 
