@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "vgg/caffe.h"
@@ -874,9 +876,35 @@ static void failed_convert_keeps_old_output(void **state)
     /* and a write that cannot happen (no such folder) leaves no temporary */
     assert_int_equal(vgg_caffe_convert(FIX "d_v1.caffemodel", "no/such/dir/x.safetensors", NULL, NULL),
                      VGG_STATUS_IO);
-    assert_int_equal(count_tmp_files("convert_"), 0);
+    assert_int_equal(count_tmp_files("convert_keep"), 0);
     unlink(out);
     unlink("convert_keep.caffemodel");
+}
+
+/* A write that fails half-way (the file size limit stops it after 8 KB of
+ * the 74 KB output) leaves neither the output nor a temporary. */
+static void write_failure_leaves_nothing(void **state)
+{
+    (void)state;
+    const char *out = "convert_fsize.safetensors";
+    unlink(out);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim = old;
+    lim.rlim_cur = 8192;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    vgg_status st = vgg_caffe_convert(FIX "d_v1.caffemodel", out, NULL, NULL);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(st, VGG_STATUS_IO);
+    assert_msg_has(out);
+    assert_false(file_exists(out));
+    assert_int_equal(count_tmp_files("convert_fsize"), 0);
+    /* and with room it is written */
+    assert_int_equal(vgg_caffe_convert(FIX "d_v1.caffemodel", out, NULL, NULL), VGG_STATUS_OK);
+    assert_true(file_exists(out));
+    unlink(out);
 }
 
 static void describe_lists_layers(void **state)
@@ -928,6 +956,7 @@ int main(void)
         cmocka_unit_test(skips_unknown_fields_and_reads_values),
         cmocka_unit_test(truncated_files_fail_cleanly),
         cmocka_unit_test(failed_convert_keeps_old_output),
+        cmocka_unit_test(write_failure_leaves_nothing),
         cmocka_unit_test(describe_lists_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
