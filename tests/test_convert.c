@@ -488,6 +488,58 @@ static void arch_given_or_inferred(void **state)
     vgg_caffe_close(m);
 }
 
+/* D's layers, some dropped or made 1x1, are A, A-LRN, B and C */
+static void infers_every_configuration(void **state)
+{
+    (void)state;
+    const char *path = "convert_cfg.caffemodel", *out = "convert_cfg.safetensors";
+    static const char *const b_drop[] = {"conv3_3", "conv4_3", "conv5_3"};
+    static const char *const a_drop[] = {"conv1_2", "conv2_2", "conv3_3", "conv4_3", "conv5_3"};
+    for (int cfg = 0; cfg < 4; cfg++) {
+        tmodel t;
+        tmodel_from(FIX "d_v1.caffemodel", &t);
+        vgg_config_id want;
+        if (cfg == 0) {
+            want = VGG_CONFIG_B;
+            for (int i = 0; i < 3; i++)
+                tmodel_drop(&t, b_drop[i]);
+        } else if (cfg == 1 || cfg == 2) {
+            want = cfg == 1 ? VGG_CONFIG_A : VGG_CONFIG_A_LRN;
+            for (int i = 0; i < 5; i++)
+                tmodel_drop(&t, a_drop[i]);
+            if (cfg == 2)
+                snprintf(tmodel_find(&t, "relu1_1")->type, 32, "LRN");
+        } else {
+            want = VGG_CONFIG_C;
+            for (int i = 0; i < 3; i++) {
+                tblob *w = &tmodel_find(&t, b_drop[i])->blobs[0];
+                w->shape[2] = w->shape[3] = 1;
+                w->n = (size_t)(w->shape[0] * w->shape[1]);
+            }
+        }
+        tmodel_write(&t, path);
+        tmodel_free(&t);
+        vgg_arch a;
+        vgg_status st = vgg_caffe_convert(path, out, NULL, &a);
+        if (st != VGG_STATUS_OK)
+            fail_msg("%s: %s", vgg_config_name(want), vgg_last_error());
+        assert_int_equal(a.config, want);
+        /* the file loads as that configuration */
+        vgg_backend *be;
+        vgg_net *net;
+        assert_int_equal(vgg_backend_open("cpu", 1, &be), VGG_STATUS_OK);
+        st = vgg_net_load(out, be, &net);
+        if (st != VGG_STATUS_OK)
+            fail_msg("%s: %s", vgg_config_name(want), vgg_last_error());
+        assert_int_equal(vgg_net_arch(net)->config, want);
+        assert_int_equal(vgg_net_arch(net)->pool_round, VGG_POOL_CEIL);
+        vgg_net_free(net);
+        vgg_backend_close(be);
+        unlink(out);
+    }
+    unlink(path);
+}
+
 static void missing_layer_is_named(void **state)
 {
     (void)state;
@@ -949,6 +1001,7 @@ int main(void)
         cmocka_unit_test(forward_d_matches_torch),
         cmocka_unit_test(forward_e_matches_torch),
         cmocka_unit_test(arch_given_or_inferred),
+        cmocka_unit_test(infers_every_configuration),
         cmocka_unit_test(missing_layer_is_named),
         cmocka_unit_test(wrong_blob_shapes_are_named),
         cmocka_unit_test(not_a_caffemodel),
