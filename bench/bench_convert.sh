@@ -7,15 +7,20 @@
 # converted file is then checked value by value (check-full).
 #   sh bench/bench_convert.sh [CONFIG] [VGGFEAT] [WORKDIR]
 #   CONFIG D or E (default E); VGGFEAT default build/bin/vggfeat;
-#   WORKDIR default a new folder under ${TMPDIR:-/tmp} (about 2.5 GB; removed).
+#   WORKDIR default a new folder under ${TMPDIR:-/tmp} (about 2 GB; removed).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 config=${1:-E}
 vggfeat=${2:-$here/build/bin/vggfeat}
 py=/usr/bin/python3
-work=${3:-$(mktemp -d "${TMPDIR:-/tmp}/bench_convert.XXXXXX")}
-mkdir -p "$work"
-trap 'rm -f "$work"/bench.caffemodel "$work"/bench.safetensors "$work"/bench.pt' EXIT
+if [ -n "${3:-}" ]; then
+    work=$3
+    mkdir -p "$work"
+    trap 'rm -f "$work"/bench.caffemodel "$work"/bench.safetensors "$work"/bench.pt' EXIT
+else
+    work=$(mktemp -d "${TMPDIR:-/tmp}/bench_convert.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+fi
 
 [ -x "$vggfeat" ] || { echo "bench_convert: no $vggfeat (build it first)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench_convert: /usr/bin/time missing (Debian package time)" >&2; exit 1; }
