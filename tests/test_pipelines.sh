@@ -181,6 +181,8 @@ if ITERATIONS=2 BATCH=6 INPUT_SIZE=32 WIDTH=0.0625 FC_DIM=32 S_FIXED=36 S_HIGH=4
     awk -F '\t' '{ split("n01440764 n01443537 n01484850", w, " "); if ($2 != w[(NR - 1) % 3 + 1]) bad = 1 } END { exit bad }' \
         "$work/ilsvrc/lists/val.list" || fail "ilsvrc: validation labels wrong"
     ok "ilsvrc: 7 vggtrain runs and $n table rows"
+elif grep -q 'no option to start from all the weights' "$work/ilsvrc.err"; then
+    fail "ilsvrc: vggtrain has no option to start a run from every weight of a trained net (needed for the S=384 and jittered runs); A and the runs before stopped: $(grep -c 'weights' "$work/ilsvrc.err") runs done"
 else
     fail "ilsvrc.sh failed: $(tail -20 "$work/ilsvrc.err")"
 fi
