@@ -182,7 +182,7 @@ if ITERATIONS=2 BATCH=6 INPUT_SIZE=32 WIDTH=0.0625 FC_DIM=32 S_FIXED=36 S_HIGH=4
         "$work/ilsvrc/lists/val.list" || fail "ilsvrc: validation labels wrong"
     ok "ilsvrc: 7 vggtrain runs and $n table rows"
 elif grep -q 'no option to start from all the weights' "$work/ilsvrc.err"; then
-    fail "ilsvrc: vggtrain has no option to start a run from every weight of a trained net (needed for the S=384 and jittered runs); A and the runs before stopped: $(grep -c 'weights' "$work/ilsvrc.err") runs done"
+    fail "ilsvrc: vggtrain has no option to start a run from every weight of a trained net (needed for the S=384 and jittered runs), so ilsvrc.sh stops after A and D at the first scale"
 else
     fail "ilsvrc.sh failed: $(tail -20 "$work/ilsvrc.err")"
 fi
