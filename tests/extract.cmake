@@ -3,6 +3,9 @@ vgg_add_test(NAME test_extract_store
              SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_extract_store.c
              LIBS vggextract)
 if(TARGET vggfeat)
+  vgg_add_test(NAME test_extract_engine
+               SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_extract_engine.c
+               LIBS vggextract ${MATH_LIB})
   vgg_add_test(NAME test_extract_cli
                SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_extract_cli.c
                LIBS vggextract
