@@ -143,6 +143,14 @@ static void description_says_what_made_it(void **state)
     assert_int_equal(vgg_extractor_dim(ex), 32); /* conv5 channels: 512 / 16 */
     vgg_extractor_free(ex);
 
+    /* a long weights path is kept by its end */
+    const char *long_name[1] = { "/a/very/long/folder/name/that/goes/on/and/on/models/"
+                                 "VGG_ILSVRC_16_layers.safetensors" };
+    assert_int_equal(vgg_extractor_create(nets, long_name, 1, &o, &ex), VGG_STATUS_OK);
+    assert_string_equal(vgg_extractor_desc(ex)->net_names[0],
+                        ".../that/goes/on/and/on/models/VGG_ILSVRC_16_layers.safetensors");
+    vgg_extractor_free(ex);
+
     /* below a net's smallest input: refused, naming the scale */
     o.scales[0] = 48;
     assert_int_equal(vgg_extractor_create(nets, NULL, 1, &o, &ex), VGG_STATUS_INVALID);

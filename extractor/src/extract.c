@@ -90,12 +90,11 @@ vgg_status vgg_extractor_create(vgg_net *const *nets, const char *const *net_nam
         vgg_net *net = nets[j];
         ex->nets[j] = net;
         const char *name = net_names && net_names[j] ? net_names[j] : "";
-        if (strlen(name) >= sizeof d->net_names[j]) {
-            vgg_extractor_free(ex);
-            return vgg_fail(VGG_STATUS_INVALID, "extract: net name '%s' longer than %zu bytes",
-                            name, sizeof d->net_names[j] - 1);
-        }
-        strcpy(d->net_names[j], name);
+        size_t len = strlen(name), cap = sizeof d->net_names[j];
+        if (len < cap)
+            strcpy(d->net_names[j], name);
+        else /* names are for people only: keep the end of a long path */
+            snprintf(d->net_names[j], cap, "...%s", name + len - (cap - 4));
         snprintf(d->net_configs[j], sizeof d->net_configs[j], "%s",
                  vgg_config_name(vgg_net_arch(net)->config));
         vgg_net_digest(net, d->net_digests[j]);

@@ -45,7 +45,8 @@ const char *vgg_extract_layer_name(vgg_output layer);
 typedef struct vgg_extractor vgg_extractor;
 
 /* An extractor over n_nets nets (borrowed; they must outlive it).
- * net_names are the names recorded in the description (borrowed, copied).
+ * net_names are the names recorded in the description (borrowed, copied;
+ * one longer than 63 bytes is kept as "..." and its last 60 bytes).
  * INVALID if a scale is below a net's minimum input (vgg_net_min_input). */
 vgg_status vgg_extractor_create(vgg_net *const *nets, const char *const *net_names,
                                 int n_nets, const vgg_extract_opts *o, vgg_extractor **out);
