@@ -1,6 +1,7 @@
 /* vggfeat feature store: one float32 row per image with its name (and an
  * optional label), plus a description of what made the rows.  This header
- * is the only way other modules (classifier/) read features.
+ * is the only way other modules (classifier/) read features.  The file
+ * format (readable by numpy alone) is described in docs/feature-store.md.
  */
 #ifndef VGG_FEATURES_H
 #define VGG_FEATURES_H
