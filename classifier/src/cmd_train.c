@@ -320,11 +320,15 @@ int cmd_train(int argc, char **argv)
                 }
             }
         }
+        char cdesc[64];
+        if (rep->n_grid && l->multilabel)
+            snprintf(cdesc, sizeof cdesc, "C per class (above)");
+        else
+            snprintf(cdesc, sizeof cdesc, "C %g", rep->C[0]);
         printf("trained %d %s SVMs on %zu images (%zu store rows without labels left out), "
-               "dim %d, C %s%g, in %.1f s, peak RSS %.1f MiB\n",
+               "dim %d, %s, in %.1f s, peak RSS %.1f MiB\n",
                K, l->multilabel ? "binary (multi-label)" : "one-vs-rest", l->n_rows,
-               rep->n_skipped, dim, (rep->n_grid && l->multilabel) ? "per class, first " : "",
-               rep->C[0], secs, (double)vgg_peak_rss_bytes() / (1024.0 * 1024.0));
+               rep->n_skipped, dim, cdesc, secs, (double)vgg_peak_rss_bytes() / (1024.0 * 1024.0));
         printf("model: %s (and %s.json)\n", output, output);
     }
     rc = 0;
