@@ -4,7 +4,7 @@
 # CPU, then evaluate it on the 10,000 test images.
 #   sh pipelines/train_fashion_mnist.sh [RUN_DIR]        (default runs/fashion_mnist)
 # Environment: BUILD_DIR (build), THREADS (1 compute thread), LOADERS (1
-# decoding thread), EPOCHS (8), BATCH (64), WIDTH (0.125), FC (256),
+# decoding thread), EPOCHS (8), BATCH (64), WIDTH (0.125), FC (256), DROPOUT (0.5),
 # RESUME=1 to continue an interrupted run from its checkpoint.
 # Leaves in RUN_DIR: net.safetensors, net.safetensors.ckpt, metrics.jsonl,
 # train.log, eval.txt, curves.png / curves.svg.
@@ -19,6 +19,7 @@ epochs=${EPOCHS:-8}
 batch=${BATCH:-64}
 width=${WIDTH:-0.125}
 fc=${FC:-256}
+dropout=${DROPOUT:-0.5}
 vggtrain=$build/bin/vggtrain
 [ -x "$vggtrain" ] || { echo "train_fashion_mnist: build first ($vggtrain missing)" >&2; exit 1; }
 [ -f $src/train-images-idx3-ubyte.gz ] || {
@@ -50,7 +51,7 @@ start=$(date +%s)
 "$vggtrain" train --list "$run/data/train55k.txt" --classes "$classes" \
     --val-list "$run/data/val5k.txt" --val-every $(( iters_per_epoch / 2 )) \
     --config D --width "$width" --fc-dim "$fc" --input-size 32 --init he \
-    --batch "$batch" --lr 0.01 --momentum 0.9 --weight-decay 5e-4 --dropout 0.5 \
+    --batch "$batch" --lr 0.01 --momentum 0.9 --weight-decay 5e-4 --dropout "$dropout" \
     --lr-steps "$step1,$step2" --iterations "$total" \
     --scale-jitter 32,36 --color-shift 0 --seed 1 \
     --threads "$threads" --loaders "$loaders" --print-every 50 \
