@@ -50,8 +50,9 @@ set yrange [0:*]
 plot "$tmp/train.dat" using 1:(100*(1-\$3)) with lines title "training top-1", \
      "$tmp/val.dat" using 1:(100*\$2) with linespoints title "validation top-1", \
      "$tmp/val.dat" using 1:(100*\$3) with linespoints title "validation top-5"
-set autoscale y
 set title "learning rate"
+stats "$tmp/train.dat" using 4 nooutput
+set yrange [STATS_min / 3 : STATS_max * 3]
 set logscale y
 plot "$tmp/train.dat" using 1:4 with lines title "lr"
 unset multiplot
