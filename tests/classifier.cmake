@@ -6,6 +6,10 @@ if(TARGET vggclassifier)
   vgg_add_test(NAME test_svm_liblinear SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm_liblinear.c
                LIBS vggextract vggcore ${MATH_LIB} LABELS integration)
   add_dependencies(test_svm_liblinear vggsvm)
+  if(TARGET vggfeat)
+    target_compile_definitions(test_svm_liblinear PRIVATE VGG_HAVE_VGGFEAT=1)
+    add_dependencies(test_svm_liblinear vggfeat)
+  endif()
 endif()
 if(TARGET vggclassifier)
   vgg_add_test(NAME test_svm_sklearn SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm_sklearn.c

@@ -431,6 +431,50 @@ static void multilabel_per_class_binary(void **state)
     free(tr.cls);
 }
 
+/* liblinear-predict reads a vggsvm model with features exported by
+ * `vggfeat export --format liblinear`: the same classes as vggsvm predict
+ * (the predicted labels are the model's class numbers, whatever numbers
+ * the export gives the true labels). */
+static void liblinear_predict_on_vggfeat_export(void **state)
+{
+    (void)state;
+#ifndef VGG_HAVE_VGGFEAT
+    skip();
+#else
+    if (!have_liblinear())
+        skip();
+    int K = 4, dim = 12;
+    float centres[48];
+    for (int i = 0; i < K * dim; i++)
+        centres[i] = (float)(urand() - 0.5);
+    dataset tr = make_data(200, dim, K, centres);
+    dataset te = make_data(60, dim, K, centres);
+    write_store(tpath("ex_tr.store"), &tr, NULL);
+    write_store(tpath("ex_te.store"), &te, NULL);
+    assert_int_equal(run("'%s/vggsvm' train -q --features '%s' -o '%s' -c 1", VGG_BIN_DIR,
+                         tpath("ex_tr.store"), tpath("ex.model")), 0);
+    assert_int_equal(run("'%s/vggfeat' export '%s' --format liblinear -o '%s' >/dev/null",
+                         VGG_BIN_DIR, tpath("ex_te.store"), tpath("ex_te.txt")), 0);
+    assert_int_equal(run("liblinear-predict '%s' '%s' '%s' >/dev/null", tpath("ex_te.txt"),
+                         tpath("ex.model"), tpath("ex_p.txt")), 0);
+    assert_int_equal(run("'%s/vggsvm' predict --model '%s' --features '%s' -o '%s'", VGG_BIN_DIR,
+                         tpath("ex.model"), tpath("ex_te.store"), tpath("ex_s.tsv")), 0);
+    int *p1 = read_ints(tpath("ex_p.txt"), te.n), *p2 = tsv_argmax(tpath("ex_s.tsv"), te.n, K);
+    size_t right = 0;
+    for (size_t i = 0; i < te.n; i++) {
+        assert_int_equal(p1[i], p2[i]);
+        right += p1[i] == te.cls[i] + 1;
+    }
+    assert_true(right > te.n / 2);
+    free(p1);
+    free(p2);
+    free(tr.x);
+    free(tr.cls);
+    free(te.x);
+    free(te.cls);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +483,7 @@ int main(void)
         cmocka_unit_test(primal_solver_and_class_weight),
         cmocka_unit_test(l1_loss_dual),
         cmocka_unit_test(multilabel_per_class_binary),
+        cmocka_unit_test(liblinear_predict_on_vggfeat_export),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
