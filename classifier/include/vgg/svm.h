@@ -270,9 +270,11 @@ vgg_status vgg_svm_confusion_svg(const vgg_svm_eval *e, char *const *class_names
 
 /* Labels for the rows of a store: from the labels file at labels_path, or
  * from the store's own labels if labels_path is NULL.  Store rows without
- * a label (not in the file, or an empty label) are left out: rows[] gets
- * the kept row indices (malloc'd) and *n_rows their count.  NOT_FOUND
- * listing the first few names of the file that are not in the store.
+ * a label (not in the file; without a file, an empty store label) are
+ * left out; a file line with an empty label keeps its row (negative for
+ * every class, multi-label).  *rows gets the kept store rows in store
+ * order (malloc'd; (*out)->n_rows of them).  NOT_FOUND listing the first
+ * few names of the file that are not in the store, or if no row is kept.
  * classes: as in vgg_svm_labels_build. */
 vgg_status vgg_svm_labels_for_store(const vgg_featstore *fs, const char *store_path,
                                     const char *labels_path, vgg_svm_label_mode mode,
