@@ -12,3 +12,9 @@ if(TARGET vggfeat)
                LABELS integration)
   add_dependencies(test_extract_cli vggfeat)
 endif()
+if(TARGET vggfeat AND VGG_PYTHON)
+  add_test(NAME test_pixels
+           COMMAND ${VGG_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_pixels.py
+                   $<TARGET_FILE:vggfeat> ${CMAKE_CURRENT_BINARY_DIR}/pixels_work)
+  set_tests_properties(test_pixels PROPERTIES LABELS integration SKIP_RETURN_CODE 77)
+endif()

@@ -155,8 +155,15 @@ vgg_status vgg_featdesc_from_json(const char *json, vgg_featdesc *d)
         goto done;
     }
     d->dim = (int)json_object_get_int64(v);
+    /* raw-pixel features (layer "pixels") are the one kind made by no net */
+    json_object *layer_v;
+    const size_t min_nets =
+        json_object_object_get_ex(o, "layer", &layer_v) &&
+                json_object_is_type(layer_v, json_type_string) &&
+                strcmp(json_object_get_string(layer_v), "pixels") == 0
+            ? 0 : 1;
     if (!json_object_object_get_ex(o, "nets", &v) || !json_object_is_type(v, json_type_array) ||
-        json_object_array_length(v) < 1 || json_object_array_length(v) > VGG_FEAT_MAX_NETS) {
+        json_object_array_length(v) < min_nets || json_object_array_length(v) > VGG_FEAT_MAX_NETS) {
         st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'nets' missing or of bad length");
         goto done;
     }

@@ -11,6 +11,7 @@ static const vgg_command commands[] = {
     { "info",    cmd_info,    "describe a weights file or a feature store" },
     { "merge",   cmd_merge,   "merge feature stores (shards) into one, in input order" },
     { "convert", cmd_convert, "convert a Caffe .caffemodel to safetensors" },
+    { "pixels",  cmd_pixels,  "raw-pixel baseline features (a control for the descriptors)" },
 };
 
 static void usage(FILE *fp)

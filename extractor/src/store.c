@@ -111,10 +111,12 @@ static vgg_status check_desc(const vgg_featdesc *d, const char *path)
     if (d->dim <= 0 || d->dim > (1 << 28))
         return vgg_fail(VGG_STATUS_INVALID, "'%s': feature dimension %d out of range", path,
                         d->dim);
-    if (d->n_nets < 1 || d->n_nets > VGG_FEAT_MAX_NETS || d->n_scales < 1 ||
+    /* raw-pixel features (layer "pixels") are the one kind made by no net */
+    const int min_nets = strcmp(d->layer, "pixels") == 0 ? 0 : 1;
+    if (d->n_nets < min_nets || d->n_nets > VGG_FEAT_MAX_NETS || d->n_scales < 1 ||
         d->n_scales > VGG_FEAT_MAX_SCALES)
-        return vgg_fail(VGG_STATUS_INVALID, "'%s': description needs 1-%d nets and 1-%d scales",
-                        path, VGG_FEAT_MAX_NETS, VGG_FEAT_MAX_SCALES);
+        return vgg_fail(VGG_STATUS_INVALID, "'%s': description needs %d-%d nets and 1-%d scales",
+                        path, min_nets, VGG_FEAT_MAX_NETS, VGG_FEAT_MAX_SCALES);
     return VGG_STATUS_OK;
 }
 

@@ -30,7 +30,7 @@ typedef struct vgg_featdesc {
     int n_scales;
     int scales[VGG_FEAT_MAX_SCALES];
     char aggregate[16];                          /* "stack" | "average" */
-    char layer[16];                              /* "fc7" | "fc6" | "pool5" */
+    char layer[16];                              /* "fc7" | "fc6" | "pool5"; "pixels" (vggfeat pixels: no nets) */
     bool flip;
     bool l2;
     char version[32];                            /* program version that wrote it */
