@@ -5,5 +5,6 @@
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_import_idx(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const vgg_command commands[] = {
     { "train", cmd_train, "train a net with SGD (augmentation, schedule, checkpoints)" },
     { "eval", cmd_eval, "top-1/top-5 error: centre crop, dense, multi-crop, scales, ensembles" },
     { "import-idx", cmd_import_idx, "turn (Fashion-)MNIST idx files into PNG files and a list" },
+    { "init", cmd_init, "write an initialised net (the weights training starts from)" },
 };
 
 static void usage(FILE *fp)

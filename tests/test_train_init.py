@@ -1,0 +1,94 @@
+"""vggtrain init: the weights vggtrain train starts from, written alone.
+
+Run by CTest: test_train_init.py VGGTRAIN WORKDIR.  Exit 0 pass, 1 fail, 77 skip.
+"""
+import os
+import subprocess
+import sys
+
+try:
+    import numpy as np
+    from PIL import Image
+except ImportError as e:
+    print("skipped: %s" % e)
+    sys.exit(77)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from extract_ref import read_safetensors  # noqa: E402
+
+vggtrain, work = sys.argv[1], sys.argv[2]
+os.makedirs(work, exist_ok=True)
+os.chdir(work)
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what)
+
+
+def run(*args):
+    return subprocess.run([vggtrain] + list(args), capture_output=True, text=True)
+
+
+with open("classes.txt", "w") as f:
+    f.write("a\nb\nc\n")
+arch = ["--config", "D", "--width", "0.25", "--fc-dim", "64", "--input-size", "32"]
+
+r1 = run("init", *arch, "--classes", "classes.txt", "--init", "he", "-o", "he1.safetensors")
+r2 = run("init", *arch, "--num-classes", "3", "--init", "he", "-o", "he2.safetensors")
+r3 = run("init", *arch, "--num-classes", "3", "--init", "he", "--seed", "2", "-o", "he3.safetensors")
+for r in (r1, r2, r3):
+    check(r.returncode == 0, "init failed: %s" % r.stderr)
+one = open("he1.safetensors", "rb").read()
+check(one == open("he2.safetensors", "rb").read(), "same seed, different files")
+check(one != open("he3.safetensors", "rb").read(), "another seed, same file")
+
+t, meta = read_safetensors("he1.safetensors")
+check(meta.get("config") == "D" and meta.get("num_classes") == "3", "metadata %r" % meta)
+check(tuple(t["classifier.6.weight"].shape) == (3, 64), "fc8 shape %r" % (t["classifier.6.weight"].shape,))
+for name, w in t.items():
+    if name.endswith(".bias"):
+        check(not np.any(w), "%s not zero" % name)
+    elif w.size >= 2000:
+        fan_in = w.size // w.shape[0]
+        want = np.sqrt(2.0 / fan_in)
+        got = float(np.std(w))
+        check(abs(got - want) < 0.1 * want, "%s: std %.4g, He wants %.4g" % (name, got, want))
+        check(abs(float(np.mean(w))) < 0.1 * want, "%s: mean %.4g" % (name, float(np.mean(w))))
+
+r = run("init", *arch, "--num-classes", "3", "-o", "normal.safetensors")
+check(r.returncode == 0, "normal init failed")
+t, _ = read_safetensors("normal.safetensors")
+w = t["features.0.weight"]
+for name, w in t.items():
+    if not name.endswith(".bias") and w.size >= 2000:
+        check(abs(float(np.std(w)) - 0.01) < 0.001, "%s: std %.4g, want 0.01" % (name, float(np.std(w))))
+
+# the very weights training starts from: one step with learning rate 0
+os.makedirs("img/a", exist_ok=True)
+os.makedirs("img/b", exist_ok=True)
+os.makedirs("img/c", exist_ok=True)
+rng = np.random.default_rng(3)
+for cls in "abc":
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 256, (36, 40, 3), dtype=np.uint8)).save("img/%s/%d.png" % (cls, i))
+r = run("train", "--data", "img", *arch, "--init", "he", "--batch", "3", "--iterations", "1",
+        "--lr", "0", "--weight-decay", "0", "--threads", "1", "--loaders", "1",
+        "-o", "trained0.safetensors")
+check(r.returncode == 0, "train failed: %s" % r.stderr)
+check(open("trained0.safetensors", "rb").read() == one,
+      "vggtrain train with lr 0 did not keep vggtrain init's weights")
+
+# usage errors
+check(run("init", *arch, "-o", "x.safetensors").returncode == 2, "no class count: not a usage error")
+check(run("init", "--config", "Q", "--num-classes", "3", "-o", "x.safetensors").returncode == 2,
+      "bad config: not a usage error")
+r = run("init", *arch, "--classes", "missing.txt", "-o", "x.safetensors")
+check(r.returncode == 1 and "missing.txt" in r.stderr, "missing class file: %r" % r.stderr)
+check(not os.path.exists("x.safetensors"), "output written on error")
+
+print("%d passed, %d failed" % (0 if failures else 1, 1 if failures else 0))
+sys.exit(1 if failures else 0)
