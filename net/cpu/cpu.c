@@ -13,17 +13,102 @@
 
 /* ---- threads ---- */
 
-typedef struct chunk_job {
+/* A pool of (threads - 1) workers kept for the backend's life; the calling
+ * thread runs chunk 0.  Creating threads on every call cost more than the
+ * work for small layers (and far more on a busy machine).  One caller at a
+ * time uses the pool; another caller meanwhile runs its loop alone. */
+typedef struct cpu_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;
+    pthread_cond_t done_cv;
+    pthread_mutex_t call;          /* held by the caller that owns the pool */
+    int nworkers;
+    pthread_t tids[63];
+    uint64_t generation;           /* bumped per job */
+    int pending;                   /* workers yet to finish the current job */
+    bool stop;
     void (*fn)(void *ctx, int begin, int end);
     void *ctx;
-    int begin, end;
-} chunk_job;
+    int n, t;                      /* items and chunks of the current job */
+} cpu_pool;
 
-static void *run_chunk(void *arg)
+typedef struct worker_arg {
+    cpu_pool *pool;
+    int index;                     /* chunk number, 1..nworkers */
+} worker_arg;
+
+/* ---- the backend's private state ---- */
+
+/* The scratch buffer for im2col is kept between calls so that its pages
+ * are faulted in once; a call that finds it busy (another thread on the
+ * same backend) allocates its own. */
+typedef struct cpu_impl {
+    pthread_mutex_t lock;
+    float *scratch;
+    size_t cap;   /* floats */
+    cpu_pool pool;
+    bool pool_ok;
+    worker_arg args[63];
+} cpu_impl;
+
+static void *pool_worker(void *arg)
 {
-    chunk_job *j = arg;
-    j->fn(j->ctx, j->begin, j->end);
+    worker_arg *wa = arg;
+    cpu_pool *p = wa->pool;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->generation == seen)
+            pthread_cond_wait(&p->work_cv, &p->mu);
+        if (p->stop)
+            break;
+        seen = p->generation;
+        const int i = wa->index;
+        if (i < p->t) {
+            void (*fn)(void *, int, int) = p->fn;
+            void *ctx = p->ctx;
+            const int b = (int)((int64_t)p->n * i / p->t);
+            const int e = (int)((int64_t)p->n * (i + 1) / p->t);
+            pthread_mutex_unlock(&p->mu);
+            fn(ctx, b, e);
+            pthread_mutex_lock(&p->mu);
+        }
+        if (--p->pending == 0)
+            pthread_cond_signal(&p->done_cv);
+    }
+    pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+static bool pool_start(cpu_impl *impl, int threads)
+{
+    cpu_pool *p = &impl->pool;
+    memset(p, 0, sizeof *p);
+    if (pthread_mutex_init(&p->mu, NULL) != 0 || pthread_mutex_init(&p->call, NULL) != 0 ||
+        pthread_cond_init(&p->work_cv, NULL) != 0 || pthread_cond_init(&p->done_cv, NULL) != 0)
+        return false;
+    for (int i = 0; i < threads - 1 && i < 63; i++) {
+        impl->args[i] = (worker_arg){p, i + 1};
+        if (pthread_create(&p->tids[i], NULL, pool_worker, &impl->args[i]) != 0)
+            break;
+        p->nworkers++;
+    }
+    return true;
+}
+
+static void pool_stop(cpu_impl *impl)
+{
+    cpu_pool *p = &impl->pool;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nworkers; i++)
+        pthread_join(p->tids[i], NULL);
+    pthread_cond_destroy(&p->work_cv);
+    pthread_cond_destroy(&p->done_cv);
+    pthread_mutex_destroy(&p->call);
+    pthread_mutex_destroy(&p->mu);
 }
 
 void vgg_cpu_parallel_for(vgg_backend *be, int n, void (*fn)(void *ctx, int begin, int end),
@@ -31,44 +116,32 @@ void vgg_cpu_parallel_for(vgg_backend *be, int n, void (*fn)(void *ctx, int begi
 {
     if (n <= 0)
         return;
-    int t = be ? be->threads : 1;
-    if (t > n)
-        t = n;
-    if (t > 64)
-        t = 64;
-    if (t <= 1) {
+    cpu_impl *impl = be ? be->impl : NULL;
+    if (!impl || !impl->pool_ok || impl->pool.nworkers == 0 || n == 1 ||
+        pthread_mutex_trylock(&impl->pool.call) != 0) {
         fn(ctx, 0, n);
         return;
     }
-    chunk_job jobs[64];
-    pthread_t tids[64];
-    bool started[64];
-    for (int i = 0; i < t; i++) {
-        jobs[i] = (chunk_job){fn, ctx, (int)((int64_t)n * i / t), (int)((int64_t)n * (i + 1) / t)};
-        started[i] = false;
-    }
-    /* chunk 0 runs on the calling thread */
-    for (int i = 1; i < t; i++)
-        started[i] = pthread_create(&tids[i], NULL, run_chunk, &jobs[i]) == 0;
-    run_chunk(&jobs[0]);
-    for (int i = 1; i < t; i++) {
-        if (started[i])
-            pthread_join(tids[i], NULL);
-        else
-            run_chunk(&jobs[i]);
-    }
+    cpu_pool *p = &impl->pool;
+    int t = p->nworkers + 1;
+    if (t > n)
+        t = n;
+    pthread_mutex_lock(&p->mu);
+    p->fn = fn;
+    p->ctx = ctx;
+    p->n = n;
+    p->t = t;
+    p->pending = p->nworkers;
+    p->generation++;
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+    fn(ctx, 0, (int)((int64_t)n / t));
+    pthread_mutex_lock(&p->mu);
+    while (p->pending > 0)
+        pthread_cond_wait(&p->done_cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&p->call);
 }
-
-/* ---- the backend's private state ---- */
-
-/* A scratch buffer for im2col, kept between calls so that its pages are
- * faulted in once; a call that finds it busy (another thread on the same
- * backend) allocates its own. */
-typedef struct cpu_impl {
-    pthread_mutex_t lock;
-    float *scratch;
-    size_t cap;   /* floats */
-} cpu_impl;
 
 /* ---- memory ---- */
 
@@ -409,6 +482,7 @@ vgg_status vgg_cpu_backend_open(int threads, vgg_backend **out)
     be->train = &vgg_cpu_train_ops;
     strcpy(be->name, "cpu");
     be->threads = threads;
+    impl->pool_ok = pool_start(impl, threads);
     openblas_set_num_threads(threads);
     *out = be;
     return VGG_STATUS_OK;
@@ -420,6 +494,8 @@ void vgg_cpu_backend_close(vgg_backend *be)
         return;
     cpu_impl *impl = be->impl;
     if (impl) {
+        if (impl->pool_ok)
+            pool_stop(impl);
         pthread_mutex_destroy(&impl->lock);
         free(impl->scratch);
         free(impl);
