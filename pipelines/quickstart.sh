@@ -19,6 +19,7 @@
 # Environment:
 #   QUICK=1        a cut-down run (fewer images and iterations) for CI
 #   EPOCHS=N       pretraining epochs (default 3)
+#   WIDTH=W FC=N   the net's channel multiplier and fc6/fc7 width (0.125, 256)
 #   THREADS=N      compute threads (default: all cores)
 #   MODELS=DIR     where the pretrained net is kept (default models/)
 #   SKIP_SETUP=1   do not run pipelines/setup.sh (programs already built)
@@ -27,7 +28,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
 esac
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
@@ -56,8 +57,8 @@ vggdata=$(prog vggdata)
 # The settings.  The net: configuration D at 1/8 width (conv widths 8, 16,
 # 32, 64, 64), fc6/fc7 256 wide, 32x32 input (Fashion-MNIST's 28x28 images
 # are rescaled to the training scale S, jittered in [32, 40]).
-width=0.125
-fc=256
+width=${WIDTH:-0.125}
+fc=${FC:-256}
 input=32
 scales=32,48            # the transfer scales Q: the whole image, and 1.5x
 epochs=${EPOCHS:-3}

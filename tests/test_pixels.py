@@ -103,5 +103,19 @@ r = subprocess.run([vggfeat, "pixels", "--list", "list.txt", "--size", "0", "-o"
                    capture_output=True, text=True)
 check(r.returncode == 2, "--size 0 is a usage error")
 
+# the LIBLINEAR export numbers labels in sorted order (as vggsvm's models do),
+# not in order of appearance
+with open("order.txt", "w") as f:
+    f.write("rgb.png\tzeta\ngray.png\talpha\n")
+r = subprocess.run([vggfeat, "pixels", "--list", "order.txt", "-o", "order.vggf"],
+                   capture_output=True, text=True)
+check(r.returncode == 0, "order store: %r" % r.stderr)
+r = subprocess.run([vggfeat, "export", "order.vggf", "--format", "liblinear", "-o", "order.svm"],
+                   capture_output=True, text=True)
+check(r.returncode == 0, "export: %r" % r.stderr)
+check([l.split()[0] for l in open("order.svm")] == ["2", "1"], "liblinear label numbers")
+check(open("order.svm.labels").read().split() == ["1", "alpha", "2", "zeta"],
+      "label numbering file %r" % open("order.svm.labels").read())
+
 print("%d passed, %d failed" % (0 if failures else 1, 1 if failures else 0))
 sys.exit(1 if failures else 0)

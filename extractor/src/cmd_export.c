@@ -13,8 +13,9 @@ static void usage(FILE *fp)
             "usage: vggfeat export FEATURES --format npy|liblinear|csv -o FILE\n"
             "  npy        float32 matrix (rows, dim), for numpy.load\n"
             "  liblinear  'label 1:v1 2:v2 ...' per row (zeros left out); labels that are\n"
-            "             all integers are kept, others are numbered 1, 2, ... in order of\n"
-            "             first appearance and the numbering is written to FILE.labels;\n"
+            "             all integers are kept, others are numbered 1, 2, ... in sorted\n"
+            "             order (as vggsvm numbers classes) and the numbering is written\n"
+            "             to FILE.labels;\n"
             "             a store without labels gets label 0 on every row\n"
             "  csv        name,label,x1,...,xD with a header line\n"
             "Rows are written in the store's order, a row at a time.\n");
@@ -45,7 +46,9 @@ static vgg_status write_npy(const vgg_featstore *fs, FILE *fp, const char *out)
     return st;
 }
 
-/* label numbering for liblinear: integers kept, otherwise first appearance */
+/* label numbering for liblinear: integers kept, otherwise names sorted
+ * bytewise and numbered from 1 (the numbering vggsvm's model files use, so
+ * liblinear-predict's accuracy line is right on vggsvm models too) */
 typedef struct label_map {
     char **names;
     size_t n, cap;
@@ -60,6 +63,11 @@ static bool parse_int_label(const char *s, long *v)
         return false;
     *v = strtol(s, &end, 10);
     return *end == '\0';
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static vgg_status build_label_map(const vgg_featstore *fs, label_map *m)
@@ -108,6 +116,7 @@ static vgg_status build_label_map(const vgg_featstore *fs, label_map *m)
             return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
         m->n++;
     }
+    qsort(m->names, m->n, sizeof *m->names, cmp_names);
     return VGG_STATUS_OK;
 }
 
