@@ -1,10 +1,10 @@
 #!/bin/sh
-# Train a small D-shaped net (configuration D at 1/8 width, fc 256, input
+# Train a small D-shaped net (configuration D at 1/4 width, fc 512, input
 # 32) from scratch on Fashion-MNIST (Debian's dataset-fashion-mnist) on the
 # CPU, then evaluate it on the 10,000 test images.
 #   sh pipelines/train_fashion_mnist.sh [RUN_DIR]        (default runs/fashion_mnist)
 # Environment: BUILD_DIR (build), THREADS (1 compute thread), LOADERS (1
-# decoding thread), EPOCHS (8), BATCH (64), WIDTH (0.125), FC (256), DROPOUT (0.5),
+# decoding thread), EPOCHS (7), BATCH (64), WIDTH (0.25), FC (512), DROPOUT (0.3),
 # RESUME=1 to continue an interrupted run from its checkpoint.
 # Leaves in RUN_DIR: net.safetensors, net.safetensors.ckpt, metrics.jsonl,
 # train.log, eval.txt, curves.png / curves.svg.
@@ -15,11 +15,11 @@ run=${1:-$here/runs/fashion_mnist}
 src=/usr/share/datasets/fashion-mnist
 threads=${THREADS:-1}
 loaders=${LOADERS:-1}
-epochs=${EPOCHS:-8}
+epochs=${EPOCHS:-7}
 batch=${BATCH:-64}
-width=${WIDTH:-0.125}
-fc=${FC:-256}
-dropout=${DROPOUT:-0.5}
+width=${WIDTH:-0.25}
+fc=${FC:-512}
+dropout=${DROPOUT:-0.3}
 vggtrain=$build/bin/vggtrain
 [ -x "$vggtrain" ] || { echo "train_fashion_mnist: build first ($vggtrain missing)" >&2; exit 1; }
 [ -f $src/train-images-idx3-ubyte.gz ] || {
