@@ -20,7 +20,7 @@ done
 
 # Packages the build and the programs need.
 pkgs="build-essential cmake pkg-config libopenblas-dev libjpeg62-turbo-dev libpng-dev
-      libexif-dev libjson-c-dev libssl-dev liblinear-dev libprotobuf-c-dev
+      libjson-c-dev libssl-dev liblinear-dev
       dataset-fashion-mnist gnuplot-nox libxml2-dev jq zlib1g-dev"
 # And what the tests and reference generators need.
 if [ "$want_tests" = 1 ]; then

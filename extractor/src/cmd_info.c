@@ -1,5 +1,6 @@
 /* vggfeat info FILE: describe a safetensors weights file or a feature
  * store, recognised by content. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,8 +147,7 @@ int cmd_info(int argc, char **argv)
     const char *path = argv[optind];
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        perror("vggfeat info");
-        fprintf(stderr, "vggfeat info: '%s': cannot open\n", path);
+        fprintf(stderr, "vggfeat info: '%s': cannot open: %s\n", path, strerror(errno));
         return 1;
     }
     fclose(fp);
