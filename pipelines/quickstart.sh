@@ -20,6 +20,7 @@
 #   QUICK=1        a cut-down run (fewer images and iterations) for CI
 #   EPOCHS=N       pretraining epochs (default 3)
 #   WIDTH=W FC=N   the net's channel multiplier and fc6/fc7 width (0.125, 256)
+#   JITTER=A,B     training scale S drawn per image in [A, B] (32,40)
 #   THREADS=N      compute threads (default: all cores)
 #   MODELS=DIR     where the pretrained net is kept (default models/)
 #   SKIP_SETUP=1   do not run pipelines/setup.sh (programs already built)
@@ -28,7 +29,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 esac
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
@@ -59,6 +60,7 @@ vggdata=$(prog vggdata)
 # are rescaled to the training scale S, jittered in [32, 40]).
 width=${WIDTH:-0.125}
 fc=${FC:-256}
+jitter=${JITTER:-32,40}   # training scale S, drawn per image (the paper's jittering)
 input=32
 scales=32,48            # the transfer scales Q: the whole image, and 1.5x
 epochs=${EPOCHS:-3}
@@ -123,7 +125,7 @@ log "$(count_lines "$all") distinct target images in the splits"
 n_source=$(count_lines "$out/data/source/list.txt")
 iters=$(( (n_source * epochs + batch - 1) / batch ))
 step1=$(( iters * 70 / 100 ))
-tag="D-w${width}-fc${fc}-in${input}-e${epochs}-n${n_source}"
+tag="D-w${width}-fc${fc}-in${input}-S${jitter%,*}-${jitter#*,}-e${epochs}-n${n_source}"
 net=$models/fmnist-source-$tag.safetensors
 if is_done "$net" "pretrained $tag"; then
     log "pretrained net: using $net (already in $(basename "$models")/)"
@@ -134,7 +136,7 @@ else
     "$vggtrain" train --list "$out/data/source/list.txt" --classes "$out/data/source/classes.txt" \
         --config D --width "$width" --fc-dim "$fc" --input-size "$input" --init he \
         --batch "$batch" --lr 0.01 --lr-steps "$step1" --iterations "$iters" \
-        --scale-jitter 32,40 --color-shift 0 --seed 1 --threads "$threads" \
+        --scale-jitter "$jitter" --color-shift 0 --seed 1 --threads "$threads" \
         --print-every 50 --checkpoint-every 100 --log "$out/pretrain-metrics.jsonl" \
         $resume -o "$net" ||
         die "pretraining failed (rerun to resume from $net.ckpt)"
