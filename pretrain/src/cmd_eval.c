@@ -45,7 +45,7 @@ static void score(acc *a, const float *p, int C, int label)
 
 static void row(const char *net, const char *q, const char *method, const acc *a)
 {
-    printf("%-24s %-16s %-18s %8.2f %8.2f\n", net, q, method, a->n ? 100.0 * a->e1 / a->n : 0.0,
+    printf("%-32s %-16s %-18s %8.2f %8.2f\n", net, q, method, a->n ? 100.0 * a->e1 / a->n : 0.0,
            a->n ? 100.0 * a->e5 / a->n : 0.0);
 }
 
@@ -205,15 +205,28 @@ int cmd_eval(int argc, char **argv)
     char qall[128] = "";
     for (int qi = 0; qi < nq; qi++)
         snprintf(qall + strlen(qall), sizeof qall - strlen(qall), "%s%d", qi ? "," : "", qs[qi]);
-    printf("%-24s %-16s %-18s %8s %8s\n", "ConvNet", "test scale Q", "method", "top-1", "top-5");
-    printf("%-24s %-16s %-18s %8s %8s\n", "", "", "", "err (%)", "err (%)");
+    printf("%-32s %-16s %-18s %8s %8s\n", "ConvNet", "test scale Q", "method", "top-1", "top-5");
+    printf("%-32s %-16s %-18s %8s %8s\n", "", "", "", "err (%)", "err (%)");
     for (int k = 0; k <= n_nets; k++) {
         if (k == n_nets && n_nets < 2)
             break;
         char name[64];
         if (k < n_nets) {
+            /* the file name, with its folder when two nets share a name */
             const char *base = strrchr(weights[k], '/');
-            snprintf(name, sizeof name, "%s", base ? base + 1 : weights[k]);
+            base = base ? base + 1 : weights[k];
+            bool clash = false;
+            for (int j = 0; j < n_nets; j++) {
+                const char *b = strrchr(weights[j], '/');
+                clash |= j != k && strcmp(b ? b + 1 : weights[j], base) == 0;
+            }
+            if (clash && base > weights[k] + 1) {
+                const char *dir = base - 2;
+                while (dir > weights[k] && dir[-1] != '/')
+                    dir--;
+                base = dir;
+            }
+            snprintf(name, sizeof name, "%s", base);
         } else {
             snprintf(name, sizeof name, "ensemble of %d", n_nets);
         }
