@@ -82,6 +82,33 @@ check(r.returncode == 0, "train failed: %s" % r.stderr)
 check(open("trained0.safetensors", "rb").read() == one,
       "vggtrain train with lr 0 did not keep vggtrain init's weights")
 
+# --weights: fine-tuning starts from every weight of a trained net, keeping
+# its architecture and metadata (lr 0: nothing moves)
+r = run("train", "--data", "img", "--weights", "trained0.safetensors", "--scale", "36",
+        "--batch", "3", "--iterations", "1", "--lr", "0", "--weight-decay", "0",
+        "--threads", "1", "--loaders", "1", "-o", "ft0.safetensors")
+check(r.returncode == 0, "train --weights failed: %s" % r.stderr)
+a, ma = read_safetensors("ft0.safetensors")
+b, mb = read_safetensors("he1.safetensors")
+check(sorted(a) == sorted(b) and all(np.array_equal(a[k].ravel(), b[k].ravel()) for k in a),
+      "--weights with lr 0 changed the weights")
+check(ma == mb, "--weights did not keep the metadata: %r vs %r" % (ma, mb))
+# with a learning rate the weights move, from there
+r = run("train", "--data", "img", "--weights", "he1.safetensors", "--scale", "36",
+        "--batch", "3", "--iterations", "2", "--lr", "0.01", "--threads", "1", "--loaders", "1",
+        "-o", "ft1.safetensors")
+check(r.returncode == 0, "train --weights (lr 0.01) failed: %s" % r.stderr)
+a, _ = read_safetensors("ft1.safetensors")
+check(not np.array_equal(a["features.0.weight"], b["features.0.weight"]), "weights did not move")
+# an architecture given on the command line must agree with the file
+r = run("train", "--data", "img", "--weights", "he1.safetensors", "--config", "E", "--scale", "36",
+        "--iterations", "1", "-o", "bad.safetensors")
+check(r.returncode == 1 and "he1.safetensors" in r.stderr and "configuration" in r.stderr,
+      "mismatched --config: %r" % r.stderr)
+check(not os.path.exists("bad.safetensors"), "output written on a mismatch")
+check(run("train", "--data", "img", "--weights", "he1.safetensors", "--init-from", "he1.safetensors",
+          "-o", "bad.safetensors").returncode == 2, "--weights with --init-from: not a usage error")
+
 # usage errors
 check(run("init", *arch, "-o", "x.safetensors").returncode == 2, "no class count: not a usage error")
 check(run("init", "--config", "Q", "--num-classes", "3", "-o", "x.safetensors").returncode == 2,

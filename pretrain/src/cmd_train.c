@@ -19,6 +19,8 @@ typedef struct train_args {
     const char *val_data, *val_list, *val_classes;
     vgg_arch arch;
     const char *init, *init_from;
+    const char *weights;          /* --weights: start from every weight of this net */
+    bool arch_given[4];           /* --config, --width, --fc-dim, --input-size given */
     float init_std;
     int batch, accum, micro;
     float lr, momentum, wd, dropout;
@@ -57,6 +59,10 @@ static void usage(FILE *fp)
 "  --input-size S         training crop, multiple of 32 (224); classes from the data\n"
 "  --init normal|glorot|he  (normal, std --init-std 0.01)\n"
 "  --init-from A.safetensors  copy conv1_1, conv2_1, conv3_1, conv3_2, fc6-8 of a trained A\n"
+"  --weights NET.safetensors  start from every weight of a trained net (fine-tuning, e.g.\n"
+"                         S=384 from the S=256 net); its architecture and preprocessing\n"
+"                         are kept, and --config/--width/--fc-dim/--input-size, if given,\n"
+"                         must agree with it\n"
 "optimiser (the paper's defaults)\n"
 "  --batch N (256)  --accum K: K passes of batch/K images  --micro-batch M\n"
 "  --lr 0.01  --momentum 0.9  --weight-decay 5e-4 (weights only, not biases)  --dropout 0.5\n"
@@ -223,14 +229,61 @@ static int run(train_args *a)
         goto fail;
     }
     a->arch.num_classes = data->n_classes;
-    if ((st = vgg_backend_open(a->device, a->threads, &be)) != VGG_STATUS_OK ||
-        (st = vgg_net_create(&a->arch, be, &net)) != VGG_STATUS_OK)
+    if ((st = vgg_backend_open(a->device, a->threads, &be)) != VGG_STATUS_OK)
+        goto fail;
+    if (a->weights) {
+        /* fine-tuning: the architecture is the trained net's */
+        if ((st = vgg_net_load(a->weights, be, &src)) != VGG_STATUS_OK)
+            goto fail;
+        const vgg_arch *w = vgg_net_arch(src);
+        const char *bad = NULL;
+        if (a->arch_given[0] && w->config != a->arch.config)
+            bad = "configuration";
+        else if (a->arch_given[1] && fabsf(w->width - a->arch.width) > 1e-6f)
+            bad = "width";
+        else if (a->arch_given[2] && w->fc_dim != a->arch.fc_dim)
+            bad = "fc dimension";
+        else if (a->arch_given[3] && w->input_size != a->arch.input_size)
+            bad = "input size";
+        else if (w->num_classes != data->n_classes)
+            bad = "number of classes";
+        if (bad) {
+            st = vgg_fail(VGG_STATUS_MISMATCH,
+                          "'%s': its %s differs from this run's (%s, width %g, fc %d, input %d, "
+                          "%d classes in the weights; %d classes in the data)",
+                          a->weights, bad, vgg_config_name(w->config), w->width, w->fc_dim,
+                          w->input_size, w->num_classes, data->n_classes);
+            goto fail;
+        }
+        a->arch = *w;
+        if (a->smin == 0)
+            a->smin = a->smax = a->arch.input_size + 32;
+        if (a->smin < a->arch.input_size) {
+            st = vgg_fail(VGG_STATUS_INVALID, "training scale %d is smaller than the input size "
+                          "%d of '%s' (give --scale or --scale-jitter)", a->smin,
+                          a->arch.input_size, a->weights);
+            goto fail;
+        }
+    }
+    if ((st = vgg_net_create(&a->arch, be, &net)) != VGG_STATUS_OK)
         goto fail;
 
     vgg_init_scheme scheme;
     if ((st = vgg_init_scheme_parse(a->init, &scheme)) != VGG_STATUS_OK)
         goto fail;
-    if (a->init_from) {
+    if (src) {
+        for (int i = 0; i < vgg_net_param_count(net); i++) {
+            vgg_param *d = vgg_net_param(net, i), *q = vgg_net_param(src, i);
+            memcpy(d->data, q->data, d->numel * sizeof *d->data);
+        }
+        vgg_net_set_preproc(net, vgg_net_preproc(src));
+        vgg_net_set_pool_round(net, vgg_net_arch(src)->pool_round);
+        if ((st = vgg_net_params_changed(net)) != VGG_STATUS_OK)
+            goto fail;
+        fprintf(stderr, "vggtrain train: starting from every weight of '%s'\n", a->weights);
+        vgg_net_free(src);
+        src = NULL;
+    } else if (a->init_from) {
         int copied = 0;
         if ((st = vgg_net_load(a->init_from, be, &src)) != VGG_STATUS_OK ||
             (st = vgg_train_init_from(net, src, scheme, a->init_std, a->seed, &copied)) !=
@@ -459,7 +512,7 @@ int cmd_train(int argc, char **argv)
         O_CONFIG, O_WIDTH, O_FC, O_INPUT, O_INIT, O_INITSTD, O_INITFROM, O_BATCH, O_ACCUM,
         O_MICRO, O_LR, O_MOM, O_WD, O_DROP, O_STEPS, O_PAT, O_DELTA, O_DROPS, O_EPOCHS, O_ITERS,
         O_SCALE, O_JITTER, O_NOFLIP, O_COLOR, O_SEED, O_THREADS, O_LOADERS, O_DEVICE, O_CKPT,
-        O_CKEVERY, O_RESUME, O_LOG, O_PRINT,
+        O_CKEVERY, O_RESUME, O_LOG, O_PRINT, O_WEIGHTS,
     };
     static const struct option opts[] = {
         { "data", 1, NULL, O_DATA }, { "list", 1, NULL, O_LIST },
@@ -470,6 +523,7 @@ int cmd_train(int argc, char **argv)
         { "fc-dim", 1, NULL, O_FC }, { "input-size", 1, NULL, O_INPUT },
         { "init", 1, NULL, O_INIT }, { "init-std", 1, NULL, O_INITSTD },
         { "init-from", 1, NULL, O_INITFROM }, { "batch", 1, NULL, O_BATCH },
+        { "weights", 1, NULL, O_WEIGHTS },
         { "accum", 1, NULL, O_ACCUM }, { "micro-batch", 1, NULL, O_MICRO },
         { "lr", 1, NULL, O_LR }, { "momentum", 1, NULL, O_MOM },
         { "weight-decay", 1, NULL, O_WD }, { "dropout", 1, NULL, O_DROP },
@@ -526,10 +580,12 @@ int cmd_train(int argc, char **argv)
         case O_CONFIG:
             if (vgg_config_parse(optarg, &a.arch.config) != VGG_STATUS_OK)
                 return bad_value(name, optarg);
+            a.arch_given[0] = true;
             break;
-        case O_WIDTH: if (!parse_f(optarg, 1e-6f, &a.arch.width)) return bad_value(name, optarg); break;
-        case O_FC: if (!parse_ll(optarg, 1, &v)) return bad_value(name, optarg); a.arch.fc_dim = (int)v; break;
-        case O_INPUT: if (!parse_ll(optarg, 32, &v)) return bad_value(name, optarg); a.arch.input_size = (int)v; break;
+        case O_WIDTH: if (!parse_f(optarg, 1e-6f, &a.arch.width)) return bad_value(name, optarg); a.arch_given[1] = true; break;
+        case O_FC: if (!parse_ll(optarg, 1, &v)) return bad_value(name, optarg); a.arch.fc_dim = (int)v; a.arch_given[2] = true; break;
+        case O_INPUT: if (!parse_ll(optarg, 32, &v)) return bad_value(name, optarg); a.arch.input_size = (int)v; a.arch_given[3] = true; break;
+        case O_WEIGHTS: a.weights = optarg; break;
         case O_INIT: a.init = optarg; break;
         case O_INITSTD: if (!parse_f(optarg, 1e-12f, &a.init_std)) return bad_value(name, optarg); break;
         case O_INITFROM: a.init_from = optarg; break;
@@ -573,11 +629,15 @@ int cmd_train(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (a.smin == 0)
+    if (a.weights && a.init_from) {
+        fprintf(stderr, "vggtrain train: --weights and --init-from exclude each other\n");
+        return 2;
+    }
+    if (a.smin == 0 && (scale || !a.weights))   /* with --weights: the default in run() */
         a.smin = a.smax = scale ? scale : a.arch.input_size + 32;
     else if (scale)
         return bad_value("scale", "(both --scale and --scale-jitter)");
-    if (a.smin < a.arch.input_size) {
+    if (!a.weights && a.smin < a.arch.input_size) { /* with --weights: checked in run() */
         fprintf(stderr, "vggtrain train: scale %d is smaller than the input size %d\n", a.smin,
                 a.arch.input_size);
         return 2;
