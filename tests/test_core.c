@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vgg/cli.h"
 #include "vgg/core.h"
 
 static void fail_records_message(void **state)
@@ -93,6 +94,35 @@ static void int_list_parses_and_refuses(void **state)
     assert_int_equal(vgg_parse_int_list("-3", v, 4, &n), VGG_STATUS_INVALID);
 }
 
+static int seen_argc;
+static const char *seen_arg0;
+
+static int cmd_fake(int argc, char **argv)
+{
+    seen_argc = argc;
+    seen_arg0 = argv[0];
+    return 7;
+}
+
+static void cli_dispatches_by_name(void **state)
+{
+    (void)state;
+    static const vgg_command cmds[] = {
+        { "fake", cmd_fake, "a command" },
+        { "other", cmd_fake, "another" },
+    };
+    char *run[] = { "prog", "fake", "x", "y", NULL };
+    assert_int_equal(vgg_cli_main("prog", cmds, 2, NULL, 4, run), 7);
+    assert_int_equal(seen_argc, 3);
+    assert_string_equal(seen_arg0, "fake");
+    char *unknown[] = { "prog", "nope", NULL };
+    assert_int_equal(vgg_cli_main("prog", cmds, 2, NULL, 2, unknown), 2);
+    char *none[] = { "prog", NULL };
+    assert_int_equal(vgg_cli_main("prog", cmds, 2, NULL, 1, none), 2);
+    char *help[] = { "prog", "--help", NULL };
+    assert_int_equal(vgg_cli_main("prog", cmds, 2, "footer\n", 2, help), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +131,7 @@ int main(void)
         cmocka_unit_test(read_file_errors_name_the_file),
         cmocka_unit_test(sha256_known_vector),
         cmocka_unit_test(int_list_parses_and_refuses),
+        cmocka_unit_test(cli_dispatches_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,12 +4,6 @@
 #ifndef VGGFEAT_COMMANDS_H
 #define VGGFEAT_COMMANDS_H
 
-typedef struct vgg_command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *help;
-} vgg_command;
-
 int cmd_extract(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_info(int argc, char **argv);
