@@ -9,20 +9,33 @@ cd "$here"
 
 sh pipelines/setup.sh --tests
 jobs=$(nproc)
+passed=0
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+# count CTest's passed tests from its log (every test passed if it returns 0)
+count() {
+    n=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9][0-9]*\).*/\1/p' "$1" | tail -n 1)
+    passed=$((passed + ${n:-0}))
+}
 
 echo "== tests (build/)"
-ctest --test-dir build -LE cuda --output-on-failure -j "$jobs"
+ctest --test-dir build -LE cuda --output-on-failure -j "$jobs" -O "$logs/main.log"
+count "$logs/main.log"
 
 echo "== tests under ASan+UBSan (build-asan/)"
 cmake -S . -B build-asan -DVGG_SANITIZE=ON -DVGG_BENCH=OFF -DVGG_CUDA=OFF \
       -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs"
+    ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs" -O "$logs/asan.log"
+count "$logs/asan.log"
 
 fuzz_seconds=${FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" -gt 0 ] && [ -f tests/fuzz/run.sh ]; then
     echo "== fuzzing (build-fuzz/, ${fuzz_seconds}s per harness)"
     sh tests/fuzz/run.sh "$fuzz_seconds"
+    passed=$((passed + $(ls tests/fuzz/fuzz_*.c | wc -l)))
 fi
-echo "== all tests passed"
+echo "== all tests passed (CTest in build/ and build-asan/, and the fuzz harnesses)"
+echo "tests: $passed passed, 0 failed"
