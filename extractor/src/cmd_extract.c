@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "inputs.h"
 #include "vgg/extract.h"
 #include "vgg/features.h"
 #include "vgg/image.h"
 #include "vgg/net.h"
 
-#define MAX_NAME_SLOT 4096
 
 static void usage(FILE *fp)
 {
@@ -51,49 +51,6 @@ static void usage(FILE *fp)
 }
 
 /* ------------------------------------------------------------ inputs */
-
-typedef struct input {
-    char *path;
-    char *label;     /* NULL if none */
-    size_t index;    /* position in the full input list */
-} input;
-
-typedef struct input_list {
-    input *v;
-    size_t n, cap;
-} input_list;
-
-static int add_input(input_list *l, const char *path, const char *label)
-{
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 64;
-        input *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        l->v = nv;
-        l->cap = nc;
-    }
-    input *in = &l->v[l->n];
-    in->path = strdup(path);
-    in->label = label && *label ? strdup(label) : NULL;
-    if (!in->path || (label && *label && !in->label)) {
-        free(in->path);
-        free(in->label);
-        return -1;
-    }
-    in->index = l->n;
-    l->n++;
-    return 0;
-}
-
-static void free_inputs(input_list *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].path);
-        free(l->v[i].label);
-    }
-    free(l->v);
-}
 
 typedef struct str_list {
     char **v;
@@ -179,55 +136,11 @@ static int add_directory(input_list *l, const char *dir)
         qsort(files.v, files.n, sizeof *files.v, cmp_str);
         for (size_t i = 0; i < files.n && rc == 0; i++)
             if (vgg_image_sniff_file(files.v[i]))
-                rc = add_input(l, files.v[i], NULL);
+                rc = input_add(l, files.v[i], NULL);
     }
     for (size_t i = 0; i < files.n; i++)
         free(files.v[i]);
     free(files.v);
-    return rc;
-}
-
-static int add_list_file(input_list *l, const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        fprintf(stderr, "vggfeat extract: --list '%s': cannot open: %s\n", path,
-                strerror(errno));
-        return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int rc = 0;
-    size_t lineno = 0;
-    while (rc == 0 && (len = getline(&line, &cap, fp)) >= 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        if (len == 0)
-            continue;
-        char *tab = strchr(line, '\t');
-        const char *label = NULL;
-        if (tab) {
-            *tab = '\0';
-            label = tab + 1;
-            if (strchr(label, '\t')) {
-                fprintf(stderr, "vggfeat extract: --list '%s', line %zu: more than one TAB\n",
-                        path, lineno);
-                rc = -1;
-                break;
-            }
-        }
-        if (!*line) {
-            fprintf(stderr, "vggfeat extract: --list '%s', line %zu: empty path\n", path,
-                    lineno);
-            rc = -1;
-            break;
-        }
-        rc = add_input(l, line, label);
-    }
-    free(line);
-    fclose(fp);
     return rc;
 }
 
@@ -528,11 +441,11 @@ int cmd_extract(int argc, char **argv)
         if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
             if (add_directory(&inputs, argv[i]) != 0)
                 goto done;
-        } else if (add_input(&inputs, argv[i], NULL) != 0) {
+        } else if (input_add(&inputs, argv[i], NULL) != 0) {
             goto done;
         }
     }
-    if (list_file && add_list_file(&inputs, list_file) != 0)
+    if (list_file && inputs_add_list_file(&inputs, list_file, "vggfeat extract") != 0)
         goto done;
     if (inputs.n == 0) {
         fprintf(stderr, "vggfeat extract: no images found in the inputs\n");
@@ -540,21 +453,9 @@ int cmd_extract(int argc, char **argv)
     }
     /* name and label slots fit every input (before sharding, so that the
      * shards and the unsharded store share one layout) */
-    size_t longest_name = 0, longest_label = 0;
-    for (size_t i = 0; i < inputs.n; i++) {
-        size_t a = strlen(inputs.v[i].path), b = inputs.v[i].label ? strlen(inputs.v[i].label) : 0;
-        if (a > longest_name)
-            longest_name = a;
-        if (b > longest_label)
-            longest_label = b;
-    }
-    if (longest_name >= MAX_NAME_SLOT || longest_label >= MAX_NAME_SLOT) {
-        fprintf(stderr, "vggfeat extract: a path or label is longer than %d bytes\n",
-                MAX_NAME_SLOT - 1);
+    vgg_featlayout layout;
+    if (inputs_layout(&inputs, &layout, "vggfeat extract") != 0)
         goto done;
-    }
-    vgg_featlayout layout = { (int)((longest_name + 1 + 7) / 8 * 8),
-                              (int)((longest_label + 1 + 7) / 8 * 8) };
 
     /* nets */
     const char *models_from = "from --models";
@@ -824,6 +725,6 @@ done:
     }
     vgg_backend_close(be);
     free(net_list);
-    free_inputs(&inputs);
+    inputs_free(&inputs);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "inputs.h"
 #include "vgg/features.h"
 #include "vgg/image.h"
 
@@ -21,75 +22,6 @@ static void usage(FILE *fp)
             "RGB values in [0, 1], L2-normalised (--no-l2 to skip), one row each.\n"
             "The store is new (an existing file is never overwritten).\n"
             "  --on-error MODE    fail (default) or skip unreadable images\n");
-}
-
-typedef struct entry {
-    char *path;
-    char *label;
-} entry;
-
-static void free_entries(entry *e, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(e[i].path);
-        free(e[i].label);
-    }
-    free(e);
-}
-
-/* one path per line, optional TAB label; blank lines ignored */
-static vgg_status read_list(const char *path, entry **out, size_t *count)
-{
-    *out = NULL;
-    *count = 0;
-    char *text;
-    size_t len;
-    vgg_status st = vgg_read_file(path, 0, &text, &len);
-    if (st != VGG_STATUS_OK)
-        return st;
-    size_t cap = 64, n = 0;
-    entry *e = malloc(cap * sizeof *e);
-    if (!e) {
-        free(text);
-        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-    }
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        size_t l = strlen(line);
-        if (l && line[l - 1] == '\r')
-            line[--l] = '\0';
-        if (l == 0)
-            continue;
-        char *tab = strchr(line, '\t');
-        if (tab)
-            *tab = '\0';
-        if (n == cap) {
-            cap *= 2;
-            entry *ne = realloc(e, cap * sizeof *e);
-            if (!ne) {
-                free_entries(e, n);
-                free(text);
-                return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-            }
-            e = ne;
-        }
-        e[n].path = strdup(line);
-        e[n].label = strdup(tab ? tab + 1 : "");
-        n++;
-        if (!e[n - 1].path || !e[n - 1].label) {
-            free_entries(e, n);
-            free(text);
-            return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-        }
-    }
-    free(text);
-    if (n == 0) {
-        free(e);
-        return vgg_fail(VGG_STATUS_INVALID, "'%s': no images listed", path);
-    }
-    *out = e;
-    *count = n;
-    return VGG_STATUS_OK;
 }
 
 /* the row for one image: resized RGB in [0, 1] (CHW), optionally L2 */
@@ -169,10 +101,14 @@ int cmd_pixels(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    entry *e = NULL;
-    size_t n = 0;
-    if (read_list(list, &e, &n) != VGG_STATUS_OK) {
-        fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
+    input_list in = { 0 };
+    if (inputs_add_list_file(&in, list, "vggfeat pixels") != 0) {
+        inputs_free(&in);
+        return 1;
+    }
+    if (in.n == 0) {
+        fprintf(stderr, "vggfeat pixels: '%s': no images listed\n", list);
+        inputs_free(&in);
         return 1;
     }
     vgg_featdesc d;
@@ -187,13 +123,10 @@ int cmd_pixels(int argc, char **argv)
     d.l2 = l2;
     snprintf(d.version, sizeof d.version, "vggfeat %s", VGG_VERSION_STRING);
 
-    vgg_featlayout layout = { VGG_FEAT_NAME_BYTES_DEFAULT, VGG_FEAT_LABEL_BYTES_DEFAULT };
-    for (size_t i = 0; i < n; i++) {
-        size_t pl = (strlen(e[i].path) + 8) & ~(size_t)7, ll = (strlen(e[i].label) + 8) & ~(size_t)7;
-        if ((int)pl > layout.name_bytes)
-            layout.name_bytes = (int)pl;
-        if ((int)ll > layout.label_bytes)
-            layout.label_bytes = (int)ll;
+    vgg_featlayout layout;
+    if (inputs_layout(&in, &layout, "vggfeat pixels") != 0) {
+        inputs_free(&in);
+        return 1;
     }
     vgg_featwriter *w = NULL;
     float *row = malloc((size_t)d.dim * sizeof *row);
@@ -208,8 +141,8 @@ int cmd_pixels(int argc, char **argv)
         fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
         goto end;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (pixel_row(e[i].path, size, l2, row) != VGG_STATUS_OK) {
+    for (size_t i = 0; i < in.n; i++) {
+        if (pixel_row(in.v[i].path, size, l2, row) != VGG_STATUS_OK) {
             if (!skip) {
                 fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
                 goto end;
@@ -218,7 +151,7 @@ int cmd_pixels(int argc, char **argv)
             skipped++;
             continue;
         }
-        if (vgg_featwriter_append_at(w, i, e[i].path, e[i].label, row) != VGG_STATUS_OK) {
+        if (vgg_featwriter_append_at(w, i, in.v[i].path, in.v[i].label, row) != VGG_STATUS_OK) {
             fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
             goto end;
         }
@@ -236,6 +169,6 @@ end:
         fprintf(stderr, "vggfeat pixels: %zu images (%d-D), %zu skipped, %.1f s\n", done, d.dim,
                 skipped, vgg_now_seconds() - t0);
     free(row);
-    free_entries(e, n);
+    inputs_free(&in);
     return rc;
 }
