@@ -5,7 +5,7 @@
 if(TARGET vggclassifier)
   find_program(VGG_BENCH_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
   add_executable(bench_svm ${CMAKE_CURRENT_SOURCE_DIR}/bench_svm.c)
-  target_link_libraries(bench_svm PRIVATE vggextract vggcore m)
+  target_link_libraries(bench_svm PRIVATE vggfeatures vggcore m)
   target_compile_definitions(bench_svm PRIVATE
     VGG_PYTHON="${VGG_BENCH_PYTHON}"
     VGG_BIN_DIR="${CMAKE_BINARY_DIR}/bin"

@@ -2,9 +2,9 @@
 # the vggsvm program (integration).
 if(TARGET vggclassifier)
   vgg_add_test(NAME test_svm SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm.c
-               LIBS vggclassifier vggextract vggcore ${MATH_LIB})
+               LIBS vggclassifier vggfeatures vggcore ${MATH_LIB})
   vgg_add_test(NAME test_svm_liblinear SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm_liblinear.c
-               LIBS vggextract vggcore ${MATH_LIB} LABELS integration)
+               LIBS vggfeatures vggcore ${MATH_LIB} LABELS integration)
   add_dependencies(test_svm_liblinear vggsvm)
   if(TARGET vggfeat)
     target_compile_definitions(test_svm_liblinear PRIVATE VGG_HAVE_VGGFEAT=1)
@@ -13,11 +13,11 @@ if(TARGET vggclassifier)
 endif()
 if(TARGET vggclassifier)
   vgg_add_test(NAME test_svm_sklearn SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm_sklearn.c
-               LIBS vggclassifier vggextract vggcore PkgConfig::JSONC ${MATH_LIB} LABELS integration)
+               LIBS vggclassifier vggfeatures vggcore PkgConfig::JSONC ${MATH_LIB} LABELS integration)
   add_dependencies(test_svm_sklearn vggsvm)
 endif()
 if(TARGET vggclassifier)
   vgg_add_test(NAME test_svm_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm_cli.c
-               LIBS vggextract vggcore PkgConfig::JSONC ${MATH_LIB} LABELS integration)
+               LIBS vggfeatures vggcore PkgConfig::JSONC ${MATH_LIB} LABELS integration)
   add_dependencies(test_svm_cli vggsvm)
 endif()

@@ -1,7 +1,7 @@
-# extractor: the feature store (unit) and the vggfeat program (integration).
+# features: the feature store (unit); extractor: the vggfeat program (integration).
 vgg_add_test(NAME test_extract_store
              SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_extract_store.c
-             LIBS vggextract)
+             LIBS vggfeatures)
 if(TARGET vggfeat)
   vgg_add_test(NAME test_extract_engine
                SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_extract_engine.c

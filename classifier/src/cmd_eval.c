@@ -26,18 +26,6 @@ static void eval_usage(FILE *fp)
 "  --json               print the results as JSON\n");
 }
 
-typedef struct name_ix {
-    const char *name;
-    size_t ix;
-} name_ix;
-
-static int cmp_name_ix(const void *a, const void *b)
-{
-    const name_ix *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : (x->ix < y->ix ? -1 : x->ix > y->ix);
-}
-
 static json_object *jnum(double v)
 {
     return isnan(v) ? NULL : json_object_new_double(v);
@@ -81,7 +69,7 @@ int cmd_eval(int argc, char **argv)
     vgg_featstore *fs = NULL;
     vgg_svm_labels *l = NULL;
     vgg_svm_eval *e = NULL;
-    name_ix *ix = NULL;
+    vgg_featindex *ix = NULL;
     const char **gt = NULL;
     size_t *sel = NULL;
     double *sc = NULL;
@@ -104,16 +92,15 @@ int cmd_eval(int argc, char **argv)
             goto done;
         ng = vgg_featstore_rows(fs);
     }
-    ix = malloc((s->n ? s->n : 1) * sizeof *ix);
+    st = vgg_featindex_build((const char *const *)s->names, s->n, &ix);
+    if (st != VGG_STATUS_OK)
+        goto done;
     gt = calloc(s->n ? s->n : 1, sizeof *gt);
     sel = malloc((s->n ? s->n : 1) * sizeof *sel);
-    if (!ix || !gt || !sel) {
+    if (!gt || !sel) {
         st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < s->n; i++)
-        ix[i] = (name_ix){ s->names[i], i };
-    qsort(ix, s->n, sizeof *ix, cmp_name_ix);
     size_t missing = 0;
     char list[400] = "";
     size_t used = 0;
@@ -122,16 +109,9 @@ int cmd_eval(int argc, char **argv)
         const char *text = lf ? lf->texts[j] : vgg_featstore_label(fs, j);
         if (!lf && (!text || !*text))
             continue;
-        size_t lo = 0, hi = s->n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (strcmp(ix[mid].name, name) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo < s->n && strcmp(ix[lo].name, name) == 0) {
-            gt[ix[lo].ix] = text;
+        size_t hit = vgg_featindex_find(ix, name);
+        if (hit != VGG_FEAT_NO_ROW) {
+            gt[hit] = text;
         } else if (lf) {
             if (missing < 5 && used < sizeof list - 80)
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s'%.60s'",
@@ -238,7 +218,7 @@ done:
     vgg_svm_scores_free(s);
     vgg_svm_labelfile_free(lf);
     vgg_featstore_close(fs);
-    free(ix);
+    vgg_featindex_free(ix);
     free(gt);
     free(sel);
     free(sc);

@@ -76,11 +76,6 @@ static long split_items(const char *text, const char *what, size_t row, item *it
     return n;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int find_class(char *const *names, int k, const char *s, size_t len)
 {
     for (int c = 0; c < k; c++)
@@ -171,7 +166,7 @@ vgg_status vgg_svm_labels_build(const char *const *texts, size_t n, vgg_svm_labe
         }
     }
     if (!classes && l->n_classes > 1)
-        qsort(l->class_names, (size_t)l->n_classes, sizeof *l->class_names, cmp_str);
+        vgg_feat_classes_sort(l->class_names, (size_t)l->n_classes);
     l->multilabel = mode == VGG_SVM_LABELS_MULTI || (mode == VGG_SVM_LABELS_AUTO && any_multi);
     int K = l->n_classes;
     l->truth = malloc((n ? n : 1) * (size_t)(K ? K : 1));
@@ -229,20 +224,6 @@ void vgg_svm_labelfile_free(vgg_svm_labelfile *f)
     free(f->names);
     free(f->texts);
     free(f);
-}
-
-typedef struct name_ix {
-    const char *name;
-    size_t ix;
-} name_ix;
-
-static int cmp_name_ix(const void *a, const void *b)
-{
-    const name_ix *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c)
-        return c;
-    return x->ix < y->ix ? -1 : x->ix > y->ix;
 }
 
 vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
@@ -306,21 +287,16 @@ vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
         p = e + 1;
     }
     /* names given twice */
-    name_ix *ix = malloc((f->n ? f->n : 1) * sizeof *ix);
-    if (!ix) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    vgg_featindex *ix = NULL;
+    st = vgg_featindex_build((const char *const *)f->names, f->n, &ix);
+    if (st != VGG_STATUS_OK)
         goto fail;
-    }
-    for (size_t i = 0; i < f->n; i++)
-        ix[i] = (name_ix){ f->names[i], i };
-    qsort(ix, f->n, sizeof *ix, cmp_name_ix);
-    for (size_t i = 1; i < f->n; i++)
-        if (strcmp(ix[i].name, ix[i - 1].name) == 0) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': name '%s' is given twice", path, ix[i].name);
-            free(ix);
-            goto fail;
-        }
-    free(ix);
+    const char *twice = vgg_featindex_duplicate(ix);
+    if (twice)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': name '%s' is given twice", path, twice);
+    vgg_featindex_free(ix);
+    if (st != VGG_STATUS_OK)
+        goto fail;
     free(buf);
     *out = f;
     return VGG_STATUS_OK;

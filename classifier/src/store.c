@@ -4,20 +4,6 @@
 
 #include "svm_internal.h"
 
-typedef struct name_row {
-    const char *name;
-    size_t row;
-} name_row;
-
-static int cmp_name_row(const void *a, const void *b)
-{
-    const name_row *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c)
-        return c;
-    return x->row < y->row ? -1 : x->row > y->row;
-}
-
 vgg_status vgg_svm_labels_for_store(const vgg_featstore *fs, const char *store_path,
                                     const char *labels_path, vgg_svm_label_mode mode,
                                     const char *const *classes, int n_classes,
@@ -29,7 +15,7 @@ vgg_status vgg_svm_labels_for_store(const vgg_featstore *fs, const char *store_p
     const char **text = calloc(n ? n : 1, sizeof *text);
     size_t *rows = malloc((n ? n : 1) * sizeof *rows);
     const char **kept = malloc((n ? n : 1) * sizeof *kept);
-    name_row *ix = NULL;
+    vgg_featindex *ix = NULL;
     vgg_svm_labelfile *lf = NULL;
     vgg_status st = VGG_STATUS_OK;
     char what[1100];
@@ -42,30 +28,16 @@ vgg_status vgg_svm_labels_for_store(const vgg_featstore *fs, const char *store_p
         st = vgg_svm_labelfile_read(labels_path, &lf);
         if (st != VGG_STATUS_OK)
             goto done;
-        ix = malloc((n ? n : 1) * sizeof *ix);
-        if (!ix) {
-            st = vgg_fail(VGG_STATUS_NOMEM, "out of memory for %zu rows", n);
+        st = vgg_featindex_of_store(fs, &ix);
+        if (st != VGG_STATUS_OK)
             goto done;
-        }
-        for (size_t i = 0; i < n; i++)
-            ix[i] = (name_row){ vgg_featstore_name(fs, i), i };
-        qsort(ix, n, sizeof *ix, cmp_name_row);
         size_t missing = 0;
         char list[512] = "";
         size_t used = 0;
         for (size_t j = 0; j < lf->n; j++) {
-            name_row key = { lf->names[j], 0 };
-            /* lower bound: the first row of that name */
-            size_t lo = 0, hi = n;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (strcmp(ix[mid].name, key.name) < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            if (lo < n && strcmp(ix[lo].name, key.name) == 0) {
-                text[ix[lo].row] = lf->texts[j];
+            size_t row = vgg_featindex_find(ix, lf->names[j]);
+            if (row != VGG_FEAT_NO_ROW) {
+                text[row] = lf->texts[j];
             } else {
                 if (missing < 5 && used < sizeof list - 80) {
                     used += (size_t)snprintf(list + used, sizeof list - used, "%s'%.60s'",
@@ -104,7 +76,7 @@ vgg_status vgg_svm_labels_for_store(const vgg_featstore *fs, const char *store_p
     st = vgg_svm_labels_build(kept, m, mode, classes, n_classes, what, out);
 done:
     vgg_svm_labelfile_free(lf);
-    free(ix);
+    vgg_featindex_free(ix);
     free(text);
     free(kept);
     if (st != VGG_STATUS_OK) {

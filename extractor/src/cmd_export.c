@@ -46,110 +46,17 @@ static vgg_status write_npy(const vgg_featstore *fs, FILE *fp, const char *out)
     return st;
 }
 
-/* label numbering for liblinear: integers kept, otherwise names sorted
- * bytewise and numbered from 1 (the numbering vggsvm's model files use, so
- * liblinear-predict's accuracy line is right on vggsvm models too) */
-typedef struct label_map {
-    char **names;
-    size_t n, cap;
-    bool numeric;
-    bool none;
-} label_map;
-
-static bool parse_int_label(const char *s, long *v)
-{
-    char *end;
-    if (!*s)
-        return false;
-    *v = strtol(s, &end, 10);
-    return *end == '\0';
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static vgg_status build_label_map(const vgg_featstore *fs, label_map *m)
-{
-    memset(m, 0, sizeof *m);
-    size_t rows = vgg_featstore_rows(fs);
-    size_t labelled = 0;
-    m->numeric = true;
-    for (size_t r = 0; r < rows; r++) {
-        const char *l = vgg_featstore_label(fs, r);
-        long v;
-        if (*l) {
-            labelled++;
-            if (!parse_int_label(l, &v))
-                m->numeric = false;
-        }
-    }
-    if (labelled == 0) {
-        m->none = true;
-        return VGG_STATUS_OK;
-    }
-    for (size_t r = 0; r < rows; r++) {
-        if (!vgg_featstore_label(fs, r)[0])
-            return vgg_fail(VGG_STATUS_INVALID,
-                            "row %zu ('%s') has no label while %zu rows have one", r + 1,
-                            vgg_featstore_name(fs, r), labelled);
-    }
-    if (m->numeric)
-        return VGG_STATUS_OK;
-    for (size_t r = 0; r < rows; r++) {
-        const char *l = vgg_featstore_label(fs, r);
-        size_t i = 0;
-        while (i < m->n && strcmp(m->names[i], l) != 0)
-            i++;
-        if (i < m->n)
-            continue;
-        if (m->n == m->cap) {
-            size_t nc = m->cap ? 2 * m->cap : 16;
-            char **nn = realloc(m->names, nc * sizeof *nn);
-            if (!nn)
-                return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-            m->names = nn;
-            m->cap = nc;
-        }
-        if (!(m->names[m->n] = strdup(l)))
-            return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-        m->n++;
-    }
-    qsort(m->names, m->n, sizeof *m->names, cmp_names);
-    return VGG_STATUS_OK;
-}
-
-static void free_label_map(label_map *m)
-{
-    for (size_t i = 0; i < m->n; i++)
-        free(m->names[i]);
-    free(m->names);
-}
-
-static long label_number(const label_map *m, const char *l)
-{
-    long v = 0;
-    if (m->none)
-        return 0;
-    if (m->numeric) {
-        parse_int_label(l, &v);
-        return v;
-    }
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->names[i], l) == 0)
-            return (long)i + 1;
-    return 0;
-}
-
+/* label numbers for liblinear: vgg_featlabels (features.h), the numbering
+ * vggsvm's model files use, so liblinear-predict's accuracy line is right on
+ * vggsvm models too */
 static vgg_status write_liblinear(const vgg_featstore *fs, FILE *fp, const char *out,
-                                  const label_map *m)
+                                  const vgg_featlabels *m)
 {
     size_t rows = vgg_featstore_rows(fs);
     int dim = vgg_featstore_dim(fs);
     for (size_t r = 0; r < rows; r++) {
         const float *x = vgg_featstore_row(fs, r);
-        if (fprintf(fp, "%ld", label_number(m, vgg_featstore_label(fs, r))) < 0)
+        if (fprintf(fp, "%ld", vgg_featlabels_number(m, vgg_featstore_label(fs, r))) < 0)
             return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
         for (int i = 0; i < dim; i++)
             if (x[i] != 0.0f && fprintf(fp, " %d:%.9g", i + 1, (double)x[i]) < 0)
@@ -198,7 +105,7 @@ static vgg_status write_csv(const vgg_featstore *fs, FILE *fp, const char *out)
     return VGG_STATUS_OK;
 }
 
-static vgg_status write_label_names(const char *out, const label_map *m)
+static vgg_status write_label_names(const char *out, const vgg_featlabels *m)
 {
     size_t n = strlen(out) + 8;
     char *path = malloc(n);
@@ -252,11 +159,11 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "vggfeat export: %s\n", vgg_last_error());
         return 1;
     }
-    label_map m;
+    vgg_featlabels m;
     memset(&m, 0, sizeof m);
     vgg_status st = VGG_STATUS_OK;
     if (strcmp(format, "liblinear") == 0) {
-        st = build_label_map(fs, &m);
+        st = vgg_featlabels_build(fs, &m);
         if (st != VGG_STATUS_OK)
             vgg_fail_context(st, "'%s': ", in);
     }
@@ -277,15 +184,15 @@ int cmd_export(int argc, char **argv)
     }
     if (st == VGG_STATUS_OK && m.n > 0)
         st = write_label_names(out, &m);
-    size_t rows = vgg_featstore_rows(fs);
+    size_t rows = vgg_featstore_rows(fs), named = m.n;
     vgg_featstore_close(fs);
-    free_label_map(&m);
+    vgg_featlabels_free(&m);
     if (st != VGG_STATUS_OK) {
         fprintf(stderr, "vggfeat export: %s\n", vgg_last_error());
         return 1;
     }
     fprintf(stderr, "vggfeat export: %zu rows to '%s' (%s)", rows, out, format);
-    if (m.n)
+    if (named)
         fprintf(stderr, "; label numbers in '%s.labels'", out);
     fputc('\n', stderr);
     return 0;

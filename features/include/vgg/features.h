@@ -1,6 +1,8 @@
-/* vggfeat feature store: one float32 row per image with its name (and an
- * optional label), plus a description of what made the rows.  This header
- * is the only way other modules (classifier/) read features.  The file
+/* vggfeat feature store (module features/, library vggfeatures): one
+ * float32 row per image with its name (and an optional label), plus a
+ * description of what made the rows; the sorted name index, the label
+ * numbering, subsets and merges.  This header is the only way other modules
+ * (extractor/, classifier/, datasets/) read or write features.  The file
  * format (readable by numpy alone) is described in docs/feature-store.md.
  */
 #ifndef VGG_FEATURES_H
@@ -86,7 +88,7 @@ vgg_status vgg_featwriter_append(vgg_featwriter *w, const char *name, const char
 /* Flush, fsync and close.  Safe on NULL. */
 vgg_status vgg_featwriter_close(vgg_featwriter *w);
 
-/* ---- additions: row indices, layouts, repair (see docs/feature-store.md) ---- */
+/* ---- row indices, layouts, repair (see docs/feature-store.md) ---- */
 
 /* Fixed byte sizes of the name and label slots of every row (multiples of
  * 8; names and labels are stored NUL-padded, and one longer than its slot
@@ -130,6 +132,74 @@ bool vgg_featstore_sniff_file(const char *path);
 
 /* CRC-32 (zlib's polynomial; Python's zlib.crc32), as used for each row. */
 uint32_t vgg_feat_crc32(uint32_t crc, const void *data, size_t n);
+
+/* ---- the name index ---- */
+
+/* Names (borrowed) sorted bytewise, each with its position; lookups find the
+ * first position of a name.  Build it over any array of names or over a
+ * store's rows. */
+typedef struct vgg_featindex vgg_featindex;
+
+vgg_status vgg_featindex_build(const char *const *names, size_t n, vgg_featindex **out);
+/* Over the rows of fs (names borrowed from fs: keep it open). */
+vgg_status vgg_featindex_of_store(const vgg_featstore *fs, vgg_featindex **out);
+void vgg_featindex_free(vgg_featindex *ix);
+/* The first position of name, or VGG_FEAT_NO_ROW. */
+#define VGG_FEAT_NO_ROW ((size_t)-1)
+size_t vgg_featindex_find(const vgg_featindex *ix, const char *name);
+/* A name given more than once (the one sorted first), or NULL. */
+const char *vgg_featindex_duplicate(const vgg_featindex *ix);
+
+/* ---- label numbering ---- */
+
+/* Class names are numbered in bytewise (strcmp) order: this sorts n names
+ * into that order.  vggsvm's model files number class k (0-based here) as
+ * k + 1, and vggfeat export's LIBLINEAR text uses the same numbers. */
+void vgg_feat_classes_sort(char **names, size_t n);
+
+/* The numbering of a store's single labels for LIBLINEAR text: when every
+ * label is an integer they are kept; otherwise the distinct labels are
+ * sorted (vgg_feat_classes_sort) and numbered from 1.  A store without any
+ * label numbers every row 0; one with some rows unlabelled is INVALID. */
+typedef struct vgg_featlabels {
+    char **names;       /* the distinct labels in number order (n == 0 when numeric or none) */
+    size_t n;
+    bool numeric;
+    bool none;
+} vgg_featlabels;
+
+vgg_status vgg_featlabels_build(const vgg_featstore *fs, vgg_featlabels *out);
+long vgg_featlabels_number(const vgg_featlabels *m, const char *label);
+void vgg_featlabels_free(vgg_featlabels *m);
+
+/* ---- derived stores: written next to their path, renamed into place ---- */
+
+/* A new store at path that appears complete or not at all: rows go to
+ * "<path>.tmp.<pid>", vgg_featnew_commit closes it and renames it over
+ * path, vgg_featnew_abort removes it (both safe on NULL).  layout NULL:
+ * the defaults. */
+typedef struct vgg_featnew vgg_featnew;
+
+vgg_status vgg_featnew_open(const char *path, const vgg_featdesc *d, const vgg_featlayout *layout,
+                            vgg_featnew **out);
+vgg_featwriter *vgg_featnew_writer(vgg_featnew *n);
+vgg_status vgg_featnew_commit(vgg_featnew *n);
+void vgg_featnew_abort(vgg_featnew *n);
+
+/* The rows of the store in_path named by names[0..n) (in that order) as a
+ * new store out_path; labels[i] (may be NULL or "") replaces row i's label.
+ * Every name must be in the store before anything is written (NOT_FOUND
+ * naming up to two missing ones; list_path names the list in messages).
+ * A name given several times in the store takes its first row. */
+vgg_status vgg_featstore_subset(const char *in_path, const char *const *names,
+                                const char *const *labels, size_t n, const char *list_path,
+                                const char *out_path);
+
+/* Stores made with equal descriptions into a new store out_path (never
+ * overwritten: INVALID when it exists), rows sorted by input index; an
+ * index in two inputs is INVALID.  *rows_out (may be NULL): rows written. */
+vgg_status vgg_featstore_merge(const char *const *paths, int n, const char *out_path,
+                               size_t *rows_out);
 
 #ifdef __cplusplus
 }
