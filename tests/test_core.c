@@ -123,6 +123,54 @@ static void cli_dispatches_by_name(void **state)
     assert_int_equal(vgg_cli_main("prog", cmds, 2, "footer\n", 2, help), 0);
 }
 
+static void write_list(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* the one list rule: first TAB, CRLF, blank lines, '#' only when asked */
+static void list_reader_follows_the_one_rule(void **state)
+{
+    (void)state;
+    const char *p = "core_list.tsv";
+    write_list(p, "# head\r\na b.jpg\tcat\tx\r\n\n c.png\n#d.jpg\tdog");
+    vgg_list *l = NULL;
+    assert_int_equal(vgg_list_read(p, 0, &l), VGG_STATUS_OK);
+    assert_int_equal(l->n, 4);
+    assert_string_equal(l->paths[0], "# head");
+    assert_string_equal(l->labels[0], "");
+    assert_string_equal(l->paths[1], "a b.jpg");
+    assert_string_equal(l->labels[1], "cat\tx");
+    assert_int_equal(l->lines[1], 2);
+    assert_string_equal(l->paths[2], " c.png");
+    assert_int_equal(l->lines[2], 4);
+    assert_string_equal(l->paths[3], "#d.jpg");
+    assert_string_equal(l->labels[3], "dog");
+    vgg_list_free(l);
+    assert_int_equal(vgg_list_read(p, VGG_LIST_COMMENTS, &l), VGG_STATUS_OK);
+    assert_int_equal(l->n, 2);
+    assert_string_equal(l->paths[0], "a b.jpg");
+    vgg_list_free(l);
+
+    assert_int_equal(vgg_list_read(p, VGG_LIST_ONE_TAB, &l), VGG_STATUS_FORMAT);
+    assert_null(l);
+    assert_non_null(strstr(vgg_last_error(), "'core_list.tsv', line 2: more than one TAB"));
+    assert_int_equal(vgg_list_read(p, VGG_LIST_LABELS, &l), VGG_STATUS_FORMAT);
+    assert_non_null(strstr(vgg_last_error(), "'core_list.tsv', line 1: expected path<TAB>label"));
+    write_list(p, "a.jpg\n\tcat\n");
+    assert_int_equal(vgg_list_read(p, 0, &l), VGG_STATUS_FORMAT);
+    assert_non_null(strstr(vgg_last_error(), "line 2: empty path"));
+    FILE *fp = fopen(p, "wb");
+    fwrite("a\0b\n", 1, 4, fp);
+    fclose(fp);
+    assert_int_equal(vgg_list_read(p, 0, &l), VGG_STATUS_FORMAT);
+    assert_non_null(strstr(vgg_last_error(), "NUL"));
+    unlink(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +180,7 @@ int main(void)
         cmocka_unit_test(sha256_known_vector),
         cmocka_unit_test(int_list_parses_and_refuses),
         cmocka_unit_test(cli_dispatches_by_name),
+        cmocka_unit_test(list_reader_follows_the_one_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -446,10 +446,55 @@ static void bad_descriptions_are_refused(void **state)
     assert_int_equal(file_size(path), -1);
 }
 
+/* the name index finds a name's first row; label numbers sort bytewise */
+static void name_index_and_label_numbers(void **state)
+{
+    (void)state;
+    const char *names[] = { "b", "a", "c", "a", "B" };
+    vgg_featindex *ix = NULL;
+    assert_int_equal(vgg_featindex_build(names, 5, &ix), VGG_STATUS_OK);
+    assert_int_equal(vgg_featindex_find(ix, "a"), 1);
+    assert_int_equal(vgg_featindex_find(ix, "B"), 4);
+    assert_int_equal(vgg_featindex_find(ix, "c"), 2);
+    assert_true(vgg_featindex_find(ix, "d") == VGG_FEAT_NO_ROW);
+    assert_true(vgg_featindex_find(ix, "") == VGG_FEAT_NO_ROW);
+    assert_string_equal(vgg_featindex_duplicate(ix), "a");
+    vgg_featindex_free(ix);
+    assert_int_equal(vgg_featindex_build(names, 3, &ix), VGG_STATUS_OK);
+    assert_null(vgg_featindex_duplicate(ix));
+    vgg_featindex_free(ix);
+
+    char path[512];
+    path_in(path, sizeof path, "labels.vggf");
+    unlink(path);
+    vgg_featdesc d;
+    make_desc(&d, 2);
+    vgg_featwriter *w = NULL;
+    assert_int_equal(vgg_featwriter_open(path, &d, false, &w, NULL), VGG_STATUS_OK);
+    const float x[2] = { 1, 2 };
+    const char *labels[] = { "dog", "Cat", "cat", "dog" };
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(vgg_featwriter_append(w, names[i], labels[i], x), VGG_STATUS_OK);
+    assert_int_equal(vgg_featwriter_close(w), VGG_STATUS_OK);
+    vgg_featstore *fs = NULL;
+    assert_int_equal(vgg_featstore_open(path, &fs), VGG_STATUS_OK);
+    vgg_featlabels m;
+    assert_int_equal(vgg_featlabels_build(fs, &m), VGG_STATUS_OK);
+    /* "Cat" < "cat" < "dog" bytewise: 1, 2, 3 */
+    assert_int_equal(m.n, 3);
+    assert_int_equal(vgg_featlabels_number(&m, "Cat"), 1);
+    assert_int_equal(vgg_featlabels_number(&m, "cat"), 2);
+    assert_int_equal(vgg_featlabels_number(&m, "dog"), 3);
+    vgg_featlabels_free(&m);
+    vgg_featstore_close(fs);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc32_matches_zlib_check_value),
+        cmocka_unit_test(name_index_and_label_numbers),
         cmocka_unit_test(desc_json_round_trip_and_equality),
         cmocka_unit_test(rows_read_back_exactly),
         cmocka_unit_test(explicit_indices_and_layout),

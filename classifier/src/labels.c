@@ -229,62 +229,28 @@ void vgg_svm_labelfile_free(vgg_svm_labelfile *f)
 vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
 {
     *out = NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    vgg_status st = vgg_read_file(path, 0, &buf, &len);
+    vgg_list *lines = NULL;
+    vgg_status st = vgg_list_read(path, VGG_LIST_COMMENTS | VGG_LIST_LABELS, &lines);
     if (st != VGG_STATUS_OK)
         return st;
     vgg_svm_labelfile *f = calloc(1, sizeof *f);
-    size_t lines = 1;
-    for (size_t i = 0; i < len; i++)
-        lines += buf[i] == '\n';
     if (f) {
-        f->names = calloc(lines, sizeof *f->names);
-        f->texts = calloc(lines, sizeof *f->texts);
+        f->names = calloc(lines->n ? lines->n : 1, sizeof *f->names);
+        f->texts = calloc(lines->n ? lines->n : 1, sizeof *f->texts);
     }
     if (!f || !f->names || !f->texts) {
         vgg_svm_labelfile_free(f);
-        free(buf);
+        vgg_list_free(lines);
         return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
     }
-    if (strlen(buf) != len) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': a labels file has no NUL bytes", path);
-        goto fail;
-    }
-    char *p = buf;
-    size_t lineno = 0;
-    while (*p) {
-        lineno++;
-        char *e = strchr(p, '\n');
-        if (e)
-            *e = 0;
-        size_t ll = strlen(p);
-        if (ll > 0 && p[ll - 1] == '\r')
-            p[--ll] = 0;
-        if (ll > 0 && p[0] != '#') {
-            char *tab = strchr(p, '\t');
-            if (!tab) {
-                st = vgg_fail(VGG_STATUS_FORMAT,
-                              "'%s': line %zu: expected 'name<TAB>label[,label...]'", path,
-                              lineno);
-                goto fail;
-            }
-            *tab = 0;
-            if (tab == p) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %zu: empty name", path, lineno);
-                goto fail;
-            }
-            f->names[f->n] = svm_strdup(p);
-            f->texts[f->n] = svm_strdup(tab + 1);
-            f->n++;
-            if (!f->names[f->n - 1] || !f->texts[f->n - 1]) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-                goto fail;
-            }
+    for (size_t i = 0; i < lines->n; i++) {
+        f->names[f->n] = svm_strdup(lines->paths[i]);
+        f->texts[f->n] = svm_strdup(lines->labels[i]);
+        f->n++;
+        if (!f->names[f->n - 1] || !f->texts[f->n - 1]) {
+            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+            goto fail;
         }
-        if (!e)
-            break;
-        p = e + 1;
     }
     /* names given twice */
     vgg_featindex *ix = NULL;
@@ -297,11 +263,11 @@ vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
     vgg_featindex_free(ix);
     if (st != VGG_STATUS_OK)
         goto fail;
-    free(buf);
+    vgg_list_free(lines);
     *out = f;
     return VGG_STATUS_OK;
 fail:
-    free(buf);
+    vgg_list_free(lines);
     vgg_svm_labelfile_free(f);
     return st;
 }

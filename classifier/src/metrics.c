@@ -108,7 +108,7 @@ double vgg_metric_ap(const double *scores, const int8_t *truth, size_t n, size_t
     return ap;
 }
 
-static int argmax(const double *s, int k)
+int svm_argmax(const double *s, int k)
 {
     int b = 0;
     for (int c = 1; c < k; c++)
@@ -125,7 +125,7 @@ double svm_mean_recall(const double *scores, size_t n, int k, const int *cls)
     if (hit && cnt) {
         for (size_t i = 0; i < n; i++) {
             cnt[cls[i]]++;
-            hit[cls[i]] += argmax(scores + i * (size_t)k, k) == cls[i];
+            hit[cls[i]] += svm_argmax(scores + i * (size_t)k, k) == cls[i];
         }
         double sum = 0;
         int used = 0;
@@ -231,7 +231,7 @@ vgg_status vgg_svm_evaluate(const double *scores, size_t n, int k, const int *cl
     if (cls) {
         size_t hit = 0;
         for (size_t i = 0; i < n; i++) {
-            int p = argmax(scores + i * (size_t)k, k);
+            int p = svm_argmax(scores + i * (size_t)k, k);
             e->confusion[(size_t)cls[i] * k + p]++;
             hit += p == cls[i];
         }

@@ -23,15 +23,6 @@ void vgg_svm_scores_free(vgg_svm_scores *s)
     free(s);
 }
 
-static int best_class(const double *s, int k)
-{
-    int b = 0;
-    for (int c = 1; c < k; c++)
-        if (s[c] > s[b])
-            b = c;
-    return b;
-}
-
 vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool json)
 {
     vgg_atomic_file af;
@@ -82,7 +73,7 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
                 json_object_object_add(img, "predicted", pr);
             } else {
                 json_object_object_add(img, "predicted",
-                                       json_object_new_string(s->class_names[best_class(r, K)]));
+                                       json_object_new_string(s->class_names[svm_argmax(r, K)]));
             }
             fprintf(fp, "%s\n  %s", i ? "," : "",
                     json_object_to_json_string_ext(img, JSON_C_TO_STRING_PLAIN |

@@ -35,5 +35,7 @@ double svm_mean_recall(const double *scores, size_t n, int k, const int *cls);
 
 /* Quick sort-free helpers */
 char *svm_strdup(const char *s);
+/* The first of the k highest scores (ties: the lowest class). */
+int svm_argmax(const double *s, int k);
 
 #endif

@@ -1,10 +1,8 @@
 #include "inputs.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 
 #define MAX_NAME_SLOT 4096
 
@@ -42,44 +40,16 @@ void inputs_free(input_list *l)
 
 int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        fprintf(stderr, "%s: --list '%s': cannot open: %s\n", cmd, path, strerror(errno));
+    vgg_list *lines = NULL;
+    if (vgg_list_read(path, VGG_LIST_ONE_TAB, &lines) != VGG_STATUS_OK) {
+        fprintf(stderr, "%s: --list %s\n", cmd, vgg_last_error());
         return -1;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
     int rc = 0;
-    size_t lineno = 0;
-    while (rc == 0 && (len = getline(&line, &cap, fp)) >= 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        if (len == 0)
-            continue;
-        char *tab = strchr(line, '\t');
-        const char *label = NULL;
-        if (tab) {
-            *tab = '\0';
-            label = tab + 1;
-            if (strchr(label, '\t')) {
-                fprintf(stderr, "%s: --list '%s', line %zu: more than one TAB\n", cmd, path,
-                        lineno);
-                rc = -1;
-                break;
-            }
-        }
-        if (!*line) {
-            fprintf(stderr, "%s: --list '%s', line %zu: empty path\n", cmd, path, lineno);
-            rc = -1;
-            break;
-        }
-        if ((rc = input_add(l, line, label)) != 0)
+    for (size_t i = 0; i < lines->n && rc == 0; i++)
+        if ((rc = input_add(l, lines->paths[i], lines->labels[i])) != 0)
             fprintf(stderr, "%s: out of memory\n", cmd);
-    }
-    free(line);
-    fclose(fp);
+    vgg_list_free(lines);
     return rc;
 }
 

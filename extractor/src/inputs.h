@@ -22,8 +22,9 @@ typedef struct input_list {
 int input_add(input_list *l, const char *path, const char *label);
 void inputs_free(input_list *l);
 
-/* Append the lines of a list file; blank lines are skipped, a line with
- * two TABs or an empty path is an error.  Errors are printed as
+/* Append the lines of a list file (vgg_list_read with VGG_LIST_ONE_TAB:
+ * blank lines are skipped, a line with two TABs or an empty path is an
+ * error).  Errors are printed as
  * "<cmd>: ..."; returns 0 or -1. */
 int inputs_add_list_file(input_list *l, const char *path, const char *cmd);
 

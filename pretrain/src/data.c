@@ -64,111 +64,65 @@ vgg_status pt_dataset_from_folders(const char *root, pt_dataset **out)
     return VGG_STATUS_OK;
 }
 
-static char *next_line(char **cur)
+/* the class of one list line: a name of the index, else its number */
+static int class_of(const pt_dataset *d, const char *cls)
 {
-    char *s = *cur;
-    if (!*s)
-        return NULL;
-    char *nl = strchr(s, '\n');
-    if (nl) {
-        *nl = '\0';
-        *cur = nl + 1;
-    } else {
-        *cur = s + strlen(s);
-    }
-    size_t len = strlen(s);
-    if (len && s[len - 1] == '\r')
-        s[len - 1] = '\0';
-    return s;
+    for (int c = 0; c < d->n_classes; c++)
+        if (strcmp(d->classes[c], cls) == 0)
+            return c;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(cls, &end, 10);
+    if (end != cls && !*end && !errno && v >= 0 && v < d->n_classes)
+        return (int)v;
+    return -1;
 }
 
+/* The class index (one name per line) and the list ("path<TAB>class" per
+ * line), both read by vgg_list_read: the first TAB splits a line. */
 vgg_status pt_dataset_from_list(const char *list, const char *classes, pt_dataset **out)
 {
     *out = NULL;
-    char *ctext = NULL, *ltext = NULL;
-    size_t len;
-    vgg_status st = vgg_read_file(classes, 0, &ctext, &len);
+    vgg_list *cl = NULL, *ll = NULL;
+    vgg_status st = vgg_list_read(classes, 0, &cl);
     if (st != VGG_STATUS_OK)
         return st;
-    st = vgg_read_file(list, 0, &ltext, &len);
+    st = vgg_list_read(list, VGG_LIST_LABELS, &ll);
     if (st != VGG_STATUS_OK) {
-        free(ctext);
+        vgg_list_free(cl);
         return st;
     }
     pt_dataset *d = calloc(1, sizeof *d);
-    if (!d) {
-        free(ctext);
-        free(ltext);
-        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", list);
+    if (d) {
+        d->classes = calloc(cl->n ? cl->n : 1, sizeof *d->classes);
+        d->paths = calloc(ll->n ? ll->n : 1, sizeof *d->paths);
+        d->labels = calloc(ll->n ? ll->n : 1, sizeof *d->labels);
     }
-    size_t cap_c = 0, cap_n = 0;
-    char *cur = ctext, *line;
-    int lineno = 0;
-    while (st == VGG_STATUS_OK && (line = next_line(&cur))) {
-        lineno++;
-        if (!*line)
-            continue;
-        if ((size_t)d->n_classes == cap_c) {
-            cap_c = cap_c ? 2 * cap_c : 64;
-            char **nc = realloc(d->classes, cap_c * sizeof *nc);
-            if (!nc) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", classes);
-                break;
-            }
-            d->classes = nc;
-        }
-        d->classes[d->n_classes++] = strdup(line);
-    }
+    if (!d || !d->classes || !d->paths || !d->labels)
+        st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", list);
+    for (size_t i = 0; st == VGG_STATUS_OK && i < cl->n; i++)
+        if (!(d->classes[d->n_classes++] = strdup(cl->paths[i])))
+            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", classes);
     if (st == VGG_STATUS_OK && d->n_classes == 0)
         st = vgg_fail(VGG_STATUS_FORMAT, "'%s': the class index names no class", classes);
-    cur = ltext;
-    lineno = 0;
-    while (st == VGG_STATUS_OK && (line = next_line(&cur))) {
-        lineno++;
-        if (!*line)
-            continue;
-        char *tab = strrchr(line, '\t');
-        if (!tab || tab == line || !tab[1]) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s', line %d: expected path<TAB>class", list, lineno);
-            break;
-        }
-        *tab = '\0';
-        const char *cls = tab + 1;
-        int label = -1;
-        for (int c = 0; c < d->n_classes && label < 0; c++)
-            if (strcmp(d->classes[c], cls) == 0)
-                label = c;
-        if (label < 0) {
-            char *end = NULL;
-            errno = 0;
-            long v = strtol(cls, &end, 10);
-            if (end != cls && !*end && !errno && v >= 0 && v < d->n_classes)
-                label = (int)v;
-        }
-        if (label < 0) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s', line %d: class '%s' is not in '%s'", list,
-                          lineno, cls, classes);
-            break;
-        }
-        if (d->n == cap_n) {
-            cap_n = cap_n ? 2 * cap_n : 1024;
-            char **np = realloc(d->paths, cap_n * sizeof *np);
-            int32_t *nl = np ? realloc(d->labels, cap_n * sizeof *nl) : NULL;
-            if (np)
-                d->paths = np;
-            if (!np || !nl) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", list);
-                break;
-            }
-            d->labels = nl;
-        }
-        d->paths[d->n] = strdup(line);
-        d->labels[d->n++] = label;
+    for (size_t i = 0; st == VGG_STATUS_OK && i < ll->n; i++) {
+        const char *cls = ll->labels[i];
+        int label = *cls ? class_of(d, cls) : -1;
+        if (!*cls)
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: expected path<TAB>class", list,
+                          ll->lines[i]);
+        else if (label < 0)
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: class '%s' is not in '%s'", list,
+                          ll->lines[i], cls, classes);
+        else if (!(d->paths[d->n] = strdup(ll->paths[i])))
+            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", list);
+        else
+            d->labels[d->n++] = label;
     }
     if (st == VGG_STATUS_OK && d->n == 0)
         st = vgg_fail(VGG_STATUS_FORMAT, "'%s': the list names no image", list);
-    free(ctext);
-    free(ltext);
+    vgg_list_free(cl);
+    vgg_list_free(ll);
     if (st != VGG_STATUS_OK) {
         pt_dataset_free(d);
         return st;

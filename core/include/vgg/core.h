@@ -114,6 +114,34 @@ typedef struct vgg_mapped {
 vgg_status vgg_map_file(const char *path, vgg_mapped *m);
 void vgg_unmap_file(vgg_mapped *m);
 
+/* ---- list files: "path[<TAB>label]" per line ----
+ *
+ * The one rule of every list the programs read (image lists, labels files,
+ * class indexes): a line ends at "\n" (a "\r" before it is dropped); blank
+ * lines are skipped; the line is split at its FIRST TAB into the path and
+ * the label (the label is "" when there is no TAB, and keeps any further
+ * TAB unless VGG_LIST_ONE_TAB); the path may not be empty; a file holding
+ * a NUL byte is not a list.  Options: VGG_LIST_COMMENTS skips lines that
+ * start with '#'; VGG_LIST_LABELS requires a TAB on every line.  Errors
+ * are FORMAT and read "'<file>', line <n>: <problem>" ("expected
+ * path<TAB>label", "empty path", "more than one TAB"). */
+enum {
+    VGG_LIST_COMMENTS = 1,
+    VGG_LIST_LABELS = 2,
+    VGG_LIST_ONE_TAB = 4,
+};
+
+typedef struct vgg_list {
+    size_t n;
+    char **paths;
+    char **labels;     /* "" when the line has none */
+    size_t *lines;     /* 1-based line numbers, for messages */
+    char *text;        /* the file, which paths and labels point into */
+} vgg_list;
+
+vgg_status vgg_list_read(const char *path, unsigned flags, vgg_list **out);
+void vgg_list_free(vgg_list *l);
+
 /* ---- digests ---- */
 
 /* SHA-256 streaming digest; hex is 64 characters plus NUL. */

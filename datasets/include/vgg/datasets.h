@@ -87,24 +87,13 @@ vgg_status vgg_ds_write_list(const char *path, const vgg_ds_folders *f,
 /* Write a class index (one name per line), atomically. */
 vgg_status vgg_ds_write_classes(const char *path, char *const *names, size_t n);
 
-/* A list or labels file read whole: paths[i] and labels[i] ("" when the
- * line has no tab) point into text.  Blank lines are skipped. */
-typedef struct vgg_ds_list {
-    size_t n;
-    char **paths;
-    char **labels;
-    char *text;
-} vgg_ds_list;
-
-vgg_status vgg_ds_list_read(const char *path, vgg_ds_list **out);
-void vgg_ds_list_free(vgg_ds_list *l);
-
 /* Write a feature store at out_path holding, in the list's order, the row
- * of in_path named by each line of list_path, labelled with the line's
- * label (else the row's own).  Same description as the input.  Written
+ * of in_path named by each line of list_path (read by vgg_list_read, the
+ * one list rule), labelled with the line's label (else the row's own).  Same description as the input.  Written
  * under a temporary name and renamed into place; an existing out_path is
  * replaced.  NOT_FOUND naming the first few list paths the store lacks
- * (nothing is written then).  rows_out may be NULL.  Needs vggextract. */
+ * (nothing is written then).  rows_out may be NULL.  Uses vggfeatures
+ * (vgg_featstore_subset). */
 vgg_status vgg_ds_subset_store(const char *in_path, const char *list_path, const char *out_path,
                                size_t *rows_out);
 

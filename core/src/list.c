@@ -1,0 +1,84 @@
+/* The list reader: "path[<TAB>label]" per line (the rule is in vgg/core.h). */
+#include "vgg/core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void vgg_list_free(vgg_list *l)
+{
+    if (!l)
+        return;
+    free(l->text);
+    free(l->paths);
+    free(l->labels);
+    free(l->lines);
+    free(l);
+}
+
+/* Split one line (NUL-terminated, without its end) into l's next entry. */
+static vgg_status add_line(vgg_list *l, char *p, size_t lineno, unsigned flags, const char *path)
+{
+    char *tab = strchr(p, '\t');
+    if (!tab && (flags & VGG_LIST_LABELS))
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: expected path<TAB>label", path,
+                        lineno);
+    if (tab) {
+        *tab = 0;
+        if ((flags & VGG_LIST_ONE_TAB) && strchr(tab + 1, '\t'))
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: more than one TAB", path, lineno);
+    }
+    if (!*p)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: empty path", path, lineno);
+    l->paths[l->n] = p;
+    l->labels[l->n] = tab ? tab + 1 : p + strlen(p);
+    l->lines[l->n] = lineno;
+    l->n++;
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_list_read(const char *path, unsigned flags, vgg_list **out)
+{
+    *out = NULL;
+    vgg_list *l = calloc(1, sizeof *l);
+    if (!l)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    size_t len;
+    vgg_status st = vgg_read_file(path, 0, &l->text, &len);
+    if (st != VGG_STATUS_OK) {
+        free(l);
+        return st;
+    }
+    if (strlen(l->text) != len) {
+        vgg_list_free(l);
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': holds a NUL byte: not a list file", path);
+    }
+    size_t cap = 1;
+    for (const char *p = l->text; *p; p++)
+        cap += *p == '\n';
+    l->paths = malloc(cap * sizeof *l->paths);
+    l->labels = malloc(cap * sizeof *l->labels);
+    l->lines = malloc(cap * sizeof *l->lines);
+    if (!l->paths || !l->labels || !l->lines) {
+        vgg_list_free(l);
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    }
+    char *p = l->text;
+    for (size_t lineno = 1; *p && st == VGG_STATUS_OK; lineno++) {
+        char *nl = strchr(p, '\n');
+        char *next = nl ? nl + 1 : p + strlen(p);
+        if (nl)
+            *nl = 0;
+        size_t n = strlen(p);
+        if (n && p[n - 1] == '\r')
+            p[--n] = 0;
+        if (n && !((flags & VGG_LIST_COMMENTS) && p[0] == '#'))
+            st = add_line(l, p, lineno, flags, path);
+        p = next;
+    }
+    if (st != VGG_STATUS_OK) {
+        vgg_list_free(l);
+        return st;
+    }
+    *out = l;
+    return VGG_STATUS_OK;
+}
