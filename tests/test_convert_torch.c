@@ -25,27 +25,16 @@
 #include "vgg/caffe.h"
 #include "vgg/core.h"
 #include "vgg/net.h"
+#include "test_util.h"
 
 #define FIX VGG_FIXTURES "/convert/"
 #define GEN VGG_SOURCE_DIR "/tests/gen_caffe_fixtures.py"
 #define PTH2ST VGG_SOURCE_DIR "/pipelines/pth2safetensors.py"
 #define VGGFEAT VGG_BIN_DIR "/vggfeat"
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 static bool python_has(const char *modules)
 {
-    return run("'%s' -c 'import %s' >/dev/null 2>&1", VGG_PYTHON, modules) == 0;
+    return run_cmd("'%s' -c 'import %s' >/dev/null 2>&1", VGG_PYTHON, modules) == 0;
 }
 
 #define assert_msg_has(s)                                                                  \
@@ -53,14 +42,6 @@ static bool python_has(const char *modules)
         if (!strstr(vgg_last_error(), (s)))                                                \
             fail_msg("message \"%s\" lacks \"%s\"", vgg_last_error(), (s));                \
     } while (0)
-
-static char *slurp(const char *path)
-{
-    char *b;
-    size_t n;
-    assert_int_equal(vgg_read_file(path, 0, &b, &n), VGG_STATUS_OK);
-    return b;
-}
 
 /* ---- .pth -> safetensors -> vgg_net_load -> PyTorch's forward ---- */
 
@@ -70,7 +51,7 @@ static char *conversion_log(const char *dir, const char *out, int rc)
 {
     char log[512], want[16];
     snprintf(log, sizeof log, "%s/%s.log", dir, out);
-    char *t = slurp(log);
+    char *t = slurp_file(log);
     snprintf(want, sizeof want, "rc=%d\n", rc);
     if (!strstr(t, want))
         fail_msg("pth2safetensors -> %s: expected %s got: %s", out, want, t);
@@ -148,7 +129,7 @@ static void pth_round_trip(void **state)
     const char *dir = "convert_pth";
     mkdir(dir, 0755);
     unlink("convert_pth/a_bn.safetensors");
-    if (run("'%s' '%s' pth %s >convert_pth/gen.log 2>&1", VGG_PYTHON, GEN, dir) != 0) {
+    if (run_cmd("'%s' '%s' pth %s >convert_pth/gen.log 2>&1", VGG_PYTHON, GEN, dir) != 0) {
         if (!python_has("torch, torchvision, numpy"))
             skip();
         fail_msg("gen_caffe_fixtures.py pth failed: see %s/convert_pth/gen.log", VGG_BIN_DIR);
@@ -179,9 +160,9 @@ static void program_convert_and_info(void **state)
         skip();
     const char *out = "convert_prog.safetensors";
     unlink(out);
-    assert_int_equal(run("'%s' convert %s -o %s >convert_prog.log", VGGFEAT, FIX "e_v1.caffemodel",
+    assert_int_equal(run_cmd("'%s' convert %s -o %s >convert_prog.log", VGGFEAT, FIX "e_v1.caffemodel",
                          out), 0);
-    char *t = slurp("convert_prog.log");
+    char *t = slurp_file("convert_prog.log");
     assert_non_null(strstr(t, "configuration E"));
     assert_non_null(strstr(t, "peak RSS"));
     free(t);
@@ -199,21 +180,21 @@ static void program_convert_and_info(void **state)
     vgg_st_close(a);
     vgg_st_close(b);
     /* --arch, and its refusal */
-    assert_int_equal(run("'%s' convert %s -o %s --arch vgg19 -q", VGGFEAT, FIX "e_v1.caffemodel",
+    assert_int_equal(run_cmd("'%s' convert %s -o %s --arch vgg19 -q", VGGFEAT, FIX "e_v1.caffemodel",
                          out), 0);
-    assert_int_equal(run("'%s' convert %s -o %s --arch D 2>convert_prog.err", VGGFEAT,
+    assert_int_equal(run_cmd("'%s' convert %s -o %s --arch D 2>convert_prog.err", VGGFEAT,
                          FIX "e_v1.caffemodel", out), 1);
-    t = slurp("convert_prog.err");
+    t = slurp_file("convert_prog.err");
     assert_non_null(strstr(t, "vggfeat convert: "));
     assert_non_null(strstr(t, "e_v1.caffemodel"));
     assert_non_null(strstr(t, "conv3_4"));
     free(t);
     /* usage errors */
-    assert_int_equal(run("'%s' convert %s 2>/dev/null", VGGFEAT, FIX "e_v1.caffemodel"), 2);
-    assert_int_equal(run("'%s' convert %s -o x --arch Q 2>/dev/null", VGGFEAT, FIX "e_v1.caffemodel"), 2);
+    assert_int_equal(run_cmd("'%s' convert %s 2>/dev/null", VGGFEAT, FIX "e_v1.caffemodel"), 2);
+    assert_int_equal(run_cmd("'%s' convert %s -o x --arch Q 2>/dev/null", VGGFEAT, FIX "e_v1.caffemodel"), 2);
     /* info on a caffemodel: layers and shapes */
-    assert_int_equal(run("'%s' info %s >convert_prog.log", VGGFEAT, FIX "d_new.caffemodel"), 0);
-    t = slurp("convert_prog.log");
+    assert_int_equal(run_cmd("'%s' info %s >convert_prog.log", VGGFEAT, FIX "d_new.caffemodel"), 0);
+    t = slurp_file("convert_prog.log");
     assert_non_null(strstr(t, "new (NetParameter.layer)"));
     assert_non_null(strstr(t, "conv5_3"));
     assert_non_null(strstr(t, "(32, 64) (32)"));
@@ -223,8 +204,8 @@ static void program_convert_and_info(void **state)
     FILE *fp = fopen("convert_prog_bad.caffemodel", "wb");
     fputs("\x12\x80", fp);
     fclose(fp);
-    assert_int_equal(run("'%s' info convert_prog_bad.caffemodel 2>convert_prog.err", VGGFEAT), 1);
-    t = slurp("convert_prog.err");
+    assert_int_equal(run_cmd("'%s' info convert_prog_bad.caffemodel 2>convert_prog.err", VGGFEAT), 1);
+    t = slurp_file("convert_prog.err");
     assert_non_null(strstr(t, "truncated varint"));
     free(t);
     unlink(out);
@@ -236,10 +217,10 @@ static void program_convert_and_info(void **state)
 static void full_size_vgg16_converts_exactly(void **state)
 {
     (void)state;
-    if (!python_has("google.protobuf, numpy") || run("protoc --version >/dev/null 2>&1") != 0)
+    if (!python_has("google.protobuf, numpy") || run_cmd("protoc --version >/dev/null 2>&1") != 0)
         skip();
     const char *in = "convert_full_d.caffemodel", *out = "convert_full_d.safetensors";
-    assert_int_equal(run("'%s' '%s' full D %s --seed 5 >/dev/null", VGG_PYTHON, GEN, in), 0);
+    assert_int_equal(run_cmd("'%s' '%s' full D %s --seed 5 >/dev/null", VGG_PYTHON, GEN, in), 0);
     vgg_arch a;
     vgg_status st = vgg_caffe_convert(in, out, NULL, &a);
     if (st != VGG_STATUS_OK)
@@ -251,7 +232,7 @@ static void full_size_vgg16_converts_exactly(void **state)
     assert_int_equal(a.input_size, 224);
     assert_int_equal(vgg_arch_param_count(&a), 138357544);
     unlink(in);
-    int rc = run("'%s' '%s' check-full D %s --seed 5", VGG_PYTHON, GEN, out);
+    int rc = run_cmd("'%s' '%s' check-full D %s --seed 5", VGG_PYTHON, GEN, out);
     assert_int_equal(rc, 0);
     /* and it loads as a net */
     vgg_backend *be;

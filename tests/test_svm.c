@@ -14,56 +14,12 @@
 
 #include "vgg/features.h"
 #include "vgg/svm.h"
+#include "test_util.h"
 
-static char tmpdir[64];
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    strcpy(tmpdir, "/tmp/test_svm.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *tpath(const char *name)
-{
-    static char buf[4][256];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-    return buf[i];
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
 
 static void make_desc(vgg_featdesc *d, int dim)
 {
-    memset(d, 0, sizeof *d);
-    d->dim = dim;
-    d->n_nets = 1;
-    strcpy(d->net_names[0], "D");
-    strcpy(d->net_configs[0], "D");
-    memset(d->net_digests[0], 'a', 64);
-    d->n_scales = 1;
-    d->scales[0] = 256;
-    strcpy(d->aggregate, "stack");
-    strcpy(d->layer, "fc7");
-    d->flip = true;
-    d->l2 = true;
-    strcpy(d->version, "test");
+    make_test_desc(d, dim, "D", 'a', 256);
 }
 
 /* ---- labels ---- */

@@ -17,32 +17,9 @@
 #include <json-c/json.h>
 
 #include "vgg/features.h"
+#include "test_util.h"
 
-static char tmpdir[64];
 static char cmd[4096];
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    strcpy(tmpdir, "/tmp/test_svm_cli.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int i;
-    i = (i + 1) % 8;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-    return buf[i];
-}
 
 /* Run "vggsvm ARGS" with stdout and stderr to files; the exit status. */
 static int vggsvm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -61,10 +38,7 @@ static int vggsvm(const char *fmt, ...)
 
 static char *slurp(const char *name)
 {
-    char *buf = NULL;
-    size_t n;
-    assert_int_equal(vgg_read_file(tpath(name), 0, &buf, &n), VGG_STATUS_OK);
-    return buf;
+    return slurp_file(tpath(name));
 }
 
 static void assert_err_has(const char *text)
@@ -84,19 +58,7 @@ static double urand(void)
 
 static void make_desc(vgg_featdesc *d, int dim, int scale)
 {
-    memset(d, 0, sizeof *d);
-    d->dim = dim;
-    d->n_nets = 1;
-    strcpy(d->net_names[0], "E");
-    strcpy(d->net_configs[0], "E");
-    memset(d->net_digests[0], 'c', 64);
-    d->n_scales = 1;
-    d->scales[0] = scale;
-    strcpy(d->aggregate, "stack");
-    strcpy(d->layer, "fc7");
-    d->flip = true;
-    d->l2 = true;
-    strcpy(d->version, "test");
+    make_test_desc(d, dim, "E", 'c', scale);
 }
 
 static const char *cname[] = { "car", "cat", "dog" };

@@ -13,32 +13,9 @@
 #include <unistd.h>
 
 #include "vgg/features.h"
+#include "test_util.h"
 
-static char tmpdir[64];
 static char cmd[4096];
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    strcpy(tmpdir, "/tmp/test_svm_ll.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int i;
-    i = (i + 1) % 8;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-    return buf[i];
-}
 
 static bool have_liblinear(void)
 {
@@ -93,19 +70,7 @@ static dataset make_data(size_t n, int dim, int K, const float *centres)
 
 static void make_desc(vgg_featdesc *d, int dim)
 {
-    memset(d, 0, sizeof *d);
-    d->dim = dim;
-    d->n_nets = 1;
-    strcpy(d->net_names[0], "D");
-    strcpy(d->net_configs[0], "D");
-    memset(d->net_digests[0], 'b', 64);
-    d->n_scales = 1;
-    d->scales[0] = 384;
-    strcpy(d->aggregate, "stack");
-    strcpy(d->layer, "fc7");
-    d->flip = true;
-    d->l2 = true;
-    strcpy(d->version, "test");
+    make_test_desc(d, dim, "D", 'b', 384);
 }
 
 static const char *cname[] = { "aero", "bike", "bird", "boat", "bottle" };

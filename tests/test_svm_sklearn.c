@@ -17,32 +17,9 @@
 #include <json-c/json.h>
 
 #include "vgg/svm.h"
+#include "test_util.h"
 
-static char tmpdir[64];
 static char cmd[4096];
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    strcpy(tmpdir, "/tmp/test_svm_sk.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int i;
-    i = (i + 1) % 8;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-    return buf[i];
-}
 
 /* Set by the group setup: the reference script ran on every data file. */
 static bool have_reference;

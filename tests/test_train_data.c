@@ -16,17 +16,10 @@
 #include <unistd.h>
 
 #include "pretrain.h"
+#include "test_util.h"
 #include "vgg/train.h"
 
 static char dir[64];
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 /* the test's PNG files come from idx files through the importer */
 static void put_be32(FILE *f, uint32_t v)
