@@ -28,6 +28,11 @@ void inputs_free(input_list *l);
  * "<cmd>: ..."; returns 0 or -1. */
 int inputs_add_list_file(input_list *l, const char *path, const char *cmd);
 
+/* Append every image file under dir (searched recursively, sorted, images
+ * recognised by content); errors printed as "vggfeat extract: ...";
+ * returns 0 or -1. */
+int inputs_add_directory(input_list *l, const char *dir);
+
 /* Name and label slots that fit every input; -1 (printed as "<cmd>: ...")
  * if a path or label is too long for a store. */
 int inputs_layout(const input_list *l, vgg_featlayout *layout, const char *cmd);

@@ -11,6 +11,7 @@
 #ifndef VGG_EXTRACT_H
 #define VGG_EXTRACT_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "vgg/core.h"
@@ -71,6 +72,92 @@ vgg_status vgg_extractor_run(vgg_extractor *ex, vgg_prepared *const *p, int n, i
 
 /* prepare + run for one image. */
 vgg_status vgg_extractor_compute(vgg_extractor *ex, const vgg_image *img, float *out);
+
+/* ---- the nets of an extraction ---- */
+
+/* Nets named by a comma list (letters A-E, resolved in the models folder
+ * as vgg11 vgg13 vgg16c vgg16 vgg19 .safetensors, or weight files) loaded
+ * on one backend.  models NULL: $VGGFEAT_MODELS, else ./models.  INVALID
+ * or NOT_FOUND with a message saying what to do when a net is unknown or
+ * its weights file is missing. */
+typedef struct vgg_extract_nets {
+    vgg_backend *be;
+    int n;
+    vgg_net *nets[VGG_FEAT_MAX_NETS];
+    const char *names[VGG_FEAT_MAX_NETS];   /* the list's entries */
+    char *paths[VGG_FEAT_MAX_NETS];
+    char *list;                             /* the names point into it */
+} vgg_extract_nets;
+
+vgg_status vgg_extract_nets_open(const char *net_list, const char *models, const char *device,
+                                 int threads, vgg_extract_nets *out);
+void vgg_extract_nets_close(vgg_extract_nets *n);
+
+/* ---- the extraction job ---- */
+
+/* One input: its path, label (NULL or "" for none) and position in the
+ * full input list. */
+typedef struct vgg_extract_item {
+    const char *path;
+    const char *label;
+    uint64_t index;
+} vgg_extract_item;
+
+/* What the job reports while it runs (the program prints these). */
+typedef enum vgg_extract_note_kind {
+    VGG_EXTRACT_NOTE_INFO,     /* "'F': resuming after N rows", "cut off N bytes ..." */
+    VGG_EXTRACT_NOTE_SKIP,     /* "skipping 'P': why" (--on-error skip) */
+} vgg_extract_note_kind;
+
+typedef struct vgg_extract_progress {
+    size_t done;          /* this shard's inputs handled, resumed rows included */
+    size_t total;         /* this shard's inputs */
+    size_t done_run;      /* handled by this run */
+    size_t left_run;      /* left for this run */
+    double seconds;       /* since this run started */
+} vgg_extract_progress;
+
+typedef struct vgg_extract_job {
+    const vgg_extract_item *items;   /* every input, in order */
+    size_t n_items;
+    int shard_k, shard_n;            /* items with index % n == k (0/1: all) */
+    const char *output;              /* the store: created, or resumed */
+    vgg_featlayout layout;           /* its slots (fit every item) */
+    bool skip_errors;                /* on an unreadable image: skip it (else stop) */
+    int loaders;                     /* threads decoding and resizing ahead (>= 1) */
+    int batch;                       /* images per net run (>= 1) */
+    const volatile sig_atomic_t *stop; /* may be NULL; non-zero: stop, rows so far kept */
+    void (*note)(void *ctx, vgg_extract_note_kind kind, const char *text);
+    void (*progress)(void *ctx, const vgg_extract_progress *p);
+    void *ctx;                       /* for note and progress */
+} vgg_extract_job;
+
+void vgg_extract_job_default(vgg_extract_job *job);
+
+typedef struct vgg_extract_result {
+    size_t total;          /* this shard's inputs */
+    size_t existing;       /* rows the store held when resumed */
+    size_t written;        /* rows appended by this run */
+    size_t rows;           /* rows in the store now */
+    double seconds;
+    bool ran;              /* the store was opened and the inputs run (a summary applies) */
+    bool interrupted;      /* *stop was seen */
+    size_t n_skipped;
+    char **skipped_paths;  /* and why, for the summary */
+    char **skipped_whys;
+    const char *stopped_at;   /* the input an error stopped the job at (NULL if none) */
+} vgg_extract_result;
+
+/* Resume check (the store's rows must be this shard's first inputs, with
+ * their names and labels: MISMATCH otherwise), then decode ahead in
+ * job->loaders threads, run ex on batches and append the rows in input
+ * order.  An image that cannot be read stops the job with its error (the
+ * store keeps every row so far and resumes from there) or, with
+ * skip_errors, is noted, counted and left out.  res is filled in both
+ * cases; free it with vgg_extract_result_free. */
+vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
+                               vgg_extract_result *res);
+void vgg_extract_result_free(vgg_extract_result *res);
 
 #ifdef __cplusplus
 }

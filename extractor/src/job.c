@@ -1,0 +1,382 @@
+/* The extraction job: this shard's inputs, the resume check, loaders that
+ * decode and resize ahead in threads while the nets run here, the on-error
+ * policy and progress reports. */
+#include "vgg/extract.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vgg_extract_job_default(vgg_extract_job *job)
+{
+    memset(job, 0, sizeof *job);
+    job->shard_n = 1;
+    job->loaders = 2;
+    job->batch = 1;
+    job->layout = (vgg_featlayout){ VGG_FEAT_NAME_BYTES_DEFAULT, VGG_FEAT_LABEL_BYTES_DEFAULT };
+}
+
+static void note(const vgg_extract_job *job, vgg_extract_note_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void note(const vgg_extract_job *job, vgg_extract_note_kind kind, const char *fmt, ...)
+{
+    if (!job->note)
+        return;
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    job->note(job->ctx, kind, text);
+}
+
+/* ------------------------------------------------------------ pipeline */
+
+typedef struct slot {
+    bool ready;
+    vgg_status status;
+    char *error;        /* message for a failed image */
+    vgg_prepared *prep;
+} slot;
+
+typedef struct pipeline {
+    const vgg_extract_item *const *items;   /* the work, in order */
+    size_t n;
+    const vgg_extractor *ex;
+    slot *slots;
+    size_t cap;                  /* ring size */
+    size_t next_take;            /* next item a worker claims */
+    size_t consumed;             /* items the main thread has taken */
+    bool stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_ready;     /* a slot became ready */
+    pthread_cond_t cv_space;     /* the main thread consumed one */
+    pthread_t *tids;
+    int n_tids;
+} pipeline;
+
+static void *worker(void *arg)
+{
+    pipeline *pl = arg;
+    vgg_decode_opts dopts;
+    vgg_decode_opts_default(&dopts);
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        while (!pl->stop && pl->next_take < pl->n && pl->next_take >= pl->consumed + pl->cap)
+            pthread_cond_wait(&pl->cv_space, &pl->mu);
+        if (pl->stop || pl->next_take >= pl->n) {
+            pthread_mutex_unlock(&pl->mu);
+            return NULL;
+        }
+        size_t t = pl->next_take++;
+        pthread_mutex_unlock(&pl->mu);
+
+        const vgg_extract_item *in = pl->items[t];
+        vgg_image *img = NULL;
+        vgg_prepared *prep = NULL;
+        vgg_status st = vgg_image_load(in->path, &dopts, &img);
+        if (st == VGG_STATUS_OK)
+            st = vgg_extractor_prepare(pl->ex, img, &prep);
+        vgg_image_free(img);
+        char *err = st == VGG_STATUS_OK ? NULL : strdup(vgg_last_error());
+
+        pthread_mutex_lock(&pl->mu);
+        slot *s = &pl->slots[t % pl->cap];
+        s->status = st;
+        s->error = err;
+        s->prep = prep;
+        s->ready = true;
+        pthread_cond_broadcast(&pl->cv_ready);
+        pthread_mutex_unlock(&pl->mu);
+    }
+}
+
+/* Wait for item t (the next to consume) and take its slot's contents. */
+static void take(pipeline *pl, size_t t, slot *out)
+{
+    pthread_mutex_lock(&pl->mu);
+    slot *s = &pl->slots[t % pl->cap];
+    while (!s->ready)
+        pthread_cond_wait(&pl->cv_ready, &pl->mu);
+    *out = *s;
+    memset(s, 0, sizeof *s);
+    pl->consumed = t + 1;
+    pthread_cond_broadcast(&pl->cv_space);
+    pthread_mutex_unlock(&pl->mu);
+}
+
+static vgg_status pipeline_start(pipeline *pl, int loaders)
+{
+    pl->slots = calloc(pl->cap, sizeof *pl->slots);
+    pl->tids = malloc((size_t)loaders * sizeof *pl->tids);
+    if (!pl->slots || !pl->tids)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->cv_ready, NULL);
+    pthread_cond_init(&pl->cv_space, NULL);
+    for (int i = 0; i < loaders; i++) {
+        if (pthread_create(&pl->tids[pl->n_tids], NULL, worker, pl) != 0)
+            break;
+        pl->n_tids++;
+    }
+    if (pl->n_tids == 0)
+        return vgg_fail(VGG_STATUS_IO, "cannot start a loader thread");
+    return VGG_STATUS_OK;
+}
+
+static void pipeline_stop(pipeline *pl)
+{
+    if (pl->tids && pl->slots) {
+        pthread_mutex_lock(&pl->mu);
+        pl->stop = true;
+        pthread_cond_broadcast(&pl->cv_space);
+        pthread_mutex_unlock(&pl->mu);
+        for (int i = 0; i < pl->n_tids; i++)
+            pthread_join(pl->tids[i], NULL);
+        for (size_t i = 0; i < pl->cap; i++) {
+            vgg_prepared_free(pl->slots[i].prep);
+            free(pl->slots[i].error);
+        }
+        pthread_mutex_destroy(&pl->mu);
+        pthread_cond_destroy(&pl->cv_ready);
+        pthread_cond_destroy(&pl->cv_space);
+    }
+    free(pl->slots);
+    free(pl->tids);
+}
+
+/* ------------------------------------------------------------ resume */
+
+/* The store's rows must be the first of work[0..n), names and labels
+ * included; *start is where this run goes on. */
+static vgg_status resume_check(const char *output, const vgg_extract_item *const *work, size_t n,
+                               size_t *start)
+{
+    *start = 0;
+    vgg_featstore *fs = NULL;
+    vgg_status st = vgg_featstore_open(output, &fs);
+    if (st != VGG_STATUS_OK)
+        return st;
+    size_t s = 0;
+    for (size_t r = 0; r < vgg_featstore_rows(fs) && st == VGG_STATUS_OK; r++) {
+        uint64_t idx = vgg_featstore_index(fs, r);
+        while (s < n && work[s]->index < idx)
+            s++;
+        const char *label = vgg_featstore_label(fs, r);
+        if (s >= n || work[s]->index != idx ||
+            strcmp(work[s]->path, vgg_featstore_name(fs, r)) != 0 ||
+            strcmp(work[s]->label ? work[s]->label : "", label) != 0)
+            st = vgg_fail(VGG_STATUS_MISMATCH,
+                          "'%s': row %zu is '%s' (input %llu), which is not "
+                          "this run's input %llu; the store was made from another input list, "
+                          "shard or labels; not appending to it",
+                          output, r + 1, vgg_featstore_name(fs, r), (unsigned long long)idx,
+                          (unsigned long long)idx);
+        s++;
+    }
+    vgg_featstore_close(fs);
+    *start = s;
+    return st;
+}
+
+/* ------------------------------------------------------------ the run */
+
+typedef struct run_state {
+    vgg_extractor *ex;
+    const vgg_extract_job *job;
+    vgg_extract_result *res;
+    vgg_featwriter *w;
+    int dim;
+    float *rows;
+    vgg_prepared **group;
+    const vgg_extract_item **group_in;
+    size_t n_group;
+    size_t done_items;
+} run_state;
+
+/* run the nets on the group and append its rows */
+static vgg_status flush_group(run_state *rs)
+{
+    if (rs->n_group == 0)
+        return VGG_STATUS_OK;
+    vgg_status st = vgg_extractor_run(rs->ex, rs->group, (int)rs->n_group, rs->job->batch,
+                                      rs->rows);
+    for (size_t g = 0; g < rs->n_group && st == VGG_STATUS_OK; g++) {
+        const vgg_extract_item *in = rs->group_in[g];
+        st = vgg_featwriter_append_at(rs->w, in->index, in->path, in->label,
+                                      rs->rows + g * (size_t)rs->dim);
+        rs->res->written += st == VGG_STATUS_OK;
+    }
+    if (st != VGG_STATUS_OK)
+        vgg_fail_context(st, "'%s': ", rs->group_in[0]->path);
+    for (size_t g = 0; g < rs->n_group; g++)
+        vgg_prepared_free(rs->group[g]);
+    rs->done_items += rs->n_group;
+    rs->n_group = 0;
+    return st;
+}
+
+/* an image that could not be read: stop, or note and skip it */
+static vgg_status bad_image(run_state *rs, const vgg_extract_item *in, slot *s)
+{
+    vgg_extract_result *res = rs->res;
+    if (!rs->job->skip_errors) {
+        res->stopped_at = in->path;
+        vgg_status st = vgg_fail(s->status, "%s", s->error ? s->error : "error");
+        free(s->error);
+        return st;
+    }
+    note(rs->job, VGG_EXTRACT_NOTE_SKIP, "skipping '%s': %s", in->path,
+         s->error ? s->error : "error");
+    char **np = realloc(res->skipped_paths, (res->n_skipped + 1) * sizeof *np);
+    if (np)
+        res->skipped_paths = np;
+    char **nw = np ? realloc(res->skipped_whys, (res->n_skipped + 1) * sizeof *nw) : NULL;
+    if (nw)
+        res->skipped_whys = nw;
+    if (np && nw) {
+        res->skipped_paths[res->n_skipped] = strdup(in->path);
+        res->skipped_whys[res->n_skipped] = s->error;
+        res->n_skipped++;
+    } else {
+        free(s->error);
+    }
+    rs->done_items++;
+    return VGG_STATUS_OK;
+}
+
+static void report(const run_state *rs, const pipeline *pl, size_t start, double t0)
+{
+    if (!rs->job->progress)
+        return;
+    vgg_extract_progress p = { start + rs->done_items, rs->res->total, rs->done_items,
+                               pl->n - rs->done_items, vgg_now_seconds() - t0 };
+    rs->job->progress(rs->job->ctx, &p);
+}
+
+static vgg_status run_items(run_state *rs, pipeline *pl, size_t start)
+{
+    const double t0 = vgg_now_seconds();
+    vgg_status st = VGG_STATUS_OK;
+    for (size_t t = 0; t <= pl->n; t++) {
+        slot s = { 0 };
+        bool have = t < pl->n && !(rs->job->stop && *rs->job->stop);
+        if (have)
+            take(pl, t, &s);
+        /* run the group when it is full, at an error, or at the end */
+        if (!have || s.status != VGG_STATUS_OK || rs->n_group == (size_t)rs->job->batch)
+            st = flush_group(rs);
+        if (!have || st != VGG_STATUS_OK) {
+            vgg_prepared_free(s.prep);
+            free(s.error);
+            rs->res->interrupted = !have && t < pl->n;
+            break;
+        }
+        if (s.status != VGG_STATUS_OK) {
+            if ((st = bad_image(rs, pl->items[t], &s)) != VGG_STATUS_OK)
+                break;
+            continue;
+        }
+        rs->group[rs->n_group] = s.prep;
+        rs->group_in[rs->n_group] = pl->items[t];
+        rs->n_group++;
+        report(rs, pl, start, t0);
+    }
+    for (size_t g = 0; g < rs->n_group; g++)
+        vgg_prepared_free(rs->group[g]);
+    rs->res->seconds = vgg_now_seconds() - t0;
+    return st;
+}
+
+/* this shard's items (into *work, malloc'd) */
+static vgg_status shard_items(const vgg_extract_job *job, const vgg_extract_item ***work,
+                              size_t *n)
+{
+    *n = 0;
+    *work = malloc((job->n_items ? job->n_items : 1) * sizeof **work);
+    if (!*work)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    int sn = job->shard_n > 0 ? job->shard_n : 1;
+    for (size_t i = 0; i < job->n_items; i++)
+        if ((int)(i % (size_t)sn) == job->shard_k)
+            (*work)[(*n)++] = &job->items[i];
+    return VGG_STATUS_OK;
+}
+
+/* open (or resume) the store and find where this run starts */
+static vgg_status open_store(run_state *rs, const vgg_extract_item *const *work, size_t n_work,
+                             size_t *start)
+{
+    const vgg_extract_job *job = rs->job;
+    *start = 0;
+    vgg_status st = vgg_featwriter_open_layout(job->output, vgg_extractor_desc(rs->ex),
+                                               &job->layout, true, &rs->w, &rs->res->existing);
+    if (st != VGG_STATUS_OK)
+        return st;
+    if (vgg_featwriter_cut_bytes(rs->w))
+        note(job, VGG_EXTRACT_NOTE_INFO,
+             "'%s': cut off %zu bytes of an incomplete or damaged last row", job->output,
+             vgg_featwriter_cut_bytes(rs->w));
+    if (rs->res->existing == 0)
+        return VGG_STATUS_OK;
+    st = resume_check(job->output, work, n_work, start);
+    if (st == VGG_STATUS_OK)
+        note(job, VGG_EXTRACT_NOTE_INFO, "'%s': resuming after %zu rows", job->output,
+             rs->res->existing);
+    return st;
+}
+
+vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
+                               vgg_extract_result *res)
+{
+    memset(res, 0, sizeof *res);
+    run_state rs = { .ex = ex, .job = job, .res = res, .dim = vgg_extractor_dim(ex) };
+    pipeline pl;
+    memset(&pl, 0, sizeof pl);
+    const vgg_extract_item **work = NULL;
+    size_t start = 0;
+    vgg_status st = shard_items(job, &work, &res->total);
+    if (st == VGG_STATUS_OK)
+        st = open_store(&rs, work, res->total, &start);
+    /* the pipeline: loaders decode and resize ahead, the nets run here */
+    pl.items = work + start;
+    pl.n = res->total - start;
+    pl.ex = ex;
+    pl.cap = (size_t)(2 * job->loaders + job->batch + 1);
+    rs.rows = malloc((size_t)job->batch * (size_t)rs.dim * sizeof(float));
+    rs.group = malloc((size_t)job->batch * sizeof *rs.group);
+    rs.group_in = malloc((size_t)job->batch * sizeof *rs.group_in);
+    if (st == VGG_STATUS_OK && (!rs.rows || !rs.group || !rs.group_in))
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    if (st == VGG_STATUS_OK)
+        st = pipeline_start(&pl, job->loaders);
+    if (st == VGG_STATUS_OK) {
+        res->ran = true;
+        st = run_items(&rs, &pl, start);
+    }
+    pipeline_stop(&pl);
+    res->rows = rs.w ? vgg_featwriter_rows(rs.w) : 0;
+    if (rs.w) {
+        vgg_status cst = vgg_featwriter_close(rs.w);
+        if (st == VGG_STATUS_OK)
+            st = cst;
+    }
+    free(rs.rows);
+    free(rs.group);
+    free(rs.group_in);
+    free(work);
+    return st;
+}
+
+void vgg_extract_result_free(vgg_extract_result *res)
+{
+    for (size_t i = 0; i < res->n_skipped; i++) {
+        free(res->skipped_paths[i]);
+        free(res->skipped_whys[i]);
+    }
+    free(res->skipped_paths);
+    free(res->skipped_whys);
+    memset(res, 0, sizeof *res);
+}
