@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vgg/extract.h"
 
@@ -270,6 +271,127 @@ static void batching_never_changes_a_descriptor(void **state)
     vgg_extractor_free(NULL);
 }
 
+/* ---- the extraction job, called directly ---- */
+
+#define IMGS VGG_FIXTURES "/extract/imgs/"
+
+typedef struct notes {
+    int info, skip;
+    char last_skip[512];
+    size_t progress_calls, last_done;
+} notes;
+
+static void count_note(void *ctx, vgg_extract_note_kind kind, const char *text)
+{
+    notes *n = ctx;
+    if (kind == VGG_EXTRACT_NOTE_SKIP) {
+        n->skip++;
+        snprintf(n->last_skip, sizeof n->last_skip, "%s", text);
+    } else {
+        n->info++;
+    }
+}
+
+static void count_progress(void *ctx, const vgg_extract_progress *p)
+{
+    notes *n = ctx;
+    n->progress_calls++;
+    assert_true(p->done <= p->total);
+    n->last_done = p->done;
+}
+
+static vgg_extract_job job_over(const vgg_extract_item *items, size_t n, const char *out,
+                                notes *nt)
+{
+    vgg_extract_job job;
+    vgg_extract_job_default(&job);
+    job.items = items;
+    job.n_items = n;
+    job.output = out;
+    job.note = count_note;
+    job.progress = count_progress;
+    job.ctx = nt;
+    return job;
+}
+
+/* rows equal vgg_extractor_compute on each image; a bad image is skipped
+ * or stops the job; a rerun resumes; shards keep every other input */
+static void job_writes_resumes_skips_and_shards(void **state)
+{
+    (void)state;
+    vgg_net *nets[1] = { net_d };
+    vgg_extractor *ex = make(nets, 1, "64", VGG_AGGREGATE_STACK, true, true);
+    const int dim = vgg_extractor_dim(ex);
+    const vgg_extract_item items[] = {
+        { IMGS "a.png", "cat", 0 }, { IMGS "notes.txt", NULL, 1 },
+        { IMGS "b.png", "dog", 2 }, { IMGS "d.jpg", "", 3 },
+    };
+    char out[] = "/tmp/vggtest_job.XXXXXX";
+    int fd = mkstemp(out);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(out);
+
+    notes nt = { 0 };
+    vgg_extract_job job = job_over(items, 4, out, &nt);
+    vgg_extract_result res;
+    assert_int_equal(vgg_extract_job_run(ex, &job, &res), VGG_STATUS_FORMAT);
+    assert_string_equal(res.stopped_at, IMGS "notes.txt");
+    assert_int_equal(res.rows, 1);
+    vgg_extract_result_free(&res);
+
+    assert_int_equal(nt.progress_calls, 1);   /* a.png */
+    nt.progress_calls = 0;
+    job.skip_errors = true;
+    job.batch = 2;
+    assert_int_equal(vgg_extract_job_run(ex, &job, &res), VGG_STATUS_OK);
+    assert_int_equal(res.existing, 1);
+    assert_int_equal(res.written, 2);
+    assert_int_equal(res.n_skipped, 1);
+    assert_string_equal(res.skipped_paths[0], IMGS "notes.txt");
+    assert_int_equal(nt.skip, 1);
+    assert_non_null(strstr(nt.last_skip, "notes.txt"));
+    assert_true(nt.info >= 1);   /* "resuming after 1 rows" */
+    /* one report per image handed to the nets (b.png, d.jpg); done counts
+     * the resumed row and the images already run or skipped */
+    assert_int_equal(nt.progress_calls, 2);
+    assert_int_equal(nt.last_done, 2);
+    vgg_extract_result_free(&res);
+
+    vgg_featstore *fs = NULL;
+    assert_int_equal(vgg_featstore_open(out, &fs), VGG_STATUS_OK);
+    assert_int_equal(vgg_featstore_rows(fs), 3);
+    const size_t want[3] = { 0, 2, 3 };
+    vgg_decode_opts o;
+    vgg_decode_opts_default(&o);
+    for (size_t r = 0; r < 3; r++) {
+        assert_int_equal(vgg_featstore_index(fs, r), want[r]);
+        assert_string_equal(vgg_featstore_name(fs, r), items[want[r]].path);
+        vgg_image *img = NULL;
+        assert_int_equal(vgg_image_load(items[want[r]].path, &o, &img), VGG_STATUS_OK);
+        float *ref = describe(ex, img);
+        assert_true(rel_err(vgg_featstore_row(fs, r), ref, dim) < 1e-6);
+        free(ref);
+        vgg_image_free(img);
+    }
+    assert_string_equal(vgg_featstore_label(fs, 1), "dog");
+    vgg_featstore_close(fs);
+
+    /* the same store is not this shard's */
+    job.shard_k = 1;
+    job.shard_n = 2;
+    assert_int_equal(vgg_extract_job_run(ex, &job, &res), VGG_STATUS_MISMATCH);
+    assert_false(res.ran);
+    vgg_extract_result_free(&res);
+    unlink(out);
+    assert_int_equal(vgg_extract_job_run(ex, &job, &res), VGG_STATUS_OK);
+    assert_int_equal(res.total, 2);
+    assert_int_equal(res.written, 1);    /* d.jpg; notes.txt skipped */
+    vgg_extract_result_free(&res);
+    unlink(out);
+    vgg_extractor_free(ex);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +399,7 @@ int main(void)
         cmocka_unit_test(scales_stack_average_and_nets_concatenate),
         cmocka_unit_test(flip_averages_with_the_mirror_image),
         cmocka_unit_test(batching_never_changes_a_descriptor),
+        cmocka_unit_test(job_writes_resumes_skips_and_shards),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
