@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pretrain.h"
+#include "vgg/pretrain.h"
 #include "test_util.h"
 #include "vgg/train.h"
 
@@ -48,12 +48,12 @@ static int setup(void **state)
     }
     fclose(fi);
     fclose(fl);
-    pt_idx_opts o;
+    vgg_pretrain_idx_opts o;
     memset(&o, 0, sizeof o);
     for (int c = 0; c < 256; c++)
         o.use_class[c] = true;
     size_t n = 0;
-    if (pt_import_idx(im, lb, &o, out, &n) != VGG_STATUS_OK || n != 10)
+    if (vgg_pretrain_import_idx(im, lb, &o, out, &n) != VGG_STATUS_OK || n != 10)
         return -1;
     return 0;
 }
@@ -74,28 +74,28 @@ static void list_with_names_and_numbers(void **state)
     snprintf(classes, sizeof classes, "%s/c1.txt", dir);
     write_text(classes, "cat\ndog\nred fox\n");
     write_text(list, "a.png\tdog\r\n\nsub dir/b.png\tred fox\nc.png\t0\n");
-    pt_dataset *d = NULL;
-    assert_int_equal(pt_dataset_from_list(list, classes, &d), VGG_STATUS_OK);
+    vgg_pretrain_dataset *d = NULL;
+    assert_int_equal(vgg_pretrain_dataset_from_list(list, classes, &d), VGG_STATUS_OK);
     assert_int_equal(d->n, 3);
     assert_int_equal(d->n_classes, 3);
     assert_string_equal(d->paths[1], "sub dir/b.png");
     assert_int_equal(d->labels[0], 1);
     assert_int_equal(d->labels[1], 2);
     assert_int_equal(d->labels[2], 0);
-    pt_dataset_free(d);
+    vgg_pretrain_dataset_free(d);
 
     write_text(list, "a.png\tdog\nb.png\twolf\n");
-    assert_int_equal(pt_dataset_from_list(list, classes, &d), VGG_STATUS_FORMAT);
+    assert_int_equal(vgg_pretrain_dataset_from_list(list, classes, &d), VGG_STATUS_FORMAT);
     assert_null(d);
     assert_non_null(strstr(vgg_last_error(), "line 2"));
     assert_non_null(strstr(vgg_last_error(), "wolf"));
     write_text(list, "a.png dog\n");
-    assert_int_equal(pt_dataset_from_list(list, classes, &d), VGG_STATUS_FORMAT);
+    assert_int_equal(vgg_pretrain_dataset_from_list(list, classes, &d), VGG_STATUS_FORMAT);
     write_text(list, "a.png\t3\n");   /* numbers must be in range */
-    assert_int_equal(pt_dataset_from_list(list, classes, &d), VGG_STATUS_FORMAT);
+    assert_int_equal(vgg_pretrain_dataset_from_list(list, classes, &d), VGG_STATUS_FORMAT);
     write_text(list, "");
-    assert_int_equal(pt_dataset_from_list(list, classes, &d), VGG_STATUS_FORMAT);
-    pt_dataset_free(NULL);
+    assert_int_equal(vgg_pretrain_dataset_from_list(list, classes, &d), VGG_STATUS_FORMAT);
+    vgg_pretrain_dataset_free(NULL);
 }
 
 static void folders_and_an_empty_class(void **state)
@@ -107,27 +107,27 @@ static void folders_and_an_empty_class(void **state)
              "%s/set/images/00002.png %s/a_cat/ && cp %s/set/images/00003.png %s/b_dog/",
              root, root, dir, dir, root, dir, root);
     assert_int_equal(system(cmd), 0);
-    pt_dataset *d = NULL;
-    assert_int_equal(pt_dataset_from_folders(root, &d), VGG_STATUS_OK);
+    vgg_pretrain_dataset *d = NULL;
+    assert_int_equal(vgg_pretrain_dataset_from_folders(root, &d), VGG_STATUS_OK);
     assert_int_equal(d->n_classes, 2);
     assert_string_equal(d->classes[0], "a_cat");
     assert_int_equal(d->n, 3);
     assert_int_equal(d->labels[2], 1);
-    pt_dataset_free(d);
+    vgg_pretrain_dataset_free(d);
     snprintf(cmd, sizeof cmd, "mkdir -p %s/c_empty", root);
     assert_int_equal(system(cmd), 0);
-    assert_int_not_equal(pt_dataset_from_folders(root, &d), VGG_STATUS_OK);
+    assert_int_not_equal(vgg_pretrain_dataset_from_folders(root, &d), VGG_STATUS_OK);
     assert_null(d);
     assert_non_null(strstr(vgg_last_error(), "c_empty"));
 }
 
-static pt_dataset *the_set(void)
+static vgg_pretrain_dataset *the_set(void)
 {
     char list[128], classes[128];
     snprintf(list, sizeof list, "%s/set/list.txt", dir);
     snprintf(classes, sizeof classes, "%s/set/classes.txt", dir);
-    pt_dataset *d = NULL;
-    assert_int_equal(pt_dataset_from_list(list, classes, &d), VGG_STATUS_OK);
+    vgg_pretrain_dataset *d = NULL;
+    assert_int_equal(vgg_pretrain_dataset_from_list(list, classes, &d), VGG_STATUS_OK);
     assert_int_equal(d->n, 10);
     return d;
 }
@@ -135,27 +135,27 @@ static pt_dataset *the_set(void)
 static void loader_epochs_are_permutations_and_thread_independent(void **state)
 {
     (void)state;
-    pt_dataset *d = the_set();
-    pt_aug aug = { .crop = 32, .smin = 32, .smax = 40, .flip = true, .color_sigma = 0.1f };
+    vgg_pretrain_dataset *d = the_set();
+    vgg_pretrain_aug aug = { .crop = 32, .smin = 32, .smax = 40, .flip = true, .color_sigma = 0.1f };
     vgg_preproc_torchvision(&aug.pp);
     const size_t per = 3 * 32 * 32;
     /* 4 batches of 5 = two epochs; threads 1 and 3 give the same stream */
     float *xs[2];
     int32_t lab[2][20];
     for (int run = 0; run < 2; run++) {
-        pt_loader *l = NULL;
-        assert_int_equal(pt_loader_create(d, &aug, 5, run ? 3 : 1, 42, 0, 0, &l), VGG_STATUS_OK);
+        vgg_pretrain_loader *l = NULL;
+        assert_int_equal(vgg_pretrain_loader_create(d, &aug, 5, run ? 3 : 1, 42, 0, 0, &l), VGG_STATUS_OK);
         xs[run] = malloc(sizeof(float) * per * 20);
         for (int b = 0; b < 4; b++) {
-            pt_batch *bt = NULL;
-            assert_int_equal(pt_loader_next(l, &bt), VGG_STATUS_OK);
+            vgg_pretrain_batch *bt = NULL;
+            assert_int_equal(vgg_pretrain_loader_next(l, &bt), VGG_STATUS_OK);
             assert_int_equal(bt->n_bad, 0);
             assert_int_equal(bt->epoch, (b + 1) / 2);
             assert_int_equal(bt->pos, (size_t)((b + 1) % 2) * 5);
             memcpy(xs[run] + b * 5 * per, bt->x, sizeof(float) * per * 5);
             memcpy(lab[run] + b * 5, bt->labels, sizeof(int32_t) * 5);
         }
-        pt_loader_free(l);
+        vgg_pretrain_loader_free(l);
     }
     assert_memory_equal(xs[0], xs[1], sizeof(float) * per * 20);
     assert_memory_equal(lab[0], lab[1], sizeof lab[0]);
@@ -171,21 +171,21 @@ static void loader_epochs_are_permutations_and_thread_independent(void **state)
     assert_true(memcmp(lab[0], lab[0] + 10, sizeof(int32_t) * 10) != 0 ||
                 memcmp(xs[0], xs[0] + 10 * per, sizeof(float) * per * 10) != 0);
     /* starting at (epoch 1, image 0) gives the second half of the stream */
-    pt_loader *l = NULL;
-    assert_int_equal(pt_loader_create(d, &aug, 5, 2, 42, 1, 0, &l), VGG_STATUS_OK);
-    pt_batch *bt = NULL;
-    assert_int_equal(pt_loader_next(l, &bt), VGG_STATUS_OK);
+    vgg_pretrain_loader *l = NULL;
+    assert_int_equal(vgg_pretrain_loader_create(d, &aug, 5, 2, 42, 1, 0, &l), VGG_STATUS_OK);
+    vgg_pretrain_batch *bt = NULL;
+    assert_int_equal(vgg_pretrain_loader_next(l, &bt), VGG_STATUS_OK);
     assert_memory_equal(bt->x, xs[0] + 10 * per, sizeof(float) * per * 5);
-    pt_loader_free(l);
+    vgg_pretrain_loader_free(l);
     free(xs[0]);
     free(xs[1]);
-    pt_dataset_free(d);
+    vgg_pretrain_dataset_free(d);
 }
 
 static void loader_replaces_bad_images(void **state)
 {
     (void)state;
-    pt_dataset *d = the_set();
+    vgg_pretrain_dataset *d = the_set();
     /* make three of the ten unreadable */
     char bad[128];
     snprintf(bad, sizeof bad, "%s/not_an_image.png", dir);
@@ -194,12 +194,12 @@ static void loader_replaces_bad_images(void **state)
         free(d->paths[i]);
         d->paths[i] = strdup(i == 2 ? "/nonexistent/x.png" : bad);
     }
-    pt_aug aug = { .crop = 32, .smin = 32, .smax = 32, .flip = false };
+    vgg_pretrain_aug aug = { .crop = 32, .smin = 32, .smax = 32, .flip = false };
     vgg_preproc_torchvision(&aug.pp);
-    pt_loader *l = NULL;
-    assert_int_equal(pt_loader_create(d, &aug, 10, 2, 1, 0, 0, &l), VGG_STATUS_OK);
-    pt_batch *bt = NULL;
-    assert_int_equal(pt_loader_next(l, &bt), VGG_STATUS_OK);
+    vgg_pretrain_loader *l = NULL;
+    assert_int_equal(vgg_pretrain_loader_create(d, &aug, 10, 2, 1, 0, 0, &l), VGG_STATUS_OK);
+    vgg_pretrain_batch *bt = NULL;
+    assert_int_equal(vgg_pretrain_loader_next(l, &bt), VGG_STATUS_OK);
     /* the epoch meets each bad image once at least; replacements may be bad too */
     assert_true(bt->n_bad >= 3);
     bool named = false;
@@ -216,35 +216,35 @@ static void loader_replaces_bad_images(void **state)
         assert_in_range(idx, 3, 9);
         assert_int_equal(bt->labels[j], idx % 5);
     }
-    pt_loader_free(l);
+    vgg_pretrain_loader_free(l);
     /* all bad: the loader gives up with a status, no crash */
     for (size_t i = 0; i < d->n; i++) {
         free(d->paths[i]);
         d->paths[i] = strdup(bad);
     }
-    assert_int_equal(pt_loader_create(d, &aug, 2, 1, 1, 0, 0, &l), VGG_STATUS_OK);
-    assert_int_not_equal(pt_loader_next(l, &bt), VGG_STATUS_OK);
+    assert_int_equal(vgg_pretrain_loader_create(d, &aug, 2, 1, 1, 0, 0, &l), VGG_STATUS_OK);
+    assert_int_not_equal(vgg_pretrain_loader_next(l, &bt), VGG_STATUS_OK);
     assert_non_null(strstr(vgg_last_error(), "could not be read"));
-    pt_loader_free(l);
-    pt_dataset_free(d);
+    vgg_pretrain_loader_free(l);
+    vgg_pretrain_dataset_free(d);
 }
 
 static void schedule_steps_and_plateaus(void **state)
 {
     (void)state;
-    pt_schedule s = { .lr = 0.01f, .n_steps = 2, .steps = { 100, 200 }, .patience = 2,
+    vgg_pretrain_schedule s = { .lr = 0.01f, .n_steps = 2, .steps = { 100, 200 }, .patience = 2,
                       .max_drops = 2, .best = -1 };
-    assert_float_equal(pt_schedule_lr(&s, 0), 0.01f, 1e-9);
-    assert_float_equal(pt_schedule_lr(&s, 99), 0.01f, 1e-9);
-    assert_float_equal(pt_schedule_lr(&s, 100), 0.001f, 1e-9);
-    assert_float_equal(pt_schedule_lr(&s, 250), 0.0001f, 1e-10);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 0), 0.01f, 1e-9);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 99), 0.01f, 1e-9);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 100), 0.001f, 1e-9);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 250), 0.0001f, 1e-10);
     /* accuracies: improve, improve, flat, flat (-> lr / 10), better, flat,
      * flat (-> lr / 100), flat, flat (third plateau after two drops: stop) */
     const double acc[] = { 0.5, 0.6, 0.6, 0.55, 0.7, 0.7, 0.69, 0.7, 0.7 };
     const float lr_after[] = { 0.01f, 0.01f, 0.01f, 0.001f, 0.001f, 0.001f, 0.0001f, 0.0001f,
                                0.0001f };
     for (int i = 0; i < 9; i++) {
-        bool stop = pt_schedule_validate(&s, acc[i]);
+        bool stop = vgg_pretrain_schedule_validate(&s, acc[i]);
         assert_float_equal(s.lr, lr_after[i], 1e-10);
         assert_int_equal(stop, i == 8);
     }
@@ -256,10 +256,10 @@ static void ranks(void **state)
 {
     (void)state;
     const float s[5] = { 0.1f, 0.5f, 0.2f, 0.5f, 0.0f };
-    assert_int_equal(pt_rank(s, 5, 1), 0);
-    assert_int_equal(pt_rank(s, 5, 3), 1);   /* a tie counts the lower index first */
-    assert_int_equal(pt_rank(s, 5, 2), 2);
-    assert_int_equal(pt_rank(s, 5, 4), 4);
+    assert_int_equal(vgg_pretrain_rank(s, 5, 1), 0);
+    assert_int_equal(vgg_pretrain_rank(s, 5, 3), 1);   /* a tie counts the lower index first */
+    assert_int_equal(vgg_pretrain_rank(s, 5, 2), 2);
+    assert_int_equal(vgg_pretrain_rank(s, 5, 4), 4);
 }
 
 static void eval_methods_agree_with_the_forward_pass(void **state)
@@ -283,7 +283,7 @@ static void eval_methods_agree_with_the_forward_pass(void **state)
         img->px[i] = (uint8_t)((i * 37) % 251);
     float pc[5], pd[5], pm[5], ref[5] = { 0 };
     /* centre crop = softmax of the forward pass on the centre crop */
-    assert_int_equal(pt_eval_image(net, img, 32, PT_CENTER, 1, pc), VGG_STATUS_OK);
+    assert_int_equal(vgg_pretrain_eval_image(net, img, 32, VGG_PRETRAIN_CENTER, 1, pc), VGG_STATUS_OK);
     vgg_image *crop = NULL;
     assert_int_equal(vgg_image_center_crop(img, 32, 32, &crop), VGG_STATUS_OK);
     float in[3 * 32 * 32], out[5];
@@ -305,14 +305,14 @@ static void eval_methods_agree_with_the_forward_pass(void **state)
      * both average the softmax of the whole image and of its flip */
     vgg_image_free(crop);
     assert_int_equal(vgg_image_crop(img, 4, 0, 32, 32, &crop), VGG_STATUS_OK);
-    assert_int_equal(pt_eval_image(net, crop, 32, PT_DENSE, 1, pd), VGG_STATUS_OK);
-    assert_int_equal(pt_eval_image(net, crop, 32, PT_MULTICROP, 1, pm), VGG_STATUS_OK);
+    assert_int_equal(vgg_pretrain_eval_image(net, crop, 32, VGG_PRETRAIN_DENSE, 1, pd), VGG_STATUS_OK);
+    assert_int_equal(vgg_pretrain_eval_image(net, crop, 32, VGG_PRETRAIN_MULTICROP, 1, pm), VGG_STATUS_OK);
     for (int c = 0; c < 5; c++)
         assert_float_equal(pd[c], pm[c], 1e-6);
     /* dense at Q = 64 on the 40x32 image (80x64 input) has a score map of
      * several positions:
      * its posterior is a distribution different from the centre crop's */
-    assert_int_equal(pt_eval_image(net, img, 64, PT_DENSE, 1, pd), VGG_STATUS_OK);
+    assert_int_equal(vgg_pretrain_eval_image(net, img, 64, VGG_PRETRAIN_DENSE, 1, pd), VGG_STATUS_OK);
     total = 0;
     double diff = 0;
     for (int c = 0; c < 5; c++) {
@@ -322,7 +322,7 @@ static void eval_methods_agree_with_the_forward_pass(void **state)
     assert_float_equal(total, 1.0, 1e-5);
     assert_true(diff > 1e-4);
     /* the multi-crop grid must fit */
-    assert_int_equal(pt_eval_image(net, img, 32, PT_MULTICROP, 17, pm), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_pretrain_eval_image(net, img, 32, VGG_PRETRAIN_MULTICROP, 17, pm), VGG_STATUS_INVALID);
     vgg_image_free(crop);
     vgg_image_free(img);
     vgg_net_free(net);

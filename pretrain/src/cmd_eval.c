@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "pretrain.h"
+#include "vgg/pretrain.h"
 
 #define MAX_NETS 8
 #define MAX_Q 8
@@ -37,7 +37,7 @@ typedef struct acc {
 
 static void score(acc *a, const float *p, int C, int label)
 {
-    int r = pt_rank(p, C, label);
+    int r = vgg_pretrain_rank(p, C, label);
     a->n++;
     a->e1 += r >= 1;
     a->e5 += r >= 5;
@@ -79,10 +79,10 @@ int cmd_eval(int argc, char **argv)
         case 'm': {
             char *copy = strdup(optarg), *save = NULL;
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                if (!strcmp(t, "center") || !strcmp(t, "centre")) methods |= PT_CENTER;
-                else if (!strcmp(t, "dense")) methods |= PT_DENSE;
-                else if (!strcmp(t, "multi") || !strcmp(t, "multi-crop")) methods |= PT_MULTICROP;
-                else if (!strcmp(t, "combined")) methods |= PT_COMBINED;
+                if (!strcmp(t, "center") || !strcmp(t, "centre")) methods |= VGG_PRETRAIN_CENTER;
+                else if (!strcmp(t, "dense")) methods |= VGG_PRETRAIN_DENSE;
+                else if (!strcmp(t, "multi") || !strcmp(t, "multi-crop")) methods |= VGG_PRETRAIN_MULTICROP;
+                else if (!strcmp(t, "combined")) methods |= VGG_PRETRAIN_COMBINED;
                 else if (!strcmp(t, "all")) methods |= 15;
                 else {
                     fprintf(stderr, "vggtrain eval: unknown method '%s'\n", t);
@@ -107,17 +107,17 @@ int cmd_eval(int argc, char **argv)
     }
     if (!methods)
         methods = 15;
-    if (methods & PT_COMBINED)
-        methods |= PT_DENSE | PT_MULTICROP;
+    if (methods & VGG_PRETRAIN_COMBINED)
+        methods |= VGG_PRETRAIN_DENSE | VGG_PRETRAIN_MULTICROP;
 
-    pt_dataset *ds = NULL;
+    vgg_pretrain_dataset *ds = NULL;
     vgg_backend *be = NULL;
     vgg_net *nets[MAX_NETS] = { 0 };
     float *prob = NULL;
     acc *A = NULL;
     int rc = 1, nq = 0, qs[MAX_Q];
-    vgg_status st = data ? pt_dataset_from_folders(data, &ds)
-                         : pt_dataset_from_list(list, classes, &ds);
+    vgg_status st = data ? vgg_pretrain_dataset_from_folders(data, &ds)
+                         : vgg_pretrain_dataset_from_list(list, classes, &ds);
     if (st == VGG_STATUS_OK)
         st = vgg_backend_open(device, threads, &be);
     for (int k = 0; k < n_nets && st == VGG_STATUS_OK; k++) {
@@ -167,7 +167,7 @@ int cmd_eval(int argc, char **argv)
                 if (!(methods & (1 << m)))
                     continue;
                 for (int qi = 0; qi < nq && st == VGG_STATUS_OK; qi++) {
-                    st = pt_eval_image(nets[k], img, qs[qi], (pt_method)(1 << m), grid, one);
+                    st = vgg_pretrain_eval_image(nets[k], img, qs[qi], (vgg_pretrain_method)(1 << m), grid, one);
                     float *dst = P + ((size_t)m * NQ + qi) * C, *all = P + ((size_t)m * NQ + nq) * C;
                     for (int j = 0; j < C; j++) {
                         dst[j] = one[j];
@@ -175,7 +175,7 @@ int cmd_eval(int argc, char **argv)
                     }
                 }
             }
-            if (methods & PT_COMBINED)
+            if (methods & VGG_PRETRAIN_COMBINED)
                 for (int qi = 0; qi <= nq; qi++)
                     for (int j = 0; j < C; j++)
                         P[((size_t)3 * NQ + qi) * C + j] =
@@ -255,6 +255,6 @@ done:
     for (int k = 0; k < n_nets; k++)
         vgg_net_free(nets[k]);
     vgg_backend_close(be);
-    pt_dataset_free(ds);
+    vgg_pretrain_dataset_free(ds);
     return rc;
 }

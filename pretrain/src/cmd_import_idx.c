@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "pretrain.h"
+#include "vgg/pretrain.h"
 
 static void usage(FILE *fp)
 {
@@ -56,7 +56,7 @@ int cmd_import_idx(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    pt_idx_opts o;
+    vgg_pretrain_idx_opts o;
     memset(&o, 0, sizeof o);
     for (int c = 0; c < 256; c++)
         o.use_class[c] = true;
@@ -91,7 +91,7 @@ int cmd_import_idx(int argc, char **argv)
         return 2;
     }
     size_t n = 0;
-    vgg_status st = pt_import_idx(argv[optind], argv[optind + 1], &o, dir, &n);
+    vgg_status st = vgg_pretrain_import_idx(argv[optind], argv[optind + 1], &o, dir, &n);
     if (st != VGG_STATUS_OK) {
         fprintf(stderr, "vggtrain import-idx: %s\n", vgg_last_error());
         return 1;

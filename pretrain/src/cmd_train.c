@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "pretrain.h"
+#include "vgg/pretrain.h"
 #include "vgg/train.h"
 
 typedef struct train_args {
@@ -119,7 +119,7 @@ typedef struct val_result {
     size_t n;
 } val_result;
 
-static vgg_status validate(vgg_net *net, const pt_dataset *val, int q, int limit, val_result *r)
+static vgg_status validate(vgg_net *net, const vgg_pretrain_dataset *val, int q, int limit, val_result *r)
 {
     const int C = vgg_net_arch(net)->num_classes;
     float *prob = malloc(sizeof(float) * C);
@@ -139,11 +139,11 @@ static vgg_status validate(vgg_net *net, const pt_dataset *val, int q, int limit
         vgg_image *img = NULL;
         if (vgg_image_load(val->paths[i], &o, &img) != VGG_STATUS_OK)
             continue;   /* unreadable validation images are left out */
-        st = pt_eval_image(net, img, q, PT_CENTER, 1, prob);
+        st = vgg_pretrain_eval_image(net, img, q, VGG_PRETRAIN_CENTER, 1, prob);
         vgg_image_free(img);
         if (st != VGG_STATUS_OK)
             break;
-        int rank = pt_rank(prob, C, val->labels[i]);
+        int rank = vgg_pretrain_rank(prob, C, val->labels[i]);
         hit1 += rank < 1;
         hit5 += rank < 5;
         loss += -log(fmax(prob[val->labels[i]], 1e-30));
@@ -201,25 +201,25 @@ static void fmt_eta(double s, char *buf, size_t n)
 static int run(train_args *a)
 {
     vgg_status st;
-    pt_dataset *data = NULL, *val = NULL;
+    vgg_pretrain_dataset *data = NULL, *val = NULL;
     vgg_backend *be = NULL;
     vgg_net *net = NULL, *src = NULL;
     vgg_trainer *tr = NULL;
-    pt_loader *loader = NULL;
+    vgg_pretrain_loader *loader = NULL;
     FILE *log = NULL;
     int rc = 1;
     char ckpt_default[4096];
 
     if (a->data)
-        st = pt_dataset_from_folders(a->data, &data);
+        st = vgg_pretrain_dataset_from_folders(a->data, &data);
     else
-        st = pt_dataset_from_list(a->list, a->classes, &data);
+        st = vgg_pretrain_dataset_from_list(a->list, a->classes, &data);
     if (st != VGG_STATUS_OK)
         goto fail;
     if (a->val_data)
-        st = pt_dataset_from_folders(a->val_data, &val);
+        st = vgg_pretrain_dataset_from_folders(a->val_data, &val);
     else if (a->val_list)
-        st = pt_dataset_from_list(a->val_list, a->val_classes ? a->val_classes : a->classes,
+        st = vgg_pretrain_dataset_from_list(a->val_list, a->val_classes ? a->val_classes : a->classes,
                                   &val);
     if (st != VGG_STATUS_OK)
         goto fail;
@@ -308,7 +308,7 @@ static int run(train_args *a)
     if ((st = vgg_trainer_create(net, &to, &tr)) != VGG_STATUS_OK)
         goto fail;
 
-    pt_schedule sched = {
+    vgg_pretrain_schedule sched = {
         .lr = a->lr, .patience = a->patience, .min_delta = a->min_delta,
         .max_drops = a->max_drops, .best = -1.0,
     };
@@ -386,11 +386,11 @@ static int run(train_args *a)
         }
     }
 
-    pt_aug aug = {
+    vgg_pretrain_aug aug = {
         .crop = a->arch.input_size, .smin = a->smin, .smax = a->smax, .flip = !a->no_flip,
         .color_sigma = a->color, .pp = *vgg_net_preproc(net),
     };
-    if ((st = pt_loader_create(data, &aug, a->batch, a->loaders, a->seed, epoch, pos,
+    if ((st = vgg_pretrain_loader_create(data, &aug, a->batch, a->loaders, a->seed, epoch, pos,
                                &loader)) != VGG_STATUS_OK)
         goto fail;
 
@@ -406,8 +406,8 @@ static int run(train_args *a)
     long long win_hits = 0, win_n = 0, win_it = 0;
     bool stop = false;
     while (vgg_trainer_iteration(tr) < total && !stop) {
-        pt_batch *b = NULL;
-        if ((st = pt_loader_next(loader, &b)) != VGG_STATUS_OK)
+        vgg_pretrain_batch *b = NULL;
+        if ((st = vgg_pretrain_loader_next(loader, &b)) != VGG_STATUS_OK)
             goto fail;
         for (int i = 0; i < b->n_bad && i < 4; i++)
             fprintf(stderr, "vggtrain train: unreadable image replaced: %s\n", b->bad_msg[i]);
@@ -415,7 +415,7 @@ static int run(train_args *a)
             fprintf(stderr, "vggtrain train: ... and %d more in this batch\n", b->n_bad - 4);
         bad_images += b->n_bad;
         const long long it_before = vgg_trainer_iteration(tr);
-        const float lr = pt_schedule_lr(&sched, it_before);
+        const float lr = vgg_pretrain_schedule_lr(&sched, it_before);
         float loss;
         int hits;
         if ((st = vgg_trainer_step(tr, b->x, b->labels, a->batch, lr, &loss, &hits)) !=
@@ -451,14 +451,14 @@ static int run(train_args *a)
             val_result r = { 0 };
             if ((st = validate(net, val, qval, a->val_limit, &r)) != VGG_STATUS_OK)
                 goto fail;
-            stop = pt_schedule_validate(&sched, r.top1);
+            stop = vgg_pretrain_schedule_validate(&sched, r.top1);
             fprintf(stderr, "validation at iter %lld: top-1 error %.2f%%  top-5 error %.2f%%  "
                     "loss %.4f  (%zu images, Q %d)%s\n", it, 100 * (1 - r.top1),
                     100 * (1 - r.top5), r.loss, r.n, qval, stop ? "  -> stopping" : "");
             if (log) {
                 fprintf(log, "{\"iter\":%lld,\"epoch\":%.4f,\"val_top1_err\":%.6f,"
                         "\"val_top5_err\":%.6f,\"val_loss\":%.6f,\"lr_next\":%.6g}\n", it, ep,
-                        1 - r.top1, 1 - r.top5, r.loss, pt_schedule_lr(&sched, it));
+                        1 - r.top1, 1 - r.top5, r.loss, vgg_pretrain_schedule_lr(&sched, it));
                 fflush(log);
             }
         }
@@ -495,13 +495,13 @@ fail:
         fprintf(stderr, "vggtrain train: %s\n", vgg_last_error());
     if (log)
         fclose(log);
-    pt_loader_free(loader);
+    vgg_pretrain_loader_free(loader);
     vgg_trainer_free(tr);
     vgg_net_free(src);
     vgg_net_free(net);
     vgg_backend_close(be);
-    pt_dataset_free(data);
-    pt_dataset_free(val);
+    vgg_pretrain_dataset_free(data);
+    vgg_pretrain_dataset_free(val);
     return rc;
 }
 

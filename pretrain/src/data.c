@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pretrain.h"
+#include "vgg/pretrain.h"
 #include "vgg/datasets.h"
 
-void pt_dataset_free(pt_dataset *d)
+void vgg_pretrain_dataset_free(vgg_pretrain_dataset *d)
 {
     if (!d)
         return;
@@ -21,14 +21,14 @@ void pt_dataset_free(pt_dataset *d)
     free(d);
 }
 
-vgg_status pt_dataset_from_folders(const char *root, pt_dataset **out)
+vgg_status vgg_pretrain_dataset_from_folders(const char *root, vgg_pretrain_dataset **out)
 {
     *out = NULL;
     vgg_ds_folders *f = NULL;
     vgg_status st = vgg_ds_scan_folders(root, &f);
     if (st != VGG_STATUS_OK)
         return st;
-    pt_dataset *d = calloc(1, sizeof *d);
+    vgg_pretrain_dataset *d = calloc(1, sizeof *d);
     size_t total = 0;
     for (size_t c = 0; c < f->n_classes; c++)
         total += f->n_images[c];
@@ -38,7 +38,7 @@ vgg_status pt_dataset_from_folders(const char *root, pt_dataset **out)
         d->classes = calloc(f->n_classes, sizeof *d->classes);
     }
     if (!d || !d->paths || !d->labels || !d->classes) {
-        pt_dataset_free(d);
+        vgg_pretrain_dataset_free(d);
         vgg_ds_folders_free(f);
         return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", root);
     }
@@ -57,7 +57,7 @@ vgg_status pt_dataset_from_folders(const char *root, pt_dataset **out)
     }
     vgg_ds_folders_free(f);
     if (st != VGG_STATUS_OK) {
-        pt_dataset_free(d);
+        vgg_pretrain_dataset_free(d);
         return st;
     }
     *out = d;
@@ -65,7 +65,7 @@ vgg_status pt_dataset_from_folders(const char *root, pt_dataset **out)
 }
 
 /* the class of one list line: a name of the index, else its number */
-static int class_of(const pt_dataset *d, const char *cls)
+static int class_of(const vgg_pretrain_dataset *d, const char *cls)
 {
     for (int c = 0; c < d->n_classes; c++)
         if (strcmp(d->classes[c], cls) == 0)
@@ -80,7 +80,7 @@ static int class_of(const pt_dataset *d, const char *cls)
 
 /* The class index (one name per line) and the list ("path<TAB>class" per
  * line), both read by vgg_list_read: the first TAB splits a line. */
-vgg_status pt_dataset_from_list(const char *list, const char *classes, pt_dataset **out)
+vgg_status vgg_pretrain_dataset_from_list(const char *list, const char *classes, vgg_pretrain_dataset **out)
 {
     *out = NULL;
     vgg_list *cl = NULL, *ll = NULL;
@@ -92,7 +92,7 @@ vgg_status pt_dataset_from_list(const char *list, const char *classes, pt_datase
         vgg_list_free(cl);
         return st;
     }
-    pt_dataset *d = calloc(1, sizeof *d);
+    vgg_pretrain_dataset *d = calloc(1, sizeof *d);
     if (d) {
         d->classes = calloc(cl->n ? cl->n : 1, sizeof *d->classes);
         d->paths = calloc(ll->n ? ll->n : 1, sizeof *d->paths);
@@ -124,7 +124,7 @@ vgg_status pt_dataset_from_list(const char *list, const char *classes, pt_datase
     vgg_list_free(cl);
     vgg_list_free(ll);
     if (st != VGG_STATUS_OK) {
-        pt_dataset_free(d);
+        vgg_pretrain_dataset_free(d);
         return st;
     }
     *out = d;

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pretrain.h"
+#include "vgg/pretrain.h"
 
-int pt_rank(const float *scores, int n, int label)
+int vgg_pretrain_rank(const float *scores, int n, int label)
 {
     int r = 0;
     for (int i = 0; i < n; i++)
@@ -24,7 +24,7 @@ static void softmax_add(const double *z, int n, double weight, float *prob)
         prob[i] += (float)(weight * exp(z[i] - m) / s);
 }
 
-vgg_status pt_eval_image(vgg_net *net, const vgg_image *img, int q, pt_method m, int grid,
+vgg_status vgg_pretrain_eval_image(vgg_net *net, const vgg_image *img, int q, vgg_pretrain_method m, int grid,
                          float *prob)
 {
     const vgg_arch *a = vgg_net_arch(net);
@@ -41,7 +41,7 @@ vgg_status pt_eval_image(vgg_net *net, const vgg_image *img, int q, pt_method m,
         vgg_image_free(scaled);
         return vgg_fail(VGG_STATUS_NOMEM, "eval: out of memory");
     }
-    if (m == PT_DENSE) {
+    if (m == VGG_PRETRAIN_DENSE) {
         int oc, oh, ow;
         st = vgg_net_output_shape(net, scaled->h, scaled->w, VGG_OUTPUT_SCORES, &oc, &oh, &ow);
         if (st == VGG_STATUS_OK) {
@@ -70,9 +70,9 @@ vgg_status pt_eval_image(vgg_net *net, const vgg_image *img, int q, pt_method m,
                           "crop %d", q, scaled->w, scaled->h, S);
             goto done;
         }
-        int n = m == PT_CENTER ? 1 : 2 * grid * grid;
+        int n = m == VGG_PRETRAIN_CENTER ? 1 : 2 * grid * grid;
         int xs[16], ys[16];
-        if (m == PT_MULTICROP) {
+        if (m == VGG_PRETRAIN_MULTICROP) {
             if (grid < 1 || grid > 16) {
                 st = vgg_fail(VGG_STATUS_INVALID, "eval: grid %d outside 1..16", grid);
                 goto done;
@@ -88,12 +88,12 @@ vgg_status pt_eval_image(vgg_net *net, const vgg_image *img, int q, pt_method m,
         }
         for (int i = 0; i < n && st == VGG_STATUS_OK; i++) {
             vgg_image *crop = NULL;
-            if (m == PT_CENTER)
+            if (m == VGG_PRETRAIN_CENTER)
                 st = vgg_image_center_crop(scaled, S, S, &crop);
             else
                 st = vgg_image_crop(scaled, xs[(i / 2) % grid], ys[(i / 2) / grid], S, S, &crop);
             if (st == VGG_STATUS_OK)
-                vgg_image_to_input(crop, pp, m != PT_CENTER && (i & 1), in + i * per);
+                vgg_image_to_input(crop, pp, m != VGG_PRETRAIN_CENTER && (i & 1), in + i * per);
             vgg_image_free(crop);
         }
         if (st == VGG_STATUS_OK)

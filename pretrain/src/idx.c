@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "pretrain.h"
+#include "vgg/pretrain.h"
 
 static const char *const fashion_names[10] = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -96,7 +96,7 @@ static vgg_status write_png(const char *path, const uint8_t *px, int w, int h)
     return VGG_STATUS_OK;
 }
 
-vgg_status pt_import_idx(const char *images, const char *labels, const pt_idx_opts *o,
+vgg_status vgg_pretrain_import_idx(const char *images, const char *labels, const vgg_pretrain_idx_opts *o,
                          const char *dir, size_t *written)
 {
     *written = 0;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pretrain.h"
+#include "vgg/pretrain.h"
 
 #define MAX_TRIES 100
 
@@ -22,7 +22,7 @@ static uint64_t seed_of(uint64_t seed, uint64_t a, uint64_t b)
                (b + 0x8cb92ba72f3d8dd7ULL));
 }
 
-vgg_status pt_prepare_sample(const char *path, const pt_aug *aug, uint64_t *rng, float *out)
+vgg_status vgg_pretrain_prepare_sample(const char *path, const vgg_pretrain_aug *aug, uint64_t *rng, float *out)
 {
     int s = aug->smin;
     if (aug->smax > aug->smin)
@@ -62,15 +62,15 @@ typedef struct slot {
     int32_t *labels;
     size_t *idx;        /* image of each sample */
     uint64_t *rs;       /* generator seed of each sample */
-    pt_batch info;
+    vgg_pretrain_batch info;
     int ready;
     vgg_status st;
     char err[512];
 } slot;
 
-struct pt_loader {
-    const pt_dataset *d;
-    pt_aug aug;
+struct vgg_pretrain_loader {
+    const vgg_pretrain_dataset *d;
+    vgg_pretrain_aug aug;
     int batch, threads;
     uint64_t seed;
     int64_t epoch;      /* producer's next sample */
@@ -89,7 +89,7 @@ struct pt_loader {
     atomic_int next;
 };
 
-static void make_perm(pt_loader *l, int64_t epoch)
+static void make_perm(vgg_pretrain_loader *l, int64_t epoch)
 {
     size_t n = l->d->n;
     for (size_t i = 0; i < n; i++)
@@ -104,13 +104,13 @@ static void make_perm(pt_loader *l, int64_t epoch)
     l->perm_epoch = epoch;
 }
 
-static void fill_one(pt_loader *l, slot *s, int j)
+static void fill_one(vgg_pretrain_loader *l, slot *s, int j)
 {
     const size_t per = (size_t)3 * l->aug.crop * l->aug.crop;
     uint64_t rng = s->rs[j];
     size_t idx = s->idx[j];
     for (int t = 0; t < MAX_TRIES; t++) {
-        vgg_status st = pt_prepare_sample(l->d->paths[idx], &l->aug, &rng, s->x + j * per);
+        vgg_status st = vgg_pretrain_prepare_sample(l->d->paths[idx], &l->aug, &rng, s->x + j * per);
         if (st == VGG_STATUS_OK) {
             s->labels[j] = l->d->labels[idx];
             return;
@@ -132,14 +132,14 @@ static void fill_one(pt_loader *l, slot *s, int j)
 
 static void *work(void *arg)
 {
-    pt_loader *l = arg;
+    vgg_pretrain_loader *l = arg;
     int j;
     while ((j = atomic_fetch_add(&l->next, 1)) < l->batch)
         fill_one(l, l->cur, j);
     return NULL;
 }
 
-static void fill_slot(pt_loader *l, slot *s)
+static void fill_slot(vgg_pretrain_loader *l, slot *s)
 {
     for (int j = 0; j < l->batch; j++) {
         if (l->perm_epoch != l->epoch)
@@ -169,7 +169,7 @@ static void fill_slot(pt_loader *l, slot *s)
 
 static void *produce(void *arg)
 {
-    pt_loader *l = arg;
+    vgg_pretrain_loader *l = arg;
     pthread_mutex_lock(&l->mu);
     for (;;) {
         while (!l->stop && l->slots[l->fill].ready)
@@ -188,7 +188,7 @@ static void *produce(void *arg)
     return NULL;
 }
 
-void pt_loader_free(pt_loader *l)
+void vgg_pretrain_loader_free(vgg_pretrain_loader *l)
 {
     if (!l)
         return;
@@ -211,8 +211,8 @@ void pt_loader_free(pt_loader *l)
     free(l);
 }
 
-vgg_status pt_loader_create(const pt_dataset *d, const pt_aug *aug, int batch, int threads,
-                            uint64_t seed, int64_t epoch, size_t pos, pt_loader **out)
+vgg_status vgg_pretrain_loader_create(const vgg_pretrain_dataset *d, const vgg_pretrain_aug *aug, int batch, int threads,
+                            uint64_t seed, int64_t epoch, size_t pos, vgg_pretrain_loader **out)
 {
     *out = NULL;
     if (d->n == 0 || batch < 1 || threads < 1 || pos >= d->n || epoch < 0)
@@ -221,7 +221,7 @@ vgg_status pt_loader_create(const pt_dataset *d, const pt_aug *aug, int batch, i
     if (aug->crop < 1 || aug->smin < aug->crop || aug->smax < aug->smin)
         return vgg_fail(VGG_STATUS_INVALID, "loader: scales %d..%d for crops of %d", aug->smin,
                         aug->smax, aug->crop);
-    pt_loader *l = calloc(1, sizeof *l);
+    vgg_pretrain_loader *l = calloc(1, sizeof *l);
     if (!l)
         return vgg_fail(VGG_STATUS_NOMEM, "loader: out of memory");
     l->d = d;
@@ -246,11 +246,11 @@ vgg_status pt_loader_create(const pt_dataset *d, const pt_aug *aug, int batch, i
         ok = s->x && s->labels && s->idx && s->rs;
     }
     if (!ok) {
-        pt_loader_free(l);
+        vgg_pretrain_loader_free(l);
         return vgg_fail(VGG_STATUS_NOMEM, "loader: out of memory for batches of %d", batch);
     }
     if (pthread_create(&l->producer, NULL, produce, l) != 0) {
-        pt_loader_free(l);
+        vgg_pretrain_loader_free(l);
         return vgg_fail(VGG_STATUS_NOMEM, "loader: cannot start a thread");
     }
     l->started = true;
@@ -258,7 +258,7 @@ vgg_status pt_loader_create(const pt_dataset *d, const pt_aug *aug, int batch, i
     return VGG_STATUS_OK;
 }
 
-vgg_status pt_loader_next(pt_loader *l, pt_batch **out)
+vgg_status vgg_pretrain_loader_next(vgg_pretrain_loader *l, vgg_pretrain_batch **out)
 {
     *out = NULL;
     pthread_mutex_lock(&l->mu);

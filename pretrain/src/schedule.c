@@ -1,8 +1,8 @@
 /* The learning-rate schedule: fixed steps and a plateau rule on the
  * validation accuracy (the paper's: divide by 10 when it stops improving). */
-#include "pretrain.h"
+#include "vgg/pretrain.h"
 
-float pt_schedule_lr(const pt_schedule *s, int64_t it)
+float vgg_pretrain_schedule_lr(const vgg_pretrain_schedule *s, int64_t it)
 {
     float lr = s->lr;
     for (int i = 0; i < s->n_steps; i++)
@@ -11,7 +11,7 @@ float pt_schedule_lr(const pt_schedule *s, int64_t it)
     return lr;
 }
 
-bool pt_schedule_validate(pt_schedule *s, double acc)
+bool vgg_pretrain_schedule_validate(vgg_pretrain_schedule *s, double acc)
 {
     if (acc > s->best + s->min_delta) {
         s->best = acc;

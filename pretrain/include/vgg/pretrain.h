@@ -1,7 +1,8 @@
-/* vggtrain's library code: data sets (a folder per class, or a list file
- * with a class index), the augmenting multithreaded loader, the learning
- * rate schedule, ILSVRC-style evaluation and the Fashion-MNIST importer.
- * Internal to pretrain/ (the program and its tests). */
+/* pretrain/ (library vggpretrain): data sets (a folder per class, or a
+ * list file with a class index), the augmenting multithreaded loader, the
+ * learning rate schedule, ILSVRC-style evaluation and the Fashion-MNIST
+ * importer; vggtrain's commands are written over it.  Names read
+ * vgg_pretrain_*. */
 #ifndef VGG_PRETRAIN_H
 #define VGG_PRETRAIN_H
 
@@ -16,41 +17,41 @@
 
 /* ---- data sets ---- */
 
-typedef struct pt_dataset {
+typedef struct vgg_pretrain_dataset {
     size_t n;            /* images */
     char **paths;
     int32_t *labels;     /* 0..n_classes-1 */
     int n_classes;
     char **classes;      /* class names, index order */
-} pt_dataset;
+} vgg_pretrain_dataset;
 
 /* A folder per class (ILSVRC layout: root/<class>/<image>); classes sorted
  * by name.  A class folder without images is VGG_STATUS_INVALID naming
  * it; a root without class folders is FORMAT. */
-vgg_status pt_dataset_from_folders(const char *root, pt_dataset **out);
+vgg_status vgg_pretrain_dataset_from_folders(const char *root, vgg_pretrain_dataset **out);
 
 /* A list file of "path<TAB>class" lines, class being a name of the class
  * index file (one name per line; line i is class i) or a 0-based number.
  * Empty lines are skipped.  FORMAT naming the file and line otherwise. */
-vgg_status pt_dataset_from_list(const char *list, const char *classes, pt_dataset **out);
-void pt_dataset_free(pt_dataset *d);
+vgg_status vgg_pretrain_dataset_from_list(const char *list, const char *classes, vgg_pretrain_dataset **out);
+void vgg_pretrain_dataset_free(vgg_pretrain_dataset *d);
 
 /* ---- augmentation and loading ---- */
 
-typedef struct pt_aug {
+typedef struct vgg_pretrain_aug {
     int crop;            /* the net's input size */
     int smin, smax;      /* training scale S: fixed when equal, else jittered per image */
     bool flip;           /* random horizontal flip */
     float color_sigma;   /* RGB colour shift, 0.1 in the paper; 0: off */
     vgg_preproc pp;
-} pt_aug;
+} vgg_pretrain_aug;
 
 /* One training sample: load, rescale the smaller side to S, random crop,
  * flip, colour shift, into out (3 * crop * crop floats).  All randomness
  * comes from *rng. */
-vgg_status pt_prepare_sample(const char *path, const pt_aug *aug, uint64_t *rng, float *out);
+vgg_status vgg_pretrain_prepare_sample(const char *path, const vgg_pretrain_aug *aug, uint64_t *rng, float *out);
 
-typedef struct pt_loader pt_loader;
+typedef struct vgg_pretrain_loader vgg_pretrain_loader;
 
 /* A stream of training batches, shuffled every epoch from seed: sample
  * k of epoch e is the image perm_e[k]; batches follow each other through
@@ -59,27 +60,27 @@ typedef struct pt_loader pt_loader;
  * not depend on the thread count.  An image that cannot be read is
  * replaced by another one drawn from the same generator, and counted.
  * threads decode ahead of the consumer (double buffered). */
-vgg_status pt_loader_create(const pt_dataset *d, const pt_aug *aug, int batch, int threads,
-                            uint64_t seed, int64_t epoch, size_t pos, pt_loader **out);
-void pt_loader_free(pt_loader *l);
+vgg_status vgg_pretrain_loader_create(const vgg_pretrain_dataset *d, const vgg_pretrain_aug *aug, int batch, int threads,
+                            uint64_t seed, int64_t epoch, size_t pos, vgg_pretrain_loader **out);
+void vgg_pretrain_loader_free(vgg_pretrain_loader *l);
 
-typedef struct pt_batch {
+typedef struct vgg_pretrain_batch {
     float *x;            /* (batch, 3, crop, crop), owned by the loader until the next call */
     int32_t *labels;
     int64_t epoch;       /* position after this batch */
     size_t pos;
     int n_bad;           /* images replaced in this batch */
     char bad_msg[4][512];/* the first few reasons */
-} pt_batch;
+} vgg_pretrain_batch;
 
 /* The next batch (blocks until ready).  A status other than OK is a
  * failure the loader could not work around (e.g. 100 unreadable images in
  * a row). */
-vgg_status pt_loader_next(pt_loader *l, pt_batch **out);
+vgg_status vgg_pretrain_loader_next(vgg_pretrain_loader *l, vgg_pretrain_batch **out);
 
 /* ---- schedule ---- */
 
-typedef struct pt_schedule {
+typedef struct vgg_pretrain_schedule {
     float lr;
     int n_steps;
     int64_t steps[16];   /* fixed: lr /= 10 at each of these iterations */
@@ -90,41 +91,41 @@ typedef struct pt_schedule {
     double best;
     int bad;
     int drops;
-} pt_schedule;
+} vgg_pretrain_schedule;
 
 /* Learning rate in force at iteration it (fixed steps applied). */
-float pt_schedule_lr(const pt_schedule *s, int64_t it);
+float vgg_pretrain_schedule_lr(const vgg_pretrain_schedule *s, int64_t it);
 /* Report a validation accuracy; returns true when training should stop. */
-bool pt_schedule_validate(pt_schedule *s, double acc);
+bool vgg_pretrain_schedule_validate(vgg_pretrain_schedule *s, double acc);
 
 /* ---- evaluation ---- */
 
-typedef enum pt_method {
-    PT_CENTER = 1,      /* rescale to Q, centre crop of the input size */
-    PT_DENSE = 2,       /* whole image at Q, score map averaged, flip averaged */
-    PT_MULTICROP = 4,   /* grid x grid crops x 2 flips at Q */
-    PT_COMBINED = 8     /* dense and multi-crop posteriors averaged */
-} pt_method;
+typedef enum vgg_pretrain_method {
+    VGG_PRETRAIN_CENTER = 1,      /* rescale to Q, centre crop of the input size */
+    VGG_PRETRAIN_DENSE = 2,       /* whole image at Q, score map averaged, flip averaged */
+    VGG_PRETRAIN_MULTICROP = 4,   /* grid x grid crops x 2 flips at Q */
+    VGG_PRETRAIN_COMBINED = 8     /* dense and multi-crop posteriors averaged */
+} vgg_pretrain_method;
 
 /* Class posteriors of one image with one net at scale q by method (one of
  * CENTER, DENSE, MULTICROP), into prob[classes]. */
-vgg_status pt_eval_image(vgg_net *net, const vgg_image *img, int q, pt_method m, int grid,
+vgg_status vgg_pretrain_eval_image(vgg_net *net, const vgg_image *img, int q, vgg_pretrain_method m, int grid,
                          float *prob);
 
 /* Rank of label among scores (0: the top one). */
-int pt_rank(const float *scores, int n, int label);
+int vgg_pretrain_rank(const float *scores, int n, int label);
 
 /* ---- Fashion-MNIST idx import ---- */
 
-typedef struct pt_idx_opts {
+typedef struct vgg_pretrain_idx_opts {
     bool use_class[256];  /* which labels to keep (those present in the file) */
     size_t limit;         /* 0: all */
-} pt_idx_opts;
+} vgg_pretrain_idx_opts;
 
 /* Read idx3 images and idx1 labels (gzip or plain), write dir/images/NNNNN.png,
  * dir/list.txt ("path<TAB>class name") and dir/classes.txt (the kept
  * classes' names in label order).  *written receives the image count. */
-vgg_status pt_import_idx(const char *images, const char *labels, const pt_idx_opts *o,
+vgg_status vgg_pretrain_import_idx(const char *images, const char *labels, const vgg_pretrain_idx_opts *o,
                          const char *dir, size_t *written);
 
 #endif
