@@ -14,6 +14,7 @@
 #include "vgg/core.h"
 #include "vgg/image.h"
 #include "vgg/net.h"
+#include "vgg/train.h"
 
 /* ---- data sets ---- */
 
@@ -127,5 +128,87 @@ typedef struct vgg_pretrain_idx_opts {
  * classes' names in label order).  *written receives the image count. */
 vgg_status vgg_pretrain_import_idx(const char *images, const char *labels, const vgg_pretrain_idx_opts *o,
                          const char *dir, size_t *written);
+
+/* ---- validation during training ---- */
+
+typedef struct vgg_pretrain_val {
+    double top1, top5, loss;   /* accuracies 0..1, mean loss */
+    size_t n;                  /* images read */
+} vgg_pretrain_val;
+
+/* Centre crop at scale q of the first limit (0: all) images of val;
+ * unreadable images are left out (FORMAT if none is readable). */
+vgg_status vgg_pretrain_validate(vgg_net *net, const vgg_pretrain_dataset *val, int q, int limit,
+                                 vgg_pretrain_val *r);
+
+/* ---- checkpoint state ---- */
+
+/* Where a run stands, saved with the trainer's checkpoint as "pt.*"
+ * metadata: the run's identity (seed, batch, images: a resumed run must
+ * match them) and its position, schedule and bad-image count. */
+typedef struct vgg_pretrain_state {
+    uint64_t seed;
+    int batch;
+    size_t images;
+    int64_t epoch;
+    size_t pos;
+    long long bad_images;
+} vgg_pretrain_state;
+
+vgg_status vgg_pretrain_state_save(vgg_trainer *tr, const char *ckpt, const vgg_pretrain_state *s,
+                                   const vgg_pretrain_schedule *sched);
+/* Load the checkpoint into tr; s's seed, batch and images must match the
+ * saved ones (MISMATCH naming the first that differs); the rest of s and
+ * sched's state are set from it. */
+vgg_status vgg_pretrain_state_load(vgg_trainer *tr, const char *ckpt, vgg_pretrain_state *s,
+                                   vgg_pretrain_schedule *sched);
+
+/* Keep the lines of a JSON-lines log up to iteration upto (a resumed run
+ * repeats what came after its checkpoint).  A missing file is OK. */
+vgg_status vgg_pretrain_log_truncate(const char *path, long long upto);
+
+/* ---- a training run (vggtrain train) ---- */
+
+typedef enum vgg_pretrain_say {
+    VGG_PRETRAIN_SAY_NOTE,       /* "resumed from ...", "N layers copied from ..." */
+    VGG_PRETRAIN_SAY_PROGRESS,   /* "iter ...", "validation at iter ..." */
+} vgg_pretrain_say;
+
+typedef struct vgg_pretrain_config {
+    const char *data, *list, *classes;            /* a folder per class, or a list + index */
+    const char *val_data, *val_list, *val_classes;
+    vgg_arch arch;
+    const char *init, *init_from;
+    const char *weights;          /* start from every weight of this net */
+    bool arch_given[4];           /* config, width, fc dim, input size given */
+    float init_std;
+    int batch, accum, micro;
+    float lr, momentum, wd, dropout;
+    const char *lr_steps;
+    int patience, max_drops;
+    float min_delta;
+    double epochs;
+    long long iterations;         /* > 0: instead of epochs */
+    int smin, smax;               /* training scale (jitter range) */
+    bool no_flip;
+    float color;
+    uint64_t seed;
+    int threads, loaders;
+    const char *device;
+    const char *output, *checkpoint, *log;
+    long long ckpt_every, val_every, print_every;
+    bool resume;
+    int val_limit;
+    void (*say)(void *ctx, vgg_pretrain_say kind, const char *text);
+    void *ctx;
+} vgg_pretrain_config;
+
+/* vggtrain train's defaults (configuration A, batch 256, lr 0.01, ...). */
+void vgg_pretrain_config_default(vgg_pretrain_config *c);
+
+/* Load the sets, build or load the net, initialise it, resume from the
+ * checkpoint when asked, train with the schedule, validate, checkpoint,
+ * log JSON lines and save the weights to c->output. */
+vgg_status vgg_pretrain_run(vgg_pretrain_config *c);
 
 #endif

@@ -1,0 +1,380 @@
+/* A training run: SGD with momentum on a folder-per-class set or a list
+ * file, with the paper's augmentation and schedule, checkpoints and
+ * resume, progress lines and a metrics log (JSON lines). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vgg/pretrain.h"
+
+void vgg_pretrain_config_default(vgg_pretrain_config *a)
+{
+    memset(a, 0, sizeof *a);
+    vgg_arch_default(&a->arch, VGG_CONFIG_A);
+    a->init = "normal";
+    a->init_std = 0.01f;
+    a->batch = 256;
+    a->accum = 1;
+    a->lr = 0.01f;
+    a->momentum = 0.9f;
+    a->wd = 5e-4f;
+    a->dropout = 0.5f;
+    a->max_drops = 3;
+    a->epochs = 1;
+    a->color = 0.1f;
+    a->seed = 1;
+    a->loaders = 2;
+    a->device = "cpu";
+    a->ckpt_every = 1000;
+    a->print_every = 10;
+}
+
+static void say(const vgg_pretrain_config *a, vgg_pretrain_say kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(const vgg_pretrain_config *a, vgg_pretrain_say kind, const char *fmt, ...)
+{
+    if (!a->say)
+        return;
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    a->say(a->ctx, kind, text);
+}
+
+/* everything a run holds */
+typedef struct run {
+    vgg_pretrain_config *a;
+    vgg_pretrain_dataset *data, *val;
+    vgg_backend *be;
+    vgg_net *net;
+    vgg_trainer *tr;
+    vgg_pretrain_loader *loader;
+    FILE *log;
+    vgg_pretrain_schedule sched;
+    vgg_pretrain_state state;
+    const char *ckpt;
+    char ckpt_default[4096];
+    int micro_batch;
+    long long total, val_every;
+} run;
+
+static vgg_status load_sets(run *r)
+{
+    vgg_pretrain_config *a = r->a;
+    vgg_status st;
+    if (a->data)
+        st = vgg_pretrain_dataset_from_folders(a->data, &r->data);
+    else
+        st = vgg_pretrain_dataset_from_list(a->list, a->classes, &r->data);
+    if (st != VGG_STATUS_OK)
+        return st;
+    if (a->val_data)
+        st = vgg_pretrain_dataset_from_folders(a->val_data, &r->val);
+    else if (a->val_list)
+        st = vgg_pretrain_dataset_from_list(a->val_list, a->val_classes ? a->val_classes : a->classes,
+                                  &r->val);
+    if (st != VGG_STATUS_OK)
+        return st;
+    if (r->val && r->val->n_classes != r->data->n_classes)
+        return vgg_fail(VGG_STATUS_MISMATCH, "the validation set has %d classes, the training "
+                        "set %d", r->val->n_classes, r->data->n_classes);
+    a->arch.num_classes = r->data->n_classes;
+    return VGG_STATUS_OK;
+}
+
+/* fine-tuning: the architecture is the trained net's (src) */
+static vgg_status take_weights_arch(run *r, const vgg_net *src)
+{
+    vgg_pretrain_config *a = r->a;
+    const vgg_arch *w = vgg_net_arch(src);
+    const char *bad = NULL;
+    if (a->arch_given[0] && w->config != a->arch.config)
+        bad = "configuration";
+    else if (a->arch_given[1] && fabsf(w->width - a->arch.width) > 1e-6f)
+        bad = "width";
+    else if (a->arch_given[2] && w->fc_dim != a->arch.fc_dim)
+        bad = "fc dimension";
+    else if (a->arch_given[3] && w->input_size != a->arch.input_size)
+        bad = "input size";
+    else if (w->num_classes != r->data->n_classes)
+        bad = "number of classes";
+    if (bad)
+        return vgg_fail(VGG_STATUS_MISMATCH,
+                        "'%s': its %s differs from this run's (%s, width %g, fc %d, input %d, "
+                        "%d classes in the weights; %d classes in the data)",
+                        a->weights, bad, vgg_config_name(w->config), w->width, w->fc_dim,
+                        w->input_size, w->num_classes, r->data->n_classes);
+    a->arch = *w;
+    if (a->smin == 0)
+        a->smin = a->smax = a->arch.input_size + 32;
+    if (a->smin < a->arch.input_size)
+        return vgg_fail(VGG_STATUS_INVALID, "training scale %d is smaller than the input size "
+                        "%d of '%s' (give --scale or --scale-jitter)", a->smin,
+                        a->arch.input_size, a->weights);
+    return VGG_STATUS_OK;
+}
+
+/* the net's first weights: another net's, some layers of one, or the scheme */
+static vgg_status init_net(run *r, vgg_net *src)
+{
+    vgg_pretrain_config *a = r->a;
+    vgg_init_scheme scheme;
+    vgg_status st = vgg_init_scheme_parse(a->init, &scheme);
+    if (st != VGG_STATUS_OK)
+        return st;
+    if (src) {
+        for (int i = 0; i < vgg_net_param_count(r->net); i++) {
+            vgg_param *d = vgg_net_param(r->net, i), *q = vgg_net_param(src, i);
+            memcpy(d->data, q->data, d->numel * sizeof *d->data);
+        }
+        vgg_net_set_preproc(r->net, vgg_net_preproc(src));
+        vgg_net_set_pool_round(r->net, vgg_net_arch(src)->pool_round);
+        if ((st = vgg_net_params_changed(r->net)) != VGG_STATUS_OK)
+            return st;
+        say(a, VGG_PRETRAIN_SAY_NOTE, "starting from every weight of '%s'", a->weights);
+        return VGG_STATUS_OK;
+    }
+    if (a->init_from) {
+        int copied = 0;
+        vgg_net *from = NULL;
+        if ((st = vgg_net_load(a->init_from, r->be, &from)) == VGG_STATUS_OK)
+            st = vgg_train_init_from(r->net, from, scheme, a->init_std, a->seed, &copied);
+        vgg_net_free(from);
+        if (st == VGG_STATUS_OK)
+            say(a, VGG_PRETRAIN_SAY_NOTE, "%d layers copied from '%s'", copied, a->init_from);
+        return st;
+    }
+    return vgg_train_init(r->net, scheme, a->init_std, a->seed);
+}
+
+static vgg_status build_net(run *r)
+{
+    vgg_pretrain_config *a = r->a;
+    vgg_net *src = NULL;
+    vgg_status st = vgg_backend_open(a->device, a->threads, &r->be);
+    if (st == VGG_STATUS_OK && a->weights &&
+        (st = vgg_net_load(a->weights, r->be, &src)) == VGG_STATUS_OK)
+        st = take_weights_arch(r, src);
+    if (st == VGG_STATUS_OK)
+        st = vgg_net_create(&a->arch, r->be, &r->net);
+    if (st == VGG_STATUS_OK)
+        st = init_net(r, src);
+    vgg_net_free(src);
+    return st;
+}
+
+static vgg_status make_trainer(run *r)
+{
+    vgg_pretrain_config *a = r->a;
+    vgg_train_opts to;
+    vgg_train_opts_default(&to);
+    to.momentum = a->momentum;
+    to.weight_decay = a->wd;
+    to.dropout = a->dropout;
+    to.seed = a->seed;
+    to.micro_batch = a->micro > 0 ? a->micro : (a->batch + a->accum - 1) / a->accum;
+    if (to.micro_batch > a->batch)
+        to.micro_batch = a->batch;
+    r->micro_batch = to.micro_batch;
+    vgg_status st = vgg_trainer_create(r->net, &to, &r->tr);
+    if (st != VGG_STATUS_OK)
+        return st;
+    r->sched = (vgg_pretrain_schedule){
+        .lr = a->lr, .patience = a->patience, .min_delta = a->min_delta,
+        .max_drops = a->max_drops, .best = -1.0,
+    };
+    if (a->lr_steps) {
+        int v[16];
+        int n = 0;
+        if ((st = vgg_parse_int_list(a->lr_steps, v, 16, &n)) != VGG_STATUS_OK)
+            return st;
+        r->sched.n_steps = n;
+        for (int i = 0; i < n; i++)
+            r->sched.steps[i] = v[i];
+    }
+    return VGG_STATUS_OK;
+}
+
+/* the checkpoint (resumed when asked and there), the log, the loader */
+static vgg_status resume_and_open(run *r)
+{
+    vgg_pretrain_config *a = r->a;
+    vgg_status st = VGG_STATUS_OK;
+    r->ckpt = a->checkpoint;
+    if (!r->ckpt) {
+        snprintf(r->ckpt_default, sizeof r->ckpt_default, "%s.ckpt", a->output);
+        r->ckpt = r->ckpt_default;
+    }
+    r->state = (vgg_pretrain_state){ .seed = a->seed, .batch = a->batch, .images = r->data->n };
+    bool resumed = false;
+    if (a->resume && access(r->ckpt, F_OK) == 0) {
+        resumed = true;
+        if ((st = vgg_pretrain_state_load(r->tr, r->ckpt, &r->state, &r->sched)) != VGG_STATUS_OK)
+            return st;
+        say(a, VGG_PRETRAIN_SAY_NOTE, "resumed from '%s' at iteration %lld (epoch %lld, "
+            "image %zu)", r->ckpt, (long long)vgg_trainer_iteration(r->tr),
+            (long long)r->state.epoch, r->state.pos);
+        if (a->log && (st = vgg_pretrain_log_truncate(a->log, vgg_trainer_iteration(r->tr))) !=
+                          VGG_STATUS_OK)
+            return st;
+    } else if (a->resume) {
+        say(a, VGG_PRETRAIN_SAY_NOTE, "no checkpoint '%s' yet; starting from the beginning",
+            r->ckpt);
+    }
+    if (a->log && !(r->log = fopen(a->log, resumed ? "a" : "w")))
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot open: %s", a->log, strerror(errno));
+    vgg_pretrain_aug aug = {
+        .crop = a->arch.input_size, .smin = a->smin, .smax = a->smax, .flip = !a->no_flip,
+        .color_sigma = a->color, .pp = *vgg_net_preproc(r->net),
+    };
+    return vgg_pretrain_loader_create(r->data, &aug, a->batch, a->loaders, a->seed,
+                                      r->state.epoch, r->state.pos, &r->loader);
+}
+
+static void fmt_eta(double s, char *buf, size_t n)
+{
+    if (!isfinite(s) || s < 0)
+        s = 0;
+    long t = (long)(s + 0.5);
+    snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+}
+
+/* the running window of training statistics between progress lines */
+typedef struct window {
+    double t0, t, loss;
+    long long it0, hits, n;
+} window;
+
+static void report_step(run *r, window *w, long long it, double ep, float lr)
+{
+    vgg_pretrain_config *a = r->a;
+    double now = vgg_now_seconds();
+    double ips = w->n / fmax(now - w->t, 1e-9);
+    double per_it = (now - w->t0) / (double)(it - w->it0);
+    char eta[32];
+    fmt_eta(per_it * (r->total - it), eta, sizeof eta);
+    say(a, VGG_PRETRAIN_SAY_PROGRESS, "iter %lld/%lld  epoch %.3f  loss %.4f  acc %.2f%%  "
+        "lr %.3g  %.1f img/s  eta %s", it, r->total, ep, w->loss / w->n, 100.0 * w->hits / w->n,
+        lr, ips, eta);
+    if (r->log) {
+        fprintf(r->log, "{\"iter\":%lld,\"epoch\":%.4f,\"loss\":%.6f,\"acc\":%.6f,"
+                "\"lr\":%.6g,\"img_s\":%.2f,\"elapsed\":%.2f,\"bad_images\":%lld}\n",
+                it, ep, w->loss / w->n, (double)w->hits / w->n, lr, ips, now - w->t0,
+                r->state.bad_images);
+        fflush(r->log);
+    }
+    w->loss = 0;
+    w->hits = w->n = 0;
+    w->t = now;
+}
+
+/* validate; *stop when the schedule says so */
+static vgg_status validate_step(run *r, long long it, double ep, bool *stop)
+{
+    vgg_pretrain_config *a = r->a;
+    const int qval = (a->smin + a->smax) / 2;
+    vgg_pretrain_val v = { 0 };
+    vgg_status st = vgg_pretrain_validate(r->net, r->val, qval, a->val_limit, &v);
+    if (st != VGG_STATUS_OK)
+        return st;
+    *stop = vgg_pretrain_schedule_validate(&r->sched, v.top1);
+    say(a, VGG_PRETRAIN_SAY_PROGRESS, "validation at iter %lld: top-1 error %.2f%%  top-5 "
+        "error %.2f%%  loss %.4f  (%zu images, Q %d)%s", it, 100 * (1 - v.top1),
+        100 * (1 - v.top5), v.loss, v.n, qval, *stop ? "  -> stopping" : "");
+    if (r->log) {
+        fprintf(r->log, "{\"iter\":%lld,\"epoch\":%.4f,\"val_top1_err\":%.6f,"
+                "\"val_top5_err\":%.6f,\"val_loss\":%.6f,\"lr_next\":%.6g}\n", it, ep,
+                1 - v.top1, 1 - v.top5, v.loss, vgg_pretrain_schedule_lr(&r->sched, it));
+        fflush(r->log);
+    }
+    return VGG_STATUS_OK;
+}
+
+static vgg_status train_loop(run *r, window *w)
+{
+    vgg_pretrain_config *a = r->a;
+    bool stop = false;
+    while (vgg_trainer_iteration(r->tr) < r->total && !stop) {
+        vgg_pretrain_batch *b = NULL;
+        vgg_status st = vgg_pretrain_loader_next(r->loader, &b);
+        if (st != VGG_STATUS_OK)
+            return st;
+        for (int i = 0; i < b->n_bad && i < 4; i++)
+            say(a, VGG_PRETRAIN_SAY_NOTE, "unreadable image replaced: %s", b->bad_msg[i]);
+        if (b->n_bad > 4)
+            say(a, VGG_PRETRAIN_SAY_NOTE, "... and %d more in this batch", b->n_bad - 4);
+        r->state.bad_images += b->n_bad;
+        const float lr = vgg_pretrain_schedule_lr(&r->sched, vgg_trainer_iteration(r->tr));
+        float loss;
+        int hits;
+        if ((st = vgg_trainer_step(r->tr, b->x, b->labels, a->batch, lr, &loss, &hits)) !=
+            VGG_STATUS_OK)
+            return st;
+        const long long it = vgg_trainer_iteration(r->tr);
+        w->loss += (double)loss * a->batch;
+        w->hits += hits;
+        w->n += a->batch;
+        const double ep = b->epoch + (double)b->pos / r->data->n;
+        if (it % a->print_every == 0 || it == r->total)
+            report_step(r, w, it, ep, lr);
+        if (r->val && (it % r->val_every == 0 || it == r->total) &&
+            (st = validate_step(r, it, ep, &stop)) != VGG_STATUS_OK)
+            return st;
+        r->state.epoch = b->epoch;
+        r->state.pos = b->pos;
+        if ((it % a->ckpt_every == 0 || it == r->total || stop) &&
+            (st = vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched)) != VGG_STATUS_OK)
+            return st;
+    }
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.a = a;
+    vgg_status st = load_sets(&r);
+    if (st == VGG_STATUS_OK)
+        st = build_net(&r);
+    if (st == VGG_STATUS_OK)
+        st = make_trainer(&r);
+    if (st == VGG_STATUS_OK) {
+        r.total = a->iterations > 0 ? a->iterations
+                                    : (long long)ceil(a->epochs * (double)r.data->n / a->batch);
+        const long long per_epoch = ((long long)r.data->n + a->batch - 1) / a->batch;
+        r.val_every = a->val_every > 0 ? a->val_every : per_epoch;
+        st = resume_and_open(&r);
+    }
+    window w = { 0 };
+    if (st == VGG_STATUS_OK) {
+        say(a, VGG_PRETRAIN_SAY_NOTE, "%s width %g, input %d, %d classes, %zu images, batch %d "
+            "(%d per pass), %lld iterations (%.2f epochs)",
+            vgg_config_name(a->arch.config), a->arch.width, a->arch.input_size,
+            r.data->n_classes, r.data->n, a->batch, r.micro_batch, r.total,
+            (double)r.total * a->batch / r.data->n);
+        w.t0 = w.t = vgg_now_seconds();
+        w.it0 = vgg_trainer_iteration(r.tr);
+        st = train_loop(&r, &w);
+    }
+    if (st == VGG_STATUS_OK && (st = vgg_trainer_sync_host(r.tr)) == VGG_STATUS_OK &&
+        (st = vgg_net_save(r.net, a->output)) == VGG_STATUS_OK)
+        say(a, VGG_PRETRAIN_SAY_NOTE, "%lld iterations in %.1f s, %lld unreadable images "
+            "replaced; weights '%s'", (long long)vgg_trainer_iteration(r.tr) - w.it0,
+            vgg_now_seconds() - w.t0, r.state.bad_images, a->output);
+    if (r.log)
+        fclose(r.log);
+    vgg_pretrain_loader_free(r.loader);
+    vgg_trainer_free(r.tr);
+    vgg_net_free(r.net);
+    vgg_backend_close(r.be);
+    vgg_pretrain_dataset_free(r.data);
+    vgg_pretrain_dataset_free(r.val);
+    return st;
+}

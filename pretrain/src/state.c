@@ -1,0 +1,143 @@
+/* Validation during training, the run's checkpoint state and its log. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vgg/pretrain.h"
+
+/* ---- validation: centre crop at the middle training scale ---- */
+
+vgg_status vgg_pretrain_validate(vgg_net *net, const vgg_pretrain_dataset *val, int q, int limit,
+                                 vgg_pretrain_val *r)
+{
+    const int C = vgg_net_arch(net)->num_classes;
+    float *prob = malloc(sizeof(float) * C);
+    if (!prob)
+        return vgg_fail(VGG_STATUS_NOMEM, "validation: out of memory");
+    size_t n = val->n;
+    if (limit > 0 && (size_t)limit < n)
+        n = (size_t)limit;
+    memset(r, 0, sizeof *r);
+    vgg_status st = VGG_STATUS_OK;
+    size_t done = 0, hit1 = 0, hit5 = 0;
+    double loss = 0;
+    vgg_decode_opts o;
+    vgg_decode_opts_default(&o);
+    o.min_side = q;
+    for (size_t i = 0; i < n && st == VGG_STATUS_OK; i++) {
+        vgg_image *img = NULL;
+        if (vgg_image_load(val->paths[i], &o, &img) != VGG_STATUS_OK)
+            continue;   /* unreadable validation images are left out */
+        st = vgg_pretrain_eval_image(net, img, q, VGG_PRETRAIN_CENTER, 1, prob);
+        vgg_image_free(img);
+        if (st != VGG_STATUS_OK)
+            break;
+        int rank = vgg_pretrain_rank(prob, C, val->labels[i]);
+        hit1 += rank < 1;
+        hit5 += rank < 5;
+        loss += -log(fmax(prob[val->labels[i]], 1e-30));
+        done++;
+    }
+    free(prob);
+    if (st == VGG_STATUS_OK && done == 0)
+        st = vgg_fail(VGG_STATUS_FORMAT, "validation: no readable image");
+    if (st == VGG_STATUS_OK) {
+        r->n = done;
+        r->top1 = (double)hit1 / done;
+        r->top5 = (double)hit5 / done;
+        r->loss = loss / done;
+    }
+    return st;
+}
+
+/* ---- checkpoint state ---- */
+
+#define N_KEYS 10
+static const char *const keys[N_KEYS] = { "pt.seed", "pt.batch", "pt.images", "pt.epoch",
+                                          "pt.pos", "pt.lr", "pt.best", "pt.bad", "pt.drops",
+                                          "pt.bad_images" };
+
+vgg_status vgg_pretrain_state_save(vgg_trainer *tr, const char *ckpt, const vgg_pretrain_state *s,
+                                   const vgg_pretrain_schedule *sched)
+{
+    char v[N_KEYS][40];
+    snprintf(v[0], 40, "%" PRIu64, s->seed);
+    snprintf(v[1], 40, "%d", s->batch);
+    snprintf(v[2], 40, "%zu", s->images);
+    snprintf(v[3], 40, "%lld", (long long)s->epoch);
+    snprintf(v[4], 40, "%zu", s->pos);
+    snprintf(v[5], 40, "%.9g", sched->lr);
+    snprintf(v[6], 40, "%.17g", sched->best);
+    snprintf(v[7], 40, "%d", sched->bad);
+    snprintf(v[8], 40, "%d", sched->drops);
+    snprintf(v[9], 40, "%lld", s->bad_images);
+    const char *vp[N_KEYS];
+    for (int i = 0; i < N_KEYS; i++)
+        vp[i] = v[i];
+    return vgg_trainer_save_checkpoint(tr, ckpt, keys, vp, N_KEYS);
+}
+
+vgg_status vgg_pretrain_state_load(vgg_trainer *tr, const char *ckpt, vgg_pretrain_state *s,
+                                   vgg_pretrain_schedule *sched)
+{
+    vgg_safetensors *m = NULL;
+    vgg_status st = vgg_trainer_load_checkpoint(tr, ckpt, &m);
+    if (st != VGG_STATUS_OK)
+        return st;
+    const char *v[N_KEYS];
+    for (int i = 0; i < N_KEYS; i++)
+        if (!(v[i] = vgg_st_meta(m, keys[i]))) {
+            vgg_st_close(m);
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': checkpoint lacks %s", ckpt, keys[i]);
+        }
+    char want[3][32];
+    snprintf(want[0], 32, "%" PRIu64, s->seed);
+    snprintf(want[1], 32, "%d", s->batch);
+    snprintf(want[2], 32, "%zu", s->images);
+    for (int i = 0; i < 3; i++)
+        if (strcmp(v[i], want[i]) != 0) {
+            st = vgg_fail(VGG_STATUS_MISMATCH, "'%s': checkpoint has %s %s, this run %s",
+                          ckpt, keys[i] + 3, v[i], want[i]);
+            vgg_st_close(m);
+            return st;
+        }
+    s->epoch = strtoll(v[3], NULL, 10);
+    s->pos = (size_t)strtoull(v[4], NULL, 10);
+    sched->lr = strtof(v[5], NULL);
+    sched->best = strtod(v[6], NULL);
+    sched->bad = atoi(v[7]);
+    sched->drops = atoi(v[8]);
+    s->bad_images = strtoll(v[9], NULL, 10);
+    vgg_st_close(m);
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_pretrain_log_truncate(const char *path, long long upto)
+{
+    char *text = NULL;
+    size_t len;
+    if (access(path, F_OK) != 0)
+        return VGG_STATUS_OK;
+    vgg_status st = vgg_read_file(path, 0, &text, &len);
+    if (st != VGG_STATUS_OK)
+        return st;
+    vgg_atomic_file af;
+    st = vgg_atomic_open(path, &af);
+    char *line = text;
+    while (st == VGG_STATUS_OK && *line) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        long long it;
+        if (sscanf(line, "{\"iter\":%lld", &it) == 1 && it <= upto)
+            st = vgg_write_all(af.fp, line, n, path);
+        line += n;
+    }
+    if (st == VGG_STATUS_OK)
+        st = vgg_atomic_commit(&af);
+    vgg_atomic_abort(&af);
+    free(text);
+    return st;
+}
