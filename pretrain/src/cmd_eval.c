@@ -1,7 +1,8 @@
 /* vggtrain eval: top-1 / top-5 error as in the paper's Tables 3-6:
  * centre crop, dense (score map and flip averaged), multi-crop (grid x
  * grid x 2 flips), each at one or several scales Q, dense and multi-crop
- * combined, and ensembles of several nets (softmax averaged). */
+ * combined, and ensembles of several nets (softmax averaged); the
+ * arithmetic is vgg_pretrain_table (pretrain/src/table.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,8 @@
 #include "vgg/pretrain.h"
 
 #define MAX_NETS 8
-#define MAX_Q 8
-#define N_METHODS 4
+#define MAX_Q VGG_PRETRAIN_MAX_Q
+#define N_METHODS VGG_PRETRAIN_N_METHODS
 
 static const char *const method_names[N_METHODS] = { "centre crop", "dense", "multi-crop",
                                                      "dense+multi-crop" };
@@ -31,22 +32,61 @@ static void usage(FILE *fp)
 "Prints a table: ConvNet, test scale Q, method, top-1 and top-5 error (%%).\n");
 }
 
-typedef struct acc {
-    long long n, e1, e5;
-} acc;
-
-static void score(acc *a, const float *p, int C, int label)
-{
-    int r = vgg_pretrain_rank(p, C, label);
-    a->n++;
-    a->e1 += r >= 1;
-    a->e5 += r >= 5;
-}
-
-static void row(const char *net, const char *q, const char *method, const acc *a)
+static void row(const char *net, const char *q, const char *method, const vgg_pretrain_errors *a)
 {
     printf("%-32s %-16s %-18s %8.2f %8.2f\n", net, q, method, a->n ? 100.0 * a->e1 / a->n : 0.0,
            a->n ? 100.0 * a->e5 / a->n : 0.0);
+}
+
+/* net k's name in the table: the file name, with its folder when two nets
+ * share a name */
+static void net_label(const char *const *weights, int n_nets, int k, char *name, size_t n)
+{
+    if (k == n_nets) {
+        snprintf(name, n, "ensemble of %d", n_nets);
+        return;
+    }
+    const char *base = strrchr(weights[k], '/');
+    base = base ? base + 1 : weights[k];
+    bool clash = false;
+    for (int j = 0; j < n_nets; j++) {
+        const char *b = strrchr(weights[j], '/');
+        clash |= j != k && strcmp(b ? b + 1 : weights[j], base) == 0;
+    }
+    if (clash && base > weights[k] + 1) {
+        const char *dir = base - 2;
+        while (dir > weights[k] && dir[-1] != '/')
+            dir--;
+        base = dir;
+    }
+    snprintf(name, n, "%s", base);
+}
+
+static void print_table(const vgg_pretrain_table *t, const char *const *weights, int n_nets,
+                        const int *qs, int nq, int methods)
+{
+    char qall[128] = "";
+    for (int qi = 0; qi < nq; qi++)
+        snprintf(qall + strlen(qall), sizeof qall - strlen(qall), "%s%d", qi ? "," : "", qs[qi]);
+    printf("%-32s %-16s %-18s %8s %8s\n", "ConvNet", "test scale Q", "method", "top-1", "top-5");
+    printf("%-32s %-16s %-18s %8s %8s\n", "", "", "", "err (%)", "err (%)");
+    for (int k = 0; k <= n_nets; k++) {
+        if (k == n_nets && n_nets < 2)
+            break;
+        char name[64];
+        net_label(weights, n_nets, k, name, sizeof name);
+        for (int m = 0; m < N_METHODS; m++) {
+            if (!(methods & (1 << m)))
+                continue;
+            if (k < n_nets && nq > 1)
+                for (int qi = 0; qi < nq; qi++) {
+                    char q[16];
+                    snprintf(q, sizeof q, "%d", qs[qi]);
+                    row(name, q, method_names[m], vgg_pretrain_table_errors(t, k, m, qi));
+                }
+            row(name, qall, method_names[m], vgg_pretrain_table_errors(t, k, m, nq));
+        }
+    }
 }
 
 int cmd_eval(int argc, char **argv)
@@ -113,8 +153,7 @@ int cmd_eval(int argc, char **argv)
     vgg_pretrain_dataset *ds = NULL;
     vgg_backend *be = NULL;
     vgg_net *nets[MAX_NETS] = { 0 };
-    float *prob = NULL;
-    acc *A = NULL;
+    vgg_pretrain_table *t = NULL;
     int rc = 1, nq = 0, qs[MAX_Q];
     vgg_status st = data ? vgg_pretrain_dataset_from_folders(data, &ds)
                          : vgg_pretrain_dataset_from_list(list, classes, &ds);
@@ -135,18 +174,9 @@ int cmd_eval(int argc, char **argv)
         qs[0] = vgg_net_arch(nets[0])->input_size;
         nq = 1;
     }
-    const int C = ds->n_classes;
-    /* posteriors: [net][method][q or all] ; all = nq */
-    const int NQ = nq + 1;
-    const size_t per_net = (size_t)N_METHODS * NQ * C;
-    prob = calloc((size_t)(n_nets + 1) * per_net, sizeof *prob);
-    A = calloc((size_t)(n_nets + 1) * N_METHODS * NQ, sizeof *A);
-    float *one = calloc(C, sizeof *one);
-    if (!prob || !A || !one) {
-        free(one);
-        st = vgg_fail(VGG_STATUS_NOMEM, "eval: out of memory");
+    if ((st = vgg_pretrain_table_create(n_nets, qs, nq, methods, grid, ds->n_classes, &t)) !=
+        VGG_STATUS_OK)
         goto done;
-    }
     size_t n = ds->n;
     if (limit > 0 && (size_t)limit < n)
         n = (size_t)limit;
@@ -160,88 +190,15 @@ int cmd_eval(int argc, char **argv)
             unreadable++;
             continue;
         }
-        memset(prob, 0, sizeof *prob * (n_nets + 1) * per_net);
-        for (int k = 0; k < n_nets && st == VGG_STATUS_OK; k++) {
-            float *P = prob + k * per_net;
-            for (int m = 0; m < 3 && st == VGG_STATUS_OK; m++) {
-                if (!(methods & (1 << m)))
-                    continue;
-                for (int qi = 0; qi < nq && st == VGG_STATUS_OK; qi++) {
-                    st = vgg_pretrain_eval_image(nets[k], img, qs[qi], (vgg_pretrain_method)(1 << m), grid, one);
-                    float *dst = P + ((size_t)m * NQ + qi) * C, *all = P + ((size_t)m * NQ + nq) * C;
-                    for (int j = 0; j < C; j++) {
-                        dst[j] = one[j];
-                        all[j] += one[j] / nq;
-                    }
-                }
-            }
-            if (methods & VGG_PRETRAIN_COMBINED)
-                for (int qi = 0; qi <= nq; qi++)
-                    for (int j = 0; j < C; j++)
-                        P[((size_t)3 * NQ + qi) * C + j] =
-                            0.5f * (P[((size_t)1 * NQ + qi) * C + j] + P[((size_t)2 * NQ + qi) * C + j]);
-            /* the ensemble averages each net's all-scales posteriors */
-            for (int m = 0; m < N_METHODS; m++)
-                for (int j = 0; j < C; j++)
-                    prob[n_nets * per_net + ((size_t)m * NQ + nq) * C + j] +=
-                        P[((size_t)m * NQ + nq) * C + j] / n_nets;
-        }
+        st = vgg_pretrain_table_add(t, nets, img, ds->labels[i]);
         vgg_image_free(img);
-        if (st != VGG_STATUS_OK)
-            break;
-        evaluated++;
-        for (int k = 0; k <= n_nets; k++)
-            for (int m = 0; m < N_METHODS; m++)
-                for (int qi = 0; qi < NQ; qi++)
-                    score(&A[((size_t)k * N_METHODS + m) * NQ + qi],
-                          prob + k * per_net + ((size_t)m * NQ + qi) * C, C, ds->labels[i]);
+        evaluated += st == VGG_STATUS_OK;
         if ((i + 1) % 1000 == 0)
             fprintf(stderr, "vggtrain eval: %zu / %zu images\n", i + 1, n);
     }
-    free(one);
     if (st != VGG_STATUS_OK)
         goto done;
-
-    char qall[128] = "";
-    for (int qi = 0; qi < nq; qi++)
-        snprintf(qall + strlen(qall), sizeof qall - strlen(qall), "%s%d", qi ? "," : "", qs[qi]);
-    printf("%-32s %-16s %-18s %8s %8s\n", "ConvNet", "test scale Q", "method", "top-1", "top-5");
-    printf("%-32s %-16s %-18s %8s %8s\n", "", "", "", "err (%)", "err (%)");
-    for (int k = 0; k <= n_nets; k++) {
-        if (k == n_nets && n_nets < 2)
-            break;
-        char name[64];
-        if (k < n_nets) {
-            /* the file name, with its folder when two nets share a name */
-            const char *base = strrchr(weights[k], '/');
-            base = base ? base + 1 : weights[k];
-            bool clash = false;
-            for (int j = 0; j < n_nets; j++) {
-                const char *b = strrchr(weights[j], '/');
-                clash |= j != k && strcmp(b ? b + 1 : weights[j], base) == 0;
-            }
-            if (clash && base > weights[k] + 1) {
-                const char *dir = base - 2;
-                while (dir > weights[k] && dir[-1] != '/')
-                    dir--;
-                base = dir;
-            }
-            snprintf(name, sizeof name, "%s", base);
-        } else {
-            snprintf(name, sizeof name, "ensemble of %d", n_nets);
-        }
-        for (int m = 0; m < N_METHODS; m++) {
-            if (!(methods & (1 << m)))
-                continue;
-            if (k < n_nets && nq > 1)
-                for (int qi = 0; qi < nq; qi++) {
-                    char q[16];
-                    snprintf(q, sizeof q, "%d", qs[qi]);
-                    row(name, q, method_names[m], &A[((size_t)k * N_METHODS + m) * NQ + qi]);
-                }
-            row(name, qall, method_names[m], &A[((size_t)k * N_METHODS + m) * NQ + nq]);
-        }
-    }
+    print_table(t, weights, n_nets, qs, nq, methods);
     printf("(%lld images", evaluated);
     if (unreadable)
         printf(", %lld unreadable skipped", unreadable);
@@ -250,8 +207,7 @@ int cmd_eval(int argc, char **argv)
 done:
     if (rc != 0)
         fprintf(stderr, "vggtrain eval: %s\n", vgg_last_error());
-    free(prob);
-    free(A);
+    vgg_pretrain_table_free(t);
     for (int k = 0; k < n_nets; k++)
         vgg_net_free(nets[k]);
     vgg_backend_close(be);

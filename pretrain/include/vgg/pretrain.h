@@ -116,6 +116,36 @@ vgg_status vgg_pretrain_eval_image(vgg_net *net, const vgg_image *img, int q, vg
 /* Rank of label among scores (0: the top one). */
 int vgg_pretrain_rank(const float *scores, int n, int label);
 
+/* ---- Tables 3-6: methods, scales, combinations and ensembles ---- */
+
+#define VGG_PRETRAIN_N_METHODS 4   /* centre, dense, multi-crop, dense+multi-crop */
+#define VGG_PRETRAIN_MAX_Q 8
+
+typedef struct vgg_pretrain_errors {
+    long long n, e1, e5;           /* images, top-1 errors, top-5 errors */
+} vgg_pretrain_errors;
+
+/* The error counts of n_nets nets and their ensemble at scales qs[0..nq)
+ * and all scales together, by each method in methods (a mask of
+ * vgg_pretrain_method; COMBINED implies DENSE and MULTICROP). */
+typedef struct vgg_pretrain_table vgg_pretrain_table;
+
+vgg_status vgg_pretrain_table_create(int n_nets, const int *qs, int nq, int methods, int grid,
+                                     int classes, vgg_pretrain_table **out);
+void vgg_pretrain_table_free(vgg_pretrain_table *t);
+
+/* One image of class label through every net, method and scale.  A net's
+ * all-scales posterior is the mean over scales; COMBINED is the mean of
+ * the dense and multi-crop posteriors; the ensemble is the mean of the
+ * nets' all-scales posteriors (the paper's softmax averaging). */
+vgg_status vgg_pretrain_table_add(vgg_pretrain_table *t, vgg_net *const *nets,
+                                  const vgg_image *img, int label);
+
+/* Counts for net k (n_nets: the ensemble), method index m (0..3: centre,
+ * dense, multi-crop, combined) and scale index qi (nq: all scales). */
+const vgg_pretrain_errors *vgg_pretrain_table_errors(const vgg_pretrain_table *t, int k, int m,
+                                                     int qi);
+
 /* ---- Fashion-MNIST idx import ---- */
 
 typedef struct vgg_pretrain_idx_opts {

@@ -1,0 +1,123 @@
+/* The arithmetic of Tables 3-6: per-scale and all-scale posteriors by
+ * method, dense and multi-crop combined, nets ensembled, errors counted. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vgg/pretrain.h"
+
+#define N_METHODS VGG_PRETRAIN_N_METHODS
+
+struct vgg_pretrain_table {
+    int n_nets, nq, NQ, qs[VGG_PRETRAIN_MAX_Q], methods, grid, C;
+    size_t per_net;                /* N_METHODS * NQ * C */
+    float *prob;                   /* [net or ensemble][method][q or all][class] */
+    float *one;
+    vgg_pretrain_errors *A;        /* [net or ensemble][method][q or all] */
+};
+
+vgg_status vgg_pretrain_table_create(int n_nets, const int *qs, int nq, int methods, int grid,
+                                     int classes, vgg_pretrain_table **out)
+{
+    *out = NULL;
+    if (nq < 1 || nq > VGG_PRETRAIN_MAX_Q || n_nets < 1 || classes < 1)
+        return vgg_fail(VGG_STATUS_INVALID, "eval: %d scales, %d nets, %d classes", nq, n_nets,
+                        classes);
+    vgg_pretrain_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return vgg_fail(VGG_STATUS_NOMEM, "eval: out of memory");
+    t->n_nets = n_nets;
+    t->nq = nq;
+    t->NQ = nq + 1;
+    memcpy(t->qs, qs, (size_t)nq * sizeof *qs);
+    t->methods = methods & VGG_PRETRAIN_COMBINED
+                     ? methods | VGG_PRETRAIN_DENSE | VGG_PRETRAIN_MULTICROP : methods;
+    t->grid = grid;
+    t->C = classes;
+    t->per_net = (size_t)N_METHODS * t->NQ * classes;
+    t->prob = calloc((size_t)(n_nets + 1) * t->per_net, sizeof *t->prob);
+    t->A = calloc((size_t)(n_nets + 1) * N_METHODS * t->NQ, sizeof *t->A);
+    t->one = calloc((size_t)classes, sizeof *t->one);
+    if (!t->prob || !t->A || !t->one) {
+        vgg_pretrain_table_free(t);
+        return vgg_fail(VGG_STATUS_NOMEM, "eval: out of memory");
+    }
+    *out = t;
+    return VGG_STATUS_OK;
+}
+
+void vgg_pretrain_table_free(vgg_pretrain_table *t)
+{
+    if (!t)
+        return;
+    free(t->prob);
+    free(t->A);
+    free(t->one);
+    free(t);
+}
+
+/* net k's posteriors by method and scale, their all-scale means, combined */
+static vgg_status net_posteriors(vgg_pretrain_table *t, vgg_net *net, const vgg_image *img,
+                                 float *P)
+{
+    const int C = t->C, NQ = t->NQ, nq = t->nq;
+    vgg_status st = VGG_STATUS_OK;
+    for (int m = 0; m < 3 && st == VGG_STATUS_OK; m++) {
+        if (!(t->methods & (1 << m)))
+            continue;
+        for (int qi = 0; qi < nq && st == VGG_STATUS_OK; qi++) {
+            st = vgg_pretrain_eval_image(net, img, t->qs[qi], (vgg_pretrain_method)(1 << m),
+                                         t->grid, t->one);
+            float *dst = P + ((size_t)m * NQ + qi) * C, *all = P + ((size_t)m * NQ + nq) * C;
+            for (int j = 0; j < C; j++) {
+                dst[j] = t->one[j];
+                all[j] += t->one[j] / nq;
+            }
+        }
+    }
+    if (t->methods & VGG_PRETRAIN_COMBINED)
+        for (int qi = 0; qi <= nq; qi++)
+            for (int j = 0; j < C; j++)
+                P[((size_t)3 * NQ + qi) * C + j] =
+                    0.5f * (P[((size_t)1 * NQ + qi) * C + j] + P[((size_t)2 * NQ + qi) * C + j]);
+    return st;
+}
+
+static void score(vgg_pretrain_errors *a, const float *p, int C, int label)
+{
+    int r = vgg_pretrain_rank(p, C, label);
+    a->n++;
+    a->e1 += r >= 1;
+    a->e5 += r >= 5;
+}
+
+vgg_status vgg_pretrain_table_add(vgg_pretrain_table *t, vgg_net *const *nets,
+                                  const vgg_image *img, int label)
+{
+    const int C = t->C, NQ = t->NQ, nq = t->nq, n_nets = t->n_nets;
+    float *prob = t->prob;
+    memset(prob, 0, sizeof *prob * (size_t)(n_nets + 1) * t->per_net);
+    vgg_status st = VGG_STATUS_OK;
+    for (int k = 0; k < n_nets && st == VGG_STATUS_OK; k++) {
+        float *P = prob + k * t->per_net;
+        st = net_posteriors(t, nets[k], img, P);
+        /* the ensemble averages each net's all-scales posteriors */
+        for (int m = 0; m < N_METHODS; m++)
+            for (int j = 0; j < C; j++)
+                prob[n_nets * t->per_net + ((size_t)m * NQ + nq) * C + j] +=
+                    P[((size_t)m * NQ + nq) * C + j] / n_nets;
+    }
+    if (st != VGG_STATUS_OK)
+        return st;
+    for (int k = 0; k <= n_nets; k++)
+        for (int m = 0; m < N_METHODS; m++)
+            for (int qi = 0; qi < NQ; qi++)
+                score(&t->A[((size_t)k * N_METHODS + m) * NQ + qi],
+                      prob + k * t->per_net + ((size_t)m * NQ + qi) * C, C, label);
+    return VGG_STATUS_OK;
+}
+
+const vgg_pretrain_errors *vgg_pretrain_table_errors(const vgg_pretrain_table *t, int k, int m,
+                                                     int qi)
+{
+    return &t->A[((size_t)k * N_METHODS + m) * t->NQ + qi];
+}
