@@ -8,7 +8,6 @@
 #include <json-c/json.h>
 
 #include "commands.h"
-#include "vgg/features.h"
 #include "vgg/svm.h"
 
 static void train_usage(FILE *fp)
@@ -45,29 +44,101 @@ static json_object *jnum(double v)
     return isnan(v) ? NULL : json_object_new_double(v);
 }
 
-/* Training rows from the store (the store's rows stay where they lie;
- * only the LIBLINEAR nodes are a copy). */
-typedef struct store_source {
-    const char *path;
-    const size_t *rows;   /* store row of each training row (ascending) */
-    size_t n_store_rows;
-    int dim;
-    vgg_featstore *fs;
-} store_source;
-
-static vgg_status store_row(void *ctx, size_t i, const float **row, const char **name)
+/* the run as JSON on stdout */
+static void print_json(const vgg_svm_labels *l, const vgg_svm_report *rep,
+                       const vgg_svm_options *o, const char *output, int dim, double secs)
 {
-    store_source *s = ctx;
-    if (!s->fs) {
-        vgg_status st = vgg_featstore_open(s->path, &s->fs);
-        if (st != VGG_STATUS_OK)
-            return st;
-        if (vgg_featstore_dim(s->fs) != s->dim || vgg_featstore_rows(s->fs) < s->n_store_rows)
-            return vgg_fail(VGG_STATUS_MISMATCH, "'%s' changed while it was being read", s->path);
+    int K = l->n_classes;
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "model", json_object_new_string(output));
+    json_object_object_add(r, "rows", json_object_new_int64((int64_t)l->n_rows));
+    json_object_object_add(r, "rows_left_out", json_object_new_int64((int64_t)rep->n_skipped));
+    json_object_object_add(r, "dim", json_object_new_int(dim));
+    json_object_object_add(r, "multilabel", json_object_new_boolean(l->multilabel));
+    json_object_object_add(r, "solver", json_object_new_int(o->solver));
+    json_object_object_add(r, "bias", json_object_new_double(o->bias));
+    json_object_object_add(r, "selection",
+                           json_object_new_string(o->C > 0 ? "fixed" : o->cv_folds ? "cv" : "holdout"));
+    json_object *g = json_object_new_array();
+    for (int i = 0; i < rep->n_grid; i++)
+        json_object_array_add(g, json_object_new_double(rep->grid[i]));
+    json_object_object_add(r, "grid", g);
+    if (!l->multilabel && rep->n_grid) {
+        json_object *s = json_object_new_array();
+        for (int i = 0; i < rep->n_grid; i++)
+            json_object_array_add(s, jnum(rep->score[(size_t)i * K]));
+        json_object_object_add(r, "validation_mean_class_recall", s);
     }
-    *row = vgg_featstore_row(s->fs, s->rows[i]);
-    *name = vgg_featstore_name(s->fs, s->rows[i]);
-    return VGG_STATUS_OK;
+    json_object *cl = json_object_new_array();
+    for (int k = 0; k < K; k++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", json_object_new_string(l->class_names[k]));
+        size_t pos = 0, diff = 0;
+        for (size_t i = 0; i < l->n_rows; i++) {
+            pos += l->truth[i * (size_t)K + k] > 0;
+            diff += l->truth[i * (size_t)K + k] == 0;
+        }
+        json_object_object_add(e, "positives", json_object_new_int64((int64_t)pos));
+        json_object_object_add(e, "difficult", json_object_new_int64((int64_t)diff));
+        json_object_object_add(e, "C", json_object_new_double(rep->C[k]));
+        if (l->multilabel && rep->n_grid) {
+            json_object *s = json_object_new_array();
+            for (int i = 0; i < rep->n_grid; i++)
+                json_object_array_add(s, jnum(rep->score[(size_t)i * K + k]));
+            json_object_object_add(e, "validation_ap", s);
+        }
+        json_object_array_add(cl, e);
+    }
+    json_object_object_add(r, "classes", cl);
+    json_object_object_add(r, "seconds", json_object_new_double(secs));
+    json_object_object_add(r, "peak_rss_bytes", json_object_new_int64((int64_t)vgg_peak_rss_bytes()));
+    printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(r);
+}
+
+/* the run in words on stdout */
+static void print_text(const vgg_svm_labels *l, const vgg_svm_report *rep,
+                       const vgg_svm_options *o, const char *output, int dim, double secs)
+{
+    int K = l->n_classes;
+    if (rep->n_grid) {
+        if (o->cv_folds)
+            printf("C by %d-fold cross-validation on the training set\n", o->cv_folds);
+        else
+            printf("C by a held-out %.0f%% of the training set\n", o->holdout * 100);
+        if (!l->multilabel) {
+            for (int i = 0; i < rep->n_grid; i++)
+                printf("  C %-10g mean class recall %.4f%s\n", rep->grid[i],
+                       rep->score[(size_t)i * K], rep->grid[i] == rep->C[0] ? "  <- chosen" : "");
+        } else {
+            printf("  %-20s %10s  validation AP per C (", "class", "chosen C");
+            for (int i = 0; i < rep->n_grid; i++)
+                printf("%s%g", i ? ", " : "", rep->grid[i]);
+            printf(")\n");
+            for (int k = 0; k < K; k++) {
+                printf("  %-20s %10g ", l->class_names[k], rep->C[k]);
+                for (int i = 0; i < rep->n_grid; i++) {
+                    double v = rep->score[(size_t)i * K + k];
+                    if (isnan(v))
+                        printf("    -  ");
+                    else
+                        printf(" %.4f", v);
+                }
+                printf("\n");
+            }
+        }
+    }
+    char cdesc[64];
+    if (rep->n_grid && l->multilabel)
+        snprintf(cdesc, sizeof cdesc, "C per class (above)");
+    else
+        snprintf(cdesc, sizeof cdesc, "C %g", rep->C[0]);
+    printf("trained %d %s SVMs on %zu images (%zu store rows without labels left out), "
+           "dim %d, %s, in %.1f s, peak RSS %.1f MiB\n",
+           K, l->multilabel ? "binary (multi-label)" : "one-vs-rest", l->n_rows,
+           rep->n_skipped, dim, cdesc, secs, (double)vgg_peak_rss_bytes() / (1024.0 * 1024.0));
+    printf("model: %s (and %s.json)\n", output, output);
 }
 
 int cmd_train(int argc, char **argv)
@@ -181,165 +252,28 @@ int cmd_train(int argc, char **argv)
     o.n_grid = n_grid;
 
     double t0 = vgg_now_seconds();
-    vgg_featstore *fs = NULL;
     vgg_svm_labels *l = NULL;
-    size_t *rows = NULL;
-    store_source src;
-    memset(&src, 0, sizeof src);
-    double *cw = NULL;
     vgg_svm_model *m = NULL;
     vgg_svm_report *rep = NULL;
-    vgg_status st = vgg_featstore_open(features, &fs);
-    if (st == VGG_STATUS_OK)
-        st = vgg_svm_labels_for_store(fs, features, labels, mode, NULL, 0, &l, &rows);
-    if (st != VGG_STATUS_OK) {
-        rc = report_failure("train");
-        goto cleanup;
-    }
-    if (n_weights) {
-        cw = malloc((size_t)l->n_classes * sizeof *cw);
-        if (!cw)
-            goto cleanup;
-        for (int k = 0; k < l->n_classes; k++)
-            cw[k] = 1.0;
-        for (int i = 0; i < n_weights; i++) {
-            char *eq = strrchr(weights[i], '=');
-            double wv = eq ? strtod(eq + 1, &end) : 0;
-            if (!eq || *end || end == eq + 1 || !(wv > 0)) {
-                fprintf(stderr, "vggsvm train: -w needs CLASS=WEIGHT (positive), not '%s'\n",
-                        weights[i]);
-                rc = 2;
-                goto cleanup;
-            }
-            *eq = 0;
-            int k = vgg_svm_labels_find(l, weights[i]);
-            if (k < 0) {
-                fprintf(stderr, "vggsvm train: -w: no class '%s' in the labels\n", weights[i]);
-                rc = 1;
-                goto cleanup;
-            }
-            cw[k] = wv;
-        }
-        o.class_weight = cw;
-    }
-    /* what is needed of the store from here on; closed so that the pages
-     * read for names and labels leave memory before the nodes are made */
-    vgg_featdesc desc = *vgg_featstore_desc(fs);
-    size_t store_rows = vgg_featstore_rows(fs);
-    int dim = vgg_featstore_dim(fs);
-    vgg_featstore_close(fs);
-    fs = NULL;
-    src.path = features;
-    src.rows = rows;
-    src.n_store_rows = store_rows;
-    src.dim = dim;
-    st = vgg_svm_train_source(store_row, &src, l->n_rows, dim, l, &o, &desc, &m, &rep);
-    vgg_featstore_close(src.fs);
-    src.fs = NULL;
+    int dim = 0;
+    vgg_status st = vgg_svm_train_store(features, labels, mode, weights, n_weights, &o, &l, &m,
+                                        &rep, &dim);
     if (st == VGG_STATUS_OK)
         st = vgg_svm_model_save(m, output);
     if (st != VGG_STATUS_OK) {
         rc = report_failure("train");
         goto cleanup;
     }
-    rep->n_skipped = store_rows - l->n_rows;
     double secs = vgg_now_seconds() - t0;
-    int K = l->n_classes;
-    if (json) {
-        json_object *r = json_object_new_object();
-        json_object_object_add(r, "model", json_object_new_string(output));
-        json_object_object_add(r, "rows", json_object_new_int64((int64_t)l->n_rows));
-        json_object_object_add(r, "rows_left_out", json_object_new_int64((int64_t)rep->n_skipped));
-        json_object_object_add(r, "dim", json_object_new_int(dim));
-        json_object_object_add(r, "multilabel", json_object_new_boolean(l->multilabel));
-        json_object_object_add(r, "solver", json_object_new_int(o.solver));
-        json_object_object_add(r, "bias", json_object_new_double(o.bias));
-        json_object_object_add(r, "selection",
-                               json_object_new_string(o.C > 0 ? "fixed" : o.cv_folds ? "cv" : "holdout"));
-        json_object *g = json_object_new_array();
-        for (int i = 0; i < rep->n_grid; i++)
-            json_object_array_add(g, json_object_new_double(rep->grid[i]));
-        json_object_object_add(r, "grid", g);
-        if (!l->multilabel && rep->n_grid) {
-            json_object *s = json_object_new_array();
-            for (int i = 0; i < rep->n_grid; i++)
-                json_object_array_add(s, jnum(rep->score[(size_t)i * K]));
-            json_object_object_add(r, "validation_mean_class_recall", s);
-        }
-        json_object *cl = json_object_new_array();
-        for (int k = 0; k < K; k++) {
-            json_object *e = json_object_new_object();
-            json_object_object_add(e, "name", json_object_new_string(l->class_names[k]));
-            size_t pos = 0, diff = 0;
-            for (size_t i = 0; i < l->n_rows; i++) {
-                pos += l->truth[i * (size_t)K + k] > 0;
-                diff += l->truth[i * (size_t)K + k] == 0;
-            }
-            json_object_object_add(e, "positives", json_object_new_int64((int64_t)pos));
-            json_object_object_add(e, "difficult", json_object_new_int64((int64_t)diff));
-            json_object_object_add(e, "C", json_object_new_double(rep->C[k]));
-            if (l->multilabel && rep->n_grid) {
-                json_object *s = json_object_new_array();
-                for (int i = 0; i < rep->n_grid; i++)
-                    json_object_array_add(s, jnum(rep->score[(size_t)i * K + k]));
-                json_object_object_add(e, "validation_ap", s);
-            }
-            json_object_array_add(cl, e);
-        }
-        json_object_object_add(r, "classes", cl);
-        json_object_object_add(r, "seconds", json_object_new_double(secs));
-        json_object_object_add(r, "peak_rss_bytes", json_object_new_int64((int64_t)vgg_peak_rss_bytes()));
-        printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(r);
-    } else if (!quiet) {
-        if (rep->n_grid) {
-            if (o.cv_folds)
-                printf("C by %d-fold cross-validation on the training set\n", o.cv_folds);
-            else
-                printf("C by a held-out %.0f%% of the training set\n", o.holdout * 100);
-            if (!l->multilabel) {
-                for (int i = 0; i < rep->n_grid; i++)
-                    printf("  C %-10g mean class recall %.4f%s\n", rep->grid[i],
-                           rep->score[(size_t)i * K], rep->grid[i] == rep->C[0] ? "  <- chosen" : "");
-            } else {
-                printf("  %-20s %10s  validation AP per C (", "class", "chosen C");
-                for (int i = 0; i < rep->n_grid; i++)
-                    printf("%s%g", i ? ", " : "", rep->grid[i]);
-                printf(")\n");
-                for (int k = 0; k < K; k++) {
-                    printf("  %-20s %10g ", l->class_names[k], rep->C[k]);
-                    for (int i = 0; i < rep->n_grid; i++) {
-                        double v = rep->score[(size_t)i * K + k];
-                        if (isnan(v))
-                            printf("    -  ");
-                        else
-                            printf(" %.4f", v);
-                    }
-                    printf("\n");
-                }
-            }
-        }
-        char cdesc[64];
-        if (rep->n_grid && l->multilabel)
-            snprintf(cdesc, sizeof cdesc, "C per class (above)");
-        else
-            snprintf(cdesc, sizeof cdesc, "C %g", rep->C[0]);
-        printf("trained %d %s SVMs on %zu images (%zu store rows without labels left out), "
-               "dim %d, %s, in %.1f s, peak RSS %.1f MiB\n",
-               K, l->multilabel ? "binary (multi-label)" : "one-vs-rest", l->n_rows,
-               rep->n_skipped, dim, cdesc, secs, (double)vgg_peak_rss_bytes() / (1024.0 * 1024.0));
-        printf("model: %s (and %s.json)\n", output, output);
-    }
+    if (json)
+        print_json(l, rep, &o, output, dim, secs);
+    else if (!quiet)
+        print_text(l, rep, &o, output, dim, secs);
     rc = 0;
 cleanup:
     vgg_svm_report_free(rep);
     vgg_svm_model_free(m);
-    vgg_featstore_close(src.fs);
-    free(cw);
-    free(rows);
     vgg_svm_labels_free(l);
-    vgg_featstore_close(fs);
     goto done;
 bad:
     fprintf(stderr, "vggsvm train: bad value '%s'\n", optarg);

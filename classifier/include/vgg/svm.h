@@ -161,6 +161,18 @@ vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int
                                 const vgg_featdesc *desc, vgg_svm_model **out,
                                 vgg_svm_report **report);
 
+/* vggsvm train over a feature store: labels from the store's rows or a
+ * labels file (vgg_svm_labels_for_store; rows without one are left out),
+ * optional class weights "CLASS=WEIGHT" (weights[0..n_weights), parsed
+ * and checked: INVALID for bad syntax, NOT_FOUND for an unknown class),
+ * rows read from the store one at a time (vgg_svm_train_source), the
+ * store's description copied into the model.  On success *l, *m, *rep
+ * (n_skipped set) and *dim are the caller's. */
+vgg_status vgg_svm_train_store(const char *features, const char *labels_path,
+                               vgg_svm_label_mode mode, char *const *weights, int n_weights,
+                               vgg_svm_options *o, vgg_svm_labels **l, vgg_svm_model **m,
+                               vgg_svm_report **rep, int *dim);
+
 /* ---- models ---- */
 
 /* A model is two files: PATH, LIBLINEAR's own text format (liblinear-predict
