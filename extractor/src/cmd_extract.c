@@ -127,7 +127,15 @@ static int finish(vgg_status st, const vgg_extract_result *res, const vgg_extrac
 
 /* ------------------------------------------------------------ command */
 
-int cmd_extract(int argc, char **argv)
+typedef struct extract_args {
+    const char *net_arg, *models, *output, *device, *list_file;
+    vgg_extract_opts eo;
+    int shard_k, shard_n, threads, loaders, batch;
+    bool skip_errors, quiet;
+} extract_args;
+
+/* the options into a; -1 to go on, else the exit status */
+static int parse_args(int argc, char **argv, extract_args *a)
 {
     enum { O_MODELS = 256, O_SCALES, O_AGG, O_LAYER, O_NOFLIP, O_NOL2, O_LIST, O_SHARD,
            O_ONERR, O_THREADS, O_LOADERS, O_DEVICE, O_BATCH, O_QUIET, O_NET };
@@ -151,54 +159,55 @@ int cmd_extract(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *net_arg = "D", *models = NULL, *output = NULL, *device = "cpu";
-    const char *list_file = NULL;
-    vgg_extract_opts eo;
-    vgg_extract_opts_default(&eo);
-    int shard_k = 0, shard_n = 1, threads = 0, loaders = 2, batch = 1;
-    bool skip_errors = false, quiet = false;
+    memset(a, 0, sizeof *a);
+    a->net_arg = "D";
+    a->device = "cpu";
+    vgg_extract_opts_default(&a->eo);
+    a->shard_n = 1;
+    a->loaders = 2;
+    a->batch = 1;
     int c;
     char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
-        case O_NET: net_arg = optarg; break;
-        case O_MODELS: models = optarg; break;
+        case O_NET: a->net_arg = optarg; break;
+        case O_MODELS: a->models = optarg; break;
         case O_SCALES:
-            if (vgg_parse_int_list(optarg, eo.scales, VGG_FEAT_MAX_SCALES, &eo.n_scales) !=
+            if (vgg_parse_int_list(optarg, a->eo.scales, VGG_FEAT_MAX_SCALES, &a->eo.n_scales) !=
                 VGG_STATUS_OK) {
                 fprintf(stderr, "vggfeat extract: --scales: %s\n", vgg_last_error());
                 return 2;
             }
-            for (int s = 0; s < eo.n_scales; s++)
-                if (eo.scales[s] < 1 || eo.scales[s] > 100000) {
+            for (int s = 0; s < a->eo.n_scales; s++)
+                if (a->eo.scales[s] < 1 || a->eo.scales[s] > 100000) {
                     fprintf(stderr, "vggfeat extract: --scales: %d is not a usable size\n",
-                            eo.scales[s]);
+                            a->eo.scales[s]);
                     return 2;
                 }
             break;
         case O_AGG:
             if (strcmp(optarg, "stack") == 0)
-                eo.aggregate = VGG_AGGREGATE_STACK;
+                a->eo.aggregate = VGG_AGGREGATE_STACK;
             else if (strcmp(optarg, "average") == 0)
-                eo.aggregate = VGG_AGGREGATE_AVERAGE;
+                a->eo.aggregate = VGG_AGGREGATE_AVERAGE;
             else {
                 fprintf(stderr, "vggfeat extract: --aggregate '%s': stack or average\n", optarg);
                 return 2;
             }
             break;
         case O_LAYER:
-            if (vgg_extract_layer_parse(optarg, &eo.layer) != VGG_STATUS_OK) {
+            if (vgg_extract_layer_parse(optarg, &a->eo.layer) != VGG_STATUS_OK) {
                 fprintf(stderr, "vggfeat extract: --layer: %s\n", vgg_last_error());
                 return 2;
             }
             break;
-        case O_NOFLIP: eo.flip = false; break;
-        case O_NOL2: eo.l2 = false; break;
-        case O_LIST: list_file = optarg; break;
+        case O_NOFLIP: a->eo.flip = false; break;
+        case O_NOL2: a->eo.l2 = false; break;
+        case O_LIST: a->list_file = optarg; break;
         case O_SHARD:
-            if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 ||
-                shard_k < 0 || shard_k >= shard_n) {
+            if (sscanf(optarg, "%d/%d", &a->shard_k, &a->shard_n) != 2 || a->shard_n < 1 ||
+                a->shard_k < 0 || a->shard_k >= a->shard_n) {
                 fprintf(stderr, "vggfeat extract: --shard '%s': expected K/N with 0 <= K < N\n",
                         optarg);
                 return 2;
@@ -206,9 +215,9 @@ int cmd_extract(int argc, char **argv)
             break;
         case O_ONERR:
             if (strcmp(optarg, "fail") == 0)
-                skip_errors = false;
+                a->skip_errors = false;
             else if (strcmp(optarg, "skip") == 0)
-                skip_errors = true;
+                a->skip_errors = true;
             else {
                 fprintf(stderr, "vggfeat extract: --on-error '%s': fail or skip\n", optarg);
                 return 2;
@@ -223,32 +232,40 @@ int cmd_extract(int argc, char **argv)
                 return 2;
             }
             if (c == O_THREADS)
-                threads = (int)v;
+                a->threads = (int)v;
             else if (c == O_LOADERS)
-                loaders = (int)v;
+                a->loaders = (int)v;
             else
-                batch = (int)v;
+                a->batch = (int)v;
             break;
         }
-        case O_DEVICE: device = optarg; break;
-        case O_QUIET: quiet = true; break;
-        case 'o': output = optarg; break;
+        case O_DEVICE: a->device = optarg; break;
+        case O_QUIET: a->quiet = true; break;
+        case 'o': a->output = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (!output) {
+    if (!a->output) {
         fprintf(stderr, "vggfeat extract: no feature store given (-o FEATURES)\n");
         usage(stderr);
         return 2;
     }
-    if (optind >= argc && !list_file) {
+    if (optind >= argc && !a->list_file) {
         fprintf(stderr, "vggfeat extract: no inputs (files, directories or --list FILE)\n");
         usage(stderr);
         return 2;
     }
+    return -1;
+}
 
-    int rc = 1;
+int cmd_extract(int argc, char **argv)
+{
+    extract_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    rc = 1;
     input_list inputs = { 0 };
     vgg_extract_nets nets;
     memset(&nets, 0, sizeof nets);
@@ -262,7 +279,7 @@ int cmd_extract(int argc, char **argv)
         if (r != 0)
             goto done;
     }
-    if (list_file && inputs_add_list_file(&inputs, list_file, "vggfeat extract") != 0)
+    if (a.list_file && inputs_add_list_file(&inputs, a.list_file, "vggfeat extract") != 0)
         goto done;
     if (inputs.n == 0) {
         fprintf(stderr, "vggfeat extract: no images found in the inputs\n");
@@ -278,20 +295,20 @@ int cmd_extract(int argc, char **argv)
         goto done;
     for (size_t i = 0; i < inputs.n; i++)
         items[i] = (vgg_extract_item){ inputs.v[i].path, inputs.v[i].label, inputs.v[i].index };
-    if (vgg_extract_nets_open(net_arg, models, device, threads, &nets) != VGG_STATUS_OK ||
-        vgg_extractor_create(nets.nets, nets.names, nets.n, &eo, &ex) != VGG_STATUS_OK) {
+    if (vgg_extract_nets_open(a.net_arg, a.models, a.device, a.threads, &nets) != VGG_STATUS_OK ||
+        vgg_extractor_create(nets.nets, nets.names, nets.n, &a.eo, &ex) != VGG_STATUS_OK) {
         fprintf(stderr, "vggfeat extract: %s\n", vgg_last_error());
         goto done;
     }
-    reporter rep = { quiet, !quiet && isatty(2), 0 };
+    reporter rep = { a.quiet, !a.quiet && isatty(2), 0 };
     job.items = items;
     job.n_items = inputs.n;
-    job.shard_k = shard_k;
-    job.shard_n = shard_n;
-    job.output = output;
-    job.skip_errors = skip_errors;
-    job.loaders = loaders;
-    job.batch = batch;
+    job.shard_k = a.shard_k;
+    job.shard_n = a.shard_n;
+    job.output = a.output;
+    job.skip_errors = a.skip_errors;
+    job.loaders = a.loaders;
+    job.batch = a.batch;
     job.stop = &interrupted;
     job.note = on_note;
     job.progress = on_progress;

@@ -4,7 +4,6 @@
 #include "vgg/extract.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +17,15 @@ void vgg_extract_job_default(vgg_extract_job *job)
     job->layout = (vgg_featlayout){ VGG_FEAT_NAME_BYTES_DEFAULT, VGG_FEAT_LABEL_BYTES_DEFAULT };
 }
 
-static void note(const vgg_extract_job *job, vgg_extract_note_kind kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void note(const vgg_extract_job *job, vgg_extract_note_kind kind, const char *fmt, ...)
-{
-    if (!job->note)
-        return;
-    char text[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    job->note(job->ctx, kind, text);
-}
+/* a note to the job's callback, formatted as printf */
+#define note(job, kind, ...)                                                  \
+    do {                                                                      \
+        if ((job)->note) {                                                    \
+            char text_[2048];                                                 \
+            snprintf(text_, sizeof text_, __VA_ARGS__);                       \
+            (job)->note((job)->ctx, (kind), text_);                           \
+        }                                                                     \
+    } while (0)
 
 /* ------------------------------------------------------------ pipeline */
 

@@ -3,7 +3,6 @@
  * resume, progress lines and a metrics log (JSON lines). */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,19 +32,15 @@ void vgg_pretrain_config_default(vgg_pretrain_config *a)
     a->print_every = 10;
 }
 
-static void say(const vgg_pretrain_config *a, vgg_pretrain_say kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(const vgg_pretrain_config *a, vgg_pretrain_say kind, const char *fmt, ...)
-{
-    if (!a->say)
-        return;
-    char text[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    a->say(a->ctx, kind, text);
-}
+/* a message to the run's callback, formatted as printf */
+#define say(a, kind, ...)                                                     \
+    do {                                                                      \
+        if ((a)->say) {                                                       \
+            char text_[2048];                                                 \
+            snprintf(text_, sizeof text_, __VA_ARGS__);                       \
+            (a)->say((a)->ctx, (kind), text_);                                \
+        }                                                                     \
+    } while (0)
 
 /* everything a run holds */
 typedef struct run {
