@@ -56,23 +56,23 @@ static void fifo_device_and_directory_are_refused_without_blocking(void **state)
     assert_int_equal(mkfifo(fifo, 0600), 0);
     alarm(10);  /* a blocking open would hang here: the alarm fails the test */
     int fd;
-    assert_int_equal(vgg_open_regular(fifo, &fd), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_open_regular(fifo, &fd), VGG_STATUS_IO);
     assert_int_equal(fd, -1);
     assert_error_has("'robust_fifo.jpg'");
     assert_error_has("FIFO");
     char *buf;
     size_t n;
-    assert_int_equal(vgg_read_file(fifo, 0, &buf, &n), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_read_file(fifo, 0, &buf, &n), VGG_STATUS_IO);
     vgg_mapped m;
-    assert_int_equal(vgg_map_file(fifo, &m), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_map_file(fifo, &m), VGG_STATUS_IO);
     alarm(0);
     unlink(fifo);
 
-    assert_int_equal(vgg_open_regular("/dev/null", &fd), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_open_regular("/dev/null", &fd), VGG_STATUS_IO);
     assert_error_has("character device");
     mkdir("robust_dir", 0700);
     FILE *fp;
-    assert_int_equal(vgg_fopen_regular("robust_dir", &fp), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_fopen_regular("robust_dir", &fp), VGG_STATUS_IO);
     assert_null(fp);
     assert_error_has("'robust_dir': is a directory");
     rmdir("robust_dir");

@@ -41,7 +41,7 @@ vgg_status vgg_open_regular(const char *path, int *fd_out)
     }
     if (!S_ISREG(sb.st_mode)) {
         close(fd);
-        return vgg_fail(VGG_STATUS_INVALID, "'%s': is %s, not a regular file; give the path of "
+        return vgg_fail(VGG_STATUS_IO, "'%s': is %s, not a regular file; give the path of "
                         "a file", path, kind_of(sb.st_mode));
     }
     int flags = fcntl(fd, F_GETFL);

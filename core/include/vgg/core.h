@@ -126,7 +126,7 @@ void vgg_unmap_file(vgg_mapped *m);
 
 /* Open path for reading without ever blocking: opened with O_NONBLOCK, then
  * refused unless fstat says it is a regular file (a FIFO, device, socket or
- * directory is INVALID, the message naming the path and what it is), then
+ * directory is IO, the message naming the path and what it is), then
  * O_NONBLOCK is cleared.  NOT_FOUND or IO if it cannot be opened.  The
  * caller owns *fd_out (-1 on failure) / *out (NULL on failure). */
 vgg_status vgg_open_regular(const char *path, int *fd_out);
