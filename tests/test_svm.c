@@ -14,6 +14,7 @@
 
 #include "vgg/features.h"
 #include "vgg/svm.h"
+#include "featdesc_fixture.h"
 
 static char tmpdir[64];
 
@@ -51,19 +52,7 @@ static void write_text(const char *path, const char *text)
 
 static void make_desc(vgg_featdesc *d, int dim)
 {
-    memset(d, 0, sizeof *d);
-    d->dim = dim;
-    d->n_nets = 1;
-    strcpy(d->net_names[0], "D");
-    strcpy(d->net_configs[0], "D");
-    memset(d->net_digests[0], 'a', 64);
-    d->n_scales = 1;
-    d->scales[0] = 256;
-    strcpy(d->aggregate, "stack");
-    strcpy(d->layer, "fc7");
-    d->flip = true;
-    d->l2 = true;
-    strcpy(d->version, "test");
+    test_featdesc(d, dim, "D", 'a', 256);
 }
 
 /* ---- labels ---- */

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "vgg/features.h"
+#include "featdesc_fixture.h"
 
 static char tmpdir[64];
 static char cmd[4096];
@@ -84,19 +85,7 @@ static double urand(void)
 
 static void make_desc(vgg_featdesc *d, int dim, int scale)
 {
-    memset(d, 0, sizeof *d);
-    d->dim = dim;
-    d->n_nets = 1;
-    strcpy(d->net_names[0], "E");
-    strcpy(d->net_configs[0], "E");
-    memset(d->net_digests[0], 'c', 64);
-    d->n_scales = 1;
-    d->scales[0] = scale;
-    strcpy(d->aggregate, "stack");
-    strcpy(d->layer, "fc7");
-    d->flip = true;
-    d->l2 = true;
-    strcpy(d->version, "test");
+    test_featdesc(d, dim, "E", 'c', scale);
 }
 
 static const char *cname[] = { "car", "cat", "dog" };

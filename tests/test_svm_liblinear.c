@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vgg/features.h"
+#include "featdesc_fixture.h"
 
 static char tmpdir[64];
 static char cmd[4096];
@@ -93,19 +94,7 @@ static dataset make_data(size_t n, int dim, int K, const float *centres)
 
 static void make_desc(vgg_featdesc *d, int dim)
 {
-    memset(d, 0, sizeof *d);
-    d->dim = dim;
-    d->n_nets = 1;
-    strcpy(d->net_names[0], "D");
-    strcpy(d->net_configs[0], "D");
-    memset(d->net_digests[0], 'b', 64);
-    d->n_scales = 1;
-    d->scales[0] = 384;
-    strcpy(d->aggregate, "stack");
-    strcpy(d->layer, "fc7");
-    d->flip = true;
-    d->l2 = true;
-    strcpy(d->version, "test");
+    test_featdesc(d, dim, "D", 'b', 384);
 }
 
 static const char *cname[] = { "aero", "bike", "bird", "boat", "bottle" };

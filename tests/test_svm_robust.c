@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vgg/svm.h"
+#include "featdesc_fixture.h"
 
 /* sorted byte-wise, as class lists are */
 static const char *const hostile_classes[] = { "b\xff" "ad", "cat\tdog", "q\"uo\\te" };
@@ -35,19 +36,7 @@ static void assert_error_has(const char *part)
 
 static void make_desc(vgg_featdesc *d, int dim)
 {
-    memset(d, 0, sizeof *d);
-    d->dim = dim;
-    d->n_nets = 1;
-    strcpy(d->net_names[0], "D");
-    strcpy(d->net_configs[0], "D");
-    memset(d->net_digests[0], 'a', 64);
-    d->n_scales = 1;
-    d->scales[0] = 256;
-    strcpy(d->aggregate, "stack");
-    strcpy(d->layer, "fc7");
-    d->flip = true;
-    d->l2 = true;
-    strcpy(d->version, "test");
+    test_featdesc(d, dim, "D", 'a', 256);
 }
 
 /* 3 classes x 10 rows, class k's rows near unit vector k (dim 3) */
