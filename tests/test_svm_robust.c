@@ -118,6 +118,14 @@ static void score_files_with_hostile_names_parse_and_round_trip(void **state)
         }
         vgg_svm_scores_free(r);
     }
+    /* a stray backslash (not the rule's) is a format error naming the line */
+    FILE *fp = fopen("robust_scores.tsv", "w");
+    fputs("name\ta\nok.jpg\t1\nbad\\q.jpg\t2\n", fp);
+    fclose(fp);
+    vgg_svm_scores *r = NULL;
+    assert_int_equal(vgg_svm_scores_read("robust_scores.tsv", &r), VGG_STATUS_FORMAT);
+    assert_null(r);
+    assert_error_has("'robust_scores.tsv': line 3: ");
     unlink("robust_scores.tsv");
     unlink("robust_scores.json");
 }

@@ -45,13 +45,14 @@ static json_object *escaped_string(const char *text)
     return o;
 }
 
-/* Replace *name (malloc'd, read from a score file) by its unescaped bytes. */
-static vgg_status unescape_in_place(char **name, const char *path, size_t lineno)
+/* Replace *name (malloc'd, read from a score file) by its unescaped bytes;
+ * where ("line", "image", "class") and n place it in the message. */
+static vgg_status unescape_in_place(char **name, const char *path, const char *where, size_t n)
 {
     char *u = NULL;
     vgg_status st = vgg_text_unescape(*name, &u);
     if (st != VGG_STATUS_OK)
-        return vgg_fail_context(st, "'%s': line %zu: ", path, lineno);
+        return vgg_fail_context(st, "'%s': %s %zu: ", path, where, n);
     free(*name);
     *name = u;
     return VGG_STATUS_OK;
@@ -160,7 +161,8 @@ static vgg_status read_json(const char *path, const char *buf, vgg_svm_scores *s
             st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
             goto done;
         }
-        if ((st = unescape_in_place(&s->class_names[k], path, 1)) != VGG_STATUS_OK)
+        st = unescape_in_place(&s->class_names[k], path, "class", (size_t)k + 1);
+        if (st != VGG_STATUS_OK)
             goto done;
     }
     for (size_t i = 0; i < n; i++) {
@@ -179,7 +181,7 @@ static vgg_status read_json(const char *path, const char *buf, vgg_svm_scores *s
             st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
             goto done;
         }
-        if ((st = unescape_in_place(&s->names[i], path, i + 2)) != VGG_STATUS_OK)
+        if ((st = unescape_in_place(&s->names[i], path, "image", i + 1)) != VGG_STATUS_OK)
             goto done;
         for (int k = 0; k < K; k++)
             s->scores[i * (size_t)K + k] = json_object_get_double(json_object_array_get_idx(sc, (size_t)k));
@@ -220,7 +222,7 @@ static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s)
         s->n_classes++;
         if (!s->class_names[k])
             return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-        vgg_status st = unescape_in_place(&s->class_names[k], path, 1);
+        vgg_status st = unescape_in_place(&s->class_names[k], path, "line", 1);
         if (st != VGG_STATUS_OK)
             return st;
         f = t ? t + 1 : f + strlen(f);
@@ -247,7 +249,7 @@ static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s)
         if (!s->names[s->n])
             return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
         s->n++;
-        vgg_status st = unescape_in_place(&s->names[s->n - 1], path, lineno);
+        vgg_status st = unescape_in_place(&s->names[s->n - 1], path, "line", lineno);
         if (st != VGG_STATUS_OK)
             return st;
         char *q = t + 1;
