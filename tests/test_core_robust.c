@@ -154,7 +154,8 @@ static void full_file_size_limit_keeps_the_previous_file(void **state)
     snprintf(msg, sizeof msg, "%s", vgg_last_error());
     setrlimit(RLIMIT_FSIZE, &old);
     signal(SIGXFSZ, prev);
-    if (!strstr(msg, "'robust_atomic.txt': cannot write: File too large"))
+    if (!strstr(msg, "'robust_atomic.txt': cannot write: File too large; the previous "
+                     "'robust_atomic.txt' is left as it was"))
         fail_msg("message: %s", msg);
     assert_file_text(path, "old");
 
