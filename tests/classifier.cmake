@@ -3,6 +3,8 @@
 if(TARGET vggclassifier)
   vgg_add_test(NAME test_svm SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm.c
                LIBS vggclassifier vggfeatures vggcore ${MATH_LIB})
+  vgg_add_test(NAME test_svm_robust SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm_robust.c
+               LIBS vggclassifier vggfeatures vggcore ${MATH_LIB})
   vgg_add_test(NAME test_svm_liblinear SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_svm_liblinear.c
                LIBS vggfeatures vggcore ${MATH_LIB} LABELS integration)
   add_dependencies(test_svm_liblinear vggsvm)

@@ -14,3 +14,7 @@ if(TARGET vggimage)
   vgg_add_test(NAME test_image_regen SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_image_regen.c
                LIBS vggcore LABELS integration)
 endif()
+if(TARGET vggimage)
+  vgg_add_test(NAME test_image_limits SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_image_limits.c
+               LIBS vggimage)
+endif()

@@ -17,7 +17,10 @@ static void predict_usage(FILE *fp)
 "  -o, --output FILE  scores: TSV 'name<TAB>score...' with a header of class\n"
 "                     names (default '-': standard output)\n"
 "      --json         JSON instead: classes, and per image its scores and the\n"
-"                     predicted class (multi-label: the classes scoring > 0)\n");
+"                     predicted class (multi-label: the classes scoring > 0)\n"
+"      --allow-undescribed  score with a model that has no description of its\n"
+"                     features (only their number is then checked)\n"
+"Names and class names are escaped as docs/escaping.md says (TAB as \\t, ...).\n");
 }
 
 int cmd_predict(int argc, char **argv)
@@ -25,10 +28,11 @@ int cmd_predict(int argc, char **argv)
     static const struct option longopts[] = {
         { "model", required_argument, 0, 'm' }, { "features", required_argument, 0, 'f' },
         { "output", required_argument, 0, 'o' }, { "json", no_argument, 0, 'j' },
+        { "allow-undescribed", no_argument, 0, 'U' },
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
     };
     const char *model = NULL, *features = NULL, *output = "-";
-    bool json = false;
+    bool json = false, allow_undescribed = false;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "m:f:o:h", longopts, NULL)) != -1) {
@@ -37,6 +41,7 @@ int cmd_predict(int argc, char **argv)
         case 'f': features = optarg; break;
         case 'o': output = optarg; break;
         case 'j': json = true; break;
+        case 'U': allow_undescribed = true; break;
         case 'h': predict_usage(stdout); return 0;
         default: predict_usage(stderr); return 2;
         }
@@ -55,6 +60,7 @@ int cmd_predict(int argc, char **argv)
     if (st == VGG_STATUS_OK)
         st = vgg_featstore_open(features, &fs);
     if (st == VGG_STATUS_OK) {
+        vgg_svm_model_allow_undescribed(m, allow_undescribed);
         st = vgg_svm_model_check(m, vgg_featstore_desc(fs));
         if (st != VGG_STATUS_OK)
             vgg_fail_context(st, "'%s' cannot be scored with model '%s': ", features, model);

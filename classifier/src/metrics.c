@@ -253,21 +253,6 @@ vgg_status vgg_svm_evaluate(const double *scores, size_t n, int k, const int *cl
 
 /* ---- confusion matrix files ---- */
 
-static void csv_field(FILE *fp, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, fp);
-        return;
-    }
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 vgg_status vgg_svm_confusion_csv(const vgg_svm_eval *e, char *const *names, const char *path)
 {
     if (!e->confusion)
@@ -280,19 +265,16 @@ vgg_status vgg_svm_confusion_csv(const vgg_svm_eval *e, char *const *names, cons
     fputs("true\\predicted", af.fp);
     for (int c = 0; c < k; c++) {
         fputc(',', af.fp);
-        csv_field(af.fp, names[c]);
+        vgg_csv_put(af.fp, names[c]);   /* docs/escaping.md */
     }
     fputc('\n', af.fp);
     for (int r = 0; r < k; r++) {
-        csv_field(af.fp, names[r]);
+        vgg_csv_put(af.fp, names[r]);
         for (int c = 0; c < k; c++)
             fprintf(af.fp, ",%zu", e->confusion[(size_t)r * k + c]);
         fputc('\n', af.fp);
     }
-    if (ferror(af.fp))
-        st = vgg_fail(VGG_STATUS_IO, "'%s': write failed", path);
-    else
-        st = vgg_atomic_commit(&af);
+    st = vgg_atomic_commit(&af);   /* checks every write above, with the reason */
     vgg_atomic_abort(&af);
     return st;
 }

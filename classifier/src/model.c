@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "svm_internal.h"
 
@@ -133,14 +135,25 @@ vgg_status vgg_svm_model_check(const vgg_svm_model *m, const vgg_featdesc *d)
         return vgg_fail(VGG_STATUS_MISMATCH,
                         "features of dimension %d, the model was trained on dimension %d",
                         d->dim, m->dim);
-    if (!m->has_desc)
-        return VGG_STATUS_OK;
+    if (!m->has_desc) {
+        if (m->allow_undescribed)
+            return VGG_STATUS_OK;
+        return vgg_fail(VGG_STATUS_MISMATCH, "the model carries no description of the features "
+                        "it was trained on, so these features cannot be checked against it; "
+                        "retrain it from a feature store, or pass --allow-undescribed to score "
+                        "them unchecked");
+    }
     char why[512];
     if (!vgg_featdesc_equal(d, &m->desc, why, sizeof why))
         return vgg_fail(VGG_STATUS_MISMATCH,
                         "the features are not of the kind the model was trained on: %s "
                         "(these features vs the model's)", why);
     return VGG_STATUS_OK;
+}
+
+void vgg_svm_model_allow_undescribed(vgg_svm_model *m, bool allow)
+{
+    m->allow_undescribed = allow;
 }
 
 /* ---- saving ---- */
@@ -190,6 +203,50 @@ static vgg_status model_write(const vgg_svm_model *m, FILE *fp, vgg_sha256 *sh, 
     return st;
 }
 
+/* The SHA-256 that binds the sidecar to the model: over the model file's
+ * digest and every field the sidecar carries, in a fixed text form (so it
+ * does not depend on how a JSON library prints them):
+ *   "vggsvm-sidecar-2\n" "model_sha256 HEX\n" "dim D\n" "multilabel 0|1\n"
+ *   "solver S\n" "bias %.17g\n", per class "class ESCAPED-NAME\tC %.17g\n",
+ *   "features " and the description's one-line JSON (or "none"), "\n".
+ * Swapping two class names, editing a C or deleting the feature
+ * description changes it. */
+static vgg_status sidecar_digest(const vgg_svm_model *m, const char *model_hex, char hex[65])
+{
+    vgg_sha256 sh;
+    vgg_status st = vgg_sha256_init(&sh);
+    if (st != VGG_STATUS_OK)
+        return st;
+    char line[256];
+    int n = snprintf(line, sizeof line, "vggsvm-sidecar-2\nmodel_sha256 %s\ndim %d\n"
+                     "multilabel %d\nsolver %d\nbias %.17g\n", model_hex, m->dim,
+                     m->multilabel ? 1 : 0, m->solver, m->bias);
+    vgg_sha256_update(&sh, line, (size_t)n);
+    for (int k = 0; k < m->n_classes && st == VGG_STATUS_OK; k++) {
+        char *e = NULL;
+        st = vgg_text_escape(m->class_names[k], &e);
+        if (st != VGG_STATUS_OK)
+            break;
+        vgg_sha256_update(&sh, "class ", 6);
+        vgg_sha256_update(&sh, e, strlen(e));
+        n = snprintf(line, sizeof line, "\tC %.17g\n", m->C[k]);
+        vgg_sha256_update(&sh, line, (size_t)n);
+        free(e);
+    }
+    char *dj = NULL;
+    if (st == VGG_STATUS_OK && m->has_desc)
+        st = vgg_featdesc_to_json(&m->desc, &dj);
+    vgg_sha256_update(&sh, "features ", 9);
+    if (dj)
+        vgg_sha256_update(&sh, dj, strlen(dj));
+    else
+        vgg_sha256_update(&sh, "none", 4);
+    vgg_sha256_update(&sh, "\n", 1);
+    free(dj);
+    vgg_sha256_final_hex(&sh, hex);
+    return st;
+}
+
 static char *sidecar_path(const char *path)
 {
     size_t n = strlen(path);
@@ -236,7 +293,7 @@ vgg_status vgg_svm_model_save(const vgg_svm_model *m, const char *path)
 
     root = json_object_new_object();
     json_object_object_add(root, "format", json_object_new_string("vggsvm-model"));
-    json_object_object_add(root, "version", json_object_new_int(1));
+    json_object_object_add(root, "version", json_object_new_int(2));
     json_object_object_add(root, "program_version", json_object_new_string(VGG_VERSION_STRING));
     json_object_object_add(root, "model_sha256", json_object_new_string(hex));
     json_object_object_add(root, "multilabel", json_object_new_boolean(m->multilabel));
@@ -246,12 +303,21 @@ vgg_status vgg_svm_model_save(const vgg_svm_model *m, const char *path)
     json_object_object_add(root, "dim", json_object_new_int(m->dim));
     json_object *cls = json_object_new_array();
     json_object *cs = json_object_new_array();
-    for (int k = 0; k < m->n_classes; k++) {
-        json_object_array_add(cls, json_object_new_string(m->class_names[k]));
+    for (int k = 0; k < m->n_classes && st == VGG_STATUS_OK; k++) {
+        char *e = NULL;   /* the escaping rule of docs/escaping.md */
+        st = vgg_text_escape(m->class_names[k], &e);
+        json_object_array_add(cls, json_object_new_string(e ? e : ""));
         json_object_array_add(cs, json_object_new_double(m->C[k]));
+        free(e);
     }
     json_object_object_add(root, "classes", cls);
     json_object_object_add(root, "C", cs);
+    char side_hex[65];
+    if (st == VGG_STATUS_OK)
+        st = sidecar_digest(m, hex, side_hex);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    json_object_object_add(root, "sidecar_sha256", json_object_new_string(side_hex));
     if (m->has_desc) {
         char *dj = NULL;
         st = vgg_featdesc_to_json(&m->desc, &dj);
@@ -387,8 +453,10 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
     }
     if (nr_class != expect_classes || nr_feature != m->dim) {
         st = vgg_fail(VGG_STATUS_MISMATCH,
-                      "'%s': %d classes of %d features, its sidecar says %d of %d", path,
-                      nr_class, nr_feature, expect_classes, m->dim);
+                      "'%s' and its sidecar disagree: the model has %d classes of %d "
+                      "features, the sidecar %d classes of %d features; the two files are "
+                      "from different trainings", path, nr_class, nr_feature, expect_classes,
+                      m->dim);
         goto done;
     }
     for (int c = 0; c < nr_class; c++)
@@ -460,6 +528,15 @@ static vgg_status json_get(json_object *root, const char *key, json_type type, c
 vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
 {
     *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return vgg_fail(VGG_STATUS_INVALID, "'%s': is a directory; a model is the file written "
+                        "by 'vggsvm train -o MODEL' (MODEL, with MODEL.json beside it)", path);
+    int mfd;
+    vgg_status rst = vgg_open_regular(path, &mfd);   /* the model first: a missing model is */
+    if (rst != VGG_STATUS_OK)                       /* named, not its sidecar */
+        return rst;
+    close(mfd);
     char *sp = sidecar_path(path);
     if (!sp)
         return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
@@ -488,6 +565,14 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
         (st = json_get(root, "solver", json_type_int, sp, &solver)) != VGG_STATUS_OK ||
         (st = json_get(root, "model_sha256", json_type_string, sp, &sha)) != VGG_STATUS_OK)
         goto done;
+    json_object *side_sha;
+    if (!json_object_object_get_ex(root, "sidecar_sha256", &side_sha) ||
+        !json_object_is_type(side_sha, json_type_string)) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': has no \"sidecar_sha256\" (written by an "
+                      "older vggsvm, or edited): its class names cannot be trusted; retrain "
+                      "the model", sp);
+        goto done;
+    }
     int K = (int)json_object_array_length(cls);
     int dim = json_object_get_int(dimo);
     if (K < 2 || dim <= 0 || (int)json_object_array_length(cs) != K) {
@@ -500,17 +585,17 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
         st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
         goto done;
     }
-    for (int k = 0; k < K; k++) {
+    for (int k = 0; k < K && st == VGG_STATUS_OK; k++) {
         json_object *e = json_object_array_get_idx(cls, (size_t)k);
-        names[k] = (char *)(json_object_is_type(e, json_type_string) ? json_object_get_string(e)
-                                                                     : NULL);
-        if (!names[k]) {
-            free(names);
+        if (!json_object_is_type(e, json_type_string))
             st = vgg_fail(VGG_STATUS_FORMAT, "'%s': class %d is not a string", sp, k);
-            goto done;
-        }
+        else if ((st = vgg_text_unescape(json_object_get_string(e), &names[k])) != VGG_STATUS_OK)
+            vgg_fail_context(st, "'%s': class %d: ", sp, k);
     }
-    st = svm_model_alloc(K, names, dim, &m);
+    if (st == VGG_STATUS_OK)
+        st = svm_model_alloc(K, names, dim, &m);
+    for (int k = 0; k < K; k++)
+        free(names[k]);
     free(names);
     if (st != VGG_STATUS_OK)
         goto done;
@@ -545,7 +630,7 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
     if (st != VGG_STATUS_OK)
         goto done;
     vgg_sha256_update(&sh, text, text_len);
-    char hex[65];
+    char hex[65], side_hex_now[65];
     vgg_sha256_final_hex(&sh, hex);
     if (strcmp(hex, json_object_get_string(sha)) != 0) {
         st = vgg_fail(VGG_STATUS_MISMATCH,
@@ -553,6 +638,14 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
                       "short after it was written)", path, sp);
         goto done;
     }
+    st = sidecar_digest(m, hex, side_hex_now);
+    if (st == VGG_STATUS_OK && strcmp(side_hex_now, json_object_get_string(side_sha)) != 0)
+        st = vgg_fail(VGG_STATUS_MISMATCH,
+                      "'%s': its class names, C values, settings or feature description were "
+                      "changed after '%s' was trained (sidecar_sha256 differs); restore the "
+                      "file or retrain", sp, path);
+    if (st != VGG_STATUS_OK)
+        goto done;
 done:
     json_object_put(root);
     free(side);

@@ -23,6 +23,32 @@ void vgg_svm_scores_free(vgg_svm_scores *s)
     free(s);
 }
 
+/* A JSON string holding the escaped form of text (docs/escaping.md): valid
+ * UTF-8 whatever bytes the name has.  NULL (written as null, and caught by
+ * the commit's check) only when out of memory. */
+static json_object *escaped_string(const char *text)
+{
+    char *e = NULL;
+    if (vgg_text_escape(text, &e) != VGG_STATUS_OK)
+        return NULL;
+    json_object *o = json_object_new_string(e);
+    free(e);
+    return o;
+}
+
+/* Replace *name (malloc'd, read from a score file) by its unescaped bytes;
+ * where ("line", "image", "class") and n place it in the message. */
+static vgg_status unescape_in_place(char **name, const char *path, const char *where, size_t n)
+{
+    char *u = NULL;
+    vgg_status st = vgg_text_unescape(*name, &u);
+    if (st != VGG_STATUS_OK)
+        return vgg_fail_context(st, "'%s': %s %zu: ", path, where, n);
+    free(*name);
+    *name = u;
+    return VGG_STATUS_OK;
+}
+
 vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool json)
 {
     vgg_atomic_file af;
@@ -36,13 +62,17 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
     }
     FILE *fp = to_stdout ? stdout : af.fp;
     int K = s->n_classes;
+    /* names and class names follow the escaping rule (docs/escaping.md):
+     * a TAB or newline in a name never adds a field or a row */
     if (!json) {
         fputs("name", fp);
-        for (int k = 0; k < K; k++)
-            fprintf(fp, "\t%s", s->class_names[k]);
+        for (int k = 0; k < K; k++) {
+            fputc('\t', fp);
+            vgg_tsv_put(fp, s->class_names[k]);
+        }
         fputc('\n', fp);
         for (size_t i = 0; i < s->n; i++) {
-            fputs(s->names[i], fp);
+            vgg_tsv_put(fp, s->names[i]);
             for (int k = 0; k < K; k++)
                 fprintf(fp, "\t%.9g", s->scores[i * (size_t)K + k]);
             fputc('\n', fp);
@@ -51,7 +81,7 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
         /* written piece by piece: a store can hold many images */
         json_object *cls = json_object_new_array();
         for (int k = 0; k < K; k++)
-            json_object_array_add(cls, json_object_new_string(s->class_names[k]));
+            json_object_array_add(cls, escaped_string(s->class_names[k]));
         fprintf(fp, "{\"classes\": %s,\n \"multilabel\": %s,\n \"images\": [",
                 json_object_to_json_string_ext(cls, JSON_C_TO_STRING_PLAIN |
                                                         JSON_C_TO_STRING_NOSLASHESCAPE),
@@ -60,7 +90,7 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
         for (size_t i = 0; i < s->n; i++) {
             const double *r = s->scores + i * (size_t)K;
             json_object *img = json_object_new_object();
-            json_object_object_add(img, "name", json_object_new_string(s->names[i]));
+            json_object_object_add(img, "name", escaped_string(s->names[i]));
             json_object *sc = json_object_new_array();
             for (int k = 0; k < K; k++)
                 json_object_array_add(sc, json_object_new_double(r[k]));
@@ -69,11 +99,11 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
                 json_object *pr = json_object_new_array();
                 for (int k = 0; k < K; k++)
                     if (r[k] > 0)
-                        json_object_array_add(pr, json_object_new_string(s->class_names[k]));
+                        json_object_array_add(pr, escaped_string(s->class_names[k]));
                 json_object_object_add(img, "predicted", pr);
             } else {
                 json_object_object_add(img, "predicted",
-                                       json_object_new_string(s->class_names[svm_argmax(r, K)]));
+                                       escaped_string(s->class_names[svm_argmax(r, K)]));
             }
             fprintf(fp, "%s\n  %s", i ? "," : "",
                     json_object_to_json_string_ext(img, JSON_C_TO_STRING_PLAIN |
@@ -87,10 +117,7 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
             return vgg_fail(VGG_STATUS_IO, "standard output: write failed");
         return VGG_STATUS_OK;
     }
-    if (ferror(fp))
-        st = vgg_fail(VGG_STATUS_IO, "'%s': write failed", path);
-    else
-        st = vgg_atomic_commit(&af);
+    st = vgg_atomic_commit(&af);   /* checks every write above, with the reason */
     vgg_atomic_abort(&af);
     return st;
 }
@@ -125,6 +152,9 @@ static vgg_status read_json(const char *path, const char *buf, vgg_svm_scores *s
             st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
             goto done;
         }
+        st = unescape_in_place(&s->class_names[k], path, "class", (size_t)k + 1);
+        if (st != VGG_STATUS_OK)
+            goto done;
     }
     for (size_t i = 0; i < n; i++) {
         json_object *img = json_object_array_get_idx(imgs, i), *nm, *sc;
@@ -142,6 +172,8 @@ static vgg_status read_json(const char *path, const char *buf, vgg_svm_scores *s
             st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
             goto done;
         }
+        if ((st = unescape_in_place(&s->names[i], path, "image", i + 1)) != VGG_STATUS_OK)
+            goto done;
         for (int k = 0; k < K; k++)
             s->scores[i * (size_t)K + k] = json_object_get_double(json_object_array_get_idx(sc, (size_t)k));
     }
@@ -181,6 +213,9 @@ static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s)
         s->n_classes++;
         if (!s->class_names[k])
             return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+        vgg_status st = unescape_in_place(&s->class_names[k], path, "line", 1);
+        if (st != VGG_STATUS_OK)
+            return st;
         f = t ? t + 1 : f + strlen(f);
     }
     p = e + 1;
@@ -205,6 +240,9 @@ static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s)
         if (!s->names[s->n])
             return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
         s->n++;
+        vgg_status st = unescape_in_place(&s->names[s->n - 1], path, "line", lineno);
+        if (st != VGG_STATUS_OK)
+            return st;
         char *q = t + 1;
         for (int k = 0; k < K; k++) {
             char *end;

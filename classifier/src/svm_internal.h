@@ -15,6 +15,7 @@ struct vgg_svm_model {
     double *C;            /* n_classes */
     bool has_desc;
     vgg_featdesc desc;
+    bool allow_undescribed;   /* vgg_svm_model_check passes without desc */
 };
 
 /* An empty model of n_classes x dim with copies of the class names. */

@@ -12,40 +12,123 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The temporary file is a stdio stream over our own write function, so the
+ * first failing write(2) leaves its errno here and the commit can say why
+ * (a full disk, a file-size limit) even when the caller used fprintf
+ * without checking each call. */
+typedef struct atomic_sink {
+    int fd;
+    int err;    /* errno of the first failed write, 0 if none */
+} atomic_sink;
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t n)
+{
+    atomic_sink *s = cookie;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(s->fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (!s->err)
+                s->err = w < 0 ? errno : ENOSPC;
+            return done ? (ssize_t)done : -1;
+        }
+        done += (size_t)w;
+    }
+    return (ssize_t)n;
+}
+
+static int sink_close(void *cookie)
+{
+    (void)cookie;   /* the descriptor is closed by vgg_atomic_commit/abort */
+    return 0;
+}
+
 vgg_status vgg_atomic_open(const char *path, vgg_atomic_file *af)
 {
     memset(af, 0, sizeof *af);
     size_t n = strlen(path) + 32;
     af->path = strdup(path);
     af->tmp_path = malloc(n);
-    if (!af->path || !af->tmp_path) {
+    atomic_sink *sink = calloc(1, sizeof *sink);
+    if (!af->path || !af->tmp_path || !sink) {
+        free(sink);
         vgg_atomic_abort(af);
         return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
     }
+    sink->fd = -1;
+    af->sink = sink;
     snprintf(af->tmp_path, n, "%s.tmp.%ld", path, (long)getpid());
-    af->fp = fopen(af->tmp_path, "wb");
-    if (!af->fp) {
+    sink->fd = open(af->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (sink->fd < 0) {
         int e = errno;
         vgg_atomic_abort(af);
         return vgg_fail(VGG_STATUS_IO, "'%s': cannot create: %s", path, strerror(e));
     }
+    af->fp = fopencookie(sink, "wb", (cookie_io_functions_t){ .write = sink_write,
+                                                               .close = sink_close });
+    if (!af->fp) {
+        vgg_atomic_abort(af);
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    }
     return VGG_STATUS_OK;
+}
+
+/* fsync the directory holding path, so the rename survives a crash.
+ * File systems that cannot sync a directory (EINVAL) are not an error. */
+static vgg_status sync_parent_dir(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    char *slash = strrchr(copy, '/');
+    const char *dir = ".";
+    if (slash == copy)
+        dir = "/";
+    else if (slash) {
+        *slash = '\0';
+        dir = copy;
+    }
+    vgg_status st = VGG_STATUS_OK;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL && errno != EROFS))
+        st = vgg_fail(VGG_STATUS_IO, "'%s': written, but its folder '%s' cannot be synced: %s",
+                      path, dir, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    return st;
 }
 
 vgg_status vgg_atomic_commit(vgg_atomic_file *af)
 {
-    vgg_status st = VGG_STATUS_OK;
-    if (fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0)
-        st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s", af->path, strerror(errno));
-    if (fclose(af->fp) != 0 && st == VGG_STATUS_OK)
-        st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s", af->path, strerror(errno));
+    atomic_sink *sink = af->sink;
+    /* the one place where every write of the file is checked: an earlier
+     * failed write (ferror), the last buffer (fflush), the disk (fsync) */
+    int err = 0;
+    if (fflush(af->fp) != 0 || ferror(af->fp))
+        err = sink->err ? sink->err : (errno ? errno : EIO);
+    else if (sink->err)
+        err = sink->err;
+    else if (fsync(sink->fd) != 0)
+        err = errno;
+    fclose(af->fp);
     af->fp = NULL;
-    if (st == VGG_STATUS_OK && rename(af->tmp_path, af->path) != 0)
+    if (close(sink->fd) != 0 && !err)
+        err = errno;
+    sink->fd = -1;
+    vgg_status st = VGG_STATUS_OK;
+    if (err)
+        st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s; the previous '%s' is left as it was",
+                      af->path, strerror(err), af->path);
+    else if (rename(af->tmp_path, af->path) != 0)
         st = vgg_fail(VGG_STATUS_IO, "'%s': cannot rename into place: %s", af->path,
                       strerror(errno));
     if (st == VGG_STATUS_OK) {
         free(af->tmp_path);
         af->tmp_path = NULL;
+        st = sync_parent_dir(af->path);
     }
     vgg_atomic_abort(af);
     return st;
@@ -57,6 +140,10 @@ void vgg_atomic_abort(vgg_atomic_file *af)
         return;
     if (af->fp)
         fclose(af->fp);
+    atomic_sink *sink = af->sink;
+    if (sink && sink->fd >= 0)
+        close(sink->fd);
+    free(sink);
     if (af->tmp_path)
         unlink(af->tmp_path);
     free(af->tmp_path);
@@ -75,10 +162,10 @@ vgg_status vgg_read_file(const char *path, size_t max_bytes, char **out, size_t 
 {
     *out = NULL;
     *len = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return vgg_fail(errno == ENOENT ? VGG_STATUS_NOT_FOUND : VGG_STATUS_IO,
-                        "'%s': cannot open: %s", path, strerror(errno));
+    FILE *fp;
+    vgg_status st = vgg_fopen_regular(path, &fp);
+    if (st != VGG_STATUS_OK)
+        return st;
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
     if (!buf) {
@@ -127,19 +214,15 @@ vgg_status vgg_map_file(const char *path, vgg_mapped *m)
 {
     m->data = NULL;
     m->size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return vgg_fail(errno == ENOENT ? VGG_STATUS_NOT_FOUND : VGG_STATUS_IO,
-                        "'%s': cannot open: %s", path, strerror(errno));
+    int fd;
+    vgg_status st = vgg_open_regular(path, &fd);
+    if (st != VGG_STATUS_OK)
+        return st;
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
         int e = errno;
         close(fd);
         return vgg_fail(VGG_STATUS_IO, "'%s': cannot stat: %s", path, strerror(e));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return vgg_fail(VGG_STATUS_IO, "'%s': not a regular file", path);
     }
     if (sb.st_size == 0) {
         close(fd);

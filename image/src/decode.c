@@ -535,8 +535,8 @@ vgg_status vgg_image_load(const char *path, const vgg_decode_opts *o, vgg_image 
 
 bool vgg_image_sniff_file(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    FILE *fp;   /* never fopen: a FIFO would block until someone writes to it */
+    if (vgg_fopen_regular(path, &fp) != VGG_STATUS_OK)
         return false;
     uint8_t head[8];
     size_t n = fread(head, 1, sizeof head, fp);

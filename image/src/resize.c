@@ -225,13 +225,37 @@ void vgg_image_size_for_short_side(int w, int h, int q, int *ow, int *oh)
     }
 }
 
+vgg_status vgg_image_check_scale(const char *name, int w, int h, int q)
+{
+    if (q <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "'%s': scale (short side) %d is not positive", name,
+                        q);
+    if (w <= 0 || h <= 0)
+        return vgg_fail(VGG_STATUS_INVALID, "'%s': image is %dx%d", name, w, h);
+    long long sh = w <= h ? w : h, lg = w <= h ? h : w;
+    /* the size it would have, in 64 bits: int(q * long / short) */
+    long long nl = (long long)((double)(q * lg) / (double)sh);
+    long long rw = w <= h ? q : nl, rh = w <= h ? nl : q;
+    if (lg > (long long)VGG_IMAGE_MAX_ASPECT * sh)
+        return vgg_fail(VGG_STATUS_TOO_LARGE, "'%s': image is %dx%d, an aspect ratio over %d:1 "
+                        "(at scale %d it would be %lldx%lld); crop it or leave it out", name, w,
+                        h, VGG_IMAGE_MAX_ASPECT, q, rw, rh);
+    if ((unsigned long long)(rw * rh) > VGG_IMAGE_MAX_INPUT_PIXELS)
+        return vgg_fail(VGG_STATUS_TOO_LARGE, "'%s': image is %dx%d; at scale %d it would be "
+                        "%lldx%lld (%lld pixels), over the limit of %zu pixels of network "
+                        "input; use a smaller scale", name, w, h, q, rw, rh, rw * rh,
+                        VGG_IMAGE_MAX_INPUT_PIXELS);
+    return VGG_STATUS_OK;
+}
+
 vgg_status vgg_image_resize_short(const vgg_image *in, int q, vgg_image **out)
 {
     *out = NULL;
     if (!in || in->w <= 0 || in->h <= 0)
         return vgg_fail(VGG_STATUS_INVALID, "resize: no input image");
-    if (q <= 0)
-        return vgg_fail(VGG_STATUS_INVALID, "resize: short side %d is not positive", q);
+    vgg_status st = vgg_image_check_scale("image", in->w, in->h, q);
+    if (st != VGG_STATUS_OK)
+        return st;
     int w, h;
     vgg_image_size_for_short_side(in->w, in->h, q, &w, &h);
     if (w <= 0 || h <= 0)

@@ -1,4 +1,5 @@
 /* Networks: parameters, shapes and the forward pass. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,6 +263,61 @@ static vgg_status run_layer(vgg_net *net, int l, int h, int w, const float *x, f
     return vgg_fail(VGG_STATUS_INVALID, "net: unknown layer kind %d", (int)L->kind);
 }
 
+static bool all_finite(const float *x, size_t n, size_t *at)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) {
+            *at = i;
+            return false;
+        }
+    return true;
+}
+
+/* The output of one sample was not finite: run it again layer by layer,
+ * looking at each layer's output, to name the layer that first made a
+ * non-finite value (only on this error path; the forward pass itself pays
+ * one scan of its output).  buf are the forward's two device buffers. */
+static vgg_status name_non_finite_layer(vgg_net *net, const float *input, int h, int w, int last,
+                                        float *buf[2], size_t biggest)
+{
+    vgg_backend *be = net->be;
+    const char *cfg = vgg_config_name(net->arch.config);
+    size_t at;
+    if (!all_finite(input, (size_t)3 * h * w, &at))
+        return vgg_fail(VGG_STATUS_NUMERIC, "net %s: the input holds a non-finite value at "
+                        "element %zu", cfg, at);
+    float *host = malloc(biggest * sizeof *host);
+    if (!host)
+        return vgg_fail(VGG_STATUS_NUMERIC, "net %s: the output is not finite (out of memory "
+                        "finding the layer)", cfg);
+    int cur = 0, ch_h = h, ch_w = w;
+    vgg_status st = be->ops->upload(be, buf[0], input, (size_t)3 * h * w * sizeof(float));
+    for (int l = 0; l <= last && st == VGG_STATUS_OK; l++) {
+        const vgg_layer_info *L = &net->layers[l];
+        st = run_layer(net, l, ch_h, ch_w, buf[cur], buf[1 - cur]);
+        cur = 1 - cur;
+        ch_h = vgg_net_side_after(net, l, ch_h);
+        ch_w = vgg_net_side_after(net, l, ch_w);
+        const size_t count = (size_t)L->out_channels * ch_h * ch_w;
+        if (st == VGG_STATUS_OK)
+            st = be->ops->download(be, host, buf[cur], count * sizeof(float));
+        if (st == VGG_STATUS_OK && !all_finite(host, count, &at)) {
+            size_t plane = (size_t)ch_h * ch_w;
+            const char *what = isnan(host[at]) ? "NaN" : "an infinity";
+            free(host);
+            return vgg_fail(VGG_STATUS_NUMERIC, "net %s, layer %s: made %s (channel %zu, "
+                            "position %zu) from finite values; the weights of %s or before it "
+                            "are out of range, not the image", cfg, L->name, what, at / plane,
+                            at % plane, L->name);
+        }
+    }
+    free(host);
+    if (st != VGG_STATUS_OK)
+        return st;
+    return vgg_fail(VGG_STATUS_NUMERIC, "net %s: the output is not finite, but no layer made a "
+                    "non-finite value when run again (a backend fault)", cfg);
+}
+
 vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
                            vgg_output what, float *output)
 {
@@ -306,6 +362,9 @@ vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w
         }
         if (st == VGG_STATUS_OK)
             st = be->ops->download(be, output + i * out_count, buf[cur], out_count * sizeof(float));
+        size_t at;
+        if (st == VGG_STATUS_OK && !all_finite(output + i * out_count, out_count, &at))
+            st = name_non_finite_layer(net, input + i * in_count, h, w, last, buf, biggest);
     }
     be->ops->release(be, buf[0]);
     be->ops->release(be, buf[1]);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "net_internal.h"
+#include "vgg/caffe.h"
 
 #define ST_MAX_HEADER 100000000ull
 
@@ -282,6 +283,30 @@ static vgg_status parse_header(vgg_safetensors *st, const char *text, size_t len
     return st_;
 }
 
+/* A Caffe NetParameter is a protobuf message: it starts with field 1
+ * (name, tag 0x0a), 2 (the V1 "layers", 0x12), 3 (input, 0x1a) or 100
+ * (layer, 0xa2 0x06), each followed by a varint length that fits the file.
+ * The name decides when it says .caffemodel. */
+static bool looks_like_caffemodel(const char *path, const uint8_t *b, size_t size)
+{
+    if (vgg_caffe_is_caffemodel_name(path))
+        return true;
+    size_t i = 0;
+    if (b[0] == 0x0a || b[0] == 0x12 || b[0] == 0x1a)
+        i = 1;
+    else if (b[0] == 0xa2 && b[1] == 0x06)
+        i = 2;
+    else
+        return false;
+    uint64_t len = 0;
+    for (int shift = 0; i < size && shift < 64; shift += 7, i++) {
+        len |= (uint64_t)(b[i] & 0x7f) << shift;
+        if (!(b[i] & 0x80))
+            return len <= size - i - 1;
+    }
+    return false;
+}
+
 vgg_status vgg_st_open(const char *path, vgg_safetensors **out)
 {
     *out = NULL;
@@ -306,7 +331,12 @@ vgg_status vgg_st_open(const char *path, vgg_safetensors **out)
         uint64_t n = 0;
         for (int i = 7; i >= 0; i--)
             n = (n << 8) | b[i];
-        if (n > ST_MAX_HEADER)
+        if (n > size - 8 && looks_like_caffemodel(path, b, size))
+            s = vgg_fail(VGG_STATUS_FORMAT,
+                         "'%s': this is a Caffe .caffemodel, not a safetensors file; convert it "
+                         "once with 'vggfeat convert %s -o NAME.safetensors' and use that",
+                         path, path);
+        else if (n > ST_MAX_HEADER)
             s = vgg_fail(VGG_STATUS_FORMAT,
                          "'%s': header length %llu is over the limit of 100,000,000 bytes", path,
                          (unsigned long long)n);

@@ -265,7 +265,18 @@ static vgg_status load_param(const vgg_safetensors *st, const vgg_layer_info *L,
         return vgg_fail(VGG_STATUS_FORMAT, "'%s': %s is %s, expected %s for %s", path, t->name,
                         got, want, L->name);
     }
-    return vgg_st_to_f32(st, t, p->data);
+    vgg_status s = vgg_st_to_f32(st, t, p->data);
+    if (s != VGG_STATUS_OK)
+        return s;
+    /* a NaN in a weight gives finite, meaningless features after ReLU:
+     * refuse it here, where the tensor and the file are known */
+    for (size_t i = 0; i < p->numel; i++)
+        if (!isfinite(p->data[i]))
+            return vgg_fail(VGG_STATUS_NUMERIC, "'%s': tensor %s (%s) holds %s at element %zu "
+                            "of %zu; the weights file is damaged: convert or download it again",
+                            path, t->name, L->name, isnan(p->data[i]) ? "NaN" : "an infinity",
+                            i, p->numel);
+    return VGG_STATUS_OK;
 }
 
 vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out)

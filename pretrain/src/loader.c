@@ -38,6 +38,8 @@ vgg_status vgg_pretrain_prepare_sample(const char *path, const vgg_pretrain_aug 
     vgg_image *img = NULL, *scaled = NULL, *crop = NULL;
     vgg_status st = vgg_image_load(path, &o, &img);
     if (st == VGG_STATUS_OK)
+        st = vgg_image_check_scale(path, img->w, img->h, s);
+    if (st == VGG_STATUS_OK)
         st = vgg_image_resize_short(img, s, &scaled);
     if (st == VGG_STATUS_OK) {
         if (scaled->w < aug->crop || scaled->h < aug->crop) {

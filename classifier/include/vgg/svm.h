@@ -176,16 +176,25 @@ vgg_status vgg_svm_train_store(const char *features, const char *labels_path,
 /* ---- models ---- */
 
 /* A model is two files: PATH, LIBLINEAR's own text format (liblinear-predict
- * reads it), and PATH.json: format "vggsvm-model", class names, solver,
- * bias, C per class, multi-label flag, the feature description, and the
- * SHA-256 of PATH.  Both are written atomically (the sidecar first).
+ * reads it), and PATH.json: format "vggsvm-model" version 2, class names
+ * (escaped as in docs/escaping.md), solver, bias, C per class, multi-label
+ * flag, the feature description, the SHA-256 of PATH ("model_sha256") and
+ * "sidecar_sha256", a SHA-256 over model_sha256 and every field of the
+ * sidecar, so that an edited sidecar (two class names swapped, the feature
+ * description deleted) no longer loads.  LIBLINEAR's loader refuses any
+ * line it does not know, so PATH itself cannot name the sidecar's digest;
+ * the sidecar's digest covers PATH's instead.
+ * Both are written atomically (the sidecar first).
  * Multi-label models with two classes are stored with LIBLINEAR's
  * solver_type MCSVM_CS so that both weight vectors fit in its format;
  * liblinear-predict then reports the higher-scoring class. */
 vgg_status vgg_svm_model_save(const vgg_svm_model *m, const char *path);
 
-/* FORMAT naming the file for a malformed or truncated model or sidecar,
- * MISMATCH if the model file's digest differs from the sidecar's. */
+/* FORMAT naming the file for a malformed or truncated model or sidecar (or
+ * one without sidecar_sha256), MISMATCH if the model file's digest differs
+ * from the sidecar's, if the sidecar's own digest does not match its
+ * fields, or if the two disagree on the number of classes or features;
+ * INVALID for a directory, IO for another non-regular file. */
 vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out);
 void vgg_svm_model_free(vgg_svm_model *m);
 
@@ -202,8 +211,14 @@ const vgg_featdesc *vgg_svm_model_desc(const vgg_svm_model *m);
 double vgg_svm_model_weight(const vgg_svm_model *m, int k, int j);
 
 /* MISMATCH if d is not what the model was trained on, saying which
- * setting differs ("the model's features: scales differ: ..."). */
+ * setting differs ("the model's features: scales differ: ..."), and for a
+ * model without a feature description unless allowed below. */
 vgg_status vgg_svm_model_check(const vgg_svm_model *m, const vgg_featdesc *d);
+
+/* Let vgg_svm_model_check pass a model that has no feature description
+ * (only the dimension is then checked): the explicit opt-in of
+ * 'vggsvm predict --allow-undescribed'. */
+void vgg_svm_model_allow_undescribed(vgg_svm_model *m, bool allow);
 
 /* Decision values of the n_classes classes for one row of dim floats.
  * NUMERIC for a NaN or infinite value, MISMATCH for a different dim. */

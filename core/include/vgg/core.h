@@ -9,6 +9,8 @@
 #ifndef VGG_CORE_H
 #define VGG_CORE_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -87,12 +89,18 @@ void vgg_preproc_caffe(vgg_preproc *p);
 /* ---- files ---- */
 
 /* An output file written atomically: data goes to "<path>.tmp.<pid>", and
- * vgg_atomic_commit() flushes, fsyncs and renames it over path.
+ * vgg_atomic_commit() checks every write made through fp once (an earlier
+ * failed write, the final flush, fsync of the file), renames it over path
+ * and fsyncs the folder.  Any failure (a full disk, a file-size limit) is
+ * an IO status naming path with the reason, the temporary is removed and
+ * the previous file at path is left untouched.  Callers may write to fp
+ * with fprintf/fputc without checking each call.
  * vgg_atomic_abort() removes the temporary (also safe after commit/NULL). */
 typedef struct vgg_atomic_file {
     FILE *fp;
     char *path;
     char *tmp_path;
+    void *sink;     /* private: the descriptor and the first write error */
 } vgg_atomic_file;
 
 vgg_status vgg_atomic_open(const char *path, vgg_atomic_file *af);
@@ -141,6 +149,70 @@ typedef struct vgg_list {
 
 vgg_status vgg_list_read(const char *path, unsigned flags, vgg_list **out);
 void vgg_list_free(vgg_list *l);
+
+/* ---- guarded paths ---- */
+
+/* Open path for reading without ever blocking: opened with O_NONBLOCK, then
+ * refused unless fstat says it is a regular file (a FIFO, device, socket or
+ * directory is IO, the message naming the path and what it is), then
+ * O_NONBLOCK is cleared.  NOT_FOUND or IO if it cannot be opened.  The
+ * caller owns *fd_out (-1 on failure) / *out (NULL on failure). */
+vgg_status vgg_open_regular(const char *path, int *fd_out);
+vgg_status vgg_fopen_regular(const char *path, FILE **out);
+
+/* The one output rule: refuse (INVALID) when output names the same file as
+ * one of the n inputs, compared by device and inode so hard and symbolic
+ * links count; the message names the input that writing would destroy.
+ * An output that does not exist yet passes; an output that is a directory
+ * is refused.  Inputs that do not exist are skipped (their readers report
+ * them).  Call it before opening anything for writing. */
+vgg_status vgg_output_check(const char *output, const char *const *inputs, size_t n_inputs);
+
+/* An advisory lock for one writer of a store or checkpoint: an exclusive
+ * flock on "<path>.lock" (holding the owner's pid).  A second writer is
+ * refused at once (INVALID, naming path and the holder's pid), never made
+ * to wait.  The lock lasts until vgg_lock_release() or the process ends
+ * (even by a crash); release removes the lock file.  NULL is accepted. */
+typedef struct vgg_lock vgg_lock;
+vgg_status vgg_lock_acquire(const char *path, vgg_lock **out);
+void vgg_lock_release(vgg_lock *lk);
+
+/* ---- interrupts ---- */
+
+/* Record SIGINT and SIGTERM instead of dying (no SA_RESTART, so a blocking
+ * read returns EINTR); vgg_signals_restore() puts the previous handlers
+ * back.  Programs poll vgg_check_interrupt() (INTERRUPTED "interrupted by
+ * SIGTERM", or OK) and exit with vgg_signal_exit_code(vgg_signal_received()):
+ * 130 for SIGINT, 143 for SIGTERM, 0 when none came. */
+vgg_status vgg_signals_install(void);
+void vgg_signals_restore(void);
+int vgg_signal_received(void);
+int vgg_signal_exit_code(int sig);
+vgg_status vgg_check_interrupt(void);
+
+/* pthread_cond_wait that wakes at least every 0.1 s to look for a signal:
+ * OK after a wake-up (spurious or not; the caller re-checks its condition in
+ * a loop), INTERRUPTED once SIGINT/SIGTERM has come.  mu held on return. */
+vgg_status vgg_cond_wait_interruptible(pthread_cond_t *cv, pthread_mutex_t *mu);
+
+/* ---- names and labels in text output (docs/escaping.md) ---- */
+
+/* The escaped form: "\\" for a backslash, "\t", "\n", "\r", and "\xHH" for
+ * other control bytes and for bytes outside valid UTF-8; everything else as
+ * it is.  It is valid UTF-8 with no control character.
+ * vgg_text_escape: malloc'd escaped form.  vgg_text_unescape: the bytes
+ * back (FORMAT on a stray backslash or \x00).  vgg_text_is_plain: true
+ * when escaping changes nothing. */
+vgg_status vgg_text_escape(const char *s, char **out);
+vgg_status vgg_text_unescape(const char *s, char **out);
+bool vgg_text_is_plain(const char *s);
+
+/* Write s as one field: TSV (the escaped form), CSV (the escaped form,
+ * RFC 4180-quoted when it holds a comma or quote), JSON (a string holding
+ * the escaped form, with its quotes).  Errors surface in ferror(fp). */
+void vgg_tsv_put(FILE *fp, const char *s);
+void vgg_csv_put(FILE *fp, const char *s);
+void vgg_json_put(FILE *fp, const char *s);
 
 /* ---- digests ---- */
 

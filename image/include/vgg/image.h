@@ -126,7 +126,25 @@ vgg_status vgg_image_resize(const vgg_image *in, int w, int h, vgg_image **out);
  * torchvision's Resize(q) does (int(q * long / short)). */
 void vgg_image_size_for_short_side(int w, int h, int q, int *ow, int *oh);
 
-/* Resize so the smaller side is q (isotropic). */
+/* Limits on the network input made from an image, checked before the
+ * resized image is allocated (the decoded image has its own limit,
+ * max_pixels above):
+ *   - aspect ratio: the long side at most VGG_IMAGE_MAX_ASPECT (10) times
+ *     the short side (a 3000x1 strip, a 1-pixel-wide scan line are not
+ *     photographs; at scale 256 it would be 768000x256);
+ *   - pixels at scale q: the resized w * h at most
+ *     VGG_IMAGE_MAX_INPUT_PIXELS (2^23 = 8,388,608, e.g. 3072x2730 at
+ *     q 2730 or 8192x1024 at q 1024), which keeps conv1's activations
+ *     (64 channels, float) near 2 GiB per buffer.
+ * vgg_image_check_scale: TOO_LARGE with a message naming the image (name),
+ * its size, the scale and the size it would have; INVALID for q <= 0. */
+#define VGG_IMAGE_MAX_ASPECT 10
+#define VGG_IMAGE_MAX_INPUT_PIXELS ((size_t)1 << 23)
+vgg_status vgg_image_check_scale(const char *name, int w, int h, int q);
+
+/* Resize so the smaller side is q (isotropic), after
+ * vgg_image_check_scale("image", ...): callers that know the image's path
+ * call vgg_image_check_scale with it first, or add it as context. */
 vgg_status vgg_image_resize_short(const vgg_image *in, int q, vgg_image **out);
 
 /* Copy out the (w, h) region at (x, y); it must lie inside the image. */

@@ -145,7 +145,10 @@ vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out);
  * tensors in the file are ignored.
  * Statuses: those of vgg_st_open; VGG_STATUS_FORMAT naming the file for a
  * missing tensor, a tensor whose shape does not fit the configuration, a
- * bad metadata value, or tensors that fit no configuration. */
+ * bad metadata value, or tensors that fit no configuration; NUMERIC naming
+ * the file and the tensor when a weight or bias holds a NaN or an infinity.
+ * A Caffe .caffemodel (by name or by its protobuf start) is FORMAT with a
+ * message pointing at 'vggfeat convert'. */
 vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out);
 
 /* Save weights and metadata atomically (temp file + rename): every metadata
@@ -203,7 +206,9 @@ vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output wha
  * Classification mode is the same call with h = w = input_size: the score
  * map is then (n, num_classes, 1, 1).  Memory for the convolutions is
  * tiled so that the peak stays bounded for large inputs.  Not reentrant on
- * one net: use one net per thread. */
+ * one net: use one net per thread.  An output holding a NaN or infinity is
+ * NUMERIC naming the first layer that made one (found by running that
+ * sample again layer by layer), or saying the input was not finite. */
 vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
                            vgg_output what, float *output);
 
