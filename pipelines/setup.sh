@@ -21,7 +21,9 @@ done
 # Packages the build and the programs need.
 pkgs="build-essential cmake pkg-config libopenblas-dev libjpeg62-turbo-dev libpng-dev
       libjson-c-dev libssl-dev liblinear-dev
-      dataset-fashion-mnist gnuplot-nox libxml2-dev jq zlib1g-dev"
+      dataset-fashion-mnist gnuplot-nox libxml2-dev jq zlib1g-dev libfreetype-dev
+      fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-ipafont-gothic
+      fonts-ipafont-mincho fonts-wqy-microhei"
 # And what the tests and reference generators need.
 if [ "$want_tests" = 1 ]; then
     pkgs="$pkgs libcmocka-dev liblinear-tools python3 python3-numpy python3-pil

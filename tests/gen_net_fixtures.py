@@ -81,6 +81,8 @@ def write_safetensors(path, tensors, metadata=None):
             dt, raw = "F16", t.numpy().astype("<f2").tobytes()
         elif t.dtype == torch.bfloat16:
             dt, raw = "BF16", t.view(torch.int16).numpy().astype("<i2").tobytes()
+        elif t.dtype == torch.int64:
+            dt, raw = "I64", t.numpy().astype("<i8").tobytes()
         else:
             raise ValueError(t.dtype)
         header[name] = {"dtype": dt, "shape": list(t.shape),
@@ -305,9 +307,51 @@ def vgg16_fixture(outdir, h=224, w=256):
     print("vgg16", tuple(y.shape))
 
 
+def vgg16_bn_fixture(outdir, width=0.125, fc_dim=64, classes=10, h=224, w=256):
+    """torchvision's vgg16_bn construction (make_layers(..., batch_norm=True))
+    at reduced width, with seeded random weights, BN scales, shifts and
+    running statistics, in eval mode; its state dict as it is (with
+    num_batches_tracked, I64), and its dense fc7 map on one input."""
+    os.makedirs(outdir, exist_ok=True)
+    torch.set_num_threads(2)
+    flat = []
+    for block in CFGS["D"]:
+        flat += [scaled(c, width) for c in block] + ["M"]
+    net = torchvision.models.vgg.VGG(torchvision.models.vgg.make_layers(flat, batch_norm=True),
+                                     num_classes=classes, init_weights=False)
+    c5 = scaled(CFGS["D"][-1][-1], width)
+    net.classifier = nn.Sequential(
+        nn.Linear(c5 * 49, fc_dim), nn.ReLU(True), nn.Dropout(),
+        nn.Linear(fc_dim, fc_dim), nn.ReLU(True), nn.Dropout(),
+        nn.Linear(fc_dim, classes))
+    init_random(net, 11)
+    g = torch.Generator().manual_seed(12)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.copy_(0.5 + torch.rand(m.weight.shape, generator=g))
+                m.bias.copy_(0.2 * torch.randn(m.bias.shape, generator=g))
+                m.running_mean.copy_(0.3 * torch.randn(m.running_mean.shape, generator=g))
+                m.running_var.copy_(0.2 + torch.rand(m.running_var.shape, generator=g))
+                m.num_batches_tracked.fill_(1234)
+    net.eval()
+    x = torch.randn(1, 3, h, w, generator=g)
+    write_safetensors(os.path.join(outdir, "vgg16_bn.safetensors"),
+                      list(net.state_dict().items()))
+    with torch.no_grad():
+        f = net.features(x)
+        fc6, fc7 = net.classifier[0], net.classifier[3]
+        y = torch.relu(nn.functional.conv2d(f, fc6.weight.view(fc_dim, c5, 7, 7), fc6.bias))
+        y = torch.relu(nn.functional.conv2d(y, fc7.weight[:, :, None, None], fc7.bias))
+    write_safetensors(os.path.join(outdir, "vgg16_bn_io.safetensors"), [("input", x), ("fc7", y)])
+    print("vgg16_bn", tuple(y.shape))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--vgg16":
         vgg16_fixture(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--vgg16-bn":
+        vgg16_bn_fixture(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "--check-saved":
         sys.exit(check_saved(sys.argv[2], sys.argv[3]))
     elif len(sys.argv) == 1:

@@ -10,6 +10,12 @@ Writes tests/fixtures/train/step_alrn.safetensors (float32 tensors):
 Optimiser: momentum 0.9, weight decay 0.05 on weights only (large, so that
 the test sees it), lr 0.05, no dropout.
 
+And tests/fixtures/train/step_dbn.safetensors, the same for a D-shaped
+net with batch normalisation after each conv (torchvision's vgg16_bn
+layout; width 1/16, fc 24, 4 classes, input 32), in training mode (batch
+statistics), with the BN running statistics as init./step1./step2.
+tensors too.
+
 Run with Debian's python3 (torch 1.13):
   /usr/bin/python3 tests/gen_train_fixtures.py
 """
@@ -33,6 +39,20 @@ WD = 0.05
 
 def ch(c):
     return max(1, int(round(c * WIDTH)))
+
+
+def build_dbn():
+    import torchvision
+    cfg = []
+    for block in [[64, 64], [128, 128], [256] * 3, [512] * 3, [512] * 3]:
+        cfg += [max(1, int(round(c / 16))) for c in block] + ["M"]
+    model = nn.Module()
+    model.features = torchvision.models.vgg.make_layers(cfg, batch_norm=True)
+    c5 = cfg[-2]
+    model.classifier = nn.Sequential(nn.Linear(c5, 24), nn.ReLU(), nn.Dropout(0.0),
+                                     nn.Linear(24, 24), nn.ReLU(), nn.Dropout(0.0),
+                                     nn.Linear(24, 4))
+    return model
 
 
 def build():
@@ -62,10 +82,11 @@ def forward(model, x):
     return model.classifier(torch.flatten(model.features(x), 1))
 
 
-def main():
+def main(bn=False):
     torch.manual_seed(0)
     rng = np.random.default_rng(7)
-    model = build().double()
+    model = (build_dbn() if bn else build()).double()
+    size = 32 if bn else SIZE
     for name, p in model.named_parameters():
         if name.endswith(".weight"):
             fan_in = p[0].numel()
@@ -75,12 +96,12 @@ def main():
     # round the start to float32 so both sides begin from the same numbers
     for p in model.parameters():
         p.data = p.data.float().double()
-    x = torch.from_numpy(rng.normal(0, 1, (BATCH, 3, SIZE, SIZE))).float().double()
-    labels = torch.tensor([0, 3, 1, 4])
+    x = torch.from_numpy(rng.normal(0, 1, (BATCH, 3, size, size))).float().double()
+    labels = torch.tensor([0, 3, 1, 2] if bn else [0, 3, 1, 4])
 
     out = {"input": x, "labels": labels.double()}
     # fc weights in our layout: fc6 (fc, C, k, k), fc7/fc8 (out, in, 1, 1)
-    k = SIZE // 32
+    k = size // 32
 
     def ours(name, t):
         if name == "classifier.0.weight":
@@ -90,7 +111,8 @@ def main():
         return t
 
     named = list(model.named_parameters())
-    for n, p in named:
+    running = [(n, b) for n, b in model.named_buffers() if "running" in n]
+    for n, p in named + running:
         out["init." + n] = ours(n, p.data.clone())
     decay = [p for n, p in named if n.endswith(".weight")]
     nodecay = [p for n, p in named if n.endswith(".bias")]
@@ -107,7 +129,7 @@ def main():
             for n, p in named:
                 out["grad." + n] = ours(n, p.grad.clone())
         opt.step()
-        for n, p in named:
+        for n, p in named + running:
             out["step%d.%s" % (step, n)] = ours(n, p.data.clone())
     out["loss"] = torch.tensor(losses)
 
@@ -125,7 +147,8 @@ def main():
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * ((8 - len(h) % 8) % 8)
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                        "fixtures", "train", "step_alrn.safetensors")
+                        "fixtures", "train", "step_dbn.safetensors" if bn else
+                        "step_alrn.safetensors")
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)))
         f.write(h)
@@ -136,3 +159,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    main(bn=True)

@@ -82,6 +82,67 @@ static void vgg16_dense_matches_torch(void **state)
     remove("net_torch_ref/vgg16_io.safetensors");
 }
 
+/* torchvision's vgg16_bn construction at 1/8 width (fc 64, 10 classes),
+ * random weights and BN statistics, saved as its state dict (with
+ * num_batches_tracked): inferred as D with batch normalisation, folded
+ * into the convs, its dense fc7 map as PyTorch's in eval mode. */
+static void vgg16_bn_folds_like_torch(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' -c 'import torch, torchvision' >/dev/null 2>&1", VGG_PYTHON);
+    if (system(cmd) != 0)
+        skip();
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/gen_net_fixtures.py' --vgg16-bn net_torch_ref",
+             VGG_PYTHON, VGG_SOURCE_DIR);
+    assert_int_equal(system(cmd), 0);
+    vgg_backend *be = NULL;
+    assert_int_equal(vgg_backend_open("cpu", 2, &be), VGG_STATUS_OK);
+    vgg_net *net = NULL;
+    if (vgg_net_load("net_torch_ref/vgg16_bn.safetensors", be, &net) != VGG_STATUS_OK)
+        fail_msg("%s", vgg_last_error());
+    const vgg_arch *a = vgg_net_arch(net);
+    assert_int_equal(a->config, VGG_CONFIG_D);
+    assert_true(a->batch_norm);
+    assert_float_equal(a->width, 0.125f, 0);
+    assert_int_equal(a->fc_dim, 64);
+    assert_int_equal(a->num_classes, 10);
+    vgg_arch full;
+    vgg_arch_default(&full, VGG_CONFIG_D);
+    full.batch_norm = true;
+    assert_int_equal(vgg_arch_param_count(&full), 138365992);   /* torchvision's vgg16_bn */
+    vgg_safetensors *io = NULL;
+    assert_int_equal(vgg_st_open("net_torch_ref/vgg16_bn_io.safetensors", &io), VGG_STATUS_OK);
+    const vgg_st_tensor *tx = vgg_st_find(io, "input"), *ty = vgg_st_find(io, "fc7");
+    assert_non_null(tx);
+    assert_non_null(ty);
+    int h = (int)tx->shape[2], w = (int)tx->shape[3], oc, oh, ow;
+    assert_int_equal(vgg_net_output_shape(net, h, w, VGG_OUTPUT_FC7, &oc, &oh, &ow),
+                     VGG_STATUS_OK);
+    size_t nin = (size_t)3 * h * w, nout = (size_t)oc * oh * ow;
+    assert_int_equal(nout, ty->nbytes / sizeof(float));
+    float *x = malloc(nin * sizeof(float)), *want = malloc(nout * sizeof(float));
+    float *got = malloc(nout * sizeof(float));
+    assert_int_equal(vgg_st_to_f32(io, tx, x), VGG_STATUS_OK);
+    assert_int_equal(vgg_st_to_f32(io, ty, want), VGG_STATUS_OK);
+    assert_int_equal(vgg_net_forward(net, x, 1, h, w, VGG_OUTPUT_FC7, got), VGG_STATUS_OK);
+    double num = 0, den = 0;
+    for (size_t i = 0; i < nout; i++) {
+        num += ((double)got[i] - want[i]) * ((double)got[i] - want[i]);
+        den += (double)want[i] * want[i];
+    }
+    double rel = sqrt(num / den);
+    print_message("vgg16_bn fc7 %dx%dx%d: relative L2 error %g\n", oc, oh, ow, rel);
+    assert_true(den > 0);
+    assert_true(rel < 1e-4);
+    free(x);
+    free(want);
+    free(got);
+    vgg_st_close(io);
+    vgg_net_free(net);
+    vgg_backend_close(be);
+}
+
 /* A net saved by vgg_net_save loads into a torchvision-style net (strict
  * state dict, architecture from the metadata) and gives our scores. */
 static void saved_file_loads_in_torch(void **state)
@@ -154,6 +215,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(saved_file_loads_in_torch),
         cmocka_unit_test(vgg16_dense_matches_torch),
+        cmocka_unit_test(vgg16_bn_folds_like_torch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -305,6 +305,108 @@ static void lrn_backward_matches_fd(void **state)
     check_lrn(1, 6, 2, 2, (vgg_lrn_desc){ 4, 2.0f, 0.75f, 1.0f }, 1.0);
 }
 
+/* ---- batch normalisation + ReLU ---- */
+
+/* y = max(0, gamma (x - mean) / sqrt(var + eps) + beta), batch statistics
+ * per channel over (n, hw), the variance biased. */
+static void ref_bn_relu(int n, int c, int hw, double eps, const double *x, const double *gamma,
+                        const double *beta, double *y)
+{
+    const double m = (double)n * hw;
+    for (int ch = 0; ch < c; ch++) {
+        double s = 0, q = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++)
+                s += x[((size_t)i * c + ch) * hw + j];
+        double mean = s / m;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) {
+                double d = x[((size_t)i * c + ch) * hw + j] - mean;
+                q += d * d;
+            }
+        double inv = 1.0 / sqrt(q / m + eps);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) {
+                size_t o = ((size_t)i * c + ch) * hw + j;
+                double v = gamma[ch] * (x[o] - mean) * inv + beta[ch];
+                y[o] = v > 0 ? v : 0;
+            }
+    }
+}
+
+/* The loss sum(r . y) differentiated by central differences in x, gamma
+ * and beta, against batchnorm_relu_backward. */
+static void batchnorm_relu_backward_matches_fd(void **state)
+{
+    (void)state;
+    const int n = 3, c = 4, hw = 5;
+    const size_t nx = (size_t)n * c * hw;
+    const double eps = 1e-5;
+    double *x = drand_vec(nx), *r = drand_vec(nx), *y = malloc(sizeof *y * nx);
+    double *gamma = drand_vec(c), *beta = drand_vec(c);
+    for (int ch = 0; ch < c; ch++) {
+        gamma[ch] = 0.5 + fabs(gamma[ch]);
+        beta[ch] *= 0.3;
+    }
+    for (size_t i = 0; i < nx; i++)
+        x[i] = 2.0 * x[i] + 0.5;
+    ref_bn_relu(n, c, hw, eps, x, gamma, beta, y);
+    float *fx = to_f(x, nx), *fr = to_f(r, nx), *fg = to_f(gamma, c), *fb = to_f(beta, c);
+    float *fy = malloc(sizeof *fy * nx), *dx = malloc(sizeof *dx * nx);
+    float rm[4] = {0, 0, 0, 0}, rv[4] = {1, 1, 1, 1}, sm[4], si[4];
+    float dgamma[4] = {0, 0, 0, 0}, dbeta[4] = {1, 1, 1, 1};   /* accumulated onto */
+    assert_int_equal(vgg_cpu_train_ops.batchnorm_relu(NULL, n, c, hw, (float)eps, 0.1f, fx, fg, fb,
+                                                      rm, rv, fy, sm, si),
+                     VGG_STATUS_OK);
+    assert_close(fy, y, nx, 1e-5, "bn y");
+    assert_int_equal(vgg_cpu_train_ops.batchnorm_relu_backward(NULL, n, c, hw, fx, fy, fr, fg, sm,
+                                                               si, dx, dgamma, dbeta),
+                     VGG_STATUS_OK);
+    const double hh = 1e-6;
+    double *yp = malloc(sizeof *yp * nx), *ym = malloc(sizeof *ym * nx);
+    double *g = malloc(sizeof *g * nx), gg[4], gb[4];
+    for (size_t i = 0; i < nx; i++) {
+        double s = x[i];
+        x[i] = s + hh; ref_bn_relu(n, c, hw, eps, x, gamma, beta, yp);
+        x[i] = s - hh; ref_bn_relu(n, c, hw, eps, x, gamma, beta, ym);
+        x[i] = s;
+        g[i] = (dot(yp, r, nx) - dot(ym, r, nx)) / (2 * hh);
+    }
+    for (int ch = 0; ch < c; ch++) {
+        double s = gamma[ch];
+        gamma[ch] = s + hh; ref_bn_relu(n, c, hw, eps, x, gamma, beta, yp);
+        gamma[ch] = s - hh; ref_bn_relu(n, c, hw, eps, x, gamma, beta, ym);
+        gamma[ch] = s;
+        gg[ch] = (dot(yp, r, nx) - dot(ym, r, nx)) / (2 * hh);
+        s = beta[ch];
+        beta[ch] = s + hh; ref_bn_relu(n, c, hw, eps, x, gamma, beta, yp);
+        beta[ch] = s - hh; ref_bn_relu(n, c, hw, eps, x, gamma, beta, ym);
+        beta[ch] = s;
+        gb[ch] = 1.0 + (dot(yp, r, nx) - dot(ym, r, nx)) / (2 * hh);
+    }
+    assert_close(dx, g, nx, 1e-4, "bn dx");
+    assert_close(dgamma, gg, c, 1e-4, "bn dgamma");
+    assert_close(dbeta, gb, c, 1e-4, "bn dbeta");
+    /* running statistics: 0.9 * (0, 1) + 0.1 * (batch mean, unbiased variance) */
+    for (int ch = 0; ch < c; ch++) {
+        double s = 0, q = 0, m = (double)n * hw;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++)
+                s += x[((size_t)i * c + ch) * hw + j];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++)
+                q += pow(x[((size_t)i * c + ch) * hw + j] - s / m, 2);
+        assert_float_equal(rm[ch], 0.1 * s / m, 1e-6);
+        assert_float_equal(rv[ch], 0.9 + 0.1 * q / (m - 1), 1e-6);
+    }
+    /* one value per channel has no batch variance: refused */
+    assert_int_equal(vgg_cpu_train_ops.batchnorm_relu(NULL, 1, c, 1, (float)eps, 0.1f, fx, fg, fb,
+                                                      rm, rv, fy, sm, si),
+                     VGG_STATUS_INVALID);
+    free(x); free(r); free(y); free(gamma); free(beta); free(fx); free(fr); free(fg); free(fb);
+    free(fy); free(dx); free(yp); free(ym); free(g);
+}
+
 /* ---- dropout ---- */
 
 static void dropout_is_inverted_seeded_and_masked(void **state)
@@ -453,6 +555,7 @@ int main(void)
         cmocka_unit_test(maxpool_backward_matches_fd),
         cmocka_unit_test(maxpool_backward_rejects_bad_argmax),
         cmocka_unit_test(lrn_backward_matches_fd),
+        cmocka_unit_test(batchnorm_relu_backward_matches_fd),
         cmocka_unit_test(dropout_is_inverted_seeded_and_masked),
         cmocka_unit_test(softmax_xent_hand_worked),
         cmocka_unit_test(softmax_xent_gradient_matches_fd),

@@ -18,6 +18,7 @@ static const vgg_command commands[] = {
     { "voc",     cmd_voc,     "a labels file from a PASCAL VOC image set and its XML annotations" },
     { "ilsvrc",  cmd_ilsvrc,  "class index and train/val lists from the ILSVRC-2012 layout" },
     { "subset",  cmd_subset,  "the rows of a feature store that a list names (a split's store)" },
+    { "glyphs",  cmd_glyphs,  "a seeded character set rendered from installed fonts (a class per character)" },
 };
 
 int make_dirs(const char *cmd, const char *path)

@@ -84,7 +84,9 @@ static int info_weights(const char *path)
         const vgg_preproc *p = vgg_net_preproc(net);
         char digest[65];
         vgg_net_digest(net, digest);
-        printf("config:      %s\n", vgg_config_name(a->config));
+        char name[16];
+        printf("config:      %s%s\n", vgg_arch_name(a, name, sizeof name),
+               a->batch_norm ? " (batch normalisation, folded into the convolutions)" : "");
         printf("width:       %g\n", a->width);
         printf("fc dim:      %d\n", a->fc_dim);
         printf("classes:     %d\n", a->num_classes);

@@ -310,6 +310,85 @@ static vgg_status sgd_update(vgg_backend *be, size_t count, float lr, float mome
     return VGG_STATUS_OK;
 }
 
+static vgg_status batchnorm_relu(vgg_backend *be, int n, int c, int hw, float eps, float momentum,
+                                 const float *x, const float *gamma, const float *beta,
+                                 float *running_mean, float *running_var, float *y,
+                                 float *save_mean, float *save_invstd)
+{
+    (void)be;
+    const size_t m = (size_t)n * hw;
+    if (n < 1 || c < 1 || hw < 1 || m < 2)
+        return vgg_fail(VGG_STATUS_INVALID,
+                        "batchnorm: %d images of %d values per channel: batch statistics need "
+                        "at least two", n, hw);
+    for (int ch = 0; ch < c; ch++) {
+        double sum = 0.0, sq = 0.0;
+        for (int i = 0; i < n; i++) {
+            const float *p = x + ((size_t)i * c + ch) * hw;
+            for (int j = 0; j < hw; j++)
+                sum += p[j];
+        }
+        const double mean = sum / (double)m;
+        for (int i = 0; i < n; i++) {
+            const float *p = x + ((size_t)i * c + ch) * hw;
+            for (int j = 0; j < hw; j++) {
+                double d = p[j] - mean;
+                sq += d * d;
+            }
+        }
+        const double var = sq / (double)m;
+        const double invstd = 1.0 / sqrt(var + eps);
+        save_mean[ch] = (float)mean;
+        save_invstd[ch] = (float)invstd;
+        running_mean[ch] = (float)((1.0 - momentum) * running_mean[ch] + momentum * mean);
+        running_var[ch] = (float)((1.0 - momentum) * running_var[ch] +
+                                  momentum * var * (double)m / (double)(m - 1));
+        const float a = (float)(gamma[ch] * invstd), b = (float)(beta[ch] - mean * a);
+        for (int i = 0; i < n; i++) {
+            const float *p = x + ((size_t)i * c + ch) * hw;
+            float *q = y + ((size_t)i * c + ch) * hw;
+            for (int j = 0; j < hw; j++) {
+                float v = a * p[j] + b;
+                q[j] = v > 0.0f ? v : 0.0f;
+            }
+        }
+    }
+    return VGG_STATUS_OK;
+}
+
+static vgg_status batchnorm_relu_backward(vgg_backend *be, int n, int c, int hw, const float *x,
+                                          const float *y, const float *dy, const float *gamma,
+                                          const float *save_mean, const float *save_invstd,
+                                          float *dx, float *dgamma, float *dbeta)
+{
+    (void)be;
+    const double m = (double)n * hw;
+    for (int ch = 0; ch < c; ch++) {
+        const double mean = save_mean[ch], invstd = save_invstd[ch];
+        double sg = 0.0, sgx = 0.0;   /* sums of g and g * xhat, g = dy through the ReLU */
+        for (int i = 0; i < n; i++) {
+            const size_t o = ((size_t)i * c + ch) * hw;
+            for (int j = 0; j < hw; j++) {
+                double g = y[o + j] > 0.0f ? dy[o + j] : 0.0;
+                sg += g;
+                sgx += g * (x[o + j] - mean) * invstd;
+            }
+        }
+        dbeta[ch] += (float)sg;
+        dgamma[ch] += (float)sgx;
+        const double k = gamma[ch] * invstd;
+        for (int i = 0; i < n; i++) {
+            const size_t o = ((size_t)i * c + ch) * hw;
+            for (int j = 0; j < hw; j++) {
+                double g = y[o + j] > 0.0f ? dy[o + j] : 0.0;
+                double xhat = (x[o + j] - mean) * invstd;
+                dx[o + j] = (float)(k * (g - sg / m - xhat * sgx / m));
+            }
+        }
+    }
+    return VGG_STATUS_OK;
+}
+
 const vgg_backend_train_ops vgg_cpu_train_ops = {
     .conv2d_backward = conv2d_backward,
     .maxpool_backward = maxpool_backward,
@@ -318,4 +397,6 @@ const vgg_backend_train_ops vgg_cpu_train_ops = {
     .dropout_backward = dropout_backward,
     .softmax_xent = softmax_xent,
     .sgd_update = sgd_update,
+    .batchnorm_relu = batchnorm_relu,
+    .batchnorm_relu_backward = batchnorm_relu_backward,
 };

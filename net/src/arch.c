@@ -41,7 +41,14 @@ void vgg_arch_default(vgg_arch *a, vgg_config_id config)
         .num_classes = 1000,
         .input_size = 224,
         .pool_round = VGG_POOL_FLOOR,
+        .batch_norm = false,
     };
+}
+
+const char *vgg_arch_name(const vgg_arch *a, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s", vgg_config_name(a->config), a->batch_norm ? "-BN" : "");
+    return buf;
 }
 
 vgg_status vgg_config_parse(const char *text, vgg_config_id *out)
@@ -84,6 +91,9 @@ vgg_status vgg_arch_validate(const vgg_arch *a)
         return vgg_fail(VGG_STATUS_INVALID,
                         "architecture: input_size %d is not a positive multiple of 32 (up to 2048)",
                         a->input_size);
+    if (a->batch_norm && defs[a->config].lrn)
+        return vgg_fail(VGG_STATUS_INVALID,
+                        "architecture: A-LRN with batch normalisation is not a configuration");
     if (a->pool_round != VGG_POOL_FLOOR && a->pool_round != VGG_POOL_CEIL)
         return vgg_fail(VGG_STATUS_INVALID, "architecture: unknown pool rounding %d",
                         (int)a->pool_round);
@@ -117,6 +127,11 @@ vgg_status vgg_arch_layers(const vgg_arch *a, vgg_layer_info *layers, int max, i
             L->kernel = c < 0 ? 1 : 3;
             L->relu = true;
             snprintf(L->weight_key, sizeof L->weight_key, "features.%d", feat);
+            if (a->batch_norm) {
+                L->batch_norm = true;
+                snprintf(L->bn_key, sizeof L->bn_key, "features.%d", feat + 1);
+                feat += 1;   /* BatchNorm2d */
+            }
             feat += 2;   /* conv, ReLU */
             cin = L->out_channels;
             if (def->lrn && b == 0 && j == 0) {
@@ -170,6 +185,8 @@ int64_t vgg_arch_param_count(const vgg_arch *a)
         if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC)
             total += (int64_t)L->out_channels * L->in_channels * L->kernel * L->kernel +
                      L->out_channels;
+        if (L->batch_norm)
+            total += 2 * (int64_t)L->out_channels;   /* scale and shift */
     }
     return total;
 }

@@ -84,6 +84,22 @@ typedef struct vgg_backend_train_ops {
     /* momentum SGD: v = momentum * v - lr * (g + wd * w); w += v */
     vgg_status (*sgd_update)(vgg_backend *be, size_t count, float lr, float momentum, float wd,
                              float *w, const float *g, float *v);
+    /* batch normalisation in training, then ReLU: x (n, c, hw) -> per channel
+     * the batch mean and biased variance over (n, hw), y = max(0, gamma *
+     * (x - mean) / sqrt(var + eps) + beta); save_mean and save_invstd (c)
+     * keep the mean and 1 / sqrt(var + eps) for the backward; the running
+     * statistics become (1 - momentum) running + momentum batch, the
+     * variance unbiased (n hw / (n hw - 1)), as PyTorch does */
+    vgg_status (*batchnorm_relu)(vgg_backend *be, int n, int c, int hw, float eps, float momentum,
+                                 const float *x, const float *gamma, const float *beta,
+                                 float *running_mean, float *running_var, float *y,
+                                 float *save_mean, float *save_invstd);
+    /* its backward: dy (n, c, hw) of the ReLU's output y; dx written,
+     * dgamma and dbeta (c) accumulated */
+    vgg_status (*batchnorm_relu_backward)(vgg_backend *be, int n, int c, int hw, const float *x,
+                                          const float *y, const float *dy, const float *gamma,
+                                          const float *save_mean, const float *save_invstd,
+                                          float *dx, float *dgamma, float *dbeta);
 } vgg_backend_train_ops;
 
 struct vgg_backend {

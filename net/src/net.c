@@ -22,11 +22,12 @@ void vgg_net_free(vgg_net *net)
 {
     if (!net)
         return;
+    vgg_net_bn_free(net);
     free_params(net);
     free(net);
 }
 
-static vgg_status add_param(vgg_net *net, const char *layer_key, const char *suffix, int ndim,
+vgg_status vgg_net_add_param_(vgg_net *net, const char *layer_key, const char *suffix, int ndim,
                             const int64_t *shape)
 {
     VGG_ASSERT(net->n_params < VGG_MAX_PARAMS);
@@ -73,15 +74,20 @@ vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out)
     for (int l = 0; st == VGG_STATUS_OK && l < net->n_layers; l++) {
         const vgg_layer_info *L = &net->layers[l];
         net->layer_param[l] = -1;
+        net->layer_bn[l] = -1;
         if (L->kind != VGG_LAYER_CONV && L->kind != VGG_LAYER_FC)
             continue;
         net->layer_param[l] = net->n_params;
         int64_t wshape[4] = {L->out_channels, L->in_channels, L->kernel, L->kernel};
         int64_t bshape[1] = {L->out_channels};
-        st = add_param(net, L->weight_key, "weight", 4, wshape);
+        st = vgg_net_add_param_(net, L->weight_key, "weight", 4, wshape);
         if (st == VGG_STATUS_OK)
-            st = add_param(net, L->weight_key, "bias", 1, bshape);
+            st = vgg_net_add_param_(net, L->weight_key, "bias", 1, bshape);
+        if (st == VGG_STATUS_OK && L->batch_norm)
+            st = vgg_net_bn_add(net, l);
     }
+    if (st == VGG_STATUS_OK)
+        st = vgg_net_bn_fold(net);
     if (st != VGG_STATUS_OK) {
         vgg_net_free(net);
         return st;
@@ -113,14 +119,14 @@ vgg_param *vgg_net_find_param(vgg_net *net, const char *name)
 vgg_status vgg_net_params_changed(vgg_net *net)
 {
     if (!net->dev_owned)
-        return VGG_STATUS_OK;
+        return vgg_net_bn_fold(net);
     for (int i = 0; i < net->n_params; i++) {
         vgg_status st = net->be->ops->upload(net->be, net->dev[i], net->params[i].data,
                                              net->params[i].numel * sizeof(float));
         if (st != VGG_STATUS_OK)
             return st;
     }
-    return VGG_STATUS_OK;
+    return vgg_net_bn_fold(net);
 }
 
 static void put_le32(uint8_t *b, uint32_t v)

@@ -7,7 +7,9 @@
 #include "vgg/net.h"
 
 #define VGG_MAX_LAYERS 64
-#define VGG_MAX_PARAMS (2 * VGG_MAX_LAYERS)
+#define VGG_MAX_PARAMS (6 * VGG_MAX_LAYERS)
+#define VGG_BN_EPS 1e-5f        /* torchvision's BatchNorm2d */
+#define VGG_BN_MOMENTUM 0.1f    /* running = (1 - m) running + m batch */
 
 struct vgg_net {
     vgg_arch arch;
@@ -23,6 +25,16 @@ struct vgg_net {
     /* layer_param[l]: index in params[] of layer l's weight (its bias is
      * the next one), -1 for layers without parameters. */
     int layer_param[VGG_MAX_LAYERS];
+    /* layer_bn[l]: index in params[] of the weight of layer l's batch
+     * normalisation (then its bias, running_mean, running_var), -1 if none. */
+    int layer_bn[VGG_MAX_LAYERS];
+    /* Layers with batch normalisation: the conv folded with the BN's running
+     * statistics, what the forward pass uses (device memory; on the CPU
+     * fold_dev_* are the host fold_* themselves).  NULL elsewhere. */
+    float *fold_w[VGG_MAX_LAYERS];   /* (cout, cin, k, k) */
+    float *fold_b[VGG_MAX_LAYERS];   /* (cout) */
+    float *fold_dev_w[VGG_MAX_LAYERS];
+    float *fold_dev_b[VGG_MAX_LAYERS];
 
     /* Device copies of params[i].data (on the CPU backend these are the
      * host pointers themselves; dev_owned is then false). */
@@ -33,17 +45,35 @@ struct vgg_net {
     vgg_backend *be;   /* borrowed */
 };
 
-/* Weight of layer l on the device (NULL if the layer has none). */
+/* Weight of layer l on the device as the forward pass uses it (NULL if the
+ * layer has none): with batch normalisation, the conv folded with it. */
 static inline const float *vgg_net_layer_weight(const vgg_net *net, int l)
 {
     int p = net->layer_param[l];
+    if (p >= 0 && net->layer_bn[l] >= 0)
+        return net->fold_dev_w[l];
     return p < 0 ? NULL : net->dev[p];
 }
 static inline const float *vgg_net_layer_bias(const vgg_net *net, int l)
 {
     int p = net->layer_param[l];
+    if (p >= 0 && net->layer_bn[l] >= 0)
+        return net->fold_dev_b[l];
     return p < 0 ? NULL : net->dev[p + 1];
 }
+
+/* Append a zero parameter "<layer_key>.<suffix>" of the given shape to
+ * params[] (net.c). */
+vgg_status vgg_net_add_param_(vgg_net *net, const char *layer_key, const char *suffix, int ndim,
+                              const int64_t *shape);
+
+/* Batch normalisation (batchnorm.c): add layer l's four BN tensors to
+ * params[] (scale and running variance one) and its fold buffers; fold
+ * every BN layer's running statistics into its conv (from the host
+ * copies, then uploaded); release the fold buffers. */
+vgg_status vgg_net_bn_add(vgg_net *net, int l);
+vgg_status vgg_net_bn_fold(vgg_net *net);
+void vgg_net_bn_free(vgg_net *net);
 
 /* Spatial size after layer l for an input side of s (s unchanged by conv
  * and LRN; pools halve it by net->arch.pool_round; fc layers return

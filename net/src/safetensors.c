@@ -31,6 +31,7 @@ static const struct { const char *name; vgg_dtype dtype; size_t size; } dtypes[]
     {"F16", VGG_DTYPE_F16, 2},
     {"BF16", VGG_DTYPE_BF16, 2},
     {"F64", VGG_DTYPE_F64, 8},
+    {"I64", VGG_DTYPE_I64, 8},
 };
 
 static size_t dtype_size(vgg_dtype d)
@@ -140,7 +141,7 @@ static vgg_status parse_tensor(vgg_safetensors *st, const char *name, json_objec
     }
     if (!esize)
         return vgg_fail(VGG_STATUS_FORMAT,
-                        "'%s': tensor '%s' has unknown dtype '%s' (F32, F16, BF16, F64 are read)",
+                        "'%s': tensor '%s' has unknown dtype '%s' (F32, F16, BF16, F64, I64 are read)",
                         path, name, ds);
     size_t nd = json_object_array_length(js);
     if (nd > 8)
@@ -436,6 +437,13 @@ vgg_status vgg_st_to_f32(const vgg_safetensors *st, const vgg_st_tensor *t, floa
             double d;
             memcpy(&d, p + 8 * i, 8);
             out[i] = (float)d;
+        }
+        break;
+    case VGG_DTYPE_I64:
+        for (size_t i = 0; i < n; i++) {
+            int64_t v;
+            memcpy(&v, p + 8 * i, 8);
+            out[i] = (float)v;
         }
         break;
     }

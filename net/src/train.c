@@ -24,6 +24,9 @@ typedef struct layer_buf {
     uint8_t *mask;        /* dropout mask (mb, c, h, w) */
     int32_t *argmax;      /* pools */
     bool dropout;
+    float *z;             /* batch normalisation: the conv's output (mb, c, h, w) */
+    float *bn_mean;       /* and its batch mean, 1 / sqrt(var + eps) (c) */
+    float *bn_invstd;
 } layer_buf;
 
 struct vgg_trainer {
@@ -57,6 +60,9 @@ void vgg_trainer_free(vgg_trainer *t)
         be->ops->release(be, t->lb[l].pre);
         be->ops->release(be, t->lb[l].mask);
         be->ops->release(be, t->lb[l].argmax);
+        be->ops->release(be, t->lb[l].z);
+        be->ops->release(be, t->lb[l].bn_mean);
+        be->ops->release(be, t->lb[l].bn_invstd);
     }
     be->ops->release(be, t->g0);
     be->ops->release(be, t->g1);
@@ -81,6 +87,9 @@ vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer
     vgg_backend *be = net->be;
     if (!be->train || !be->train->conv2d_backward)
         return vgg_fail(VGG_STATUS_UNSUPPORTED, "backend %s cannot train", be->name);
+    if (net->arch.batch_norm && !be->train->batchnorm_relu)
+        return vgg_fail(VGG_STATUS_UNSUPPORTED,
+                        "backend %s cannot train batch normalisation", be->name);
     if (o->micro_batch < 1)
         return vgg_fail(VGG_STATUS_INVALID, "trainer: micro-batch %d must be at least 1",
                         o->micro_batch);
@@ -125,6 +134,14 @@ vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer
         }
         if (L->kind == VGG_LAYER_POOL && st == VGG_STATUS_OK)
             st = dev_alloc(be, sizeof(int32_t) * count, (void **)&b->argmax);
+        if (net->layer_bn[l] >= 0) {
+            if (st == VGG_STATUS_OK)
+                st = dev_alloc(be, sizeof(float) * count, (void **)&b->z);
+            if (st == VGG_STATUS_OK)
+                st = dev_alloc(be, sizeof(float) * b->c, (void **)&b->bn_mean);
+            if (st == VGG_STATUS_OK)
+                st = dev_alloc(be, sizeof(float) * b->c, (void **)&b->bn_invstd);
+        }
         c = b->c;
         h = b->h;
         w = b->w;
@@ -173,11 +190,14 @@ vgg_status vgg_trainer_zero_grad(vgg_trainer *t)
     return VGG_STATUS_OK;
 }
 
+/* The conv of layer L (its ReLU comes after the batch normalisation when
+ * there is one). */
 static vgg_conv_desc conv_desc(const vgg_layer_info *L, int n, int h, int w)
 {
     return (vgg_conv_desc){
         .n = n, .cin = L->in_channels, .h = h, .w = w, .cout = L->out_channels,
-        .k = L->kernel, .pad = L->kind == VGG_LAYER_CONV ? L->kernel / 2 : 0, .relu = L->relu,
+        .k = L->kernel, .pad = L->kind == VGG_LAYER_CONV ? L->kernel / 2 : 0,
+        .relu = L->relu && !L->batch_norm,
     };
 }
 
@@ -212,9 +232,15 @@ static vgg_status forward(vgg_trainer *t, int n, int first)
         case VGG_LAYER_FC: {
             vgg_conv_desc d = conv_desc(L, n, h, w);
             bool drop = b->dropout && t->dropout_on && t->o.dropout > 0.0f;
-            float *dst = drop ? b->pre : b->y;
-            st = be->ops->conv2d(be, &d, x, vgg_net_layer_weight(net, l),
-                                 vgg_net_layer_bias(net, l), dst);
+            const int p = net->layer_param[l], q = net->layer_bn[l];
+            float *dst = drop ? b->pre : q >= 0 ? b->z : b->y;
+            /* the trained weights themselves, not the folded ones */
+            st = be->ops->conv2d(be, &d, x, net->dev[p], net->dev[p + 1], dst);
+            if (st == VGG_STATUS_OK && q >= 0)
+                st = be->train->batchnorm_relu(be, n, b->c, b->h * b->w, VGG_BN_EPS,
+                                               VGG_BN_MOMENTUM, b->z, net->dev[q],
+                                               net->dev[q + 1], net->dev[q + 2], net->dev[q + 3],
+                                               b->y, b->bn_mean, b->bn_invstd);
             if (st == VGG_STATUS_OK && drop) {
                 size_t per = (size_t)b->c * b->h * b->w;
                 for (int j = 0; j < n && st == VGG_STATUS_OK; j++) {
@@ -274,10 +300,19 @@ static vgg_status backward(vgg_trainer *t, int n, const float *dlogits)
                 g = gd;
                 y = b->pre;
             }
-            int p = net->layer_param[l];
+            int p = net->layer_param[l], q = net->layer_bn[l];
+            if (q >= 0) {
+                /* through the batch normalisation and its ReLU first */
+                float *gz = bufs[1 - which];
+                st = be->train->batchnorm_relu_backward(be, n, b->c, b->h * b->w, b->z, b->y, g,
+                                                        net->dev[q], b->bn_mean, b->bn_invstd,
+                                                        gz, t->grad[q], t->grad[q + 1]);
+                g = gz;
+                y = b->z;
+            }
             if (st == VGG_STATUS_OK)
-                st = be->train->conv2d_backward(be, &d, x, vgg_net_layer_weight(net, l), y, g,
-                                                dx, t->grad[p], t->grad[p + 1]);
+                st = be->train->conv2d_backward(be, &d, x, net->dev[p], y, g, dx, t->grad[p],
+                                                t->grad[p + 1]);
             break;
         }
         case VGG_LAYER_POOL:
@@ -375,6 +410,8 @@ vgg_status vgg_trainer_apply(vgg_trainer *t, float lr)
     if (!isfinite(lr) || lr < 0.0f)
         return vgg_fail(VGG_STATUS_INVALID, "trainer: learning rate %g", lr);
     for (int i = 0; i < net->n_params; i++) {
+        if (net->params[i].running)
+            continue;   /* batch normalisation statistics: set by the forward */
         float wd = is_bias(net, i) ? 0.0f : t->o.weight_decay;
         vgg_status st = t->be->train->sgd_update(t->be, net->params[i].numel, lr, t->o.momentum,
                                                  wd, net->dev[i], t->grad[i], t->mom[i]);
@@ -382,7 +419,9 @@ vgg_status vgg_trainer_apply(vgg_trainer *t, float lr)
             return st;
     }
     t->iter++;
-    return VGG_STATUS_OK;
+    /* the forward pass (vgg_net_forward) uses the convs folded with the
+     * batch normalisations: refold them */
+    return net->arch.batch_norm ? vgg_net_bn_fold(net) : VGG_STATUS_OK;
 }
 
 vgg_status vgg_trainer_step(vgg_trainer *t, const float *x, const int32_t *labels, int n,

@@ -71,6 +71,8 @@ vgg_status vgg_trainer_save_checkpoint(vgg_trainer *t, const char *path,
     META("input_range", "%.9g", pp->range);
     META("mean", "%.9g,%.9g,%.9g", pp->mean[0], pp->mean[1], pp->mean[2]);
     META("std", "%.9g,%.9g,%.9g", pp->std[0], pp->std[1], pp->std[2]);
+    if (a->batch_norm)
+        META("batch_norm", "1");
     META("train.format", CKPT_FORMAT);
     META("train.iteration", "%" PRId64, vgg_trainer_iteration(t));
     META("train.seed", "%" PRIu64, vgg_trainer_seed_(t));

@@ -65,6 +65,10 @@ vgg_status vgg_train_init(vgg_net *net, vgg_init_scheme scheme, float std, uint6
             w->data[i] = (float)v;
         }
         memset(b->data, 0, sizeof(float) * b->numel);
+        /* batch normalisation: scale 1, shift 0, running mean 0, variance 1 */
+        for (int j = 0, q = net->layer_bn[l]; q >= 0 && j < 4; j++)
+            for (size_t i = 0; i < net->params[q + j].numel; i++)
+                net->params[q + j].data[i] = j == 0 || j == 3 ? 1.0f : 0.0f;
     }
     return vgg_net_params_changed(net);
 }
@@ -93,7 +97,13 @@ vgg_status vgg_train_init_from(vgg_net *net, const vgg_net *src, vgg_init_scheme
         if (sl < 0 || src->layer_param[sl] < 0)
             return vgg_fail(VGG_STATUS_NOT_FOUND, "init: the source net %s has no layer %s",
                             vgg_config_name(src->arch.config), L->name);
-        for (int part = 0; part < 2; part++) {
+        if ((src->layer_bn[sl] >= 0) != (net->layer_bn[l] >= 0))
+            return vgg_fail(VGG_STATUS_MISMATCH,
+                            "init: layer %s has batch normalisation in one net and not in the "
+                            "other", L->name);
+        /* weight, bias, then a batch normalisation's four tensors */
+        const int parts = net->layer_bn[l] >= 0 ? 6 : 2;
+        for (int part = 0; part < parts; part++) {
             const vgg_param *from = &src->params[src->layer_param[sl] + part];
             vgg_param *to = &net->params[net->layer_param[l] + part];
             if (from->numel != to->numel || from->ndim != to->ndim ||

@@ -145,9 +145,15 @@ static vgg_status arch_from_meta(const vgg_safetensors *st, vgg_arch *a)
         s = meta_int(st, "num_classes", 1, &a->num_classes);
     if (s == VGG_STATUS_OK)
         s = meta_int(st, "input_size", 32, &a->input_size);
+    int bn = 0;
+    if (s == VGG_STATUS_OK)
+        s = meta_int(st, "batch_norm", 0, &bn);
     if (s != VGG_STATUS_OK)
         return s;
+    if (bn > 1)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': metadata batch_norm = '%d' (0 or 1)", path, bn);
     a->width = width;
+    a->batch_norm = bn == 1;
     return VGG_STATUS_OK;
 }
 
@@ -183,9 +189,11 @@ static vgg_status infer_arch(const vgg_safetensors *st, vgg_arch *a)
     bool any_1x1 = false;
     for (int i = 0; i < nc; i++)
         any_1x1 |= convs[i].t->shape[2] == 1;
+    /* torchvision's vgg*_bn: a BatchNorm2d after the first conv */
+    const bool bn = vgg_st_find(st, "features.1.running_var") != NULL;
     vgg_config_id id;
     if (nc == 8)
-        id = convs[1].index == 4 ? VGG_CONFIG_A_LRN : VGG_CONFIG_A;
+        id = convs[1].index == 4 && !bn ? VGG_CONFIG_A_LRN : VGG_CONFIG_A;
     else if (nc == 10)
         id = VGG_CONFIG_B;
     else if (nc == 13)
@@ -198,6 +206,7 @@ static vgg_status infer_arch(const vgg_safetensors *st, vgg_arch *a)
                         "no VGG configuration (8: A, 10: B, 13: C or D, 16: E)",
                         path, nc);
     vgg_arch_default(a, id);
+    a->batch_norm = bn;
     a->width = (float)convs[0].t->shape[0] / 64.0f;
     int64_t c5 = convs[nc - 1].t->shape[0];
     const vgg_st_tensor *fc6 = find_layer_tensor(st, "classifier.0", "weight");
@@ -232,6 +241,29 @@ static vgg_status infer_arch(const vgg_safetensors *st, vgg_arch *a)
 }
 
 /* ---- loading ---- */
+
+/* A batch normalisation's weight, bias, running_mean or running_var. */
+static vgg_status load_bn_param(const vgg_safetensors *st, const vgg_layer_info *L, vgg_param *p)
+{
+    const char *path = vgg_st_path(st);
+    const vgg_st_tensor *t = vgg_st_find(st, p->name);
+    if (!t)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': tensor %s (the batch normalisation of %s) is "
+                        "missing", path, p->name, L->name);
+    if (t->ndim != 1 || t->shape[0] != p->shape[0]) {
+        char got[96];
+        shape_text(got, sizeof got, t->ndim, t->shape);
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': %s is %s, expected (%lld) for %s", path,
+                        t->name, got, (long long)p->shape[0], L->name);
+    }
+    vgg_status s = vgg_st_to_f32(st, t, p->data);
+    if (s == VGG_STATUS_OK && p->running && strstr(p->name, "running_var"))
+        for (size_t i = 0; i < p->numel; i++)
+            if (!(p->data[i] >= 0.0f))
+                return vgg_fail(VGG_STATUS_FORMAT, "'%s': %s holds a negative or NaN variance",
+                                path, p->name);
+    return s;
+}
 
 static vgg_status load_param(const vgg_safetensors *st, const vgg_layer_info *L, vgg_param *p,
                              bool is_weight)
@@ -304,6 +336,8 @@ vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out)
         s = load_param(st, &net->layers[l], &net->params[p], true);
         if (s == VGG_STATUS_OK)
             s = load_param(st, &net->layers[l], &net->params[p + 1], false);
+        for (int j = 0; j < 4 && s == VGG_STATUS_OK && net->layer_bn[l] >= 0; j++)
+            s = load_bn_param(st, &net->layers[l], &net->params[net->layer_bn[l] + j]);
     }
     if (s == VGG_STATUS_OK) {
         net->preproc = pp;
@@ -327,7 +361,9 @@ vgg_status vgg_net_save(const vgg_net *net, const char *path)
         int p = net->layer_param[l];
         if (p < 0)
             continue;
-        for (int j = 0; j < 2; j++) {
+        /* weight, bias, then a batch normalisation's four tensors */
+        int parts = net->layer_bn[l] >= 0 ? 6 : 2;
+        for (int j = 0; j < parts; j++) {
             const vgg_param *pr = &net->params[p + j];
             vgg_st_entry *e = &entries[p + j];
             memset(e, 0, sizeof *e);
@@ -359,7 +395,7 @@ vgg_status vgg_net_save(const vgg_net *net, const char *path)
              (double)pp->std[2]);
     const char *keys[] = {"format",     "config", "width",         "fc_dim",
                           "num_classes", "input_size", "pool_round", "channel_order",
-                          "input_range", "mean",  "std"};
+                          "input_range", "mean",  "std", "batch_norm"};
     const char *values[] = {"vggfeat-weights-1",
                             vgg_config_name(a->config),
                             width,
@@ -370,7 +406,9 @@ vgg_status vgg_net_save(const vgg_net *net, const char *path)
                             pp->order == VGG_CHANNELS_BGR ? "BGR" : "RGB",
                             range,
                             mean,
-                            std};
-    return vgg_st_write(path, entries, net->n_params, keys, values,
-                        (int)(sizeof keys / sizeof keys[0]));
+                            std,
+                            "1"};
+    /* "batch_norm" only for a net that has it: other files stay as they were */
+    int n_meta = (int)(sizeof keys / sizeof keys[0]) - (a->batch_norm ? 0 : 1);
+    return vgg_st_write(path, entries, net->n_params, keys, values, n_meta);
 }

@@ -19,6 +19,7 @@ static void usage(FILE *fp)
             "  --config C         A, A-LRN, B, C, D, E (default A)\n"
             "  --width W          conv channel multiplier (1)    --fc-dim N (4096)\n"
             "  --input-size S     training crop, a multiple of 32 (224)\n"
+            "  --batch-norm       batch normalisation after each conv (torchvision's vgg*_bn)\n"
             "  --num-classes N    fc8 outputs, or --classes FILE (one class name a line)\n"
             "  --init normal|glorot|he   (normal, std --init-std 0.01)\n"
             "  --seed N           (1, as vggtrain train)\n"
@@ -62,7 +63,7 @@ static int parse_num(const char *opt, const char *text, double lo, double hi, do
 
 int cmd_init(int argc, char **argv)
 {
-    enum { O_CONFIG = 256, O_WIDTH, O_FC, O_INPUT, O_NCLASSES, O_CLASSES, O_INIT, O_STD, O_SEED };
+    enum { O_CONFIG = 256, O_WIDTH, O_FC, O_INPUT, O_NCLASSES, O_CLASSES, O_INIT, O_STD, O_SEED, O_BN };
     static const struct option opts[] = {
         { "config", required_argument, NULL, O_CONFIG },
         { "width", required_argument, NULL, O_WIDTH },
@@ -73,6 +74,7 @@ int cmd_init(int argc, char **argv)
         { "init", required_argument, NULL, O_INIT },
         { "init-std", required_argument, NULL, O_STD },
         { "seed", required_argument, NULL, O_SEED },
+        { "batch-norm", no_argument, NULL, O_BN },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -82,6 +84,7 @@ int cmd_init(int argc, char **argv)
     vgg_config_id config = VGG_CONFIG_A;
     double width = 1, fc = 4096, input = 224, nclasses = 0, std = 0.01, seed = 1;
     const char *classes = NULL, *init = "normal", *out = NULL;
+    bool bn = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -100,6 +103,7 @@ int cmd_init(int argc, char **argv)
         case O_INIT: init = optarg; break;
         case O_STD: if (!parse_num("init-std", optarg, 0, 1e3, &std)) return 2; break;
         case O_SEED: if (!parse_num("seed", optarg, 0, 9e15, &seed)) return 2; break;
+        case O_BN: bn = true; break;
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -124,6 +128,7 @@ int cmd_init(int argc, char **argv)
     arch.fc_dim = (int)fc;
     arch.input_size = (int)input;
     arch.num_classes = n;
+    arch.batch_norm = bn;
     vgg_backend *be = NULL;
     vgg_net *net = NULL;
     vgg_status st = vgg_arch_validate(&arch);
@@ -140,8 +145,9 @@ int cmd_init(int argc, char **argv)
         fprintf(stderr, "vggtrain init: %s\n", vgg_last_error());
         rc = st == VGG_STATUS_INVALID ? 2 : 1;
     } else {
+        char name[16];
         fprintf(stderr, "vggtrain init: %s, %d classes, %s init, seed %.0f -> '%s'\n",
-                vgg_config_name(config), n, init, seed, out);
+                vgg_arch_name(&arch, name, sizeof name), n, init, seed, out);
     }
     vgg_net_free(net);
     vgg_backend_close(be);

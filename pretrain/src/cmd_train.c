@@ -26,6 +26,8 @@ static void usage(FILE *fp)
 "  --config C             A, A-LRN, B, C, D, E (default A)\n"
 "  --width W              conv channel multiplier (1)     --fc-dim N (4096)\n"
 "  --input-size S         training crop, multiple of 32 (224); classes from the data\n"
+"  --batch-norm           batch normalisation after each conv (torchvision's vgg*_bn);\n"
+"                         batch statistics are those of each --micro-batch pass\n"
 "  --init normal|glorot|he  (normal, std --init-std 0.01)\n"
 "  --init-from A.safetensors  copy conv1_1, conv2_1, conv3_1, conv3_2, fc6-8 of a trained A\n"
 "  --weights NET.safetensors  start from every weight of a trained net (fine-tuning, e.g.\n"
@@ -107,7 +109,7 @@ int cmd_train(int argc, char **argv)
         O_CONFIG, O_WIDTH, O_FC, O_INPUT, O_INIT, O_INITSTD, O_INITFROM, O_BATCH, O_ACCUM,
         O_MICRO, O_LR, O_MOM, O_WD, O_DROP, O_STEPS, O_PAT, O_DELTA, O_DROPS, O_EPOCHS, O_ITERS,
         O_SCALE, O_JITTER, O_NOFLIP, O_COLOR, O_SEED, O_THREADS, O_LOADERS, O_DEVICE, O_CKPT,
-        O_CKEVERY, O_RESUME, O_LOG, O_PRINT, O_WEIGHTS,
+        O_CKEVERY, O_RESUME, O_LOG, O_PRINT, O_WEIGHTS, O_BN,
     };
     static const struct option opts[] = {
         { "data", 1, NULL, O_DATA }, { "list", 1, NULL, O_LIST },
@@ -118,7 +120,7 @@ int cmd_train(int argc, char **argv)
         { "fc-dim", 1, NULL, O_FC }, { "input-size", 1, NULL, O_INPUT },
         { "init", 1, NULL, O_INIT }, { "init-std", 1, NULL, O_INITSTD },
         { "init-from", 1, NULL, O_INITFROM }, { "batch", 1, NULL, O_BATCH },
-        { "weights", 1, NULL, O_WEIGHTS },
+        { "weights", 1, NULL, O_WEIGHTS }, { "batch-norm", 0, NULL, O_BN },
         { "accum", 1, NULL, O_ACCUM }, { "micro-batch", 1, NULL, O_MICRO },
         { "lr", 1, NULL, O_LR }, { "momentum", 1, NULL, O_MOM },
         { "weight-decay", 1, NULL, O_WD }, { "dropout", 1, NULL, O_DROP },
@@ -164,6 +166,7 @@ int cmd_train(int argc, char **argv)
         case O_FC: if (!parse_ll(optarg, 1, &v)) return bad_value(name, optarg); a.arch.fc_dim = (int)v; a.arch_given[2] = true; break;
         case O_INPUT: if (!parse_ll(optarg, 32, &v)) return bad_value(name, optarg); a.arch.input_size = (int)v; a.arch_given[3] = true; break;
         case O_WEIGHTS: a.weights = optarg; break;
+        case O_BN: a.arch.batch_norm = true; break;
         case O_INIT: a.init = optarg; break;
         case O_INITSTD: if (!parse_f(optarg, 1e-12f, &a.init_std)) return bad_value(name, optarg); break;
         case O_INITFROM: a.init_from = optarg; break;

@@ -97,6 +97,8 @@ static vgg_status take_weights_arch(run *r, const vgg_net *src)
         bad = "fc dimension";
     else if (a->arch_given[3] && w->input_size != a->arch.input_size)
         bad = "input size";
+    else if (a->arch.batch_norm && !w->batch_norm)
+        bad = "batch normalisation";
     else if (w->num_classes != r->data->n_classes)
         bad = "number of classes";
     if (bad)

@@ -179,6 +179,59 @@ void vgg_ilsvrc_free(vgg_ilsvrc *d);
 vgg_status vgg_ilsvrc_write_lists(const vgg_ilsvrc *d, const char *train_path,
                                   const char *val_path);
 
+/* ---- rendered glyph sets (the offline many-class source) ---- */
+
+/* A class per character, per class per_class renders of size x size
+ * pixels, 8-bit gray PNG, a light glyph on a dark ground (as MNIST).  Each
+ * render draws, from a generator seeded by (seed, character, render
+ * index): the face, the size (0.72-0.95 of the image), a rotation in
+ * +-12 degrees, a shear in +-0.2, x and y scales in 0.88-1.08, a stroke
+ * change (FreeType emboldening, -0.35 to +1.1 pixels), a shift of up to
+ * 2.5 pixels from the centred glyph box, ground and ink levels (0-60,
+ * 170-255) and Gaussian noise (sigma 0-10).  The same options give the
+ * same bytes on every run. */
+typedef struct vgg_glyph_opts {
+    const char *const *faces; /* font files, "path" or "path:index" (a face of a
+                                 collection); the Debian CJK faces by default */
+    int n_faces;
+    uint32_t first, last;     /* code point range; U+4E00-U+9FFF */
+    int n_classes;            /* characters drawn from the range; 1000 (0: all) */
+    int per_class;            /* renders per character; 80 */
+    uint64_t seed;            /* 1 */
+    int size;                 /* 32 */
+    const char *exclude;      /* a classes.txt (U+XXXX per line) whose characters
+                                 are left out (a target set disjoint from a
+                                 source); NULL */
+    double min_coverage;      /* a face covering less than this fraction of the
+                                 range is left out (counted); 0.25 */
+} vgg_glyph_opts;
+
+typedef struct vgg_glyph_report {
+    size_t classes;    /* characters rendered */
+    size_t images;     /* images written */
+    size_t uncovered;  /* characters of the range some face lacks (left out) */
+    size_t excluded;   /* characters left out by opts.exclude */
+    size_t faces;      /* faces used */
+    size_t faces_left_out; /* faces under opts.min_coverage (left out) */
+} vgg_glyph_report;
+
+void vgg_glyph_opts_default(vgg_glyph_opts *o);
+
+/* The default faces (static storage); returns their number. */
+int vgg_glyph_default_faces(const char *const **faces);
+
+/* Render the set into dir: dir/images/U+XXXX/NNNN.png, dir/list.txt
+ * (path<TAB>U+XXXX, dir as given; written last, atomically) and
+ * dir/classes.txt (U+XXXX per line, code point order).  The characters
+ * are those of [first, last] that every face covers (FT_Get_Char_Index
+ * != 0; the others are counted in rep->uncovered, never drawn as a
+ * "notdef" box) and exclude does not name; n_classes of them are drawn
+ * by the seed.  Statuses: NOT_FOUND naming a missing font file; FORMAT
+ * for a file FreeType cannot open or a render with no ink; INVALID for
+ * bad options or fewer covered characters than n_classes; NOT_FOUND when
+ * no face covers min_coverage of the range; IO. */
+vgg_status vgg_glyphs_render(const vgg_glyph_opts *o, const char *dir, vgg_glyph_report *rep);
+
 #ifdef __cplusplus
 }
 #endif

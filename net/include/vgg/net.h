@@ -58,17 +58,26 @@ typedef struct vgg_arch {
     int input_size;     /* training crop S x S, a multiple of 32; 224.  fc6 is a
                            (input_size/32) x (input_size/32) convolution */
     vgg_pool_round pool_round;
+    bool batch_norm;    /* a batch normalisation after each convolution, before its
+                           ReLU, as torchvision's vgg11_bn ... vgg19_bn (not in the
+                           paper); false */
 } vgg_arch;
 
-/* Defaults for a configuration: width 1, fc 4096, 1000 classes, 224, floor. */
+/* Defaults for a configuration: width 1, fc 4096, 1000 classes, 224, floor,
+ * no batch normalisation. */
 void vgg_arch_default(vgg_arch *a, vgg_config_id config);
+
+/* The configuration's name, with "-BN" for batch normalisation ("D",
+ * "D-BN"), into buf (at least 16 bytes); returns buf. */
+const char *vgg_arch_name(const vgg_arch *a, char *buf, size_t size);
 
 /* "A", "A-LRN", "B", "C", "D", "E" (case-insensitive; "vgg11", "vgg13",
  * "vgg16", "vgg19" accepted too). */
 vgg_status vgg_config_parse(const char *text, vgg_config_id *out);
 const char *vgg_config_name(vgg_config_id c);   /* "A", "A-LRN", ... */
 
-/* Check an arch for sense (positive sizes, input_size multiple of 32...). */
+/* Check an arch for sense (positive sizes, input_size multiple of 32, no
+ * batch normalisation with A-LRN...). */
 vgg_status vgg_arch_validate(const vgg_arch *a);
 
 /* The layer list of an architecture, as data. */
@@ -87,6 +96,8 @@ typedef struct vgg_layer_info {
     int kernel;          /* conv/fc kernel size (fc6: input_size/32, fc7/fc8: 1) */
     bool relu;
     char weight_key[48]; /* torchvision key prefix: "features.0", "classifier.0"; "" if none */
+    bool batch_norm;     /* conv followed by batch normalisation (then the ReLU) */
+    char bn_key[48];     /* its key prefix, the next module: "features.1"; "" if none */
 } vgg_layer_info;
 
 /* Fill layers[] (up to max) and *count.  At most 64 layers for any config.
@@ -100,11 +111,16 @@ typedef struct vgg_layer_info {
  *          layers one index later: 4, 7, 9, 12, 14, 17, 19.
  *   C:     as D (a 1x1 conv is one module like a 3x3 one); conv3_3,
  *          conv4_3 and conv5_3 (features.14, 21, 28) are the 1x1 convs.
+ * With batch_norm every conv is followed by a BatchNorm2d module, as in
+ * torchvision's vgg*_bn: conv, BN, ReLU take three indices (vgg16_bn conv
+ * keys features.0, 3, 7, 10, 14, 17, 20, 24, 27, 30, 34, 37, 40, each BN
+ * at the next index).
  * Layer names: conv<block>_<i>, lrn1, pool<block>, fc6, fc7, fc8. */
 vgg_status vgg_arch_layers(const vgg_arch *a, vgg_layer_info *layers, int max, int *count);
 
-/* Number of learnable parameters (D: 138,357,544; E: 143,667,240); -1 for
- * an invalid arch (message recorded). */
+/* Number of learnable parameters (D: 138,357,544; E: 143,667,240; D with
+ * batch normalisation 138,365,992, its scales and shifts counted, not its
+ * running statistics); -1 for an invalid arch (message recorded). */
 int64_t vgg_arch_param_count(const vgg_arch *a);
 
 /* ------------------------------------------------------------------ */
@@ -115,17 +131,24 @@ typedef struct vgg_net vgg_net;
 
 /* A parameter tensor: a host-side view of one weight or bias, named by its
  * torchvision key ("features.0.weight", "classifier.6.bias").  fc6's weight
- * is always held as (fc_dim, C, k, k).  data is owned by the net. */
+ * is always held as (fc_dim, C, k, k).  data is owned by the net.  A net
+ * with batch normalisation also holds, after each conv's weight and bias,
+ * its BN's weight, bias, running_mean and running_var ("features.1.
+ * running_var"); the running statistics are not trained (running is
+ * true). */
 typedef struct vgg_param {
     const char *name;
     int ndim;
     int64_t shape[4];
     size_t numel;
     float *data;
+    bool running;   /* a BN running statistic: updated by the training forward,
+                       not by SGD */
 } vgg_param;
 
-/* A net with every parameter zero, on backend be (borrowed; must outlive
- * the net).  Preprocessing defaults to torchvision's. */
+/* A net with every parameter zero (batch normalisation: scales and
+ * running variances one), on backend be (borrowed; must outlive the net).
+ * Preprocessing defaults to torchvision's. */
 vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out);
 
 /* Load a safetensors weights file (see vgg_st_* below for the keys and
@@ -143,6 +166,13 @@ vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out);
  * pre_logits.fc1 / pre_logits.fc2 / head.fc for classifier.0 / 3 / 6; fc
  * weights as 2-D matrices or 4-D (O, I, k, k); F32, F16, BF16, F64.  Other
  * tensors in the file are ignored.
+ * Batch normalisation (torchvision's and timm's vgg*_bn): with a
+ * "batch_norm" metadata key of "1", or without metadata when
+ * features.1.running_var is present; each BN's weight, bias, running_mean
+ * and running_var are loaded (num_batches_tracked is ignored), and the
+ * forward pass uses the conv folded with its BN's running statistics
+ * (s = weight / sqrt(running_var + 1e-5); W' = W s, b' = (b - mean) s +
+ * bias), refolded by vgg_net_params_changed.
  * Statuses: those of vgg_st_open; VGG_STATUS_FORMAT naming the file for a
  * missing tensor, a tensor whose shape does not fit the configuration, a
  * bad metadata value, or tensors that fit no configuration; NUMERIC naming
@@ -228,13 +258,15 @@ vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w
  *   "input_range"   "1" | "255"
  *   "mean"          "0.485,0.456,0.406"   (network channel order)
  *   "std"           "0.229,0.224,0.225"
+ *   "batch_norm"    "1" (only written for a net with batch normalisation)
  * Other keys are kept and ignored. */
 
 typedef enum vgg_dtype {
     VGG_DTYPE_F32 = 0,
     VGG_DTYPE_F16,
     VGG_DTYPE_BF16,
-    VGG_DTYPE_F64
+    VGG_DTYPE_F64,
+    VGG_DTYPE_I64   /* read (BN's num_batches_tracked), converted to float */
 } vgg_dtype;
 
 typedef struct vgg_st_tensor {
