@@ -7,8 +7,11 @@
  * into the layouts the primitives chose.  The 3x3 convolutions run as
  * Winograd F(4x4, 3x3) where oneDNN has it for the shape and it is the
  * faster, direct otherwise: the two are timed once per layer shape (in
- * a process-wide table) and the faster kept.  fc6 and fc7 read the net's
- * own (O, I, k, k) weights without a copy.  The activation buffers and
+ * a process-wide table) and the faster kept.  fc6, fc7 and fc8 are one
+ * matrix product each over the whole batch (every position of every
+ * image: fc6's patches gathered by an im2col, fc7's and fc8's inputs read
+ * in place, NHWC), reading the net's own (O, I, k, k) weights without a
+ * copy.  The activation buffers and
  * the scratchpad belong to the backend, so nets on one backend share
  * them; a forward call holds them for its duration. */
 #include "cpu.h"
@@ -66,20 +69,20 @@ typedef struct wentry {
     const float *src;       /* the plain weights last reordered from */
     uint64_t gen, epoch;    /* ... the net's gen and the backend's weights_epoch then */
     bool fresh;
-    bool plain;             /* md is (O, I, k, k) itself: mem wraps the net's weights */
 } wentry;
 
-enum { STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN };
+enum { STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN, STEP_IM2COL, STEP_MATMUL };
 enum { SLOT_IN = -1, SLOT_OUT = -2 };
 
 typedef struct step {
     int kind;
     int layer;              /* the chain layer whose time this is */
     int src, dst;           /* SLOT_IN, SLOT_OUT or a ping-pong buffer 0/1 */
-    dnnl_primitive_t prim;
-    dnnl_memory_t msrc, mdst, mbias, mscratch;
+    dnnl_primitive_t prim;  /* NULL for IM2COL */
+    dnnl_memory_t msrc, mdst, mwei, mbias, mscratch;
     wentry *w;              /* CONV */
-    int wlayer;             /* CONV: the chain layer of the weights */
+    int wlayer;             /* CONV, MATMUL: the chain layer of the weights */
+    int n, c, h, w_, k, oh, ow;   /* IM2COL: (n, c, h, w) NCHW -> (n*oh*ow, c*k*k) */
 } step;
 
 typedef struct plan {
@@ -177,8 +180,8 @@ static void plan_free(plan *p)
         step *s = &p->steps[i];
         if (s->prim)
             dnnl_primitive_destroy(s->prim);
-        dnnl_memory_t ms[4] = {s->msrc, s->mdst, s->mbias, s->mscratch};
-        for (int j = 0; j < 4; j++)
+        dnnl_memory_t ms[5] = {s->msrc, s->mdst, s->mwei, s->mbias, s->mscratch};
+        for (int j = 0; j < 5; j++)
             if (ms[j])
                 dnnl_memory_destroy(ms[j]);
     }
@@ -259,15 +262,6 @@ static vgg_status weights_for(const fast_state *f, chain_cache *c, int l,
         return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory");
     w->layer = l;
     w->md = *md;
-    dnnl_memory_desc_t plain;
-    dnnl_memory_desc_init_by_tag(&plain, 4, md->dims, dnnl_f32, dnnl_oihw);
-    w->plain = dnnl_memory_desc_equal(&plain, md);
-    if (w->plain) {
-        CHECK(dnnl_memory_create(&w->mem, md, f->eng, DNNL_MEMORY_NONE));
-        c->w[c->n_w++] = w;
-        *out = w;
-        return VGG_STATUS_OK;
-    }
     w->data = alloc_aligned(dnnl_memory_desc_get_size(md));
     if (!w->data) {
         free(w);
@@ -283,48 +277,78 @@ done:
     return st;
 }
 
-/* Time one primitive on scratch buffers: the best of two runs after one
- * warm-up.  Returns a large number when it cannot be run. */
-static double time_prim(const fast_state *f, const_dnnl_primitive_desc_t pd)
+/* A convolution ready to run on scratch buffers (zeros), for timing. */
+typedef struct trial {
+    dnnl_primitive_t prim;
+    void *buf[5];
+    dnnl_memory_t mem[5];
+    dnnl_exec_arg_t args[5];
+    int n_args;
+} trial;
+
+static void trial_free(trial *t)
 {
-    const dnnl_query_t qs[4] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md,
-                                dnnl_query_scratchpad_md};
-    const int args[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD};
-    void *buf[4] = {NULL};
-    dnnl_memory_t mem[4] = {NULL};
-    dnnl_exec_arg_t ea[5];
-    int na = 0;
-    double best = 1e30;
-    dnnl_primitive_t prim = NULL;
-    bool ok = dnnl_primitive_create(&prim, pd) == dnnl_success;
-    for (int i = 0; i < 4 && ok; i++) {
-        const dnnl_memory_desc_t *md = pd_md(pd, qs[i]);
+    for (int i = 0; i < 5; i++) {
+        if (t->mem[i])
+            dnnl_memory_destroy(t->mem[i]);
+        free(t->buf[i]);
+    }
+    if (t->prim)
+        dnnl_primitive_destroy(t->prim);
+    memset(t, 0, sizeof *t);
+}
+
+static bool trial_make(const fast_state *f, const_dnnl_primitive_desc_t pd, trial *t)
+{
+    const dnnl_query_t qs[5] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_weights_md,
+                                dnnl_query_dst_md, dnnl_query_scratchpad_md};
+    const int idx[5] = {0, 0, 1, 0, 0};
+    const int args[5] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST,
+                         DNNL_ARG_SCRATCHPAD};
+    memset(t, 0, sizeof *t);
+    if (dnnl_primitive_create(&t->prim, pd) != dnnl_success)
+        return false;
+    for (int i = 0; i < 5; i++) {
+        const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, qs[i], idx[i]);
         size_t bytes = md ? dnnl_memory_desc_get_size(md) : 0;
         if (!bytes)
             continue;
-        buf[i] = alloc_aligned(bytes);
-        ok = buf[i] && dnnl_memory_create(&mem[i], md, f->eng, buf[i]) == dnnl_success;
-        if (ok) {
-            memset(buf[i], 0, bytes);
-            ea[na++] = (dnnl_exec_arg_t){args[i], mem[i]};
+        t->buf[i] = alloc_aligned(bytes);
+        if (!t->buf[i] || dnnl_memory_create(&t->mem[i], md, f->eng, t->buf[i]) != dnnl_success)
+            return false;
+        memset(t->buf[i], 0, bytes);
+        t->args[t->n_args++] = (dnnl_exec_arg_t){args[i], t->mem[i]};
+    }
+    return true;
+}
+
+static double trial_run(const fast_state *f, const trial *t)
+{
+    double t0 = now_s();
+    if (dnnl_primitive_execute(t->prim, f->strm, t->n_args, t->args) != dnnl_success ||
+        dnnl_stream_wait(f->strm) != dnnl_success)
+        return 1e30;
+    return now_s() - t0;
+}
+
+/* Is Winograd faster than direct?  One warm-up run each, then the best of
+ * three runs each, alternating (so that a busy machine slows both). */
+static bool winograd_is_faster(const fast_state *f, const_dnnl_primitive_desc_t direct,
+                               const_dnnl_primitive_desc_t wino)
+{
+    trial td = {0}, tw = {0};
+    bool ok = trial_make(f, direct, &td) && trial_make(f, wino, &tw);
+    double best_d = 1e30, best_w = 1e30;
+    for (int r = 0; r < 4 && ok; r++) {
+        double a = trial_run(f, &td), b = trial_run(f, &tw);
+        if (r > 0) {
+            best_d = a < best_d ? a : best_d;
+            best_w = b < best_w ? b : best_w;
         }
     }
-    for (int r = 0; r < 3 && ok; r++) {
-        double t0 = now_s();
-        ok = dnnl_primitive_execute(prim, f->strm, na, ea) == dnnl_success &&
-             dnnl_stream_wait(f->strm) == dnnl_success;
-        double t = now_s() - t0;
-        if (ok && r > 0 && t < best)
-            best = t;
-    }
-    for (int i = 0; i < 4; i++) {
-        if (mem[i])
-            dnnl_memory_destroy(mem[i]);
-        free(buf[i]);
-    }
-    if (prim)
-        dnnl_primitive_destroy(prim);
-    return best;
+    trial_free(&td);
+    trial_free(&tw);
+    return ok && best_w < best_d;
 }
 
 /* Winograd for a convolution of this shape?  (Both primitive descriptors
@@ -347,12 +371,35 @@ static bool prefer_winograd(const fast_state *f, const vgg_fwd_layer *L, int n, 
     pthread_mutex_unlock(&choice_lock);
     if (forced != VGG_DNNL_AUTO)
         return forced == VGG_DNNL_WINOGRAD;
-    bool r = time_prim(f, wino) < time_prim(f, direct);
+    bool r = winograd_is_faster(f, direct, wino);
     pthread_mutex_lock(&choice_lock);
     if (n_choices < (int)(sizeof choices / sizeof choices[0]))
         choices[n_choices++] = (algo_choice){L->cin, L->cout, bucket, threads, r};
     pthread_mutex_unlock(&choice_lock);
     return r;
+}
+
+/* Attributes: a user scratchpad, and ReLU fused when relu. */
+static vgg_status make_attr(bool relu, dnnl_primitive_attr_t *out)
+{
+    vgg_status st = VGG_STATUS_OK;
+    dnnl_post_ops_t po = NULL;
+    *out = NULL;
+    CHECK(dnnl_primitive_attr_create(out));
+    CHECK(dnnl_primitive_attr_set_scratchpad_mode(*out, dnnl_scratchpad_mode_user));
+    if (relu) {
+        CHECK(dnnl_post_ops_create(&po));
+        CHECK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
+        CHECK(dnnl_primitive_attr_set_post_ops(*out, po));
+    }
+done:
+    if (po)
+        dnnl_post_ops_destroy(po);
+    if (st != VGG_STATUS_OK && *out) {
+        dnnl_primitive_attr_destroy(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, int h, int w,
@@ -365,21 +412,14 @@ static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, in
     md_any(&src, n, L->cin, h, w);
     md_any(&dst, n, L->cout, oh, ow);
     dnnl_dims_t wd = {L->cout, L->cin, L->k, L->k}, bd = {L->cout};
-    /* fc6/fc7 read the net's own weights: no second copy of 400 MB */
-    dnnl_memory_desc_init_by_tag(&wei, 4, wd, dnnl_f32,
-                                 L->kind == VGG_LAYER_FC ? dnnl_oihw : dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&wei, 4, wd, dnnl_f32, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(&bias, 1, bd, dnnl_f32, dnnl_x);
     dnnl_dims_t strides = {1, 1}, pad = {L->pad, L->pad};
     dnnl_primitive_attr_t attr = NULL;
-    dnnl_post_ops_t po = NULL;
     dnnl_primitive_desc_t direct = NULL, wino = NULL;
-    CHECK(dnnl_primitive_attr_create(&attr));
-    CHECK(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
-    if (L->relu) {
-        CHECK(dnnl_post_ops_create(&po));
-        CHECK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
-        CHECK(dnnl_primitive_attr_set_post_ops(attr, po));
-    }
+    st = make_attr(L->relu, &attr);
+    if (st != VGG_STATUS_OK)
+        goto done;
     dnnl_convolution_desc_t cd;
     CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                              &src, &wei, &bias, &dst, strides, pad, pad));
@@ -401,8 +441,6 @@ done:
         dnnl_primitive_desc_destroy(direct);
     if (wino)
         dnnl_primitive_desc_destroy(wino);
-    if (po)
-        dnnl_post_ops_destroy(po);
     if (attr)
         dnnl_primitive_attr_destroy(attr);
     return st;
@@ -487,6 +525,85 @@ done:
     return st;
 }
 
+/* A fully connected layer (a k x k convolution without padding) as one
+ * matrix product over the batch: (n*oh*ow, cin*k*k) x (cin*k*k, cout),
+ * the weights the net's own (cout, cin*k*k) rows read transposed.  Its
+ * input is the activation itself when that is NHWC and k is 1, else the
+ * patches gathered from NCHW; its output is NHWC. */
+static vgg_status add_fc(const fast_state *f, plan *p, int l, const vgg_fwd_layer *L, int n,
+                         int h, int w, int *cur, dnnl_memory_desc_t *cur_md)
+{
+    vgg_status st = VGG_STATUS_OK;
+    const int oh = out_side(L, h), ow = out_side(L, w);
+    const dnnl_dim_t M = (dnnl_dim_t)n * oh * ow, K = (dnnl_dim_t)L->cin * L->k * L->k,
+                     N = L->cout;
+    dnnl_memory_desc_t nhwc, plain;
+    dnnl_dims_t in_dims = {n, L->cin, h, w};
+    dnnl_memory_desc_init_by_tag(&nhwc, 4, in_dims, dnnl_f32, dnnl_nhwc);
+    if (!(L->k == 1 && L->pad == 0 && dnnl_memory_desc_equal(cur_md, &nhwc))) {
+        md_plain(&plain, n, L->cin, h, w);
+        if (!dnnl_memory_desc_equal(cur_md, &plain))
+            st = add_reorder(f, p, l, cur, cur_md, &plain);
+        if (st != VGG_STATUS_OK)
+            return st;
+        VGG_ASSERT(p->n_steps < MAX_STEPS);
+        step *s = &p->steps[p->n_steps++];
+        *s = (step){.kind = STEP_IM2COL, .layer = l, .src = *cur, .dst = *cur == 0 ? 1 : 0,
+                    .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow};
+        if ((size_t)(M * K) * sizeof(float) > p->act_bytes)
+            p->act_bytes = (size_t)(M * K) * sizeof(float);
+        *cur = s->dst;
+    }
+    dnnl_memory_desc_t src, wei, bias, dst;
+    dnnl_dims_t sd = {M, K}, wd = {K, N}, ws = {1, K}, bd = {1, N}, dd = {M, N};
+    dnnl_memory_desc_init_by_tag(&src, 2, sd, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_strides(&wei, 2, wd, dnnl_f32, ws);
+    dnnl_memory_desc_init_by_tag(&bias, 2, bd, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&dst, 2, dd, dnnl_f32, dnnl_ab);
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_matmul_desc_t md;
+    st = make_attr(L->relu, &attr);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    CHECK(dnnl_matmul_desc_init(&md, &src, &wei, &bias, &dst));
+    CHECK(dnnl_primitive_desc_create(&pd, &md, attr, f->eng, NULL));
+    st = add_step(f, p, STEP_MATMUL, l, pd, cur, cur_md);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    step *s = &p->steps[p->n_steps - 1];
+    s->wlayer = l;
+    CHECK(dnnl_memory_create(&s->mwei, &wei, f->eng, DNNL_MEMORY_NONE));
+    CHECK(dnnl_memory_create(&s->mbias, &bias, f->eng, DNNL_MEMORY_NONE));
+    dnnl_dims_t out_dims = {n, N, oh, ow};
+    dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dnnl_f32, dnnl_nhwc);
+done:
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return st;
+}
+
+/* (n, c, h, w) NCHW -> rows (img, oy, ox) of c*k*k patch values in
+ * (c, ky, kx) order, no padding. */
+static void im2col(const step *s, const float *x, float *col)
+{
+    const int n = s->n, c = s->c, h = s->h, w = s->w_, k = s->k, oh = s->oh, ow = s->ow;
+    const size_t K = (size_t)c * k * k;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) {
+                float *row = col + (((size_t)i * oh + oy) * ow + ox) * K;
+                for (int ch = 0; ch < c; ch++)
+                    for (int ky = 0; ky < k; ky++)
+                        memcpy(row + ((size_t)ch * k + ky) * k,
+                               x + (((size_t)i * c + ch) * h + oy + ky) * w + ox,
+                               sizeof(float) * k);
+            }
+}
+
 static void key_of(const vgg_fwd_layer *L, vgg_fwd_layer *k)
 {
     memset(k, 0, sizeof *k);
@@ -520,7 +637,9 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
     for (int l = 0; l < n_layers && st == VGG_STATUS_OK; l++) {
         const vgg_fwd_layer *L = &layers[l];
         dnnl_primitive_desc_t pd = NULL;
-        if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
+        if (L->kind == VGG_LAYER_FC && L->pad == 0) {
+            st = add_fc(f, p, l, L, n, h, w, &cur, &cur_md);
+        } else if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
             st = conv_pd(f, L, n, h, w, threads, &pd);
             const dnnl_memory_desc_t *want = pd ? pd_md(pd, dnnl_query_src_md) : NULL;
             if (st == VGG_STATUS_OK && !dnnl_memory_desc_equal(want, &cur_md))
@@ -621,10 +740,6 @@ static vgg_status refresh_weights(fast_state *f, wentry *w, const float *src, ui
                                   uint64_t epoch)
 {
     vgg_status st = VGG_STATUS_OK;
-    if (w->plain) {
-        CHECK(dnnl_memory_set_data_handle(w->mem, (void *)src));
-        return VGG_STATUS_OK;
-    }
     if (w->fresh && w->src == src && w->gen == gen && w->epoch == epoch)
         return VGG_STATUS_OK;
     dnnl_memory_desc_t plain;
@@ -665,6 +780,13 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
         void *dst = s->dst == SLOT_OUT ? (void *)y : f->act[s->dst];
         dnnl_exec_arg_t a[MAX_ARGS];
         int na = 0;
+        double t0 = seconds ? now_s() : 0.0;
+        if (s->kind == STEP_IM2COL) {
+            im2col(s, src, dst);
+            if (seconds)
+                seconds[s->layer] += now_s() - t0;
+            continue;
+        }
         CHECK(dnnl_memory_set_data_handle(s->msrc, src));
         CHECK(dnnl_memory_set_data_handle(s->mdst, dst));
         if (s->kind == STEP_REORDER) {
@@ -674,8 +796,13 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
             a[na++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, s->msrc};
             a[na++] = (dnnl_exec_arg_t){DNNL_ARG_DST, s->mdst};
         }
-        double t0 = seconds ? now_s() : 0.0;
-        if (s->kind == STEP_CONV) {
+        if (s->kind == STEP_MATMUL) {
+            const vgg_fwd_layer *L = &layers[s->wlayer];
+            CHECK(dnnl_memory_set_data_handle(s->mwei, (void *)L->weight));
+            CHECK(dnnl_memory_set_data_handle(s->mbias, (void *)L->bias));
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->mwei};
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, s->mbias};
+        } else if (s->kind == STEP_CONV) {
             const vgg_fwd_layer *L = &layers[s->wlayer];
             st = refresh_weights(f, s->w, L->weight, gen, epoch);
             if (st != VGG_STATUS_OK)
