@@ -14,9 +14,11 @@
  *
  *   bench_cpu [--nets D,E] [--sizes 256x341,384x512] [--threads N] [--repeat R]
  *             [--device cpu|cpu-ref] [--ref] [--no-torch] [--no-layers]
+ *   bench_cpu --together [--nets D,E] [--sizes 768x1024] ...
  *
  * --ref also times the reference backend (cpu-ref) for the "before"
- * column. */
+ * column.  --together loads every net on one backend first and then runs
+ * each in turn, as vggfeat extract --net D,E does (for its peak memory). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +147,51 @@ out:
     return rc;
 }
 
+static int bench_together(const char *nets, const char *device, int threads, int h, int w)
+{
+    vgg_backend *be = NULL;
+    vgg_net *net[2] = {NULL, NULL};
+    int count = 0, rc = -1, oc, oh, ow;
+    float *x = malloc((size_t)2 * 3 * h * w * sizeof *x), *y = NULL;
+    if (!x || vgg_backend_open(device, threads, &be) != VGG_STATUS_OK)
+        goto out;
+    for (const char *c = nets; *c && count < 2; c++) {
+        if (*c != 'D' && *c != 'E')
+            continue;
+        vgg_arch a;
+        vgg_arch_default(&a, *c == 'E' ? VGG_CONFIG_E : VGG_CONFIG_D);
+        if (vgg_net_create(&a, be, &net[count]) != VGG_STATUS_OK)
+            goto out;
+        bench_random_weights(net[count], 0x9E3779B97F4A7C15ull + (uint64_t)a.config, 0.01f);
+        count++;
+    }
+    if (count == 0 || vgg_net_output_shape(net[0], h, w, VGG_OUTPUT_FC7, &oc, &oh, &ow) != 0)
+        goto out;
+    y = malloc((size_t)2 * oc * oh * ow * sizeof *y);
+    if (!y)
+        goto out;
+    make_input(x, h, w);
+    for (int i = 0; i < count; i++) {
+        double t;
+        if (time_forward(net[i], x, h, w, y, 0, &t) != 0)
+            goto out;
+        printf("  %s %s %dx%d (+ flip), first call (plan, algorithm choice): %.2f s\n", device,
+               vgg_config_name(vgg_net_arch(net[i])->config), h, w, t);
+    }
+    printf("  vggfeat peak RSS with %d nets loaded: %.0f MB\n", count,
+           vgg_peak_rss_bytes() / 1048576.0);
+    rc = 0;
+out:
+    if (rc != 0)
+        fprintf(stderr, "bench_cpu: %s\n", vgg_last_error());
+    free(x);
+    free(y);
+    for (int i = 0; i < 2; i++)
+        vgg_net_free(net[i]);
+    vgg_backend_close(be);
+    return rc;
+}
+
 static int parse_sizes(const char *text, int *hs, int *ws)
 {
     int n = 0;
@@ -163,7 +210,7 @@ static int parse_sizes(const char *text, int *hs, int *ws)
 int main(int argc, char **argv)
 {
     int threads = 2, repeat = 3;
-    bool torch = true, ref = false, layers = true;
+    bool torch = true, ref = false, layers = true, together = false;
     const char *sizes_text = "256x341,384x512", *nets = "D,E", *device = "cpu";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
@@ -178,13 +225,16 @@ int main(int argc, char **argv)
             device = argv[++i];
         else if (strcmp(argv[i], "--ref") == 0)
             ref = true;
+        else if (strcmp(argv[i], "--together") == 0)
+            together = true;
         else if (strcmp(argv[i], "--no-torch") == 0)
             torch = false;
         else if (strcmp(argv[i], "--no-layers") == 0)
             layers = false;
         else {
             fprintf(stderr, "usage: bench_cpu [--nets D,E] [--sizes HxW,...] [--threads N] "
-                            "[--repeat R] [--device DEV] [--ref] [--no-torch] [--no-layers]\n");
+                            "[--repeat R] [--device DEV] [--ref] [--no-torch] [--no-layers] "
+                            "[--together]\n");
             return 2;
         }
     }
@@ -194,6 +244,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_cpu: bad size list '%s'\n", sizes_text);
         return 2;
     }
+    if (together)
+        return bench_together(nets, device, threads, hs[0], ws[0]) == 0 ? 0 : 1;
     result res[2 * MAX_SIZES];
     int n_res = 0;
     printf("Dense forward to fc7, image + flip as one batch, %d threads, best of %d after one "

@@ -14,12 +14,10 @@ threads=${THREADS:-2}
 [ -d "$build" ] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" --target bench_cpu -j 2 >/dev/null
 "$build/bin/bench_cpu" --threads "$threads" --repeat 3 --nets D,E --sizes 256x341,384x512 --ref
-echo "== Q=768, 768x1024 (+ flip), VGG-16 then VGG-19 in one process: peak memory"
+echo "== Q=768, 768x1024 (+ flip), VGG-16 and VGG-19 loaded together: peak memory"
 if [ -x /usr/bin/time ]; then
-    /usr/bin/time -v "$build/bin/bench_cpu" --threads "$threads" --repeat 0 --nets D,E \
-        --sizes 768x1024 --no-torch --no-layers 2>&1 |
-        grep -E "s / image|Maximum resident|peak RSS"
+    /usr/bin/time -v "$build/bin/bench_cpu" --together --threads "$threads" --nets D,E \
+        --sizes 768x1024 2>&1 | grep -E "first call|Maximum resident|peak RSS"
 else
-    "$build/bin/bench_cpu" --threads "$threads" --repeat 0 --nets D,E --sizes 768x1024 \
-        --no-torch --no-layers
+    "$build/bin/bench_cpu" --together --threads "$threads" --nets D,E --sizes 768x1024
 fi

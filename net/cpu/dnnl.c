@@ -29,6 +29,11 @@
 #define MAX_PLANS 12
 #define MAX_WEIGHTS 96
 #define MAX_ARGS 6
+/* Winograd's scratchpad (the transformed activations of the whole layer)
+ * grows with the image: above this, the layer runs direct, so that the
+ * workspace stays bounded (Q=768: conv2_x to conv4_x would need 0.3 to
+ * 0.9 GB each). */
+#define WINO_SCRATCH_MAX ((size_t)256 << 20)
 
 /* ---- errors ---- */
 
@@ -242,6 +247,12 @@ static const dnnl_memory_desc_t *pd_md(const_dnnl_primitive_desc_t pd, dnnl_quer
     return dnnl_primitive_desc_query_md(pd, q, 0);
 }
 
+static size_t pd_bytes(const_dnnl_primitive_desc_t pd, dnnl_query_t q)
+{
+    const dnnl_memory_desc_t *md = pd_md(pd, q);
+    return md ? dnnl_memory_desc_get_size(md) : 0;
+}
+
 /* Weights of chain layer l in layout md: the existing entry, or a new
  * one (filled at run time). */
 static vgg_status weights_for(const fast_state *f, chain_cache *c, int l,
@@ -332,14 +343,15 @@ static double trial_run(const fast_state *f, const trial *t)
 }
 
 /* Is Winograd faster than direct?  One warm-up run each, then the best of
- * three runs each, alternating (so that a busy machine slows both). */
+ * up to three runs each, alternating (so that a busy machine slows both);
+ * fewer for large layers, once a second has been spent. */
 static bool winograd_is_faster(const fast_state *f, const_dnnl_primitive_desc_t direct,
                                const_dnnl_primitive_desc_t wino)
 {
     trial td = {0}, tw = {0};
     bool ok = trial_make(f, direct, &td) && trial_make(f, wino, &tw);
-    double best_d = 1e30, best_w = 1e30;
-    for (int r = 0; r < 4 && ok; r++) {
+    double best_d = 1e30, best_w = 1e30, t0 = now_s();
+    for (int r = 0; r < 4 && ok && (r < 2 || now_s() - t0 < 1.0); r++) {
         double a = trial_run(f, &td), b = trial_run(f, &tw);
         if (r > 0) {
             best_d = a < best_d ? a : best_d;
@@ -429,6 +441,7 @@ static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, in
                                            dnnl_convolution_winograd, &src, &wei, &bias, &dst,
                                            strides, pad, pad) == dnnl_success &&
         dnnl_primitive_desc_create(&wino, &cd, attr, f->eng, NULL) == dnnl_success &&
+        pd_bytes(wino, dnnl_query_scratchpad_md) <= WINO_SCRATCH_MAX &&
         prefer_winograd(f, L, n, h, w, threads, direct, wino)) {
         *out = wino;
         wino = NULL;
@@ -497,7 +510,7 @@ static vgg_status add_step(const fast_state *f, plan *p, int kind, int layer,
     CHECK(dnnl_primitive_create(&s->prim, pd));
     CHECK(dnnl_memory_create(&s->msrc, smd, f->eng, DNNL_MEMORY_NONE));
     CHECK(dnnl_memory_create(&s->mdst, dmd, f->eng, DNNL_MEMORY_NONE));
-    size_t sp = spmd ? dnnl_memory_desc_get_size(spmd) : 0;
+    size_t sp = pd_bytes(pd, dnnl_query_scratchpad_md);
     if (sp) {
         CHECK(dnnl_memory_create(&s->mscratch, spmd, f->eng, DNNL_MEMORY_NONE));
         if (sp > p->scratch_bytes)
