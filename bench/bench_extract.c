@@ -13,22 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "vgg/extract.h"
-
-static void random_weights(vgg_net *net, uint64_t seed)
-{
-    uint64_t s = seed;
-    for (int i = 0; i < vgg_net_param_count(net); i++) {
-        vgg_param *p = vgg_net_param(net, i);
-        /* uniform with the variance of He initialisation */
-        double fan_in = p->ndim == 4 ? (double)(p->shape[1] * p->shape[2] * p->shape[3]) : 1.0;
-        float scale = p->ndim == 4 ? (float)sqrt(6.0 / fan_in) : 0.01f;
-        for (size_t j = 0; j < p->numel; j++) {
-            s = s * 6364136223846793005ull + 1442695040888963407ull;
-            p->data[j] = ((float)(s >> 40) / 16777216.0f * 2.0f - 1.0f) * scale;
-        }
-    }
-}
 
 static void picture(vgg_image *img, int k)
 {
@@ -87,7 +73,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
             return 1;
         }
-        random_weights(nets[n_nets], 0x9E3779B97F4A7C15ull + (uint64_t)n_nets);
+        bench_random_weights(nets[n_nets], 0x9E3779B97F4A7C15ull + (uint64_t)n_nets, 0.01f);
         names[n_nets] = *p == 'E' ? "E" : "D";
         n_nets++;
     }

@@ -11,24 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "vgg/net.h"
 
 #define MAX_SIZES 8
-
-static void random_weights(vgg_net *net)
-{
-    uint64_t s = 0x9E3779B97F4A7C15ull;
-    for (int i = 0; i < vgg_net_param_count(net); i++) {
-        vgg_param *p = vgg_net_param(net, i);
-        /* uniform with the variance of He initialisation */
-        double fan_in = p->ndim == 4 ? (double)(p->shape[1] * p->shape[2] * p->shape[3]) : 1.0;
-        float scale = p->ndim == 4 ? (float)sqrt(6.0 / fan_in) : 0.01f;
-        for (size_t j = 0; j < p->numel; j++) {
-            s = s * 6364136223846793005ull + 1442695040888963407ull;
-            p->data[j] = ((float)(s >> 40) / 16777216.0f * 2.0f - 1.0f) * scale;
-        }
-    }
-}
 
 int main(int argc, char **argv)
 {
@@ -73,7 +59,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_forward: %s\n", vgg_last_error());
         return 1;
     }
-    random_weights(net);
+    bench_random_weights(net, 0x9E3779B97F4A7C15ull, 0.01f);
     double ours[MAX_SIZES];
     printf("VGG-16 dense forward to fc7, CPU, %d threads, best of %d (after one warm-up unless 0)\n",
            threads, repeat);

@@ -19,7 +19,7 @@ for arg in "$@"; do
 done
 
 # Packages the build and the programs need.
-pkgs="build-essential cmake pkg-config libopenblas-dev libjpeg62-turbo-dev libpng-dev
+pkgs="build-essential cmake pkg-config libopenblas-dev libdnnl-dev libjpeg62-turbo-dev libpng-dev
       libjson-c-dev libssl-dev liblinear-dev
       dataset-fashion-mnist gnuplot-nox libxml2-dev jq zlib1g-dev libfreetype-dev
       fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-ipafont-gothic

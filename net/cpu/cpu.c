@@ -49,6 +49,9 @@ typedef struct cpu_impl {
     cpu_pool pool;
     bool pool_ok;
     worker_arg args[63];
+    void *fast;                    /* oneDNN's state (dnnl.c); NULL for cpu-ref */
+    vgg_backend_ops fast_ops;      /* cpu_ops plus the oneDNN forward chain */
+    vgg_backend_train_ops train_ops;
 } cpu_impl;
 
 static void *pool_worker(void *arg)
@@ -459,7 +462,22 @@ static const vgg_backend_ops cpu_ops = {
     .global_avgpool = cpu_global_avgpool,
 };
 
-vgg_status vgg_cpu_backend_open(int threads, vgg_backend **out)
+void *vgg_cpu_fast_state(vgg_backend *be)
+{
+    cpu_impl *impl = be ? be->impl : NULL;
+    return impl ? impl->fast : NULL;
+}
+
+/* The reference update, then a note that the weights changed (forward
+ * chains drop the copies they made in their own layout). */
+static vgg_status cpu_sgd_update(vgg_backend *be, size_t count, float lr, float momentum,
+                                 float wd, float *w, const float *g, float *v)
+{
+    be->weights_epoch++;
+    return vgg_cpu_train_ops.sgd_update(be, count, lr, momentum, wd, w, g, v);
+}
+
+vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out)
 {
     *out = NULL;
     if (threads < 0)
@@ -478,12 +496,24 @@ vgg_status vgg_cpu_backend_open(int threads, vgg_backend **out)
         return vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
     }
     be->impl = impl;
-    be->ops = &cpu_ops;
-    be->train = &vgg_cpu_train_ops;
-    strcpy(be->name, "cpu");
+    impl->fast_ops = cpu_ops;
+    impl->train_ops = vgg_cpu_train_ops;
+    impl->train_ops.sgd_update = cpu_sgd_update;
+    be->ops = &impl->fast_ops;
+    be->train = &impl->train_ops;
+    strcpy(be->name, fast ? "cpu" : "cpu-ref");
     be->threads = threads;
     impl->pool_ok = pool_start(impl, threads);
     openblas_set_num_threads(threads);
+    if (fast) {
+        vgg_status st = vgg_dnnl_open(be, &impl->fast);
+        if (st != VGG_STATUS_OK) {
+            vgg_cpu_backend_close(be);
+            return st;
+        }
+        impl->fast_ops.forward = vgg_dnnl_forward;
+        impl->fast_ops.forward_release = vgg_dnnl_forward_release;
+    }
     *out = be;
     return VGG_STATUS_OK;
 }
@@ -494,6 +524,7 @@ void vgg_cpu_backend_close(vgg_backend *be)
         return;
     cpu_impl *impl = be->impl;
     if (impl) {
+        vgg_dnnl_close(impl->fast);
         if (impl->pool_ok)
             pool_stop(impl);
         pthread_mutex_destroy(&impl->lock);

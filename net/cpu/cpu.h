@@ -17,4 +17,30 @@ void vgg_cpu_parallel_for(vgg_backend *be, int n, void (*fn)(void *ctx, int begi
 /* The im2col buffer budget for one convolution tile, in floats. */
 #define VGG_CPU_COL_BUDGET ((size_t)8 << 20)
 
+/* The oneDNN forward chain (dnnl.c) of the "cpu" backend.  vgg_dnnl_open
+ * makes the backend-wide state (engine, stream, the activation workspace
+ * shared by every net on the backend); vgg_dnnl_forward and
+ * vgg_dnnl_forward_release fill vgg_backend_ops.forward and
+ * forward_release. */
+vgg_status vgg_dnnl_open(vgg_backend *be, void **state);
+void vgg_dnnl_close(void *state);
+vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
+                            const vgg_fwd_layer *layers, int n_layers, int n, int h, int w,
+                            const float *x, float *y, double *seconds);
+void vgg_dnnl_forward_release(vgg_backend *be, void *cache);
+/* The state vgg_dnnl_open made for be (NULL for cpu-ref). */
+void *vgg_cpu_fast_state(vgg_backend *be);
+
+/* How the 3x3 convolutions of the oneDNN chain are computed:
+ * AUTO (the default) times Winograd against direct once per layer shape
+ * and keeps the faster; the others force one (Winograd where oneDNN has
+ * it for the shape, direct elsewhere).  For tests and benchmarks; applies
+ * to the whole process. */
+typedef enum vgg_dnnl_algo {
+    VGG_DNNL_AUTO = 0,
+    VGG_DNNL_DIRECT,
+    VGG_DNNL_WINOGRAD
+} vgg_dnnl_algo;
+void vgg_dnnl_set_algo(vgg_dnnl_algo a);
+
 #endif

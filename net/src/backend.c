@@ -14,7 +14,9 @@ vgg_status vgg_backend_open(const char *device, int threads, vgg_backend **out)
 {
     *out = NULL;
     if (!device || strcasecmp(device, "cpu") == 0)
-        return vgg_cpu_backend_open(threads, out);
+        return vgg_cpu_backend_open(threads, true, out);
+    if (strcasecmp(device, "cpu-ref") == 0)
+        return vgg_cpu_backend_open(threads, false, out);
     if (strncasecmp(device, "cuda", 4) == 0) {
         const char *rest = device + 4;
         int index = 0;
@@ -25,7 +27,7 @@ vgg_status vgg_backend_open(const char *device, int threads, vgg_backend **out)
                 return vgg_fail(VGG_STATUS_INVALID, "device '%s': expected cuda:N", device);
             index = (int)v;
         } else if (*rest != '\0') {
-            return vgg_fail(VGG_STATUS_INVALID, "unknown device '%s' (cpu, cuda, cuda:N)", device);
+            return vgg_fail(VGG_STATUS_INVALID, "unknown device '%s' (cpu, cpu-ref, cuda, cuda:N)", device);
         }
 #ifdef VGG_HAVE_CUDA
         return vgg_cuda_backend_open(index, out);
@@ -36,7 +38,7 @@ vgg_status vgg_backend_open(const char *device, int threads, vgg_backend **out)
                         device);
 #endif
     }
-    return vgg_fail(VGG_STATUS_INVALID, "unknown device '%s' (cpu, cuda, cuda:N)", device);
+    return vgg_fail(VGG_STATUS_INVALID, "unknown device '%s' (cpu, cpu-ref, cuda, cuda:N)", device);
 }
 
 void vgg_backend_close(vgg_backend *be)

@@ -37,6 +37,20 @@ typedef struct vgg_lrn_desc {
     float k;       /* 2 */
 } vgg_lrn_desc;
 
+/* One layer of a forward chain (vgg_backend_ops.forward).  CONV and FC
+ * are convolutions (stride 1, padding pad, ReLU if relu); POOL the 2x2/2
+ * max-pool with rounding round; LRN across channels.  cin/cout are the
+ * layer's channels (POOL and LRN: cin == cout). */
+typedef struct vgg_fwd_layer {
+    vgg_layer_kind kind;
+    int cin, cout, k, pad;
+    bool relu;
+    vgg_pool_round round;
+    vgg_lrn_desc lrn;
+    const float *weight;   /* (cout, cin, k, k) device pointer; CONV and FC */
+    const float *bias;     /* (cout) */
+} vgg_fwd_layer;
+
 /* Forward operations (inference and training). */
 typedef struct vgg_backend_ops {
     vgg_status (*alloc)(vgg_backend *be, size_t bytes, void **out);
@@ -55,6 +69,21 @@ typedef struct vgg_backend_ops {
     /* y (n, c) = mean over h*w of x (n, c, h, w) */
     vgg_status (*global_avgpool)(vgg_backend *be, int n, int c, int h, int w, const float *x,
                                  float *y);
+
+    /* A chain of layers in one call, so that a backend can keep the
+     * activations in its own layout between layers and reuse what it
+     * prepared for a shape (NULL: the net runs the operations above one
+     * layer at a time).  x (n, layers[0].cin, h, w) and y (the last
+     * layer's output, (n, cout, oh, ow)) are NCHW device pointers.
+     * *cache is the backend's state for one net (primitives by shape,
+     * weights in its layout), made on first use and freed by
+     * forward_release; gen must change whenever the weights behind the
+     * layers' pointers may have changed.  seconds (may be NULL): per
+     * layer, the time spent is added to seconds[l]. */
+    vgg_status (*forward)(vgg_backend *be, void **cache, uint64_t gen,
+                          const vgg_fwd_layer *layers, int n_layers, int n, int h, int w,
+                          const float *x, float *y, double *seconds);
+    void (*forward_release)(vgg_backend *be, void *cache);
 } vgg_backend_ops;
 
 /* Training operations; a backend without them leaves the pointer NULL and
@@ -108,10 +137,15 @@ struct vgg_backend {
     char name[16];
     int threads;
     void *impl;
+    /* Bumped by every sgd_update: weights a backend prepared in its own
+     * layout (forward's cache) are stale once this changes. */
+    uint64_t weights_epoch;
 };
 
-/* Implemented in net/cpu/. */
-vgg_status vgg_cpu_backend_open(int threads, vgg_backend **out);
+/* Implemented in net/cpu/: "cpu" (fast = true: the layer operations of
+ * the reference plus oneDNN's forward chain) and "cpu-ref" (fast =
+ * false: the plain reference alone). */
+vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out);
 void vgg_cpu_backend_close(vgg_backend *be);
 extern const vgg_backend_train_ops vgg_cpu_train_ops;
 

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "net_internal.h"
 
@@ -23,6 +24,11 @@ void vgg_net_free(vgg_net *net)
     if (!net)
         return;
     vgg_net_bn_free(net);
+    if (net->fwd_cache && net->be->ops->forward_release)
+        net->be->ops->forward_release(net->be, net->fwd_cache);
+    for (int i = 0; i < 2; i++)
+        if (net->act[i])
+            net->be->ops->release(net->be, net->act[i]);
     free_params(net);
     free(net);
 }
@@ -103,13 +109,17 @@ void vgg_net_set_pool_round(vgg_net *net, vgg_pool_round r) { net->arch.pool_rou
 vgg_backend *vgg_net_backend(const vgg_net *net) { return net->be; }
 int vgg_net_param_count(const vgg_net *net) { return net->n_params; }
 
+/* A caller holding a vgg_param may write its data: the forward chain's
+ * copies of the weights in the backend's layout are then stale. */
 vgg_param *vgg_net_param(vgg_net *net, int i)
 {
+    net->param_gen++;
     return (i >= 0 && i < net->n_params) ? &net->params[i] : NULL;
 }
 
 vgg_param *vgg_net_find_param(vgg_net *net, const char *name)
 {
+    net->param_gen++;
     for (int i = 0; i < net->n_params; i++)
         if (strcmp(net->params[i].name, name) == 0)
             return &net->params[i];
@@ -118,6 +128,7 @@ vgg_param *vgg_net_find_param(vgg_net *net, const char *name)
 
 vgg_status vgg_net_params_changed(vgg_net *net)
 {
+    net->param_gen++;
     if (!net->dev_owned)
         return vgg_net_bn_fold(net);
     for (int i = 0; i < net->n_params; i++) {
@@ -243,30 +254,116 @@ vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output wha
 
 /* ---- forward ---- */
 
-static vgg_status run_layer(vgg_net *net, int l, int h, int w, const float *x, float *y)
+void vgg_net_set_profiling(vgg_net *net, bool on)
+{
+    net->profiling = on;
+    memset(net->layer_seconds, 0, sizeof net->layer_seconds);
+}
+
+int vgg_net_layer_seconds(const vgg_net *net, double *seconds, int max)
+{
+    for (int l = 0; l < net->n_layers && l < max; l++)
+        seconds[l] = net->layer_seconds[l];
+    return net->n_layers;
+}
+
+static void chain_layer(const vgg_net *net, int l, vgg_fwd_layer *f)
+{
+    const vgg_layer_info *L = &net->layers[l];
+    memset(f, 0, sizeof *f);
+    f->kind = L->kind;
+    f->cin = L->in_channels;
+    f->cout = L->out_channels;
+    f->k = L->kernel;
+    f->pad = L->kind == VGG_LAYER_CONV ? L->kernel / 2 : 0;
+    f->relu = L->relu;
+    f->round = net->arch.pool_round;
+    if (L->kind == VGG_LAYER_LRN)
+        vgg_lrn_default(&f->lrn);
+    f->weight = vgg_net_layer_weight(net, l);
+    f->bias = vgg_net_layer_bias(net, l);
+}
+
+/* Layer by layer with the backend's operations, all n images at once:
+ * x (n, cin, h, w) -> y. */
+static vgg_status run_layer(vgg_net *net, int l, int n, int h, int w, const float *x, float *y)
 {
     vgg_backend *be = net->be;
-    const vgg_layer_info *L = &net->layers[l];
-    switch (L->kind) {
+    vgg_fwd_layer f;
+    chain_layer(net, l, &f);
+    switch (f.kind) {
     case VGG_LAYER_CONV:
     case VGG_LAYER_FC: {
         vgg_conv_desc d = {
-            .n = 1, .cin = L->in_channels, .h = h, .w = w, .cout = L->out_channels,
-            .k = L->kernel, .pad = L->kind == VGG_LAYER_CONV ? L->kernel / 2 : 0,
-            .relu = L->relu,
+            .n = n, .cin = f.cin, .h = h, .w = w, .cout = f.cout, .k = f.k, .pad = f.pad,
+            .relu = f.relu,
         };
-        return be->ops->conv2d(be, &d, x, vgg_net_layer_weight(net, l),
-                               vgg_net_layer_bias(net, l), y);
+        return be->ops->conv2d(be, &d, x, f.weight, f.bias, y);
     }
     case VGG_LAYER_POOL:
-        return be->ops->maxpool(be, 1, L->in_channels, h, w, net->arch.pool_round, x, y, NULL);
-    case VGG_LAYER_LRN: {
-        vgg_lrn_desc d;
-        vgg_lrn_default(&d);
-        return be->ops->lrn(be, 1, L->in_channels, h, w, &d, x, y);
+        return be->ops->maxpool(be, n, f.cin, h, w, f.round, x, y, NULL);
+    case VGG_LAYER_LRN:
+        return be->ops->lrn(be, n, f.cin, h, w, &f.lrn, x, y);
     }
+    return vgg_fail(VGG_STATUS_INVALID, "net: unknown layer kind %d", (int)f.kind);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static vgg_status forward_layers(vgg_net *net, const float *input, int n, int h, int w,
+                                 int last, size_t out_count, float *output)
+{
+    vgg_backend *be = net->be;
+    const size_t in_count = (size_t)3 * h * w;
+    /* two buffers, each as large as the largest activation of the batch: a
+     * layer reads one and writes the other; kept by the net between calls
+     * so that their pages are faulted in once */
+    size_t biggest = in_count;
+    for (int l = 0, sh = h, sw = w; l <= last; l++) {
+        sh = vgg_net_side_after(net, l, sh);
+        sw = vgg_net_side_after(net, l, sw);
+        size_t count = (size_t)net->layers[l].out_channels * sh * sw;
+        if (count > biggest)
+            biggest = count;
     }
-    return vgg_fail(VGG_STATUS_INVALID, "net: unknown layer kind %d", (int)L->kind);
+    biggest *= (size_t)n;
+    vgg_status st = VGG_STATUS_OK;
+    if (biggest > net->act_cap) {
+        for (int i = 0; i < 2; i++) {
+            be->ops->release(be, net->act[i]);
+            net->act[i] = NULL;
+        }
+        net->act_cap = 0;
+        st = be->ops->alloc(be, biggest * sizeof(float), (void **)&net->act[0]);
+        if (st == VGG_STATUS_OK)
+            st = be->ops->alloc(be, biggest * sizeof(float), (void **)&net->act[1]);
+        if (st != VGG_STATUS_OK)
+            return st;
+        net->act_cap = biggest;
+    }
+    float **buf = net->act;
+    int cur = 0;
+    st = be->ops->upload(be, buf[0], input, (size_t)n * in_count * sizeof(float));
+    for (int l = 0; l <= last && st == VGG_STATUS_OK; l++) {
+        double t0 = net->profiling ? now_s() : 0.0;
+        st = run_layer(net, l, n, h, w, buf[cur], buf[1 - cur]);
+        if (st != VGG_STATUS_OK)
+            return vgg_fail_context(st, "net %s, layer %s: ", vgg_config_name(net->arch.config),
+                                    net->layers[l].name);
+        if (net->profiling)
+            net->layer_seconds[l] += now_s() - t0;
+        cur = 1 - cur;
+        h = vgg_net_side_after(net, l, h);
+        w = vgg_net_side_after(net, l, w);
+    }
+    if (st == VGG_STATUS_OK)
+        st = be->ops->download(be, output, buf[cur], (size_t)n * out_count * sizeof(float));
+    return st;
 }
 
 static bool all_finite(const float *x, size_t n, size_t *at)
@@ -283,8 +380,7 @@ static bool all_finite(const float *x, size_t n, size_t *at)
  * looking at each layer's output, to name the layer that first made a
  * non-finite value (only on this error path; the forward pass itself pays
  * one scan of its output).  buf are the forward's two device buffers. */
-static vgg_status name_non_finite_layer(vgg_net *net, const float *input, int h, int w, int last,
-                                        float *buf[2], size_t biggest)
+static vgg_status name_non_finite_layer(vgg_net *net, const float *input, int h, int w, int last)
 {
     vgg_backend *be = net->be;
     const char *cfg = vgg_config_name(net->arch.config);
@@ -292,15 +388,30 @@ static vgg_status name_non_finite_layer(vgg_net *net, const float *input, int h,
     if (!all_finite(input, (size_t)3 * h * w, &at))
         return vgg_fail(VGG_STATUS_NUMERIC, "net %s: the input holds a non-finite value at "
                         "element %zu", cfg, at);
-    float *host = malloc(biggest * sizeof *host);
-    if (!host)
+    size_t biggest = (size_t)3 * h * w;
+    for (int l = 0, sh = h, sw = w; l <= last; l++) {
+        sh = vgg_net_side_after(net, l, sh);
+        sw = vgg_net_side_after(net, l, sw);
+        size_t count = (size_t)net->layers[l].out_channels * sh * sw;
+        if (count > biggest)
+            biggest = count;
+    }
+    float *host = malloc(biggest * sizeof *host), *buf[2] = { NULL, NULL };
+    vgg_status st = host ? be->ops->alloc(be, biggest * sizeof(float), (void **)&buf[0])
+                         : VGG_STATUS_NOMEM;
+    if (st == VGG_STATUS_OK)
+        st = be->ops->alloc(be, biggest * sizeof(float), (void **)&buf[1]);
+    if (st != VGG_STATUS_OK) {
+        free(host);
+        be->ops->release(be, buf[0]);
         return vgg_fail(VGG_STATUS_NUMERIC, "net %s: the output is not finite (out of memory "
                         "finding the layer)", cfg);
+    }
     int cur = 0, ch_h = h, ch_w = w;
-    vgg_status st = be->ops->upload(be, buf[0], input, (size_t)3 * h * w * sizeof(float));
+    st = be->ops->upload(be, buf[0], input, (size_t)3 * h * w * sizeof(float));
     for (int l = 0; l <= last && st == VGG_STATUS_OK; l++) {
         const vgg_layer_info *L = &net->layers[l];
-        st = run_layer(net, l, ch_h, ch_w, buf[cur], buf[1 - cur]);
+        st = run_layer(net, l, 1, ch_h, ch_w, buf[cur], buf[1 - cur]);
         cur = 1 - cur;
         ch_h = vgg_net_side_after(net, l, ch_h);
         ch_w = vgg_net_side_after(net, l, ch_w);
@@ -311,6 +422,8 @@ static vgg_status name_non_finite_layer(vgg_net *net, const float *input, int h,
             size_t plane = (size_t)ch_h * ch_w;
             const char *what = isnan(host[at]) ? "NaN" : "an infinity";
             free(host);
+            be->ops->release(be, buf[0]);
+            be->ops->release(be, buf[1]);
             return vgg_fail(VGG_STATUS_NUMERIC, "net %s, layer %s: made %s (channel %zu, "
                             "position %zu) from finite values; the weights of %s or before it "
                             "are out of range, not the image", cfg, L->name, what, at / plane,
@@ -318,10 +431,25 @@ static vgg_status name_non_finite_layer(vgg_net *net, const float *input, int h,
         }
     }
     free(host);
+    be->ops->release(be, buf[0]);
+    be->ops->release(be, buf[1]);
     if (st != VGG_STATUS_OK)
         return st;
     return vgg_fail(VGG_STATUS_NUMERIC, "net %s: the output is not finite, but no layer made a "
                     "non-finite value when run again (a backend fault)", cfg);
+}
+
+/* The forward pass pays one scan of its output; a sample whose output is
+ * not finite is run again layer by layer to name the layer that made it. */
+static vgg_status check_finite(vgg_net *net, const float *input, int n, int h, int w, int last,
+                               size_t out_count, const float *output)
+{
+    const size_t in_count = (size_t)3 * h * w;
+    size_t at;
+    for (int i = 0; i < n; i++)
+        if (!all_finite(output + i * out_count, out_count, &at))
+            return name_non_finite_layer(net, input + i * in_count, h, w, last);
+    return VGG_STATUS_OK;
 }
 
 vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
@@ -333,46 +461,23 @@ vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w
         return st;
     if (n < 0)
         return vgg_fail(VGG_STATUS_INVALID, "net: negative batch size %d", n);
+    if (n == 0)
+        return VGG_STATUS_OK;
     const int last = last_layer_for(net, what);
     vgg_backend *be = net->be;
-    const size_t in_count = (size_t)3 * h * w, out_count = (size_t)oc * oh * ow;
-    /* two buffers, each as large as the largest activation: a layer reads
-     * one and writes the other (allocated once per call, so that large
-     * inputs do not fault fresh pages in for every layer) */
-    size_t biggest = in_count;
-    for (int l = 0, sh = h, sw = w; l <= last; l++) {
-        sh = vgg_net_side_after(net, l, sh);
-        sw = vgg_net_side_after(net, l, sw);
-        size_t count = (size_t)net->layers[l].out_channels * sh * sw;
-        if (count > biggest)
-            biggest = count;
+    const size_t out_count = (size_t)oc * oh * ow;
+    if (!be->ops->forward) {
+        st = forward_layers(net, input, n, h, w, last, out_count, output);
+    } else {
+        vgg_fwd_layer chain[VGG_MAX_LAYERS];
+        for (int l = 0; l <= last; l++)
+            chain_layer(net, l, &chain[l]);
+        st = be->ops->forward(be, &net->fwd_cache, net->param_gen, chain, last + 1, n, h, w,
+                              input, output, net->profiling ? net->layer_seconds : NULL);
+        if (st != VGG_STATUS_OK)
+            st = vgg_fail_context(st, "net %s: ", vgg_config_name(net->arch.config));
     }
-    float *buf[2] = {NULL, NULL};
-    st = be->ops->alloc(be, biggest * sizeof(float), (void **)&buf[0]);
-    if (st == VGG_STATUS_OK)
-        st = be->ops->alloc(be, biggest * sizeof(float), (void **)&buf[1]);
-    for (int i = 0; i < n && st == VGG_STATUS_OK; i++) {
-        int cur = 0, ch_h = h, ch_w = w;
-        st = be->ops->upload(be, buf[0], input + i * in_count, in_count * sizeof(float));
-        for (int l = 0; l <= last && st == VGG_STATUS_OK; l++) {
-            const vgg_layer_info *L = &net->layers[l];
-            st = run_layer(net, l, ch_h, ch_w, buf[cur], buf[1 - cur]);
-            if (st != VGG_STATUS_OK) {
-                st = vgg_fail_context(st, "net %s, layer %s: ", vgg_config_name(net->arch.config),
-                                      L->name);
-                break;
-            }
-            cur = 1 - cur;
-            ch_h = vgg_net_side_after(net, l, ch_h);
-            ch_w = vgg_net_side_after(net, l, ch_w);
-        }
-        if (st == VGG_STATUS_OK)
-            st = be->ops->download(be, output + i * out_count, buf[cur], out_count * sizeof(float));
-        size_t at;
-        if (st == VGG_STATUS_OK && !all_finite(output + i * out_count, out_count, &at))
-            st = name_non_finite_layer(net, input + i * in_count, h, w, last, buf, biggest);
-    }
-    be->ops->release(be, buf[0]);
-    be->ops->release(be, buf[1]);
-    return st;
+    if (st != VGG_STATUS_OK)
+        return st;
+    return check_finite(net, input, n, h, w, last, out_count, output);
 }

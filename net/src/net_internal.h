@@ -43,6 +43,19 @@ struct vgg_net {
 
     vgg_preproc preproc;
     vgg_backend *be;   /* borrowed */
+
+    /* The forward pass's state: the backend's chain cache (forward's
+     * *cache, released with the net), a generation bumped whenever the
+     * parameters may have changed (handing out a vgg_param,
+     * vgg_net_params_changed), and, for backends without a chain, two
+     * activation buffers of act_cap floats each, grown as needed. */
+    void *fwd_cache;
+    uint64_t param_gen;
+    float *act[2];
+    size_t act_cap;
+    /* per layer, seconds spent in forward passes since profiling began */
+    bool profiling;
+    double layer_seconds[VGG_MAX_LAYERS];
 };
 
 /* Weight of layer l on the device as the forward pass uses it (NULL if the

@@ -23,12 +23,17 @@ extern "C" {
 
 typedef struct vgg_backend vgg_backend;
 
-/* Open a backend by name: "cpu", "cuda", "cuda:N".  threads (CPU) is the
- * number of worker threads, 0 for all cores.  A CUDA name in a build
- * without CUDA returns VGG_STATUS_UNSUPPORTED. */
+/* Open a backend by name: "cpu", "cpu-ref", "cuda", "cuda:N".  "cpu" runs
+ * forward passes on oneDNN (Winograd or direct convolutions, blocked
+ * layouts; within 1e-4 relative of the reference, see net/README.md);
+ * "cpu-ref" is the plain reference implementation (im2col + OpenBLAS),
+ * the one every other backend is checked against.  Both train with the
+ * reference operations.  threads (CPU) is the number of worker threads
+ * (oneDNN's, OpenBLAS's and our own), 0 for all cores.  A CUDA name in a
+ * build without CUDA returns VGG_STATUS_UNSUPPORTED. */
 vgg_status vgg_backend_open(const char *device, int threads, vgg_backend **out);
 void vgg_backend_close(vgg_backend *be);
-const char *vgg_backend_name(const vgg_backend *be);   /* "cpu", "cuda:0" */
+const char *vgg_backend_name(const vgg_backend *be);   /* "cpu", "cpu-ref", "cuda:0" */
 int vgg_backend_threads(const vgg_backend *be);
 
 /* ------------------------------------------------------------------ */
@@ -200,7 +205,9 @@ vgg_param *vgg_net_param(vgg_net *net, int i);
 vgg_param *vgg_net_find_param(vgg_net *net, const char *name); /* NULL if none */
 
 /* Call after changing parameter data through vgg_param (so a device
- * backend can upload it).  No-op on the CPU. */
+ * backend can upload it, and the CPU backend's forward passes reorder it
+ * again into their layout).  vgg_net_param and vgg_net_find_param count
+ * as a change too. */
 vgg_status vgg_net_params_changed(vgg_net *net);
 
 /* SHA-256 over the parameter names, shapes and float32 data in order
@@ -234,13 +241,23 @@ vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output wha
 /* Dense forward: input is host (n, 3, h, w), already preprocessed; output is
  * host memory of n * oc * oh * ow floats (see vgg_net_output_shape).
  * Classification mode is the same call with h = w = input_size: the score
- * map is then (n, num_classes, 1, 1).  Memory for the convolutions is
- * tiled so that the peak stays bounded for large inputs.  Not reentrant on
- * one net: use one net per thread.  An output holding a NaN or infinity is
- * NUMERIC naming the first layer that made one (found by running that
- * sample again layer by layer), or saying the input was not finite. */
+ * map is then (n, num_classes, 1, 1).  The n images go through every layer
+ * together (fc6 and fc7 read their weights once per call).  Buffers are
+ * kept between calls (by the net, or by the backend for all its nets) and
+ * grown to the largest batch seen.  Not reentrant on one net: use one net
+ * per thread.  An output holding a NaN or infinity is NUMERIC naming the
+ * first layer that made one (found by running that sample again layer by
+ * layer), or saying the input was not finite. */
 vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
                            vgg_output what, float *output);
+
+/* Per-layer timing of forward passes (for benchmarks): set_profiling
+ * resets the times and turns timing on (a wait after every layer) or off;
+ * layer_seconds copies up to max per-layer totals, in the order of
+ * vgg_arch_layers (a layout change between layers counts to the layer
+ * after it), and returns the number of layers. */
+void vgg_net_set_profiling(vgg_net *net, bool on);
+int vgg_net_layer_seconds(const vgg_net *net, double *seconds, int max);
 
 /* ------------------------------------------------------------------ */
 /* safetensors                                                         */

@@ -1,0 +1,309 @@
+/* The dense descriptor's forward pass on the CPU, side by side with
+ * PyTorch's fastest CPU mode in the same run.
+ *
+ * For each net (VGG-16, VGG-19 with random full-size weights) and image
+ * size: an image and its horizontal flip as one batch of 2 through conv1_1
+ * ... fc7 (fc6 a 7x7 convolution, fc7 1x1), which is the network work of
+ * one image's descriptor at one scale.  Per-image time: the best of
+ * --repeat calls after one warm-up call (which builds the plan and
+ * chooses the algorithms), measured inside the process around
+ * vgg_net_forward.  Then one more call with per-layer timing (a wait
+ * after each layer) for the table: time, GFLOP/s and share per layer.
+ * The PyTorch side (bench_cpu.py) runs the same layers traced, frozen and
+ * passed through torch.jit.optimize_for_inference, timed the same way.
+ *
+ *   bench_cpu [--nets D,E] [--sizes 256x341,384x512] [--threads N] [--repeat R]
+ *             [--device cpu|cpu-ref] [--ref] [--no-torch] [--no-layers]
+ *   bench_cpu --together [--nets D,E] [--sizes 768x1024] ...
+ *
+ * --ref also times the reference backend (cpu-ref) for the "before"
+ * column.  --together loads every net on one backend first and then runs
+ * each in turn, as vggfeat extract --net D,E does (for its peak memory). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_util.h"
+#include "vgg/net.h"
+
+#define MAX_SIZES 8
+#define MAX_LAYERS 64
+
+typedef struct result {
+    char net;
+    int h, w;
+    double ours, ref, torch;
+} result;
+
+/* An image-like input (smooth plus noise) and its horizontal flip. */
+static void make_input(float *x, int h, int w)
+{
+    uint64_t s = 12345;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < h; y++)
+            for (int i = 0; i < w; i++) {
+                s = s * 6364136223846793005ull + 1442695040888963407ull;
+                double noise = (double)(s >> 40) / 16777216.0 - 0.5;
+                float v = (float)(sin(i / (7.0 + c) + y / 11.0) + 0.2 * noise);
+                x[((size_t)c * h + y) * w + i] = v;
+                x[(((size_t)3 + c) * h + y) * w + (w - 1 - i)] = v;
+            }
+}
+
+static int time_forward(vgg_net *net, const float *x, int h, int w, float *y, int repeat,
+                        double *best)
+{
+    *best = 1e30;
+    for (int r = 0; r <= repeat; r++) {
+        double t0 = vgg_now_seconds();
+        if (vgg_net_forward(net, x, 2, h, w, VGG_OUTPUT_FC7, y) != VGG_STATUS_OK) {
+            fprintf(stderr, "bench_cpu: %s\n", vgg_last_error());
+            return -1;
+        }
+        double t = vgg_now_seconds() - t0;
+        if ((r > 0 || repeat == 0) && t < *best)
+            *best = t;
+    }
+    return 0;
+}
+
+static void layer_table(vgg_net *net, const float *x, int h, int w, float *y)
+{
+    vgg_layer_info L[MAX_LAYERS];
+    int count = 0;
+    double sec[MAX_LAYERS] = {0};
+    if (vgg_arch_layers(vgg_net_arch(net), L, MAX_LAYERS, &count) != VGG_STATUS_OK)
+        return;
+    vgg_net_set_profiling(net, true);
+    vgg_status st = vgg_net_forward(net, x, 2, h, w, VGG_OUTPUT_FC7, y);
+    vgg_net_layer_seconds(net, sec, MAX_LAYERS);
+    vgg_net_set_profiling(net, false);
+    if (st != VGG_STATUS_OK)
+        return;
+    double total = 0;
+    for (int l = 0; l < count; l++)
+        total += sec[l];
+    printf("    %-8s %9s %9s %10s %7s\n", "layer", "out", "ms", "GFLOP/s", "share");
+    int sh = h, sw = w, fc = 0;
+    for (int l = 0; l < count && fc < 2; l++) {
+        int k = L[l].kernel, pad = L[l].kind == VGG_LAYER_CONV ? k / 2 : 0;
+        int ih = sh, iw = sw;
+        if (L[l].kind == VGG_LAYER_POOL) {
+            sh = vgg_net_arch(net)->pool_round == VGG_POOL_CEIL ? (sh + 1) / 2 : sh / 2;
+            sw = vgg_net_arch(net)->pool_round == VGG_POOL_CEIL ? (sw + 1) / 2 : sw / 2;
+        } else if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC) {
+            sh = ih + 2 * pad - k + 1;
+            sw = iw + 2 * pad - k + 1;
+        }
+        double flop = 0;
+        if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC) {
+            flop = 2.0 * 2 * L[l].out_channels * sh * sw * (double)L[l].in_channels * k * k;
+            fc += L[l].kind == VGG_LAYER_FC;
+        }
+        char out[24];
+        snprintf(out, sizeof out, "%dx%d", sh, sw);
+        printf("    %-8s %9s %9.1f %10.1f %6.1f%%\n", L[l].name, out, 1e3 * sec[l],
+               flop > 0 && sec[l] > 0 ? flop / sec[l] * 1e-9 : 0.0,
+               total > 0 ? 100.0 * sec[l] / total : 0.0);
+    }
+    printf("    %-8s %9s %9.1f (with a wait after every layer)\n", "total", "", 1e3 * total);
+}
+
+static int bench_net(char config, const char *device, int threads, int repeat, int h, int w,
+                     bool layers, double *best)
+{
+    vgg_backend *be = NULL;
+    vgg_net *net = NULL;
+    vgg_config_id id = config == 'E' ? VGG_CONFIG_E : VGG_CONFIG_D;
+    vgg_arch a;
+    vgg_arch_default(&a, id);
+    int oc, oh, ow, rc = -1;
+    float *x = NULL, *y = NULL;
+    if (vgg_backend_open(device, threads, &be) != VGG_STATUS_OK ||
+        vgg_net_create(&a, be, &net) != VGG_STATUS_OK ||
+        vgg_net_output_shape(net, h, w, VGG_OUTPUT_FC7, &oc, &oh, &ow) != VGG_STATUS_OK) {
+        fprintf(stderr, "bench_cpu: %s\n", vgg_last_error());
+        goto out;
+    }
+    bench_random_weights(net, 0x9E3779B97F4A7C15ull + (uint64_t)id, 0.01f);
+    x = malloc((size_t)2 * 3 * h * w * sizeof *x);
+    y = malloc((size_t)2 * oc * oh * ow * sizeof *y);
+    if (!x || !y)
+        goto out;
+    make_input(x, h, w);
+    if (time_forward(net, x, h, w, y, repeat, best) != 0)
+        goto out;
+    printf("  %s VGG-%d %dx%d (+ flip) -> fc7 %dx%d: %.3f s / image\n", device,
+           id == VGG_CONFIG_E ? 19 : 16, h, w, oh, ow, *best);
+    if (layers)
+        layer_table(net, x, h, w, y);
+    fflush(stdout);
+    rc = 0;
+out:
+    free(x);
+    free(y);
+    vgg_net_free(net);
+    vgg_backend_close(be);
+    return rc;
+}
+
+static int bench_together(const char *nets, const char *device, int threads, int h, int w)
+{
+    vgg_backend *be = NULL;
+    vgg_net *net[2] = {NULL, NULL};
+    int count = 0, rc = -1, oc, oh, ow;
+    float *x = malloc((size_t)2 * 3 * h * w * sizeof *x), *y = NULL;
+    if (!x || vgg_backend_open(device, threads, &be) != VGG_STATUS_OK)
+        goto out;
+    for (const char *c = nets; *c && count < 2; c++) {
+        if (*c != 'D' && *c != 'E')
+            continue;
+        vgg_arch a;
+        vgg_arch_default(&a, *c == 'E' ? VGG_CONFIG_E : VGG_CONFIG_D);
+        if (vgg_net_create(&a, be, &net[count]) != VGG_STATUS_OK)
+            goto out;
+        bench_random_weights(net[count], 0x9E3779B97F4A7C15ull + (uint64_t)a.config, 0.01f);
+        count++;
+    }
+    if (count == 0 || vgg_net_output_shape(net[0], h, w, VGG_OUTPUT_FC7, &oc, &oh, &ow) != 0)
+        goto out;
+    y = malloc((size_t)2 * oc * oh * ow * sizeof *y);
+    if (!y)
+        goto out;
+    make_input(x, h, w);
+    for (int i = 0; i < count; i++) {
+        double t;
+        if (time_forward(net[i], x, h, w, y, 0, &t) != 0)
+            goto out;
+        printf("  %s %s %dx%d (+ flip), first call (plan, algorithm choice): %.2f s\n", device,
+               vgg_config_name(vgg_net_arch(net[i])->config), h, w, t);
+    }
+    printf("  vggfeat peak RSS with %d nets loaded: %.0f MB\n", count,
+           vgg_peak_rss_bytes() / 1048576.0);
+    rc = 0;
+out:
+    if (rc != 0)
+        fprintf(stderr, "bench_cpu: %s\n", vgg_last_error());
+    free(x);
+    free(y);
+    for (int i = 0; i < 2; i++)
+        vgg_net_free(net[i]);
+    vgg_backend_close(be);
+    return rc;
+}
+
+static int parse_sizes(const char *text, int *hs, int *ws)
+{
+    int n = 0;
+    for (const char *p = text; *p && n < MAX_SIZES;) {
+        int used = 0;
+        if (sscanf(p, "%dx%d%n", &hs[n], &ws[n], &used) != 2)
+            return -1;
+        n++;
+        p += used;
+        if (*p == ',')
+            p++;
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    int threads = 2, repeat = 3;
+    bool torch = true, ref = false, layers = true, together = false;
+    const char *sizes_text = "256x341,384x512", *nets = "D,E", *device = "cpu";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--sizes") == 0 && i + 1 < argc)
+            sizes_text = argv[++i];
+        else if (strcmp(argv[i], "--nets") == 0 && i + 1 < argc)
+            nets = argv[++i];
+        else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc)
+            device = argv[++i];
+        else if (strcmp(argv[i], "--ref") == 0)
+            ref = true;
+        else if (strcmp(argv[i], "--together") == 0)
+            together = true;
+        else if (strcmp(argv[i], "--no-torch") == 0)
+            torch = false;
+        else if (strcmp(argv[i], "--no-layers") == 0)
+            layers = false;
+        else {
+            fprintf(stderr, "usage: bench_cpu [--nets D,E] [--sizes HxW,...] [--threads N] "
+                            "[--repeat R] [--device DEV] [--ref] [--no-torch] [--no-layers] "
+                            "[--together]\n");
+            return 2;
+        }
+    }
+    int hs[MAX_SIZES], ws[MAX_SIZES];
+    int n_sizes = parse_sizes(sizes_text, hs, ws);
+    if (n_sizes <= 0) {
+        fprintf(stderr, "bench_cpu: bad size list '%s'\n", sizes_text);
+        return 2;
+    }
+    if (together)
+        return bench_together(nets, device, threads, hs[0], ws[0]) == 0 ? 0 : 1;
+    result res[2 * MAX_SIZES];
+    int n_res = 0;
+    printf("Dense forward to fc7, image + flip as one batch, %d threads, best of %d after one "
+           "warm-up, timed inside the process\n", threads, repeat);
+    for (const char *c = nets; *c; c++) {
+        if (*c != 'D' && *c != 'E')
+            continue;
+        for (int i = 0; i < n_sizes; i++) {
+            result *r = &res[n_res++];
+            memset(r, 0, sizeof *r);
+            r->net = *c;
+            r->h = hs[i];
+            r->w = ws[i];
+            if (bench_net(*c, device, threads, repeat, hs[i], ws[i], layers, &r->ours) != 0)
+                return 1;
+            if (ref && bench_net(*c, "cpu-ref", threads, repeat < 1 ? repeat : 1, hs[i], ws[i],
+                                 false, &r->ref) != 0)
+                return 1;
+        }
+    }
+    printf("  vggfeat peak RSS: %.0f MB\n", vgg_peak_rss_bytes() / 1048576.0);
+    if (torch) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "'%s' '%s' --threads %d --repeat %d --sizes %s --nets %s",
+                 VGG_PYTHON, VGG_BENCH_SCRIPT, threads, repeat, sizes_text, nets);
+        fflush(stdout);
+        FILE *pp = popen(cmd, "r");
+        char line[512];
+        while (pp && fgets(line, sizeof line, pp)) {
+            char net;
+            int h, w;
+            double t;
+            if (sscanf(line, "time %c %d %d %lf", &net, &h, &w, &t) == 4) {
+                for (int i = 0; i < n_res; i++)
+                    if (res[i].net == net && res[i].h == h && res[i].w == w)
+                        res[i].torch = t;
+            } else {
+                fputs(line, stdout);
+            }
+        }
+        int st = pp ? pclose(pp) : -1;
+        if (st != 0)
+            printf("  PyTorch side failed or is not installed (status %d)\n", st);
+    }
+    printf("\n| net | image (+ flip) | vggfeat %s s/image |%s PyTorch jit s/image | "
+           "PyTorch / vggfeat |\n| --- | --- | --- |%s --- | --- |\n",
+           device, ref ? " cpu-ref s/image |" : "", ref ? " --- |" : "");
+    for (int i = 0; i < n_res; i++) {
+        const result *r = &res[i];
+        char refcol[32] = "", torch_s[32] = "-", ratio[32] = "-";
+        if (ref)
+            snprintf(refcol, sizeof refcol, " %.3f |", r->ref);
+        if (r->torch > 0) {
+            snprintf(torch_s, sizeof torch_s, "%.3f", r->torch);
+            snprintf(ratio, sizeof ratio, "%.2fx", r->torch / r->ours);
+        }
+        printf("| VGG-%d | %dx%d | %.3f |%s %s | %s |\n", r->net == 'E' ? 19 : 16, r->h, r->w,
+               r->ours, refcol, torch_s, ratio);
+    }
+    return 0;
+}

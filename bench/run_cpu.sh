@@ -1,0 +1,23 @@
+#!/bin/sh
+# The CPU forward benchmark in one command: VGG-16 and VGG-19 dense, Q=256
+# (256x341) and Q=384 (384x512), an image and its flip, 2 threads; vggfeat
+# ("cpu", oneDNN) against PyTorch traced + frozen + optimize_for_inference
+# in the same run, with per-layer tables and the reference backend
+# (cpu-ref) as the "before" column; then the peak memory of VGG-16 and
+# VGG-19 at Q=768 on a 4:3 image (768x1024), measured by /usr/bin/time -v.
+#   sh bench/run_cpu.sh            BUILD_DIR (default build), THREADS (2)
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+build=${BUILD_DIR:-build}
+threads=${THREADS:-2}
+[ -d "$build" ] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" --target bench_cpu -j 2 >/dev/null
+"$build/bin/bench_cpu" --threads "$threads" --repeat 3 --nets D,E --sizes 256x341,384x512 --ref
+echo "== Q=768, 768x1024 (+ flip), VGG-16 and VGG-19 loaded together: peak memory"
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -v "$build/bin/bench_cpu" --together --threads "$threads" --nets D,E \
+        --sizes 768x1024 2>&1 | grep -E "first call|Maximum resident|peak RSS"
+else
+    "$build/bin/bench_cpu" --together --threads "$threads" --nets D,E --sizes 768x1024
+fi

@@ -1,0 +1,897 @@
+/* The "cpu" backend's forward chain on oneDNN: convolutions with bias and
+ * ReLU fused, max-pooling and LRN, the activations kept in oneDNN's
+ * preferred (blocked) layout from the net's input to its output.
+ *
+ * A net's cache holds one plan per input shape (the primitives, the
+ * reorders between them, the sizes they need) and its weights reordered
+ * into the layouts the primitives chose.  The 3x3 convolutions run as
+ * Winograd F(4x4, 3x3) where oneDNN has it for the shape and it is the
+ * faster, direct otherwise: the two are timed once per layer shape (in
+ * a process-wide table) and the faster kept.  fc6, fc7 and fc8 are one
+ * matrix product each over the whole batch (every position of every
+ * image: fc6's patches gathered by an im2col, fc7's and fc8's inputs read
+ * in place, NHWC), reading the net's own (O, I, k, k) weights without a
+ * copy.  The activation buffers and
+ * the scratchpad belong to the backend, so nets on one backend share
+ * them; a forward call holds them for its duration. */
+#include "cpu.h"
+
+#include <dnnl.h>
+#include <math.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_CHAIN 64
+#define MAX_STEPS (2 * MAX_CHAIN + 2)
+#define MAX_PLANS 12
+#define MAX_WEIGHTS 96
+#define MAX_ARGS 6
+/* Winograd's scratchpad (the transformed activations of the whole layer)
+ * grows with the image: above this, the layer runs direct, so that the
+ * workspace stays bounded (Q=768: conv2_x to conv4_x would need 0.3 to
+ * 0.9 GB each). */
+#define WINO_SCRATCH_MAX ((size_t)256 << 20)
+
+/* ---- errors ---- */
+
+static vgg_status dnnl_failed(dnnl_status_t s, const char *call, int line)
+{
+    return vgg_fail(s == dnnl_out_of_memory ? VGG_STATUS_NOMEM : VGG_STATUS_DEVICE,
+                    "oneDNN: %s failed (status %d) at %s:%d", call, (int)s, __FILE__, line);
+}
+
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        dnnl_status_t s_ = (call);                                                                 \
+        if (s_ != dnnl_success) {                                                                  \
+            st = dnnl_failed(s_, #call, __LINE__);                                                 \
+            goto done;                                                                             \
+        }                                                                                          \
+    } while (0)
+
+/* ---- state ---- */
+
+/* The backend-wide state. */
+typedef struct fast_state {
+    dnnl_engine_t eng;
+    dnnl_stream_t strm;
+    pthread_mutex_t lock;   /* held by a forward call while it uses the buffers */
+    void *act[2];           /* ping-pong activations */
+    size_t act_cap;         /* bytes, each */
+    void *scratch;
+    size_t scratch_cap;
+} fast_state;
+
+/* One layer's weights in a primitive's layout. */
+typedef struct wentry {
+    int layer;
+    dnnl_memory_desc_t md;
+    void *data;             /* owned (aligned) */
+    dnnl_memory_t mem;
+    const float *src;       /* the plain weights last reordered from */
+    uint64_t gen, epoch;    /* ... the net's gen and the backend's weights_epoch then */
+    bool fresh;
+} wentry;
+
+enum { STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN, STEP_IM2COL, STEP_MATMUL };
+enum { SLOT_IN = -1, SLOT_OUT = -2 };
+
+typedef struct step {
+    int kind;
+    int layer;              /* the chain layer whose time this is */
+    int src, dst;           /* SLOT_IN, SLOT_OUT or a ping-pong buffer 0/1 */
+    dnnl_primitive_t prim;  /* NULL for IM2COL */
+    dnnl_memory_t msrc, mdst, mwei, mbias, mscratch;
+    wentry *w;              /* CONV */
+    int wlayer;             /* CONV, MATMUL: the chain layer of the weights */
+    int n, c, h, w_, k, oh, ow;   /* IM2COL: (n, c, h, w) NCHW -> (n*oh*ow, c*k*k) */
+} step;
+
+typedef struct plan {
+    int n, h, w, n_layers;
+    vgg_fwd_layer key[MAX_CHAIN];   /* shapes only (pointers cleared) */
+    step steps[MAX_STEPS];
+    int n_steps;
+    size_t act_bytes, scratch_bytes;
+    uint64_t last_use;
+} plan;
+
+typedef struct chain_cache {
+    plan *plans[MAX_PLANS];
+    int n_plans;
+    wentry *w[MAX_WEIGHTS];
+    int n_w;
+    uint64_t clock;
+} chain_cache;
+
+/* ---- the Winograd-or-direct decisions, process-wide ---- */
+
+typedef struct algo_choice {
+    int cin, cout, bucket, threads;
+    bool wino;
+} algo_choice;
+
+static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
+static algo_choice choices[256];
+static int n_choices;
+static vgg_dnnl_algo forced_algo = VGG_DNNL_AUTO;
+
+void vgg_dnnl_set_algo(vgg_dnnl_algo a)
+{
+    pthread_mutex_lock(&choice_lock);
+    forced_algo = a;
+    pthread_mutex_unlock(&choice_lock);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* ---- open / close ---- */
+
+static void *alloc_aligned(size_t bytes)
+{
+    size_t rounded = (bytes + 4095) / 4096 * 4096;
+    return aligned_alloc(4096, rounded ? rounded : 4096);
+}
+
+vgg_status vgg_dnnl_open(vgg_backend *be, void **state)
+{
+    *state = NULL;
+    vgg_status st = VGG_STATUS_OK;
+    fast_state *f = calloc(1, sizeof *f);
+    if (!f)
+        return vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
+    if (pthread_mutex_init(&f->lock, NULL) != 0) {
+        free(f);
+        return vgg_fail(VGG_STATUS_NOMEM, "cpu: cannot make a mutex");
+    }
+    CHECK(dnnl_engine_create(&f->eng, dnnl_cpu, 0));
+    CHECK(dnnl_stream_create(&f->strm, f->eng, dnnl_stream_default_flags));
+    *state = f;
+    return VGG_STATUS_OK;
+done:
+    vgg_dnnl_close(f);
+    return st;
+}
+
+void vgg_dnnl_close(void *state)
+{
+    fast_state *f = state;
+    if (!f)
+        return;
+    if (f->strm)
+        dnnl_stream_destroy(f->strm);
+    if (f->eng)
+        dnnl_engine_destroy(f->eng);
+    free(f->act[0]);
+    free(f->act[1]);
+    free(f->scratch);
+    pthread_mutex_destroy(&f->lock);
+    free(f);
+}
+
+static void plan_free(plan *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->n_steps; i++) {
+        step *s = &p->steps[i];
+        if (s->prim)
+            dnnl_primitive_destroy(s->prim);
+        dnnl_memory_t ms[5] = {s->msrc, s->mdst, s->mwei, s->mbias, s->mscratch};
+        for (int j = 0; j < 5; j++)
+            if (ms[j])
+                dnnl_memory_destroy(ms[j]);
+    }
+    free(p);
+}
+
+static void wentry_free(wentry *w)
+{
+    if (!w)
+        return;
+    if (w->mem)
+        dnnl_memory_destroy(w->mem);
+    free(w->data);
+    free(w);
+}
+
+void vgg_dnnl_forward_release(vgg_backend *be, void *cache)
+{
+    chain_cache *c = cache;
+    if (!c)
+        return;
+    for (int i = 0; i < c->n_plans; i++)
+        plan_free(c->plans[i]);
+    for (int i = 0; i < c->n_w; i++)
+        wentry_free(c->w[i]);
+    free(c);
+}
+
+/* ---- building a plan ---- */
+
+static void md_plain(dnnl_memory_desc_t *md, int n, int c, int h, int w)
+{
+    dnnl_dims_t d = {n, c, h, w};
+    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_nchw);
+}
+
+static void md_any(dnnl_memory_desc_t *md, int n, int c, int h, int w)
+{
+    dnnl_dims_t d = {n, c, h, w};
+    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_format_tag_any);
+}
+
+static int out_side(const vgg_fwd_layer *L, int s)
+{
+    switch (L->kind) {
+    case VGG_LAYER_CONV:
+    case VGG_LAYER_FC:
+        return s + 2 * L->pad - L->k + 1;
+    case VGG_LAYER_POOL:
+        return vgg_pool_out(s, L->round);
+    default:
+        return s;
+    }
+}
+
+static const dnnl_memory_desc_t *pd_md(const_dnnl_primitive_desc_t pd, dnnl_query_t q)
+{
+    return dnnl_primitive_desc_query_md(pd, q, 0);
+}
+
+static size_t pd_bytes(const_dnnl_primitive_desc_t pd, dnnl_query_t q)
+{
+    const dnnl_memory_desc_t *md = pd_md(pd, q);
+    return md ? dnnl_memory_desc_get_size(md) : 0;
+}
+
+/* Weights of chain layer l in layout md: the existing entry, or a new
+ * one (filled at run time). */
+static vgg_status weights_for(const fast_state *f, chain_cache *c, int l,
+                              const dnnl_memory_desc_t *md, wentry **out)
+{
+    vgg_status st = VGG_STATUS_OK;
+    *out = NULL;
+    for (int i = 0; i < c->n_w; i++)
+        if (c->w[i]->layer == l && dnnl_memory_desc_equal(&c->w[i]->md, md)) {
+            *out = c->w[i];
+            return VGG_STATUS_OK;
+        }
+    if (c->n_w == MAX_WEIGHTS)
+        return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: more than %d weight layouts in one net",
+                        MAX_WEIGHTS);
+    wentry *w = calloc(1, sizeof *w);
+    if (!w)
+        return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory");
+    w->layer = l;
+    w->md = *md;
+    w->data = alloc_aligned(dnnl_memory_desc_get_size(md));
+    if (!w->data) {
+        free(w);
+        return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory for weights (%zu bytes)",
+                        dnnl_memory_desc_get_size(md));
+    }
+    CHECK(dnnl_memory_create(&w->mem, md, f->eng, w->data));
+    c->w[c->n_w++] = w;
+    *out = w;
+    return VGG_STATUS_OK;
+done:
+    wentry_free(w);
+    return st;
+}
+
+/* A convolution ready to run on scratch buffers (zeros), for timing. */
+typedef struct trial {
+    dnnl_primitive_t prim;
+    void *buf[5];
+    dnnl_memory_t mem[5];
+    dnnl_exec_arg_t args[5];
+    int n_args;
+} trial;
+
+static void trial_free(trial *t)
+{
+    for (int i = 0; i < 5; i++) {
+        if (t->mem[i])
+            dnnl_memory_destroy(t->mem[i]);
+        free(t->buf[i]);
+    }
+    if (t->prim)
+        dnnl_primitive_destroy(t->prim);
+    memset(t, 0, sizeof *t);
+}
+
+static bool trial_make(const fast_state *f, const_dnnl_primitive_desc_t pd, trial *t)
+{
+    const dnnl_query_t qs[5] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_weights_md,
+                                dnnl_query_dst_md, dnnl_query_scratchpad_md};
+    const int idx[5] = {0, 0, 1, 0, 0};
+    const int args[5] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST,
+                         DNNL_ARG_SCRATCHPAD};
+    memset(t, 0, sizeof *t);
+    if (dnnl_primitive_create(&t->prim, pd) != dnnl_success)
+        return false;
+    for (int i = 0; i < 5; i++) {
+        const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, qs[i], idx[i]);
+        size_t bytes = md ? dnnl_memory_desc_get_size(md) : 0;
+        if (!bytes)
+            continue;
+        t->buf[i] = alloc_aligned(bytes);
+        if (!t->buf[i] || dnnl_memory_create(&t->mem[i], md, f->eng, t->buf[i]) != dnnl_success)
+            return false;
+        memset(t->buf[i], 0, bytes);
+        t->args[t->n_args++] = (dnnl_exec_arg_t){args[i], t->mem[i]};
+    }
+    return true;
+}
+
+static double trial_run(const fast_state *f, const trial *t)
+{
+    double t0 = now_s();
+    if (dnnl_primitive_execute(t->prim, f->strm, t->n_args, t->args) != dnnl_success ||
+        dnnl_stream_wait(f->strm) != dnnl_success)
+        return 1e30;
+    return now_s() - t0;
+}
+
+/* Is Winograd faster than direct?  One warm-up run each, then the best of
+ * up to three runs each, alternating (so that a busy machine slows both);
+ * fewer for large layers, once a second has been spent. */
+static bool winograd_is_faster(const fast_state *f, const_dnnl_primitive_desc_t direct,
+                               const_dnnl_primitive_desc_t wino)
+{
+    trial td = {0}, tw = {0};
+    bool ok = trial_make(f, direct, &td) && trial_make(f, wino, &tw);
+    double best_d = 1e30, best_w = 1e30, t0 = now_s();
+    for (int r = 0; r < 4 && ok && (r < 2 || now_s() - t0 < 1.0); r++) {
+        double a = trial_run(f, &td), b = trial_run(f, &tw);
+        if (r > 0) {
+            best_d = a < best_d ? a : best_d;
+            best_w = b < best_w ? b : best_w;
+        }
+    }
+    trial_free(&td);
+    trial_free(&tw);
+    return ok && best_w < best_d;
+}
+
+/* Winograd for a convolution of this shape?  (Both primitive descriptors
+ * exist.)  Decided once per (channels, size bucket, threads). */
+static bool prefer_winograd(const fast_state *f, const vgg_fwd_layer *L, int n, int h, int w,
+                            int threads, const_dnnl_primitive_desc_t direct,
+                            const_dnnl_primitive_desc_t wino)
+{
+    pthread_mutex_lock(&choice_lock);
+    vgg_dnnl_algo forced = forced_algo;
+    int bucket = (int)floor(2.0 * log2((double)n * h * w));
+    for (int i = 0; i < n_choices && forced == VGG_DNNL_AUTO; i++) {
+        const algo_choice *a = &choices[i];
+        if (a->cin == L->cin && a->cout == L->cout && a->bucket == bucket && a->threads == threads) {
+            bool r = a->wino;
+            pthread_mutex_unlock(&choice_lock);
+            return r;
+        }
+    }
+    pthread_mutex_unlock(&choice_lock);
+    if (forced != VGG_DNNL_AUTO)
+        return forced == VGG_DNNL_WINOGRAD;
+    bool r = winograd_is_faster(f, direct, wino);
+    pthread_mutex_lock(&choice_lock);
+    if (n_choices < (int)(sizeof choices / sizeof choices[0]))
+        choices[n_choices++] = (algo_choice){L->cin, L->cout, bucket, threads, r};
+    pthread_mutex_unlock(&choice_lock);
+    return r;
+}
+
+/* Attributes: a user scratchpad, and ReLU fused when relu. */
+static vgg_status make_attr(bool relu, dnnl_primitive_attr_t *out)
+{
+    vgg_status st = VGG_STATUS_OK;
+    dnnl_post_ops_t po = NULL;
+    *out = NULL;
+    CHECK(dnnl_primitive_attr_create(out));
+    CHECK(dnnl_primitive_attr_set_scratchpad_mode(*out, dnnl_scratchpad_mode_user));
+    if (relu) {
+        CHECK(dnnl_post_ops_create(&po));
+        CHECK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
+        CHECK(dnnl_primitive_attr_set_post_ops(*out, po));
+    }
+done:
+    if (po)
+        dnnl_post_ops_destroy(po);
+    if (st != VGG_STATUS_OK && *out) {
+        dnnl_primitive_attr_destroy(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, int h, int w,
+                          int threads, dnnl_primitive_desc_t *out)
+{
+    vgg_status st = VGG_STATUS_OK;
+    *out = NULL;
+    const int oh = out_side(L, h), ow = out_side(L, w);
+    dnnl_memory_desc_t src, wei, bias, dst;
+    md_any(&src, n, L->cin, h, w);
+    md_any(&dst, n, L->cout, oh, ow);
+    dnnl_dims_t wd = {L->cout, L->cin, L->k, L->k}, bd = {L->cout};
+    dnnl_memory_desc_init_by_tag(&wei, 4, wd, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&bias, 1, bd, dnnl_f32, dnnl_x);
+    dnnl_dims_t strides = {1, 1}, pad = {L->pad, L->pad};
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t direct = NULL, wino = NULL;
+    st = make_attr(L->relu, &attr);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    dnnl_convolution_desc_t cd;
+    CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
+                                             &src, &wei, &bias, &dst, strides, pad, pad));
+    CHECK(dnnl_primitive_desc_create(&direct, &cd, attr, f->eng, NULL));
+    if (L->kind == VGG_LAYER_CONV && L->k == 3 && forced_algo != VGG_DNNL_DIRECT &&
+        dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+                                           dnnl_convolution_winograd, &src, &wei, &bias, &dst,
+                                           strides, pad, pad) == dnnl_success &&
+        dnnl_primitive_desc_create(&wino, &cd, attr, f->eng, NULL) == dnnl_success &&
+        pd_bytes(wino, dnnl_query_scratchpad_md) <= WINO_SCRATCH_MAX &&
+        prefer_winograd(f, L, n, h, w, threads, direct, wino)) {
+        *out = wino;
+        wino = NULL;
+    } else {
+        *out = direct;
+        direct = NULL;
+    }
+done:
+    if (direct)
+        dnnl_primitive_desc_destroy(direct);
+    if (wino)
+        dnnl_primitive_desc_destroy(wino);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return st;
+}
+
+static vgg_status pool_or_lrn_pd(const fast_state *f, const vgg_fwd_layer *L,
+                                 const dnnl_memory_desc_t *src, int n, int h, int w,
+                                 dnnl_primitive_desc_t *out)
+{
+    vgg_status st = VGG_STATUS_OK;
+    *out = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    CHECK(dnnl_primitive_attr_create(&attr));
+    CHECK(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
+    if (L->kind == VGG_LAYER_POOL) {
+        const int oh = out_side(L, h), ow = out_side(L, w);
+        dnnl_memory_desc_t dst;
+        md_any(&dst, n, L->cout, oh, ow);
+        /* ceil rounding: one row/column of padding that max-pooling skips,
+         * the last window clipped to the input */
+        dnnl_dims_t strides = {2, 2}, kernel = {2, 2}, dil = {0, 0}, pl = {0, 0},
+                    pr = {2 * oh - h > 0 ? 2 * oh - h : 0, 2 * ow - w > 0 ? 2 * ow - w : 0};
+        dnnl_pooling_v2_desc_t pd;
+        CHECK(dnnl_pooling_v2_forward_desc_init(&pd, dnnl_forward_inference, dnnl_pooling_max, src,
+                                                &dst, strides, kernel, dil, pl, pr));
+        CHECK(dnnl_primitive_desc_create(out, &pd, attr, f->eng, NULL));
+    } else {
+        dnnl_lrn_desc_t ld;
+        CHECK(dnnl_lrn_forward_desc_init(&ld, dnnl_forward_inference, dnnl_lrn_across_channels, src,
+                                         L->lrn.size, L->lrn.alpha, L->lrn.beta, L->lrn.k));
+        CHECK(dnnl_primitive_desc_create(out, &ld, attr, f->eng, NULL));
+    }
+done:
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return st;
+}
+
+/* Append a step running pd from the current activation (slot *cur, layout
+ * *cur_md) into the other buffer. */
+static vgg_status add_step(const fast_state *f, plan *p, int kind, int layer,
+                           dnnl_primitive_desc_t pd, int *cur, dnnl_memory_desc_t *cur_md)
+{
+    vgg_status st = VGG_STATUS_OK;
+    VGG_ASSERT(p->n_steps < MAX_STEPS);
+    step *s = &p->steps[p->n_steps++];
+    s->kind = kind;
+    s->layer = layer;
+    s->src = *cur;
+    s->dst = *cur == 0 ? 1 : 0;
+    const dnnl_memory_desc_t *smd = pd_md(pd, dnnl_query_src_md);
+    const dnnl_memory_desc_t *dmd = pd_md(pd, dnnl_query_dst_md);
+    const dnnl_memory_desc_t *spmd = pd_md(pd, dnnl_query_scratchpad_md);
+    CHECK(dnnl_primitive_create(&s->prim, pd));
+    CHECK(dnnl_memory_create(&s->msrc, smd, f->eng, DNNL_MEMORY_NONE));
+    CHECK(dnnl_memory_create(&s->mdst, dmd, f->eng, DNNL_MEMORY_NONE));
+    size_t sp = pd_bytes(pd, dnnl_query_scratchpad_md);
+    if (sp) {
+        CHECK(dnnl_memory_create(&s->mscratch, spmd, f->eng, DNNL_MEMORY_NONE));
+        if (sp > p->scratch_bytes)
+            p->scratch_bytes = sp;
+    }
+    size_t db = dnnl_memory_desc_get_size(dmd);
+    if (db > p->act_bytes)
+        p->act_bytes = db;
+    *cur = s->dst;
+    *cur_md = *dmd;
+done:
+    return st;
+}
+
+static vgg_status add_reorder(const fast_state *f, plan *p, int layer, int *cur,
+                              dnnl_memory_desc_t *cur_md, const dnnl_memory_desc_t *to)
+{
+    vgg_status st = VGG_STATUS_OK;
+    dnnl_primitive_desc_t pd = NULL;
+    CHECK(dnnl_reorder_primitive_desc_create(&pd, cur_md, f->eng, to, f->eng, NULL));
+    st = add_step(f, p, STEP_REORDER, layer, pd, cur, cur_md);
+done:
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    return st;
+}
+
+/* A fully connected layer (a k x k convolution without padding) as one
+ * matrix product over the batch: (n*oh*ow, cin*k*k) x (cin*k*k, cout),
+ * the weights the net's own (cout, cin*k*k) rows read transposed.  Its
+ * input is the activation itself when that is NHWC and k is 1, else the
+ * patches gathered from NCHW; its output is NHWC. */
+static vgg_status add_fc(const fast_state *f, plan *p, int l, const vgg_fwd_layer *L, int n,
+                         int h, int w, int *cur, dnnl_memory_desc_t *cur_md)
+{
+    vgg_status st = VGG_STATUS_OK;
+    const int oh = out_side(L, h), ow = out_side(L, w);
+    const dnnl_dim_t M = (dnnl_dim_t)n * oh * ow, K = (dnnl_dim_t)L->cin * L->k * L->k,
+                     N = L->cout;
+    dnnl_memory_desc_t nhwc, plain;
+    dnnl_dims_t in_dims = {n, L->cin, h, w};
+    dnnl_memory_desc_init_by_tag(&nhwc, 4, in_dims, dnnl_f32, dnnl_nhwc);
+    if (!(L->k == 1 && L->pad == 0 && dnnl_memory_desc_equal(cur_md, &nhwc))) {
+        md_plain(&plain, n, L->cin, h, w);
+        if (!dnnl_memory_desc_equal(cur_md, &plain))
+            st = add_reorder(f, p, l, cur, cur_md, &plain);
+        if (st != VGG_STATUS_OK)
+            return st;
+        VGG_ASSERT(p->n_steps < MAX_STEPS);
+        step *s = &p->steps[p->n_steps++];
+        *s = (step){.kind = STEP_IM2COL, .layer = l, .src = *cur, .dst = *cur == 0 ? 1 : 0,
+                    .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow};
+        if ((size_t)(M * K) * sizeof(float) > p->act_bytes)
+            p->act_bytes = (size_t)(M * K) * sizeof(float);
+        *cur = s->dst;
+    }
+    dnnl_memory_desc_t src, wei, bias, dst;
+    dnnl_dims_t sd = {M, K}, wd = {K, N}, ws = {1, K}, bd = {1, N}, dd = {M, N};
+    dnnl_memory_desc_init_by_tag(&src, 2, sd, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_strides(&wei, 2, wd, dnnl_f32, ws);
+    dnnl_memory_desc_init_by_tag(&bias, 2, bd, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&dst, 2, dd, dnnl_f32, dnnl_ab);
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_matmul_desc_t md;
+    st = make_attr(L->relu, &attr);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    CHECK(dnnl_matmul_desc_init(&md, &src, &wei, &bias, &dst));
+    CHECK(dnnl_primitive_desc_create(&pd, &md, attr, f->eng, NULL));
+    st = add_step(f, p, STEP_MATMUL, l, pd, cur, cur_md);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    step *s = &p->steps[p->n_steps - 1];
+    s->wlayer = l;
+    CHECK(dnnl_memory_create(&s->mwei, &wei, f->eng, DNNL_MEMORY_NONE));
+    CHECK(dnnl_memory_create(&s->mbias, &bias, f->eng, DNNL_MEMORY_NONE));
+    dnnl_dims_t out_dims = {n, N, oh, ow};
+    dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dnnl_f32, dnnl_nhwc);
+done:
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return st;
+}
+
+/* (n, c, h, w) NCHW -> rows (img, oy, ox) of c*k*k patch values in
+ * (c, ky, kx) order, no padding. */
+static void im2col(const step *s, const float *x, float *col)
+{
+    const int n = s->n, c = s->c, h = s->h, w = s->w_, k = s->k, oh = s->oh, ow = s->ow;
+    const size_t K = (size_t)c * k * k;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) {
+                float *row = col + (((size_t)i * oh + oy) * ow + ox) * K;
+                for (int ch = 0; ch < c; ch++)
+                    for (int ky = 0; ky < k; ky++)
+                        memcpy(row + ((size_t)ch * k + ky) * k,
+                               x + (((size_t)i * c + ch) * h + oy + ky) * w + ox,
+                               sizeof(float) * k);
+            }
+}
+
+static void key_of(const vgg_fwd_layer *L, vgg_fwd_layer *k)
+{
+    memset(k, 0, sizeof *k);
+    k->kind = L->kind;
+    k->cin = L->cin;
+    k->cout = L->cout;
+    k->k = L->k;
+    k->pad = L->pad;
+    k->relu = L->relu;
+    k->round = L->round;
+    k->lrn = L->lrn;
+}
+
+static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_layer *layers,
+                             int n_layers, int n, int h, int w, int threads, plan **out)
+{
+    vgg_status st = VGG_STATUS_OK;
+    *out = NULL;
+    plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory");
+    p->n = n;
+    p->h = h;
+    p->w = w;
+    p->n_layers = n_layers;
+    for (int l = 0; l < n_layers; l++)
+        key_of(&layers[l], &p->key[l]);
+    dnnl_memory_desc_t cur_md;
+    md_plain(&cur_md, n, layers[0].cin, h, w);
+    int cur = SLOT_IN;
+    for (int l = 0; l < n_layers && st == VGG_STATUS_OK; l++) {
+        const vgg_fwd_layer *L = &layers[l];
+        dnnl_primitive_desc_t pd = NULL;
+        if (L->kind == VGG_LAYER_FC && L->pad == 0) {
+            st = add_fc(f, p, l, L, n, h, w, &cur, &cur_md);
+        } else if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
+            st = conv_pd(f, L, n, h, w, threads, &pd);
+            const dnnl_memory_desc_t *want = pd ? pd_md(pd, dnnl_query_src_md) : NULL;
+            if (st == VGG_STATUS_OK && !dnnl_memory_desc_equal(want, &cur_md))
+                st = add_reorder(f, p, l, &cur, &cur_md, want);
+            if (st == VGG_STATUS_OK)
+                st = add_step(f, p, STEP_CONV, l, pd, &cur, &cur_md);
+            if (st == VGG_STATUS_OK) {
+                step *s = &p->steps[p->n_steps - 1];
+                s->wlayer = l;
+                st = weights_for(f, c, l, pd_md(pd, dnnl_query_weights_md), &s->w);
+                dnnl_memory_desc_t bmd;
+                dnnl_dims_t bd = {L->cout};
+                dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_x);
+                if (st == VGG_STATUS_OK &&
+                    dnnl_memory_create(&s->mbias, &bmd, f->eng, DNNL_MEMORY_NONE) != dnnl_success)
+                    st = vgg_fail(VGG_STATUS_NOMEM, "oneDNN: cannot make a bias memory");
+            }
+        } else {
+            st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
+            if (st != VGG_STATUS_OK) {
+                /* a layout the primitive does not take: go through plain NCHW */
+                dnnl_memory_desc_t plain;
+                md_plain(&plain, n, L->cin, h, w);
+                st = add_reorder(f, p, l, &cur, &cur_md, &plain);
+                if (st == VGG_STATUS_OK)
+                    st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
+            }
+            if (st == VGG_STATUS_OK)
+                st = add_step(f, p, L->kind == VGG_LAYER_POOL ? STEP_POOL : STEP_LRN, l, pd,
+                              &cur, &cur_md);
+        }
+        if (pd)
+            dnnl_primitive_desc_destroy(pd);
+        h = out_side(L, h);
+        w = out_side(L, w);
+    }
+    if (st == VGG_STATUS_OK) {
+        dnnl_memory_desc_t user;
+        md_plain(&user, n, layers[n_layers - 1].cout, h, w);
+        /* the last step writes the caller's NCHW output, through a reorder
+         * when the last layer's layout is another */
+        if (!dnnl_memory_desc_equal(&user, &cur_md))
+            st = add_reorder(f, p, n_layers - 1, &cur, &cur_md, &user);
+        if (st == VGG_STATUS_OK)
+            p->steps[p->n_steps - 1].dst = SLOT_OUT;
+    }
+    if (st != VGG_STATUS_OK) {
+        plan_free(p);
+        return st;
+    }
+    *out = p;
+    return VGG_STATUS_OK;
+}
+
+static bool plan_matches(const plan *p, const vgg_fwd_layer *layers, int n_layers, int n, int h,
+                         int w)
+{
+    if (p->n != n || p->h != h || p->w != w || p->n_layers != n_layers)
+        return false;
+    for (int l = 0; l < n_layers; l++) {
+        vgg_fwd_layer k;
+        key_of(&layers[l], &k);
+        if (memcmp(&k, &p->key[l], sizeof k) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* ---- running ---- */
+
+/* The two activation buffers and the scratchpad, grown to a plan's needs
+ * (kept for the backend's life, so that their pages are faulted in once). */
+static vgg_status workspace(fast_state *f, size_t act_bytes, size_t scratch_bytes)
+{
+    if (act_bytes > f->act_cap) {
+        for (int i = 0; i < 2; i++) {
+            free(f->act[i]);
+            f->act[i] = alloc_aligned(act_bytes);
+        }
+        f->act_cap = f->act[0] && f->act[1] ? act_bytes : 0;
+        if (!f->act_cap)
+            return vgg_fail(VGG_STATUS_NOMEM,
+                            "oneDNN: out of memory for activations (2 x %zu bytes)", act_bytes);
+    }
+    if (scratch_bytes > f->scratch_cap) {
+        free(f->scratch);
+        f->scratch = alloc_aligned(scratch_bytes);
+        f->scratch_cap = f->scratch ? scratch_bytes : 0;
+        if (!f->scratch)
+            return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory for a scratchpad (%zu bytes)",
+                            scratch_bytes);
+    }
+    return VGG_STATUS_OK;
+}
+
+/* Reorder layer l's plain weights into w's layout when they changed. */
+static vgg_status refresh_weights(fast_state *f, wentry *w, const float *src, uint64_t gen,
+                                  uint64_t epoch)
+{
+    vgg_status st = VGG_STATUS_OK;
+    if (w->fresh && w->src == src && w->gen == gen && w->epoch == epoch)
+        return VGG_STATUS_OK;
+    dnnl_memory_desc_t plain;
+    dnnl_dims_t d;
+    memcpy(d, w->md.dims, sizeof d);
+    dnnl_memory_desc_init_by_tag(&plain, 4, d, dnnl_f32, dnnl_oihw);
+    dnnl_memory_t msrc = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t r = NULL;
+    CHECK(dnnl_memory_create(&msrc, &plain, f->eng, (void *)src));
+    CHECK(dnnl_reorder_primitive_desc_create(&pd, &plain, f->eng, &w->md, f->eng, NULL));
+    CHECK(dnnl_primitive_create(&r, pd));
+    dnnl_exec_arg_t a[2] = {{DNNL_ARG_FROM, msrc}, {DNNL_ARG_TO, w->mem}};
+    CHECK(dnnl_primitive_execute(r, f->strm, 2, a));
+    CHECK(dnnl_stream_wait(f->strm));
+    w->src = src;
+    w->gen = gen;
+    w->epoch = epoch;
+    w->fresh = true;
+done:
+    if (r)
+        dnnl_primitive_destroy(r);
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (msrc)
+        dnnl_memory_destroy(msrc);
+    return st;
+}
+
+static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *layers,
+                           uint64_t gen, uint64_t epoch, const float *x, float *y,
+                           double *seconds)
+{
+    vgg_status st = VGG_STATUS_OK;
+    for (int i = 0; i < p->n_steps && st == VGG_STATUS_OK; i++) {
+        const step *s = &p->steps[i];
+        void *src = s->src == SLOT_IN ? (void *)x : f->act[s->src];
+        void *dst = s->dst == SLOT_OUT ? (void *)y : f->act[s->dst];
+        dnnl_exec_arg_t a[MAX_ARGS];
+        int na = 0;
+        double t0 = seconds ? now_s() : 0.0;
+        if (s->kind == STEP_IM2COL) {
+            im2col(s, src, dst);
+            if (seconds)
+                seconds[s->layer] += now_s() - t0;
+            continue;
+        }
+        CHECK(dnnl_memory_set_data_handle(s->msrc, src));
+        CHECK(dnnl_memory_set_data_handle(s->mdst, dst));
+        if (s->kind == STEP_REORDER) {
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_FROM, s->msrc};
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_TO, s->mdst};
+        } else {
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, s->msrc};
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_DST, s->mdst};
+        }
+        if (s->kind == STEP_MATMUL) {
+            const vgg_fwd_layer *L = &layers[s->wlayer];
+            CHECK(dnnl_memory_set_data_handle(s->mwei, (void *)L->weight));
+            CHECK(dnnl_memory_set_data_handle(s->mbias, (void *)L->bias));
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->mwei};
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, s->mbias};
+        } else if (s->kind == STEP_CONV) {
+            const vgg_fwd_layer *L = &layers[s->wlayer];
+            st = refresh_weights(f, s->w, L->weight, gen, epoch);
+            if (st != VGG_STATUS_OK)
+                break;
+            CHECK(dnnl_memory_set_data_handle(s->mbias, (void *)L->bias));
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->w->mem};
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, s->mbias};
+        }
+        if (s->mscratch) {
+            CHECK(dnnl_memory_set_data_handle(s->mscratch, f->scratch));
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, s->mscratch};
+        }
+        CHECK(dnnl_primitive_execute(s->prim, f->strm, na, a));
+        if (seconds) {
+            CHECK(dnnl_stream_wait(f->strm));
+            seconds[s->layer] += now_s() - t0;
+        }
+    }
+    if (st == VGG_STATUS_OK)
+        CHECK(dnnl_stream_wait(f->strm));
+done:
+    return st;
+}
+
+vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
+                            const vgg_fwd_layer *layers, int n_layers, int n, int h, int w,
+                            const float *x, float *y, double *seconds)
+{
+    fast_state *f = vgg_cpu_fast_state(be);
+    if (!f)
+        return vgg_fail(VGG_STATUS_UNSUPPORTED, "backend %s: no oneDNN forward", be->name);
+    if (n_layers < 1 || n_layers > MAX_CHAIN || n < 1 || h < 1 || w < 1)
+        return vgg_fail(VGG_STATUS_INVALID, "oneDNN: bad chain (%d layers, n %d, %dx%d)",
+                        n_layers, n, h, w);
+    for (int l = 0, sh = h, sw = w; l < n_layers; l++) {
+        sh = out_side(&layers[l], sh);
+        sw = out_side(&layers[l], sw);
+        if (sh < 1 || sw < 1)
+            return vgg_fail(VGG_STATUS_INVALID, "oneDNN: input %dx%d is too small for layer %d",
+                            h, w, l);
+    }
+    chain_cache *c = *cache;
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c)
+            return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory");
+        *cache = c;
+    }
+    /* oneDNN's threads are OpenMP's: the count is per calling thread */
+    omp_set_num_threads(be->threads);
+    vgg_status st = VGG_STATUS_OK;
+    plan *p = NULL;
+    for (int i = 0; i < c->n_plans && !p; i++)
+        if (plan_matches(c->plans[i], layers, n_layers, n, h, w))
+            p = c->plans[i];
+    pthread_mutex_lock(&f->lock);
+    if (!p) {
+        st = plan_build(f, c, layers, n_layers, n, h, w, be->threads, &p);
+        if (st == VGG_STATUS_OK) {
+            if (c->n_plans == MAX_PLANS) {   /* drop the least recently used */
+                int old = 0;
+                for (int i = 1; i < c->n_plans; i++)
+                    if (c->plans[i]->last_use < c->plans[old]->last_use)
+                        old = i;
+                plan_free(c->plans[old]);
+                c->plans[old] = c->plans[--c->n_plans];
+            }
+            c->plans[c->n_plans++] = p;
+        }
+    }
+    if (st == VGG_STATUS_OK) {
+        p->last_use = ++c->clock;
+        st = workspace(f, p->act_bytes, p->scratch_bytes);
+    }
+    if (st == VGG_STATUS_OK)
+        st = plan_run(f, p, layers, gen, be->weights_epoch, x, y, seconds);
+    pthread_mutex_unlock(&f->lock);
+    return st;
+}
