@@ -234,6 +234,7 @@ void vgg_svm_labelfile_free(vgg_svm_labelfile *f)
 typedef struct name_ix {
     const char *name;
     size_t ix;
+    size_t line;
 } name_ix;
 
 static int cmp_name_ix(const void *a, const void *b)
@@ -254,6 +255,7 @@ vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
     if (st != VGG_STATUS_OK)
         return st;
     vgg_svm_labelfile *f = calloc(1, sizeof *f);
+    size_t *at_line = NULL;   /* the line of each entry */
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
         lines += buf[i] == '\n';
@@ -267,7 +269,13 @@ vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
         return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
     }
     if (strlen(buf) != len) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': a labels file has no NUL bytes", path);
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': a NUL byte at byte %zu (a labels file is text)",
+                      path, strlen(buf));
+        goto fail;
+    }
+    at_line = malloc(lines * sizeof *at_line);
+    if (!at_line) {
+        st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
         goto fail;
     }
     char *p = buf;
@@ -295,6 +303,7 @@ vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
             }
             f->names[f->n] = svm_strdup(p);
             f->texts[f->n] = svm_strdup(tab + 1);
+            at_line[f->n] = lineno;
             f->n++;
             if (!f->names[f->n - 1] || !f->texts[f->n - 1]) {
                 st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
@@ -312,19 +321,22 @@ vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
         goto fail;
     }
     for (size_t i = 0; i < f->n; i++)
-        ix[i] = (name_ix){ f->names[i], i };
+        ix[i] = (name_ix){ f->names[i], i, at_line[i] };
     qsort(ix, f->n, sizeof *ix, cmp_name_ix);
     for (size_t i = 1; i < f->n; i++)
         if (strcmp(ix[i].name, ix[i - 1].name) == 0) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': name '%s' is given twice", path, ix[i].name);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %zu: name '%s' is given twice (first "
+                          "on line %zu)", path, ix[i].line, ix[i].name, ix[i - 1].line);
             free(ix);
             goto fail;
         }
     free(ix);
+    free(at_line);
     free(buf);
     *out = f;
     return VGG_STATUS_OK;
 fail:
+    free(at_line);
     free(buf);
     vgg_svm_labelfile_free(f);
     return st;

@@ -314,10 +314,13 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
     double bias = -2;
     int *labels = NULL;
     vgg_status st = VGG_STATUS_OK;
+    int line = 0;
     for (;;) {
         const char *e = line_end(p);
+        line++;
         if (!e) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short in the header", path);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short in the header (line %d)", path,
+                          line);
             goto done;
         }
         char key[32];
@@ -342,23 +345,35 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
             name[nl] = 0;
             solver = svm_solver_from_name(name);
             if (solver < 0) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown solver_type '%s'", path, name);
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: unknown solver_type '%s'", path,
+                              line, name);
                 goto done;
             }
         } else if (strcmp(key, "nr_class") == 0) {
             nr_class = atoi(v);
+            if (nr_class != expect_classes) {
+                st = vgg_fail(VGG_STATUS_MISMATCH, "'%s': line %d: nr_class %d, its sidecar says "
+                              "%d classes", path, line, nr_class, expect_classes);
+                goto done;
+            }
         } else if (strcmp(key, "nr_feature") == 0) {
             nr_feature = atoi(v);
         } else if (strcmp(key, "bias") == 0) {
             bias = strtod(v, NULL);
         } else if (strcmp(key, "label") == 0) {
             if (nr_class <= 0) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': 'label' before 'nr_class'", path);
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: 'label' before 'nr_class'", path,
+                              line);
+                goto done;
+            }
+            if (labels) {
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: a second 'label' line", path,
+                              line);
                 goto done;
             }
             labels = malloc((size_t)nr_class * sizeof *labels);
             if (!labels) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
                 goto done;
             }
             const char *q = v;
@@ -366,16 +381,16 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
                 char *end;
                 long lv = strtol(q, &end, 10);
                 if (end == q || end > e) {
-                    st = vgg_fail(VGG_STATUS_FORMAT, "'%s': the label line has fewer than %d labels",
-                                  path, nr_class);
+                    st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: fewer than %d labels", path,
+                                  line, nr_class);
                     goto done;
                 }
                 labels[c] = (int)lv;
                 q = end;
             }
         } else {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown header line '%.*s'", path,
-                          (int)(e - p > 40 ? 40 : e - p), p);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: unknown header line '%.*s'", path,
+                          line, (int)(e - p > 40 ? 40 : e - p), p);
             goto done;
         }
         p = e + 1;
@@ -391,12 +406,16 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
                       nr_class, nr_feature, expect_classes, m->dim);
         goto done;
     }
-    for (int c = 0; c < nr_class; c++)
-        if (labels[c] < 1 || labels[c] > nr_class) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': label %d is not in 1..%d", path, labels[c],
-                          nr_class);
+    for (int c = 0; c < nr_class; c++) {
+        bool twice = false;
+        for (int d = 0; d < c; d++)
+            twice |= labels[c] == labels[d];
+        if (labels[c] < 1 || labels[c] > nr_class || twice) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': label %d is not in 1..%d or given twice",
+                          path, labels[c], nr_class);
             goto done;
         }
+    }
     int K = nr_class;
     int nr_w = (K == 2 && solver != MCSVM_CS_TYPE) ? 1 : K;
     if (multilabel && K == 2 && solver != MCSVM_CS_TYPE) {
@@ -408,8 +427,8 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
     for (int j = 0; j < rows; j++) {
         const char *e = line_end(p);
         if (!e) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short: weights end at feature %d of %d",
-                          path, j + 1, rows);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short at line %d: weights end at "
+                          "feature %d of %d", path, line + 1 + j, j + 1, rows);
             goto done;
         }
         for (int c = 0; c < nr_w; c++) {
@@ -417,8 +436,8 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
             errno = 0;
             double v = strtod(p, &end);
             if (end == p || end > e || !isfinite(v)) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': bad weight at feature %d, column %d",
-                              path, j + 1, c + 1);
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: bad weight at feature %d, "
+                              "column %d", path, line + 1 + j, j + 1, c + 1);
                 goto done;
             }
             if (nr_w == 1) {
@@ -431,14 +450,15 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
         }
         p = skip_spaces(p);
         if (p != e) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': extra text after the weights of feature %d",
-                          path, j + 1);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: extra text after the weights of "
+                          "feature %d", path, line + 1 + j, j + 1);
             goto done;
         }
         p = e + 1;
     }
     if (*skip_spaces(p) != 0 && *skip_spaces(p) != '\n') {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': extra text after the weights", path);
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: extra text after the weights", path,
+                      line + 1 + rows);
         goto done;
     }
     if (solver != MCSVM_CS_TYPE)
@@ -510,7 +530,15 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
             goto done;
         }
     }
-    st = svm_model_alloc(K, names, dim, &m);
+    /* every weight the file stores (one column for two classes, else K)
+     * takes at least two bytes ("0\n"): a sidecar claiming more than the
+     * file holds is refused before the K x dim weights are allocated */
+    st = vgg_read_file(path, 0, &text, &text_len);
+    if (st == VGG_STATUS_OK && (uint64_t)(K == 2 ? 1 : K) * (uint64_t)dim > text_len / 2)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': %d classes of dimension %d, more than its model "
+                      "file '%s' (%zu bytes) holds", sp, K, dim, path, text_len);
+    if (st == VGG_STATUS_OK)
+        st = svm_model_alloc(K, names, dim, &m);
     free(names);
     if (st != VGG_STATUS_OK)
         goto done;
@@ -530,9 +558,6 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
         m->has_desc = true;
     }
 
-    st = vgg_read_file(path, 0, &text, &text_len);
-    if (st != VGG_STATUS_OK)
-        goto done;
     if (strlen(text) != text_len) {
         st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a text file", path);
         goto done;

@@ -58,6 +58,12 @@ int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
             line[--len] = '\0';
         if (len == 0)
             continue;
+        if (strlen(line) != (size_t)len) {
+            fprintf(stderr, "%s: --list '%s', line %zu: a NUL byte (not a text file?)\n", cmd,
+                    path, lineno);
+            rc = -1;
+            break;
+        }
         char *tab = strchr(line, '\t');
         const char *label = NULL;
         if (tab) {

@@ -57,7 +57,7 @@ for h in $harnesses; do
     # shellcheck disable=SC2086
     if ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-       "$build/bin/$h" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
+       "$build/bin/$h" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -close_fd_mask=2 \
            -artifact_prefix="$out/" -print_final_stats=1 "$out/corpus" $seeds \
            >"$out/log" 2>&1; then
         grep -E "^(stat::number_of_executed_units|Done)" "$out/log" | tr '\n' ' '
