@@ -394,10 +394,16 @@ static int run(train_args *a)
                                &loader)) != VGG_STATUS_OK)
         goto fail;
 
-    fprintf(stderr, "vggtrain train: %s width %g, input %d, %d classes, %zu images, batch %d "
+    char scale[48];
+    if (a->smin == a->smax)
+        snprintf(scale, sizeof scale, "S %d", a->smin);
+    else
+        snprintf(scale, sizeof scale, "S in [%d, %d]", a->smin, a->smax);
+    fprintf(stderr, "vggtrain train: %s width %g, input %d, %s, %d classes, %zu images, batch %d "
             "(%d per pass), %lld iterations (%.2f epochs)\n",
-            vgg_config_name(a->arch.config), a->arch.width, a->arch.input_size, data->n_classes,
-            data->n, a->batch, to.micro_batch, total, (double)total * a->batch / data->n);
+            vgg_config_name(a->arch.config), a->arch.width, a->arch.input_size, scale,
+            data->n_classes, data->n, a->batch, to.micro_batch, total,
+            (double)total * a->batch / data->n);
 
     const int qval = (a->smin + a->smax) / 2;
     const double t0 = vgg_now_seconds();
