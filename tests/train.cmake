@@ -14,3 +14,9 @@ if(TARGET vggpretrain)
   vgg_add_test(NAME test_train_data SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train_data.c
                LIBS vggpretrain)
 endif()
+if(TARGET vggpretrain)
+  # the augmentation's statistics (crop places, flips, S, colour shift)
+  find_package(PNG REQUIRED)
+  vgg_add_test(NAME test_train_aug SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train_aug.c
+               LIBS vggpretrain PNG::PNG ${MATH_LIB})
+endif()
