@@ -1,9 +1,13 @@
-/* The evaluation arithmetic of pt_eval_image, against a reference composed
- * here by hand from the forward pass: the 5 x 5 multi-crop grid (offsets
+/* The evaluation arithmetic, against references composed here by hand.
+ * pt_eval_image from the forward pass: the 5 x 5 multi-crop grid (offsets
  * worked out by hand, each crop and its mirror image, 50 softmaxes
  * averaged) and dense evaluation (the class score map averaged over its
- * positions, softmax, the same for the mirrored image, the two averaged).
- * The mirror images are made here pixel by pixel, not by the library. */
+ * positions, softmax, the same for the mirrored image, the two averaged);
+ * the mirror images are made here pixel by pixel, not by the library.
+ * `vggtrain eval`'s table from pt_eval_image's posteriors: each scale,
+ * the scales averaged, dense and multi-crop averaged, and the ensemble of
+ * two nets (their all-scale posteriors averaged), as top-1 and top-5
+ * errors over 21 images of 7 classes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,8 +15,11 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pretrain.h"
 #include "vgg/train.h"
@@ -165,11 +172,181 @@ static void dense_averages_the_map_then_the_mirror(void **state)
     vgg_image_free(img);
 }
 
+/* ---- vggtrain eval's table ---- */
+
+enum { NI = 21, NC = 7, NQ = 2, NM = 4 };   /* images, classes, scales, methods */
+
+static void put_be32(FILE *f, uint32_t v)
+{
+    unsigned char b[4] = { v >> 24, v >> 16, v >> 8, v };
+    fwrite(b, 1, 4, f);
+}
+
+/* 21 grey 40 x 48 images (labels 0..6 three times) through the importer */
+static void make_set(const char *dir)
+{
+    char im[256], lb[256], out[256];
+    snprintf(im, sizeof im, "%s/im.idx", dir);
+    snprintf(lb, sizeof lb, "%s/lb.idx", dir);
+    snprintf(out, sizeof out, "%s/set", dir);
+    FILE *fi = fopen(im, "wb"), *fl = fopen(lb, "wb");
+    assert_true(fi && fl);
+    put_be32(fi, 0x803); put_be32(fi, NI); put_be32(fi, 40); put_be32(fi, 48);
+    put_be32(fl, 0x801); put_be32(fl, NI);
+    uint64_t rng = 5;
+    for (int i = 0; i < NI; i++) {
+        for (int p = 0; p < 40 * 48; p++)
+            fputc((int)(vgg_rng_uniform(&rng) * 256), fi);
+        fputc(i % NC, fl);
+    }
+    assert_int_equal(fclose(fi), 0);
+    assert_int_equal(fclose(fl), 0);
+    pt_idx_opts o;
+    memset(&o, 0, sizeof o);
+    for (int c = 0; c < 256; c++)
+        o.use_class[c] = true;
+    size_t n = 0;
+    assert_int_equal(pt_import_idx(im, lb, &o, out, &n), VGG_STATUS_OK);
+    assert_int_equal(n, NI);
+}
+
+typedef struct errs {
+    int e1, e5;
+} errs;
+
+/* rank of label among p (ties to the lower class index, as the paper's
+ * tables cannot depend on them) */
+static void count(errs *e, const double *p, int label)
+{
+    int r = 0;
+    for (int c = 0; c < NC; c++)
+        r += p[c] > p[label] || (p[c] == p[label] && c < label);
+    e->e1 += r >= 1;
+    e->e5 += r >= 5;
+}
+
+/* the row of the table for (net, scale text, method): its two errors */
+static bool table_row(const char *table, const char *net, const char *q, const char *method,
+                      double *e1, double *e5)
+{
+    char want[128];
+    snprintf(want, sizeof want, "%-32s %-16s %-18s ", net, q, method);
+    const char *p = strstr(table, want);
+    return p && sscanf(p + strlen(want), "%lf %lf", e1, e5) == 2;
+}
+
+static void eval_table_averages_scales_methods_and_nets(void **state)
+{
+    (void)state;
+    char dir[64] = "/tmp/test_eval.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    make_set(dir);
+    /* two nets of 7 classes, different seeds */
+    vgg_net *nets[2];
+    char paths[2][128];
+    for (int k = 0; k < 2; k++) {
+        vgg_arch a;
+        vgg_arch_default(&a, VGG_CONFIG_A);
+        a.width = 1.0f / 16;
+        a.fc_dim = 16;
+        a.num_classes = NC;
+        a.input_size = S;
+        assert_int_equal(vgg_net_create(&a, be, &nets[k]), VGG_STATUS_OK);
+        assert_int_equal(vgg_train_init(nets[k], VGG_INIT_HE, 0, 100 + k), VGG_STATUS_OK);
+        snprintf(paths[k], sizeof paths[k], "%s/net%d.safetensors", dir, k + 1);
+        assert_int_equal(vgg_net_save(nets[k], paths[k]), VGG_STATUS_OK);
+    }
+    /* the reference: [net (2 = ensemble)][method][scale (NQ = all)] */
+    static const int qs[NQ] = { 32, 40 };
+    static const pt_method ms[3] = { PT_CENTER, PT_DENSE, PT_MULTICROP };
+    errs E[3][NM][NQ + 1];
+    memset(E, 0, sizeof E);
+    char list[128], classes[128];
+    snprintf(list, sizeof list, "%s/set/list.txt", dir);
+    snprintf(classes, sizeof classes, "%s/set/classes.txt", dir);
+    pt_dataset *ds = NULL;
+    assert_int_equal(pt_dataset_from_list(list, classes, &ds), VGG_STATUS_OK);
+    assert_int_equal(ds->n, NI);
+    assert_int_equal(ds->n_classes, NC);
+    for (size_t i = 0; i < ds->n; i++) {
+        vgg_decode_opts o;
+        vgg_decode_opts_default(&o);
+        vgg_image *img = NULL;
+        assert_int_equal(vgg_image_load(ds->paths[i], &o, &img), VGG_STATUS_OK);
+        double P[3][NM][NQ + 1][NC];
+        memset(P, 0, sizeof P);
+        for (int k = 0; k < 2; k++) {
+            for (int m = 0; m < 3; m++)
+                for (int q = 0; q < NQ; q++) {
+                    float p[NC];
+                    assert_int_equal(pt_eval_image(nets[k], img, qs[q], ms[m], 2, p),
+                                     VGG_STATUS_OK);
+                    for (int c = 0; c < NC; c++) {
+                        P[k][m][q][c] = p[c];
+                        P[k][m][NQ][c] += p[c] / NQ;          /* the scales averaged */
+                    }
+                }
+            for (int q = 0; q <= NQ; q++)                      /* dense and multi-crop */
+                for (int c = 0; c < NC; c++)
+                    P[k][3][q][c] = (P[k][1][q][c] + P[k][2][q][c]) / 2;
+            for (int m = 0; m < NM; m++)                       /* the ensemble */
+                for (int c = 0; c < NC; c++)
+                    P[2][m][NQ][c] += P[k][m][NQ][c] / 2;
+        }
+        for (int k = 0; k < 3; k++)
+            for (int m = 0; m < NM; m++)
+                for (int q = 0; q <= NQ; q++)
+                    if (k < 2 || q == NQ)
+                        count(&E[k][m][q], P[k][m][q], ds->labels[i]);
+        vgg_image_free(img);
+    }
+    pt_dataset_free(ds);
+
+    /* the program's table */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s/vggtrain' eval -w '%s' -w '%s' --list '%s' --classes '%s' "
+             "--scales 32,40 --grid 2 --threads 1 2>&1", VGG_BIN_DIR, paths[0], paths[1], list,
+             classes);
+    FILE *fp = popen(cmd, "r");
+    assert_non_null(fp);
+    static char table[16384];
+    size_t n = fread(table, 1, sizeof table - 1, fp);
+    table[n] = '\0';
+    assert_int_equal(pclose(fp), 0);
+    static const char *const names[NM] = { "centre crop", "dense", "multi-crop",
+                                           "dense+multi-crop" };
+    static const char *const qtext[NQ + 1] = { "32", "40", "32,40" };
+    int rows = 0, e1_sum = 0;
+    for (int k = 0; k < 3; k++)
+        for (int m = 0; m < NM; m++)
+            for (int q = 0; q <= NQ; q++) {
+                if (k == 2 && q < NQ)
+                    continue;
+                const char *net = k == 2 ? "ensemble of 2" : k ? "net2.safetensors"
+                                                               : "net1.safetensors";
+                double e1, e5;
+                if (!table_row(table, net, qtext[q], names[m], &e1, &e5))
+                    fail_msg("no row '%s' '%s' '%s' in:\n%s", net, qtext[q], names[m], table);
+                assert_float_equal(e1, 100.0 * E[k][m][q].e1 / NI, 0.006);
+                assert_float_equal(e5, 100.0 * E[k][m][q].e5 / NI, 0.006);
+                e1_sum += E[k][m][q].e1;
+                rows++;
+            }
+    assert_int_equal(rows, 2 * NM * (NQ + 1) + NM);
+    /* random nets: some errors and some hits, or the test shows nothing */
+    assert_true(e1_sum > 0 && e1_sum < rows * NI);
+    for (int k = 0; k < 2; k++)
+        vgg_net_free(nets[k]);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(multicrop_5x5_grid_with_mirrors),
         cmocka_unit_test(dense_averages_the_map_then_the_mirror),
+        cmocka_unit_test(eval_table_averages_scales_methods_and_nets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

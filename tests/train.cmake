@@ -24,4 +24,7 @@ if(TARGET vggpretrain)
   # the multi-crop grid and dense evaluation against a reference made by hand
   vgg_add_test(NAME test_eval SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_eval.c
                LIBS vggpretrain ${MATH_LIB})
+  if(TARGET vggtrain)
+    add_dependencies(test_eval vggtrain)
+  endif()
 endif()
