@@ -29,20 +29,32 @@ enum { C = 5, S = 32 };
 static vgg_backend *be;
 static vgg_net *net;
 
-static int setup(void **state)
+/* a random net A of width 1/16, fc 16, input S; NULL on failure */
+static vgg_net *tiny_net(int classes, uint64_t seed)
 {
-    (void)state;
     vgg_arch a;
     vgg_arch_default(&a, VGG_CONFIG_A);
     a.width = 1.0f / 16;
     a.fc_dim = 16;
-    a.num_classes = C;
+    a.num_classes = classes;
     a.input_size = S;
-    if (vgg_backend_open("cpu", 1, &be) != VGG_STATUS_OK ||
-        vgg_net_create(&a, be, &net) != VGG_STATUS_OK ||
-        vgg_train_init(net, VGG_INIT_HE, 0, 11) != VGG_STATUS_OK)
+    vgg_net *n = NULL;
+    if (vgg_net_create(&a, be, &n) != VGG_STATUS_OK)
+        return NULL;
+    if (vgg_train_init(n, VGG_INIT_HE, 0, seed) != VGG_STATUS_OK) {
+        vgg_net_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (vgg_backend_open("cpu", 1, &be) != VGG_STATUS_OK)
         return -1;
-    return 0;
+    net = tiny_net(C, 11);
+    return net ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -245,14 +257,7 @@ static void eval_table_averages_scales_methods_and_nets(void **state)
     vgg_net *nets[2];
     char paths[2][128];
     for (int k = 0; k < 2; k++) {
-        vgg_arch a;
-        vgg_arch_default(&a, VGG_CONFIG_A);
-        a.width = 1.0f / 16;
-        a.fc_dim = 16;
-        a.num_classes = NC;
-        a.input_size = S;
-        assert_int_equal(vgg_net_create(&a, be, &nets[k]), VGG_STATUS_OK);
-        assert_int_equal(vgg_train_init(nets[k], VGG_INIT_HE, 0, 100 + k), VGG_STATUS_OK);
+        assert_non_null(nets[k] = tiny_net(NC, 100 + k));
         snprintf(paths[k], sizeof paths[k], "%s/net%d.safetensors", dir, k + 1);
         assert_int_equal(vgg_net_save(nets[k], paths[k]), VGG_STATUS_OK);
     }
