@@ -41,14 +41,14 @@ static int teardown_dir(void **state)
 /* the path of a scratch file (each name's buffer kept for the whole run) */
 static const char *tpath(const char *name)
 {
-    static char buf[16][256];
-    for (int i = 0; i < 16; i++) {
+    static char buf[64][256];
+    for (int i = 0; i < 64; i++) {
         if (!buf[i][0])
             snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
         if (strcmp(buf[i] + strlen(tmpdir) + 1, name) == 0)
             return buf[i];
     }
-    fail_msg("more than 16 scratch names");
+    fail_msg("more than 64 scratch names");
     return NULL;
 }
 
@@ -180,6 +180,63 @@ static void model_sidecar_claiming_too_much_is_refused(void **state)
     assert_int_equal(vgg_svm_model_load(p, &m), VGG_STATUS_FORMAT);
     assert_null(m);
     assert_error_has(p, ".json'", "dimension 1000000000", "more than its model file", NULL);
+}
+
+static void model_sidecar_errors_name_the_byte(void **state)
+{
+    (void)state;
+    const char *p = tpath("side.model"), *sp = tpath("side.model.json");
+    write_model(p, HEADER3 "1 2 3 \n4 5 6 \n", 2, 3);
+    vgg_svm_model *m = NULL;
+    write_text(sp, "{\"format\": \"vggsvm-model\", \"dim\": 2,, }");
+    assert_int_equal(vgg_svm_model_load(p, &m), VGG_STATUS_FORMAT);
+    assert_error_has(sp, "not JSON at byte 36", NULL);
+    write_text(sp, "{\"format\": \"vggsvm-model\", \"dim\": ");
+    assert_int_equal(vgg_svm_model_load(p, &m), VGG_STATUS_FORMAT);
+    assert_error_has(sp, "JSON cut short at byte 34", NULL);
+    write_text(sp, "{\"format\": \"vggsvm-model\"} x");
+    assert_int_equal(vgg_svm_model_load(p, &m), VGG_STATUS_FORMAT);
+    assert_error_has(sp, "text after the JSON at byte 27", NULL);
+    assert_null(m);
+}
+
+static void model_sidecar_with_an_unknown_solver_is_refused(void **state)
+{
+    (void)state;
+    /* found by fuzz_svm_model: a solver number with no name was kept, and
+     * saving the model again wrote a NULL name */
+    const char *p = tpath("solver.model"), *sp = tpath("solver.model.json");
+    const char *text = "solver_type MCSVM_CS\nnr_class 3\nlabel 1 2 3\nnr_feature 1\nbias -1\n"
+                       "w\n1 2 3 \n";
+    write_model(p, text, 1, 3);
+    vgg_svm_model *m = NULL;
+    assert_int_equal(vgg_svm_model_load(p, &m), VGG_STATUS_OK);
+    vgg_svm_model_free(m);
+    m = NULL;
+    FILE *fp = fopen(sp, "r");
+    assert_non_null(fp);
+    char side[1024];
+    size_t n = fread(side, 1, sizeof side - 1, fp);
+    side[n] = '\0';
+    fclose(fp);
+    char *q = strstr(side, "\"solver\":1");
+    assert_non_null(q);
+    memcpy(q, "\"solver\":9", 10);
+    write_text(sp, side);
+    assert_int_equal(vgg_svm_model_load(p, &m), VGG_STATUS_FORMAT);
+    assert_null(m);
+    assert_error_has(sp, "unknown solver 9", NULL);
+}
+
+static void scores_json_errors_name_the_byte(void **state)
+{
+    (void)state;
+    const char *p = tpath("bad.json");
+    vgg_svm_scores *s = NULL;
+    write_text(p, "{\"classes\": [\"a\"], \"images\": [}");
+    assert_int_equal(vgg_svm_scores_read(p, &s), VGG_STATUS_FORMAT);
+    assert_error_has(p, "not JSON at byte 30", NULL);
+    assert_null(s);
 }
 
 /* ---- label files ---- */
@@ -375,6 +432,9 @@ int main(void)
         cmocka_unit_test(model_cut_short_names_its_line),
         cmocka_unit_test(model_header_errors_name_their_line),
         cmocka_unit_test(model_sidecar_claiming_too_much_is_refused),
+        cmocka_unit_test(model_sidecar_errors_name_the_byte),
+        cmocka_unit_test(model_sidecar_with_an_unknown_solver_is_refused),
+        cmocka_unit_test(scores_json_errors_name_the_byte),
         cmocka_unit_test(labels_name_given_twice_names_both_lines),
         cmocka_unit_test(labels_errors_name_line_or_byte),
         cmocka_unit_test(scores_errors_name_their_line),

@@ -1,5 +1,6 @@
 /* Model files: LIBLINEAR's text format plus a JSON sidecar; scoring. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,38 @@ done:
 
 /* ---- loading ---- */
 
+vgg_status svm_json_parse(const char *path, const char *text, json_object **out)
+{
+    *out = NULL;
+    size_t len = strlen(text);
+    if (len > INT_MAX)
+        return vgg_fail(VGG_STATUS_TOO_LARGE, "'%s': over 2 GiB of JSON", path);
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+    enum json_tokener_error e = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    vgg_status st = VGG_STATUS_OK;
+    if (e == json_tokener_continue)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': JSON cut short at byte %zu", path, len);
+    else if (e != json_tokener_success)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not JSON at byte %zu: %s", path, end,
+                      json_tokener_error_desc(e));
+    else if (text[end + strspn(text + end, " \t\r\n")] != '\0')
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': text after the JSON at byte %zu", path,
+                      end + strspn(text + end, " \t\r\n"));
+    else if (!o)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': the JSON is null", path);
+    if (st != VGG_STATUS_OK) {
+        json_object_put(o);
+        return st;
+    }
+    *out = o;
+    return VGG_STATUS_OK;
+}
+
 static const char *skip_spaces(const char *p)
 {
     while (*p == ' ' || *p == '\t' || *p == '\r')
@@ -490,14 +523,15 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
     vgg_status st = vgg_read_file(sp, 1u << 24, &side, &side_len);
     if (st != VGG_STATUS_OK)
         goto done;
-    root = json_tokener_parse(side);
+    if ((st = svm_json_parse(sp, side, &root)) != VGG_STATUS_OK)
+        goto done;
     json_object *o;
-    if (!root || !json_object_is_type(root, json_type_object) ||
+    if (!json_object_is_type(root, json_type_object) ||
         !json_object_object_get_ex(root, "format", &o) ||
         !json_object_is_type(o, json_type_string) ||
         strcmp(json_object_get_string(o), "vggsvm-model") != 0) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a vggsvm model sidecar (cut short or "
-                      "not JSON with format \"vggsvm-model\")", sp);
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a vggsvm model sidecar (JSON with format "
+                      "\"vggsvm-model\")", sp);
         goto done;
     }
     json_object *cls, *cs, *dimo, *ml, *sha, *solver;
@@ -544,6 +578,10 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
         goto done;
     m->multilabel = json_object_get_boolean(ml);
     m->solver = json_object_get_int(solver);
+    if (!svm_solver_name(m->solver)) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown solver %d", sp, m->solver);
+        goto done;
+    }
     for (int k = 0; k < K; k++)
         m->C[k] = json_object_get_double(json_object_array_get_idx(cs, (size_t)k));
     json_object *fd;

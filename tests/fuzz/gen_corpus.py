@@ -50,6 +50,9 @@ put("svm_model", "with_features", sidecar(["a", "b", "c"], 1, features={
     "weights_sha256": "00" * 32, "scales": [256, 384], "flip": True,
     "aggregate": "stack", "normalize": "l2", "dim": 1}) + "\0" +
     model_text("L2R_L2LOSS_SVC_DUAL", [1, 2, 3], 1, "-1", [[1.0, 2.0, 3.0]]))
+# found by the harness: a sidecar's solver number without a name
+put("svm_model", "unknown_solver", sidecar(["a", "b", "c"], 1, multilabel=True, solver=99) + "\0" +
+    model_text("MCSVM_CS", [1, 2, 3], 1, "-1", [[1.0, 2.0, 3.0]]))
 put("svm_model", "cut_short", sidecar(["a", "b", "c"], 2) + "\0" +
     model_text("L2R_L2LOSS_SVC_DUAL", [1, 2, 3], 2, "-1", [[1.0, 2.0, 3.0]]))
 
