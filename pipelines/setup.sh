@@ -3,7 +3,10 @@
 # build vggfeat into ./build.
 #   sh pipelines/setup.sh            build the programs
 #   sh pipelines/setup.sh --tests    also install what the tests need
-# Environment: BUILD_DIR (default build), JOBS (default: all cores).
+# The programs build without the test packages; the tests are built where
+# cmocka is installed (always after --tests).
+# Environment: BUILD_DIR (default build), JOBS (default: all cores),
+# CMAKE_ARGS (more options for cmake's configure step).
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +16,7 @@ want_tests=0
 for arg in "$@"; do
     case "$arg" in
         --tests) want_tests=1 ;;
-        -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "setup.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac
 done
@@ -51,6 +54,10 @@ fi
 
 build=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc)}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CMAKE_ARGS:-} >/dev/null
+# the tests are built where cmocka is installed; with --tests it must be
+tests=AUTO
+[ "$want_tests" = 1 ] && tests=ON
+# shellcheck disable=SC2086
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVGG_TESTS=$tests ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$build" -j "$jobs"
 echo "setup: built into $build/bin"

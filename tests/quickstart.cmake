@@ -2,7 +2,7 @@
 if(TARGET vggfeat AND TARGET vggsvm AND TARGET vggtrain AND TARGET vggdata)
   add_test(NAME test_quickstart
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_quickstart.sh ${CMAKE_BINARY_DIR}/bin
-                   ${CMAKE_CURRENT_BINARY_DIR}/quickstart_work)
+                   ${CMAKE_CURRENT_BINARY_DIR}/quickstart_work ${VGG_PYTHON})
   set_tests_properties(test_quickstart PROPERTIES LABELS integration SKIP_RETURN_CODE 77
                        TIMEOUT 600)
 endif()

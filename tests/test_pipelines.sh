@@ -5,8 +5,11 @@
 # ground-truth file) with tiny random-weight nets (width 1/16, fc 32,
 # input 32) at small scales.  Checks that each script reaches its metric
 # line with sane values, recomputes the Caltech metrics from the scores and
-# lists independently (awk), checks the VOC labels' difficult marks, that a
-# rerun skips finished steps with the same result, and the error paths.
+# lists independently (awk), the VOC APs from the scores and labels
+# (tests/recompute_metrics.py, numpy), that the ILSVRC fine-tuning runs
+# start from the previous run's weights with the learning rate and scales
+# they claim, the VOC labels' difficult marks, that a rerun skips finished
+# steps with the same result, and the error paths.
 #
 #   sh tests/test_pipelines.sh BIN_DIR PYTHON SOURCE_DIR
 #
@@ -147,6 +150,14 @@ for year in 2007 2012; do
         m=$(awk -F '\t' '{ s += $2 } END { printf "%.1f", s / NR }' "$work/voc$year/ap.tsv")
         awk -v a="$m" -v b="$map" 'BEGIN { exit !(a - b < 0.051 && b - a < 0.051) }' ||
             fail "voc$year: mAP $map, mean of the class APs $m"
+        # every class's AP and the mAP recomputed from the scores and the
+        # labels, independently of vggsvm eval (numpy)
+        eset=test mode=voc07
+        [ "$year" = 2012 ] && eset=val mode=area
+        "$python" "$src/tests/recompute_metrics.py" voc "$work/voc$year/scores.tsv" \
+            "$work/voc$year/lists/$eset.labels" "$work/voc$year/ap.tsv" "$map" "$mode" \
+            >"$work/voc$year.recompute" 2>&1 ||
+            fail "voc$year: AP differs from the recomputation: $(cat "$work/voc$year.recompute")"
         # labels: a class present only as difficult objects is marked '?'
         grep -q '?' "$work/voc$year/lists/"*.labels || fail "voc$year: no difficult marks in the labels files"
         if [ "$year" = 2007 ]; then
@@ -180,6 +191,48 @@ if ITERATIONS=2 BATCH=6 INPUT_SIZE=32 WIDTH=0.0625 FC_DIM=32 S_FIXED=36 S_HIGH=4
     # val image i has class (i-1) mod 3 in sorted wnid order, whatever the devkit IDs
     awk -F '\t' '{ split("n01440764 n01443537 n01484850", w, " "); if ($2 != w[(NR - 1) % 3 + 1]) bad = 1 } END { exit bad }' \
         "$work/ilsvrc/lists/val.list" || fail "ilsvrc: validation labels wrong"
+    # the S=44 (the paper's 384) runs start from every weight of the S=36
+    # (256) nets with the fine-tuning learning rate, the jittered runs from
+    # the S=44 nets, S drawn in [32, 48]: from what vggtrain says of each run
+    # (the block after the script's line naming it), its JSON log, and the
+    # weights themselves (a few steps at lr 0.001 move them little)
+    m=$work/ilsvrc/models
+    for x in D E; do
+        blk_hi=$(awk -v h="net $x, S=44, from S=36, lr 0.001" 'index($0, "[ilsvrc") == 1 { on = index($0, h) > 0; next } on' "$work/ilsvrc.err")
+        blk_j=$(awk -v h="net $x, S in [32,48], from S=44" 'index($0, "[ilsvrc") == 1 { on = index($0, h) > 0; next } on' "$work/ilsvrc.err")
+        printf '%s\n' "$blk_hi" | grep -qF "starting from every weight of '$m/${x}_36.safetensors'" ||
+            fail "ilsvrc: $x at S=44 does not start from every weight of ${x}_36: $blk_hi"
+        printf '%s\n' "$blk_hi" | grep -q "input 32, S 44," ||
+            fail "ilsvrc: $x at S=44 does not train at S 44: $blk_hi"
+        printf '%s\n' "$blk_j" | grep -qF "starting from every weight of '$m/${x}_44.safetensors'" ||
+            fail "ilsvrc: jittered $x does not start from every weight of ${x}_44: $blk_j"
+        printf '%s\n' "$blk_j" | grep -qF "input 32, S in [32, 48]," ||
+            fail "ilsvrc: jittered $x does not draw S in [32, 48]: $blk_j"
+        for f in "${x}_36:0.01" "${x}_44:0.001" "${x}_32-48:0.001"; do
+            jq -se --argjson lr "${f#*:}" '[.[] | select(.lr != null) | .lr] | length > 0 and all(. == $lr)' \
+                "$m/${f%%:*}.safetensors.log.jsonl" >/dev/null ||
+                fail "ilsvrc: ${f%%:*} did not train at lr ${f#*:}: $(cat "$m/${f%%:*}.safetensors.log.jsonl")"
+        done
+        "$python" - "$m/${x}_36.safetensors" "$m/${x}_44.safetensors" "$m/${x}_32-48.safetensors" <<'PY' ||
+import json, struct, sys
+import numpy as np
+def load(p):
+    b = open(p, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    h.pop("__metadata__", None)
+    return {k: np.frombuffer(b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]],
+                             dtype=np.float32) for k, v in sorted(h.items())}
+a, b, c = (load(p) for p in sys.argv[1:])
+assert list(a) == list(b) == list(c), "different tensors"
+for x, y, what in ((a, b, "S=44 from S=36"), (b, c, "jittered from S=44")):
+    num = sum(float(np.sum((x[k] - y[k]) ** 2)) for k in x) ** 0.5
+    den = sum(float(np.sum(x[k] ** 2)) for k in x) ** 0.5
+    # two steps at lr 0.001 from the same weights: changed, but by little
+    assert 0 < num / den < 0.02, "%s: relative change %.4g" % (what, num / den)
+PY
+            fail "ilsvrc: the $x weights are not fine-tuned from the previous run's"
+    done
     ok "ilsvrc: 7 vggtrain runs and $n table rows"
 elif grep -q 'no option to start from all the weights' "$work/ilsvrc.err"; then
     fail "ilsvrc: vggtrain has no option to start a run from every weight of a trained net (needed for the S=384 and jittered runs), so ilsvrc.sh stops after A and D at the first scale"

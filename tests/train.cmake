@@ -14,3 +14,17 @@ if(TARGET vggpretrain)
   vgg_add_test(NAME test_train_data SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train_data.c
                LIBS vggpretrain)
 endif()
+if(TARGET vggpretrain)
+  # the augmentation's statistics (crop places, flips, S, colour shift)
+  find_package(PNG REQUIRED)
+  vgg_add_test(NAME test_train_aug SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train_aug.c
+               LIBS vggpretrain PNG::PNG ${MATH_LIB})
+endif()
+if(TARGET vggpretrain)
+  # the multi-crop grid and dense evaluation against a reference made by hand
+  vgg_add_test(NAME test_eval SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_eval.c
+               LIBS vggpretrain ${MATH_LIB})
+  if(TARGET vggtrain)
+    add_dependencies(test_eval vggtrain)
+  endif()
+endif()

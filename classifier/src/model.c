@@ -1,5 +1,6 @@
 /* Model files: LIBLINEAR's text format plus a JSON sidecar; scoring. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +359,38 @@ done:
 
 /* ---- loading ---- */
 
+vgg_status svm_json_parse(const char *path, const char *text, json_object **out)
+{
+    *out = NULL;
+    size_t len = strlen(text);
+    if (len > INT_MAX)
+        return vgg_fail(VGG_STATUS_TOO_LARGE, "'%s': over 2 GiB of JSON", path);
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+    enum json_tokener_error e = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    vgg_status st = VGG_STATUS_OK;
+    if (e == json_tokener_continue)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': JSON cut short at byte %zu", path, len);
+    else if (e != json_tokener_success)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not JSON at byte %zu: %s", path, end,
+                      json_tokener_error_desc(e));
+    else if (text[end + strspn(text + end, " \t\r\n")] != '\0')
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': text after the JSON at byte %zu", path,
+                      end + strspn(text + end, " \t\r\n"));
+    else if (!o)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': the JSON is null", path);
+    if (st != VGG_STATUS_OK) {
+        json_object_put(o);
+        return st;
+    }
+    *out = o;
+    return VGG_STATUS_OK;
+}
+
 static const char *skip_spaces(const char *p)
 {
     while (*p == ' ' || *p == '\t' || *p == '\r')
@@ -380,10 +413,13 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
     double bias = -2;
     int *labels = NULL;
     vgg_status st = VGG_STATUS_OK;
+    int line = 0;
     for (;;) {
         const char *e = line_end(p);
+        line++;
         if (!e) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short in the header", path);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short in the header (line %d)", path,
+                          line);
             goto done;
         }
         char key[32];
@@ -408,23 +444,35 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
             name[nl] = 0;
             solver = svm_solver_from_name(name);
             if (solver < 0) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown solver_type '%s'", path, name);
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: unknown solver_type '%s'", path,
+                              line, name);
                 goto done;
             }
         } else if (strcmp(key, "nr_class") == 0) {
             nr_class = atoi(v);
+            if (nr_class != expect_classes) {
+                st = vgg_fail(VGG_STATUS_MISMATCH, "'%s': line %d: nr_class %d, its sidecar says "
+                              "%d classes", path, line, nr_class, expect_classes);
+                goto done;
+            }
         } else if (strcmp(key, "nr_feature") == 0) {
             nr_feature = atoi(v);
         } else if (strcmp(key, "bias") == 0) {
             bias = strtod(v, NULL);
         } else if (strcmp(key, "label") == 0) {
             if (nr_class <= 0) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': 'label' before 'nr_class'", path);
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: 'label' before 'nr_class'", path,
+                              line);
+                goto done;
+            }
+            if (labels) {
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: a second 'label' line", path,
+                              line);
                 goto done;
             }
             labels = malloc((size_t)nr_class * sizeof *labels);
             if (!labels) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
                 goto done;
             }
             const char *q = v;
@@ -432,16 +480,16 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
                 char *end;
                 long lv = strtol(q, &end, 10);
                 if (end == q || end > e) {
-                    st = vgg_fail(VGG_STATUS_FORMAT, "'%s': the label line has fewer than %d labels",
-                                  path, nr_class);
+                    st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: fewer than %d labels", path,
+                                  line, nr_class);
                     goto done;
                 }
                 labels[c] = (int)lv;
                 q = end;
             }
         } else {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown header line '%.*s'", path,
-                          (int)(e - p > 40 ? 40 : e - p), p);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: unknown header line '%.*s'", path,
+                          line, (int)(e - p > 40 ? 40 : e - p), p);
             goto done;
         }
         p = e + 1;
@@ -459,12 +507,16 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
                       m->dim);
         goto done;
     }
-    for (int c = 0; c < nr_class; c++)
-        if (labels[c] < 1 || labels[c] > nr_class) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': label %d is not in 1..%d", path, labels[c],
-                          nr_class);
+    for (int c = 0; c < nr_class; c++) {
+        bool twice = false;
+        for (int d = 0; d < c; d++)
+            twice |= labels[c] == labels[d];
+        if (labels[c] < 1 || labels[c] > nr_class || twice) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': label %d is not in 1..%d or given twice",
+                          path, labels[c], nr_class);
             goto done;
         }
+    }
     int K = nr_class;
     int nr_w = (K == 2 && solver != MCSVM_CS_TYPE) ? 1 : K;
     if (multilabel && K == 2 && solver != MCSVM_CS_TYPE) {
@@ -476,8 +528,8 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
     for (int j = 0; j < rows; j++) {
         const char *e = line_end(p);
         if (!e) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short: weights end at feature %d of %d",
-                          path, j + 1, rows);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short at line %d: weights end at "
+                          "feature %d of %d", path, line + 1 + j, j + 1, rows);
             goto done;
         }
         for (int c = 0; c < nr_w; c++) {
@@ -485,8 +537,8 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
             errno = 0;
             double v = strtod(p, &end);
             if (end == p || end > e || !isfinite(v)) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': bad weight at feature %d, column %d",
-                              path, j + 1, c + 1);
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: bad weight at feature %d, "
+                              "column %d", path, line + 1 + j, j + 1, c + 1);
                 goto done;
             }
             if (nr_w == 1) {
@@ -499,14 +551,15 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
         }
         p = skip_spaces(p);
         if (p != e) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': extra text after the weights of feature %d",
-                          path, j + 1);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: extra text after the weights of "
+                          "feature %d", path, line + 1 + j, j + 1);
             goto done;
         }
         p = e + 1;
     }
     if (*skip_spaces(p) != 0 && *skip_spaces(p) != '\n') {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': extra text after the weights", path);
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: extra text after the weights", path,
+                      line + 1 + rows);
         goto done;
     }
     if (solver != MCSVM_CS_TYPE)
@@ -547,14 +600,15 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
     vgg_status st = vgg_read_file(sp, 1u << 24, &side, &side_len);
     if (st != VGG_STATUS_OK)
         goto done;
-    root = json_tokener_parse(side);
+    if ((st = svm_json_parse(sp, side, &root)) != VGG_STATUS_OK)
+        goto done;
     json_object *o;
-    if (!root || !json_object_is_type(root, json_type_object) ||
+    if (!json_object_is_type(root, json_type_object) ||
         !json_object_object_get_ex(root, "format", &o) ||
         !json_object_is_type(o, json_type_string) ||
         strcmp(json_object_get_string(o), "vggsvm-model") != 0) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a vggsvm model sidecar (cut short or "
-                      "not JSON with format \"vggsvm-model\")", sp);
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a vggsvm model sidecar (JSON with format "
+                      "\"vggsvm-model\")", sp);
         goto done;
     }
     json_object *cls, *cs, *dimo, *ml, *sha, *solver;
@@ -592,6 +646,14 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
         else if ((st = vgg_text_unescape(json_object_get_string(e), &names[k])) != VGG_STATUS_OK)
             vgg_fail_context(st, "'%s': class %d: ", sp, k);
     }
+    /* every weight the file stores (one column for two classes, else K)
+     * takes at least two bytes ("0\n"): a sidecar claiming more than the
+     * file holds is refused before the K x dim weights are allocated */
+    if (st == VGG_STATUS_OK)
+        st = vgg_read_file(path, 0, &text, &text_len);
+    if (st == VGG_STATUS_OK && (uint64_t)(K == 2 ? 1 : K) * (uint64_t)dim > text_len / 2)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': %d classes of dimension %d, more than its model "
+                      "file '%s' (%zu bytes) holds", sp, K, dim, path, text_len);
     if (st == VGG_STATUS_OK)
         st = svm_model_alloc(K, names, dim, &m);
     for (int k = 0; k < K; k++)
@@ -601,6 +663,10 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
         goto done;
     m->multilabel = json_object_get_boolean(ml);
     m->solver = json_object_get_int(solver);
+    if (!svm_solver_name(m->solver)) {
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown solver %d", sp, m->solver);
+        goto done;
+    }
     for (int k = 0; k < K; k++)
         m->C[k] = json_object_get_double(json_object_array_get_idx(cs, (size_t)k));
     json_object *fd;
@@ -615,9 +681,6 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
         m->has_desc = true;
     }
 
-    st = vgg_read_file(path, 0, &text, &text_len);
-    if (st != VGG_STATUS_OK)
-        goto done;
     if (strlen(text) != text_len) {
         st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a text file", path);
         goto done;

@@ -124,9 +124,11 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
 
 static vgg_status read_json(const char *path, const char *buf, vgg_svm_scores *s)
 {
-    json_object *root = json_tokener_parse(buf), *cls, *imgs, *ml;
-    vgg_status st = VGG_STATUS_OK;
-    if (!root || !json_object_object_get_ex(root, "classes", &cls) ||
+    json_object *root = NULL, *cls, *imgs, *ml;
+    vgg_status st = svm_json_parse(path, buf, &root);
+    if (st != VGG_STATUS_OK)
+        return st;
+    if (!json_object_object_get_ex(root, "classes", &cls) ||
         !json_object_is_type(cls, json_type_array) ||
         !json_object_object_get_ex(root, "images", &imgs) ||
         !json_object_is_type(imgs, json_type_array)) {

@@ -34,6 +34,11 @@ int svm_solver_from_name(const char *name);
  * rows; NaN if none. */
 double svm_mean_recall(const double *scores, size_t n, int k, const int *cls);
 
+/* Parse the whole of text as one JSON value; FORMAT naming path and the
+ * byte offset where it stops being JSON (or where text follows it). */
+struct json_object;
+vgg_status svm_json_parse(const char *path, const char *text, struct json_object **out);
+
 /* Quick sort-free helpers */
 char *svm_strdup(const char *s);
 /* The first of the k highest scores (ties: the lowest class). */

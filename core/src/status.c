@@ -1,4 +1,6 @@
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "vgg/core.h"
 
 #include <stdarg.h>
@@ -28,7 +30,14 @@ vgg_status vgg_fail_context(vgg_status status, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, message, sizeof old);
-    snprintf(message, sizeof message, "%s%s", prefix, old);
+    /* the prefix first, then as much of the old message as fits */
+    size_t n = strlen(prefix);
+    size_t m = strnlen(old, sizeof old - 1);
+    if (m > sizeof message - 1 - n)
+        m = sizeof message - 1 - n;
+    memcpy(message, prefix, n);
+    memcpy(message + n, old, m);
+    message[n + m] = '\0';
     return status;
 }
 

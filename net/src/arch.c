@@ -121,7 +121,8 @@ vgg_status vgg_arch_layers(const vgg_arch *a, vgg_layer_info *layers, int max, i
             vgg_layer_info *L = &tmp[n++];
             memset(L, 0, sizeof *L);
             L->kind = VGG_LAYER_CONV;
-            snprintf(L->name, sizeof L->name, "conv%d_%d", b + 1, j + 1);
+            /* b < 5, j < 4: one digit each */
+            snprintf(L->name, sizeof L->name, "conv%c_%c", (char)('1' + b), (char)('1' + j));
             L->in_channels = cin;
             L->out_channels = scaled(c < 0 ? -c : c, a->width);
             L->kernel = c < 0 ? 1 : 3;

@@ -13,16 +13,21 @@ static const char *const fashion_names[10] = {
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 };
 
-static vgg_status read_be32(gzFile f, const char *path, uint32_t *v)
+static vgg_status read_be32(gzFile f, const char *path, long offset, uint32_t *v)
 {
     unsigned char b[4];
     if (gzread(f, b, 4) != 4)
-        return vgg_fail(VGG_STATUS_FORMAT, "'%s': file is cut short", path);
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': file is cut short in the header (byte %ld)",
+                        path, offset);
     *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
     return VGG_STATUS_OK;
 }
 
-/* magic 0x00000803 (images: n, rows, cols) or 0x00000801 (labels: n) */
+#define IDX_MAX_VALUES ((uint64_t)1 << 32)
+
+/* magic 0x00000803 (images: n, rows, cols) or 0x00000801 (labels: n).  The
+ * buffer grows as the data arrives, so a header claiming more than the file
+ * holds costs no more memory than the file. */
 static vgg_status read_idx(const char *path, int ndim, uint32_t dims[3], uint8_t **data)
 {
     *data = NULL;
@@ -30,29 +35,42 @@ static vgg_status read_idx(const char *path, int ndim, uint32_t dims[3], uint8_t
     if (!f)
         return vgg_fail(VGG_STATUS_IO, "'%s': %s", path, strerror(errno ? errno : ENOENT));
     uint32_t magic;
-    vgg_status st = read_be32(f, path, &magic);
+    vgg_status st = read_be32(f, path, 0, &magic);
     if (st == VGG_STATUS_OK && magic != (0x800u | (uint32_t)ndim))
         st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not an idx file of %d dimension(s) of bytes "
-                      "(magic 0x%08x)", path, ndim, magic);
-    size_t total = 1;
+                      "(magic 0x%08x at byte 0)", path, ndim, magic);
+    uint64_t total = 1;
     for (int i = 0; i < ndim && st == VGG_STATUS_OK; i++) {
-        st = read_be32(f, path, &dims[i]);
-        total *= dims[i];
+        st = read_be32(f, path, 4 + 4L * i, &dims[i]);
+        /* dims[i] < 2^32 and total <= 2^32 here, so the product cannot wrap */
+        if (st == VGG_STATUS_OK) {
+            total *= dims[i];
+            if (total == 0 || total > IDX_MAX_VALUES)
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': dimension %d (bytes %d-%d) is %u: the "
+                              "file would hold %s values", path, i + 1, 4 + 4 * i, 7 + 4 * i,
+                              dims[i], total == 0 ? "no" : "more than 2^32");
+        }
     }
-    if (st == VGG_STATUS_OK && (total == 0 || total > ((size_t)1 << 32)))
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': %zu values", path, total);
-    if (st == VGG_STATUS_OK) {
-        *data = malloc(total);
-        if (!*data)
-            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-    }
-    size_t got = 0;
+    size_t got = 0, cap = 0;
     while (st == VGG_STATUS_OK && got < total) {
-        unsigned chunk = total - got > (1u << 30) ? (1u << 30) : (unsigned)(total - got);
-        int r = gzread(f, *data + got, chunk);
+        if (got == cap) {
+            size_t nc = cap ? 2 * cap : ((size_t)1 << 20);
+            if (nc > total)
+                nc = (size_t)total;
+            uint8_t *nd = realloc(*data, nc);
+            if (!nd) {
+                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+                break;
+            }
+            *data = nd;
+            cap = nc;
+        }
+        size_t want = cap - got > (1u << 30) ? (1u << 30) : cap - got;
+        int r = gzread(f, *data + got, (unsigned)want);
         if (r <= 0)
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': file is cut short (%zu of %zu bytes)", path,
-                          got, total);
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': file is cut short at byte %zu of the data "
+                          "(byte %zu of the file; the header claims %llu)", path, got,
+                          got + 4 + 4 * (size_t)ndim, (unsigned long long)total);
         else
             got += (size_t)r;
     }

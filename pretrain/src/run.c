@@ -351,9 +351,14 @@ vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
     }
     window w = { 0 };
     if (st == VGG_STATUS_OK) {
-        say(a, VGG_PRETRAIN_SAY_NOTE, "%s width %g, input %d, %d classes, %zu images, batch %d "
-            "(%d per pass), %lld iterations (%.2f epochs)",
-            vgg_config_name(a->arch.config), a->arch.width, a->arch.input_size,
+        char name[16], scale[48];
+        if (a->smin == a->smax)
+            snprintf(scale, sizeof scale, "S %d", a->smin);
+        else
+            snprintf(scale, sizeof scale, "S in [%d, %d]", a->smin, a->smax);
+        say(a, VGG_PRETRAIN_SAY_NOTE, "%s width %g, input %d, %s, %d classes, %zu images, "
+            "batch %d (%d per pass), %lld iterations (%.2f epochs)",
+            vgg_arch_name(&a->arch, name, sizeof name), a->arch.width, a->arch.input_size, scale,
             r.data->n_classes, r.data->n, a->batch, r.micro_batch, r.total,
             (double)r.total * a->batch / r.data->n);
         w.t0 = w.t = vgg_now_seconds();

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build every libFuzzer harness tests/fuzz/fuzz_*.c with clang, ASan and
-# UBSan into build-fuzz/, and run each for SECONDS on its seed corpus
+# UBSan (and -Werror) into build-fuzz/, and run each for SECONDS on its seed corpus
 # (tests/fuzz/corpus/<name>/ for fuzz_<name>).  Exit status 1 on any crash,
 # leak, timeout, out-of-memory or sanitizer report (the log and the input
 # that did it are kept under build-fuzz/fuzz-out/<name>/).
@@ -35,7 +35,7 @@ fi
 mkdir -p "$build"
 # shellcheck disable=SC2086
 if ! { CC=clang cmake -S . -B "$build" -DVGG_FUZZ=ON -DVGG_BENCH=OFF -DVGG_CUDA=OFF \
-           -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+           -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS=-Werror &&
        cmake --build "$build" -j "$jobs" --target $harnesses; } >"$build/fuzz-build.log" 2>&1; then
     echo "fuzz: build failed:" >&2
     tail -40 "$build/fuzz-build.log" >&2
@@ -57,7 +57,7 @@ for h in $harnesses; do
     # shellcheck disable=SC2086
     if ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-       "$build/bin/$h" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
+       "$build/bin/$h" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -close_fd_mask=2 \
            -artifact_prefix="$out/" -print_final_stats=1 "$out/corpus" $seeds \
            >"$out/log" 2>&1; then
         grep -E "^(stat::number_of_executed_units|Done)" "$out/log" | tr '\n' ' '
