@@ -89,15 +89,28 @@ static void write_model(const char *path, const char *text, int dim, int n_class
     vgg_sha256_update(&sh, text, strlen(text));
     char hex[65];
     vgg_sha256_final_hex(&sh, hex);
-    char side[1024], cls[256] = "", cs[256] = "";
+    /* the sidecar's own digest, in the canonical form the model file
+     * format documents: settings, then each class and its C, then the
+     * feature description ("none" here) */
+    char canon[1024];
+    int cn = snprintf(canon, sizeof canon, "vggsvm-sidecar-2\nmodel_sha256 %s\ndim %d\n"
+                      "multilabel 0\nsolver 1\nbias -1\n", hex, dim);
+    for (int k = 0; k < n_classes; k++)
+        cn += snprintf(canon + cn, sizeof canon - (size_t)cn, "class c%d\tC 1\n", k);
+    cn += snprintf(canon + cn, sizeof canon - (size_t)cn, "features none\n");
+    char side_hex[65];
+    assert_int_equal(vgg_sha256_init(&sh), VGG_STATUS_OK);
+    vgg_sha256_update(&sh, canon, (size_t)cn);
+    vgg_sha256_final_hex(&sh, side_hex);
+    char side[1200], cls[256] = "", cs[256] = "";
     for (int k = 0; k < n_classes; k++) {
         snprintf(cls + strlen(cls), sizeof cls - strlen(cls), "%s\"c%d\"", k ? "," : "", k);
         snprintf(cs + strlen(cs), sizeof cs - strlen(cs), "%s1.0", k ? "," : "");
     }
     snprintf(side, sizeof side,
-             "{\"format\":\"vggsvm-model\",\"version\":1,\"model_sha256\":\"%s\","
-             "\"multilabel\":false,\"solver\":1,\"bias\":-1,\"dim\":%d,"
-             "\"classes\":[%s],\"C\":[%s]}\n", hex, dim, cls, cs);
+             "{\"format\":\"vggsvm-model\",\"version\":2,\"model_sha256\":\"%s\","
+             "\"sidecar_sha256\":\"%s\",\"multilabel\":false,\"solver\":1,\"bias\":-1,"
+             "\"dim\":%d,\"classes\":[%s],\"C\":[%s]}\n", hex, side_hex, dim, cls, cs);
     char sp[300];
     snprintf(sp, sizeof sp, "%s.json", path);
     write_text(sp, side);
@@ -262,7 +275,7 @@ static void labels_errors_name_line_or_byte(void **state)
     assert_error_has(p, "line 3:", NULL);
     write_text(p, "a\tx\n\tnameless\n");
     assert_int_equal(vgg_svm_labelfile_read(p, &f), VGG_STATUS_FORMAT);
-    assert_error_has(p, "line 2:", "empty name", NULL);
+    assert_error_has(p, "line 2:", "empty path", NULL);
     write_bytes(p, "a\tx\nb\0\ty\n", 9);
     assert_int_equal(vgg_svm_labelfile_read(p, &f), VGG_STATUS_FORMAT);
     assert_error_has(p, "NUL byte at byte 5", NULL);

@@ -451,8 +451,9 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
         } else if (strcmp(key, "nr_class") == 0) {
             nr_class = atoi(v);
             if (nr_class != expect_classes) {
-                st = vgg_fail(VGG_STATUS_MISMATCH, "'%s': line %d: nr_class %d, its sidecar says "
-                              "%d classes", path, line, nr_class, expect_classes);
+                st = vgg_fail(VGG_STATUS_MISMATCH, "'%s', line %d: nr_class %d, but its sidecar "
+                              "has %d classes: the two disagree (they come from different "
+                              "trainings)", path, line, nr_class, expect_classes);
                 goto done;
             }
         } else if (strcmp(key, "nr_feature") == 0) {

@@ -48,9 +48,14 @@ vgg_status vgg_list_read(const char *path, unsigned flags, vgg_list **out)
         free(l);
         return st;
     }
-    if (strlen(l->text) != len) {
+    size_t nul = strlen(l->text);
+    if (nul != len) {
+        size_t line = 1;
+        for (size_t i = 0; i < nul; i++)
+            line += l->text[i] == '\n';
         vgg_list_free(l);
-        return vgg_fail(VGG_STATUS_FORMAT, "'%s': holds a NUL byte: not a list file", path);
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: a NUL byte at byte %zu (a list is "
+                        "text)", path, line, nul);
     }
     size_t cap = 1;
     for (const char *p = l->text; *p; p++)
