@@ -252,6 +252,30 @@ static void schedule_steps_and_plateaus(void **state)
     assert_float_equal(s.best, 0.7, 1e-12);
 }
 
+static void schedule_warmup_and_cosine(void **state)
+{
+    (void)state;
+    /* lr 0.1, 10 warm-up iterations, then a half cosine to 0 at 110 */
+    vgg_pretrain_schedule s = { .lr = 0.1f, .warmup = 10, .cosine_end = 110, .best = -1 };
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 0), 0.01f, 1e-8);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 4), 0.05f, 1e-8);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 9), 0.1f, 1e-8);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 10), 0.1f, 1e-8);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 60), 0.05f, 1e-8);
+    /* t = 3/4: 0.05 (1 + cos(3 pi / 4)) = 0.05 (1 - 0.7071068) */
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 85), 0.014644661f, 1e-8);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 110), 0.0f, 1e-9);
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 500), 0.0f, 1e-9);
+    /* a step at 60 multiplies in: 0.1 * 0.1 * 0.5 */
+    s.n_steps = 1;
+    s.steps[0] = 60;
+    assert_float_equal(vgg_pretrain_schedule_lr(&s, 60), 0.005f, 1e-9);
+    /* warm-up alone: constant after it */
+    vgg_pretrain_schedule w = { .lr = 0.2f, .warmup = 4, .best = -1 };
+    assert_float_equal(vgg_pretrain_schedule_lr(&w, 1), 0.1f, 1e-8);
+    assert_float_equal(vgg_pretrain_schedule_lr(&w, 1000), 0.2f, 1e-8);
+}
+
 static void ranks(void **state)
 {
     (void)state;
@@ -337,6 +361,7 @@ int main(void)
         cmocka_unit_test(loader_epochs_are_permutations_and_thread_independent),
         cmocka_unit_test(loader_replaces_bad_images),
         cmocka_unit_test(schedule_steps_and_plateaus),
+        cmocka_unit_test(schedule_warmup_and_cosine),
         cmocka_unit_test(ranks),
         cmocka_unit_test(eval_methods_agree_with_the_forward_pass),
     };

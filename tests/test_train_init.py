@@ -67,6 +67,22 @@ for name, w in t.items():
     if not name.endswith(".bias") and w.size >= 2000:
         check(abs(float(np.std(w)) - 0.01) < 0.001, "%s: std %.4g, want 0.01" % (name, float(np.std(w))))
 
+# torchvision's VGG: conv weights N(0, 2 / fan_out) (kaiming_normal_, mode
+# "fan_out"), fc weights N(0, --init-std^2), biases 0
+r = run("init", *arch, "--num-classes", "3", "--init", "torchvision", "--init-std", "0.02",
+        "-o", "tv.safetensors")
+check(r.returncode == 0, "torchvision init failed: %s" % r.stderr)
+t, _ = read_safetensors("tv.safetensors")
+for name, w in t.items():
+    if name.endswith(".bias"):
+        check(not np.any(w), "%s not zero" % name)
+    elif name.startswith("features.") and w.ndim == 4 and w.size >= 2000:
+        want = np.sqrt(2.0 / (w.shape[0] * w.shape[2] * w.shape[3]))
+        got = float(np.std(w))
+        check(abs(got - want) < 0.1 * want, "%s: std %.4g, fan_out wants %.4g" % (name, got, want))
+    elif name.startswith("classifier.") and w.size >= 2000:
+        check(abs(float(np.std(w)) - 0.02) < 0.002, "%s: std %.4g, want 0.02" % (name, float(np.std(w))))
+
 # the very weights training starts from: one step with learning rate 0
 os.makedirs("img/a", exist_ok=True)
 os.makedirs("img/b", exist_ok=True)

@@ -15,8 +15,10 @@ vgg_status vgg_init_scheme_parse(const char *text, vgg_init_scheme *out)
         *out = VGG_INIT_GLOROT;
     else if (strcasecmp(text, "he") == 0 || strcasecmp(text, "kaiming") == 0)
         *out = VGG_INIT_HE;
+    else if (strcasecmp(text, "torchvision") == 0)
+        *out = VGG_INIT_TORCHVISION;
     else
-        return vgg_fail(VGG_STATUS_INVALID, "unknown initialisation '%s' (normal, glorot, he)",
+        return vgg_fail(VGG_STATUS_INVALID, "unknown initialisation '%s' (normal, glorot, he, torchvision)",
                         text);
     return VGG_STATUS_OK;
 }
@@ -42,7 +44,7 @@ static double normal01(uint64_t *s)    /* Box-Muller, one value per call */
 
 vgg_status vgg_train_init(vgg_net *net, vgg_init_scheme scheme, float std, uint64_t seed)
 {
-    if (scheme == VGG_INIT_NORMAL && !(std > 0.0f && isfinite(std)))
+    if ((scheme == VGG_INIT_NORMAL || scheme == VGG_INIT_TORCHVISION) && !(std > 0.0f && isfinite(std)))
         return vgg_fail(VGG_STATUS_INVALID, "init: standard deviation %g must be positive", std);
     for (int l = 0; l < net->n_layers; l++) {
         int p = net->layer_param[l];
@@ -55,11 +57,14 @@ vgg_status vgg_train_init(vgg_net *net, vgg_init_scheme scheme, float std, uint6
         const double kk = (double)L->kernel * L->kernel;
         const double fan_in = L->in_channels * kk, fan_out = L->out_channels * kk;
         const double a = sqrt(6.0 / (fan_in + fan_out)), he = sqrt(2.0 / fan_in);
+        /* torchvision: kaiming_normal_(mode="fan_out") for convs, N(0, std) for fc */
+        const double tv = L->kind == VGG_LAYER_FC ? std : sqrt(2.0 / fan_out);
         for (size_t i = 0; i < w->numel; i++) {
             double v;
             switch (scheme) {
             case VGG_INIT_GLOROT: v = (2.0 * uniform01(&s) - 1.0) * a; break;
             case VGG_INIT_HE: v = normal01(&s) * he; break;
+            case VGG_INIT_TORCHVISION: v = normal01(&s) * tv; break;
             default: v = normal01(&s) * std; break;
             }
             w->data[i] = (float)v;

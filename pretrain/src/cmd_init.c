@@ -21,7 +21,7 @@ static void usage(FILE *fp)
             "  --input-size S     training crop, a multiple of 32 (224)\n"
             "  --batch-norm       batch normalisation after each conv (torchvision's vgg*_bn)\n"
             "  --num-classes N    fc8 outputs, or --classes FILE (one class name a line)\n"
-            "  --init normal|glorot|he   (normal, std --init-std 0.01)\n"
+            "  --init normal|glorot|he|torchvision   (normal, std --init-std 0.01)\n"
             "  --seed N           (1, as vggtrain train)\n"
             "An existing WEIGHTS file is replaced atomically.\n");
 }

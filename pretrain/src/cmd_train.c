@@ -28,7 +28,8 @@ static void usage(FILE *fp)
 "  --input-size S         training crop, multiple of 32 (224); classes from the data\n"
 "  --batch-norm           batch normalisation after each conv (torchvision's vgg*_bn);\n"
 "                         batch statistics are those of each --micro-batch pass\n"
-"  --init normal|glorot|he  (normal, std --init-std 0.01)\n"
+"  --init normal|glorot|he|torchvision  (normal, std --init-std 0.01;\n"
+"                         torchvision: conv N(0, 2/fan_out), fc N(0, --init-std))\n"
 "  --init-from A.safetensors  copy conv1_1, conv2_1, conv3_1, conv3_2, fc6-8 of a trained A\n"
 "  --weights NET.safetensors  start from every weight of a trained net (fine-tuning, e.g.\n"
 "                         S=384 from the S=256 net); its architecture and preprocessing\n"
@@ -38,6 +39,8 @@ static void usage(FILE *fp)
 "  --batch N (256)  --accum K: K passes of batch/K images  --micro-batch M\n"
 "  --lr 0.01  --momentum 0.9  --weight-decay 5e-4 (weights only, not biases)  --dropout 0.5\n"
 "  --lr-steps IT,IT,...   divide lr by 10 at these iterations\n"
+"  --warmup N             raise lr linearly over the first N iterations (0)\n"
+"  --lr-cosine            after the warm-up, lr follows a half cosine down to 0 at the end\n"
 "  --patience P           divide lr by 10 after P validations without improvement (0: off)\n"
 "  --min-delta D          an improvement of validation accuracy is more than D (0)\n"
 "  --max-drops K          stop at the next plateau after K plateau drops (3; 0: never)\n"
@@ -109,7 +112,7 @@ int cmd_train(int argc, char **argv)
         O_CONFIG, O_WIDTH, O_FC, O_INPUT, O_INIT, O_INITSTD, O_INITFROM, O_BATCH, O_ACCUM,
         O_MICRO, O_LR, O_MOM, O_WD, O_DROP, O_STEPS, O_PAT, O_DELTA, O_DROPS, O_EPOCHS, O_ITERS,
         O_SCALE, O_JITTER, O_NOFLIP, O_COLOR, O_SEED, O_THREADS, O_LOADERS, O_DEVICE, O_CKPT,
-        O_CKEVERY, O_RESUME, O_LOG, O_PRINT, O_WEIGHTS, O_BN,
+        O_CKEVERY, O_RESUME, O_LOG, O_PRINT, O_WEIGHTS, O_BN, O_WARMUP, O_COSINE,
     };
     static const struct option opts[] = {
         { "data", 1, NULL, O_DATA }, { "list", 1, NULL, O_LIST },
@@ -124,7 +127,8 @@ int cmd_train(int argc, char **argv)
         { "accum", 1, NULL, O_ACCUM }, { "micro-batch", 1, NULL, O_MICRO },
         { "lr", 1, NULL, O_LR }, { "momentum", 1, NULL, O_MOM },
         { "weight-decay", 1, NULL, O_WD }, { "dropout", 1, NULL, O_DROP },
-        { "lr-steps", 1, NULL, O_STEPS }, { "patience", 1, NULL, O_PAT },
+        { "lr-steps", 1, NULL, O_STEPS }, { "warmup", 1, NULL, O_WARMUP },
+        { "lr-cosine", 0, NULL, O_COSINE }, { "patience", 1, NULL, O_PAT },
         { "min-delta", 1, NULL, O_DELTA }, { "max-drops", 1, NULL, O_DROPS },
         { "epochs", 1, NULL, O_EPOCHS }, { "iterations", 1, NULL, O_ITERS },
         { "scale", 1, NULL, O_SCALE }, { "scale-jitter", 1, NULL, O_JITTER },
@@ -178,6 +182,8 @@ int cmd_train(int argc, char **argv)
         case O_WD: if (!parse_f(optarg, 0, &a.wd)) return bad_value(name, optarg); break;
         case O_DROP: if (!parse_f(optarg, 0, &a.dropout)) return bad_value(name, optarg); break;
         case O_STEPS: a.lr_steps = optarg; break;
+        case O_WARMUP: if (!parse_ll(optarg, 0, &a.warmup)) return bad_value(name, optarg); break;
+        case O_COSINE: a.cosine = true; break;
         case O_PAT: if (!parse_ll(optarg, 0, &v)) return bad_value(name, optarg); a.patience = (int)v; break;
         case O_DELTA: if (!parse_f(optarg, 0, &a.min_delta)) return bad_value(name, optarg); break;
         case O_DROPS: if (!parse_ll(optarg, 0, &v)) return bad_value(name, optarg); a.max_drops = (int)v; break;

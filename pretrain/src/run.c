@@ -184,7 +184,7 @@ static vgg_status make_trainer(run *r)
         return st;
     r->sched = (vgg_pretrain_schedule){
         .lr = a->lr, .patience = a->patience, .min_delta = a->min_delta,
-        .max_drops = a->max_drops, .best = -1.0,
+        .max_drops = a->max_drops, .best = -1.0, .warmup = a->warmup,
     };
     if (a->lr_steps) {
         int v[16];
@@ -345,6 +345,7 @@ vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
     if (st == VGG_STATUS_OK) {
         r.total = a->iterations > 0 ? a->iterations
                                     : (long long)ceil(a->epochs * (double)r.data->n / a->batch);
+        r.sched.cosine_end = a->cosine ? r.total : 0;
         const long long per_epoch = ((long long)r.data->n + a->batch - 1) / a->batch;
         r.val_every = a->val_every > 0 ? a->val_every : per_epoch;
         st = resume_and_open(&r);

@@ -88,13 +88,18 @@ typedef struct vgg_pretrain_schedule {
     int patience;        /* plateau: validations without improvement before lr /= 10; 0: off */
     float min_delta;     /* an improvement is more than this (accuracy, 0..1) */
     int max_drops;       /* stop after this many plateau drops (3 in the paper); 0: never */
+    int64_t warmup;      /* lr rises linearly over the first warmup iterations; 0: off */
+    int64_t cosine_end;  /* > 0: after the warm-up, lr follows a half cosine down to 0 at
+                            this iteration (on top of the steps and plateau drops) */
     /* state */
     double best;
     int bad;
     int drops;
 } vgg_pretrain_schedule;
 
-/* Learning rate in force at iteration it (fixed steps applied). */
+/* Learning rate in force at iteration it (0-based): lr, times 0.1 per step
+ * passed, times (it + 1) / warmup during the warm-up, times
+ * (1 + cos(pi (it - warmup) / (cosine_end - warmup))) / 2 after it. */
 float vgg_pretrain_schedule_lr(const vgg_pretrain_schedule *s, int64_t it);
 /* Report a validation accuracy; returns true when training should stop. */
 bool vgg_pretrain_schedule_validate(vgg_pretrain_schedule *s, double acc);
@@ -215,6 +220,8 @@ typedef struct vgg_pretrain_config {
     int batch, accum, micro;
     float lr, momentum, wd, dropout;
     const char *lr_steps;
+    long long warmup;             /* linear warm-up iterations (0: none) */
+    bool cosine;                  /* half-cosine decay to 0 over the run after the warm-up */
     int patience, max_drops;
     float min_delta;
     double epochs;
