@@ -248,20 +248,27 @@ static bool table_row(const char *table, const char *net, const char *q, const c
     return p && sscanf(p + strlen(want), "%lf %lf", e1, e5) == 2;
 }
 
+/* the 21-image set and two saved nets of 7 classes (seeds seed, seed + 1)
+ * in dir (made here from its template) */
+static void make_set_and_nets(char *dir, uint64_t seed, vgg_net **nets, char (*paths)[128])
+{
+    assert_non_null(mkdtemp(dir));
+    make_set(dir);
+    for (int k = 0; k < 2; k++) {
+        assert_non_null(nets[k] = tiny_net(NC, seed + k));
+        snprintf(paths[k], 128, "%s/net%d.safetensors", dir, k + 1);
+        assert_int_equal(vgg_net_save(nets[k], paths[k]), VGG_STATUS_OK);
+    }
+}
+
 static void eval_table_averages_scales_methods_and_nets(void **state)
 {
     (void)state;
     char dir[64] = "/tmp/test_eval.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    make_set(dir);
     /* two nets of 7 classes, different seeds */
     vgg_net *nets[2];
     char paths[2][128];
-    for (int k = 0; k < 2; k++) {
-        assert_non_null(nets[k] = tiny_net(NC, 100 + k));
-        snprintf(paths[k], sizeof paths[k], "%s/net%d.safetensors", dir, k + 1);
-        assert_int_equal(vgg_net_save(nets[k], paths[k]), VGG_STATUS_OK);
-    }
+    make_set_and_nets(dir, 100, nets, paths);
     /* the reference: [net (2 = ensemble)][method][scale (NQ = all)] */
     static const int qs[NQ] = { 32, 40 };
     static const vgg_pretrain_method ms[3] = { VGG_PRETRAIN_CENTER, VGG_PRETRAIN_DENSE, VGG_PRETRAIN_MULTICROP };
@@ -355,15 +362,9 @@ static void eval_ensemble_with_a_scale_set_per_net(void **state)
 {
     (void)state;
     char dir[64] = "/tmp/test_eval.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    make_set(dir);
     vgg_net *nets[2];
     char paths[2][128];
-    for (int k = 0; k < 2; k++) {
-        assert_non_null(nets[k] = tiny_net(NC, 200 + k));
-        snprintf(paths[k], sizeof paths[k], "%s/net%d.safetensors", dir, k + 1);
-        assert_int_equal(vgg_net_save(nets[k], paths[k]), VGG_STATUS_OK);
-    }
+    make_set_and_nets(dir, 200, nets, paths);
     char list[128], classes[128];
     snprintf(list, sizeof list, "%s/set/list.txt", dir);
     snprintf(classes, sizeof classes, "%s/set/classes.txt", dir);
