@@ -52,7 +52,7 @@ start=$(date +%s)
     --val-list "$run/data/val5k.txt" --val-every $(( iters_per_epoch / 2 )) \
     --config D --width "$width" --fc-dim "$fc" --input-size 32 --init he \
     --batch "$batch" --lr 0.01 --momentum 0.9 --weight-decay 5e-4 --dropout "$dropout" \
-    --lr-steps "$step1,$step2" --iterations "$total" \
+    --lr-steps "$step1,$step2" --patience 0 --iterations "$total" \
     --scale-jitter 32,36 --color-shift 0 --seed 1 \
     --threads "$threads" --loaders "$loaders" --print-every 50 \
     --checkpoint-every 200 --log "$run/metrics.jsonl" $resume \

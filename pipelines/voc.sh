@@ -6,20 +6,30 @@
 # on a held-out 20% of the training set; per-class AP and mAP beside the
 # paper's number.
 #
-#   sh pipelines/voc.sh VOCDIR [--models DIR] [--net D,E] [--out DIR]
+#   sh pipelines/voc.sh VOCDIR [--models DIR] [--net D,E] [--out DIR] [--server]
 #
 # VOCDIR is VOCdevkit/VOC2007 or VOCdevkit/VOC2012 (ImageSets/Main,
 # Annotations, JPEGImages).  VOC-2007: train on trainval, evaluate on test,
 # AP with the 11-point interpolation of the 2007 devkit.  VOC-2012: its test
-# labels are not public, so this trains on train and evaluates on val (AP as
-# the area under the curve, the 2010+ devkit's); the paper's 2012 number is
-# from the test server and not directly comparable.
+# labels are not public, so by default this is the local check: train on
+# train, evaluate on val (AP as the area under the curve, the 2010+
+# devkit's), not directly comparable with the paper's test-server number.
+# VOC-2012 with --server is the paper's protocol: train on trainval, score
+# the test images (ImageSets/Main/test.txt and JPEGImages of the test
+# release) and write the evaluation server's files for the classification
+# task with outside data (competition 2: the nets were trained on ILSVRC),
+# OUT/results/VOC2012/Main/comp2_cls_test_<class>.txt, one line
+# "<image id> <confidence>" per test image in test.txt's order, and
+# OUT/results.tgz holding them to upload; no mAP is printed (only the
+# server knows it).
 #
 # Options (and the environment variables that set them too):
 #   --out DIR        outputs (OUT; default runs/voc2007 or runs/voc2012)
 #   --year 2007|2012 (YEAR; default: from the folder's name)
 #   --train-set S --eval-set S   image sets (TRAIN_SET, EVAL_SET)
 #   --scales LIST    Q values, averaged (SCALES; 256,384,512,640,768)
+#   --server         VOC-2012: trainval -> test, the server's result files (SERVER=1)
+#   --l2 final|per-net  where vggfeat extract L2-normalises (L2; final)
 #   --threads N --device cpu|cuda:N --batch N   passed to vggfeat extract
 #   SVM_ARGS         extra vggsvm train options (e.g. "--cv 5" or "-c 1")
 #   PROBE            images timed before extraction to estimate its length (8)
@@ -27,7 +37,7 @@
 # Resumable: rerun the same command after an interruption.  Outputs:
 # OUT/lists (labels files: path<TAB>class[,class...], 'class?' for classes
 # present only as difficult objects), OUT/features, OUT/model, OUT/scores.tsv,
-# OUT/metrics.json, OUT/ap.tsv.
+# OUT/metrics.json, OUT/ap.tsv (with --server: OUT/results/, OUT/results.tgz).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,6 +56,8 @@ threads=${THREADS:-}
 device=${DEVICE:-}
 batch=${BATCH:-}
 probe=${PROBE:-8}
+server=${SERVER:-0}
+l2=${L2:-final}
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -60,6 +72,8 @@ while [ $# -gt 0 ]; do
         --threads) threads=$2; shift ;;
         --device) device=$2; shift ;;
         --batch) batch=$2; shift ;;
+        --server) server=1 ;;
+        --l2) l2=$2; shift ;;
         -*) usage_error "unknown option '$1'" ;;
         *) [ -z "$vocdir" ] || usage_error "more than one VOC folder given"; vocdir=$1 ;;
     esac
@@ -78,11 +92,22 @@ fi
 case "$year" in
     2007) : "${train_set:=trainval}" "${eval_set:=test}"; ap_key=ap_voc07; map_key=map_voc07
           ap_name="11-point interpolated AP (VOC-2007 devkit)" ;;
-    2012) : "${train_set:=train}" "${eval_set:=val}"; ap_key=ap_area; map_key=map_area
+    2012) if [ "$server" = 1 ]; then : "${train_set:=trainval}" "${eval_set:=test}"
+          else : "${train_set:=train}" "${eval_set:=val}"; fi
+          ap_key=ap_area; map_key=map_area
           ap_name="AP as the area under the precision/recall curve (VOC-2010+ devkit)" ;;
     *) usage_error "--year must be 2007 or 2012" ;;
 esac
-[ -n "$out" ] || out=runs/voc$year
+if [ "$server" = 1 ]; then
+    [ "$year" = 2012 ] || usage_error "--server is for VOC-2012 (VOC-2007's test labels are public: run without it)"
+    [ -f "$vocdir/ImageSets/Main/$eval_set.txt" ] ||
+        die "'$vocdir/ImageSets/Main/$eval_set.txt' is missing: unpack the VOC-2012 test release (VOC2012test.tar) into the same VOCdevkit"
+fi
+case "$l2" in final|per-net) ;; *) usage_error "--l2 must be final or per-net" ;; esac
+if [ -z "$out" ]; then
+    out=runs/voc$year
+    [ "$server" = 1 ] && out=runs/voc${year}_server
+fi
 
 vggdata=$(prog vggdata)
 vggfeat=$(prog vggfeat)
@@ -97,7 +122,7 @@ case "$year,$nets" in
     *) paper="n/a (the paper reports D, E and D & E)" ;;
 esac
 
-extract_args="--net $nets --scales $scales --aggregate average"
+extract_args="--net $nets --scales $scales --aggregate average --l2 $l2"
 [ -z "$models" ] || extract_args="$extract_args --models $models"
 [ -z "$threads" ] || extract_args="$extract_args --threads $threads"
 [ -z "$device" ] || extract_args="$extract_args --device $device"
@@ -105,8 +130,17 @@ extract_args="--net $nets --scales $scales --aggregate average"
 
 mkdir -p "$out/lists" "$out/features"
 
-# 1. labels files from the XML annotations (cheap: always remade)
+# 1. labels files from the XML annotations (cheap: always remade); the
+# server's test set has none: its list is test.txt's images
 for set in "$train_set" "$eval_set"; do
+    if [ "$server" = 1 ] && [ "$set" = "$eval_set" ]; then
+        awk -v d="$vocdir" 'NF { sub(/\r$/, "", $1); print d "/JPEGImages/" $1 ".jpg" }' \
+            "$vocdir/ImageSets/Main/$set.txt" >"$out/lists/$set.list.tmp"
+        mv "$out/lists/$set.list.tmp" "$out/lists/$set.list"
+        cp "$out/lists/$set.list" "$out/lists/$set.labels"
+        cp "$out/lists/$train_set.classes.txt" "$out/lists/$set.classes.txt"
+        continue
+    fi
     "$vggdata" voc "$vocdir" --set "$set" -o "$out/lists/$set.labels" \
         --classes "$out/lists/$set.classes.txt" >&2 || die "reading the $set set failed"
     # the images alone for vggfeat (the labels go to vggsvm from the labels file)
@@ -119,11 +153,16 @@ n_classes=$(count_lines "$out/lists/$train_set.classes.txt")
 n_train=$(count_lines "$out/lists/$train_set.labels")
 n_eval=$(count_lines "$out/lists/$eval_set.labels")
 tag=$(printf '%s_%s' "$nets" "$scales" | tr ',/' '-_')
+[ "$l2" = final ] || tag=${tag}_l2-$l2
 VGG_STEP_SALT=$(cat "$out/lists/$train_set.labels" "$out/lists/$eval_set.labels" | cksum | tr ' ' '-')
 
 log "plan: VOC-$year, $n_classes classes: train on $train_set ($n_train images), evaluate on $eval_set ($n_eval images)"
-[ "$year" = 2012 ] && log "note: VOC-2012 test labels are not public: evaluating on val, not test"
-log "plan: nets $nets at Q = $scales (averaged), flips, L2; one binary SVM per class, difficult objects ignored"
+if [ "$year" = 2012 ] && [ "$server" = 1 ]; then
+    log "note: VOC-2012 test labels are not public: writing the evaluation server's files (competition 2), no mAP here"
+elif [ "$year" = 2012 ]; then
+    log "note: VOC-2012 test labels are not public: evaluating on val, not test (the local check; --server for the paper's protocol)"
+fi
+log "plan: nets $nets at Q = $scales (averaged), flips, L2 ($l2); one binary SVM per class, difficult objects ignored"
 
 # 2. features
 total=0
@@ -154,13 +193,33 @@ run_step "training $n_classes binary SVMs on $train_set" "$out/model" \
 run_step "scoring $eval_set" "$out/scores.tsv" \
     "$vggsvm" predict --model "$out/model" --features "$out/features/${eval_set}_$tag.vgf" \
     -o "$out/scores.tsv"
+if [ "$server" = 1 ]; then
+    # the server's files: scores.tsv's header is "name<TAB>class...", its
+    # rows are the test images in test.txt's order
+    res=$out/results/VOC2012/Main
+    rm -rf "$out/results" "$out/results.tgz"
+    mkdir -p "$res"
+    awk -F '\t' -v dir="$res" '
+        NR == 1 { for (i = 2; i <= NF; i++) cls[i] = $i; n = NF; next }
+        { id = $1; sub(/^.*\//, "", id); sub(/\.[^.]*$/, "", id)
+          for (i = 2; i <= n; i++) printf "%s %.6f\n", id, $i > (dir "/comp2_cls_test_" cls[i] ".txt") }
+    ' "$out/scores.tsv" || die "writing the result files failed"
+    (cd "$out" && tar -czf results.tgz results) || die "packing '$out/results.tgz' failed"
+    n_files=$(find "$res" -name 'comp2_cls_test_*.txt' | wc -l | tr -d ' ')
+    echo "voc$year: trainval -> test, $(net_label "$nets"), Q $scales averaged"
+    log "finished in $(fmt_duration "$(elapsed)"); outputs in $out"
+    echo "result: $n_files result files in $res ($n_eval test images each); upload $out/results.tgz to the evaluation server (paper: $paper)"
+    exit 0
+fi
 "$vggsvm" eval --scores "$out/scores.tsv" --labels "$out/lists/$eval_set.labels" --multilabel \
     --json >"$out/metrics.json" || die "evaluation failed"
 
 jq -r --arg k "$ap_key" '.classes[] | "\(.name)\t\(if .[$k] == null then "n/a" else (.[$k] * 10000 | round / 100) end)"' \
     "$out/metrics.json" >"$out/ap.tsv" || die "'$out/metrics.json': no per-class AP"
 map=$(json_get "$out/metrics.json" ".$map_key * 100" | awk '{ printf "%.1f", $1 }')
-echo "voc$year: $ap_name on $eval_set, $(net_label "$nets"), Q $scales averaged"
+check=""
+[ "$year" = 2012 ] && check=" (local check: $train_set -> $eval_set)"
+echo "voc$year: $ap_name on $eval_set$check, $(net_label "$nets"), Q $scales averaged"
 awk -F "\t" '{ if ($2 == "n/a") printf "  %-14s %6s\n", $1, $2; else printf "  %-14s %6.1f\n", $1, $2 }' "$out/ap.tsv"
 log "finished in $(fmt_duration "$(elapsed)"); outputs in $out"
-echo "result: mAP $map %   (paper: $paper)"
+echo "result: mAP $map %$check   (paper: $paper)"

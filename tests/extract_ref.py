@@ -11,13 +11,15 @@
 
     extract_ref.py check STORE --nets A.safetensors,B.safetensors --scales 64,96
                    [--aggregate stack|average] [--layer fc7|fc6|pool5]
-                   [--no-flip] [--no-l2] [--tol 1e-3] [--list FILE] [+ STORE2 ...]
+                   [--no-flip] [--no-l2 | --l2 final|per-net|none] [--tol 1e-3]
+                   [--list FILE] [+ STORE2 ...]
         Read STORE with numpy alone (the layout in docs/feature-store.md),
         verify every row's CRC-32 and the header's, recompute each row's
         descriptor with PyTorch (Pillow BILINEAR resize to smallest side Q
         with torchvision's rounding; dense forward with fc6 as a k x k
         convolution and fc7 as 1x1; global average pool; flip average;
-        scales stacked or averaged; nets stacked; L2) in float64, and
+        scales stacked or averaged; nets stacked; L2 of the whole row, or
+        with --l2 per-net of each net's part and then of the row) in float64, and
         compare: exit 0 if every row's relative L2 error is below tol.
         With --list, the row names and labels must be the list's.
 
@@ -199,7 +201,7 @@ def to_input(torch, img, pre):
     return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]
 
 
-def descriptor(torch, nets, path, scales, aggregate, layer, flip, l2):
+def descriptor(torch, nets, path, scales, aggregate, layer, flip, l2, per_net=False):
     from PIL import Image
     import torchvision.transforms.functional as TF
     from torchvision.transforms import InterpolationMode
@@ -218,6 +220,8 @@ def descriptor(torch, nets, path, scales, aggregate, layer, flip, l2):
             parts.append(torch.cat(per_scale))
         else:
             parts.append(torch.stack(per_scale).mean(dim=0))
+        if per_net:
+            parts[-1] = parts[-1] / parts[-1].norm()
     d = torch.cat(parts)
     if l2:
         d = d / d.norm()
@@ -249,7 +253,8 @@ def cmd_check(args):
 
 def check_one(torch, args):
     store = args[0]
-    opts = {"--aggregate": "stack", "--layer": "fc7", "--tol": "1e-3", "--list": None}
+    opts = {"--aggregate": "stack", "--layer": "fc7", "--tol": "1e-3", "--list": None,
+            "--l2": "final"}
     flags = set()
     i = 1
     while i < len(args):
@@ -262,12 +267,16 @@ def check_one(torch, args):
     nets = [build(torch, p) for p in opts["--nets"].split(",")]
     scales = [int(q) for q in opts["--scales"].split(",")]
     tol = float(opts["--tol"])
-    flip, l2 = "--no-flip" not in flags, "--no-l2" not in flags
+    if "--no-l2" in flags:
+        opts["--l2"] = "none"
+    flip, l2 = "--no-flip" not in flags, opts["--l2"] != "none"
+    per_net = opts["--l2"] == "per-net"
     info, rows = read_store(store)
     desc = info["desc"]
     assert desc["scales"] == scales, desc
     assert desc["aggregate"] == opts["--aggregate"] and desc["layer"] == opts["--layer"]
     assert desc["flip"] == flip and desc["l2"] == l2
+    assert desc.get("l2_per_net", False) == per_net, desc
     assert len(desc["nets"]) == len(nets)
     if opts["--list"]:
         want = [line.rstrip("\n").split("\t") for line in open(opts["--list"]) if line.strip()]
@@ -276,7 +285,8 @@ def check_one(torch, args):
     worst = 0.0
     for r in rows:
         name = r["name"].decode()
-        ref = descriptor(torch, nets, name, scales, opts["--aggregate"], opts["--layer"], flip, l2)
+        ref = descriptor(torch, nets, name, scales, opts["--aggregate"], opts["--layer"], flip, l2,
+                         per_net)
         x = np.asarray(r["x"], dtype=np.float64)
         assert x.shape == ref.shape, (x.shape, ref.shape)
         err = np.linalg.norm(x - ref) / np.linalg.norm(ref)

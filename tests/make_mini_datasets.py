@@ -8,7 +8,9 @@ writes
     OUTDIR/caltech101/101_ObjectCategories/<class>/image_NNNN.jpg
     OUTDIR/caltech256/256_ObjectCategories/NNN.<class>/NNN_NNNN.jpg
     OUTDIR/VOCdevkit/VOC2007/{JPEGImages,Annotations,ImageSets/Main}
-    OUTDIR/VOCdevkit/VOC2012/...                  (train/val sets)
+    OUTDIR/VOCdevkit/VOC2012/...                  (train/val sets; a test set
+                                                   without annotations, as the
+                                                   test release has)
     OUTDIR/ilsvrc/{train/<wnid>/*.JPEG, val/ILSVRC2012_val_NNNNNNNN.JPEG}
     OUTDIR/ilsvrc/ILSVRC2012_validation_ground_truth.txt, synsets.txt
     OUTDIR/models/vgg16.safetensors, vgg19.safetensors
@@ -123,6 +125,21 @@ def voc(root, year, sets, classes, n_images):
     return len(first), len(second)
 
 
+def voc_test(root, year, classes, n_images):
+    """The test release: JPEGImages and ImageSets/Main/test.txt only (its
+    own generator, so the other sets' images stay as they were)."""
+    global rng
+    keep, rng = rng, np.random.default_rng(2012)
+    d = f"{root}/VOCdevkit/VOC{year}"
+    ids = [f"{year}_{100001 + i:06d}" for i in range(n_images)]
+    for i, img_id in enumerate(ids):
+        jpeg(f"{d}/JPEGImages/{img_id}.jpg", COLOURS[i % len(classes)], *size())
+    with open(f"{d}/ImageSets/Main/test.txt", "w") as f:
+        f.write("".join(x + "\n" for x in ids))
+    rng = keep
+    return len(ids)
+
+
 def ilsvrc(root, wnids, id_of_wnid, per_class, n_val):
     for c, w in enumerate(wnids):
         for i in range(per_class):
@@ -207,6 +224,8 @@ def main():
     os.makedirs(f"{out}/models", exist_ok=True)
     tiny_net(f"{out}/models/vgg16.safetensors", "D", seed=16)
     tiny_net(f"{out}/models/vgg19.safetensors", "E", seed=19)
+    n = voc_test(out, 2012, voc_classes, 7)
+    exp.append(f"voc2012 test {n}")
     with open(f"{out}/expected.txt", "w") as f:
         f.write("".join(x + "\n" for x in exp))
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vgg/pretrain.h"
@@ -247,20 +248,27 @@ static bool table_row(const char *table, const char *net, const char *q, const c
     return p && sscanf(p + strlen(want), "%lf %lf", e1, e5) == 2;
 }
 
+/* the 21-image set and two saved nets of 7 classes (seeds seed, seed + 1)
+ * in dir (made here from its template) */
+static void make_set_and_nets(char *dir, uint64_t seed, vgg_net **nets, char (*paths)[128])
+{
+    assert_non_null(mkdtemp(dir));
+    make_set(dir);
+    for (int k = 0; k < 2; k++) {
+        assert_non_null(nets[k] = tiny_net(NC, seed + k));
+        snprintf(paths[k], 128, "%s/net%d.safetensors", dir, k + 1);
+        assert_int_equal(vgg_net_save(nets[k], paths[k]), VGG_STATUS_OK);
+    }
+}
+
 static void eval_table_averages_scales_methods_and_nets(void **state)
 {
     (void)state;
     char dir[64] = "/tmp/test_eval.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    make_set(dir);
     /* two nets of 7 classes, different seeds */
     vgg_net *nets[2];
     char paths[2][128];
-    for (int k = 0; k < 2; k++) {
-        assert_non_null(nets[k] = tiny_net(NC, 100 + k));
-        snprintf(paths[k], sizeof paths[k], "%s/net%d.safetensors", dir, k + 1);
-        assert_int_equal(vgg_net_save(nets[k], paths[k]), VGG_STATUS_OK);
-    }
+    make_set_and_nets(dir, 100, nets, paths);
     /* the reference: [net (2 = ensemble)][method][scale (NQ = all)] */
     static const int qs[NQ] = { 32, 40 };
     static const vgg_pretrain_method ms[3] = { VGG_PRETRAIN_CENTER, VGG_PRETRAIN_DENSE, VGG_PRETRAIN_MULTICROP };
@@ -346,12 +354,94 @@ static void eval_table_averages_scales_methods_and_nets(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Table 6: an ensemble whose nets each have their own scales (net 1 at
+ * Q = 32, 40; net 2 at Q = 36): each net's rows at its own scales, and the
+ * ensemble averaging net 1's mean over 32 and 40 with net 2's posterior at
+ * 36, recomputed here from vgg_pretrain_eval_image */
+static void eval_ensemble_with_a_scale_set_per_net(void **state)
+{
+    (void)state;
+    char dir[64] = "/tmp/test_eval.XXXXXX";
+    vgg_net *nets[2];
+    char paths[2][128];
+    make_set_and_nets(dir, 200, nets, paths);
+    char list[128], classes[128];
+    snprintf(list, sizeof list, "%s/set/list.txt", dir);
+    snprintf(classes, sizeof classes, "%s/set/classes.txt", dir);
+    vgg_pretrain_dataset *ds = NULL;
+    assert_int_equal(vgg_pretrain_dataset_from_list(list, classes, &ds), VGG_STATUS_OK);
+    /* [0..1]: net 1 at 32, 40; [2]: net 1 over both; [3]: net 2 at 36; [4]: the ensemble */
+    errs E[5];
+    memset(E, 0, sizeof E);
+    for (size_t i = 0; i < ds->n; i++) {
+        vgg_decode_opts o;
+        vgg_decode_opts_default(&o);
+        vgg_image *img = NULL;
+        assert_int_equal(vgg_image_load(ds->paths[i], &o, &img), VGG_STATUS_OK);
+        float p[3][NC];
+        assert_int_equal(vgg_pretrain_eval_image(nets[0], img, 32, VGG_PRETRAIN_DENSE, 2, p[0]),
+                         VGG_STATUS_OK);
+        assert_int_equal(vgg_pretrain_eval_image(nets[0], img, 40, VGG_PRETRAIN_DENSE, 2, p[1]),
+                         VGG_STATUS_OK);
+        assert_int_equal(vgg_pretrain_eval_image(nets[1], img, 36, VGG_PRETRAIN_DENSE, 2, p[2]),
+                         VGG_STATUS_OK);
+        double P[5][NC];
+        for (int c = 0; c < NC; c++) {
+            P[0][c] = p[0][c];
+            P[1][c] = p[1][c];
+            P[2][c] = (p[0][c] + p[1][c]) / 2;
+            P[3][c] = p[2][c];
+            P[4][c] = (P[2][c] + P[3][c]) / 2;
+        }
+        for (int r = 0; r < 5; r++)
+            count(&E[r], P[r], ds->labels[i]);
+        vgg_image_free(img);
+    }
+    vgg_pretrain_dataset_free(ds);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s/vggtrain' eval -w '%s' --scales 32,40 -w '%s' --scales 36 "
+             "--list '%s' --classes '%s' --methods dense --grid 2 --threads 1 2>&1",
+             VGG_BIN_DIR, paths[0], paths[1], list, classes);
+    FILE *fp = popen(cmd, "r");
+    assert_non_null(fp);
+    static char table[16384];
+    size_t n = fread(table, 1, sizeof table - 1, fp);
+    table[n] = '\0';
+    assert_int_equal(pclose(fp), 0);
+    static const char *const net[5] = { "net1.safetensors", "net1.safetensors",
+                                        "net1.safetensors", "net2.safetensors", "ensemble of 2" };
+    static const char *const q[5] = { "32", "40", "32,40", "36", "per net" };
+    int e1_sum = 0;
+    for (int r = 0; r < 5; r++) {
+        double e1, e5;
+        if (!table_row(table, net[r], q[r], "dense", &e1, &e5))
+            fail_msg("no row '%s' '%s' dense in:\n%s", net[r], q[r], table);
+        assert_float_equal(e1, 100.0 * E[r].e1 / NI, 0.006);
+        assert_float_equal(e5, 100.0 * E[r].e5 / NI, 0.006);
+        e1_sum += E[r].e1;
+    }
+    assert_true(e1_sum > 0 && e1_sum < 5 * NI);
+    /* net 2 has one scale: no per-scale rows, no "32,40" row */
+    double e1, e5;
+    assert_false(table_row(table, "net2.safetensors", "32,40", "dense", &e1, &e5));
+    /* --scales twice for three nets is refused */
+    snprintf(cmd, sizeof cmd, "'%s/vggtrain' eval -w '%s' --scales 32 -w '%s' --scales 36 "
+             "-w '%s' --list '%s' --classes '%s' >/dev/null 2>&1", VGG_BIN_DIR, paths[0],
+             paths[1], paths[1], list, classes);
+    assert_int_equal(WEXITSTATUS(system(cmd)), 2);
+    for (int k = 0; k < 2; k++)
+        vgg_net_free(nets[k]);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(multicrop_5x5_grid_with_mirrors),
         cmocka_unit_test(dense_averages_the_map_then_the_mirror),
         cmocka_unit_test(eval_table_averages_scales_methods_and_nets),
+        cmocka_unit_test(eval_ensemble_with_a_scale_set_per_net),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -422,6 +422,57 @@ static void other_settings_or_inputs_are_refused(void **state)
     assert_int_equal(file_size("other.vggf"), size);
 }
 
+/* ---------------------------------------------------------------- where L2 happens */
+
+static void l2_per_net_matches_numpy_and_pytorch(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    /* the same images without any L2, with the final L2 and per net */
+    const char *const modes[] = { "none", "final", "per-net" };
+    for (int m = 0; m < 3; m++) {
+        char out[64];
+        snprintf(out, sizeof out, "l2_%s.vggf", modes[m]);
+        unlink(out);
+        assert_run_ok("%s extract --quiet --threads 1 --net " NETS " --scales 64,96 --l2 %s "
+                      "-o %s imgs", VGGFEAT, modes[m], out);
+    }
+    /* numpy alone: the unnormalised rows, each net's 2 x 32 floats divided
+     * by their norm, then the row by its norm (sqrt(2) for two unit parts) */
+    assert_run_ok(
+        "'%s' -c \"\n"
+        "import sys; sys.path.insert(0, '" VGG_SOURCE_DIR "/tests')\n"
+        "import numpy as np\n"
+        "from extract_ref import read_store\n"
+        "x = {m: np.asarray(read_store('l2_%%s.vggf' %% m)[1]['x'], np.float64)"
+        " for m in ('none', 'final', 'per-net')}\n"
+        "info = read_store('l2_per-net.vggf')[0]['desc']\n"
+        "assert info['l2'] is True and info['l2_per_net'] is True, info\n"
+        "assert 'l2_per_net' not in read_store('l2_final.vggf')[0]['desc']\n"
+        "raw = x['none']\n"
+        "assert raw.shape == (6, 128), raw.shape\n"
+        "d, e = raw[:, :64], raw[:, 64:]\n"
+        "want = np.hstack([d / np.linalg.norm(d, axis=1, keepdims=True),"
+        " e / np.linalg.norm(e, axis=1, keepdims=True)]) / np.sqrt(2)\n"
+        "got = x['per-net']\n"
+        "assert np.abs(got - want).max() < 1e-6, np.abs(got - want).max()\n"
+        "assert np.allclose(np.linalg.norm(got[:, :64], axis=1), 1 / np.sqrt(2), atol=1e-6)\n"
+        "fin = raw / np.linalg.norm(raw, axis=1, keepdims=True)\n"
+        "assert np.abs(x['final'] - fin).max() < 1e-6\n"
+        "assert np.abs(got - fin).max() > 1e-3, 'per net made no difference'\n"
+        "print('per-net L2 agrees')\n\"",
+        VGG_PYTHON);
+    /* a store of one kind is never resumed with the other */
+    assert_int_equal(sh("%s extract --threads 1 --net " NETS " --scales 64,96 --l2 final "
+                        "-o l2_per-net.vggf imgs", VGGFEAT), 1);
+    assert_output_has("L2 per net differs: on vs off");
+    assert_int_equal(sh("%s extract --net " NETS " --l2 both -o x.vggf imgs", VGGFEAT), 2);
+    assert_output_has("final, per-net or none");
+    assert_run_ok("%s info l2_per-net.vggf", VGGFEAT);
+    assert_output_has("l2:          per net, then final");
+    ref_check("l2_per-net.vggf --nets " NETS " --scales 64,96 --l2 per-net --tol 1e-3");
+}
+
 /* ---------------------------------------------------------------- bad inputs */
 
 static void bad_images_fail_or_skip(void **state)
@@ -647,6 +698,7 @@ int main(void)
         cmocka_unit_test(batching_changes_nothing),
         cmocka_unit_test(damaged_tail_is_repaired_middle_refused),
         cmocka_unit_test(other_settings_or_inputs_are_refused),
+        cmocka_unit_test(l2_per_net_matches_numpy_and_pytorch),
         cmocka_unit_test(bad_images_fail_or_skip),
         cmocka_unit_test(shards_merge_back_to_the_whole),
         cmocka_unit_test(exports_read_by_numpy_and_liblinear),

@@ -276,6 +276,40 @@ static void schedule_warmup_and_cosine(void **state)
     assert_float_equal(vgg_pretrain_schedule_lr(&w, 1000), 0.2f, 1e-8);
 }
 
+/* vggtrain train with no schedule options runs the paper's (section 3.1):
+ * batch 256, lr 1e-2, momentum 0.9, weight decay 5e-4, dropout 0.5, lr / 10
+ * at each validation plateau (once per epoch), three times at most, 74
+ * epochs; and that schedule run on made-up accuracies drops three times,
+ * then stops at the fourth plateau */
+static void defaults_are_the_papers_schedule(void **state)
+{
+    (void)state;
+    vgg_pretrain_config c;
+    vgg_pretrain_config_default(&c);
+    assert_int_equal(c.batch, 256);
+    assert_float_equal(c.lr, 0.01f, 1e-9);
+    assert_float_equal(c.momentum, 0.9f, 1e-9);
+    assert_float_equal(c.wd, 5e-4f, 1e-10);
+    assert_float_equal(c.dropout, 0.5f, 1e-9);
+    assert_float_equal(c.init_std, 0.01f, 1e-9);
+    assert_int_equal(c.patience, 1);
+    assert_int_equal(c.max_drops, 3);
+    assert_true(c.epochs == 74.0);
+    assert_int_equal(c.iterations, 0);
+    assert_int_equal(c.val_every, 0);   /* 0: once per epoch */
+    assert_int_equal(c.arch.config, VGG_CONFIG_A);
+    vgg_pretrain_schedule s = { .lr = c.lr, .patience = c.patience, .min_delta = c.min_delta,
+                                .max_drops = c.max_drops, .best = -1 };
+    const double acc[] = { 0.3, 0.4, 0.4, 0.5, 0.5, 0.6, 0.55, 0.61, 0.61 };
+    const float lr_after[] = { 0.01f, 0.01f, 0.001f, 0.001f, 1e-4f, 1e-4f, 1e-5f, 1e-5f, 1e-5f };
+    for (int i = 0; i < 9; i++) {
+        bool stop = vgg_pretrain_schedule_validate(&s, acc[i]);
+        assert_float_equal(s.lr, lr_after[i], 1e-11);
+        assert_int_equal(stop, i == 8);
+    }
+    assert_int_equal(s.drops, 3);
+}
+
 static void ranks(void **state)
 {
     (void)state;
@@ -362,6 +396,7 @@ int main(void)
         cmocka_unit_test(loader_replaces_bad_images),
         cmocka_unit_test(schedule_steps_and_plateaus),
         cmocka_unit_test(schedule_warmup_and_cosine),
+        cmocka_unit_test(defaults_are_the_papers_schedule),
         cmocka_unit_test(ranks),
         cmocka_unit_test(eval_methods_agree_with_the_forward_pass),
     };

@@ -33,7 +33,9 @@ static void usage(FILE *fp)
 "  --aggregate MODE   stack (default) or average the scales\n"
 "  --layer NAME       fc7 (default), fc6 or pool5, global-average-pooled\n"
 "  --no-flip          skip averaging with the horizontally flipped image\n"
-"  --no-l2            skip the final L2 normalisation\n"
+"  --l2 WHERE         final (default: one L2 over the stacked row), per-net (each\n"
+"                     net's part L2-normalised, then the row again) or none\n"
+"  --no-l2            the same as --l2 none\n"
 "  --list FILE        more inputs: one path per line, optionally a TAB and a label\n"
 "  --shard K/N        only every N-th input, starting at K (0 <= K < N)\n"
 "  --on-error MODE    fail (default: stop at an unreadable image) or skip (log,\n"
@@ -138,7 +140,7 @@ typedef struct extract_args {
 static int parse_args(int argc, char **argv, extract_args *a)
 {
     enum { O_MODELS = 256, O_SCALES, O_AGG, O_LAYER, O_NOFLIP, O_NOL2, O_LIST, O_SHARD,
-           O_ONERR, O_THREADS, O_LOADERS, O_DEVICE, O_BATCH, O_QUIET, O_NET };
+           O_ONERR, O_THREADS, O_LOADERS, O_DEVICE, O_BATCH, O_QUIET, O_NET, O_L2 };
     static const struct option opts[] = {
         { "net", required_argument, NULL, O_NET },
         { "models", required_argument, NULL, O_MODELS },
@@ -147,6 +149,7 @@ static int parse_args(int argc, char **argv, extract_args *a)
         { "layer", required_argument, NULL, O_LAYER },
         { "no-flip", no_argument, NULL, O_NOFLIP },
         { "no-l2", no_argument, NULL, O_NOL2 },
+        { "l2", required_argument, NULL, O_L2 },
         { "list", required_argument, NULL, O_LIST },
         { "shard", required_argument, NULL, O_SHARD },
         { "on-error", required_argument, NULL, O_ONERR },
@@ -203,7 +206,19 @@ static int parse_args(int argc, char **argv, extract_args *a)
             }
             break;
         case O_NOFLIP: a->eo.flip = false; break;
-        case O_NOL2: a->eo.l2 = false; break;
+        case O_NOL2: a->eo.l2 = false, a->eo.l2_per_net = false; break;
+        case O_L2:
+            if (strcmp(optarg, "final") == 0)
+                a->eo.l2 = true, a->eo.l2_per_net = false;
+            else if (strcmp(optarg, "per-net") == 0)
+                a->eo.l2 = true, a->eo.l2_per_net = true;
+            else if (strcmp(optarg, "none") == 0)
+                a->eo.l2 = false, a->eo.l2_per_net = false;
+            else {
+                fprintf(stderr, "vggfeat extract: --l2 '%s': final, per-net or none\n", optarg);
+                return 2;
+            }
+            break;
         case O_LIST: a->list_file = optarg; break;
         case O_SHARD:
             if (sscanf(optarg, "%d/%d", &a->shard_k, &a->shard_n) != 2 || a->shard_n < 1 ||

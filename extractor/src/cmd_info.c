@@ -44,7 +44,8 @@ static int info_store(const char *path)
         printf("%s%d", s ? "," : "", d->scales[s]);
     printf("\naggregate:   %s\n", d->aggregate);
     printf("flip:        %s\n", d->flip ? "yes" : "no");
-    printf("l2:          %s\n", d->l2 ? "yes" : "no");
+    printf("l2:          %s\n", d->l2_per_net ? (d->l2 ? "per net, then final" : "per net")
+                                               : d->l2 ? "yes" : "no");
     printf("dim:         %d\n", d->dim);
     printf("rows:        %zu\n", rows);
     size_t labelled = 0;

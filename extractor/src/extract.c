@@ -125,6 +125,7 @@ vgg_status vgg_extractor_create(vgg_net *const *nets, const char *const *net_nam
     strcpy(d->layer, vgg_extract_layer_name(o->layer));
     d->flip = o->flip;
     d->l2 = o->l2;
+    d->l2_per_net = o->l2_per_net;
     snprintf(d->version, sizeof d->version, "vggfeat %s", VGG_VERSION_STRING);
     *out = ex;
     return VGG_STATUS_OK;
@@ -171,6 +172,18 @@ static vgg_status grow(void **buf, size_t *cap, size_t need)
     *buf = nb;
     *cap = need;
     return VGG_STATUS_OK;
+}
+
+/* v[0..n) divided by its L2 norm; an all-zero part stays zero */
+static void l2_normalise(double *v, int n)
+{
+    double ss = 0;
+    for (int i = 0; i < n; i++)
+        ss += v[i] * v[i];
+    const double norm = sqrt(ss);
+    if (norm > 0)
+        for (int i = 0; i < n; i++)
+            v[i] /= norm;
 }
 
 vgg_status vgg_extractor_run(vgg_extractor *ex, vgg_prepared *const *p, int n, int batch,
@@ -240,17 +253,15 @@ vgg_status vgg_extractor_run(vgg_extractor *ex, vgg_prepared *const *p, int n, i
     if (st == VGG_STATUS_OK) {
         for (int k = 0; k < n; k++) {
             double *row = acc + (size_t)k * dim;
-            double norm = 1.0;
-            if (o->l2) {
-                double ss = 0;
-                for (int i = 0; i < dim; i++)
-                    ss += row[i] * row[i];
-                norm = sqrt(ss);
-                if (!(norm > 0))
-                    norm = 1.0; /* an all-zero descriptor stays zero */
-            }
+            if (o->l2_per_net)
+                for (int j = 0; j < ex->n_nets; j++) {
+                    const int end = j + 1 < ex->n_nets ? ex->net_off[j + 1] : dim;
+                    l2_normalise(row + ex->net_off[j], end - ex->net_off[j]);
+                }
+            if (o->l2)
+                l2_normalise(row, dim);
             for (int i = 0; i < dim; i++) {
-                out[(size_t)k * dim + i] = (float)(row[i] / norm);
+                out[(size_t)k * dim + i] = (float)row[i];
                 if (!isfinite(out[(size_t)k * dim + i])) {
                     st = vgg_fail(VGG_STATUS_NUMERIC,
                                   "extract: descriptor value %d is not finite", i);

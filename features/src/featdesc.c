@@ -76,6 +76,11 @@ bool vgg_featdesc_equal(const vgg_featdesc *a, const vgg_featdesc *b, char *why,
                  b->l2 ? "on" : "off");
         return false;
     }
+    if (a->l2_per_net != b->l2_per_net) {
+        snprintf(why, n, "L2 per net differs: %s vs %s", a->l2_per_net ? "on" : "off",
+                 b->l2_per_net ? "on" : "off");
+        return false;
+    }
     if (a->dim != b->dim) {
         snprintf(why, n, "dimension differs: %d vs %d", a->dim, b->dim);
         return false;
@@ -107,6 +112,10 @@ vgg_status vgg_featdesc_to_json(const vgg_featdesc *d, char **out)
     json_object_object_add(o, "layer", json_object_new_string(d->layer));
     json_object_object_add(o, "flip", json_object_new_boolean(d->flip));
     json_object_object_add(o, "l2", json_object_new_boolean(d->l2));
+    /* written only when on: older readers ignore unknown keys, and stores
+     * made without it stay byte for byte what they were */
+    if (d->l2_per_net)
+        json_object_object_add(o, "l2_per_net", json_object_new_boolean(true));
     json_object_object_add(o, "version", json_object_new_string(d->version));
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     char *copy = s ? strdup(s) : NULL;
@@ -216,6 +225,13 @@ vgg_status vgg_featdesc_from_json(const char *json, vgg_featdesc *d)
         goto done;
     }
     d->l2 = json_object_get_boolean(v);
+    if (json_object_object_get_ex(o, "l2_per_net", &v)) {
+        if (!json_object_is_type(v, json_type_boolean)) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'l2_per_net' is not a boolean");
+            goto done;
+        }
+        d->l2_per_net = json_object_get_boolean(v);
+    }
 done:
     json_object_put(o);
     if (st != VGG_STATUS_OK)

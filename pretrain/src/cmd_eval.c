@@ -24,7 +24,9 @@ static void usage(FILE *fp)
 "usage: vggtrain eval -w WEIGHTS [-w WEIGHTS ...] (--data DIR | --list FILE --classes FILE)\n"
 "                     [--scales Q,Q,...] [--methods LIST] [--grid N] [--limit N]\n"
 "  -w, --weights FILE  a net (several: each alone, then their ensemble)\n"
-"  --scales Q,...      test scales (smallest image side); default the net's input size\n"
+"  --scales Q,...      test scales (smallest image side); default the net's input size;\n"
+"                      given once: every net; given once per -w: the k-th for the k-th\n"
+"                      net (an ensemble of nets each at its own scales, Table 6)\n"
 "  --methods LIST      any of center,dense,multi,combined or all (default all)\n"
 "  --grid N            multi-crop grid, N x N crops x 2 flips per scale (5)\n"
 "  --limit N           the first N images only\n"
@@ -62,29 +64,49 @@ static void net_label(const char *const *weights, int n_nets, int k, char *name,
     snprintf(name, n, "%s", base);
 }
 
-static void print_table(const vgg_pretrain_table *t, const char *const *weights, int n_nets,
-                        const int *qs, int nq, int methods)
+static void join_qs(const int *qs, int nq, char *out, size_t n)
 {
-    char qall[128] = "";
+    out[0] = '\0';
     for (int qi = 0; qi < nq; qi++)
-        snprintf(qall + strlen(qall), sizeof qall - strlen(qall), "%s%d", qi ? "," : "", qs[qi]);
+        snprintf(out + strlen(out), n - strlen(out), "%s%d", qi ? "," : "", qs[qi]);
+}
+
+static void print_table(const vgg_pretrain_table *t, const char *const *weights, int n_nets,
+                        int (*qs)[MAX_Q], const int *nq, int methods)
+{
     printf("%-32s %-16s %-18s %8s %8s\n", "ConvNet", "test scale Q", "method", "top-1", "top-5");
     printf("%-32s %-16s %-18s %8s %8s\n", "", "", "", "err (%)", "err (%)");
+    /* the ensemble's scales: the one set, or each net's own */
+    char qens[128];
+    join_qs(qs[0], nq[0], qens, sizeof qens);
+    for (int k = 1; k < n_nets; k++) {
+        char other[128];
+        join_qs(qs[k], nq[k], other, sizeof other);
+        if (strcmp(other, qens) != 0) {
+            snprintf(qens, sizeof qens, "per net");
+            break;
+        }
+    }
     for (int k = 0; k <= n_nets; k++) {
         if (k == n_nets && n_nets < 2)
             break;
-        char name[64];
+        char name[64], qall[128];
         net_label(weights, n_nets, k, name, sizeof name);
+        if (k < n_nets)
+            join_qs(qs[k], nq[k], qall, sizeof qall);
+        else
+            snprintf(qall, sizeof qall, "%s", qens);
         for (int m = 0; m < N_METHODS; m++) {
             if (!(methods & (1 << m)))
                 continue;
-            if (k < n_nets && nq > 1)
-                for (int qi = 0; qi < nq; qi++) {
+            if (k < n_nets && nq[k] > 1)
+                for (int qi = 0; qi < nq[k]; qi++) {
                     char q[16];
-                    snprintf(q, sizeof q, "%d", qs[qi]);
+                    snprintf(q, sizeof q, "%d", qs[k][qi]);
                     row(name, q, method_names[m], vgg_pretrain_table_errors(t, k, m, qi));
                 }
-            row(name, qall, method_names[m], vgg_pretrain_table_errors(t, k, m, nq));
+            row(name, qall, method_names[m],
+                vgg_pretrain_table_errors(t, k, m, k < n_nets ? nq[k] : MAX_Q));
         }
     }
 }
@@ -98,8 +120,8 @@ int cmd_eval(int argc, char **argv)
         { "device", 1, NULL, 'd' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     const char *weights[MAX_NETS], *data = NULL, *list = NULL, *classes = NULL;
-    const char *scales = NULL, *device = "cpu";
-    int n_nets = 0, grid = 5, threads = 0, methods = 0;
+    const char *scales[MAX_NETS], *device = "cpu";
+    int n_scales = 0, n_nets = 0, grid = 5, threads = 0, methods = 0;
     long limit = 0;
     int c;
     optind = 1;
@@ -115,7 +137,13 @@ int cmd_eval(int argc, char **argv)
         case 'D': data = optarg; break;
         case 'L': list = optarg; break;
         case 'C': classes = optarg; break;
-        case 'q': scales = optarg; break;
+        case 'q':
+            if (n_scales == MAX_NETS) {
+                fprintf(stderr, "vggtrain eval: --scales at most once per net\n");
+                return 2;
+            }
+            scales[n_scales++] = optarg;
+            break;
         case 'm': {
             char *copy = strdup(optarg), *save = NULL;
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -145,6 +173,11 @@ int cmd_eval(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (n_scales > 1 && n_scales != n_nets) {
+        fprintf(stderr, "vggtrain eval: --scales given %d times for %d nets: give it once (every "
+                "net) or once per -w\n", n_scales, n_nets);
+        return 2;
+    }
     if (!methods)
         methods = 15;
     if (methods & VGG_PRETRAIN_COMBINED)
@@ -154,7 +187,8 @@ int cmd_eval(int argc, char **argv)
     vgg_backend *be = NULL;
     vgg_net *nets[MAX_NETS] = { 0 };
     vgg_pretrain_table *t = NULL;
-    int rc = 1, nq = 0, qs[MAX_Q];
+    int rc = 1, nq[MAX_NETS] = { 0 }, qs[MAX_NETS][MAX_Q];
+    const int *qsp[MAX_NETS];
     vgg_status st = data ? vgg_pretrain_dataset_from_folders(data, &ds)
                          : vgg_pretrain_dataset_from_list(list, classes, &ds);
     if (st == VGG_STATUS_OK)
@@ -167,15 +201,18 @@ int cmd_eval(int argc, char **argv)
     }
     if (st != VGG_STATUS_OK)
         goto done;
-    if (scales) {
-        if ((st = vgg_parse_int_list(scales, qs, MAX_Q, &nq)) != VGG_STATUS_OK)
+    for (int k = 0; k < n_nets; k++) {
+        qsp[k] = qs[k];
+        if (n_scales == 0) {
+            qs[k][0] = vgg_net_arch(nets[k])->input_size;
+            nq[k] = 1;
+        } else if ((st = vgg_parse_int_list(scales[n_scales > 1 ? k : 0], qs[k], MAX_Q,
+                                            &nq[k])) != VGG_STATUS_OK) {
             goto done;
-    } else {
-        qs[0] = vgg_net_arch(nets[0])->input_size;
-        nq = 1;
+        }
     }
-    if ((st = vgg_pretrain_table_create(n_nets, qs, nq, methods, grid, ds->n_classes, &t)) !=
-        VGG_STATUS_OK)
+    if ((st = vgg_pretrain_table_create_per_net(n_nets, qsp, nq, methods, grid, ds->n_classes,
+                                                &t)) != VGG_STATUS_OK)
         goto done;
     size_t n = ds->n;
     if (limit > 0 && (size_t)limit < n)

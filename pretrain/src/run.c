@@ -22,8 +22,11 @@ void vgg_pretrain_config_default(vgg_pretrain_config *a)
     a->momentum = 0.9f;
     a->wd = 5e-4f;
     a->dropout = 0.5f;
+    /* section 3.1: lr / 10 when the validation accuracy stops improving
+     * (checked once per epoch), three times at most, 74 epochs */
+    a->patience = 1;
     a->max_drops = 3;
-    a->epochs = 1;
+    a->epochs = 74;
     a->color = 0.1f;
     a->seed = 1;
     a->loaders = 2;

@@ -8,7 +8,9 @@
 #define N_METHODS VGG_PRETRAIN_N_METHODS
 
 struct vgg_pretrain_table {
-    int n_nets, nq, NQ, qs[VGG_PRETRAIN_MAX_Q], methods, grid, C;
+    int n_nets, nq, NQ, methods, grid, C;   /* nq: the most scales of a net; slot nq: all */
+    int *nqk;                      /* [net] its number of scales */
+    int *qsk;                      /* [net][VGG_PRETRAIN_MAX_Q] its scales */
     size_t per_net;                /* N_METHODS * NQ * C */
     float *prob;                   /* [net or ensemble][method][q or all][class] */
     float *one;
@@ -19,16 +21,44 @@ vgg_status vgg_pretrain_table_create(int n_nets, const int *qs, int nq, int meth
                                      int classes, vgg_pretrain_table **out)
 {
     *out = NULL;
-    if (nq < 1 || nq > VGG_PRETRAIN_MAX_Q || n_nets < 1 || classes < 1)
-        return vgg_fail(VGG_STATUS_INVALID, "eval: %d scales, %d nets, %d classes", nq, n_nets,
-                        classes);
+    if (n_nets < 1 || n_nets > 1024)
+        return vgg_fail(VGG_STATUS_INVALID, "eval: %d nets", n_nets);
+    const int **qsv = malloc((size_t)n_nets * sizeof *qsv);
+    int *nqv = malloc((size_t)n_nets * sizeof *nqv);
+    vgg_status st = VGG_STATUS_NOMEM;
+    if (qsv && nqv) {
+        for (int k = 0; k < n_nets; k++)
+            qsv[k] = qs, nqv[k] = nq;
+        st = vgg_pretrain_table_create_per_net(n_nets, qsv, nqv, methods, grid, classes, out);
+    } else {
+        vgg_fail(st, "eval: out of memory");
+    }
+    free(qsv);
+    free(nqv);
+    return st;
+}
+
+vgg_status vgg_pretrain_table_create_per_net(int n_nets, const int *const *qs, const int *nq,
+                                             int methods, int grid, int classes,
+                                             vgg_pretrain_table **out)
+{
+    *out = NULL;
+    int most = 0;
+    for (int k = 0; k < n_nets; k++) {
+        if (nq[k] < 1 || nq[k] > VGG_PRETRAIN_MAX_Q)
+            return vgg_fail(VGG_STATUS_INVALID, "eval: net %d has %d scales (1 to %d)", k + 1,
+                            nq[k], VGG_PRETRAIN_MAX_Q);
+        if (nq[k] > most)
+            most = nq[k];
+    }
+    if (n_nets < 1 || classes < 1)
+        return vgg_fail(VGG_STATUS_INVALID, "eval: %d nets, %d classes", n_nets, classes);
     vgg_pretrain_table *t = calloc(1, sizeof *t);
     if (!t)
         return vgg_fail(VGG_STATUS_NOMEM, "eval: out of memory");
     t->n_nets = n_nets;
-    t->nq = nq;
-    t->NQ = nq + 1;
-    memcpy(t->qs, qs, (size_t)nq * sizeof *qs);
+    t->nq = most;
+    t->NQ = most + 1;
     t->methods = methods & VGG_PRETRAIN_COMBINED
                      ? methods | VGG_PRETRAIN_DENSE | VGG_PRETRAIN_MULTICROP : methods;
     t->grid = grid;
@@ -37,9 +67,15 @@ vgg_status vgg_pretrain_table_create(int n_nets, const int *qs, int nq, int meth
     t->prob = calloc((size_t)(n_nets + 1) * t->per_net, sizeof *t->prob);
     t->A = calloc((size_t)(n_nets + 1) * N_METHODS * t->NQ, sizeof *t->A);
     t->one = calloc((size_t)classes, sizeof *t->one);
-    if (!t->prob || !t->A || !t->one) {
+    t->nqk = calloc((size_t)n_nets, sizeof *t->nqk);
+    t->qsk = calloc((size_t)n_nets * VGG_PRETRAIN_MAX_Q, sizeof *t->qsk);
+    if (!t->prob || !t->A || !t->one || !t->nqk || !t->qsk) {
         vgg_pretrain_table_free(t);
         return vgg_fail(VGG_STATUS_NOMEM, "eval: out of memory");
+    }
+    for (int k = 0; k < n_nets; k++) {
+        t->nqk[k] = nq[k];
+        memcpy(t->qsk + (size_t)k * VGG_PRETRAIN_MAX_Q, qs[k], (size_t)nq[k] * sizeof **qs);
     }
     *out = t;
     return VGG_STATUS_OK;
@@ -52,22 +88,25 @@ void vgg_pretrain_table_free(vgg_pretrain_table *t)
     free(t->prob);
     free(t->A);
     free(t->one);
+    free(t->nqk);
+    free(t->qsk);
     free(t);
 }
 
 /* net k's posteriors by method and scale, their all-scale means, combined */
-static vgg_status net_posteriors(vgg_pretrain_table *t, vgg_net *net, const vgg_image *img,
-                                 float *P)
+static vgg_status net_posteriors(vgg_pretrain_table *t, int k, vgg_net *net,
+                                 const vgg_image *img, float *P)
 {
-    const int C = t->C, NQ = t->NQ, nq = t->nq;
+    const int C = t->C, NQ = t->NQ, nq = t->nqk[k], all_slot = t->nq;
+    const int *qs = t->qsk + (size_t)k * VGG_PRETRAIN_MAX_Q;
     vgg_status st = VGG_STATUS_OK;
     for (int m = 0; m < 3 && st == VGG_STATUS_OK; m++) {
         if (!(t->methods & (1 << m)))
             continue;
         for (int qi = 0; qi < nq && st == VGG_STATUS_OK; qi++) {
-            st = vgg_pretrain_eval_image(net, img, t->qs[qi], (vgg_pretrain_method)(1 << m),
+            st = vgg_pretrain_eval_image(net, img, qs[qi], (vgg_pretrain_method)(1 << m),
                                          t->grid, t->one);
-            float *dst = P + ((size_t)m * NQ + qi) * C, *all = P + ((size_t)m * NQ + nq) * C;
+            float *dst = P + ((size_t)m * NQ + qi) * C, *all = P + ((size_t)m * NQ + all_slot) * C;
             for (int j = 0; j < C; j++) {
                 dst[j] = t->one[j];
                 all[j] += t->one[j] / nq;
@@ -75,7 +114,7 @@ static vgg_status net_posteriors(vgg_pretrain_table *t, vgg_net *net, const vgg_
         }
     }
     if (t->methods & VGG_PRETRAIN_COMBINED)
-        for (int qi = 0; qi <= nq; qi++)
+        for (int qi = 0; qi < NQ; qi++)
             for (int j = 0; j < C; j++)
                 P[((size_t)3 * NQ + qi) * C + j] =
                     0.5f * (P[((size_t)1 * NQ + qi) * C + j] + P[((size_t)2 * NQ + qi) * C + j]);
@@ -99,7 +138,7 @@ vgg_status vgg_pretrain_table_add(vgg_pretrain_table *t, vgg_net *const *nets,
     vgg_status st = VGG_STATUS_OK;
     for (int k = 0; k < n_nets && st == VGG_STATUS_OK; k++) {
         float *P = prob + k * t->per_net;
-        st = net_posteriors(t, nets[k], img, P);
+        st = net_posteriors(t, k, nets[k], img, P);
         /* the ensemble averages each net's all-scales posteriors */
         for (int m = 0; m < N_METHODS; m++)
             for (int j = 0; j < C; j++)
@@ -111,7 +150,8 @@ vgg_status vgg_pretrain_table_add(vgg_pretrain_table *t, vgg_net *const *nets,
     for (int k = 0; k <= n_nets; k++)
         for (int m = 0; m < N_METHODS; m++)
             for (int qi = 0; qi < NQ; qi++)
-                score(&t->A[((size_t)k * N_METHODS + m) * NQ + qi],
+                if (qi == nq || (k < n_nets && qi < t->nqk[k]))
+                    score(&t->A[((size_t)k * N_METHODS + m) * NQ + qi],
                       prob + k * t->per_net + ((size_t)m * NQ + qi) * C, C, label);
     return VGG_STATUS_OK;
 }
@@ -119,5 +159,8 @@ vgg_status vgg_pretrain_table_add(vgg_pretrain_table *t, vgg_net *const *nets,
 const vgg_pretrain_errors *vgg_pretrain_table_errors(const vgg_pretrain_table *t, int k, int m,
                                                      int qi)
 {
+    /* qi at or past the net's own count: its all-scales slot */
+    if (qi >= (k < t->n_nets ? t->nqk[k] : t->nq))
+        qi = t->nq;
     return &t->A[((size_t)k * N_METHODS + m) * t->NQ + qi];
 }

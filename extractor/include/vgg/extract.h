@@ -34,7 +34,10 @@ typedef struct vgg_extract_opts {
     vgg_aggregate aggregate;           /* stack */
     vgg_output layer;                  /* VGG_OUTPUT_FC7; FC6 or POOL5 */
     bool flip;                         /* true */
-    bool l2;                           /* true */
+    bool l2;                           /* true: the whole row L2-normalised at the end */
+    bool l2_per_net;                   /* false; true: each net's part (all its scales)
+                                          L2-normalised before stacking, then the final
+                                          L2 when l2 is on */
 } vgg_extract_opts;
 
 void vgg_extract_opts_default(vgg_extract_opts *o);

@@ -34,7 +34,8 @@ typedef struct vgg_featdesc {
     char aggregate[16];                          /* "stack" | "average" */
     char layer[16];                              /* "fc7" | "fc6" | "pool5"; "pixels" (vggfeat pixels: no nets) */
     bool flip;
-    bool l2;
+    bool l2;                                     /* the final L2 over the whole row */
+    bool l2_per_net;                             /* each net's part L2-normalised before stacking */
     char version[32];                            /* program version that wrote it */
 } vgg_featdesc;
 

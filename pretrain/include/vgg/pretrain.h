@@ -137,6 +137,13 @@ typedef struct vgg_pretrain_table vgg_pretrain_table;
 
 vgg_status vgg_pretrain_table_create(int n_nets, const int *qs, int nq, int methods, int grid,
                                      int classes, vgg_pretrain_table **out);
+/* The same with a scale set per net (the paper's Table 6: each net of an
+ * ensemble at its own scales): net k at qs[k][0..nq[k]).  Each net's
+ * all-scales posterior is the mean over its own scales; the ensemble
+ * averages those. */
+vgg_status vgg_pretrain_table_create_per_net(int n_nets, const int *const *qs, const int *nq,
+                                             int methods, int grid, int classes,
+                                             vgg_pretrain_table **out);
 void vgg_pretrain_table_free(vgg_pretrain_table *t);
 
 /* One image of class label through every net, method and scale.  A net's
@@ -147,7 +154,8 @@ vgg_status vgg_pretrain_table_add(vgg_pretrain_table *t, vgg_net *const *nets,
                                   const vgg_image *img, int label);
 
 /* Counts for net k (n_nets: the ensemble), method index m (0..3: centre,
- * dense, multi-crop, combined) and scale index qi (nq: all scales). */
+ * dense, multi-crop, combined) and scale index qi (the net's own number of
+ * scales, or more: all its scales; the ensemble has only that one). */
 const vgg_pretrain_errors *vgg_pretrain_table_errors(const vgg_pretrain_table *t, int k, int m,
                                                      int qi);
 
@@ -240,7 +248,11 @@ typedef struct vgg_pretrain_config {
     void *ctx;
 } vgg_pretrain_config;
 
-/* vggtrain train's defaults (configuration A, batch 256, lr 0.01, ...). */
+/* vggtrain train's defaults, the paper's schedule (section 3.1):
+ * configuration A, batch 256, lr 0.01, momentum 0.9, weight decay 5e-4,
+ * dropout 0.5, lr / 10 after one validation (once per epoch) without
+ * improvement, at most three such drops (the next plateau stops), at most
+ * 74 epochs. */
 void vgg_pretrain_config_default(vgg_pretrain_config *c);
 
 /* Load the sets, build or load the net, initialise it, resume from the
