@@ -252,16 +252,8 @@ vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
             goto fail;
         }
     }
-    /* names given twice */
-    vgg_featindex *ix = NULL;
-    st = vgg_featindex_build((const char *const *)f->names, f->n, &ix);
-    if (st != VGG_STATUS_OK)
-        goto fail;
-    const char *twice = vgg_featindex_duplicate(ix);
-    if (twice)
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': name '%s' is given twice", path, twice);
-    vgg_featindex_free(ix);
-    if (st != VGG_STATUS_OK)
+    /* names given twice: the rule of every list (core.h) */
+    if ((st = vgg_list_check_unique(lines, path)) != VGG_STATUS_OK)
         goto fail;
     vgg_list_free(lines);
     *out = f;

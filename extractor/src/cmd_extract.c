@@ -259,6 +259,7 @@ int cmd_extract(int argc, char **argv)
         return rc;
     rc = 1;
     input_list inputs = { 0 };
+    input_scan scan = { 0 };
     vgg_extract_nets nets;
     memset(&nets, 0, sizeof nets);
     vgg_extractor *ex = NULL;
@@ -266,7 +267,7 @@ int cmd_extract(int argc, char **argv)
     /* inputs, in order: the arguments, then the list */
     for (int i = optind; i < argc; i++) {
         struct stat sb;
-        int r = stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode) ? inputs_add_directory(&inputs, argv[i])
+        int r = stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode) ? inputs_add_directory(&inputs, argv[i], &scan)
                                                                : input_add(&inputs, argv[i], NULL);
         if (r != 0)
             goto done;
@@ -275,6 +276,7 @@ int cmd_extract(int argc, char **argv)
         goto done;
     if (inputs.n == 0) {
         fprintf(stderr, "vggfeat extract: no images found in the inputs\n");
+        input_scan_print(stderr, "vggfeat extract", &scan);
         goto done;
     }
     vgg_extract_job job;
@@ -331,11 +333,14 @@ int cmd_extract(int argc, char **argv)
         memset(&res, 0, sizeof res);
     vgg_signals_restore();
     rc = finish(st, &res, &job, &rep, vgg_extractor_dim(ex));
+    if (!a.quiet || st != VGG_STATUS_OK)
+        input_scan_print(stderr, "vggfeat extract", &scan);
     vgg_extract_result_free(&res);
 done:
     vgg_extractor_free(ex);
     vgg_extract_nets_close(&nets);
     free(items);
     inputs_free(&inputs);
+    input_scan_free(&scan);
     return rc;
 }
