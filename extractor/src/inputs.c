@@ -53,11 +53,11 @@ int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
         return -1;
     }
     int rc = 0;
-    /* an image named twice would give two rows (perhaps with two labels) */
-    if (vgg_list_check_unique(lines, path) != VGG_STATUS_OK) {
-        fprintf(stderr, "%s: --list %s\n", cmd, vgg_last_error());
-        rc = -1;
-    }
+    /* an image named twice gives two rows (perhaps with two labels): said
+     * once, by the rule of labels files, which refuse it */
+    if (vgg_list_check_unique(lines, path) != VGG_STATUS_OK)
+        fprintf(stderr, "%s: warning: --list %s; each line becomes a row\n", cmd,
+                vgg_last_error());
     for (size_t i = 0; i < lines->n && rc == 0; i++) {
         size_t pl = strlen(lines->paths[i]), ll = strlen(lines->labels[i]);
         if (pl >= MAX_NAME_SLOT || ll >= MAX_NAME_SLOT) {
