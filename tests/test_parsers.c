@@ -170,9 +170,9 @@ static void model_header_errors_name_their_line(void **state)
     write_model(p, "solver_type NOPE\n", 2, 3);
     assert_int_equal(vgg_svm_model_load(p, &m), VGG_STATUS_FORMAT);
     assert_error_has(p, "line 1:", "NOPE", NULL);
-    /* the class count is checked against the sidecar where it is read */
+    /* an absurd class count is refused where it is read, before any allocation */
     write_model(p, "solver_type L2R_L2LOSS_SVC_DUAL\nnr_class 2000000000\nlabel 1\n", 2, 3);
-    assert_int_equal(vgg_svm_model_load(p, &m), VGG_STATUS_MISMATCH);
+    assert_int_equal(vgg_svm_model_load(p, &m), VGG_STATUS_FORMAT);
     assert_error_has(p, "line 2:", "nr_class 2000000000", NULL);
     /* a label given twice leaves a class without weights */
     write_model(p, "solver_type L2R_L2LOSS_SVC_DUAL\nnr_class 3\nlabel 1 2 2\nnr_feature 2\n"

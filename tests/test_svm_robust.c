@@ -232,8 +232,8 @@ static void directory_and_foreign_sidecar_messages(void **state)
         "d[\"C\"] = d[\"C\"][:2]\n"
         "json.dump(d, open(\"robust_three.model.json\", \"w\"))\n"), 0);
     assert_int_equal(vgg_svm_model_load("robust_three.model", &back), VGG_STATUS_MISMATCH);
-    assert_error_has("'robust_three.model', line 2: nr_class 3, but its sidecar has 2 "
-                     "classes: the two disagree");
+    assert_error_has("'robust_three.model' and its sidecar disagree: the model has 3 classes of 3 "
+                     "features, the sidecar 2 classes of 3 features");
     vgg_svm_model_free(m3);
     unlink("robust_three.model");
     unlink("robust_three.model.json");

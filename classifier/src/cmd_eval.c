@@ -87,6 +87,7 @@ int cmd_eval(int argc, char **argv)
         ng = lf->n;
         gnames = (const char **)lf->names;
     } else {
+        note_store_tail("eval", features);
         st = vgg_featstore_open(features, &fs);
         if (st != VGG_STATUS_OK)
             goto done;

@@ -56,9 +56,14 @@ int cmd_predict(int argc, char **argv)
     vgg_svm_scores s;
     memset(&s, 0, sizeof s);
     int rc = 1;
-    vgg_status st = vgg_svm_model_load(model, &m);
+    const char *ins[2] = { model, features };
+    vgg_status st = check_output(output, ins, 2);
     if (st == VGG_STATUS_OK)
+        st = vgg_svm_model_load(model, &m);
+    if (st == VGG_STATUS_OK) {
+        note_store_tail("predict", features);
         st = vgg_featstore_open(features, &fs);
+    }
     if (st == VGG_STATUS_OK) {
         vgg_svm_model_allow_undescribed(m, allow_undescribed);
         st = vgg_svm_model_check(m, vgg_featstore_desc(fs));

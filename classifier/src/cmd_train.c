@@ -256,8 +256,22 @@ int cmd_train(int argc, char **argv)
     vgg_svm_model *m = NULL;
     vgg_svm_report *rep = NULL;
     int dim = 0;
-    vgg_status st = vgg_svm_train_store(features, labels, mode, weights, n_weights, &o, &l, &m,
-                                        &rep, &dim);
+    const char *ins[2] = { features, labels };
+    size_t on = strlen(output) + 6;
+    char *out_json = malloc(on);
+    vgg_status st = out_json ? VGG_STATUS_OK : vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    if (out_json)
+        snprintf(out_json, on, "%s.json", output);
+    if (st == VGG_STATUS_OK)
+        st = check_output(output, ins, 2);
+    if (st == VGG_STATUS_OK)
+        st = check_output(out_json, ins, 2);
+    free(out_json);
+    if (st == VGG_STATUS_OK) {
+        note_store_tail("train", features);
+        st = vgg_svm_train_store(features, labels, mode, weights, n_weights, &o, &l, &m, &rep,
+                                 &dim);
+    }
     if (st == VGG_STATUS_OK)
         st = vgg_svm_model_save(m, output);
     if (st != VGG_STATUS_OK) {

@@ -252,28 +252,8 @@ vgg_status vgg_svm_labelfile_read(const char *path, vgg_svm_labelfile **out)
             goto fail;
         }
     }
-    /* names given twice */
-    vgg_featindex *ix = NULL;
-    st = vgg_featindex_build((const char *const *)f->names, f->n, &ix);
-    if (st != VGG_STATUS_OK)
-        goto fail;
-    const char *twice = vgg_featindex_duplicate(ix);
-    if (twice) {
-        /* name both lines: the first and the second time the name stands */
-        size_t first = 0, again = 0;
-        bool seen = false;
-        for (size_t i = 0; i < f->n && !again; i++)
-            if (strcmp(f->names[i], twice) == 0) {
-                if (seen)
-                    again = lines->lines[i];
-                else
-                    first = lines->lines[i], seen = true;
-            }
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: '%s' is given twice (first on line "
-                      "%zu)", path, again, twice, first);
-    }
-    vgg_featindex_free(ix);
-    if (st != VGG_STATUS_OK)
+    /* names given twice: the rule of every list (core.h) */
+    if ((st = vgg_list_check_unique(lines, path)) != VGG_STATUS_OK)
         goto fail;
     vgg_list_free(lines);
     *out = f;

@@ -450,12 +450,11 @@ static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_m
             }
         } else if (strcmp(key, "nr_class") == 0) {
             nr_class = atoi(v);
-            if (nr_class != expect_classes) {
-                st = vgg_fail(VGG_STATUS_MISMATCH, "'%s', line %d: nr_class %d, but its sidecar "
-                              "has %d classes: the two disagree (they come from different "
-                              "trainings)", path, line, nr_class, expect_classes);
+            if (nr_class <= 0 || nr_class > 1000000) {
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: nr_class %d is not a usable "
+                              "count", path, line, nr_class);
                 goto done;
-            }
+            }   /* compared with the sidecar's below, both numbers named */
         } else if (strcmp(key, "nr_feature") == 0) {
             nr_feature = atoi(v);
         } else if (strcmp(key, "bias") == 0) {

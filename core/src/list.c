@@ -28,12 +28,50 @@ static vgg_status add_line(vgg_list *l, char *p, size_t lineno, unsigned flags, 
             return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: more than one TAB", path, lineno);
     }
     if (!*p)
-        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: empty path", path, lineno);
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: empty path (an empty name before "
+                        "the TAB)", path, lineno);
     l->paths[l->n] = p;
     l->labels[l->n] = tab ? tab + 1 : p + strlen(p);
     l->lines[l->n] = lineno;
     l->n++;
     return VGG_STATUS_OK;
+}
+
+static const vgg_list *sort_list;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sort_list->paths[i], sort_list->paths[j]);
+    return c ? c : (i > j) - (i < j);
+}
+
+vgg_status vgg_list_check_unique(const vgg_list *l, const char *path)
+{
+    if (l->n < 2)
+        return VGG_STATUS_OK;
+    size_t *ord = malloc(l->n * sizeof *ord);
+    if (!ord)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    for (size_t i = 0; i < l->n; i++)
+        ord[i] = i;
+    sort_list = l;   /* qsort has no context argument; lists are read by one thread */
+    qsort(ord, l->n, sizeof *ord, cmp_entry);
+    /* the repeat that comes first in the file */
+    size_t first = 0, again = 0;
+    for (size_t k = 1; k < l->n; k++)
+        if (strcmp(l->paths[ord[k]], l->paths[ord[k - 1]]) == 0 && (!again || ord[k] < again)) {
+            size_t f = k - 1;
+            while (f > 0 && strcmp(l->paths[ord[f - 1]], l->paths[ord[k]]) == 0)
+                f--;
+            first = ord[f];
+            again = ord[k];
+        }
+    free(ord);
+    if (!again)
+        return VGG_STATUS_OK;
+    return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: '%s' is given twice (first on line %zu)",
+                    path, l->lines[again], l->paths[again], l->lines[first]);
 }
 
 vgg_status vgg_list_read(const char *path, unsigned flags, vgg_list **out)

@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "vgg/datasets.h"
+#include "vgg/features.h"
 
 static void usage(FILE *fp)
 {
@@ -36,6 +37,14 @@ int cmd_subset(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    const char *ins[2] = { argv[optind], list };
+    if (vgg_output_check(out, ins, 2) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggdata subset: %s\n", vgg_last_error());
+        return 1;
+    }
+    char tail[1024];
+    if (vgg_featstore_tail_note(argv[optind], tail, sizeof tail))
+        fprintf(stderr, "vggdata subset: %s\n", tail);
     size_t rows;
     if (vgg_ds_subset_store(argv[optind], list, out, &rows) != VGG_STATUS_OK) {
         fprintf(stderr, "vggdata subset: %s\n", vgg_last_error());

@@ -72,6 +72,10 @@ int cmd_convert(int argc, char **argv)
                         "pipelines/pth2safetensors.py\n", in);
         return 1;
     }
+    if (vgg_output_check(out, &in, 1) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat convert: %s\n", vgg_last_error());
+        return 1;
+    }
     double t0 = vgg_now_seconds();
     vgg_arch a;
     if (vgg_caffe_convert(in, out, arch ? &config : NULL, &a) != VGG_STATUS_OK) {

@@ -49,40 +49,23 @@ static vgg_status write_npy(const vgg_featstore *fs, FILE *fp, const char *out)
 /* label numbers for liblinear: vgg_featlabels (features.h), the numbering
  * vggsvm's model files use, so liblinear-predict's accuracy line is right on
  * vggsvm models too */
-static vgg_status write_liblinear(const vgg_featstore *fs, FILE *fp, const char *out,
-                                  const vgg_featlabels *m)
+static vgg_status write_liblinear(const vgg_featstore *fs, FILE *fp, const vgg_featlabels *m)
 {
     size_t rows = vgg_featstore_rows(fs);
     int dim = vgg_featstore_dim(fs);
     for (size_t r = 0; r < rows; r++) {
         const float *x = vgg_featstore_row(fs, r);
-        if (fprintf(fp, "%ld", vgg_featlabels_number(m, vgg_featstore_label(fs, r))) < 0)
-            return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
+        fprintf(fp, "%ld", vgg_featlabels_number(m, vgg_featstore_label(fs, r)));
         for (int i = 0; i < dim; i++)
-            if (x[i] != 0.0f && fprintf(fp, " %d:%.9g", i + 1, (double)x[i]) < 0)
-                return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
-        if (fputc('\n', fp) == EOF)
-            return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
+            if (x[i] != 0.0f)
+                fprintf(fp, " %d:%.9g", i + 1, (double)x[i]);
+        fputc('\n', fp);
     }
-    return VGG_STATUS_OK;
+    return VGG_STATUS_OK;   /* write errors surface in vgg_atomic_commit */
 }
 
-static void csv_field(FILE *fp, const char *s)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        fputc('"', fp);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', fp);
-            fputc(*s, fp);
-        }
-        fputc('"', fp);
-    } else {
-        fputs(s, fp);
-    }
-}
-
-static vgg_status write_csv(const vgg_featstore *fs, FILE *fp, const char *out)
+/* names and labels by the one escaping rule (docs/escaping.md) */
+static vgg_status write_csv(const vgg_featstore *fs, FILE *fp)
 {
     size_t rows = vgg_featstore_rows(fs);
     int dim = vgg_featstore_dim(fs);
@@ -92,17 +75,14 @@ static vgg_status write_csv(const vgg_featstore *fs, FILE *fp, const char *out)
     fputc('\n', fp);
     for (size_t r = 0; r < rows; r++) {
         const float *x = vgg_featstore_row(fs, r);
-        csv_field(fp, vgg_featstore_name(fs, r));
+        vgg_csv_put(fp, vgg_featstore_name(fs, r));
         fputc(',', fp);
-        csv_field(fp, vgg_featstore_label(fs, r));
+        vgg_csv_put(fp, vgg_featstore_label(fs, r));
         for (int i = 0; i < dim; i++)
             fprintf(fp, ",%.9g", (double)x[i]);
-        if (fputc('\n', fp) == EOF)
-            return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
+        fputc('\n', fp);
     }
-    if (ferror(fp))
-        return vgg_fail(VGG_STATUS_IO, "'%s': cannot write", out);
-    return VGG_STATUS_OK;
+    return VGG_STATUS_OK;   /* write errors surface in vgg_atomic_commit */
 }
 
 static vgg_status write_label_names(const char *out, const vgg_featlabels *m)
@@ -114,9 +94,11 @@ static vgg_status write_label_names(const char *out, const vgg_featlabels *m)
     snprintf(path, n, "%s.labels", out);
     vgg_atomic_file af;
     vgg_status st = vgg_atomic_open(path, &af);
-    for (size_t i = 0; st == VGG_STATUS_OK && i < m->n; i++)
-        if (fprintf(af.fp, "%zu\t%s\n", i + 1, m->names[i]) < 0)
-            st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write", path);
+    for (size_t i = 0; st == VGG_STATUS_OK && i < m->n; i++) {
+        fprintf(af.fp, "%zu\t", i + 1);
+        vgg_tsv_put(af.fp, m->names[i]);
+        fputc('\n', af.fp);
+    }
     if (st == VGG_STATUS_OK)
         st = vgg_atomic_commit(&af);
     else
@@ -155,10 +137,14 @@ int cmd_export(int argc, char **argv)
     }
     const char *in = argv[optind];
     vgg_featstore *fs = NULL;
-    if (vgg_featstore_open(in, &fs) != VGG_STATUS_OK) {
+    if (vgg_output_check(out, &in, 1) != VGG_STATUS_OK ||
+        vgg_featstore_open(in, &fs) != VGG_STATUS_OK) {
         fprintf(stderr, "vggfeat export: %s\n", vgg_last_error());
         return 1;
     }
+    char tail[1024];
+    if (vgg_featstore_tail_note(in, tail, sizeof tail))
+        fprintf(stderr, "vggfeat export: %s\n", tail);
     vgg_featlabels m;
     memset(&m, 0, sizeof m);
     vgg_status st = VGG_STATUS_OK;
@@ -174,9 +160,9 @@ int cmd_export(int argc, char **argv)
         if (strcmp(format, "npy") == 0)
             st = write_npy(fs, af.fp, out);
         else if (strcmp(format, "liblinear") == 0)
-            st = write_liblinear(fs, af.fp, out, &m);
+            st = write_liblinear(fs, af.fp, &m);
         else
-            st = write_csv(fs, af.fp, out);
+            st = write_csv(fs, af.fp);
         if (st == VGG_STATUS_OK)
             st = vgg_atomic_commit(&af);
         else

@@ -50,14 +50,6 @@ static void usage(FILE *fp)
 
 /* ------------------------------------------------------------ reports */
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
 typedef struct reporter {
     bool quiet;
     bool progress;     /* a progress line (stderr is a terminal) */
@@ -110,7 +102,7 @@ static int finish(vgg_status st, const vgg_extract_result *res, const vgg_extrac
     } else if (res->interrupted) {
         fprintf(stderr, "vggfeat extract: interrupted after %zu rows in '%s'; rerun the same "
                 "command to resume\n", res->existing + res->written, job->output);
-        return 130;
+        return vgg_signal_exit_code(vgg_signal_received() ? vgg_signal_received() : SIGINT);
     }
     if (!r->quiet && res->ran) {
         fprintf(stderr, "vggfeat extract: %zu images, %zu skipped, %.1f s, %.2f images/s; "
@@ -282,6 +274,7 @@ int cmd_extract(int argc, char **argv)
         return rc;
     rc = 1;
     input_list inputs = { 0 };
+    input_scan scan = { 0 };
     vgg_extract_nets nets;
     memset(&nets, 0, sizeof nets);
     vgg_extractor *ex = NULL;
@@ -289,7 +282,7 @@ int cmd_extract(int argc, char **argv)
     /* inputs, in order: the arguments, then the list */
     for (int i = optind; i < argc; i++) {
         struct stat sb;
-        int r = stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode) ? inputs_add_directory(&inputs, argv[i])
+        int r = stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode) ? inputs_add_directory(&inputs, argv[i], &scan)
                                                                : input_add(&inputs, argv[i], NULL);
         if (r != 0)
             goto done;
@@ -298,6 +291,7 @@ int cmd_extract(int argc, char **argv)
         goto done;
     if (inputs.n == 0) {
         fprintf(stderr, "vggfeat extract: no images found in the inputs\n");
+        input_scan_print(stderr, "vggfeat extract", &scan);
         goto done;
     }
     vgg_extract_job job;
@@ -315,6 +309,25 @@ int cmd_extract(int argc, char **argv)
         fprintf(stderr, "vggfeat extract: %s\n", vgg_last_error());
         goto done;
     }
+    /* the one output rule: the store is none of the inputs, the list or the
+     * weights */
+    const char **ins = malloc(((size_t)argc + 1 + VGG_FEAT_MAX_NETS) * sizeof *ins);
+    size_t n_ins = 0;
+    if (!ins)
+        goto done;
+    for (int i = optind; i < argc; i++)
+        ins[n_ins++] = argv[i];
+    if (a.list_file)
+        ins[n_ins++] = a.list_file;
+    for (int j = 0; j < nets.n; j++)
+        if (nets.paths[j])
+            ins[n_ins++] = nets.paths[j];
+    vgg_status ost = vgg_output_check(a.output, ins, n_ins);
+    free(ins);
+    if (ost != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat extract: %s\n", vgg_last_error());
+        goto done;
+    }
     reporter rep = { a.quiet, !a.quiet && isatty(2), 0 };
     job.items = items;
     job.n_items = inputs.n;
@@ -324,26 +337,25 @@ int cmd_extract(int argc, char **argv)
     job.skip_errors = a.skip_errors;
     job.loaders = a.loaders;
     job.batch = a.batch;
-    job.stop = &interrupted;
     job.note = on_note;
     job.progress = on_progress;
     job.ctx = &rep;
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
     vgg_extract_result res;
-    vgg_status st = vgg_extract_job_run(ex, &job, &res);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    vgg_status st = vgg_signals_install();
+    if (st == VGG_STATUS_OK)
+        st = vgg_extract_job_run(ex, &job, &res);
+    else
+        memset(&res, 0, sizeof res);
+    vgg_signals_restore();
     rc = finish(st, &res, &job, &rep, vgg_extractor_dim(ex));
+    if (!a.quiet || st != VGG_STATUS_OK)
+        input_scan_print(stderr, "vggfeat extract", &scan);
     vgg_extract_result_free(&res);
 done:
     vgg_extractor_free(ex);
     vgg_extract_nets_close(&nets);
     free(items);
     inputs_free(&inputs);
+    input_scan_free(&scan);
     return rc;
 }

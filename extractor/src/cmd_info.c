@@ -28,6 +28,9 @@ static int info_store(const char *path)
         fprintf(stderr, "vggfeat info: %s\n", vgg_last_error());
         return 1;
     }
+    char tail[1024];
+    if (vgg_featstore_tail_note(path, tail, sizeof tail))
+        fprintf(stderr, "vggfeat info: %s\n", tail);
     const vgg_featdesc *d = vgg_featstore_desc(fs);
     size_t rows = vgg_featstore_rows(fs);
     vgg_featlayout l;
@@ -118,8 +121,8 @@ static int info_weights(const char *path)
  * header starts with '{'. */
 static bool looks_like_safetensors(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    FILE *fp = NULL;
+    if (vgg_fopen_regular(path, &fp) != VGG_STATUS_OK)
         return false;
     unsigned char b[9];
     bool ok = fread(b, 1, 9, fp) == 9 && b[8] == '{';
@@ -148,9 +151,9 @@ int cmd_info(int argc, char **argv)
         return 2;
     }
     const char *path = argv[optind];
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "vggfeat info: '%s': cannot open: %s\n", path, strerror(errno));
+    FILE *fp = NULL;
+    if (vgg_fopen_regular(path, &fp) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat info: %s\n", vgg_last_error());
         return 1;
     }
     fclose(fp);

@@ -40,6 +40,10 @@ int cmd_merge(int argc, char **argv)
         return 2;
     }
     size_t total = 0;
+    if (vgg_output_check(out, (const char *const *)argv + optind, (size_t)n) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat merge: %s\n", vgg_last_error());
+        return 1;
+    }
     if (vgg_featstore_merge((const char *const *)argv + optind, n, out, &total) != VGG_STATUS_OK) {
         fprintf(stderr, "vggfeat merge: %s\n", vgg_last_error());
         return 1;

@@ -24,11 +24,35 @@ static void usage(FILE *fp)
             "  --on-error MODE    fail (default) or skip unreadable images\n");
 }
 
+/* why an image was skipped, for the summary */
+enum { N_WHY = 5 };
+static const char *const why_names[N_WHY] = { "empty", "truncated", "not an image", "too large",
+                                              "unreadable" };
+
+static int why_kind(const char *msg)
+{
+    static const char *const keys[N_WHY - 1] = { "empty", "truncated", "not an image", "too large" };
+    for (int k = 0; k < N_WHY - 1; k++)
+        if (strstr(msg, keys[k]))
+            return k;
+    return N_WHY - 1;
+}
+
+static int first_why(const size_t *why)
+{
+    int k = 0;
+    while (k < N_WHY && !why[k])
+        k++;
+    return k;
+}
+
 /* the row for one image: resized RGB in [0, 1] (CHW), optionally L2 */
 static vgg_status pixel_row(const char *path, int size, bool l2, float *row)
 {
     vgg_image *img = NULL, *sized = NULL;
     vgg_status st = vgg_image_load(path, NULL, &img);
+    if (st == VGG_STATUS_OK)
+        st = vgg_image_check_scale(path, img->w, img->h, size);
     if (st == VGG_STATUS_OK)
         st = vgg_image_resize(img, size, size, &sized);
     vgg_image_free(img);
@@ -101,6 +125,10 @@ int cmd_pixels(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (vgg_output_check(out, &list, 1) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
+        return 1;
+    }
     input_list in = { 0 };
     if (inputs_add_list_file(&in, list, "vggfeat pixels") != 0) {
         inputs_free(&in);
@@ -131,7 +159,7 @@ int cmd_pixels(int argc, char **argv)
     vgg_featwriter *w = NULL;
     float *row = malloc((size_t)d.dim * sizeof *row);
     int rc = 1;
-    size_t done = 0, skipped = 0;
+    size_t done = 0, skipped = 0, why[N_WHY] = { 0 };
     double t0 = vgg_now_seconds();
     if (!row) {
         fprintf(stderr, "vggfeat pixels: out of memory\n");
@@ -149,6 +177,7 @@ int cmd_pixels(int argc, char **argv)
             }
             fprintf(stderr, "vggfeat pixels: skipped: %s\n", vgg_last_error());
             skipped++;
+            why[why_kind(vgg_last_error())]++;
             continue;
         }
         if (vgg_featwriter_append_at(w, i, in.v[i].path, in.v[i].label, row) != VGG_STATUS_OK) {
@@ -165,9 +194,15 @@ end:
         fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
         rc = 1;
     }
-    if (rc == 0)
-        fprintf(stderr, "vggfeat pixels: %zu images (%d-D), %zu skipped, %.1f s\n", done, d.dim,
-                skipped, vgg_now_seconds() - t0);
+    if (rc == 0) {
+        fprintf(stderr, "vggfeat pixels: %zu listed, %zu images (%d-D), %zu skipped", in.n, done,
+                d.dim, skipped);
+        for (int k = 0; k < N_WHY; k++)
+            if (why[k])
+                fprintf(stderr, "%s%zu %s", k == first_why(why) ? " (" : ", ", why[k],
+                        why_names[k]);
+        fprintf(stderr, "%s, %.1f s\n", skipped ? ")" : "", vgg_now_seconds() - t0);
+    }
     free(row);
     inputs_free(&in);
     return rc;

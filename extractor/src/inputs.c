@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "vgg/image.h"
@@ -52,9 +53,23 @@ int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
         return -1;
     }
     int rc = 0;
-    for (size_t i = 0; i < lines->n && rc == 0; i++)
-        if ((rc = input_add(l, lines->paths[i], lines->labels[i])) != 0)
+    /* an image named twice gives two rows (perhaps with two labels): said
+     * once, by the rule of labels files, which refuse it */
+    if (vgg_list_check_unique(lines, path) != VGG_STATUS_OK)
+        fprintf(stderr, "%s: warning: --list %s; each line becomes a row\n", cmd,
+                vgg_last_error());
+    for (size_t i = 0; i < lines->n && rc == 0; i++) {
+        size_t pl = strlen(lines->paths[i]), ll = strlen(lines->labels[i]);
+        if (pl >= MAX_NAME_SLOT || ll >= MAX_NAME_SLOT) {
+            fprintf(stderr, "%s: --list '%s', line %zu: the %s is %zu bytes, longer than the "
+                    "%d a store holds\n", cmd, path, lines->lines[i],
+                    pl >= MAX_NAME_SLOT ? "path" : "label", pl >= MAX_NAME_SLOT ? pl : ll,
+                    MAX_NAME_SLOT - 1);
+            rc = -1;
+        } else if ((rc = input_add(l, lines->paths[i], lines->labels[i])) != 0) {
             fprintf(stderr, "%s: out of memory\n", cmd);
+        }
+    }
     vgg_list_free(lines);
     return rc;
 }
@@ -80,10 +95,7 @@ int inputs_layout(const input_list *l, vgg_featlayout *layout, const char *cmd)
 
 /* ---- directories ---- */
 
-typedef struct str_list {
-    char **v;
-    size_t n, cap;
-} str_list;
+typedef input_names str_list;
 
 static int str_push(str_list *l, char *s)
 {
@@ -115,9 +127,10 @@ static char *join_path(const char *dir, const char *name)
     return p;
 }
 
-/* every regular file under dir (symlinked files followed, symlinked
- * directories not) */
-static int walk(const char *dir, str_list *out)
+/* every file under dir (symlinked files followed, symlinked directories
+ * not): regular files into out, anything else (FIFO, device, socket, a
+ * dangling link) into special */
+static int walk(const char *dir, str_list *out, str_list *special)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -141,33 +154,88 @@ static int walk(const char *dir, str_list *out)
             continue;
         }
         if (S_ISDIR(lsb.st_mode)) {
-            rc = walk(p, out);
+            rc = walk(p, out, special);
             free(p);
-        } else if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode)) {
-            if (str_push(out, p) != 0) {
-                free(p);
-                rc = -1;
-            }
-        } else {
+        } else if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            free(p);    /* a link to a directory: not followed */
+        } else if (str_push(stat(p, &sb) == 0 && S_ISREG(sb.st_mode) ? out : special, p) != 0) {
             free(p);
+            rc = -1;
         }
     }
     closedir(d);
     return rc;
 }
 
-int inputs_add_directory(input_list *l, const char *dir)
+bool input_named_as_image(const char *path)
 {
-    str_list files = { 0 };
-    int rc = walk(dir, &files);
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return false;
+    return !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg") || !strcasecmp(dot, ".png");
+}
+
+static void strs_free(str_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+int inputs_add_directory(input_list *l, const char *dir, input_scan *scan)
+{
+    str_list files = { 0 }, special = { 0 };
+    int rc = walk(dir, &files, &special);
     if (rc == 0) {
         qsort(files.v, files.n, sizeof *files.v, cmp_str);
-        for (size_t i = 0; i < files.n && rc == 0; i++)
-            if (vgg_image_sniff_file(files.v[i]))
+        qsort(special.v, special.n, sizeof *special.v, cmp_str);
+        for (size_t i = 0; i < files.n && rc == 0; i++) {
+            /* an image by its name (then a file that does not decode is an
+             * error of the run) or by its content; the rest is listed */
+            if (input_named_as_image(files.v[i]) || vgg_image_sniff_file(files.v[i]))
                 rc = input_add(l, files.v[i], NULL);
+            else if (str_push(&scan->others, files.v[i]) == 0)
+                files.v[i] = NULL;
+            else
+                rc = -1;
+        }
+        for (size_t i = 0; i < special.n && rc == 0; i++) {
+            if (str_push(&scan->special, special.v[i]) != 0)
+                rc = -1;
+            else
+                special.v[i] = NULL;
+        }
     }
-    for (size_t i = 0; i < files.n; i++)
-        free(files.v[i]);
-    free(files.v);
+    strs_free(&files);
+    strs_free(&special);
     return rc;
+}
+
+void input_scan_free(input_scan *scan)
+{
+    strs_free(&scan->others);
+    strs_free(&scan->special);
+}
+
+/* "N files are not images: a, b, c, ..." (at most 10 named) */
+static void print_names(FILE *fp, const char *cmd, const str_list *l, const char *one,
+                        const char *many)
+{
+    if (l->n == 0)
+        return;
+    fprintf(fp, "%s: %zu %s: ", cmd, l->n, l->n == 1 ? one : many);
+    for (size_t i = 0; i < l->n && i < 10; i++)
+        fprintf(fp, "%s%s", i ? ", " : "", l->v[i]);
+    fprintf(fp, "%s\n", l->n > 10 ? ", ..." : "");
+}
+
+void input_scan_print(FILE *fp, const char *cmd, const input_scan *scan)
+{
+    print_names(fp, cmd, &scan->others, "file is not an image",
+                "files are not images");
+    print_names(fp, cmd, &scan->special,
+                "entry is not a regular file (FIFO, device, socket or broken link)",
+                "entries are not regular files (FIFOs, devices, sockets or broken links)");
 }

@@ -3,7 +3,9 @@
 #ifndef VGGFEAT_INPUTS_H
 #define VGGFEAT_INPUTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "vgg/features.h"
 
@@ -28,10 +30,32 @@ void inputs_free(input_list *l);
  * "<cmd>: ..."; returns 0 or -1. */
 int inputs_add_list_file(input_list *l, const char *path, const char *cmd);
 
-/* Append every image file under dir (searched recursively, sorted, images
- * recognised by content); errors printed as "vggfeat extract: ...";
- * returns 0 or -1. */
-int inputs_add_directory(input_list *l, const char *dir);
+/* What a directory scan left out (docs/extract.md): regular files that
+ * are not images, and entries that are not regular files. */
+typedef struct input_names {
+    char **v;
+    size_t n, cap;
+} input_names;
+
+typedef struct input_scan {
+    input_names others;    /* not .jpg/.jpeg/.png and not JPEG or PNG inside */
+    input_names special;   /* FIFOs, devices, sockets, broken links */
+} input_scan;
+
+/* True when the name ends in .jpg, .jpeg or .png, in any case. */
+bool input_named_as_image(const char *path);
+
+/* Append every image under dir (searched recursively, sorted): a file
+ * named .jpg/.jpeg/.png (any case) is an input whatever it holds (one that
+ * does not decode is an error of the run); another file is an input when
+ * its content is JPEG or PNG; the rest go to scan.  Errors printed as
+ * "vggfeat extract: ..."; returns 0 or -1. */
+int inputs_add_directory(input_list *l, const char *dir, input_scan *scan);
+void input_scan_free(input_scan *scan);
+
+/* "<cmd>: 3 files are not images: notes.txt, ..." and the same for
+ * entries that are not regular files; nothing when the scan left none. */
+void input_scan_print(FILE *fp, const char *cmd, const input_scan *scan);
 
 /* Name and label slots that fit every input; -1 (printed as "<cmd>: ...")
  * if a path or label is too long for a store. */

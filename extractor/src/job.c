@@ -72,6 +72,11 @@ static void *worker(void *arg)
         vgg_image *img = NULL;
         vgg_prepared *prep = NULL;
         vgg_status st = vgg_image_load(in->path, &dopts, &img);
+        /* the resized sizes are checked before anything is allocated, the
+         * message naming the image */
+        const vgg_featdesc *d = vgg_extractor_desc(pl->ex);
+        for (int s = 0; s < d->n_scales && st == VGG_STATUS_OK; s++)
+            st = vgg_image_check_scale(in->path, img->w, img->h, d->scales[s]);
         if (st == VGG_STATUS_OK)
             st = vgg_extractor_prepare(pl->ex, img, &prep);
         vgg_image_free(img);
@@ -88,18 +93,23 @@ static void *worker(void *arg)
     }
 }
 
-/* Wait for item t (the next to consume) and take its slot's contents. */
-static void take(pipeline *pl, size_t t, slot *out)
+/* Wait for item t (the next to consume) and take its slot's contents;
+ * false when SIGINT or SIGTERM came first (vgg_signals_install). */
+static bool take(pipeline *pl, size_t t, slot *out)
 {
     pthread_mutex_lock(&pl->mu);
     slot *s = &pl->slots[t % pl->cap];
     while (!s->ready)
-        pthread_cond_wait(&pl->cv_ready, &pl->mu);
+        if (vgg_cond_wait_interruptible(&pl->cv_ready, &pl->mu) != VGG_STATUS_OK) {
+            pthread_mutex_unlock(&pl->mu);
+            return false;
+        }
     *out = *s;
     memset(s, 0, sizeof *s);
     pl->consumed = t + 1;
     pthread_cond_broadcast(&pl->cv_space);
     pthread_mutex_unlock(&pl->mu);
+    return true;
 }
 
 static vgg_status pipeline_start(pipeline *pl, int loaders)
@@ -257,9 +267,9 @@ static vgg_status run_items(run_state *rs, pipeline *pl, size_t start)
     vgg_status st = VGG_STATUS_OK;
     for (size_t t = 0; t <= pl->n; t++) {
         slot s = { 0 };
-        bool have = t < pl->n && !(rs->job->stop && *rs->job->stop);
+        bool have = t < pl->n && !(rs->job->stop && *rs->job->stop) && !vgg_signal_received();
         if (have)
-            take(pl, t, &s);
+            have = take(pl, t, &s);
         /* run the group when it is full, at an error, or at the end */
         if (!have || s.status != VGG_STATUS_OK || rs->n_group == (size_t)rs->job->batch)
             st = flush_group(rs);

@@ -269,13 +269,33 @@ struct vgg_featstore {
 
 bool vgg_featstore_sniff_file(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    FILE *fp = NULL;
+    if (vgg_fopen_regular(path, &fp) != VGG_STATUS_OK) {
+        vgg_clear_error();
         return false;
+    }
     char buf[8];
     bool ok = fread(buf, 1, 8, fp) == 8 && memcmp(buf, MAGIC, 8) == 0;
     fclose(fp);
     return ok;
+}
+
+/* Row r of full is damaged: a rerun of the extraction cuts a damaged tail
+ * and redoes it, but refuses a store whose later rows are intact. */
+static vgg_status damaged_row(const vgg_featstore *fs, const char *path, size_t r, size_t full)
+{
+    for (size_t k = r + 1; k < full; k++)
+        if (record_ok(fs->map.data + fs->hi.data_offset + k * fs->hi.record_bytes, &fs->hi, -1))
+            return vgg_fail(VGG_STATUS_FORMAT,
+                            "'%s': row %zu of %zu is damaged (bad checksum, lengths or order) "
+                            "while later rows are intact: the file was altered after it was "
+                            "written, and rerunning the extraction will not repair it; "
+                            "restore it from a copy or extract into a new store", path, r + 1,
+                            full);
+    return vgg_fail(VGG_STATUS_FORMAT,
+                    "'%s': row %zu of %zu is damaged (bad checksum, lengths or order) and no "
+                    "later row is intact, a damaged tail; rerunning the extraction that wrote "
+                    "it cuts the tail off and redoes those images", path, r + 1, full);
 }
 
 vgg_status vgg_featstore_open(const char *path, vgg_featstore **out)
@@ -295,10 +315,7 @@ vgg_status vgg_featstore_open(const char *path, vgg_featstore **out)
         for (size_t r = 0; r < full; r++) {
             const uint8_t *rec = fs->map.data + fs->hi.data_offset + r * fs->hi.record_bytes;
             if (!record_ok(rec, &fs->hi, prev)) {
-                st = vgg_fail(VGG_STATUS_FORMAT,
-                              "'%s': row %zu of %zu is damaged (bad checksum, lengths or "
-                              "order); rerunning the extraction that wrote it repairs a "
-                              "damaged tail", path, r + 1, full);
+                st = damaged_row(fs, path, r, full);
                 break;
             }
             prev = (int64_t)get_u64(rec);
@@ -320,6 +337,31 @@ void vgg_featstore_close(vgg_featstore *fs)
     vgg_unmap_file(&fs->map);
     free(fs->path);
     free(fs);
+}
+
+size_t vgg_featstore_partial_bytes(const vgg_featstore *fs)
+{
+    return fs->map.size - fs->hi.data_offset - fs->rows * fs->hi.record_bytes;
+}
+
+bool vgg_featstore_tail_note(const char *path, char *buf, size_t n)
+{
+    /* the header only: the rows are neither read nor checked here */
+    vgg_mapped map;
+    header_info hi;
+    bool partial = false;
+    if (vgg_map_file(path, &map) == VGG_STATUS_OK &&
+        parse_header(map.data, map.size, map.size, path, &hi) == VGG_STATUS_OK) {
+        size_t body = map.size - hi.data_offset, rows = body / hi.record_bytes;
+        size_t part = body - rows * hi.record_bytes;
+        if ((partial = part > 0))
+            snprintf(buf, n, "'%s': read %zu rows; a partial last row (%zu of %zu bytes, "
+                     "left by an interrupted or failed write) was ignored", path, rows, part,
+                     (size_t)hi.record_bytes);
+    }
+    vgg_unmap_file(&map);
+    vgg_clear_error();
+    return partial;
 }
 
 static const uint8_t *rec_at(const vgg_featstore *fs, size_t row)
@@ -370,6 +412,7 @@ struct vgg_featwriter {
     size_t cut_bytes;
     uint8_t *rec;
     double last_sync;
+    vgg_lock *lock;     /* "<path>.lock", held until close */
 };
 
 static vgg_status pwrite_all(int fd, const void *buf, size_t n, off_t at, const char *path)
@@ -518,6 +561,14 @@ vgg_status vgg_featwriter_open_layout(const char *path, const vgg_featdesc *d,
     }
     w->fd = -1;
     w->last_index = -1;
+    /* one writer per store, decided before anything is created or read */
+    st = vgg_lock_acquire(path, &w->lock);
+    if (st == VGG_STATUS_INVALID)
+        vgg_fail_context(st, "another process is writing this store: ");
+    if (st != VGG_STATUS_OK) {
+        vgg_featwriter_close(w);
+        return st;
+    }
     struct stat sb;
     if (stat(path, &sb) == 0) {
         if (!resume) {
@@ -634,6 +685,7 @@ vgg_status vgg_featwriter_close(vgg_featwriter *w)
             st = vgg_fail(VGG_STATUS_IO, "'%s': cannot sync: %s", w->path, strerror(errno));
         close(w->fd);
     }
+    vgg_lock_release(w->lock);
     free(w->rec);
     free(w->path);
     free(w);

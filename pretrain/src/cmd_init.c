@@ -131,7 +131,9 @@ int cmd_init(int argc, char **argv)
     arch.batch_norm = bn;
     vgg_backend *be = NULL;
     vgg_net *net = NULL;
-    vgg_status st = vgg_arch_validate(&arch);
+    vgg_status st = vgg_output_check(out, &classes, classes ? 1 : 0);
+    if (st == VGG_STATUS_OK)
+        st = vgg_arch_validate(&arch);
     if (st == VGG_STATUS_OK)
         st = vgg_backend_open("cpu", 1, &be);
     if (st == VGG_STATUS_OK)

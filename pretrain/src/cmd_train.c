@@ -99,9 +99,13 @@ static void on_say(void *ctx, vgg_pretrain_say kind, const char *text)
 static int run(vgg_pretrain_config *a)
 {
     a->say = on_say;
-    if (vgg_pretrain_run(a) != VGG_STATUS_OK) {
+    vgg_status st = vgg_signals_install();
+    if (st == VGG_STATUS_OK)
+        st = vgg_pretrain_run(a);
+    vgg_signals_restore();
+    if (st != VGG_STATUS_OK) {
         fprintf(stderr, "vggtrain train: %s\n", vgg_last_error());
-        return 1;
+        return st == VGG_STATUS_INTERRUPTED ? vgg_signal_exit_code(vgg_signal_received()) : 1;
     }
     return 0;
 }

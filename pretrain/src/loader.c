@@ -271,7 +271,10 @@ vgg_status vgg_pretrain_loader_next(vgg_pretrain_loader *l, vgg_pretrain_batch *
     }
     slot *s = &l->slots[l->take];
     while (!s->ready)
-        pthread_cond_wait(&l->cv, &l->mu);
+        if (vgg_cond_wait_interruptible(&l->cv, &l->mu) != VGG_STATUS_OK) {
+            pthread_mutex_unlock(&l->mu);
+            return VGG_STATUS_INTERRUPTED;   /* the message is set */
+        }
     l->last = l->take;
     l->take ^= 1;
     pthread_mutex_unlock(&l->mu);

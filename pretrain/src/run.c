@@ -3,6 +3,7 @@
  * resume, progress lines and a metrics log (JSON lines). */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ typedef struct run {
     vgg_pretrain_state state;
     const char *ckpt;
     char ckpt_default[4096];
+    vgg_lock *ckpt_lock;    /* one run per checkpoint */
     int micro_batch;
     long long total, val_every;
 } run;
@@ -211,6 +213,18 @@ static vgg_status resume_and_open(run *r)
         snprintf(r->ckpt_default, sizeof r->ckpt_default, "%s.ckpt", a->output);
         r->ckpt = r->ckpt_default;
     }
+    /* the one output rule for the weights, the checkpoint and the log; then
+     * the checkpoint's lock, before it is read */
+    const char *ins[] = { a->data, a->list, a->classes, a->val_data, a->val_list,
+                          a->val_classes, a->init_from, a->weights };
+    const char *outs[] = { a->output, r->ckpt, a->log };
+    for (size_t i = 0; i < 3 && st == VGG_STATUS_OK; i++)
+        if (outs[i])
+            st = vgg_output_check(outs[i], ins, sizeof ins / sizeof *ins);
+    if (st == VGG_STATUS_OK)
+        st = vgg_lock_acquire(r->ckpt, &r->ckpt_lock);
+    if (st != VGG_STATUS_OK)
+        return st;
     r->state = (vgg_pretrain_state){ .seed = a->seed, .batch = a->batch, .images = r->data->n };
     bool resumed = false;
     if (a->resume && access(r->ckpt, F_OK) == 0) {
@@ -302,7 +316,19 @@ static vgg_status train_loop(run *r, window *w)
     bool stop = false;
     while (vgg_trainer_iteration(r->tr) < r->total && !stop) {
         vgg_pretrain_batch *b = NULL;
-        vgg_status st = vgg_pretrain_loader_next(r->loader, &b);
+        vgg_status st = vgg_check_interrupt();
+        if (st == VGG_STATUS_INTERRUPTED && vgg_trainer_iteration(r->tr) > 0) {
+            /* keep what was learnt: the next --resume goes on from here */
+            vgg_status cst = vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched);
+            if (cst != VGG_STATUS_OK)
+                return cst;
+            return vgg_fail(st, "interrupted by %s at iteration %lld; checkpoint '%s' saved, "
+                            "--resume goes on from there",
+                            vgg_signal_received() == SIGTERM ? "SIGTERM" : "SIGINT",
+                            (long long)vgg_trainer_iteration(r->tr), r->ckpt);
+        }
+        if (st == VGG_STATUS_OK)
+            st = vgg_pretrain_loader_next(r->loader, &b);
         if (st != VGG_STATUS_OK)
             return st;
         for (int i = 0; i < b->n_bad && i < 4; i++)
@@ -372,11 +398,15 @@ vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
     if (st == VGG_STATUS_OK && (st = vgg_trainer_sync_host(r.tr)) == VGG_STATUS_OK &&
         (st = vgg_net_save(r.net, a->output)) == VGG_STATUS_OK)
         say(a, VGG_PRETRAIN_SAY_NOTE, "%lld iterations in %.1f s, %lld unreadable images "
-            "replaced; weights '%s'", (long long)vgg_trainer_iteration(r.tr) - w.it0,
-            vgg_now_seconds() - w.t0, r.state.bad_images, a->output);
+            "replaced (%lld images read, %lld used); weights '%s'",
+            (long long)vgg_trainer_iteration(r.tr) - w.it0, vgg_now_seconds() - w.t0,
+            r.state.bad_images,
+            ((long long)vgg_trainer_iteration(r.tr) - w.it0) * a->batch + r.state.bad_images,
+            ((long long)vgg_trainer_iteration(r.tr) - w.it0) * a->batch, a->output);
     if (r.log)
         fclose(r.log);
     vgg_pretrain_loader_free(r.loader);
+    vgg_lock_release(r.ckpt_lock);
     vgg_trainer_free(r.tr);
     vgg_net_free(r.net);
     vgg_backend_close(r.be);

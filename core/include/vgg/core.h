@@ -148,6 +148,12 @@ typedef struct vgg_list {
 } vgg_list;
 
 vgg_status vgg_list_read(const char *path, unsigned flags, vgg_list **out);
+
+/* The one rule for a path named twice (image lists and labels files):
+ * FORMAT "'<file>', line <n>: '<path>' is given twice (first on line <m>)"
+ * for the earliest repeat; OK when every path is named once.  Not
+ * reentrant (one list at a time). */
+vgg_status vgg_list_check_unique(const vgg_list *l, const char *path);
 void vgg_list_free(vgg_list *l);
 
 /* ---- guarded paths ---- */

@@ -129,7 +129,9 @@ typedef struct vgg_extract_job {
     bool skip_errors;                /* on an unreadable image: skip it (else stop) */
     int loaders;                     /* threads decoding and resizing ahead (>= 1) */
     int batch;                       /* images per net run (>= 1) */
-    const volatile sig_atomic_t *stop; /* may be NULL; non-zero: stop, rows so far kept */
+    const volatile sig_atomic_t *stop; /* may be NULL; non-zero: stop, rows so far kept
+                                        * (SIGINT/SIGTERM recorded by vgg_signals_install
+                                        * stop the job the same way, within 0.1 s) */
     void (*note)(void *ctx, vgg_extract_note_kind kind, const char *text);
     void (*progress)(void *ctx, const vgg_extract_progress *p);
     void *ctx;                       /* for note and progress */
@@ -144,7 +146,7 @@ typedef struct vgg_extract_result {
     size_t rows;           /* rows in the store now */
     double seconds;
     bool ran;              /* the store was opened and the inputs run (a summary applies) */
-    bool interrupted;      /* *stop was seen */
+    bool interrupted;      /* *stop or a signal was seen */
     size_t n_skipped;
     char **skipped_paths;  /* and why, for the summary */
     char **skipped_whys;

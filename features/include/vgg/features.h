@@ -59,6 +59,16 @@ typedef struct vgg_featstore vgg_featstore;
 vgg_status vgg_featstore_open(const char *path, vgg_featstore **out);
 void vgg_featstore_close(vgg_featstore *fs);
 
+/* Bytes after the last complete row (an interrupted or failed write), which
+ * the reader ignores; 0 when the file ends on a row. */
+size_t vgg_featstore_partial_bytes(const vgg_featstore *fs);
+/* When the store at path ends in such a partial row: true, and buf
+ * receives the sentence every reader of stores prints ("'F': read N rows;
+ * a partial last row (B of R bytes, ...) was ignored"); false otherwise
+ * (also when the file cannot be read: its opener reports that).  Reads
+ * the header only. */
+bool vgg_featstore_tail_note(const char *path, char *buf, size_t n);
+
 const vgg_featdesc *vgg_featstore_desc(const vgg_featstore *fs);
 size_t vgg_featstore_rows(const vgg_featstore *fs);
 int vgg_featstore_dim(const vgg_featstore *fs);

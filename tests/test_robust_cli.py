@@ -1,0 +1,301 @@
+"""Hostile and careless use of the programs at the command line (issues 11
+and 18): every input accounted for, full disks, two writers, kills, hangs,
+outputs equal to inputs, damaged tails and the messages that name them.
+
+Run by CTest: test_robust_cli.py BINDIR WORKDIR.  Exit 0 pass, 1 fail, 77 skip.
+The images are made here with Pillow; the nets by extract_ref.py.
+"""
+import hashlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+try:
+    import numpy as np
+    from PIL import Image
+except ImportError as e:
+    print("skipped: %s" % e)
+    sys.exit(77)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+bindir, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+VGGFEAT, VGGSVM, VGGDATA = (os.path.join(bindir, p) for p in ("vggfeat", "vggsvm", "vggdata"))
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+os.chdir(work)
+# the plain CPU path: byte-identical from run to run
+NET = ["--device", "cpu-ref", "--threads", "1", "--net", "nets/netD.safetensors",
+       "--scales", "64"]
+# slow enough (a few seconds) to be caught mid-run
+SLOW = NET[:-1] + ["256"]
+failures = []
+
+
+def run(args, timeout=120, fsize=None, env=None):
+    def limits():
+        if fsize is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # write() fails with EFBIG instead
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    p = subprocess.run(args, capture_output=True, text=True, errors="replace",
+                       timeout=timeout, preexec_fn=limits, env=env)
+    return p.returncode, p.stdout + p.stderr
+
+
+def check(cond, what, out=""):
+    if not cond:
+        failures.append(what)
+        print("FAIL: %s\n%s" % (what, out[-3000:]))
+    else:
+        print("ok: %s" % what)
+
+
+def digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+subprocess.run([sys.executable, os.path.join(HERE, "extract_ref.py"), "nets", "nets"],
+               check=True, capture_output=True)
+
+# ------------------------------------------------------ every input accounted for
+rng = np.random.default_rng(11)
+os.makedirs("photos/sub")
+rgb = Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8), "RGB")
+rgb.convert("L").save("photos/gray.jpg")
+rgb.convert("CMYK").save("photos/cmyk.jpg")
+rgba = rgb.convert("RGBA")
+rgba.putalpha(128)
+rgba.save("photos/alpha.png")
+Image.fromarray((rng.integers(0, 65536, (40, 40))).astype(np.uint16)).save("photos/deep16.png")
+rgb.save("photos/progressive.jpeg", progressive=True)
+exif = Image.Exif()
+exif[0x0112] = 6   # rotated 90 degrees
+rgb.save("photos/sub/rotated.JPG", exif=exif)
+rgb.convert("P").save("photos/sub/palette.png")
+rgb.save("photos/sub/named_wrong.dat", format="PNG")   # an image by content
+# the bad ones: empty, random bytes, cut short, a header claiming 65000x65000
+open("photos/b_empty.jpg", "wb").close()
+with open("photos/c_random.png", "wb") as f:
+    f.write(rng.integers(0, 256, 900, dtype=np.uint8).tobytes())
+with open("photos/progressive.jpeg", "rb") as f:
+    whole = f.read()
+with open("photos/d_truncated.jpg", "wb") as f:
+    f.write(whole[:len(whole) // 2])
+png = open("photos/deep16.png", "rb").read()
+ihdr = bytearray(png[:33])
+ihdr[16:24] = (65000).to_bytes(4, "big") * 2
+import zlib  # noqa: E402
+ihdr[29:33] = zlib.crc32(bytes(ihdr[12:29])).to_bytes(4, "big")
+with open("photos/e_huge.png", "wb") as f:
+    f.write(bytes(ihdr) + png[33:])
+# not images: a note, a BMP, a FIFO
+with open("photos/notes.txt", "w") as f:
+    f.write("holiday pictures\n")
+rgb.save("photos/sub/old.bmp")
+os.mkfifo("photos/sub/pipe.jpg")
+
+rc, out = run([VGGFEAT, "extract"] + NET + ["--on-error", "skip", "-o", "scan.vggf", "photos"],
+              timeout=60)
+check(rc == 0 and "8 images, 4 skipped" in out, "scan: 8 rows and 4 skipped", out)
+for name, why in (("b_empty.jpg", "empty file"), ("c_random.png", "not a JPEG or PNG"),
+                  ("d_truncated.jpg", "Premature end of JPEG"),
+                  ("e_huge.png", "65000x65000 (4225000000 pixels), over the limit")):
+    check("skipped 'photos/%s'" % name in out and why in out, "scan names %s (%s)" % (name, why),
+          out)
+check("2 files are not images: photos/notes.txt, photos/sub/old.bmp" in out,
+      "scan lists the files that are not images", out)
+check("1 entry is not a regular file" in out and "photos/sub/pipe.jpg" in out,
+      "scan counts the FIFO", out)
+rc, out = run([VGGFEAT, "info", "scan.vggf"])
+check("rows:        8" in out, "scan store holds 8 rows", out)
+rc, out = run([VGGFEAT, "extract"] + NET + ["-o", "scanfail.vggf", "photos"], timeout=60)
+check(rc != 0 and "photos/b_empty.jpg" in out and "stopped at 'photos/b_empty.jpg'" in out,
+      "scan in fail mode stops at the first bad file", out)
+
+# ------------------------------------------------------ hangs, under a timeout
+with open("fifo.txt", "w") as f:
+    f.write("photos/gray.jpg\nphotos/sub/pipe.jpg\n")
+try:
+    rc, out = run([VGGFEAT, "extract"] + NET + ["--list", "fifo.txt", "-o", "fifo.vggf"],
+                  timeout=30)
+    check(rc != 0 and "pipe.jpg" in out and "FIFO" in out, "a FIFO in a list is refused", out)
+except subprocess.TimeoutExpired:
+    check(False, "a FIFO in a list is refused (it hung)")
+Image.fromarray(rng.integers(0, 256, (1, 3000, 3), dtype=np.uint8), "RGB").save("strip.png")
+try:
+    rc, out = run(["sh", "-c", "ulimit -v 2000000; exec \"$0\" \"$@\"", VGGFEAT, "extract",
+                   "--device", "cpu-ref", "--threads", "1", "--net", "nets/netD.safetensors",
+                   "--scales", "256", "-o", "strip.vggf", "strip.png"], timeout=60)
+    check(rc == 1 and "strip.png" in out and "aspect ratio" in out,
+          "a 3000x1 PNG at --scales 256 is refused by name", out)
+except subprocess.TimeoutExpired:
+    check(False, "a 3000x1 PNG at --scales 256 (it hung)")
+
+# ------------------------------------------------------ outputs that are inputs
+shutil.copy("scan.vggf", "a.vggf")
+before = digest("a.vggf")
+os.symlink("a.vggf", "link.vggf")
+for args in ([VGGFEAT, "export", "a.vggf", "--format", "npy", "-o", "a.vggf"],
+             [VGGFEAT, "export", "a.vggf", "--format", "csv", "-o", "link.vggf"],
+             [VGGSVM, "train", "--features", "a.vggf", "-c", "1", "-o", "a.vggf"],
+             [VGGSVM, "train", "--features", "link.vggf", "-c", "1", "-o", "a.vggf"]):
+    rc, out = run(args)
+    check(rc != 0 and "a.vggf" in out and digest("a.vggf") == before,
+          "output equal to an input refused: %s" % " ".join(args[1:]), out)
+
+# ------------------------------------------------------ full disk
+rc, out = run([VGGFEAT, "export", "a.vggf", "--format", "csv", "-o", "full.csv"], fsize=1000)
+check(rc == 1 and "full.csv" in out and "too large" in out.lower() and
+      not os.path.exists("full.csv"), "export csv on a full disk says why, leaves nothing", out)
+list48 = ["photos/gray.jpg", "photos/cmyk.jpg", "photos/alpha.png", "photos/deep16.png",
+          "photos/progressive.jpeg", "photos/sub/rotated.JPG"]
+with open("many.txt", "w") as f:
+    for i in range(48):
+        f.write("%s%s\tc%d\n" % ("./" * (i // 6), list48[i % 6], i % 3))
+rc, out = run([VGGFEAT, "extract"] + NET + ["--list", "many.txt", "-o", "ref.vggf"], timeout=300)
+check(rc == 0, "reference extraction", out)
+size_ref = os.path.getsize("ref.vggf")
+rc, out = run([VGGFEAT, "extract"] + NET + ["--list", "many.txt", "-o", "disk.vggf"],
+              timeout=300, fsize=size_ref // 2)
+check(rc == 1 and "disk.vggf" in out, "extract on a full disk names the store", out)
+rc, out = run([VGGFEAT, "extract"] + NET + ["--list", "many.txt", "-o", "disk.vggf"],
+              timeout=300)
+check(rc == 0 and "resuming after" in out and digest("disk.vggf") == digest("ref.vggf"),
+      "the store a full disk stopped resumes to the uninterrupted bytes", out)
+rc, out = run([VGGFEAT, "merge", "ref.vggf", "-o", "merged.vggf"], fsize=size_ref // 3)
+check(rc == 1 and "merged.vggf" in out and not os.path.exists("merged.vggf"),
+      "merge on a full disk leaves no store", out)
+rc, out = run([VGGSVM, "train", "--features", "ref.vggf", "-c", "1", "-o", "m.model", "-q"])
+check(rc == 0, "a model", out)
+model_before = digest("m.model")
+rc, out = run([VGGSVM, "train", "--features", "ref.vggf", "-c", "2", "-o", "m.model", "-q"],
+              fsize=300)
+check(rc == 1 and "m.model" in out and digest("m.model") == model_before,
+      "vggsvm train on a full disk keeps the previous model", out)
+
+# ------------------------------------------------------ two writers, kill -9, SIGTERM
+rc, out = run([VGGFEAT, "extract"] + SLOW + ["--list", "many.txt", "-o", "slow.vggf"],
+              timeout=300)
+check(rc == 0, "reference extraction at scale 256", out)
+
+
+def start(out_path):
+    return subprocess.Popen([VGGFEAT, "extract"] + SLOW + ["--list", "many.txt", "-o", out_path],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def rows(path):
+    rc, out = run([VGGFEAT, "info", path])
+    for line in out.splitlines():
+        if line.startswith("rows:"):
+            return int(line.split()[1])
+    return 0
+
+
+first = start("two.vggf")
+deadline = time.time() + 60
+while time.time() < deadline and rows("two.vggf") < 3:
+    time.sleep(0.2)
+t0 = time.time()
+rc, out = run([VGGFEAT, "extract"] + SLOW + ["--list", "many.txt", "-o", "two.vggf"], timeout=30)
+check(rc == 1 and "another process is writing" in out and time.time() - t0 < 10,
+      "a second writer of a store is refused at once", out)
+first.send_signal(signal.SIGKILL)
+first.wait()
+killed_rows = rows("two.vggf")
+rc, out = run([VGGFEAT, "extract"] + SLOW + ["--list", "many.txt", "-o", "two.vggf"], timeout=300)
+check(rc == 0 and 0 < killed_rows < 48 and digest("two.vggf") == digest("slow.vggf"),
+      "kill -9 mid-run, rerun: nothing lost or repeated (%d rows before)" % killed_rows, out)
+term = start("term.vggf")
+deadline = time.time() + 60
+while time.time() < deadline and rows("term.vggf") < 2:
+    time.sleep(0.2)
+term.send_signal(signal.SIGTERM)
+try:
+    term.wait(timeout=10)
+    check(term.returncode == 143, "SIGTERM exits 143 (got %s)" % term.returncode)
+except subprocess.TimeoutExpired:
+    term.kill()
+    check(False, "SIGTERM honoured within 10 s")
+
+# ------------------------------------------------------ damaged stores
+shutil.copy("ref.vggf", "cut.vggf")
+with open("cut.vggf", "r+b") as f:
+    f.truncate(os.path.getsize("ref.vggf") - 100)
+for args in ([VGGFEAT, "info", "cut.vggf"],
+             [VGGFEAT, "export", "cut.vggf", "--format", "npy", "-o", "cut.npy"],
+             [VGGSVM, "train", "--features", "cut.vggf", "-c", "1", "-o", "cut.model", "-q"]):
+    rc, out = run(args)
+    check(rc == 0 and "read 47 rows; a partial last row" in out,
+          "%s says a partial row was ignored" % " ".join(args[:2]), out)
+with open("one.txt", "w") as f:
+    f.write("photos/gray.jpg\n")
+rc, out = run([VGGDATA, "subset", "cut.vggf", "--list", "one.txt", "-o", "sub.vggf"])
+check("read 47 rows; a partial last row" in out, "vggdata subset says a partial row was ignored",
+      out)
+shutil.copy("ref.vggf", "flip.vggf")
+with open("flip.vggf", "r+b") as f:
+    f.seek(size_ref // 2)
+    b = f.read(1)
+    f.seek(size_ref // 2)
+    f.write(bytes([b[0] ^ 0x40]))
+rc, out = run([VGGFEAT, "info", "flip.vggf"])
+check(rc == 1 and "will not repair" in out and "repairs" not in out,
+      "a flipped byte in the middle does not promise a repair", out)
+
+# ------------------------------------------------------ lists
+with open("twice.txt", "w") as f:
+    f.write("photos/gray.jpg\tcat\nphotos/cmyk.jpg\tdog\nphotos/gray.jpg\tdog\n")
+rc, out = run([VGGFEAT, "extract"] + NET + ["--list", "twice.txt", "-o", "twice.vggf"])
+check("warning" in out and "line 3" in out and "given twice (first on line 1)" in out,
+      "a list naming an image twice is warned about, both lines named", out)
+with open("long.txt", "w") as f:
+    f.write("photos/gray.jpg\n" + "x" * 10000 + ".jpg\n")
+rc, out = run([VGGFEAT, "extract"] + NET + ["--list", "long.txt", "-o", "long.vggf"])
+check(rc != 0 and "long.txt', line 2" in out, "a 10,000-character line names file and line", out)
+
+# ------------------------------------------------------ names through the parsers
+import csv  # noqa: E402
+import json  # noqa: E402
+hostile = ["tab\there.png", "new\nline.png", "quote\".png", "comma,.png", "back\\slash.png",
+           "latin1-\xe9.png"]
+os.makedirs("hostile")
+with open("hostile.txt", "wb") as f:
+    for i, n in enumerate(hostile):
+        p = b"hostile/" + n.encode("latin-1")
+        rgb.save(os.fsdecode(p), format="PNG")
+        if b"\t" in p or b"\n" in p:
+            continue   # a list line cannot hold them: they come from the scan
+        # labels with a quote, a backslash and a byte outside UTF-8
+        f.write(p + b"\tq\"u\\o\xff%d\n" % (i % 2))
+rc, out = run([VGGFEAT, "extract"] + NET + ["-o", "h.vggf", "hostile"])
+check(rc == 0, "hostile names extracted", out)
+rc, out = run([VGGFEAT, "export", "h.vggf", "--format", "csv", "-o", "h.csv"])
+with open("h.csv", newline="", encoding="utf-8") as f:
+    table = list(csv.reader(f))
+check(rc == 0 and len(table) == 7 and all(len(r) == len(table[0]) for r in table),
+      "CSV of hostile names parses with one row per image", out)
+rc, out = run([VGGFEAT, "export", "h.vggf", "--format", "npy", "-o", "h.npy"])
+check(rc == 0 and np.load("h.npy").shape[0] == 6, "npy of hostile names loads", out)
+rc, out = run([VGGFEAT, "extract"] + NET + ["--list", "hostile.txt", "-o", "hl.vggf"])
+rc2, out2 = run([VGGSVM, "train", "--features", "hl.vggf", "-c", "1", "-o", "hl.model", "-q"])
+rc3, out3 = run([VGGSVM, "predict", "--model", "hl.model", "--features", "h.vggf", "--json",
+                 "-o", "h.json"])
+ok = rc == 0 and rc2 == 0 and rc3 == 0
+if ok:
+    with open("h.json", encoding="utf-8") as f:
+        json.load(f)
+    with open("hl.model.json", encoding="utf-8") as f:
+        json.load(f)
+check(ok, "hostile names and labels through train and predict --json parse", out + out2 + out3)
+rc, out = run([VGGSVM, "predict", "--model", "hl.model", "--features", "hl.vggf",
+               "-o", "hl.scores"])
+rc2, out2 = run([VGGSVM, "eval", "--scores", "hl.scores", "--features", "hl.vggf"])
+check(rc == 0 and rc2 == 0, "predict -> eval with hostile names and labels", out + out2)
+
+print("%d failure(s)" % len(failures))
+sys.exit(1 if failures else 0)
