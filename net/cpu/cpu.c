@@ -450,6 +450,16 @@ static vgg_status cpu_global_avgpool(vgg_backend *be, int n, int c, int h, int w
     return VGG_STATUS_OK;
 }
 
+static vgg_status cpu_flip(vgg_backend *be, size_t rows, int w, const float *x, float *y)
+{
+    if (w <= 0 || x == y)
+        return vgg_fail(VGG_STATUS_INVALID, "flip: width %d, or in place", w);
+    for (size_t r = 0; r < rows; r++)
+        for (int i = 0; i < w; i++)
+            y[r * w + i] = x[r * w + (w - 1 - i)];
+    return VGG_STATUS_OK;
+}
+
 static vgg_status cpu_sync(vgg_backend *be) { return VGG_STATUS_OK; }   /* synchronous */
 static void cpu_close(vgg_backend *be);
 
@@ -465,6 +475,7 @@ static const vgg_backend_ops cpu_ops = {
     .maxpool = cpu_maxpool,
     .lrn = cpu_lrn,
     .global_avgpool = cpu_global_avgpool,
+    .flip = cpu_flip,
 };
 
 void *vgg_cpu_fast_state(vgg_backend *be)

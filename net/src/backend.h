@@ -92,6 +92,9 @@ typedef struct vgg_backend_ops {
     /* y (n, c) = mean over h*w of x (n, c, h, w) */
     vgg_status (*global_avgpool)(vgg_backend *be, int n, int c, int h, int w, const float *x,
                                  float *y);
+    /* y (rows, w) = x (rows, w) with each row reversed (horizontal flips
+     * of a batch, (n, c, h) rows); x != y */
+    vgg_status (*flip)(vgg_backend *be, size_t rows, int w, const float *x, float *y);
 
     /* A chain of layers in one call, so that a backend can keep the
      * activations in its own layout between layers and reuse what it
