@@ -21,3 +21,8 @@ if(TARGET vggfeat)
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/gpu/devices_test.sh $<TARGET_FILE:vggfeat>)
   set_tests_properties(test_cuda_unavailable_cli PROPERTIES LABELS unit)
 endif()
+
+# The whole-net checks and timings that tests/gpu/check.sh runs on a GPU
+# (a program, not a CTest test).
+add_executable(gpu_check ${CMAKE_CURRENT_SOURCE_DIR}/gpu/gpu_check.c)
+target_link_libraries(gpu_check PRIVATE vggnet ${MATH_LIB})
