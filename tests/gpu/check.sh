@@ -18,7 +18,7 @@
 # no compiler, no cuDNN).
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$here"
+cd "$here" || exit 1
 BUILD=${BUILD:-build-gpu}
 PY=${PYTHON:-python3}
 start=$(date +%s)
