@@ -512,17 +512,28 @@ static vgg_status check_finite(vgg_net *net, const float *input, int n, int h, i
     return VGG_STATUS_OK;
 }
 
-vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
-                           vgg_output what, float *output)
+/* The output shape of a forward call, and whether it has work (n > 0). */
+static vgg_status forward_shape(const vgg_net *net, int n, int h, int w, vgg_output what, int *oc,
+                                int *oh, int *ow, bool *work)
 {
-    int oc, oh, ow;
-    vgg_status st = vgg_net_output_shape(net, h, w, what, &oc, &oh, &ow);
+    *work = false;
+    vgg_status st = vgg_net_output_shape(net, h, w, what, oc, oh, ow);
     if (st != VGG_STATUS_OK)
         return st;
     if (n < 0)
         return vgg_fail(VGG_STATUS_INVALID, "net: negative batch size %d", n);
-    if (n == 0)
-        return VGG_STATUS_OK;
+    *work = n > 0;
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
+                           vgg_output what, float *output)
+{
+    int oc, oh, ow;
+    bool work;
+    vgg_status st = forward_shape(net, n, h, w, what, &oc, &oh, &ow, &work);
+    if (st != VGG_STATUS_OK || !work)
+        return st;
     const int last = last_layer_for(net, what);
     const size_t out_count = (size_t)oc * oh * ow;
     const float *dev = NULL;
@@ -536,13 +547,10 @@ vgg_status vgg_net_forward_pooled(vgg_net *net, const float *input, int n, int h
                                   vgg_output what, float *output)
 {
     int oc, oh, ow;
-    vgg_status st = vgg_net_output_shape(net, h, w, what, &oc, &oh, &ow);
-    if (st != VGG_STATUS_OK)
+    bool work;
+    vgg_status st = forward_shape(net, n, h, w, what, &oc, &oh, &ow, &work);
+    if (st != VGG_STATUS_OK || !work)
         return st;
-    if (n < 0)
-        return vgg_fail(VGG_STATUS_INVALID, "net: negative batch size %d", n);
-    if (n == 0)
-        return VGG_STATUS_OK;
     vgg_backend *be = net->be;
     const int last = last_layer_for(net, what);
     const float *dev = NULL;
