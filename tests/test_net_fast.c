@@ -147,7 +147,7 @@ static double run_op(const op_case *c)
     switch (L.kind) {
     case VGG_LAYER_CONV:
     case VGG_LAYER_FC: {
-        vgg_conv_desc d = {c->n, L.cin, c->h, c->w, L.cout, L.k, L.pad, L.relu};
+        vgg_conv_desc d = {c->n, L.cin, c->h, c->w, L.cout, L.k, L.pad, L.relu, false};
         assert_int_equal(ref->ops->conv2d(ref, &d, x, wt, b, want), VGG_STATUS_OK);
         break;
     }

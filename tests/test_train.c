@@ -469,7 +469,7 @@ static void softmax_xent_hand_worked(void **state)
     const float logits[6] = { 0.0f, (float)log(2.0), (float)log(5.0), 1.0f, 1.0f, 1.0f };
     const int32_t labels[2] = { 2, 0 };
     float loss, d[6], p[6];
-    assert_int_equal(vgg_cpu_train_ops.softmax_xent(NULL, 2, 3, logits, labels, &loss, d, p),
+    assert_int_equal(vgg_cpu_train_ops.softmax_xent(NULL, 2, 3, logits, labels, 2.0f, &loss, d, p),
                      VGG_STATUS_OK);
     assert_float_equal(loss, (-log(5.0 / 8) - log(1.0 / 3)) / 2, 1e-6);
     const double pw[6] = { 1.0 / 8, 2.0 / 8, 5.0 / 8, 1.0 / 3, 1.0 / 3, 1.0 / 3 };
@@ -481,12 +481,12 @@ static void softmax_xent_hand_worked(void **state)
     /* huge logits stay finite (log-sum-exp) */
     const float big[3] = { 1000.0f, 0.0f, -1000.0f };
     const int32_t l1[1] = { 0 };
-    assert_int_equal(vgg_cpu_train_ops.softmax_xent(NULL, 1, 3, big, l1, &loss, d, NULL),
+    assert_int_equal(vgg_cpu_train_ops.softmax_xent(NULL, 1, 3, big, l1, 1.0f, &loss, d, NULL),
                      VGG_STATUS_OK);
     assert_float_equal(loss, 0.0f, 1e-6);
     /* a label outside the classes is refused */
     const int32_t bad[1] = { 3 };
-    assert_int_equal(vgg_cpu_train_ops.softmax_xent(NULL, 1, 3, big, bad, &loss, d, NULL),
+    assert_int_equal(vgg_cpu_train_ops.softmax_xent(NULL, 1, 3, big, bad, 1.0f, &loss, d, NULL),
                      VGG_STATUS_INVALID);
     assert_non_null(strstr(vgg_last_error(), "label 3"));
 }
@@ -502,7 +502,7 @@ static void softmax_xent_gradient_matches_fd(void **state)
         fz[i] = (float)(z[i] = 3 * urand());
     for (int i = 0; i < N * C; i++)
         z[i] = fz[i];
-    assert_int_equal(vgg_cpu_train_ops.softmax_xent(NULL, N, C, fz, labels, &loss, d, NULL),
+    assert_int_equal(vgg_cpu_train_ops.softmax_xent(NULL, N, C, fz, labels, (float)N, &loss, d, NULL),
                      VGG_STATUS_OK);
     double g[N * C];
     for (int i = 0; i < N * C; i++) {

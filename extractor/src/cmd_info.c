@@ -2,6 +2,7 @@
  * store, recognised by content. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,12 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: vggfeat info FILE\n"
+            "       vggfeat info --devices\n"
             "Describe FILE, recognised by its content: a feature store (description,\n"
             "rows, dimension, labels) or a safetensors weights file (configuration,\n"
             "width, classes, input size, parameters, pooling, preprocessing, digest,\n"
-            "metadata).\n");
+            "metadata).  --devices lists the GPUs this build can use (with the CUDA\n"
+            "driver and runtime versions), or says why there are none.\n");
 }
 
 static int info_store(const char *path)
@@ -134,17 +137,34 @@ int cmd_info(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
+        { "devices", no_argument, NULL, 'D' },
         { NULL, 0, NULL, 0 },
     };
     int c;
+    bool devices = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return 0;
         }
+        if (c == 'D') {
+            devices = true;
+            continue;
+        }
         usage(stderr);
         return 2;
+    }
+    if (devices) {
+        if (optind != argc) {
+            usage(stderr);
+            return 2;
+        }
+        char list[4096];
+        vgg_backend_list_gpus(list, sizeof list);
+        /* no GPU is an answer, not a failure */
+        printf("%s%s", list, list[0] && list[strlen(list) - 1] == '\n' ? "" : "\n");
+        return 0;
     }
     if (optind != argc - 1) {
         usage(stderr);

@@ -215,35 +215,30 @@ vgg_status vgg_extractor_run(vgg_extractor *ex, vgg_prepared *const *p, int n, i
                 st = vgg_net_output_shape(net, h, w, o->layer, &oc, &oh, &ow);
                 if (st != VGG_STATUS_OK)
                     break;
-                const size_t in_n = (size_t)3 * h * w, out_n = (size_t)oc * oh * ow;
+                const size_t in_n = (size_t)3 * h * w;
                 st = grow((void **)&ex->in, &ex->in_cap, m * in_n * sizeof(float));
                 if (st == VGG_STATUS_OK)
-                    st = grow((void **)&ex->outbuf, &ex->out_cap, m * out_n * sizeof(float));
+                    st = grow((void **)&ex->outbuf, &ex->out_cap, (size_t)m * oc * sizeof(float));
                 if (st != VGG_STATUS_OK)
                     break;
                 for (int k = k0; k < k1; k++)
                     for (int v = 0; v < views; v++)
                         vgg_image_to_input(p[k]->img[s], pp, v == 1,
                                            ex->in + ((size_t)(k - k0) * views + v) * in_n);
-                st = vgg_net_forward(net, ex->in, m, h, w, o->layer, ex->outbuf);
+                /* the map's global average pooling runs on the net's backend */
+                st = vgg_net_forward_pooled(net, ex->in, m, h, w, o->layer, ex->outbuf);
                 if (st != VGG_STATUS_OK)
                     break;
-                const size_t plane = (size_t)oh * ow;
                 for (int k = k0; k < k1; k++) {
                     double *row = acc + (size_t)k * dim + ex->net_off[j] +
                                   (o->aggregate == VGG_AGGREGATE_STACK ? (size_t)s * C : 0);
-                    const double scale = 1.0 / ((double)plane * views *
+                    const double scale = 1.0 / ((double)views *
                                                 (o->aggregate == VGG_AGGREGATE_STACK
                                                      ? 1 : o->n_scales));
                     for (int v = 0; v < views; v++) {
-                        const float *map = ex->outbuf + ((size_t)(k - k0) * views + v) * out_n;
-                        for (int c = 0; c < C; c++) {
-                            double sum = 0;
-                            const float *q = map + (size_t)c * plane;
-                            for (size_t i = 0; i < plane; i++)
-                                sum += q[i];
-                            row[c] += sum * scale;
-                        }
+                        const float *mean = ex->outbuf + ((size_t)(k - k0) * views + v) * oc;
+                        for (int c = 0; c < C; c++)
+                            row[c] += mean[c] * scale;
                     }
                 }
                 k0 = k1;

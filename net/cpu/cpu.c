@@ -450,16 +450,32 @@ static vgg_status cpu_global_avgpool(vgg_backend *be, int n, int c, int h, int w
     return VGG_STATUS_OK;
 }
 
+static vgg_status cpu_flip(vgg_backend *be, size_t rows, int w, const float *x, float *y)
+{
+    if (w <= 0 || x == y)
+        return vgg_fail(VGG_STATUS_INVALID, "flip: width %d, or in place", w);
+    for (size_t r = 0; r < rows; r++)
+        for (int i = 0; i < w; i++)
+            y[r * w + i] = x[r * w + (w - 1 - i)];
+    return VGG_STATUS_OK;
+}
+
+static vgg_status cpu_sync(vgg_backend *be) { return VGG_STATUS_OK; }   /* synchronous */
+static void cpu_close(vgg_backend *be);
+
 static const vgg_backend_ops cpu_ops = {
     .alloc = cpu_alloc,
     .release = cpu_release,
     .upload = cpu_copy,
     .download = cpu_copy,
+    .sync = cpu_sync,
+    .close = cpu_close,
     .fill = cpu_fill,
     .conv2d = cpu_conv2d,
     .maxpool = cpu_maxpool,
     .lrn = cpu_lrn,
     .global_avgpool = cpu_global_avgpool,
+    .flip = cpu_flip,
 };
 
 void *vgg_cpu_fast_state(vgg_backend *be)
@@ -503,12 +519,13 @@ vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out)
     be->train = &impl->train_ops;
     strcpy(be->name, fast ? "cpu" : "cpu-ref");
     be->threads = threads;
+    be->host_memory = true;
     impl->pool_ok = pool_start(impl, threads);
     openblas_set_num_threads(threads);
     if (fast) {
         vgg_status st = vgg_dnnl_open(be, &impl->fast);
         if (st != VGG_STATUS_OK) {
-            vgg_cpu_backend_close(be);
+            cpu_close(be);
             return st;
         }
         impl->fast_ops.forward = vgg_dnnl_forward;
@@ -518,7 +535,7 @@ vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out)
     return VGG_STATUS_OK;
 }
 
-void vgg_cpu_backend_close(vgg_backend *be)
+static void cpu_close(vgg_backend *be)
 {
     if (!be)
         return;

@@ -263,11 +263,14 @@ static vgg_status dropout_backward(vgg_backend *be, size_t count, float p, const
 }
 
 static vgg_status softmax_xent(vgg_backend *be, int n, int classes, const float *logits,
-                               const int32_t *labels, float *loss, float *dlogits, float *prob)
+                               const int32_t *labels, float divisor, float *loss, float *dlogits,
+                               float *prob)
 {
     (void)be;
     if (n <= 0 || classes <= 0)
         return vgg_fail(VGG_STATUS_INVALID, "softmax_xent: %d samples of %d classes", n, classes);
+    if (!(divisor > 0.0f))
+        return vgg_fail(VGG_STATUS_INVALID, "softmax_xent: divisor %g is not positive", divisor);
     for (int i = 0; i < n; i++)
         if (labels[i] < 0 || labels[i] >= classes)
             return vgg_fail(VGG_STATUS_INVALID, "softmax_xent: label %d of sample %d outside 0..%d",
@@ -290,7 +293,7 @@ static vgg_status softmax_xent(vgg_backend *be, int n, int classes, const float 
             if (prob)
                 prob[(size_t)i * classes + j] = (float)pj;
             if (dlogits)
-                dlogits[(size_t)i * classes + j] = (float)((pj - (j == labels[i])) / n);
+                dlogits[(size_t)i * classes + j] = (float)((pj - (j == labels[i])) / divisor);
         }
     }
     *loss = (float)(total / n);

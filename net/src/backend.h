@@ -1,9 +1,19 @@
 /* The backend line: everything device-specific sits behind this table.
  * Layers and the training code call these operations only; net/cpu/
- * fills the table with the reference implementation, net/cuda/ (later)
- * with cuDNN/cuBLAS.  All pointers to tensor data passed to an operation
- * are device pointers from alloc() (host memory on the CPU backend).
- * Tensors are float32 NCHW.  Every operation returns a vgg_status.
+ * fills the table with the reference implementation (and oneDNN's
+ * forward chain), net/cuda/ with cuDNN, cuBLAS and a few kernels.  All
+ * pointers to tensor data passed to an operation are device pointers from
+ * alloc() (host memory where the backend's host_memory is true); every
+ * other pointer (loss, rng_state) is host memory.  Tensors are float32
+ * NCHW.  Every operation returns a vgg_status.
+ *
+ * Asynchronous errors: operations run in the order they are called and
+ * may return before their work is done (the CUDA backend queues them on
+ * one stream).  An operation's status covers what it could check when
+ * called (shapes, launches, allocation); a failure of the queued work
+ * itself surfaces at the next download() or sync(), whose message then
+ * names the failing call if it is known.  Callers that must know a result
+ * is complete call download() or sync().
  */
 #ifndef VGG_NET_BACKEND_H
 #define VGG_NET_BACKEND_H
@@ -21,6 +31,10 @@ typedef struct vgg_conv_desc {
     int n, cin, h, w;
     int cout, k, pad;
     bool relu;
+    /* a shape that recurs (training): a backend may measure its
+     * algorithms once and keep the fastest; false (dense extraction, many
+     * image sizes): heuristics */
+    bool fixed_shape;
 } vgg_conv_desc;
 
 static inline int vgg_conv_out_h(const vgg_conv_desc *d) { return d->h + 2 * d->pad - d->k + 1; }
@@ -51,12 +65,21 @@ typedef struct vgg_fwd_layer {
     const float *bias;     /* (cout) */
 } vgg_fwd_layer;
 
-/* Forward operations (inference and training). */
+/* Forward operations (inference and training), and the backend's life. */
 typedef struct vgg_backend_ops {
+    /* device memory; release accepts NULL.  Out of memory is
+     * VGG_STATUS_NOMEM saying how much was asked and what to lower. */
     vgg_status (*alloc)(vgg_backend *be, size_t bytes, void **out);
     void (*release)(vgg_backend *be, void *p);
+    /* host -> device (src may be reused when upload returns);
+     * device -> host (waits for every operation before it, and reports
+     * their asynchronous errors) */
     vgg_status (*upload)(vgg_backend *be, void *dst, const void *src, size_t bytes);
     vgg_status (*download)(vgg_backend *be, void *dst, const void *src, size_t bytes);
+    /* wait for every queued operation; their errors surface here */
+    vgg_status (*sync)(vgg_backend *be);
+    /* free the backend and everything it allocated (be may be NULL) */
+    void (*close)(vgg_backend *be);
     vgg_status (*fill)(vgg_backend *be, float *x, size_t n, float value);
 
     vgg_status (*conv2d)(vgg_backend *be, const vgg_conv_desc *d, const float *x,
@@ -69,6 +92,9 @@ typedef struct vgg_backend_ops {
     /* y (n, c) = mean over h*w of x (n, c, h, w) */
     vgg_status (*global_avgpool)(vgg_backend *be, int n, int c, int h, int w, const float *x,
                                  float *y);
+    /* y (rows, w) = x (rows, w) with each row reversed (horizontal flips
+     * of a batch, (n, c, h) rows); x != y */
+    vgg_status (*flip)(vgg_backend *be, size_t rows, int w, const float *x, float *y);
 
     /* A chain of layers in one call, so that a backend can keep the
      * activations in its own layout between layers and reuse what it
@@ -78,7 +104,9 @@ typedef struct vgg_backend_ops {
      * *cache is the backend's state for one net (primitives by shape,
      * weights in its layout), made on first use and freed by
      * forward_release; gen must change whenever the weights behind the
-     * layers' pointers may have changed.  seconds (may be NULL): per
+     * layers' pointers may have changed.  Only backends with host memory
+     * fill it so far (x and y are then host pointers).  seconds (may be
+     * NULL): per
      * layer, the time spent is added to seconds[l]. */
     vgg_status (*forward)(vgg_backend *be, void **cache, uint64_t gen,
                           const vgg_fwd_layer *layers, int n_layers, int n, int h, int w,
@@ -106,10 +134,14 @@ typedef struct vgg_backend_train_ops {
                           const float *x, float *y, uint8_t *mask);
     vgg_status (*dropout_backward)(vgg_backend *be, size_t count, float p, const uint8_t *mask,
                                    const float *dy, float *dx);
-    /* logits (n, classes) and labels -> mean loss, dlogits (n, classes) of
-     * the mean loss, and per-sample softmax in prob (may be NULL) */
+    /* logits (n, classes) and labels (n) -> *loss (host) the mean loss
+     * over the n samples; dlogits (n, classes) the gradient of (sum of the
+     * n losses) / divisor, i.e. (softmax - onehot) / divisor (divisor n:
+     * of the mean; a micro-batch of a larger batch passes the batch's
+     * size); per-sample softmax in prob (may be NULL) */
     vgg_status (*softmax_xent)(vgg_backend *be, int n, int classes, const float *logits,
-                               const int32_t *labels, float *loss, float *dlogits, float *prob);
+                               const int32_t *labels, float divisor, float *loss, float *dlogits,
+                               float *prob);
     /* momentum SGD: v = momentum * v - lr * (g + wd * w); w += v */
     vgg_status (*sgd_update)(vgg_backend *be, size_t count, float lr, float momentum, float wd,
                              float *w, const float *g, float *v);
@@ -136,6 +168,10 @@ struct vgg_backend {
     const vgg_backend_train_ops *train;   /* NULL: cannot train */
     char name[16];
     int threads;
+    /* alloc() returns host memory: the net's parameters serve as device
+     * pointers as they are.  Otherwise the net keeps device copies. */
+    bool host_memory;
+    vgg_device_opts opts;                 /* as opened */
     void *impl;
     /* Bumped by every sgd_update: weights a backend prepared in its own
      * layout (forward's cache) are stale once this changes. */
@@ -146,7 +182,13 @@ struct vgg_backend {
  * the reference plus oneDNN's forward chain) and "cpu-ref" (fast =
  * false: the plain reference alone). */
 vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out);
-void vgg_cpu_backend_close(vgg_backend *be);
 extern const vgg_backend_train_ops vgg_cpu_train_ops;
+
+/* Implemented in net/cuda/ (only in a build with CUDA): open GPU device
+ * (VGG_STATUS_DEVICE with the driver's message when there is no driver
+ * or GPU); describe the GPUs into buf, returning their number (0: buf
+ * says why there are none). */
+vgg_status vgg_cuda_backend_open(int device, const vgg_device_opts *o, vgg_backend **out);
+int vgg_cuda_describe(char *buf, size_t size);
 
 #endif

@@ -27,8 +27,9 @@ void vgg_net_free(vgg_net *net)
     if (net->fwd_cache && net->be->ops->forward_release)
         net->be->ops->forward_release(net->be, net->fwd_cache);
     for (int i = 0; i < 2; i++)
-        if (net->act[i])
-            net->be->ops->release(net->be, net->act[i]);
+        net->be->ops->release(net->be, net->act[i]);
+    net->be->ops->release(net->be, net->map);
+    net->be->ops->release(net->be, net->pooled);
     free_params(net);
     free(net);
 }
@@ -59,9 +60,17 @@ vgg_status vgg_net_add_param_(vgg_net *net, const char *layer_key, const char *s
     memcpy(p->shape, shape, sizeof(int64_t) * ndim);
     p->numel = numel;
     p->data = data;
-    net->dev[net->n_params] = data;
     net->n_params++;
-    return VGG_STATUS_OK;
+    if (!net->dev_owned) {
+        net->dev[net->n_params - 1] = data;
+        return VGG_STATUS_OK;
+    }
+    /* a device copy, zero like the host one (BN's ones are uploaded by
+     * vgg_net_params_changed) */
+    vgg_backend *be = net->be;
+    float **dev = &net->dev[net->n_params - 1];
+    vgg_status st = be->ops->alloc(be, sizeof(float) * (numel ? numel : 1), (void **)dev);
+    return st ? st : be->ops->fill(be, *dev, numel, 0.0f);
 }
 
 vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out)
@@ -74,7 +83,8 @@ vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out)
         return vgg_fail(VGG_STATUS_NOMEM, "net: out of memory");
     net->arch = *arch;
     net->be = be;
-    net->dev_owned = false;   /* CPU: device pointers are the host data */
+    /* host memory (CPU): the device pointers are the host data */
+    net->dev_owned = !be->host_memory;
     vgg_preproc_torchvision(&net->preproc);
     vgg_status st = vgg_arch_layers(arch, net->layers, VGG_MAX_LAYERS, &net->n_layers);
     for (int l = 0; st == VGG_STATUS_OK && l < net->n_layers; l++) {
@@ -93,7 +103,7 @@ vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out)
             st = vgg_net_bn_add(net, l);
     }
     if (st == VGG_STATUS_OK)
-        st = vgg_net_bn_fold(net);
+        st = vgg_net_params_changed(net);
     if (st != VGG_STATUS_OK) {
         vgg_net_free(net);
         return st;
@@ -315,8 +325,26 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* A device buffer of at least count floats in *buf (capacity *cap),
+ * grown as needed and kept by the net. */
+static vgg_status grow(vgg_backend *be, float **buf, size_t *cap, size_t count)
+{
+    if (count <= *cap)
+        return VGG_STATUS_OK;
+    be->ops->release(be, *buf);
+    *buf = NULL;
+    *cap = 0;
+    vgg_status st = be->ops->alloc(be, count * sizeof(float), (void **)buf);
+    if (st == VGG_STATUS_OK)
+        *cap = count;
+    return st;
+}
+
+/* Layers 0..last on n images, layer by layer with the backend's
+ * operations: input is host (n, 3, h, w); the output stays on the device,
+ * in *out (one of the net's two activation buffers). */
 static vgg_status forward_layers(vgg_net *net, const float *input, int n, int h, int w,
-                                 int last, size_t out_count, float *output)
+                                 int last, const float **out)
 {
     vgg_backend *be = net->be;
     const size_t in_count = (size_t)3 * h * w;
@@ -334,36 +362,68 @@ static vgg_status forward_layers(vgg_net *net, const float *input, int n, int h,
     biggest *= (size_t)n;
     vgg_status st = VGG_STATUS_OK;
     if (biggest > net->act_cap) {
-        for (int i = 0; i < 2; i++) {
-            be->ops->release(be, net->act[i]);
-            net->act[i] = NULL;
-        }
-        net->act_cap = 0;
-        st = be->ops->alloc(be, biggest * sizeof(float), (void **)&net->act[0]);
+        size_t cap1 = net->act_cap;
+        st = grow(be, &net->act[0], &net->act_cap, biggest);
         if (st == VGG_STATUS_OK)
-            st = be->ops->alloc(be, biggest * sizeof(float), (void **)&net->act[1]);
-        if (st != VGG_STATUS_OK)
+            st = grow(be, &net->act[1], &cap1, biggest);
+        if (st != VGG_STATUS_OK) {
+            net->act_cap = 0;
             return st;
-        net->act_cap = biggest;
+        }
     }
     float **buf = net->act;
     int cur = 0;
     st = be->ops->upload(be, buf[0], input, (size_t)n * in_count * sizeof(float));
     for (int l = 0; l <= last && st == VGG_STATUS_OK; l++) {
-        double t0 = net->profiling ? now_s() : 0.0;
-        st = run_layer(net, l, n, h, w, buf[cur], buf[1 - cur]);
+        double t0 = 0.0;
+        if (net->profiling && (st = be->ops->sync(be)) == VGG_STATUS_OK)
+            t0 = now_s();
+        if (st == VGG_STATUS_OK)
+            st = run_layer(net, l, n, h, w, buf[cur], buf[1 - cur]);
+        if (st == VGG_STATUS_OK && net->profiling && (st = be->ops->sync(be)) == VGG_STATUS_OK)
+            net->layer_seconds[l] += now_s() - t0;
         if (st != VGG_STATUS_OK)
             return vgg_fail_context(st, "net %s, layer %s: ", vgg_config_name(net->arch.config),
                                     net->layers[l].name);
-        if (net->profiling)
-            net->layer_seconds[l] += now_s() - t0;
         cur = 1 - cur;
         h = vgg_net_side_after(net, l, h);
         w = vgg_net_side_after(net, l, w);
     }
-    if (st == VGG_STATUS_OK)
-        st = be->ops->download(be, output, buf[cur], (size_t)n * out_count * sizeof(float));
+    *out = buf[cur];
     return st;
+}
+
+/* Layers 0..last on n images (host input (n, 3, h, w)), with the
+ * backend's chain where it has one.  The (n, out_count) output goes to
+ * host_out when it is not NULL; *dev_out is where it lies on the device
+ * (host_out itself for a chain). */
+static vgg_status run_forward(vgg_net *net, const float *input, int n, int h, int w, int last,
+                              size_t out_count, float *host_out, const float **dev_out)
+{
+    vgg_backend *be = net->be;
+    vgg_status st;
+    if (!be->ops->forward) {
+        st = forward_layers(net, input, n, h, w, last, dev_out);
+        if (st == VGG_STATUS_OK && host_out)
+            st = be->ops->download(be, host_out, *dev_out, (size_t)n * out_count * sizeof(float));
+        return st;
+    }
+    float *y = host_out;
+    if (!y) {
+        st = grow(be, &net->map, &net->map_cap, (size_t)n * out_count);
+        if (st != VGG_STATUS_OK)
+            return st;
+        y = net->map;
+    }
+    vgg_fwd_layer chain[VGG_MAX_LAYERS];
+    for (int l = 0; l <= last; l++)
+        chain_layer(net, l, &chain[l]);
+    st = be->ops->forward(be, &net->fwd_cache, net->param_gen, chain, last + 1, n, h, w, input, y,
+                          net->profiling ? net->layer_seconds : NULL);
+    if (st != VGG_STATUS_OK)
+        return vgg_fail_context(st, "net %s: ", vgg_config_name(net->arch.config));
+    *dev_out = y;
+    return VGG_STATUS_OK;
 }
 
 static bool all_finite(const float *x, size_t n, size_t *at)
@@ -452,32 +512,58 @@ static vgg_status check_finite(vgg_net *net, const float *input, int n, int h, i
     return VGG_STATUS_OK;
 }
 
-vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
-                           vgg_output what, float *output)
+/* The output shape of a forward call, and whether it has work (n > 0). */
+static vgg_status forward_shape(const vgg_net *net, int n, int h, int w, vgg_output what, int *oc,
+                                int *oh, int *ow, bool *work)
 {
-    int oc, oh, ow;
-    vgg_status st = vgg_net_output_shape(net, h, w, what, &oc, &oh, &ow);
+    *work = false;
+    vgg_status st = vgg_net_output_shape(net, h, w, what, oc, oh, ow);
     if (st != VGG_STATUS_OK)
         return st;
     if (n < 0)
         return vgg_fail(VGG_STATUS_INVALID, "net: negative batch size %d", n);
-    if (n == 0)
-        return VGG_STATUS_OK;
+    *work = n > 0;
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
+                           vgg_output what, float *output)
+{
+    int oc, oh, ow;
+    bool work;
+    vgg_status st = forward_shape(net, n, h, w, what, &oc, &oh, &ow, &work);
+    if (st != VGG_STATUS_OK || !work)
+        return st;
     const int last = last_layer_for(net, what);
-    vgg_backend *be = net->be;
     const size_t out_count = (size_t)oc * oh * ow;
-    if (!be->ops->forward) {
-        st = forward_layers(net, input, n, h, w, last, out_count, output);
-    } else {
-        vgg_fwd_layer chain[VGG_MAX_LAYERS];
-        for (int l = 0; l <= last; l++)
-            chain_layer(net, l, &chain[l]);
-        st = be->ops->forward(be, &net->fwd_cache, net->param_gen, chain, last + 1, n, h, w,
-                              input, output, net->profiling ? net->layer_seconds : NULL);
-        if (st != VGG_STATUS_OK)
-            st = vgg_fail_context(st, "net %s: ", vgg_config_name(net->arch.config));
-    }
+    const float *dev = NULL;
+    st = run_forward(net, input, n, h, w, last, out_count, output, &dev);
     if (st != VGG_STATUS_OK)
         return st;
     return check_finite(net, input, n, h, w, last, out_count, output);
+}
+
+vgg_status vgg_net_forward_pooled(vgg_net *net, const float *input, int n, int h, int w,
+                                  vgg_output what, float *output)
+{
+    int oc, oh, ow;
+    bool work;
+    vgg_status st = forward_shape(net, n, h, w, what, &oc, &oh, &ow, &work);
+    if (st != VGG_STATUS_OK || !work)
+        return st;
+    vgg_backend *be = net->be;
+    const int last = last_layer_for(net, what);
+    const float *dev = NULL;
+    st = run_forward(net, input, n, h, w, last, (size_t)oc * oh * ow, NULL, &dev);
+    if (st == VGG_STATUS_OK)
+        st = grow(be, &net->pooled, &net->pooled_cap, (size_t)n * oc);
+    if (st == VGG_STATUS_OK)
+        st = be->ops->global_avgpool(be, n, oc, oh, ow, dev, net->pooled);
+    if (st == VGG_STATUS_OK)
+        st = be->ops->download(be, output, net->pooled, (size_t)n * oc * sizeof(float));
+    if (st != VGG_STATUS_OK)
+        return vgg_fail_context(st, "net %s, global average pooling: ",
+                                vgg_config_name(net->arch.config));
+    /* a non-finite value anywhere in a map makes its mean non-finite */
+    return check_finite(net, input, n, h, w, last, (size_t)oc, output);
 }

@@ -36,8 +36,10 @@ struct vgg_net {
     float *fold_dev_w[VGG_MAX_LAYERS];
     float *fold_dev_b[VGG_MAX_LAYERS];
 
-    /* Device copies of params[i].data (on the CPU backend these are the
-     * host pointers themselves; dev_owned is then false). */
+    /* Device copies of params[i].data, owned by the net when the backend's
+     * memory is not host memory (dev_owned; uploaded by
+     * vgg_net_params_changed); on a host-memory backend the host pointers
+     * themselves. */
     float *dev[VGG_MAX_PARAMS];
     bool dev_owned;
 
@@ -53,6 +55,13 @@ struct vgg_net {
     uint64_t param_gen;
     float *act[2];
     size_t act_cap;
+    /* vgg_net_forward_pooled: the chain's whole output map (backends with
+     * a chain) and the pooled (n, C) result, device buffers grown as
+     * needed (floats) */
+    float *map;
+    size_t map_cap;
+    float *pooled;
+    size_t pooled_cap;
     /* per layer, seconds spent in forward passes since profiling began */
     bool profiling;
     double layer_seconds[VGG_MAX_LAYERS];

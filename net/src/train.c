@@ -39,9 +39,15 @@ struct vgg_trainer {
     float *x;             /* (mb, 3, S, S) on the device */
     layer_buf lb[VGG_MAX_LAYERS];
     float *g0, *g1;       /* gradient ping-pong, the largest activation */
+    /* Every parameter's gradient in one contiguous device buffer (so that
+     * a data-parallel reduction is one call), grad_count floats; grad[i]
+     * points into it, each start aligned to 64 floats.  The momenta
+     * likewise, at the same offsets. */
+    float *grad_all, *mom_all;
+    size_t grad_count;
     float *grad[VGG_MAX_PARAMS];
     float *mom[VGG_MAX_PARAMS];
-    float *host_logits, *host_dlogits;
+    float *host_logits;
     int32_t *dev_labels;
 };
 
@@ -66,13 +72,10 @@ void vgg_trainer_free(vgg_trainer *t)
     }
     be->ops->release(be, t->g0);
     be->ops->release(be, t->g1);
-    for (int i = 0; i < VGG_MAX_PARAMS; i++) {
-        be->ops->release(be, t->grad[i]);
-        be->ops->release(be, t->mom[i]);
-    }
+    be->ops->release(be, t->grad_all);
+    be->ops->release(be, t->mom_all);
     be->ops->release(be, t->dev_labels);
     free(t->host_logits);
-    free(t->host_dlogits);
     free(t);
 }
 
@@ -153,21 +156,27 @@ vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer
         st = dev_alloc(be, sizeof(float) * biggest, (void **)&t->g0);
     if (st == VGG_STATUS_OK)
         st = dev_alloc(be, sizeof(float) * biggest, (void **)&t->g1);
+    size_t offset[VGG_MAX_PARAMS];
+    for (int i = 0; i < net->n_params; i++) {
+        offset[i] = t->grad_count;
+        t->grad_count += (net->params[i].numel + 63) / 64 * 64;
+    }
+    if (st == VGG_STATUS_OK)
+        st = dev_alloc(be, sizeof(float) * t->grad_count, (void **)&t->grad_all);
+    if (st == VGG_STATUS_OK)
+        st = dev_alloc(be, sizeof(float) * t->grad_count, (void **)&t->mom_all);
+    if (st == VGG_STATUS_OK)
+        st = be->ops->fill(be, t->grad_all, t->grad_count, 0.0f);
+    if (st == VGG_STATUS_OK)
+        st = be->ops->fill(be, t->mom_all, t->grad_count, 0.0f);
     for (int i = 0; i < net->n_params && st == VGG_STATUS_OK; i++) {
-        size_t bytes = sizeof(float) * net->params[i].numel;
-        st = dev_alloc(be, bytes, (void **)&t->grad[i]);
-        if (st == VGG_STATUS_OK)
-            st = dev_alloc(be, bytes, (void **)&t->mom[i]);
-        if (st == VGG_STATUS_OK)
-            st = be->ops->fill(be, t->grad[i], net->params[i].numel, 0.0f);
-        if (st == VGG_STATUS_OK)
-            st = be->ops->fill(be, t->mom[i], net->params[i].numel, 0.0f);
+        t->grad[i] = t->grad_all + offset[i];
+        t->mom[i] = t->mom_all + offset[i];
     }
     const size_t nlog = (size_t)t->mb * net->arch.num_classes;
     if (st == VGG_STATUS_OK) {
         t->host_logits = malloc(sizeof(float) * nlog);
-        t->host_dlogits = malloc(sizeof(float) * nlog);
-        if (!t->host_logits || !t->host_dlogits)
+        if (!t->host_logits)
             st = vgg_fail(VGG_STATUS_NOMEM, "trainer: out of memory");
     }
     if (st == VGG_STATUS_OK)
@@ -182,12 +191,13 @@ vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer
 
 vgg_status vgg_trainer_zero_grad(vgg_trainer *t)
 {
-    for (int i = 0; i < t->net->n_params; i++) {
-        vgg_status st = t->be->ops->fill(t->be, t->grad[i], t->net->params[i].numel, 0.0f);
-        if (st != VGG_STATUS_OK)
-            return st;
-    }
-    return VGG_STATUS_OK;
+    return t->be->ops->fill(t->be, t->grad_all, t->grad_count, 0.0f);
+}
+
+void vgg_trainer_grad_buffer_(vgg_trainer *t, float **grad, size_t *count)
+{
+    *grad = t->grad_all;
+    *count = t->grad_count;
 }
 
 /* The conv of layer L (its ReLU comes after the batch normalisation when
@@ -197,7 +207,7 @@ static vgg_conv_desc conv_desc(const vgg_layer_info *L, int n, int h, int w)
     return (vgg_conv_desc){
         .n = n, .cin = L->in_channels, .h = h, .w = w, .cout = L->out_channels,
         .k = L->kernel, .pad = L->kind == VGG_LAYER_CONV ? L->kernel / 2 : 0,
-        .relu = L->relu && !L->batch_norm,
+        .relu = L->relu && !L->batch_norm, .fixed_shape = true,
     };
 }
 
@@ -362,17 +372,10 @@ vgg_status vgg_trainer_accumulate(vgg_trainer *t, const float *x, const int32_t 
         float *logits = t->lb[net->n_layers - 1].y;
         float loss = 0.0f;
         float *dl = t->g1;   /* backward writes its first dx into g0 */
-        st = be->train->softmax_xent(be, m, C, logits, t->dev_labels, &loss, dl, NULL);
-        /* softmax_xent gives the gradient of the mean over m; the batch's
-         * loss is the mean over batch_total */
-        const float scale = (float)m / (float)batch_total;
-        if (st == VGG_STATUS_OK && scale != 1.0f) {
-            st = be->ops->download(be, t->host_dlogits, dl, sizeof(float) * m * C);
-            for (size_t i = 0; i < (size_t)m * C && st == VGG_STATUS_OK; i++)
-                t->host_dlogits[i] *= scale;
-            if (st == VGG_STATUS_OK)
-                st = be->ops->upload(be, dl, t->host_dlogits, sizeof(float) * m * C);
-        }
+        /* the batch's loss is the mean over batch_total: its gradient
+         * divides by batch_total, on the device */
+        st = be->train->softmax_xent(be, m, C, logits, t->dev_labels, (float)batch_total, &loss,
+                                     dl, NULL);
         if (st == VGG_STATUS_OK && correct) {
             st = be->ops->download(be, t->host_logits, logits, sizeof(float) * m * C);
             for (int i = 0; i < m && st == VGG_STATUS_OK; i++) {

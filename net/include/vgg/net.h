@@ -33,6 +33,41 @@ typedef struct vgg_backend vgg_backend;
  * build without CUDA returns VGG_STATUS_UNSUPPORTED. */
 vgg_status vgg_backend_open(const char *device, int threads, vgg_backend **out);
 void vgg_backend_close(vgg_backend *be);
+
+/* Arithmetic of a GPU backend (the CPU backends always compute fp32). */
+typedef enum vgg_precision {
+    VGG_PRECISION_FP32 = 0, /* fp32 products and sums: cuDNN CUDNN_FMA_MATH, cuBLAS
+                               pedantic, no TF32 (within 1e-5 of cpu-ref) */
+    VGG_PRECISION_TF32      /* convolutions and fc products on tensor cores with
+                               10-bit mantissa inputs, fp32 sums (about 1e-3) */
+} vgg_precision;
+
+/* Options of a GPU backend; the CPU backends ignore them. */
+typedef struct vgg_device_opts {
+    vgg_precision precision;
+    /* the most workspace one convolution may use, in MiB (algorithms that
+     * need more are not chosen); 0: 1024 */
+    size_t workspace_mb;
+    /* only deterministic algorithms (training runs that must repeat bit
+     * for bit); false */
+    bool deterministic;
+} vgg_device_opts;
+
+/* Defaults (fp32, 1024 MiB, not deterministic), then the environment
+ * where set: VGG_PRECISION ("fp32" or "tf32"), VGG_WORKSPACE_MB (a
+ * positive number), VGG_DETERMINISTIC ("1").  A value that does not parse
+ * is VGG_STATUS_INVALID naming the variable. */
+vgg_status vgg_device_opts_default(vgg_device_opts *o);
+
+/* vgg_backend_open with explicit device options. */
+vgg_status vgg_backend_open_opts(const char *device, int threads, const vgg_device_opts *o,
+                                 vgg_backend **out);
+
+/* One line per GPU this build can use ("cuda:0  NVIDIA H200  139.8 GiB  compute 9.0"),
+ * written into buf (NUL-terminated, cut at size); returns their number.
+ * With none, returns 0 and buf says why (this build has no CUDA backend;
+ * the driver's message: no driver, no device). */
+int vgg_backend_list_gpus(char *buf, size_t size);
 const char *vgg_backend_name(const vgg_backend *be);   /* "cpu", "cpu-ref", "cuda:0" */
 int vgg_backend_threads(const vgg_backend *be);
 
@@ -250,6 +285,13 @@ vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output wha
  * layer), or saying the input was not finite. */
 vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
                            vgg_output what, float *output);
+
+/* Dense forward, then global average pooling on the backend: output is
+ * host (n, oc), the mean of each channel of each image's (oc, oh, ow)
+ * map (see vgg_net_output_shape), so that only n * oc floats leave the
+ * device.  Same statuses as vgg_net_forward. */
+vgg_status vgg_net_forward_pooled(vgg_net *net, const float *input, int n, int h, int w,
+                                  vgg_output what, float *output);
 
 /* Per-layer timing of forward passes (for benchmarks): set_profiling
  * resets the times and turns timing on (a wait after every layer) or off;

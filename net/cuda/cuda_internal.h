@@ -1,0 +1,109 @@
+/* Shared by the CUDA backend's files: its state, the status checks and
+ * the convolution entry points (conv.c).  Only net/cuda/ includes CUDA
+ * headers. */
+#ifndef VGG_NET_CUDA_INTERNAL_H
+#define VGG_NET_CUDA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include "backend.h"
+#include "kernels.h"
+
+/* One device allocation the cache knows: in use or free for reuse. */
+typedef struct cuda_block {
+    void *p;
+    size_t bytes;   /* rounded size */
+    bool used;
+} cuda_block;
+
+/* Algorithms chosen for one convolution shape and direction. */
+typedef struct conv_choice {
+    int dir;                      /* 0 forward, 1 backward data, 2 backward filter */
+    int n, cin, h, w, cout, k, pad;
+    int algo;
+    cudnnMathType_t math;
+    size_t ws;                    /* workspace bytes */
+} conv_choice;
+
+#define CUDA_MAX_CHOICES 512
+#define CUDA_STAGE_BYTES ((size_t)32 << 20)
+
+typedef struct cuda_impl {
+    int device;
+    pthread_mutex_t lock;         /* one operation at a time queues work */
+    cudaStream_t stream;
+    cudnnHandle_t dnn;
+    cublasHandle_t blas;
+    /* the cached allocator */
+    cuda_block *blocks;
+    int n_blocks, cap_blocks;
+    size_t in_use, cached;        /* bytes */
+    /* pinned staging for copies, double-buffered */
+    void *stage[2];
+    cudaEvent_t stage_done[2];
+    /* scratch owned by the backend: convolution workspace, dz of a
+     * backward, log-softmax, losses, a flag */
+    void *ws;
+    size_t ws_cap;
+    float *scratch;
+    size_t scratch_cap;           /* bytes */
+    int *flag;
+    size_t ws_limit;              /* bytes, from the device options */
+    /* reused descriptors */
+    cudnnTensorDescriptor_t xd, yd, bd;
+    cudnnFilterDescriptor_t wd;
+    cudnnConvolutionDescriptor_t cd;
+    cudnnLRNDescriptor_t lrnd;
+    conv_choice choices[CUDA_MAX_CHOICES];
+    int n_choices;
+    vgg_device_opts opts;
+} cuda_impl;
+
+vgg_status vgg_cuda_failed_rt(cudaError_t e, const char *call, const char *file, int line);
+vgg_status vgg_cuda_failed_dnn(cudnnStatus_t e, const char *call, const char *file, int line);
+vgg_status vgg_cuda_failed_blas(cublasStatus_t e, const char *call, const char *file, int line);
+
+/* Each returns from the enclosing function (which returns vgg_status)
+ * with a message naming the call, the file and the line. */
+#define CUDA_CHECK(call)                                                                           \
+    do {                                                                                           \
+        cudaError_t e_ = (call);                                                                   \
+        if (e_ != cudaSuccess)                                                                     \
+            return vgg_cuda_failed_rt(e_, #call, __FILE__, __LINE__);                              \
+    } while (0)
+#define CUDNN_CHECK(call)                                                                          \
+    do {                                                                                           \
+        cudnnStatus_t e_ = (call);                                                                 \
+        if (e_ != CUDNN_STATUS_SUCCESS)                                                            \
+            return vgg_cuda_failed_dnn(e_, #call, __FILE__, __LINE__);                             \
+    } while (0)
+#define CUBLAS_CHECK(call)                                                                         \
+    do {                                                                                           \
+        cublasStatus_t e_ = (call);                                                                \
+        if (e_ != CUBLAS_STATUS_SUCCESS)                                                           \
+            return vgg_cuda_failed_blas(e_, #call, __FILE__, __LINE__);                            \
+    } while (0)
+
+/* Device memory from the cache (cuda.c); the lock is held by the caller. */
+vgg_status vgg_cuda_malloc(vgg_backend *be, size_t bytes, void **out);
+void vgg_cuda_free(vgg_backend *be, void *p);
+/* The backend's scratch of at least bytes (contents not kept) */
+vgg_status vgg_cuda_scratch(vgg_backend *be, size_t bytes, float **out);
+vgg_status vgg_cuda_workspace(vgg_backend *be, size_t bytes);
+
+/* Convolutions (conv.c): cuDNN for spatial ones, cuBLAS for fully
+ * connected ones (a 1x1 output without padding); the lock is held. */
+vgg_status vgg_cuda_conv_init(vgg_backend *be);
+void vgg_cuda_conv_free(vgg_backend *be);
+vgg_status vgg_cuda_conv2d(vgg_backend *be, const vgg_conv_desc *d, const float *x,
+                           const float *weight, const float *bias, float *y);
+vgg_status vgg_cuda_conv2d_backward(vgg_backend *be, const vgg_conv_desc *d, const float *x,
+                                    const float *weight, const float *y, const float *dy,
+                                    float *dx, float *dweight, float *dbias);
+
+#endif
