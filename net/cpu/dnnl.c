@@ -126,6 +126,14 @@ void vgg_dnnl_set_algo(vgg_dnnl_algo a)
     pthread_mutex_unlock(&choice_lock);
 }
 
+static vgg_dnnl_algo get_algo(void)
+{
+    pthread_mutex_lock(&choice_lock);
+    vgg_dnnl_algo a = forced_algo;
+    pthread_mutex_unlock(&choice_lock);
+    return a;
+}
+
 static double now_s(void)
 {
     struct timespec t;
@@ -436,7 +444,7 @@ static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, in
     CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                              &src, &wei, &bias, &dst, strides, pad, pad));
     CHECK(dnnl_primitive_desc_create(&direct, &cd, attr, f->eng, NULL));
-    if (L->kind == VGG_LAYER_CONV && L->k == 3 && forced_algo != VGG_DNNL_DIRECT &&
+    if (L->kind == VGG_LAYER_CONV && L->k == 3 && get_algo() != VGG_DNNL_DIRECT &&
         dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
                                            dnnl_convolution_winograd, &src, &wei, &bias, &dst,
                                            strides, pad, pad) == dnnl_success &&
