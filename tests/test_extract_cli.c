@@ -228,7 +228,12 @@ static void descriptors_match_pytorch(void **state)
 
 /* ---------------------------------------------------------------- resume */
 
-#define MANY_ARGS "extract --threads 1 --loaders 1 --net " NETS " --scales 64,128 --list many.txt"
+/* cpu-ref: these runs are compared byte for byte (resumed, batched, tail
+ * runs against one uninterrupted run); the oneDNN path agrees with the
+ * reference within 1e-6 but does not promise the same bits for another
+ * batch size or another process's Winograd/direct timing. */
+#define MANY_ARGS "extract --device cpu-ref --threads 1 --loaders 1 --net " NETS \
+                  " --scales 64,128 --list many.txt"
 
 static void make_reference_many(void)
 {

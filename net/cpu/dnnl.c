@@ -27,7 +27,9 @@
 #define MAX_CHAIN 64
 #define MAX_STEPS (2 * MAX_CHAIN + 2)
 #define MAX_PLANS 12
-#define MAX_WEIGHTS 96
+/* reordered weight tensors per net: a layer can have a few layouts (direct,
+ * Winograd variants by shape); past this the cache starts afresh */
+#define MAX_WEIGHTS 40
 #define MAX_ARGS 6
 /* Winograd's scratchpad (the transformed activations of the whole layer)
  * grows with the image: above this, the layer runs direct, so that the
@@ -126,6 +128,14 @@ void vgg_dnnl_set_algo(vgg_dnnl_algo a)
     pthread_mutex_unlock(&choice_lock);
 }
 
+static vgg_dnnl_algo get_algo(void)
+{
+    pthread_mutex_lock(&choice_lock);
+    vgg_dnnl_algo a = forced_algo;
+    pthread_mutex_unlock(&choice_lock);
+    return a;
+}
+
 static double now_s(void)
 {
     struct timespec t;
@@ -203,15 +213,22 @@ static void wentry_free(wentry *w)
     free(w);
 }
 
+static void cache_clear(chain_cache *c)
+{
+    for (int i = 0; i < c->n_plans; i++)
+        plan_free(c->plans[i]);
+    for (int i = 0; i < c->n_w; i++)
+        wentry_free(c->w[i]);
+    c->n_plans = 0;
+    c->n_w = 0;
+}
+
 void vgg_dnnl_forward_release(vgg_backend *be, void *cache)
 {
     chain_cache *c = cache;
     if (!c)
         return;
-    for (int i = 0; i < c->n_plans; i++)
-        plan_free(c->plans[i]);
-    for (int i = 0; i < c->n_w; i++)
-        wentry_free(c->w[i]);
+    cache_clear(c);
     free(c);
 }
 
@@ -266,7 +283,7 @@ static vgg_status weights_for(const fast_state *f, chain_cache *c, int l,
             return VGG_STATUS_OK;
         }
     if (c->n_w == MAX_WEIGHTS)
-        return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: more than %d weight layouts in one net",
+        return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: more than %d weight layouts in one chain",
                         MAX_WEIGHTS);
     wentry *w = calloc(1, sizeof *w);
     if (!w)
@@ -436,7 +453,7 @@ static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, in
     CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                              &src, &wei, &bias, &dst, strides, pad, pad));
     CHECK(dnnl_primitive_desc_create(&direct, &cd, attr, f->eng, NULL));
-    if (L->kind == VGG_LAYER_CONV && L->k == 3 && forced_algo != VGG_DNNL_DIRECT &&
+    if (L->kind == VGG_LAYER_CONV && L->k == 3 && get_algo() != VGG_DNNL_DIRECT &&
         dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
                                            dnnl_convolution_winograd, &src, &wei, &bias, &dst,
                                            strides, pad, pad) == dnnl_success &&
@@ -873,6 +890,13 @@ vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
             p = c->plans[i];
     pthread_mutex_lock(&f->lock);
     if (!p) {
+        /* weights of plans dropped earlier stay until the cache starts
+         * afresh, which it does when a new plan might not fit */
+        int convs = 0;
+        for (int l = 0; l < n_layers; l++)
+            convs += layers[l].kind == VGG_LAYER_CONV || layers[l].pad > 0;
+        if (c->n_w + convs > MAX_WEIGHTS)
+            cache_clear(c);
         st = plan_build(f, c, layers, n_layers, n, h, w, be->threads, &p);
         if (st == VGG_STATUS_OK) {
             if (c->n_plans == MAX_PLANS) {   /* drop the least recently used */
