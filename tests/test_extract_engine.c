@@ -44,9 +44,11 @@ static int setup(void **state)
     vgg_arch e = a;
     e.config = VGG_CONFIG_E;
     e.input_size = 32;
-    /* cpu-ref: batching_never_changes_a_descriptor compares bits, which
-     * the oneDNN path does not promise across batch sizes (its kernels and
-     * Winograd/direct choices depend on the batch; they agree within 1e-6) */
+    /* cpu-ref: these tests check the extractor's arithmetic to the bit,
+     * down to an image alone against the same image beside its flip; the
+     * oneDNN device may run other kernels for one image than for two
+     * (agreeing within 1e-6), so its own byte-exact checks batch image and
+     * flip together (test_extract_cli) */
     if (vgg_backend_open("cpu-ref", 1, &be) != VGG_STATUS_OK ||
         vgg_net_create(&a, be, &net_d) != VGG_STATUS_OK ||
         vgg_net_create(&e, be, &net_e) != VGG_STATUS_OK)

@@ -5,9 +5,11 @@
  * A net's cache holds one plan per input shape (the primitives, the
  * reorders between them, the sizes they need) and its weights reordered
  * into the layouts the primitives chose.  The 3x3 convolutions run as
- * Winograd F(4x4, 3x3) where oneDNN has it for the shape and it is the
- * faster, direct otherwise: the two are timed once per layer shape (in
- * a process-wide table) and the faster kept.  fc6, fc7 and fc8 are one
+ * Winograd F(4x4, 3x3) where oneDNN has it for the shape and its
+ * scratchpad for one image stays bounded, direct otherwise: a rule of the
+ * layer and the image size alone, never of timing or of the batch, so that
+ * a descriptor has the same bits whatever the machine's load and however
+ * the images were batched (a resumed or sharded extraction is byte-exact).  fc6, fc7 and fc8 are one
  * matrix product each over the whole batch (every position of every
  * image: fc6's patches gathered by an im2col, fc7's and fc8's inputs read
  * in place, NHWC), reading the net's own (O, I, k, k) weights without a
@@ -32,10 +34,10 @@
 #define MAX_WEIGHTS 40
 #define MAX_ARGS 6
 /* Winograd's scratchpad (the transformed activations of the whole layer)
- * grows with the image: above this, the layer runs direct, so that the
- * workspace stays bounded (Q=768: conv2_x to conv4_x would need 0.3 to
- * 0.9 GB each). */
-#define WINO_SCRATCH_MAX ((size_t)256 << 20)
+ * grows with the image: where one image's would pass this, the layer runs
+ * direct, so that the workspace of an image and its flip stays under
+ * 256 MB (Q=768: conv2_x to conv4_x would need 0.15 to 0.45 GB an image). */
+#define WINO_SCRATCH_PER_IMAGE ((size_t)128 << 20)
 
 /* ---- errors ---- */
 
@@ -109,16 +111,9 @@ typedef struct chain_cache {
     uint64_t clock;
 } chain_cache;
 
-/* ---- the Winograd-or-direct decisions, process-wide ---- */
-
-typedef struct algo_choice {
-    int cin, cout, bucket, threads;
-    bool wino;
-} algo_choice;
+/* ---- Winograd or direct: a test may force one ---- */
 
 static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
-static algo_choice choices[256];
-static int n_choices;
 static vgg_dnnl_algo forced_algo = VGG_DNNL_AUTO;
 
 void vgg_dnnl_set_algo(vgg_dnnl_algo a)
@@ -305,107 +300,18 @@ done:
     return st;
 }
 
-/* A convolution ready to run on scratch buffers (zeros), for timing. */
-typedef struct trial {
-    dnnl_primitive_t prim;
-    void *buf[5];
-    dnnl_memory_t mem[5];
-    dnnl_exec_arg_t args[5];
-    int n_args;
-} trial;
-
-static void trial_free(trial *t)
+/* Winograd for a 3x3 convolution where oneDNN has it: decided by the
+ * layer and the size of one image only (see the file's comment), unless a
+ * test forces one algorithm. */
+static bool winograd_fits(const fast_state *f, const dnnl_convolution_desc_t *cd1,
+                          const_dnnl_primitive_attr_t attr)
 {
-    for (int i = 0; i < 5; i++) {
-        if (t->mem[i])
-            dnnl_memory_destroy(t->mem[i]);
-        free(t->buf[i]);
-    }
-    if (t->prim)
-        dnnl_primitive_destroy(t->prim);
-    memset(t, 0, sizeof *t);
-}
-
-static bool trial_make(const fast_state *f, const_dnnl_primitive_desc_t pd, trial *t)
-{
-    const dnnl_query_t qs[5] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_weights_md,
-                                dnnl_query_dst_md, dnnl_query_scratchpad_md};
-    const int idx[5] = {0, 0, 1, 0, 0};
-    const int args[5] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST,
-                         DNNL_ARG_SCRATCHPAD};
-    memset(t, 0, sizeof *t);
-    if (dnnl_primitive_create(&t->prim, pd) != dnnl_success)
-        return false;
-    for (int i = 0; i < 5; i++) {
-        const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, qs[i], idx[i]);
-        size_t bytes = md ? dnnl_memory_desc_get_size(md) : 0;
-        if (!bytes)
-            continue;
-        t->buf[i] = alloc_aligned(bytes);
-        if (!t->buf[i] || dnnl_memory_create(&t->mem[i], md, f->eng, t->buf[i]) != dnnl_success)
-            return false;
-        memset(t->buf[i], 0, bytes);
-        t->args[t->n_args++] = (dnnl_exec_arg_t){args[i], t->mem[i]};
-    }
-    return true;
-}
-
-static double trial_run(const fast_state *f, const trial *t)
-{
-    double t0 = now_s();
-    if (dnnl_primitive_execute(t->prim, f->strm, t->n_args, t->args) != dnnl_success ||
-        dnnl_stream_wait(f->strm) != dnnl_success)
-        return 1e30;
-    return now_s() - t0;
-}
-
-/* Is Winograd faster than direct?  One warm-up run each, then the best of
- * up to three runs each, alternating (so that a busy machine slows both);
- * fewer for large layers, once a second has been spent. */
-static bool winograd_is_faster(const fast_state *f, const_dnnl_primitive_desc_t direct,
-                               const_dnnl_primitive_desc_t wino)
-{
-    trial td = {0}, tw = {0};
-    bool ok = trial_make(f, direct, &td) && trial_make(f, wino, &tw);
-    double best_d = 1e30, best_w = 1e30, t0 = now_s();
-    for (int r = 0; r < 4 && ok && (r < 2 || now_s() - t0 < 1.0); r++) {
-        double a = trial_run(f, &td), b = trial_run(f, &tw);
-        if (r > 0) {
-            best_d = a < best_d ? a : best_d;
-            best_w = b < best_w ? b : best_w;
-        }
-    }
-    trial_free(&td);
-    trial_free(&tw);
-    return ok && best_w < best_d;
-}
-
-/* Winograd for a convolution of this shape?  (Both primitive descriptors
- * exist.)  Decided once per (channels, size bucket, threads). */
-static bool prefer_winograd(const fast_state *f, const vgg_fwd_layer *L, int n, int h, int w,
-                            int threads, const_dnnl_primitive_desc_t direct,
-                            const_dnnl_primitive_desc_t wino)
-{
-    pthread_mutex_lock(&choice_lock);
-    vgg_dnnl_algo forced = forced_algo;
-    int bucket = (int)floor(2.0 * log2((double)n * h * w));
-    for (int i = 0; i < n_choices && forced == VGG_DNNL_AUTO; i++) {
-        const algo_choice *a = &choices[i];
-        if (a->cin == L->cin && a->cout == L->cout && a->bucket == bucket && a->threads == threads) {
-            bool r = a->wino;
-            pthread_mutex_unlock(&choice_lock);
-            return r;
-        }
-    }
-    pthread_mutex_unlock(&choice_lock);
-    if (forced != VGG_DNNL_AUTO)
-        return forced == VGG_DNNL_WINOGRAD;
-    bool r = winograd_is_faster(f, direct, wino);
-    pthread_mutex_lock(&choice_lock);
-    if (n_choices < (int)(sizeof choices / sizeof choices[0]))
-        choices[n_choices++] = (algo_choice){L->cin, L->cout, bucket, threads, r};
-    pthread_mutex_unlock(&choice_lock);
-    return r;
+    dnnl_primitive_desc_t one = NULL;
+    bool fits = dnnl_primitive_desc_create(&one, cd1, attr, f->eng, NULL) == dnnl_success &&
+                pd_bytes(one, dnnl_query_scratchpad_md) <= WINO_SCRATCH_PER_IMAGE;
+    if (one)
+        dnnl_primitive_desc_destroy(one);
+    return fits;
 }
 
 /* Attributes: a user scratchpad, and ReLU fused when relu. */
@@ -453,13 +359,22 @@ static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, in
     CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                              &src, &wei, &bias, &dst, strides, pad, pad));
     CHECK(dnnl_primitive_desc_create(&direct, &cd, attr, f->eng, NULL));
-    if (L->kind == VGG_LAYER_CONV && L->k == 3 && get_algo() != VGG_DNNL_DIRECT &&
+    /* the same convolution for one image, for the scratchpad rule */
+    dnnl_memory_desc_t src1, dst1;
+    md_any(&src1, 1, L->cin, h, w);
+    md_any(&dst1, 1, L->cout, oh, ow);
+    dnnl_convolution_desc_t cd1;
+    const vgg_dnnl_algo algo = get_algo();
+    if (L->kind == VGG_LAYER_CONV && L->k == 3 && algo != VGG_DNNL_DIRECT &&
         dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
                                            dnnl_convolution_winograd, &src, &wei, &bias, &dst,
                                            strides, pad, pad) == dnnl_success &&
         dnnl_primitive_desc_create(&wino, &cd, attr, f->eng, NULL) == dnnl_success &&
-        pd_bytes(wino, dnnl_query_scratchpad_md) <= WINO_SCRATCH_MAX &&
-        prefer_winograd(f, L, n, h, w, threads, direct, wino)) {
+        (algo == VGG_DNNL_WINOGRAD ||
+         (dnnl_convolution_forward_desc_init(&cd1, dnnl_forward_inference,
+                                             dnnl_convolution_winograd, &src1, &wei, &bias,
+                                             &dst1, strides, pad, pad) == dnnl_success &&
+          winograd_fits(f, &cd1, attr)))) {
         *out = wino;
         wino = NULL;
     } else {
