@@ -9,7 +9,7 @@ target_include_directories(test_net PRIVATE ${CMAKE_SOURCE_DIR}/net/src)
 vgg_add_test(NAME test_net_torch SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_net_torch.c
   LIBS vggnet LABELS integration)
 target_include_directories(test_net_torch PRIVATE ${CMAKE_SOURCE_DIR}/net/src)
-set_tests_properties(test_net_torch PROPERTIES TIMEOUT 300)
+set_tests_properties(test_net_torch PROPERTIES TIMEOUT 900)
 
 # non-finite weights and activations, a caffemodel given as weights
 vgg_add_test(NAME test_net_guard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_net_guard.c LIBS vggnet)
