@@ -329,6 +329,46 @@ static void list_and_class_files(void **state)
     vgg_ds_folders_free(f);
 }
 
+/* docs/escaping.md, "Lists": what a list line cannot hold is refused,
+ * named in its escaped form, and nothing is written. */
+static void list_names_a_list_cannot_hold(void **state)
+{
+    (void)state;
+    char *labels[] = { "easy?", "cats,dogs", "cr\r", "nl\n", "ok" };
+    const char *shown[] = { "'easy?'", "'cats,dogs'", "'cr\\r'", "'nl\\n'" };
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(vgg_ds_write_classes(ROOT "/bad.txt", labels + i, 1), VGG_STATUS_FORMAT);
+        assert_error_names(shown[i]);
+        assert_error_names(ROOT "/bad.txt");
+        assert_int_equal(access(ROOT "/bad.txt", F_OK), -1);
+    }
+    /* spaces, quotes, a backslash and a byte outside UTF-8 go as they are */
+    char *odd[] = { " q\"u\\o\xff " };
+    assert_int_equal(vgg_ds_write_classes(ROOT "/odd.txt", odd, 1), VGG_STATUS_OK);
+    assert_string_equal(slurp(ROOT "/odd.txt"), " q\"u\\o\xff \n");
+
+    char *img_ok[] = { "x/a.jpg", "x/b.jpg" }, *img_hash[] = { "#x/a.jpg", "#x/b.jpg" };
+    char *img_tab[] = { "x/a.jpg", "x/b\t.jpg" };
+    char *cls[] = { "ok" };
+    char **imgs[1] = { img_ok };
+    size_t n_img[1] = { 2 };
+    vgg_ds_folders f = { .n_classes = 1, .classes = cls, .images = imgs, .n_images = n_img };
+    assert_int_equal(vgg_ds_check_names(&f, "x"), VGG_STATUS_OK);
+    imgs[0] = img_hash;
+    assert_int_equal(vgg_ds_check_names(&f, "x"), VGG_STATUS_FORMAT);
+    assert_error_names("'#x/a.jpg' starts with '#'");
+    vgg_ds_item one = { 0, 1 };
+    assert_int_equal(vgg_ds_write_list(ROOT "/h.list", &f, &one, 1), VGG_STATUS_FORMAT);
+    assert_int_equal(access(ROOT "/h.list", F_OK), -1);
+    imgs[0] = img_tab;
+    assert_int_equal(vgg_ds_check_names(&f, "x"), VGG_STATUS_FORMAT);
+    assert_error_names("'x/b\\t.jpg' holds a tab");
+    cls[0] = labels[0];
+    imgs[0] = img_ok;
+    assert_int_equal(vgg_ds_check_names(&f, "x"), VGG_STATUS_FORMAT);
+    assert_error_names("'easy?'");
+}
+
 /* ---- VOC ---- */
 
 static const char *voc_xml_000005 =
@@ -688,6 +728,7 @@ int main(void)
         cmocka_unit_test(split_is_uniform),
         cmocka_unit_test(split_refuses_small_class),
         cmocka_unit_test(list_and_class_files),
+        cmocka_unit_test(list_names_a_list_cannot_hold),
         cmocka_unit_test(voc_annotation_labels),
         cmocka_unit_test(voc_annotation_errors),
         cmocka_unit_test(voc_set_and_labels_file),

@@ -297,5 +297,80 @@ rc, out = run([VGGSVM, "predict", "--model", "hl.model", "--features", "hl.vggf"
 rc2, out2 = run([VGGSVM, "eval", "--scores", "hl.scores", "--features", "hl.vggf"])
 check(rc == 0 and rc2 == 0, "predict -> eval with hostile names and labels", out + out2)
 
+
+
+def vgg_unescape(text):
+    """docs/escaping.md: the bytes of a name read from a TSV, CSV or JSON file."""
+    import re
+    plain = {b"\\": b"\\", b"t": b"\t", b"n": b"\n", b"r": b"\r"}
+    return re.sub(rb"\\(\\|t|n|r|x[0-9a-f]{2})",
+                  lambda m: plain.get(m.group(1)) or bytes([int(m.group(1)[1:], 16)]),
+                  text.encode("utf-8"))
+
+
+def json_stdout(args):
+    """Run, and parse stdout as strict UTF-8 JSON; (rc, value or None, output)."""
+    p = subprocess.run(args, capture_output=True, timeout=120)
+    out = p.stdout.decode("utf-8", "replace") + p.stderr.decode("utf-8", "replace")
+    try:
+        return p.returncode, json.loads(p.stdout.decode("utf-8")), out
+    except ValueError as e:
+        return p.returncode, None, out + "\n%s" % e
+
+
+# the training and evaluation reports hold the escaped class names
+want = sorted(b'q"u\\o\xff%d' % i for i in range(2))
+rc, rep, out = json_stdout([VGGSVM, "train", "--features", "hl.vggf", "-c", "1",
+                            "-o", "hl2.model", "--json"])
+check(rc == 0 and rep is not None
+      and sorted(vgg_unescape(c["name"]) for c in rep["classes"]) == want
+      and all("\\xff" in c["name"] for c in rep["classes"]),
+      "train --json with invalid UTF-8 and backslashes in class names parses, escaped", out)
+rc, rep, out = json_stdout([VGGSVM, "eval", "--scores", "hl.scores", "--features", "hl.vggf",
+                            "--json"])
+check(rc == 0 and rep is not None
+      and sorted(vgg_unescape(c["name"]) for c in rep["classes"]) == want,
+      "eval --json with the same class names parses, escaped", out)
+
+# ------------------------------------------------------ names vggdata lists cannot hold
+def caltech_tree(root, classes):
+    for cls, files in classes.items():
+        d = os.path.join(os.fsencode(root), cls)
+        os.makedirs(d)
+        for n in files:
+            rgb.save(os.fsdecode(os.path.join(d, n)), format="PNG")
+
+
+ok_files = [b"a.png", b"b.png", b"c.png"]
+for tag, classes, shown in [
+        ("tab-class", {b"good": ok_files, b"tab\tclass": ok_files}, "tab\\tclass"),
+        ("newline-file", {b"good": ok_files, b"other": ok_files + [b"new\nline.png"]},
+         "new\\nline.png"),
+        ("cr-file", {b"good": ok_files, b"other": ok_files + [b"cr\r.png"]}, "cr\\r.png"),
+        ("comma-class", {b"good": ok_files, b"cats,dogs": ok_files}, "cats,dogs")]:
+    caltech_tree("cal-" + tag, classes)
+    rc, out = run([VGGDATA, "caltech", "cal-" + tag, "--train", "1", "--test", "1",
+                   "--splits", "1", "-o", "calout-" + tag])
+    check(rc == 1 and "'cal-%s'" % tag in out and shown in out and "rename it" in out
+          and len(out.strip().splitlines()) <= 2
+          and not os.path.exists("calout-%s/classes.txt" % tag)
+          and not os.path.exists("calout-%s/split1/train.list" % tag),
+          "vggdata caltech refuses a %s by its escaped name, writing nothing" % tag, out)
+# names a list can hold go in as they are and read back to the very files
+caltech_tree("cal-odd", {b"good": ok_files, b"q\"u o\xe9 \\": [b"x y.png", b"'\xff.png"]})
+rc, out = run([VGGDATA, "caltech", "cal-odd", "--train", "1", "--test", "1", "--splits", "1",
+               "-o", "calout-odd"])
+lines = []
+if rc == 0:
+    for name in ("train", "test"):
+        with open("calout-odd/split1/%s.list" % name, "rb") as f:
+            lines += [ln.split(b"\t") for ln in f.read().splitlines()]
+check(rc == 0 and len(lines) == 4 and all(len(p) == 2 and os.path.isfile(p[0]) for p in lines)
+      and b'q"u o\xe9 \\' in [p[1] for p in lines],
+      "vggdata writes quotes, spaces, backslashes and invalid UTF-8 as they are; they read back", out)
+rc, out = run([VGGFEAT, "extract"] + NET + ["--list", "calout-odd/split1/train.list",
+                                            "-o", "odd.vggf"])
+check(rc == 0, "extract reads that list", out)
+
 print("%d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)

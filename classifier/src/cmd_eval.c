@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "vgg/features.h"
 #include "vgg/svm.h"
+#include "svm_internal.h"
 
 static void eval_usage(FILE *fp)
 {
@@ -174,7 +175,7 @@ int cmd_eval(int argc, char **argv)
         json_object *cl = json_object_new_array();
         for (int k = 0; k < K; k++) {
             json_object *o = json_object_new_object();
-            json_object_object_add(o, "name", json_object_new_string(s->class_names[k]));
+            json_object_object_add(o, "name", svm_json_escaped(s->class_names[k]));
             json_object_object_add(o, "positives", json_object_new_int64((int64_t)e->n_pos[k]));
             json_object_object_add(o, "recall", jnum(e->recall[k]));
             json_object_object_add(o, "ap_voc07", jnum(e->ap07[k]));

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "vgg/svm.h"
+#include "svm_internal.h"
 
 static void train_usage(FILE *fp)
 {
@@ -50,7 +51,7 @@ static void print_json(const vgg_svm_labels *l, const vgg_svm_report *rep,
 {
     int K = l->n_classes;
     json_object *r = json_object_new_object();
-    json_object_object_add(r, "model", json_object_new_string(output));
+    json_object_object_add(r, "model", svm_json_escaped(output));
     json_object_object_add(r, "rows", json_object_new_int64((int64_t)l->n_rows));
     json_object_object_add(r, "rows_left_out", json_object_new_int64((int64_t)rep->n_skipped));
     json_object_object_add(r, "dim", json_object_new_int(dim));
@@ -72,7 +73,7 @@ static void print_json(const vgg_svm_labels *l, const vgg_svm_report *rep,
     json_object *cl = json_object_new_array();
     for (int k = 0; k < K; k++) {
         json_object *e = json_object_new_object();
-        json_object_object_add(e, "name", json_object_new_string(l->class_names[k]));
+        json_object_object_add(e, "name", svm_json_escaped(l->class_names[k]));
         size_t pos = 0, diff = 0;
         for (size_t i = 0; i < l->n_rows; i++) {
             pos += l->truth[i * (size_t)K + k] > 0;

@@ -23,10 +23,7 @@ void vgg_svm_scores_free(vgg_svm_scores *s)
     free(s);
 }
 
-/* A JSON string holding the escaped form of text (docs/escaping.md): valid
- * UTF-8 whatever bytes the name has.  NULL (written as null, and caught by
- * the commit's check) only when out of memory. */
-static json_object *escaped_string(const char *text)
+json_object *svm_json_escaped(const char *text)
 {
     char *e = NULL;
     if (vgg_text_escape(text, &e) != VGG_STATUS_OK)
@@ -81,7 +78,7 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
         /* written piece by piece: a store can hold many images */
         json_object *cls = json_object_new_array();
         for (int k = 0; k < K; k++)
-            json_object_array_add(cls, escaped_string(s->class_names[k]));
+            json_object_array_add(cls, svm_json_escaped(s->class_names[k]));
         fprintf(fp, "{\"classes\": %s,\n \"multilabel\": %s,\n \"images\": [",
                 json_object_to_json_string_ext(cls, JSON_C_TO_STRING_PLAIN |
                                                         JSON_C_TO_STRING_NOSLASHESCAPE),
@@ -90,7 +87,7 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
         for (size_t i = 0; i < s->n; i++) {
             const double *r = s->scores + i * (size_t)K;
             json_object *img = json_object_new_object();
-            json_object_object_add(img, "name", escaped_string(s->names[i]));
+            json_object_object_add(img, "name", svm_json_escaped(s->names[i]));
             json_object *sc = json_object_new_array();
             for (int k = 0; k < K; k++)
                 json_object_array_add(sc, json_object_new_double(r[k]));
@@ -99,11 +96,11 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
                 json_object *pr = json_object_new_array();
                 for (int k = 0; k < K; k++)
                     if (r[k] > 0)
-                        json_object_array_add(pr, escaped_string(s->class_names[k]));
+                        json_object_array_add(pr, svm_json_escaped(s->class_names[k]));
                 json_object_object_add(img, "predicted", pr);
             } else {
                 json_object_object_add(img, "predicted",
-                                       escaped_string(s->class_names[svm_argmax(r, K)]));
+                                       svm_json_escaped(s->class_names[svm_argmax(r, K)]));
             }
             fprintf(fp, "%s\n  %s", i ? "," : "",
                     json_object_to_json_string_ext(img, JSON_C_TO_STRING_PLAIN |

@@ -39,6 +39,11 @@ double svm_mean_recall(const double *scores, size_t n, int k, const int *cls);
 struct json_object;
 vgg_status svm_json_parse(const char *path, const char *text, struct json_object **out);
 
+/* A JSON string holding the escaped form of text (docs/escaping.md): valid
+ * UTF-8 whatever bytes the name has.  NULL (written as null) only when out
+ * of memory.  Every name, label and path the programs put in JSON. */
+struct json_object *svm_json_escaped(const char *text);
+
 /* Quick sort-free helpers */
 char *svm_strdup(const char *s);
 /* The first of the k highest scores (ties: the lowest class). */

@@ -112,6 +112,12 @@ int cmd_caltech(int argc, char **argv)
         vgg_ds_folders_free(f);
         return rc;
     }
+    /* before anything is written: a name a list cannot hold is refused */
+    if ((st = vgg_ds_check_names(f, argv[optind])) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggdata caltech: %s\n", vgg_last_error());
+        vgg_ds_folders_free(f);
+        return 1;
+    }
     if (n_train < 0)
         n_train = kind == VGG_CALTECH_256 ? 60 : 30;
     if (n_test < 0)

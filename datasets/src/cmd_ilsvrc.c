@@ -74,9 +74,11 @@ int cmd_ilsvrc(int argc, char **argv)
     snprintf(cls, sizeof cls, "%s/classes.txt", outdir);
     snprintf(tr, sizeof tr, "%s/train.list", outdir);
     snprintf(va, sizeof va, "%s/val.list", outdir);
-    st = vgg_ds_write_classes(cls, d->train->classes, d->train->n_classes);
+    /* the lists check every name before the first is written; the class
+     * index after them, so a refused name leaves nothing behind */
+    st = vgg_ilsvrc_write_lists(d, tr, va);
     if (st == VGG_STATUS_OK)
-        st = vgg_ilsvrc_write_lists(d, tr, va);
+        st = vgg_ds_write_classes(cls, d->train->classes, d->train->n_classes);
     if (st != VGG_STATUS_OK) {
         fprintf(stderr, "vggdata ilsvrc: %s\n", vgg_last_error());
         vgg_ilsvrc_free(d);

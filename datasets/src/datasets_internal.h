@@ -17,7 +17,12 @@ bool ds_is_dir(const char *path);
 bool ds_is_file(const char *path);
 void ds_sort_strings(char **s, size_t n);
 vgg_status ds_list_dir(const char *dir, bool want_dirs, bool join, char ***out, size_t *n);
-vgg_status ds_check_field(const char *path, const char *s);
+/* FORMAT naming the list path and the escaped name unless the name reads
+ * back from a list as it is: an image path holds no TAB, LF or CR and does
+ * not start with '#'; a label or class name holds none of TAB, LF, CR, ','
+ * and '?' (docs/escaping.md, "Lists"). */
+vgg_status ds_check_path(const char *path, const char *s);
+vgg_status ds_check_label(const char *path, const char *s);
 /* Commit an atomic file, or abort it if a write failed. */
 vgg_status ds_finish(vgg_atomic_file *af, const char *path);
 

@@ -354,11 +354,52 @@ vgg_status vgg_ds_split(const vgg_ds_folders *f, int n_train, int n_test, uint64
 
 /* ---- writing ---- */
 
-vgg_status ds_check_field(const char *path, const char *s)
+/* The rule of the lists vggdata writes (docs/escaping.md, "Lists"): a
+ * list holds paths and labels as they are, as vgg_list_read gives them
+ * back, so a name that would not read back is refused, named in its
+ * escaped form (the message stays on one line). */
+static vgg_status refuse_name(const char *path, const char *what, const char *s,
+                              const char *why)
+{
+    char *e = NULL;
+    vgg_status st = vgg_text_escape(s, &e);
+    if (st != VGG_STATUS_OK)
+        return st;
+    st = vgg_fail(VGG_STATUS_FORMAT, "'%s': the %s '%s' %s; rename it to make the list", path,
+                  what, e, why);
+    free(e);
+    return st;
+}
+
+vgg_status ds_check_path(const char *path, const char *s)
 {
     if (strpbrk(s, "\t\n\r"))
-        return vgg_fail(VGG_STATUS_FORMAT,
-                        "'%s': a tab or line break in '%s' cannot be written to a list file", path, s);
+        return refuse_name(path, "image path", s,
+                           "holds a tab or line break, which a list line cannot hold");
+    if (s[0] == '#')
+        return refuse_name(path, "image path", s,
+                           "starts with '#', which a labels file reads as a comment");
+    return VGG_STATUS_OK;
+}
+
+vgg_status ds_check_label(const char *path, const char *s)
+{
+    if (strpbrk(s, "\t\n\r,?"))
+        return refuse_name(path, "class name", s,
+                           "holds a tab, line break, comma or '?', which a label cannot hold "
+                           "(',' separates labels, '?' marks a difficult one)");
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_ds_check_names(const vgg_ds_folders *f, const char *where)
+{
+    for (size_t c = 0; c < f->n_classes; c++) {
+        vgg_status st = ds_check_label(where, f->classes[c]);
+        for (size_t i = 0; i < f->n_images[c] && st == VGG_STATUS_OK; i++)
+            st = ds_check_path(where, f->images[c][i]);
+        if (st != VGG_STATUS_OK)
+            return st;
+    }
     return VGG_STATUS_OK;
 }
 
@@ -377,9 +418,9 @@ vgg_status vgg_ds_write_list(const char *path, const vgg_ds_folders *f,
     for (size_t i = 0; i < n; i++) {
         if (items[i].cls >= f->n_classes || items[i].img >= f->n_images[items[i].cls])
             return vgg_fail(VGG_STATUS_INVALID, "'%s': item %zu out of range", path, i);
-        vgg_status st = ds_check_field(path, f->images[items[i].cls][items[i].img]);
+        vgg_status st = ds_check_path(path, f->images[items[i].cls][items[i].img]);
         if (st == VGG_STATUS_OK)
-            st = ds_check_field(path, f->classes[items[i].cls]);
+            st = ds_check_label(path, f->classes[items[i].cls]);
         if (st != VGG_STATUS_OK)
             return st;
     }
@@ -395,7 +436,7 @@ vgg_status vgg_ds_write_list(const char *path, const vgg_ds_folders *f,
 vgg_status vgg_ds_write_classes(const char *path, char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        vgg_status st = ds_check_field(path, names[i]);
+        vgg_status st = ds_check_label(path, names[i]);
         if (st != VGG_STATUS_OK)
             return st;
     }

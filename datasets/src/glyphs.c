@@ -13,6 +13,7 @@
 #include FT_OUTLINE_H
 
 #include "vgg/datasets.h"
+#include "datasets_internal.h"
 #include "vgg/image.h"
 
 /* Debian's CJK faces (fonts-noto-cjk, fonts-arphic-ukai/uming,
@@ -400,6 +401,10 @@ vgg_status vgg_glyphs_render(const vgg_glyph_opts *o, const char *dir, vgg_glyph
     bool af_open = false;
     if (st == VGG_STATUS_OK && !px)
         st = vgg_fail(VGG_STATUS_NOMEM, "glyphs: out of memory");
+    /* the list holds DIR/images/U+XXXX/NNNN.png: DIR must fit in a list line */
+    snprintf(path, sizeof path, "%s/list.txt", dir);
+    if (st == VGG_STATUS_OK)
+        st = ds_check_path(path, dir);
     if (st == VGG_STATUS_OK)
         st = make_dir(dir);
     snprintf(path, sizeof path, "%s/images", dir);

@@ -488,15 +488,14 @@ vgg_status vgg_ilsvrc_write_lists(const vgg_ilsvrc *d, const char *train_path,
     for (size_t c = 0; c < f->n_classes; c++)
         for (size_t i = 0; i < f->n_images[c]; i++)
             items[k++] = (vgg_ds_item){ c, i };
-    vgg_status st = vgg_ds_write_list(train_path, f, items, n);
+    vgg_status st = vgg_ds_check_names(f, train_path);
+    for (size_t i = 0; i < d->n_val && st == VGG_STATUS_OK; i++)
+        st = ds_check_path(val_path, d->val_paths[i]);
+    if (st == VGG_STATUS_OK)
+        st = vgg_ds_write_list(train_path, f, items, n);
     free(items);
     if (st != VGG_STATUS_OK)
         return st;
-    for (size_t i = 0; i < d->n_val; i++) {
-        st = ds_check_field(val_path, d->val_paths[i]);
-        if (st != VGG_STATUS_OK)
-            return st;
-    }
     vgg_atomic_file af;
     st = vgg_atomic_open(val_path, &af);
     if (st != VGG_STATUS_OK)

@@ -279,7 +279,7 @@ fail:
 vgg_status vgg_voc_write_labels(const vgg_voc_set *s, const char *path)
 {
     for (size_t i = 0; i < s->n_images; i++) {
-        vgg_status st = ds_check_field(path, s->images[i].path);
+        vgg_status st = ds_check_path(path, s->images[i].path);
         if (st != VGG_STATUS_OK)
             return st;
     }

@@ -80,6 +80,15 @@ vgg_status vgg_ds_split(const vgg_ds_folders *f, int n_train, int n_test, uint64
                         vgg_ds_item **train, size_t *n_train_out,
                         vgg_ds_item **test, size_t *n_test_out);
 
+/* The rule of every list vggdata writes (docs/escaping.md, "Lists"):
+ * paths and labels are written as they are, so an image path holding a
+ * TAB, LF or CR or starting with '#', or a class name holding TAB, LF, CR,
+ * ',' or '?', is refused: FORMAT "'<where>': the image path '<escaped>'
+ * holds ...; rename it".  vgg_ds_check_names checks every class and image
+ * of f before anything is written (where: the folder scanned); the writers
+ * below check what they write (where: the list). */
+vgg_status vgg_ds_check_names(const vgg_ds_folders *f, const char *where);
+
 /* Write items as a list file ("path<TAB>class"), atomically. */
 vgg_status vgg_ds_write_list(const char *path, const vgg_ds_folders *f,
                              const vgg_ds_item *items, size_t n);
