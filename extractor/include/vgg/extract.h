@@ -94,6 +94,11 @@ typedef struct vgg_extract_nets {
 
 vgg_status vgg_extract_nets_open(const char *net_list, const char *models, const char *device,
                                  int threads, vgg_extract_nets *out);
+/* The same with explicit device options (vgg_backend_open_opts); dev
+ * NULL: vgg_backend_open's (the defaults and the environment). */
+vgg_status vgg_extract_nets_open_opts(const char *net_list, const char *models, const char *device,
+                                      int threads, const vgg_device_opts *dev,
+                                      vgg_extract_nets *out);
 void vgg_extract_nets_close(vgg_extract_nets *n);
 
 /* ---- the extraction job ---- */
