@@ -719,6 +719,31 @@ static void device_options_are_checked(void **state)
 #undef ONE
 }
 
+static void summary_reports_both_rates(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    unlink("rates.vggf");
+    assert_run_ok("%s extract --threads 1 --loaders 1 --net nets/netD.safetensors --scales 64 "
+                  "-o rates.vggf imgs/a.png imgs/b.png", VGGFEAT);
+    const char *line = strstr(output_text(), "vggfeat extract: decoding ");
+    assert_non_null(line);
+    double decode = 0, net = 0, all = 0;
+    assert_int_equal(sscanf(line, "vggfeat extract: decoding %lf images/s (1 loader), nets %lf "
+                            "images/s", &decode, &net), 2);
+    const char *sum = strstr(output_text(), "2 images, 0 skipped, ");
+    assert_non_null(sum);
+    assert_int_equal(sscanf(strchr(sum + 21, ',') + 1, "%lf images/s;", &all), 1);
+    assert_true(decode > 0);
+    /* the nets' time is part of the whole run's (printed to 2 decimals) */
+    assert_true(net > 0 && net + 0.01 >= all);
+    /* resumed with nothing left: no rates to report */
+    assert_run_ok("%s extract --threads 1 --net nets/netD.safetensors --scales 64 "
+                  "-o rates.vggf imgs/a.png imgs/b.png", VGGFEAT);
+    assert_null(strstr(output_text(), "decoding "));
+    unlink("rates.vggf");
+}
+
 static void progress_line_only_on_a_terminal(void **state)
 {
     (void)state;
@@ -756,6 +781,7 @@ int main(void)
         cmocka_unit_test(info_describes_weights_and_stores),
         cmocka_unit_test(missing_nets_and_devices_are_explained),
         cmocka_unit_test(device_options_are_checked),
+        cmocka_unit_test(summary_reports_both_rates),
         cmocka_unit_test(progress_line_only_on_a_terminal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

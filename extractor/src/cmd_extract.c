@@ -113,6 +113,12 @@ static int finish(vgg_status st, const vgg_extract_result *res, const vgg_extrac
                 "'%s' holds %zu rows of %d floats\n", res->written, res->n_skipped,
                 res->seconds, res->seconds > 0 ? (double)res->written / res->seconds : 0.0,
                 job->output, res->existing + res->written, dim);
+        if (res->written > 0)
+            fprintf(stderr, "vggfeat extract: decoding %.2f images/s (%d loader%s), nets %.2f "
+                    "images/s%s\n", res->decode_rate, job->loaders, job->loaders == 1 ? "" : "s",
+                    res->net_rate, res->decode_rate < res->net_rate
+                                       ? ": the loaders are the bottleneck (raise --loaders)"
+                                       : "");
         for (size_t i = 0; i < res->n_skipped; i++)
             fprintf(stderr, "  skipped '%s': %s\n", res->skipped_paths[i], res->skipped_whys[i]);
     }

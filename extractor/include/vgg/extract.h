@@ -150,6 +150,12 @@ typedef struct vgg_extract_result {
     size_t written;        /* rows appended by this run */
     size_t rows;           /* rows in the store now */
     double seconds;
+    /* the two rates of the pipeline: the loaders' images decoded and
+     * resized per second of their busy time, times the loaders (what they
+     * can deliver together), and the images per second inside the nets;
+     * the loaders keep up while the first is the larger.  0 where nothing
+     * was decoded or run. */
+    double decode_rate, net_rate;
     bool ran;              /* the store was opened and the inputs run (a summary applies) */
     bool interrupted;      /* *stop or a signal was seen */
     size_t n_skipped;
