@@ -13,3 +13,6 @@ set_tests_properties(test_net_torch PROPERTIES TIMEOUT 900)
 
 # non-finite weights and activations, a caffemodel given as weights
 vgg_add_test(NAME test_net_guard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_net_guard.c LIBS vggnet)
+
+# device options of a command line over the environment; the CPU refuses tf32
+vgg_add_test(NAME test_device_opts SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_device_opts.c LIBS vggnet)

@@ -673,6 +673,77 @@ static void missing_nets_and_devices_are_explained(void **state)
     assert_int_equal(sh("%s nonsense", VGGFEAT), 2);
 }
 
+static void device_options_are_checked(void **state)
+{
+    (void)state;
+    NEED_NETS();
+#define ONE "extract --threads 1 --net nets/netD.safetensors --scales 64 --quiet"
+    /* bad values: usage errors naming the option */
+    assert_int_equal(sh("%s " ONE " --precision bf16 -o dev.vggf imgs/a.png", VGGFEAT), 2);
+    assert_output_has("--precision 'bf16': expected fp32 or tf32");
+    assert_int_equal(sh("%s " ONE " --workspace 0 -o dev.vggf imgs/a.png", VGGFEAT), 2);
+    assert_output_has("--workspace '0': expected a positive number of MiB");
+    assert_int_equal(sh("%s " ONE " --workspace 12MB -o dev.vggf imgs/a.png", VGGFEAT), 2);
+    assert_output_has("--workspace '12MB'");
+    /* tf32 on the CPU is refused before anything is written */
+    assert_int_equal(sh("%s " ONE " --device cpu --precision tf32 -o dev.vggf imgs/a.png",
+                        VGGFEAT), 1);
+    assert_output_has("device 'cpu' computes in fp32 only: precision tf32 needs a GPU");
+    assert_int_equal(file_size("dev.vggf"), -1);
+    /* a GPU that is not there: the cause */
+    int rc = sh("%s " ONE " --device cuda:0 --precision tf32 --workspace 64 -o dev.vggf "
+                "imgs/a.png", VGGFEAT);
+    if (rc != 0) {
+        assert_int_equal(rc, 1);
+        assert_output_has("--device cuda:0: device 'cuda:0': ");
+        assert_true(strstr(output_text(), "built without CUDA") ||
+                    strstr(output_text(), "cudaGetDeviceCount") ||
+                    strstr(output_text(), "this machine has 0 GPUs"));
+        assert_int_equal(file_size("dev.vggf"), -1);
+    }
+    /* on the CPU fp32, the workspace and a shell's VGG_PRECISION change nothing */
+    unlink("dev.vggf");
+    assert_run_ok("%s " ONE " -o dev_plain.vggf imgs/a.png", VGGFEAT);
+    assert_run_ok("%s " ONE " --precision fp32 --workspace 64 -o dev.vggf imgs/a.png", VGGFEAT);
+    assert_true(same_file("dev.vggf", "dev_plain.vggf"));
+    unlink("dev.vggf");
+    assert_run_ok("VGG_PRECISION=tf32 %s " ONE " -o dev.vggf imgs/a.png", VGGFEAT);
+    assert_true(same_file("dev.vggf", "dev_plain.vggf"));
+    /* the option wins over the environment */
+    assert_int_equal(sh("VGG_PRECISION=fp32 %s " ONE " --device cpu --precision tf32 "
+                        "-o dev2.vggf imgs/a.png", VGGFEAT), 1);
+    assert_output_has("fp32 only");
+    assert_run_ok("%s extract --help", VGGFEAT);
+    assert_output_has("--precision P");
+    assert_output_has("--workspace MB");
+#undef ONE
+}
+
+static void summary_reports_both_rates(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    unlink("rates.vggf");
+    assert_run_ok("%s extract --threads 1 --loaders 1 --net nets/netD.safetensors --scales 64 "
+                  "-o rates.vggf imgs/a.png imgs/b.png", VGGFEAT);
+    const char *line = strstr(output_text(), "vggfeat extract: decoding ");
+    assert_non_null(line);
+    double decode = 0, net = 0, all = 0;
+    assert_int_equal(sscanf(line, "vggfeat extract: decoding %lf images/s (1 loader), nets %lf "
+                            "images/s", &decode, &net), 2);
+    const char *sum = strstr(output_text(), "2 images, 0 skipped, ");
+    assert_non_null(sum);
+    assert_int_equal(sscanf(strchr(sum + 21, ',') + 1, "%lf images/s;", &all), 1);
+    assert_true(decode > 0);
+    /* the nets' time is part of the whole run's (printed to 2 decimals) */
+    assert_true(net > 0 && net + 0.01 >= all);
+    /* resumed with nothing left: no rates to report */
+    assert_run_ok("%s extract --threads 1 --net nets/netD.safetensors --scales 64 "
+                  "-o rates.vggf imgs/a.png imgs/b.png", VGGFEAT);
+    assert_null(strstr(output_text(), "decoding "));
+    unlink("rates.vggf");
+}
+
 static void progress_line_only_on_a_terminal(void **state)
 {
     (void)state;
@@ -709,6 +780,8 @@ int main(void)
         cmocka_unit_test(exports_read_by_numpy_and_liblinear),
         cmocka_unit_test(info_describes_weights_and_stores),
         cmocka_unit_test(missing_nets_and_devices_are_explained),
+        cmocka_unit_test(device_options_are_checked),
+        cmocka_unit_test(summary_reports_both_rates),
         cmocka_unit_test(progress_line_only_on_a_terminal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -361,6 +361,10 @@ static void job_writes_resumes_skips_and_shards(void **state)
      * the resumed row and the images already run or skipped */
     assert_int_equal(nt.progress_calls, 2);
     assert_int_equal(nt.last_done, 2);
+    /* both rates of the pipeline; the nets' time is part of the run's */
+    assert_true(res.decode_rate > 0);
+    assert_true(res.net_rate > 0);
+    assert_true(res.net_rate >= (double)res.written / res.seconds * (1 - 1e-9));
     vgg_extract_result_free(&res);
 
     vgg_featstore *fs = NULL;
@@ -387,6 +391,7 @@ static void job_writes_resumes_skips_and_shards(void **state)
     job.shard_n = 2;
     assert_int_equal(vgg_extract_job_run(ex, &job, &res), VGG_STATUS_MISMATCH);
     assert_false(res.ran);
+    assert_true(res.decode_rate == 0 && res.net_rate == 0);
     vgg_extract_result_free(&res);
     unlink(out);
     assert_int_equal(vgg_extract_job_run(ex, &job, &res), VGG_STATUS_OK);

@@ -414,6 +414,64 @@ static void empty_class_folder_is_an_error(void **state)
     assert_int_equal(stat(out, &sb), -1);
 }
 
+static bool log_has(const char *tag, const char *part)
+{
+    char log[512];
+    snprintf(log, sizeof log, "%s/%s.log", dir, tag);
+    char *text = slurp(log);
+    bool has = text && strstr(text, part);
+    if (!has)
+        print_message("%s.log lacks '%s':\n%s\n", tag, part, text ? text : "(none)");
+    free(text);
+    return has;
+}
+
+static void device_options_are_checked(void **state)
+{
+    (void)state;
+    char out[512], plain[512];
+    struct stat sb;
+    /* bad values: usage errors naming the option */
+    assert_int_equal(train("dev_bad1", "--precision", "bf16", "2", "5", out, sizeof out), 2);
+    assert_true(log_has("dev_bad1", "--precision 'bf16': expected fp32 or tf32"));
+    assert_int_equal(train("dev_bad2", "--workspace", "-1", "2", "5", out, sizeof out), 2);
+    assert_true(log_has("dev_bad2", "--workspace '-1': expected a positive number of MiB"));
+    /* tf32 on the CPU is refused before training */
+    assert_int_equal(train("dev_tf32", "--precision", "tf32", "2", "5", out, sizeof out), 1);
+    assert_true(log_has("dev_tf32", "device 'cpu' computes in fp32 only: precision tf32 needs a GPU"));
+    assert_false(log_has("dev_tf32", "iter 1/"));
+    assert_int_equal(stat(out, &sb), -1);
+    /* a GPU that is not there: the cause */
+    char list[512], classes[512], log[512];
+    snprintf(list, sizeof list, "%s/set/list.txt", dir);
+    snprintf(classes, sizeof classes, "%s/set/classes.txt", dir);
+    snprintf(out, sizeof out, "%s/dev_cuda.safetensors", dir);
+    snprintf(log, sizeof log, "%s/dev_cuda.log", dir);
+    char *argv[] = { bin, "train", "--list", list, "--classes", classes, TINY, "--iterations", "2",
+                     "--device", "cuda:0", "--precision", "tf32", "--workspace", "64",
+                     "--deterministic", "-o", out, NULL };
+    int rc = run(log, argv);
+    if (rc != 0) {
+        assert_int_equal(rc, 1);
+        assert_true(log_has("dev_cuda", "device 'cuda:0': "));
+        char *text = slurp(log);
+        assert_non_null(text);
+        assert_true(strstr(text, "built without CUDA") || strstr(text, "cudaGetDeviceCount") ||
+                    strstr(text, "this machine has 0 GPUs"));
+        free(text);
+        assert_int_equal(stat(out, &sb), -1);
+    }
+    /* on the CPU fp32, the workspace and determinism change nothing (it
+     * repeats bit for bit anyway) */
+    assert_int_equal(train("dev_plain", NULL, NULL, "4", "5", plain, sizeof plain), 0);
+    assert_int_equal(train("dev_det", "--deterministic", NULL, "4", "5", out, sizeof out), 0);
+    assert_true(same_file(out, plain));
+    assert_int_equal(train("dev_ws", "--workspace", "64", "4", "5", out, sizeof out), 0);
+    assert_true(same_file(out, plain));
+    assert_int_equal(train("dev_fp32", "--precision", "fp32", "4", "5", out, sizeof out), 0);
+    assert_true(same_file(out, plain));
+}
+
 static void eval_prints_the_table(void **state)
 {
     (void)state;
@@ -456,6 +514,7 @@ int main(void)
         cmocka_unit_test(unreadable_images_are_replaced_and_counted),
         cmocka_unit_test(empty_class_folder_is_an_error),
         cmocka_unit_test(eval_prints_the_table),
+        cmocka_unit_test(device_options_are_checked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -43,6 +43,10 @@ static void usage(FILE *fp)
 "  --threads N        threads for the nets (default 0: all cores)\n"
 "  --loaders N        threads decoding and resizing ahead (default 2)\n"
 "  --device DEV       cpu (default) or cuda:N\n"
+"  --precision P      fp32 (default) or tf32 (GPU tensor cores, descriptors within\n"
+"                     about 1e-3; the CPU computes fp32 only and refuses tf32)\n"
+"  --workspace MB     the most GPU workspace one convolution may use (default 1024)\n"
+"                     (both default to $VGG_PRECISION, $VGG_WORKSPACE_MB where set)\n"
 "  --batch N          run up to N images of the same resized size together\n"
 "  --quiet            no progress line and no summary\n"
 "  -o, --output FILE  the feature store (created, or resumed if it exists)\n");
@@ -109,6 +113,12 @@ static int finish(vgg_status st, const vgg_extract_result *res, const vgg_extrac
                 "'%s' holds %zu rows of %d floats\n", res->written, res->n_skipped,
                 res->seconds, res->seconds > 0 ? (double)res->written / res->seconds : 0.0,
                 job->output, res->existing + res->written, dim);
+        if (res->written > 0)
+            fprintf(stderr, "vggfeat extract: decoding %.2f images/s (%d loader%s), nets %.2f "
+                    "images/s%s\n", res->decode_rate, job->loaders, job->loaders == 1 ? "" : "s",
+                    res->net_rate, res->decode_rate < res->net_rate
+                                       ? ": the loaders are the bottleneck (raise --loaders)"
+                                       : "");
         for (size_t i = 0; i < res->n_skipped; i++)
             fprintf(stderr, "  skipped '%s': %s\n", res->skipped_paths[i], res->skipped_whys[i]);
     }
@@ -122,7 +132,7 @@ static int finish(vgg_status st, const vgg_extract_result *res, const vgg_extrac
 /* ------------------------------------------------------------ command */
 
 typedef struct extract_args {
-    const char *net_arg, *models, *output, *device, *list_file;
+    const char *net_arg, *models, *output, *device, *list_file, *precision, *workspace;
     vgg_extract_opts eo;
     int shard_k, shard_n, threads, loaders, batch;
     bool skip_errors, quiet;
@@ -132,7 +142,8 @@ typedef struct extract_args {
 static int parse_args(int argc, char **argv, extract_args *a)
 {
     enum { O_MODELS = 256, O_SCALES, O_AGG, O_LAYER, O_NOFLIP, O_NOL2, O_LIST, O_SHARD,
-           O_ONERR, O_THREADS, O_LOADERS, O_DEVICE, O_BATCH, O_QUIET, O_NET, O_L2 };
+           O_ONERR, O_THREADS, O_LOADERS, O_DEVICE, O_BATCH, O_QUIET, O_NET, O_L2, O_PRECISION,
+           O_WORKSPACE };
     static const struct option opts[] = {
         { "net", required_argument, NULL, O_NET },
         { "models", required_argument, NULL, O_MODELS },
@@ -149,6 +160,8 @@ static int parse_args(int argc, char **argv, extract_args *a)
         { "loaders", required_argument, NULL, O_LOADERS },
         { "device", required_argument, NULL, O_DEVICE },
         { "batch", required_argument, NULL, O_BATCH },
+        { "precision", required_argument, NULL, O_PRECISION },
+        { "workspace", required_argument, NULL, O_WORKSPACE },
         { "quiet", no_argument, NULL, O_QUIET },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
@@ -247,6 +260,17 @@ static int parse_args(int argc, char **argv, extract_args *a)
             break;
         }
         case O_DEVICE: a->device = optarg; break;
+        case O_PRECISION:
+        case O_WORKSPACE: {
+            vgg_device_opts check;
+            const char *name = c == O_PRECISION ? "precision" : "workspace";
+            if (vgg_device_opts_set(&check, name, optarg) != VGG_STATUS_OK) {
+                fprintf(stderr, "vggfeat extract: %s\n", vgg_last_error());
+                return 2;
+            }
+            *(c == O_PRECISION ? &a->precision : &a->workspace) = optarg;
+            break;
+        }
         case O_QUIET: a->quiet = true; break;
         case 'o': a->output = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -304,7 +328,10 @@ int cmd_extract(int argc, char **argv)
         goto done;
     for (size_t i = 0; i < inputs.n; i++)
         items[i] = (vgg_extract_item){ inputs.v[i].path, inputs.v[i].label, inputs.v[i].index };
-    if (vgg_extract_nets_open(a.net_arg, a.models, a.device, a.threads, &nets) != VGG_STATUS_OK ||
+    vgg_device_opts dev;
+    if (vgg_device_opts_command(a.device, a.precision, a.workspace, false, &dev) != VGG_STATUS_OK ||
+        vgg_extract_nets_open_opts(a.net_arg, a.models, a.device, a.threads, &dev, &nets) !=
+            VGG_STATUS_OK ||
         vgg_extractor_create(nets.nets, nets.names, nets.n, &a.eo, &ex) != VGG_STATUS_OK) {
         fprintf(stderr, "vggfeat extract: %s\n", vgg_last_error());
         goto done;

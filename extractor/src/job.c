@@ -50,6 +50,8 @@ typedef struct pipeline {
     pthread_cond_t cv_space;     /* the main thread consumed one */
     pthread_t *tids;
     int n_tids;
+    size_t decoded;              /* images the loaders decoded, and their busy seconds */
+    double decode_seconds;
 } pipeline;
 
 static void *worker(void *arg)
@@ -69,6 +71,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&pl->mu);
 
         const vgg_extract_item *in = pl->items[t];
+        const double t0 = vgg_now_seconds();
         vgg_image *img = NULL;
         vgg_prepared *prep = NULL;
         vgg_status st = vgg_image_load(in->path, &dopts, &img);
@@ -81,8 +84,11 @@ static void *worker(void *arg)
             st = vgg_extractor_prepare(pl->ex, img, &prep);
         vgg_image_free(img);
         char *err = st == VGG_STATUS_OK ? NULL : strdup(vgg_last_error());
+        const double busy = vgg_now_seconds() - t0;
 
         pthread_mutex_lock(&pl->mu);
+        pl->decoded += st == VGG_STATUS_OK;
+        pl->decode_seconds += busy;
         slot *s = &pl->slots[t % pl->cap];
         s->status = st;
         s->error = err;
@@ -199,6 +205,8 @@ typedef struct run_state {
     const vgg_extract_item **group_in;
     size_t n_group;
     size_t done_items;
+    size_t net_images;           /* images run through the nets, and the seconds it took */
+    double net_seconds;
 } run_state;
 
 /* run the nets on the group and append its rows */
@@ -206,8 +214,11 @@ static vgg_status flush_group(run_state *rs)
 {
     if (rs->n_group == 0)
         return VGG_STATUS_OK;
+    const double t0 = vgg_now_seconds();
     vgg_status st = vgg_extractor_run(rs->ex, rs->group, (int)rs->n_group, rs->job->batch,
                                       rs->rows);
+    rs->net_seconds += vgg_now_seconds() - t0;
+    rs->net_images += st == VGG_STATUS_OK ? rs->n_group : 0;
     for (size_t g = 0; g < rs->n_group && st == VGG_STATUS_OK; g++) {
         const vgg_extract_item *in = rs->group_in[g];
         st = vgg_featwriter_append_at(rs->w, in->index, in->path, in->label,
@@ -362,6 +373,10 @@ vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
         st = run_items(&rs, &pl, start);
     }
     pipeline_stop(&pl);
+    if (pl.decode_seconds > 0)
+        res->decode_rate = (double)pl.decoded / pl.decode_seconds * pl.n_tids;
+    if (rs.net_seconds > 0)
+        res->net_rate = (double)rs.net_images / rs.net_seconds;
     res->rows = rs.w ? vgg_featwriter_rows(rs.w) : 0;
     if (rs.w) {
         vgg_status cst = vgg_featwriter_close(rs.w);

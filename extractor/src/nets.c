@@ -78,6 +78,13 @@ static vgg_status load_nets(vgg_extract_nets *o, const char *models, const char 
 vgg_status vgg_extract_nets_open(const char *net_list, const char *models, const char *device,
                                  int threads, vgg_extract_nets *out)
 {
+    return vgg_extract_nets_open_opts(net_list, models, device, threads, NULL, out);
+}
+
+vgg_status vgg_extract_nets_open_opts(const char *net_list, const char *models, const char *device,
+                                      int threads, const vgg_device_opts *dev,
+                                      vgg_extract_nets *out)
+{
     memset(out, 0, sizeof *out);
     const char *models_from = "from --models";
     if (!models) {
@@ -88,7 +95,8 @@ vgg_status vgg_extract_nets_open(const char *net_list, const char *models, const
             models_from = "the default ./models; set --models or $VGGFEAT_MODELS";
         }
     }
-    vgg_status st = vgg_backend_open(device, threads, &out->be);
+    vgg_status st = dev ? vgg_backend_open_opts(device, threads, dev, &out->be)
+                        : vgg_backend_open(device, threads, &out->be);
     if (st != VGG_STATUS_OK)
         return vgg_fail_context(st, "--device %s: ", device);
     out->list = strdup(net_list);

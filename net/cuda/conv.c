@@ -153,7 +153,7 @@ static vgg_status choose(vgg_backend *be, int dir, const vgg_conv_desc *d, conv_
     if (!found)
         return vgg_fail(VGG_STATUS_UNSUPPORTED,
                         "%s: no cuDNN %s algorithm for conv (n %d, cin %d, %dx%d, cout %d, k %d) "
-                        "within the workspace limit of %zu MiB%s (raise VGG_WORKSPACE_MB)",
+                        "within the workspace limit of %zu MiB%s (raise --workspace or VGG_WORKSPACE_MB)",
                         be->name, dir == DIR_FWD ? "forward" : dir == DIR_BWD_DATA
                                                                    ? "backward-data"
                                                                    : "backward-filter",

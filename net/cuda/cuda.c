@@ -111,7 +111,7 @@ vgg_status vgg_cuda_malloc(vgg_backend *be, size_t bytes, void **out)
                         "%s: out of GPU memory: asked for %.1f MiB with %.1f MiB held by this "
                         "process's nets and %.1f MiB free of %.1f MiB; lower the batch size "
                         "(--batch), the largest scale Q, the micro-batch, or the convolution "
-                        "workspace (VGG_WORKSPACE_MB, now %zu)",
+                        "workspace (--workspace or VGG_WORKSPACE_MB, now %zu)",
                         be->name, bytes / 1048576.0, c->in_use / 1048576.0, free_b / 1048576.0,
                         total_b / 1048576.0, c->ws_limit >> 20);
     }

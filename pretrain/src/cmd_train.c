@@ -54,6 +54,12 @@ static void usage(FILE *fp)
 "run\n"
 "  --seed N (1)  --threads N compute threads (0: all)  --loaders N decoding threads (2)\n"
 "  --device cpu|cuda[:N]\n"
+"  --precision fp32|tf32  GPU arithmetic (fp32; tf32: tensor cores, gradients within\n"
+"                         about 1e-2; the CPU computes fp32 only and refuses tf32)\n"
+"  --workspace MB         the most GPU workspace one convolution may use (1024)\n"
+"  --deterministic        only reproducible GPU algorithms, so a run repeats bit for bit\n"
+"                         (the CPU always does); these three default to $VGG_PRECISION,\n"
+"                         $VGG_WORKSPACE_MB, $VGG_DETERMINISTIC where set\n"
 "  --checkpoint FILE      (default WEIGHTS.ckpt)  --checkpoint-every N iterations (1000)\n"
 "  --resume               continue from the checkpoint (same options)\n"
 "  --log FILE             metrics, one JSON object per line\n"
@@ -117,7 +123,8 @@ int cmd_train(int argc, char **argv)
         O_CONFIG, O_WIDTH, O_FC, O_INPUT, O_INIT, O_INITSTD, O_INITFROM, O_BATCH, O_ACCUM,
         O_MICRO, O_LR, O_MOM, O_WD, O_DROP, O_STEPS, O_PAT, O_DELTA, O_DROPS, O_EPOCHS, O_ITERS,
         O_SCALE, O_JITTER, O_NOFLIP, O_COLOR, O_SEED, O_THREADS, O_LOADERS, O_DEVICE, O_CKPT,
-        O_CKEVERY, O_RESUME, O_LOG, O_PRINT, O_WEIGHTS, O_BN, O_WARMUP, O_COSINE,
+        O_CKEVERY, O_RESUME, O_LOG, O_PRINT, O_WEIGHTS, O_BN, O_WARMUP, O_COSINE, O_PRECISION,
+        O_WORKSPACE, O_DETERMINISTIC,
     };
     static const struct option opts[] = {
         { "data", 1, NULL, O_DATA }, { "list", 1, NULL, O_LIST },
@@ -143,6 +150,8 @@ int cmd_train(int argc, char **argv)
         { "checkpoint", 1, NULL, O_CKPT }, { "checkpoint-every", 1, NULL, O_CKEVERY },
         { "resume", 0, NULL, O_RESUME }, { "log", 1, NULL, O_LOG },
         { "print-every", 1, NULL, O_PRINT }, { "output", 1, NULL, 'o' },
+        { "precision", 1, NULL, O_PRECISION }, { "workspace", 1, NULL, O_WORKSPACE },
+        { "deterministic", 0, NULL, O_DETERMINISTIC },
         { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     vgg_pretrain_config a;
@@ -205,6 +214,17 @@ int cmd_train(int argc, char **argv)
         case O_THREADS: if (!parse_ll(optarg, 0, &v)) return bad_value(name, optarg); a.threads = (int)v; break;
         case O_LOADERS: if (!parse_ll(optarg, 1, &v)) return bad_value(name, optarg); a.loaders = (int)v; break;
         case O_DEVICE: a.device = optarg; break;
+        case O_PRECISION:
+        case O_WORKSPACE: {
+            vgg_device_opts check;
+            if (vgg_device_opts_set(&check, name, optarg) != VGG_STATUS_OK) {
+                fprintf(stderr, "vggtrain train: %s\n", vgg_last_error());
+                return 2;
+            }
+            *(c == O_PRECISION ? &a.precision : &a.workspace) = optarg;
+            break;
+        }
+        case O_DETERMINISTIC: a.deterministic = true; break;
         case O_CKPT: a.checkpoint = optarg; break;
         case O_CKEVERY: if (!parse_ll(optarg, 1, &a.ckpt_every)) return bad_value(name, optarg); break;
         case O_RESUME: a.resume = true; break;

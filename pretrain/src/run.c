@@ -159,7 +159,11 @@ static vgg_status build_net(run *r)
 {
     vgg_pretrain_config *a = r->a;
     vgg_net *src = NULL;
-    vgg_status st = vgg_backend_open(a->device, a->threads, &r->be);
+    vgg_device_opts dev;
+    vgg_status st = vgg_device_opts_command(a->device, a->precision, a->workspace,
+                                            a->deterministic, &dev);
+    if (st == VGG_STATUS_OK)
+        st = vgg_backend_open_opts(a->device, a->threads, &dev, &r->be);
     if (st == VGG_STATUS_OK && a->weights &&
         (st = vgg_net_load(a->weights, r->be, &src)) == VGG_STATUS_OK)
         st = take_weights_arch(r, src);

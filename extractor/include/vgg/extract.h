@@ -94,6 +94,11 @@ typedef struct vgg_extract_nets {
 
 vgg_status vgg_extract_nets_open(const char *net_list, const char *models, const char *device,
                                  int threads, vgg_extract_nets *out);
+/* The same with explicit device options (vgg_backend_open_opts); dev
+ * NULL: vgg_backend_open's (the defaults and the environment). */
+vgg_status vgg_extract_nets_open_opts(const char *net_list, const char *models, const char *device,
+                                      int threads, const vgg_device_opts *dev,
+                                      vgg_extract_nets *out);
 void vgg_extract_nets_close(vgg_extract_nets *n);
 
 /* ---- the extraction job ---- */
@@ -145,6 +150,12 @@ typedef struct vgg_extract_result {
     size_t written;        /* rows appended by this run */
     size_t rows;           /* rows in the store now */
     double seconds;
+    /* the two rates of the pipeline: the loaders' images decoded and
+     * resized per second of their busy time, times the loaders (what they
+     * can deliver together), and the images per second inside the nets;
+     * the loaders keep up while the first is the larger.  0 where nothing
+     * was decoded or run. */
+    double decode_rate, net_rate;
     bool ran;              /* the store was opened and the inputs run (a summary applies) */
     bool interrupted;      /* *stop or a signal was seen */
     size_t n_skipped;

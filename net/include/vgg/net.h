@@ -59,9 +59,34 @@ typedef struct vgg_device_opts {
  * is VGG_STATUS_INVALID naming the variable. */
 vgg_status vgg_device_opts_default(vgg_device_opts *o);
 
-/* vgg_backend_open with explicit device options. */
+/* One command-line option into o, over what vgg_device_opts_default set:
+ * option "precision" (value "fp32" or "tf32"), "workspace" (value a
+ * positive number of MiB) or "deterministic" (value NULL).  A bad value
+ * is VGG_STATUS_INVALID naming the option and the value
+ * ("--precision 'bf16': expected fp32 or tf32"); o is then unchanged. */
+vgg_status vgg_device_opts_set(vgg_device_opts *o, const char *option, const char *value);
+
+/* The device options of a command for device: vgg_device_opts_default
+ * (the environment; VGG_PRECISION only where device is a GPU, so that a
+ * shell's GPU setting does not stop CPU runs), then the command line's
+ * precision and workspace where not NULL (vgg_device_opts_set) and
+ * deterministic where true: the options win over the environment.
+ * VGG_STATUS_INVALID naming the variable or the option. */
+vgg_status vgg_device_opts_command(const char *device, const char *precision,
+                                   const char *workspace, bool deterministic, vgg_device_opts *o);
+
+/* vgg_backend_open with explicit device options, kept by the backend
+ * (vgg_backend_device_opts).  The CPU backends compute fp32 only: TF32 on
+ * "cpu" or "cpu-ref" is VGG_STATUS_INVALID saying it needs a GPU; the
+ * workspace and determinism have no effect there (the CPU backends bound
+ * their scratch by a fixed rule and repeat bit for bit anyway).
+ * vgg_backend_open opens with vgg_device_opts_command(device, NULL,
+ * NULL, false). */
 vgg_status vgg_backend_open_opts(const char *device, int threads, const vgg_device_opts *o,
                                  vgg_backend **out);
+
+/* The device options be was opened with (borrowed; NULL for NULL). */
+const vgg_device_opts *vgg_backend_device_opts(const vgg_backend *be);
 
 /* One line per GPU this build can use ("cuda:0  NVIDIA H200  139.8 GiB  compute 9.0"),
  * written into buf (NUL-terminated, cut at size); returns their number.

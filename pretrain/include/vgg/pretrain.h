@@ -240,6 +240,11 @@ typedef struct vgg_pretrain_config {
     uint64_t seed;
     int threads, loaders;
     const char *device;
+    /* device options (vgg_device_opts_command): precision "fp32"/"tf32" and
+     * workspace MiB, NULL: the environment's or the default; deterministic:
+     * only reproducible GPU algorithms */
+    const char *precision, *workspace;
+    bool deterministic;
     const char *output, *checkpoint, *log;
     long long ckpt_every, val_every, print_every;
     bool resume;
