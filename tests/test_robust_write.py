@@ -10,10 +10,8 @@ with `vggtrain import-idx`, as in test_train_cli.c.
 
 Run by CTest: test_robust_write.py BINDIR FIXTURES WORKDIR.  Exit 0 pass, 1 fail.
 """
-import hashlib
 import os
 import random
-import resource
 import shutil
 import signal
 import struct
@@ -21,38 +19,13 @@ import subprocess
 import sys
 import time
 
+from cli_check import check, digest, finish, run
+
 bindir, fixtures, work = (os.path.abspath(a) for a in sys.argv[1:4])
 VGGFEAT, VGGTRAIN = os.path.join(bindir, "vggfeat"), os.path.join(bindir, "vggtrain")
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 os.chdir(work)
-failures = []
-
-
-def run(args, timeout=60, fsize=None):
-    def limits():
-        if fsize is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # write() fails with EFBIG instead
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    p = subprocess.run(args, capture_output=True, text=True, errors="replace",
-                       timeout=timeout, preexec_fn=limits)
-    return p.returncode, p.stdout + p.stderr
-
-
-def check(cond, what, out=""):
-    if not cond:
-        failures.append(what)
-        print("FAIL: %s\n%s" % (what, out[-3000:]))
-    else:
-        print("ok: %s" % what)
-
-
-def digest(path):
-    try:
-        with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
-    except OSError as e:
-        return str(e)
 
 
 def leftovers(prefix):
@@ -173,5 +146,4 @@ rc, out = train("second", 6, "shared.ckpt", ["--resume"])
 check("resumed from 'shared.ckpt'" in out and "in use by another writer" not in out,
       "once the first run has ended, the checkpoint is free", out)
 
-print("%d failure(s)" % len(failures))
-sys.exit(1 if failures else 0)
+finish()
