@@ -12,6 +12,7 @@ Run by CTest: test_robust_write.py BINDIR FIXTURES WORKDIR.  Exit 0 pass, 1 fail
 """
 import os
 import random
+import re
 import shutil
 import signal
 import struct
@@ -116,7 +117,11 @@ check(iters == ['{"iter":%d' % i for i in range(1, 13)],
       "the metrics log has each iteration once, in order", "\n".join(iters))
 
 # ------------------------------------------------------ two runs, one checkpoint
+# the first run's loader is the slow side (one thread resizing to S = 1000),
+# so the signal below mostly finds it waiting for a batch
 first = subprocess.Popen([VGGTRAIN, "train"] + TINY + ["--iterations", "1000000",
+                                                       "--scale-jitter", "1000,1000",
+                                                       "--loaders", "1",
                                                        "--checkpoint", "shared.ckpt",
                                                        "-o", "first.safetensors"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -134,16 +139,22 @@ check(rc == 1 and "'shared.ckpt': in use by another writer (process %d)" % first
 check(not os.path.exists("second.safetensors") and not os.path.exists("second.jsonl"),
       "the refused run wrote nothing")
 first.send_signal(signal.SIGTERM)
+stopped_at = None
 try:
     text, _ = first.communicate(timeout=20)
-    check(first.returncode == 143 and "checkpoint 'shared.ckpt' saved" in text,
-          "the first run, stopped, saves the checkpoint it held", text)
+    m = re.search(r"interrupted by SIGTERM at iteration (\d+); checkpoint 'shared.ckpt' saved",
+                  text)
+    stopped_at = m and int(m.group(1))
+    check(first.returncode == 143 and m,
+          "the first run, stopped by SIGTERM, saves the checkpoint it held", text)
 except subprocess.TimeoutExpired:
     first.kill()
     check(False, "the first run honours SIGTERM within 20 s")
 check(not os.path.exists("shared.ckpt.lock"), "the lock goes with its holder")
 rc, out = train("second", 6, "shared.ckpt", ["--resume"])
-check("resumed from 'shared.ckpt'" in out and "in use by another writer" not in out,
-      "once the first run has ended, the checkpoint is free", out)
+check("resumed from 'shared.ckpt' at iteration %s " % stopped_at in out and
+      "in use by another writer" not in out,
+      "once the first run has ended, the checkpoint is free and holds the iteration it "
+      "stopped at (%s)" % stopped_at, out)
 
 finish()
