@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from cli_check import check, digest, finish, run
+from cli_check import check, digest, failures, run
 
 try:
     import numpy as np
@@ -273,4 +273,5 @@ rc, out = run([VGGSVM, "predict", "--model", "hl.model", "--features", "hl.vggf"
 rc2, out2 = run([VGGSVM, "eval", "--scores", "hl.scores", "--features", "hl.vggf"])
 check(rc == 0 and rc2 == 0, "predict -> eval with hostile names and labels", out + out2)
 
-finish()
+print("%d failure(s)" % len(failures))
+sys.exit(1 if failures else 0)
