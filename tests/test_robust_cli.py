@@ -5,14 +5,14 @@ outputs equal to inputs, damaged tails and the messages that name them.
 Run by CTest: test_robust_cli.py BINDIR WORKDIR.  Exit 0 pass, 1 fail, 77 skip.
 The images are made here with Pillow; the nets by extract_ref.py.
 """
-import hashlib
 import os
-import resource
 import shutil
 import signal
 import subprocess
 import sys
 import time
+
+from cli_check import check, digest, failures, run
 
 try:
     import numpy as np
@@ -32,30 +32,6 @@ NET = ["--device", "cpu-ref", "--threads", "1", "--net", "nets/netD.safetensors"
        "--scales", "64"]
 # slow enough (a few seconds) to be caught mid-run
 SLOW = NET[:-1] + ["256"]
-failures = []
-
-
-def run(args, timeout=120, fsize=None, env=None):
-    def limits():
-        if fsize is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # write() fails with EFBIG instead
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    p = subprocess.run(args, capture_output=True, text=True, errors="replace",
-                       timeout=timeout, preexec_fn=limits, env=env)
-    return p.returncode, p.stdout + p.stderr
-
-
-def check(cond, what, out=""):
-    if not cond:
-        failures.append(what)
-        print("FAIL: %s\n%s" % (what, out[-3000:]))
-    else:
-        print("ok: %s" % what)
-
-
-def digest(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 subprocess.run([sys.executable, os.path.join(HERE, "extract_ref.py"), "nets", "nets"],

@@ -28,3 +28,11 @@ if(TARGET vggpretrain)
     add_dependencies(test_eval vggtrain)
   endif()
 endif()
+if(TARGET vggfeat AND TARGET vggtrain AND VGG_PYTHON)
+  # full disks during convert and a checkpoint, two runs on one checkpoint
+  add_test(NAME test_robust_write
+           COMMAND ${VGG_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/test_robust_write.py
+                   ${CMAKE_BINARY_DIR}/bin ${VGG_FIXTURES}
+                   ${CMAKE_CURRENT_BINARY_DIR}/robust_write_work)
+  set_tests_properties(test_robust_write PROPERTIES LABELS integration TIMEOUT 300)
+endif()

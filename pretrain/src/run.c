@@ -321,6 +321,10 @@ static vgg_status train_loop(run *r, window *w)
     while (vgg_trainer_iteration(r->tr) < r->total && !stop) {
         vgg_pretrain_batch *b = NULL;
         vgg_status st = vgg_check_interrupt();
+        if (st == VGG_STATUS_OK)
+            st = vgg_pretrain_loader_next(r->loader, &b);
+        /* a signal seen here or while waiting for the loader's batch: the
+         * state is that of the last finished iteration */
         if (st == VGG_STATUS_INTERRUPTED && vgg_trainer_iteration(r->tr) > 0) {
             /* keep what was learnt: the next --resume goes on from here */
             vgg_status cst = vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched);
@@ -331,8 +335,6 @@ static vgg_status train_loop(run *r, window *w)
                             vgg_signal_received() == SIGTERM ? "SIGTERM" : "SIGINT",
                             (long long)vgg_trainer_iteration(r->tr), r->ckpt);
         }
-        if (st == VGG_STATUS_OK)
-            st = vgg_pretrain_loader_next(r->loader, &b);
         if (st != VGG_STATUS_OK)
             return st;
         for (int i = 0; i < b->n_bad && i < 4; i++)
