@@ -340,6 +340,21 @@ static vgg_status grow(vgg_backend *be, float **buf, size_t *cap, size_t count)
     return st;
 }
 
+/* Floats of the largest activation of one (3, h, w) image through layers
+ * 0..last, the input included. */
+static size_t largest_activation(const vgg_net *net, int h, int w, int last)
+{
+    size_t biggest = (size_t)3 * h * w;
+    for (int l = 0, sh = h, sw = w; l <= last; l++) {
+        sh = vgg_net_side_after(net, l, sh);
+        sw = vgg_net_side_after(net, l, sw);
+        size_t count = (size_t)net->layers[l].out_channels * sh * sw;
+        if (count > biggest)
+            biggest = count;
+    }
+    return biggest;
+}
+
 /* Layers 0..last on n images, layer by layer with the backend's
  * operations: input is host (n, 3, h, w); the output stays on the device,
  * in *out (one of the net's two activation buffers). */
@@ -351,15 +366,7 @@ static vgg_status forward_layers(vgg_net *net, const float *input, int n, int h,
     /* two buffers, each as large as the largest activation of the batch: a
      * layer reads one and writes the other; kept by the net between calls
      * so that their pages are faulted in once */
-    size_t biggest = in_count;
-    for (int l = 0, sh = h, sw = w; l <= last; l++) {
-        sh = vgg_net_side_after(net, l, sh);
-        sw = vgg_net_side_after(net, l, sw);
-        size_t count = (size_t)net->layers[l].out_channels * sh * sw;
-        if (count > biggest)
-            biggest = count;
-    }
-    biggest *= (size_t)n;
+    size_t biggest = largest_activation(net, h, w, last) * (size_t)n;
     vgg_status st = VGG_STATUS_OK;
     if (biggest > net->act_cap) {
         size_t cap1 = net->act_cap;
@@ -448,14 +455,7 @@ static vgg_status name_non_finite_layer(vgg_net *net, const float *input, int h,
     if (!all_finite(input, (size_t)3 * h * w, &at))
         return vgg_fail(VGG_STATUS_NUMERIC, "net %s: the input holds a non-finite value at "
                         "element %zu", cfg, at);
-    size_t biggest = (size_t)3 * h * w;
-    for (int l = 0, sh = h, sw = w; l <= last; l++) {
-        sh = vgg_net_side_after(net, l, sh);
-        sw = vgg_net_side_after(net, l, sw);
-        size_t count = (size_t)net->layers[l].out_channels * sh * sw;
-        if (count > biggest)
-            biggest = count;
-    }
+    size_t biggest = largest_activation(net, h, w, last);
     float *host = malloc(biggest * sizeof *host), *buf[2] = { NULL, NULL };
     vgg_status st = host ? be->ops->alloc(be, biggest * sizeof(float), (void **)&buf[0])
                          : VGG_STATUS_NOMEM;
