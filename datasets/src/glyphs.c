@@ -218,7 +218,8 @@ static vgg_status choose_chars(const vgg_glyph_opts *o, const face_set *fs, uint
     vgg_status st = read_exclude(o->exclude, &ex, &n_ex);
     if (st != VGG_STATUS_OK)
         return st;
-    qsort(ex, n_ex, sizeof *ex, cmp_u32);
+    if (n_ex)
+        qsort(ex, n_ex, sizeof *ex, cmp_u32);
     size_t span = (size_t)(o->last - o->first) + 1;
     uint32_t *cps = malloc(sizeof *cps * span);
     if (!cps) {

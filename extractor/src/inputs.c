@@ -189,8 +189,10 @@ int inputs_add_directory(input_list *l, const char *dir, input_scan *scan)
     str_list files = { 0 }, special = { 0 };
     int rc = walk(dir, &files, &special);
     if (rc == 0) {
-        qsort(files.v, files.n, sizeof *files.v, cmp_str);
-        qsort(special.v, special.n, sizeof *special.v, cmp_str);
+        if (files.n)
+            qsort(files.v, files.n, sizeof *files.v, cmp_str);
+        if (special.n)
+            qsort(special.v, special.n, sizeof *special.v, cmp_str);
         for (size_t i = 0; i < files.n && rc == 0; i++) {
             /* an image by its name (then a file that does not decode is an
              * error of the run) or by its content; the rest is listed */
