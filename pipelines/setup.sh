@@ -31,7 +31,7 @@ pkgs="build-essential cmake pkg-config libopenblas-dev libdnnl-dev libjpeg62-tur
 if [ "$want_tests" = 1 ]; then
     pkgs="$pkgs libcmocka-dev liblinear-tools python3 python3-numpy python3-pil
           python3-torch python3-torchvision python3-sklearn python3-protobuf
-          protobuf-compiler clang libclang-rt-14-dev libjpeg-turbo-progs time"
+          protobuf-compiler clang libclang-rt-14-dev libomp-14-dev libjpeg-turbo-progs time"
 fi
 
 missing=""
