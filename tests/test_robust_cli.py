@@ -30,7 +30,7 @@ os.chdir(work)
 # the plain CPU path: byte-identical from run to run
 NET = ["--device", "cpu-ref", "--threads", "1", "--net", "nets/netD.safetensors",
        "--scales", "64"]
-# slow enough (a few seconds) to be caught mid-run
+# a few seconds here; the writer is caught mid-run by stopping it in short slices (catch)
 SLOW = NET[:-1] + ["256"]
 
 
@@ -177,10 +177,21 @@ def rows(path):
     return 0
 
 
+def catch(proc, path, n):
+    """Let proc run in short slices, stopped in between, until path holds n rows: on a fast
+    machine the whole run takes less than one poll, so the writer is held stopped (it keeps
+    its lock) while it is looked at. Returns with proc stopped."""
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+        proc.send_signal(signal.SIGSTOP)
+        if rows(path) >= n:
+            return
+        proc.send_signal(signal.SIGCONT)
+
+
 first = start("two.vggf")
-deadline = time.time() + 60
-while time.time() < deadline and rows("two.vggf") < 3:
-    time.sleep(0.2)
+catch(first, "two.vggf", 3)
 t0 = time.time()
 rc, out = run([VGGFEAT, "extract"] + SLOW + ["--list", "many.txt", "-o", "two.vggf"], timeout=30)
 check(rc == 1 and "another process is writing" in out and time.time() - t0 < 10,
@@ -192,10 +203,9 @@ rc, out = run([VGGFEAT, "extract"] + SLOW + ["--list", "many.txt", "-o", "two.vg
 check(rc == 0 and 0 < killed_rows < 48 and digest("two.vggf") == digest("slow.vggf"),
       "kill -9 mid-run, rerun: nothing lost or repeated (%d rows before)" % killed_rows, out)
 term = start("term.vggf")
-deadline = time.time() + 60
-while time.time() < deadline and rows("term.vggf") < 2:
-    time.sleep(0.2)
+catch(term, "term.vggf", 2)
 term.send_signal(signal.SIGTERM)
+term.send_signal(signal.SIGCONT)
 try:
     term.wait(timeout=10)
     check(term.returncode == 143, "SIGTERM exits 143 (got %s)" % term.returncode)
