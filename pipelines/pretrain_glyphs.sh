@@ -14,8 +14,8 @@
 #
 # Environment (defaults in brackets):
 #   CLASSES [1000]  PER_CLASS [80]  SEED [1]  EPOCHS [5]  BATCH [64]
-#   LR [0.02]  DROPOUT [0.5]  WIDTH [0.125]  FC [256]  THREADS [1]
-#   INIT [he]       the conv and fc initialisation (normal, glorot, he)
+#   LR [0.05]  DROPOUT [0]  WIDTH [0.125]  FC [256]  THREADS [1]
+#   INIT [pytorch]  the initialisation (normal, glorot, he, torchvision, pytorch)
 #   QUICK=1         40 classes x 10 renders, one epoch (a check of the script)
 #   SKIP_SETUP=1    do not run pipelines/setup.sh
 # Resumable: rerun the same command after an interruption.
@@ -39,12 +39,12 @@ per_class=${PER_CLASS:-80}
 seed=${SEED:-1}
 epochs=${EPOCHS:-5}
 batch=${BATCH:-64}
-lr=${LR:-0.02}
-dropout=${DROPOUT:-0.5}
+lr=${LR:-0.05}
+dropout=${DROPOUT:-0}
 width=${WIDTH:-0.125}
 fc=${FC:-256}
 threads=${THREADS:-1}
-init=${INIT:-he}
+init=${INIT:-pytorch}
 if [ "${QUICK:-0}" = 1 ]; then
     classes=40
     per_class=10

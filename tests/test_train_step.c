@@ -476,6 +476,45 @@ static void init_schemes_have_their_statistics(void **state)
     vgg_net_free(net);
 }
 
+/* PyTorch's default (nn.Conv2d, nn.Linear): weights and biases uniform in
+ * +-1/sqrt(fan_in), so a standard deviation of 1/sqrt(3 fan_in) */
+static void init_pytorch_is_uniform_over_fan_in(void **state)
+{
+    (void)state;
+    vgg_arch a;
+    vgg_arch_default(&a, VGG_CONFIG_A);
+    a.width = 0.25f;
+    a.fc_dim = 256;
+    a.num_classes = 10;
+    a.input_size = 64;
+    vgg_net *net = NULL;
+    assert_int_equal(vgg_net_create(&a, be, &net), VGG_STATUS_OK);
+    vgg_init_scheme sc;
+    assert_int_equal(vgg_init_scheme_parse("pytorch", &sc), VGG_STATUS_OK);
+    assert_int_equal(sc, VGG_INIT_PYTORCH);
+    assert_int_equal(vgg_train_init(net, sc, 0.01f, 42), VGG_STATUS_OK);
+    double bound = 0;
+    for (int i = 0; i < vgg_net_param_count(net); i++) {
+        vgg_param *p = vgg_net_param(net, i);
+        if (p->ndim == 4)   /* a weight; its bias follows with the same bound */
+            bound = 1.0 / sqrt((double)p->shape[1] * p->shape[2] * p->shape[3]);
+        double s = 0, s2 = 0, mx = 0;
+        for (size_t j = 0; j < p->numel; j++) {
+            s += p->data[j];
+            s2 += (double)p->data[j] * p->data[j];
+            mx = fmax(mx, fabs(p->data[j]));
+        }
+        assert_true(mx <= bound && mx > 0.5 * bound);
+        if (p->numel >= 256) {
+            double mean = s / p->numel, sd = sqrt(s2 / p->numel - mean * mean);
+            double want = bound / sqrt(3.0);
+            assert_true(fabs(sd - want) < 0.15 * want);
+            assert_true(fabs(mean) < 4 * want / sqrt((double)p->numel));
+        }
+    }
+    vgg_net_free(net);
+}
+
 static void init_from_a_copies_four_convs_and_three_fcs(void **state)
 {
     (void)state;
@@ -575,6 +614,7 @@ int main(void)
         cmocka_unit_test(batch_norm_loss_falls_on_a_fixed_batch),
         cmocka_unit_test(checkpoint_resume_is_bit_identical),
         cmocka_unit_test(init_schemes_have_their_statistics),
+        cmocka_unit_test(init_pytorch_is_uniform_over_fan_in),
         cmocka_unit_test(init_from_a_copies_four_convs_and_three_fcs),
         cmocka_unit_test(bad_options_and_labels_are_refused),
     };

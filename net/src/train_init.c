@@ -17,8 +17,11 @@ vgg_status vgg_init_scheme_parse(const char *text, vgg_init_scheme *out)
         *out = VGG_INIT_HE;
     else if (strcasecmp(text, "torchvision") == 0)
         *out = VGG_INIT_TORCHVISION;
+    else if (strcasecmp(text, "pytorch") == 0)
+        *out = VGG_INIT_PYTORCH;
     else
-        return vgg_fail(VGG_STATUS_INVALID, "unknown initialisation '%s' (normal, glorot, he, torchvision)",
+        return vgg_fail(VGG_STATUS_INVALID,
+                        "unknown initialisation '%s' (normal, glorot, he, torchvision, pytorch)",
                         text);
     return VGG_STATUS_OK;
 }
@@ -57,6 +60,7 @@ vgg_status vgg_train_init(vgg_net *net, vgg_init_scheme scheme, float std, uint6
         const double kk = (double)L->kernel * L->kernel;
         const double fan_in = L->in_channels * kk, fan_out = L->out_channels * kk;
         const double a = sqrt(6.0 / (fan_in + fan_out)), he = sqrt(2.0 / fan_in);
+        const double pt = 1.0 / sqrt(fan_in);
         /* torchvision: kaiming_normal_(mode="fan_out") for convs, N(0, std) for fc */
         const double tv = L->kind == VGG_LAYER_FC ? std : sqrt(2.0 / fan_out);
         for (size_t i = 0; i < w->numel; i++) {
@@ -65,11 +69,14 @@ vgg_status vgg_train_init(vgg_net *net, vgg_init_scheme scheme, float std, uint6
             case VGG_INIT_GLOROT: v = (2.0 * uniform01(&s) - 1.0) * a; break;
             case VGG_INIT_HE: v = normal01(&s) * he; break;
             case VGG_INIT_TORCHVISION: v = normal01(&s) * tv; break;
+            case VGG_INIT_PYTORCH: v = (2.0 * uniform01(&s) - 1.0) * pt; break;
             default: v = normal01(&s) * std; break;
             }
             w->data[i] = (float)v;
         }
         memset(b->data, 0, sizeof(float) * b->numel);
+        for (size_t i = 0; scheme == VGG_INIT_PYTORCH && i < b->numel; i++)
+            b->data[i] = (float)((2.0 * uniform01(&s) - 1.0) * pt);
         /* batch normalisation: scale 1, shift 0, running mean 0, variance 1 */
         for (int j = 0, q = net->layer_bn[l]; q >= 0 && j < 4; j++)
             for (size_t i = 0; i < net->params[q + j].numel; i++)

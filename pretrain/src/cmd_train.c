@@ -28,7 +28,7 @@ static void usage(FILE *fp)
 "  --input-size S         training crop, multiple of 32 (224); classes from the data\n"
 "  --batch-norm           batch normalisation after each conv (torchvision's vgg*_bn);\n"
 "                         batch statistics are those of each --micro-batch pass\n"
-"  --init normal|glorot|he|torchvision  (normal, std --init-std 0.01;\n"
+"  --init normal|glorot|he|torchvision|pytorch  (normal, std --init-std 0.01;\n"
 "                         torchvision: conv N(0, 2/fan_out), fc N(0, --init-std))\n"
 "  --init-from A.safetensors  copy conv1_1, conv2_1, conv3_1, conv3_2, fc6-8 of a trained A\n"
 "  --weights NET.safetensors  start from every weight of a trained net (fine-tuning, e.g.\n"

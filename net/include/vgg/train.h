@@ -32,15 +32,18 @@ typedef enum vgg_init_scheme {
     VGG_INIT_NORMAL = 0,  /* weights ~ N(0, std^2), std 0.01 in the paper */
     VGG_INIT_GLOROT,      /* uniform(-a, a), a = sqrt(6 / (fan_in + fan_out)) */
     VGG_INIT_HE,          /* N(0, 2 / fan_in) (not in the paper; for deep nets from scratch) */
-    VGG_INIT_TORCHVISION  /* torchvision's VGG: conv N(0, 2 / fan_out), fc N(0, std^2) */
+    VGG_INIT_TORCHVISION, /* torchvision's VGG: conv N(0, 2 / fan_out), fc N(0, std^2) */
+    VGG_INIT_PYTORCH      /* PyTorch's nn.Conv2d / nn.Linear default: weights and biases
+                             uniform(-b, b), b = 1 / sqrt(fan_in) */
 } vgg_init_scheme;
 
-/* "normal", "glorot" (or "xavier"), "he" (or "kaiming"), "torchvision". */
+/* "normal", "glorot" (or "xavier"), "he" (or "kaiming"), "torchvision",
+ * "pytorch". */
 vgg_status vgg_init_scheme_parse(const char *text, vgg_init_scheme *out);
 
 /* Every weight drawn by scheme (std used by VGG_INIT_NORMAL and by
- * VGG_INIT_TORCHVISION for the fc layers), every bias
- * 0.  fan_in = cin * k * k, fan_out = cout * k * k.  The same seed gives
+ * VGG_INIT_TORCHVISION for the fc layers), every bias 0 (VGG_INIT_PYTORCH:
+ * drawn as the weights).  fan_in = cin * k * k, fan_out = cout * k * k.  The same seed gives
  * the same weights.  Calls vgg_net_params_changed(). */
 vgg_status vgg_train_init(vgg_net *net, vgg_init_scheme scheme, float std, uint64_t seed);
 
