@@ -328,8 +328,10 @@ static void job_writes_resumes_skips_and_shards(void **state)
     vgg_extractor *ex = make(nets, 1, "64", VGG_AGGREGATE_STACK, true, true);
     const int dim = vgg_extractor_dim(ex);
     const vgg_extract_item items[] = {
-        { IMGS "a.png", "cat", 0 }, { IMGS "notes.txt", NULL, 1 },
-        { IMGS "b.png", "dog", 2 }, { IMGS "d.jpg", "", 3 },
+        { .path = IMGS "a.png", .label = "cat", .index = 0 },
+        { .path = IMGS "notes.txt", .label = NULL, .index = 1 },
+        { .path = IMGS "b.png", .label = "dog", .index = 2 },
+        { .path = IMGS "d.jpg", .label = "", .index = 3 },
     };
     char out[] = "/tmp/vggtest_job.XXXXXX";
     int fd = mkstemp(out);

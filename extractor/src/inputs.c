@@ -32,6 +32,8 @@ int input_add(input_list *l, const char *path, const char *label)
         return -1;
     }
     in->index = l->n;
+    in->has_box = false;
+    in->name = in->where = NULL;
     l->n++;
     return 0;
 }
@@ -41,6 +43,8 @@ void inputs_free(input_list *l)
     for (size_t i = 0; i < l->n; i++) {
         free(l->v[i].path);
         free(l->v[i].label);
+        free(l->v[i].name);
+        free(l->v[i].where);
     }
     free(l->v);
 }
@@ -74,11 +78,86 @@ int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
     return rc;
 }
 
+/* Split a box list's label field "label[<TAB>box=x1,y1,x2,y2]" in place. */
+static vgg_status split_box(char *label, const char *list, size_t line, bool *has, vgg_box *box)
+{
+    *has = false;
+    char *tab = strchr(label, '\t');
+    if (!tab && strncmp(label, "box=", 4) == 0)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: '%s' is where the label goes: a box "
+                        "is the third field (path<TAB>label<TAB>box=x1,y1,x2,y2, or two TABs "
+                        "when there is no label)", list, line, label);
+    if (!tab)
+        return VGG_STATUS_OK;
+    *tab = 0;
+    const char *f = tab + 1;
+    if (strchr(f, '\t'))
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: more than three fields (path, "
+                        "label, box)", list, line);
+    if (strncmp(f, "box=", 4) != 0)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: the third field '%s' is not "
+                        "box=x1,y1,x2,y2", list, line, f);
+    if (vgg_box_parse(f + 4, box) != VGG_STATUS_OK)
+        return vgg_fail_context(VGG_STATUS_FORMAT, "'%s', line %zu: ", list, line);
+    *has = true;
+    return VGG_STATUS_OK;
+}
+
+/* the box, its row name and where it came from into the last input */
+static int set_box(input_list *l, const vgg_box *box, const char *list, size_t line)
+{
+    input *in = &l->v[l->n - 1];
+    size_t n = strlen(list) + 32;
+    in->has_box = true;
+    in->box = *box;
+    in->name = vgg_box_row_name(in->path, box);
+    in->where = malloc(n);
+    if (!in->name || !in->where)
+        return -1;
+    snprintf(in->where, n, "'%s', line %zu", list, line);
+    return 0;
+}
+
+int inputs_add_box_list_file(input_list *l, const char *path, const char *cmd, size_t *n_boxes)
+{
+    *n_boxes = 0;
+    vgg_list *lines = NULL;
+    if (vgg_list_read(path, 0, &lines) != VGG_STATUS_OK) {
+        fprintf(stderr, "%s: --list %s\n", cmd, vgg_last_error());
+        return -1;
+    }
+    size_t first = l->n;
+    int rc = 0;
+    for (size_t i = 0; i < lines->n && rc == 0; i++) {
+        bool has;
+        vgg_box box;
+        if (split_box(lines->labels[i], path, lines->lines[i], &has, &box) != VGG_STATUS_OK) {
+            fprintf(stderr, "%s: --list %s\n", cmd, vgg_last_error());
+            rc = -1;
+        } else if (input_add(l, lines->paths[i], lines->labels[i]) != 0 ||
+                   (has && set_box(l, &box, path, lines->lines[i]) != 0)) {
+            fprintf(stderr, "%s: out of memory\n", cmd);
+            rc = -1;
+        }
+        *n_boxes += has;
+    }
+    /* a repeat is the same row name (path and box) twice: the rule of every
+     * list, said once, on the names */
+    for (size_t i = 0; rc == 0 && i < lines->n; i++)
+        if (l->v[first + i].name)
+            lines->paths[i] = l->v[first + i].name;
+    if (rc == 0 && vgg_list_check_unique(lines, path) != VGG_STATUS_OK)
+        fprintf(stderr, "%s: warning: --list %s; each line becomes a row\n", cmd,
+                vgg_last_error());
+    vgg_list_free(lines);
+    return rc;
+}
+
 int inputs_layout(const input_list *l, vgg_featlayout *layout, const char *cmd)
 {
     size_t longest_name = 0, longest_label = 0;
     for (size_t i = 0; i < l->n; i++) {
-        size_t a = strlen(l->v[i].path), b = l->v[i].label ? strlen(l->v[i].label) : 0;
+        size_t a = strlen(l->v[i].name ? l->v[i].name : l->v[i].path), b = l->v[i].label ? strlen(l->v[i].label) : 0;
         if (a > longest_name)
             longest_name = a;
         if (b > longest_label)

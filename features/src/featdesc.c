@@ -81,6 +81,11 @@ bool vgg_featdesc_equal(const vgg_featdesc *a, const vgg_featdesc *b, char *why,
                  b->l2_per_net ? "on" : "off");
         return false;
     }
+    if (strcmp(a->region, b->region) != 0) {
+        snprintf(why, n, "region differs: %s vs %s", *a->region ? a->region : "image",
+                 *b->region ? b->region : "image");
+        return false;
+    }
     if (a->dim != b->dim) {
         snprintf(why, n, "dimension differs: %d vs %d", a->dim, b->dim);
         return false;
@@ -116,6 +121,9 @@ vgg_status vgg_featdesc_to_json(const vgg_featdesc *d, char **out)
      * made without it stay byte for byte what they were */
     if (d->l2_per_net)
         json_object_object_add(o, "l2_per_net", json_object_new_boolean(true));
+    /* the same for rows of boxes: written only for them */
+    if (*d->region)
+        json_object_object_add(o, "region", json_object_new_string(d->region));
     json_object_object_add(o, "version", json_object_new_string(d->version));
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     char *copy = s ? strdup(s) : NULL;
@@ -231,6 +239,15 @@ vgg_status vgg_featdesc_from_json(const char *json, vgg_featdesc *d)
             goto done;
         }
         d->l2_per_net = json_object_get_boolean(v);
+    }
+    if (json_object_object_get_ex(o, "region", &v)) {
+        const char *r = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+        if (strcmp(r, "box") != 0 && strcmp(r, "box+image") != 0) {
+            st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'region' is not \"box\" or "
+                          "\"box+image\"");
+            goto done;
+        }
+        snprintf(d->region, sizeof d->region, "%s", r);
     }
 done:
     json_object_put(o);
