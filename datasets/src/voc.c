@@ -200,6 +200,38 @@ static vgg_status read_ids(const char *path, ds_strvec *ids)
     return st;
 }
 
+/* One image of a set: its annotation's labels, and its classes added to
+ * classes (the set's, each once). */
+static vgg_status load_image(const char *ann_dir, const char *img_dir, const char *id,
+                             const char *set_path, vgg_voc_image *img, ds_strvec *classes)
+{
+    char file[512];
+    snprintf(file, sizeof file, "%s.xml", id);
+    char *xml = ds_join(ann_dir, file);
+    snprintf(file, sizeof file, "%s.jpg", id);
+    img->path = ds_join(img_dir, file);
+    img->id = strdup(id);
+    if (!xml || !img->path || !img->id) {
+        free(xml);
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", set_path);
+    }
+    vgg_status st = vgg_voc_read_annotation(xml, img);
+    free(xml);
+    if (st != VGG_STATUS_OK)
+        return st;
+    if (img->n_labels == 0)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s/%s.xml': no <object> in the annotation", ann_dir,
+                        img->id);
+    for (size_t l = 0; l < img->n_labels && st == VGG_STATUS_OK; l++) {
+        bool seen = false;
+        for (size_t c = 0; c < classes->n && !seen; c++)
+            seen = strcmp(classes->s[c], img->labels[l].name) == 0;
+        if (!seen)
+            st = ds_strvec_push(classes, strdup(img->labels[l].name));
+    }
+    return st;
+}
+
 vgg_status vgg_voc_load(const char *voc_dir, const char *set, vgg_voc_set **out)
 {
     *out = NULL;
@@ -240,38 +272,10 @@ vgg_status vgg_voc_load(const char *voc_dir, const char *set, vgg_voc_set **out)
         goto fail;
     }
     for (size_t i = 0; i < ids.n; i++) {
-        vgg_voc_image *img = &s->images[i];
         s->n_images = i + 1;
-        char file[512];
-        snprintf(file, sizeof file, "%s.xml", ids.s[i]);
-        char *xml = ds_join(ann_dir, file);
-        snprintf(file, sizeof file, "%s.jpg", ids.s[i]);
-        img->path = ds_join(img_dir, file);
-        img->id = strdup(ids.s[i]);
-        if (!xml || !img->path || !img->id) {
-            free(xml);
-            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", set_path);
-            goto fail;
-        }
-        st = vgg_voc_read_annotation(xml, img);
-        free(xml);
+        st = load_image(ann_dir, img_dir, ids.s[i], set_path, &s->images[i], &classes);
         if (st != VGG_STATUS_OK)
             goto fail;
-        if (img->n_labels == 0) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s/%s.xml': no <object> in the annotation", ann_dir,
-                          img->id);
-            goto fail;
-        }
-        for (size_t l = 0; l < img->n_labels; l++) {
-            bool seen = false;
-            for (size_t c = 0; c < classes.n && !seen; c++)
-                seen = strcmp(classes.s[c], img->labels[l].name) == 0;
-            if (!seen) {
-                st = ds_strvec_push(&classes, strdup(img->labels[l].name));
-                if (st != VGG_STATUS_OK)
-                    goto fail;
-            }
-        }
     }
     ds_sort_strings(classes.s, classes.n);
     s->classes = classes.s;
