@@ -49,6 +49,20 @@ void inputs_free(input_list *l)
     free(l->v);
 }
 
+/* a path (or row name) or label longer than a store's slot: printed,
+ * naming the list and line */
+static bool too_long(const char *name, const char *label, const char *list, size_t line,
+                     const char *cmd)
+{
+    size_t pl = strlen(name), ll = strlen(label);
+    if (pl < MAX_NAME_SLOT && ll < MAX_NAME_SLOT)
+        return false;
+    fprintf(stderr, "%s: --list '%s', line %zu: the %s is %zu bytes, longer than the "
+            "%d a store holds\n", cmd, list, line, pl >= MAX_NAME_SLOT ? "path" : "label",
+            pl >= MAX_NAME_SLOT ? pl : ll, MAX_NAME_SLOT - 1);
+    return true;
+}
+
 int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
 {
     vgg_list *lines = NULL;
@@ -63,14 +77,9 @@ int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
         fprintf(stderr, "%s: warning: --list %s; each line becomes a row\n", cmd,
                 vgg_last_error());
     for (size_t i = 0; i < lines->n && rc == 0; i++) {
-        size_t pl = strlen(lines->paths[i]), ll = strlen(lines->labels[i]);
-        if (pl >= MAX_NAME_SLOT || ll >= MAX_NAME_SLOT) {
-            fprintf(stderr, "%s: --list '%s', line %zu: the %s is %zu bytes, longer than the "
-                    "%d a store holds\n", cmd, path, lines->lines[i],
-                    pl >= MAX_NAME_SLOT ? "path" : "label", pl >= MAX_NAME_SLOT ? pl : ll,
-                    MAX_NAME_SLOT - 1);
+        if (too_long(lines->paths[i], lines->labels[i], path, lines->lines[i], cmd))
             rc = -1;
-        } else if ((rc = input_add(l, lines->paths[i], lines->labels[i])) != 0) {
+        else if ((rc = input_add(l, lines->paths[i], lines->labels[i])) != 0) {
             fprintf(stderr, "%s: out of memory\n", cmd);
         }
     }
@@ -133,6 +142,8 @@ int inputs_add_box_list_file(input_list *l, const char *path, const char *cmd, s
         vgg_box box;
         if (split_box(lines->labels[i], path, lines->lines[i], &has, &box) != VGG_STATUS_OK) {
             fprintf(stderr, "%s: --list %s\n", cmd, vgg_last_error());
+            rc = -1;
+        } else if (too_long(lines->paths[i], lines->labels[i], path, lines->lines[i], cmd)) {
             rc = -1;
         } else if (input_add(l, lines->paths[i], lines->labels[i]) != 0 ||
                    (has && set_box(l, &box, path, lines->lines[i]) != 0)) {
