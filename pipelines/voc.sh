@@ -171,6 +171,18 @@ if [ "$actions" = 1 ]; then
     log "note: the action test labels are not public: evaluating on val (the local check)"
     log "plan: nets $nets at Q = $scales (averaged), flips, L2 ($l2); each person's box stacked with the whole image; one binary SVM per action"
     # 2. features: box and image
+    total=0
+    for set in "$train_set" "$eval_set"; do
+        # shellcheck disable=SC2086
+        step_done "$out/features/${set}_$tag.vgf" "$vggfeat" extract $extract_args --with-image \
+            --list "$out/lists/$set.list" -o "$out/features/${set}_$tag.vgf" ||
+            total=$((total + $(count_lines "$out/lists/$set.list")))
+    done
+    if [ "$total" -gt 0 ]; then
+        # shellcheck disable=SC2086
+        rate=$(probe_rate "$out/lists/$train_set.list" "$probe" $extract_args --with-image)
+        log "speed: $rate persons/s measured on the first $probe persons; extracting $total persons will take $(estimate "$total" "$rate")"
+    fi
     for set in "$train_set" "$eval_set"; do
         # shellcheck disable=SC2086
         run_step "extracting $set (boxes and images of $(count_lines "$out/lists/$set.list") persons)" \

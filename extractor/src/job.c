@@ -364,6 +364,11 @@ vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
     const vgg_extract_item **work = NULL;
     size_t start = 0;
     vgg_status st = shard_items(job, &work, &res->total);
+    /* rows of boxes are recorded as such: the extractor must say so */
+    for (size_t i = 0; i < job->n_items && st == VGG_STATUS_OK; i++)
+        if (job->items[i].box && !*vgg_extractor_desc(ex)->region)
+            st = vgg_fail(VGG_STATUS_INVALID, "'%s': input %zu has a box, and the extractor "
+                          "was made for whole images (set the option boxes)", job->output, i + 1);
     if (st == VGG_STATUS_OK)
         st = open_store(&rs, work, res->total, &start);
     /* the pipeline: loaders decode and resize ahead, the nets run here */

@@ -208,7 +208,8 @@ typedef struct vgg_extract_result {
     const char *stopped_at;   /* the input an error stopped the job at (NULL if none) */
 } vgg_extract_result;
 
-/* Resume check (the store's rows must be this shard's first inputs, with
+/* INVALID when an item has a box and ex was not made with the option
+ * boxes.  Resume check (the store's rows must be this shard's first inputs, with
  * their names and labels: MISMATCH otherwise), then decode ahead in
  * job->loaders threads, run ex on batches and append the rows in input
  * order.  An image that cannot be read stops the job with its error (the
