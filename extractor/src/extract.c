@@ -214,8 +214,8 @@ vgg_status vgg_box_parse(const char *text, vgg_box *out)
 vgg_status vgg_box_check(const vgg_box *b, int w, int h)
 {
     if (b->x1 < 0 || b->y1 < 0 || b->x2 <= b->x1 || b->y2 <= b->y1)
-        return vgg_fail(VGG_STATUS_INVALID, "box %d,%d,%d,%d is empty", b->x1, b->y1, b->x2,
-                        b->y2);
+        return vgg_fail(VGG_STATUS_INVALID, "box %d,%d,%d,%d starts below 0 or is empty (x2 and "
+                        "y2 are exclusive)", b->x1, b->y1, b->x2, b->y2);
     if (b->x2 > w || b->y2 > h)
         return vgg_fail(VGG_STATUS_INVALID, "box %d,%d,%d,%d reaches past the %dx%d image (its "
                         "size after EXIF orientation; x2 and y2 are exclusive)", b->x1, b->y1,
