@@ -131,11 +131,19 @@ ACTIONS = ["jumping", "other", "phoning", "playinginstrument", "reading", "ridin
            "ridinghorse", "running", "takingphoto", "usingcomputer", "walking"]
 
 
+def gt(action, ignored, acts):
+    """A person's value in <action>_<set>.txt: 1, -1, or 0 (left out)."""
+    if action == "jumping" and ignored:
+        return 0
+    return 1 if action in acts else -1
+
+
 def voc_actions(root, n_images, used=("jumping", "phoning", "running", "other")):
     """VOC-2012's action layout: images whose persons carry <actions> (a
     horse first in some, so the devkit's object numbers count it), each
     person's box filled with its action's colour; ImageSets/Action/
-    {train,val,trainval}.txt and <action>_<set>.txt ("id objid gt").
+    {train,val,trainval}.txt and <action>_<set>.txt ("id objid gt", a 0
+    for one person of each set).
     Own generator, so the other sets' images stay as they were."""
     global rng
     keep, rng = rng, np.random.default_rng(2010)
@@ -181,9 +189,14 @@ def voc_actions(root, n_images, used=("jumping", "phoning", "running", "other"))
     for name, ids in sets.items():
         with open(f"{d}/ImageSets/Action/{name}.txt", "w") as f:
             f.write("".join(x + "\n" for x in ids))
+        # the first "other" person of each set is left out of jumping (gt 0),
+        # as the devkit's files do for some persons
+        first_other = [next(p for p in persons if p[0] in sets[t] and "other" in p[2])
+                       for t in ("train", "val")]
         for a in ACTIONS[:1] + ACTIONS[2:]:
             with open(f"{d}/ImageSets/Action/{a}_{name}.txt", "w") as f:
-                f.write("".join(f"{x} {k} {1 if a in o else -1:2d}\n" for x, k, o in persons if x in ids))
+                f.write("".join(f"{x} {k} {gt(a, (x, k, o) in first_other, o):2d}\n"
+                                for x, k, o in persons if x in ids))
     rng = keep
     return sum(1 for p in persons if p[0] in sets["train"]), sum(1 for p in persons if p[0] in sets["val"])
 

@@ -26,7 +26,8 @@ liblinear-predict; nothing here calls vggsvm's predict or eval.
       devkit: ImageSets/Action/SET.txt's images, every annotation object
       with <actions> in order, its box from 1-based inclusive to 0-based
       exclusive, its actions sorted (none for "other"), and each person's
-      line in <action>_SET.txt ("id objid gt") agreeing; and the labels
+      line in <action>_SET.txt ("id objid gt") agreeing, gt 0 written
+      "action?" (left out of that action); and the labels
       file naming each row as vggfeat does ("path#x1,y1,x2,y2").
 
 Prints one line per check; exit 1 on the first mismatch.
@@ -255,7 +256,7 @@ def voc_actions(vocdir, set_name, list_path, labels_path):
         with open(os.path.join(vocdir, "ImageSets", "Action", "%s_%s.txt" % (a, set_name))) as f:
             for line in f:
                 i, k, v = line.split()
-                gt[(i, int(k), a)] = int(v) == 1
+                gt[(i, int(k), a)] = int(v)
     for i in ids:
         root = ET.parse(os.path.join(vocdir, "Annotations", i + ".xml")).getroot()
         for k, o in enumerate(root.findall("object"), 1):
@@ -264,12 +265,15 @@ def voc_actions(vocdir, set_name, list_path, labels_path):
                 continue
             on = [a for a in ACTIONS if acts.find(a) is not None and acts.find(a).text.strip() == "1"]
             for a in ACTIONS:
-                if gt.get((i, k, a)) != (a in on):
-                    fail("%s object %d: %s is %s in the annotation, not in %s_%s.txt"
-                         % (i, k, a, a in on, a, set_name))
+                if gt.get((i, k, a)) not in (0, 1 if a in on else -1):
+                    fail("%s object %d: %s is %s in the annotation, %s in %s_%s.txt"
+                         % (i, k, a, a in on, gt.get((i, k, a)), a, set_name))
+            # 0 in the action's file: left out of it ("action?")
+            label = [a + ("?" if gt[(i, k, a)] == 0 else "") for a in ACTIONS
+                     if a in on or gt[(i, k, a)] == 0]
             b = [int(o.find("bndbox").find(t).text) for t in ("xmin", "ymin", "xmax", "ymax")]
             want.append("%s/JPEGImages/%s.jpg\t%s\tbox=%d,%d,%d,%d"
-                        % (vocdir, i, ",".join(sorted(on)), b[0] - 1, b[1] - 1, b[2], b[3]))
+                        % (vocdir, i, ",".join(label), b[0] - 1, b[1] - 1, b[2], b[3]))
     got = open(list_path).read().split("\n")[:-1]
     if got != want:
         fail("%s differs from the annotations: %s" % (list_path, [(g, w) for g, w in zip(got, want) if g != w][:3] or (len(got), len(want))))

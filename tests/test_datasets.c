@@ -514,6 +514,12 @@ static void voc_actions_box_list(void **state)
                "<annotation><object><name>person</name><actions><running>1</running>"
                "</actions><bndbox><xmin>5</xmin><ymin>6</ymin><xmax>5</xmax><ymax>9</ymax>"
                "</bndbox></object></annotation>");
+    /* the per-action files: 0 leaves a person out of that action (the
+     * devkit's evaluation ignores it); a missing file is the annotation's */
+    write_text(ROOT "/VOC2012/ImageSets/Action/jumping_train.txt",
+               "2010_000001  2  0\n2010_000001  3 -1\n\n2010_000002  1 -1\n");
+    write_text(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt",
+               "2010_000002 1 -1\r\n2010_000001 2 1\r\n2010_000001 3 -1\r\n");
     vgg_voc_persons *ps = NULL;
     assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_OK);
     assert_int_equal(ps->n, 3);
@@ -523,11 +529,23 @@ static void voc_actions_box_list(void **state)
     assert_int_equal(vgg_voc_write_actions(ps, ROOT "/actions.list"), VGG_STATUS_OK);
     /* 1-based inclusive -> 0-based, x2 and y2 exclusive; a 1-pixel-wide box */
     assert_string_equal(slurp(ROOT "/actions.list"),
-                        ROOT "/VOC2012/JPEGImages/2010_000001.jpg\tphoning,walking\t"
+                        ROOT "/VOC2012/JPEGImages/2010_000001.jpg\tjumping?,phoning,walking\t"
                         "box=10,20,100,375\n"
                         ROOT "/VOC2012/JPEGImages/2010_000001.jpg\t\tbox=0,0,500,30\n"
                         ROOT "/VOC2012/JPEGImages/2010_000002.jpg\trunning\tbox=4,5,5,9\n");
     vgg_voc_persons_free(ps);
+    /* a per-action file disagreeing with the annotation, or naming no person */
+    write_text(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt", "2010_000001 3 1\n");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_FORMAT);
+    assert_error_names("phoning_train.txt', line 1: 2010_000001 object 3 is 1 here and 0 in its "
+                       "annotation");
+    write_text(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt", "\n2010_000001 1 1\n");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_FORMAT);
+    assert_error_names("phoning_train.txt', line 2: 2010_000001 object 1 is no person");
+    write_text(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt", "2010_000001 2 yes\n");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_FORMAT);
+    assert_error_names("phoning_train.txt', line 1: expected");
+    unlink(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt");
     /* errors name the file and the object */
     write_text(ROOT "/VOC2012/Annotations/2010_000002.xml",
                "<annotation><object><name>person</name><actions><running>yes</running>"

@@ -28,7 +28,9 @@ static void usage(FILE *fp)
             "  VOCDIR/JPEGImages/<id>.jpg<TAB>action[,action...]<TAB>box=x1,y1,x2,y2\n"
             "                  (the box 0-based, x2 and y2 exclusive: the devkit's xmin-1,\n"
             "                  ymin-1, xmax, ymax; the label empty for 'other', a person\n"
-            "                  doing none of the ten actions); --classes writes the ten.\n");
+            "                  doing none of the ten actions; 'action?' where the devkit's\n"
+            "                  <action>_<set>.txt says 0: left out of that action);\n"
+            "                  --classes writes the ten.\n");
 }
 
 static int run_actions(const char *dir, const char *set, const char *out, const char *classes)

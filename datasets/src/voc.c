@@ -431,6 +431,70 @@ static vgg_status read_persons(const char *xml, const char *id, const char *path
     return st;
 }
 
+/* the person (id, object) of ps, searched from *cursor on (the files list
+ * the persons in the set's order), or NULL */
+static vgg_voc_person *find_person(vgg_voc_persons *ps, const char *id, int object,
+                                   size_t *cursor)
+{
+    for (size_t k = 0; k < ps->n; k++) {
+        vgg_voc_person *p = &ps->v[(*cursor + k) % ps->n];
+        if (p->object == object && strcmp(p->id, id) == 0) {
+            *cursor = (*cursor + k + 1) % ps->n;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* one line "id object gt" of an action's file */
+static vgg_status action_line(char *line, const char *path, size_t lineno, int a,
+                              vgg_voc_persons *ps, size_t *cursor)
+{
+    char id[256], extra;
+    int object, gt;
+    int n = sscanf(line, "%255s %d %d %c", id, &object, &gt, &extra);
+    if (n == EOF || (n >= 1 && id[0] == 0))
+        return VGG_STATUS_OK;   /* a blank line */
+    if (n != 3 || gt < -1 || gt > 1)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: expected '<image id> <object> "
+                        "<1, 0 or -1>'", path, lineno);
+    vgg_voc_person *p = find_person(ps, id, object, cursor);
+    if (!p)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: %s object %d is no person of the "
+                        "set (no <actions> in its annotation)", path, lineno, id, object);
+    if (gt != 0 && (gt == 1) != p->actions[a])
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: %s object %d is %d here and %d in "
+                        "its annotation", path, lineno, id, object, gt, p->actions[a]);
+    p->ignored[a] = gt == 0;
+    return VGG_STATUS_OK;
+}
+
+/* ImageSets/Action/<action>_<set>.txt, where present */
+static vgg_status read_action_file(const char *voc_dir, const char *set, int a,
+                                   vgg_voc_persons *ps)
+{
+    char name[512];
+    snprintf(name, sizeof name, "ImageSets/Action/%s_%s.txt", vgg_voc_actions[a], set);
+    char *path = ds_join(voc_dir, name), *text = NULL;
+    size_t len, cursor = 0;
+    vgg_status st = path ? VGG_STATUS_OK : vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    if (st == VGG_STATUS_OK && ds_is_file(path))
+        st = vgg_read_file(path, 0, &text, &len);
+    if (text && strlen(text) != len)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': holds a NUL byte: not an image set file", path);
+    size_t lineno = 1;
+    for (char *p = text; p && *p && st == VGG_STATUS_OK; lineno++) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = 0;
+        st = action_line(p, path, lineno, a, ps, &cursor);
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    free(text);
+    free(path);
+    return st;
+}
+
 vgg_status vgg_voc_load_actions(const char *voc_dir, const char *set, vgg_voc_persons **out)
 {
     *out = NULL;
@@ -462,6 +526,8 @@ vgg_status vgg_voc_load_actions(const char *voc_dir, const char *set, vgg_voc_pe
         free(xml);
         free(jpg);
     }
+    for (int a = 0; a < VGG_VOC_N_ACTIONS && st == VGG_STATUS_OK && ps->n; a++)
+        st = read_action_file(voc_dir, set, a, ps);
     vgg_ds_strings_free(ids.s, ids.n);
     free(set_path);
     if (st != VGG_STATUS_OK) {
@@ -488,8 +554,9 @@ vgg_status vgg_voc_write_actions(const vgg_voc_persons *ps, const char *path)
         fprintf(af.fp, "%s\t", p->path);
         bool first = true;
         for (int a = 0; a < VGG_VOC_N_ACTIONS; a++)
-            if (p->actions[a]) {
-                fprintf(af.fp, "%s%s", first ? "" : ",", vgg_voc_actions[a]);
+            if (p->actions[a] || p->ignored[a]) {
+                fprintf(af.fp, "%s%s%s", first ? "" : ",", vgg_voc_actions[a],
+                        p->ignored[a] ? "?" : "");
                 first = false;
             }
         /* 1-based inclusive -> 0-based, x2 and y2 exclusive */
