@@ -168,7 +168,8 @@ int inputs_layout(const input_list *l, vgg_featlayout *layout, const char *cmd)
 {
     size_t longest_name = 0, longest_label = 0;
     for (size_t i = 0; i < l->n; i++) {
-        size_t a = strlen(l->v[i].name ? l->v[i].name : l->v[i].path), b = l->v[i].label ? strlen(l->v[i].label) : 0;
+        const input *in = &l->v[i];
+        size_t a = strlen(in->name ? in->name : in->path), b = in->label ? strlen(in->label) : 0;
         if (a > longest_name)
             longest_name = a;
         if (b > longest_label)

@@ -72,8 +72,9 @@ void input_scan_free(input_scan *scan);
  * entries that are not regular files; nothing when the scan left none. */
 void input_scan_print(FILE *fp, const char *cmd, const input_scan *scan);
 
-/* Name (with a box: the row's name) and label slots that fit every input; -1 (printed as "<cmd>: ...")
- * if a path or label is too long for a store. */
+/* Name (with a box: the row's name) and label slots that fit every
+ * input; -1 (printed as "<cmd>: ...") if a path or label is too long for
+ * a store. */
 int inputs_layout(const input_list *l, vgg_featlayout *layout, const char *cmd);
 
 #endif

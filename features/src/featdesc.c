@@ -211,7 +211,8 @@ static vgg_status read_flags(json_object *o, vgg_featdesc *d)
     d->l2 = json_object_get_boolean(v);
     if (json_object_object_get_ex(o, "l2_per_net", &v)) {
         if (!json_object_is_type(v, json_type_boolean))
-            return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'l2_per_net' is not a boolean");
+            return vgg_fail(VGG_STATUS_FORMAT,
+                            "feature description: 'l2_per_net' is not a boolean");
         d->l2_per_net = json_object_get_boolean(v);
     }
     if (json_object_object_get_ex(o, "region", &v)) {
