@@ -12,7 +12,7 @@
     extract_ref.py check STORE --nets A.safetensors,B.safetensors --scales 64,96
                    [--aggregate stack|average] [--layer fc7|fc6|pool5]
                    [--no-flip] [--no-l2 | --l2 final|per-net|none] [--tol 1e-3]
-                   [--list FILE] [+ STORE2 ...]
+                   [--list FILE] [--with-image] [+ STORE2 ...]
         Read STORE with numpy alone (the layout in docs/feature-store.md),
         verify every row's CRC-32 and the header's, recompute each row's
         descriptor with PyTorch (Pillow BILINEAR resize to smallest side Q
@@ -21,7 +21,12 @@
         scales stacked or averaged; nets stacked; L2 of the whole row, or
         with --l2 per-net of each net's part and then of the row) in float64, and
         compare: exit 0 if every row's relative L2 error is below tol.
-        With --list, the row names and labels must be the list's.
+        With --list, the row names and labels must be the list's.  A row
+        named "path#x1,y1,x2,y2" is the descriptor of that box of the image
+        as shown (Pillow's ImageOps.exif_transpose, then Image.crop with the
+        box: 0-based, x2 and y2 exclusive), made as a whole image's; with
+        --with-image the whole image's descriptor follows it and the row is
+        L2-normalised again (each part is normalised as it would be alone).
 
 Exit status 77 means a needed module (torch) is missing.
 """
@@ -201,11 +206,9 @@ def to_input(torch, img, pre):
     return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]
 
 
-def descriptor(torch, nets, path, scales, aggregate, layer, flip, l2, per_net=False):
-    from PIL import Image
+def descriptor(torch, nets, img, scales, aggregate, layer, flip, l2, per_net=False):
     import torchvision.transforms.functional as TF
     from torchvision.transforms import InterpolationMode
-    img = Image.open(path).convert("RGB")
     parts = []
     for net in nets:
         per_scale = []
@@ -226,6 +229,22 @@ def descriptor(torch, nets, path, scales, aggregate, layer, flip, l2, per_net=Fa
     if l2:
         d = d / d.norm()
     return d.numpy()
+
+
+def row_descriptor(torch, nets, name, scales, opts, flip, l2, per_net, with_image):
+    """The row named name: an image, or "path#x1,y1,x2,y2", a box of it."""
+    from PIL import Image, ImageOps
+    path, box = name, None
+    if "#" in name:
+        path, b = name.rsplit("#", 1)
+        box = tuple(int(v) for v in b.split(","))
+    img = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+    args = (scales, opts["--aggregate"], opts["--layer"], flip, l2, per_net)
+    d = descriptor(torch, nets, img.crop(box) if box else img, *args)
+    if not with_image:
+        return d
+    d = np.concatenate([d, descriptor(torch, nets, img, *args)])
+    return d / np.linalg.norm(d) if l2 else d
 
 
 def cmd_check(args):
@@ -258,7 +277,7 @@ def check_one(torch, args):
     flags = set()
     i = 1
     while i < len(args):
-        if args[i] in ("--no-flip", "--no-l2"):
+        if args[i] in ("--no-flip", "--no-l2", "--with-image"):
             flags.add(args[i])
             i += 1
         else:
@@ -267,6 +286,7 @@ def check_one(torch, args):
     nets = [build(torch, p) for p in opts["--nets"].split(",")]
     scales = [int(q) for q in opts["--scales"].split(",")]
     tol = float(opts["--tol"])
+    with_image = "--with-image" in flags
     if "--no-l2" in flags:
         opts["--l2"] = "none"
     flip, l2 = "--no-flip" not in flags, opts["--l2"] != "none"
@@ -278,15 +298,18 @@ def check_one(torch, args):
     assert desc["flip"] == flip and desc["l2"] == l2
     assert desc.get("l2_per_net", False) == per_net, desc
     assert len(desc["nets"]) == len(nets)
+    boxes = any("#" in r["name"].decode() for r in rows)
+    assert desc.get("region", "") == ("box+image" if with_image else "box" if boxes else ""), desc
     if opts["--list"]:
         want = [line.rstrip("\n").split("\t") for line in open(opts["--list"]) if line.strip()]
+        want = [(w[0] + ("#" + w[2][4:] if len(w) > 2 else ""), w[1] if len(w) > 1 else "")
+                for w in want]
         got = [(r["name"].decode(), r["label"].decode()) for r in rows]
-        assert [(w[0], w[1] if len(w) > 1 else "") for w in want] == got, (want, got)
+        assert want == got, (want, got)
     worst = 0.0
     for r in rows:
         name = r["name"].decode()
-        ref = descriptor(torch, nets, name, scales, opts["--aggregate"], opts["--layer"], flip, l2,
-                         per_net)
+        ref = row_descriptor(torch, nets, name, scales, opts, flip, l2, per_net, with_image)
         x = np.asarray(r["x"], dtype=np.float64)
         assert x.shape == ref.shape, (x.shape, ref.shape)
         err = np.linalg.norm(x - ref) / np.linalg.norm(ref)

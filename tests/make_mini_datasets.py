@@ -10,7 +10,9 @@ writes
     OUTDIR/VOCdevkit/VOC2007/{JPEGImages,Annotations,ImageSets/Main}
     OUTDIR/VOCdevkit/VOC2012/...                  (train/val sets; a test set
                                                    without annotations, as the
-                                                   test release has)
+                                                   test release has; action
+                                                   images: ImageSets/Action and
+                                                   persons with <actions>)
     OUTDIR/ilsvrc/{train/<wnid>/*.JPEG, val/ILSVRC2012_val_NNNNNNNN.JPEG}
     OUTDIR/ilsvrc/ILSVRC2012_validation_ground_truth.txt, synsets.txt
     OUTDIR/models/vgg16.safetensors, vgg19.safetensors
@@ -125,6 +127,80 @@ def voc(root, year, sets, classes, n_images):
     return len(first), len(second)
 
 
+ACTIONS = ["jumping", "other", "phoning", "playinginstrument", "reading", "ridingbike",
+           "ridinghorse", "running", "takingphoto", "usingcomputer", "walking"]
+
+
+def gt(action, ignored, acts):
+    """A person's value in <action>_<set>.txt: 1, -1, or 0 (left out)."""
+    if action == "jumping" and ignored:
+        return 0
+    return 1 if action in acts else -1
+
+
+def voc_actions(root, n_images, used=("jumping", "phoning", "running", "other")):
+    """VOC-2012's action layout: images whose persons carry <actions> (a
+    horse first in some, so the devkit's object numbers count it), each
+    person's box filled with its action's colour; ImageSets/Action/
+    {train,val,trainval}.txt and <action>_<set>.txt ("id objid gt", a 0
+    for one person of each set).
+    Own generator, so the other sets' images stay as they were."""
+    global rng
+    keep, rng = rng, np.random.default_rng(2010)
+    d = f"{root}/VOCdevkit/VOC2012"
+    os.makedirs(f"{d}/ImageSets/Action", exist_ok=True)
+    sets = {"train": [], "val": []}
+    persons = []   # (id, objid, actions)
+    for i in range(n_images):
+        img_id = f"2012_{300001 + i:06d}"
+        w, h = int(rng.integers(60, 80)), int(rng.integers(48, 64))
+        img = np.full((h, w, 3), 128.0) + rng.normal(0, 30, size=(h, w, 3))
+        objs = ["horse"] if i % 3 == 0 else []
+        for j in range(1 + i % 2):
+            acts = {used[(i // 2 + j) % len(used)]}
+            if i % 5 == 0 and "other" not in acts:
+                acts.add("running")
+            objs.append(acts)
+        parts = [f"<annotation>\n\t<filename>{img_id}.jpg</filename>\n\t<size>\n\t\t<width>{w}"
+                 f"</width>\n\t\t<height>{h}</height>\n\t\t<depth>3</depth>\n\t</size>\n"]
+        for k, o in enumerate(objs):
+            # persons side by side, touching the top and bottom; 1-based inclusive
+            x0, x1 = 1 + k * (w // 3), min(w, (k + 2) * (w // 3))
+            if o == "horse":
+                parts.append(f"\t<object>\n\t\t<name>horse</name>\n\t\t<bndbox>\n\t\t\t<xmin>{x0}"
+                             f"</xmin>\n\t\t\t<ymin>1</ymin>\n\t\t\t<xmax>{x1}</xmax>\n\t\t\t<ymax>"
+                             f"{h}</ymax>\n\t\t</bndbox>\n\t</object>\n")
+                continue
+            colour = COLOURS[used.index(sorted(o)[0])]
+            img[:, x0 - 1:x1] = np.array(colour) + rng.normal(0, 30, size=(h, x1 - x0 + 1, 3))
+            flags = "".join(f"\t\t\t<{a}>{int(a in o)}</{a}>\n" for a in ACTIONS)
+            parts.append(f"\t<object>\n\t\t<name>person</name>\n\t\t<actions>\n{flags}"
+                         f"\t\t</actions>\n\t\t<bndbox>\n\t\t\t<xmin>{x0}</xmin>\n\t\t\t<ymin>1"
+                         f"</ymin>\n\t\t\t<xmax>{x1}</xmax>\n\t\t\t<ymax>{h}</ymax>\n\t\t</bndbox>\n"
+                         "\t</object>\n")
+            persons.append((img_id, k + 1, o))
+        parts.append("</annotation>\n")
+        Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(f"{d}/JPEGImages/{img_id}.jpg",
+                                                                   quality=90)
+        with open(f"{d}/Annotations/{img_id}.xml", "w") as f:
+            f.write("".join(parts))
+        sets["train" if i % 4 < 2 else "val"].append(img_id)
+    sets["trainval"] = sets["train"] + sets["val"]
+    for name, ids in sets.items():
+        with open(f"{d}/ImageSets/Action/{name}.txt", "w") as f:
+            f.write("".join(x + "\n" for x in ids))
+        # the first "other" person of each set is left out of jumping (gt 0),
+        # as the devkit's files do for some persons
+        first_other = [next(p for p in persons if p[0] in sets[t] and "other" in p[2])
+                       for t in ("train", "val")]
+        for a in ACTIONS[:1] + ACTIONS[2:]:
+            with open(f"{d}/ImageSets/Action/{a}_{name}.txt", "w") as f:
+                f.write("".join(f"{x} {k} {gt(a, (x, k, o) in first_other, o):2d}\n"
+                                for x, k, o in persons if x in ids))
+    rng = keep
+    return sum(1 for p in persons if p[0] in sets["train"]), sum(1 for p in persons if p[0] in sets["val"])
+
+
 def voc_test(root, year, classes, n_images):
     """The test release: JPEGImages and ImageSets/Main/test.txt only (its
     own generator, so the other sets' images stay as they were)."""
@@ -226,6 +302,8 @@ def main():
     tiny_net(f"{out}/models/vgg19.safetensors", "E", seed=19)
     n = voc_test(out, 2012, voc_classes, 7)
     exp.append(f"voc2012 test {n}")
+    a, b = voc_actions(out, 16)
+    exp.append(f"voc2012 actions train {a} val {b}")
     with open(f"{out}/expected.txt", "w") as f:
         f.write("".join(x + "\n" for x in exp))
 

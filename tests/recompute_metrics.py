@@ -21,6 +21,15 @@ liblinear-predict; nothing here calls vggsvm's predict or eval.
       precision/recall curve (VOC-2010 on), tied scores one threshold.
       Compared with ap.tsv (percent, 2 decimals) and the printed mAP.
 
+  recompute_metrics.py voc-actions VOCDIR SET LIST LABELS
+      A VOC-2012 action box list (vggdata voc --actions) against the
+      devkit: ImageSets/Action/SET.txt's images, every annotation object
+      with <actions> in order, its box from 1-based inclusive to 0-based
+      exclusive, its actions sorted (none for "other"), and each person's
+      line in <action>_SET.txt ("id objid gt") agreeing, gt 0 written
+      "action?" (left out of that action); and the labels
+      file naming each row as vggfeat does ("path#x1,y1,x2,y2").
+
 Prints one line per check; exit 1 on the first mismatch.
 """
 import csv
@@ -234,10 +243,54 @@ def voc(scores, labels, ap_tsv, printed_map, mode):
     print("ok: mAP %s (recomputed %.3f)" % (printed_map, m))
 
 
+ACTIONS = ["jumping", "phoning", "playinginstrument", "reading", "ridingbike", "ridinghorse",
+           "running", "takingphoto", "usingcomputer", "walking"]
+
+
+def voc_actions(vocdir, set_name, list_path, labels_path):
+    import xml.etree.ElementTree as ET
+    want, gt = [], {}
+    with open(os.path.join(vocdir, "ImageSets", "Action", set_name + ".txt")) as f:
+        ids = [line.split()[0] for line in f if line.strip()]
+    for a in ACTIONS:
+        with open(os.path.join(vocdir, "ImageSets", "Action", "%s_%s.txt" % (a, set_name))) as f:
+            for line in f:
+                i, k, v = line.split()
+                gt[(i, int(k), a)] = int(v)
+    for i in ids:
+        root = ET.parse(os.path.join(vocdir, "Annotations", i + ".xml")).getroot()
+        for k, o in enumerate(root.findall("object"), 1):
+            acts = o.find("actions")
+            if acts is None:
+                continue
+            on = [a for a in ACTIONS if acts.find(a) is not None and acts.find(a).text.strip() == "1"]
+            for a in ACTIONS:
+                if gt.get((i, k, a)) not in (0, 1 if a in on else -1):
+                    fail("%s object %d: %s is %s in the annotation, %s in %s_%s.txt"
+                         % (i, k, a, a in on, gt.get((i, k, a)), a, set_name))
+            # 0 in the action's file: left out of it ("action?")
+            label = [a + ("?" if gt[(i, k, a)] == 0 else "") for a in ACTIONS
+                     if a in on or gt[(i, k, a)] == 0]
+            b = [int(o.find("bndbox").find(t).text) for t in ("xmin", "ymin", "xmax", "ymax")]
+            want.append("%s/JPEGImages/%s.jpg\t%s\tbox=%d,%d,%d,%d"
+                        % (vocdir, i, ",".join(label), b[0] - 1, b[1] - 1, b[2], b[3]))
+    got = open(list_path).read().split("\n")[:-1]
+    if got != want:
+        fail("%s differs from the annotations: %s" % (list_path, [(g, w) for g, w in zip(got, want) if g != w][:3] or (len(got), len(want))))
+    print("ok: %s: %d persons as annotated" % (list_path, len(want)))
+    labels = open(labels_path).read().split("\n")[:-1]
+    names = ["%s#%s\t%s" % (w.split("\t")[0], w.split("\t")[2][4:], w.split("\t")[1]) for w in want]
+    if labels != names:
+        fail("%s does not name the rows path#x1,y1,x2,y2 with the list's labels" % labels_path)
+    print("ok: %s names the rows as vggfeat does" % labels_path)
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "quickstart":
         quickstart(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 7 and sys.argv[1] == "voc" and sys.argv[6] in ("voc07", "area"):
         voc(*sys.argv[2:])
+    elif len(sys.argv) == 6 and sys.argv[1] == "voc-actions":
+        voc_actions(*sys.argv[2:])
     else:
         sys.exit(__doc__)

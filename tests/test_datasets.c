@@ -486,6 +486,88 @@ static void voc_set_and_labels_file(void **state)
     assert_error_names("000007.xml");
 }
 
+/* a VOC-2012 action annotation: a non-person object first (the devkit
+ * numbers every object), a person doing two actions, one doing "other",
+ * a box with a decimal coordinate and one reaching past <size> */
+static const char *voc_action_xml =
+    "<annotation><filename>2010_000001.jpg</filename>\n"
+    "<size><width>500</width><height>375</height><depth>3</depth></size>\n"
+    "<object><name>horse</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax>"
+    "<ymax>9</ymax></bndbox></object>\n"
+    "<object><name>person</name><actions><jumping>0</jumping><other>0</other>"
+    "<phoning>1</phoning><playinginstrument>0</playinginstrument><reading>0</reading>"
+    "<ridingbike>0</ridingbike><ridinghorse>0</ridinghorse><running>0</running>"
+    "<takingphoto>0</takingphoto><usingcomputer>0</usingcomputer><walking>1</walking>"
+    "</actions><bndbox><xmin>11</xmin><ymin>20.6</ymin><xmax>100</xmax><ymax>375</ymax>"
+    "</bndbox></object>\n"
+    "<object><name>person</name><actions><other>1</other><walking>0</walking></actions>"
+    "<bndbox><xmin>1</xmin><ymin>1</ymin><xmax>501</xmax><ymax>30</ymax></bndbox></object>\n"
+    "</annotation>\n";
+
+static void voc_actions_box_list(void **state)
+{
+    (void)state;
+    fresh("VOC2012");
+    write_text(ROOT "/VOC2012/ImageSets/Action/train.txt", "2010_000001\n2010_000002\n");
+    write_text(ROOT "/VOC2012/Annotations/2010_000001.xml", voc_action_xml);
+    write_text(ROOT "/VOC2012/Annotations/2010_000002.xml",
+               "<annotation><object><name>person</name><actions><running>1</running>"
+               "</actions><bndbox><xmin>5</xmin><ymin>6</ymin><xmax>5</xmax><ymax>9</ymax>"
+               "</bndbox></object></annotation>");
+    /* the per-action files: 0 leaves a person out of that action (the
+     * devkit's evaluation ignores it); a missing file is the annotation's */
+    write_text(ROOT "/VOC2012/ImageSets/Action/jumping_train.txt",
+               "2010_000001  2  0\n2010_000001  3 -1\n\n2010_000002  1 -1\n");
+    write_text(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt",
+               "2010_000002 1 -1\r\n2010_000001 2 1\r\n2010_000001 3 -1\r\n");
+    vgg_voc_persons *ps = NULL;
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_OK);
+    assert_int_equal(ps->n, 3);
+    assert_int_equal(ps->v[0].object, 2);       /* the horse is object 1 */
+    assert_int_equal(ps->v[1].object, 3);
+    assert_int_equal(ps->v[1].box[2], 500);     /* clipped to <size> */
+    assert_int_equal(vgg_voc_write_actions(ps, ROOT "/actions.list"), VGG_STATUS_OK);
+    /* 1-based inclusive -> 0-based, x2 and y2 exclusive; a 1-pixel-wide box */
+    assert_string_equal(slurp(ROOT "/actions.list"),
+                        ROOT "/VOC2012/JPEGImages/2010_000001.jpg\tjumping?,phoning,walking\t"
+                        "box=10,20,100,375\n"
+                        ROOT "/VOC2012/JPEGImages/2010_000001.jpg\t\tbox=0,0,500,30\n"
+                        ROOT "/VOC2012/JPEGImages/2010_000002.jpg\trunning\tbox=4,5,5,9\n");
+    vgg_voc_persons_free(ps);
+    /* a per-action file disagreeing with the annotation, or naming no person */
+    write_text(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt", "2010_000001 3 1\n");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_FORMAT);
+    assert_error_names("phoning_train.txt', line 1: 2010_000001 object 3 is 1 here and 0 in its "
+                       "annotation");
+    write_text(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt", "\n2010_000001 1 1\n");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_FORMAT);
+    assert_error_names("phoning_train.txt', line 2: 2010_000001 object 1 is no person");
+    write_text(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt", "2010_000001 2 yes\n");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_FORMAT);
+    assert_error_names("phoning_train.txt', line 1: expected");
+    unlink(ROOT "/VOC2012/ImageSets/Action/phoning_train.txt");
+    /* errors name the file and the object */
+    write_text(ROOT "/VOC2012/Annotations/2010_000002.xml",
+               "<annotation><object><name>person</name><actions><running>yes</running>"
+               "</actions><bndbox><xmin>5</xmin><ymin>6</ymin><xmax>7</xmax><ymax>9</ymax>"
+               "</bndbox></object></annotation>");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_FORMAT);
+    assert_null(ps);
+    assert_error_names("2010_000002.xml': object 1: <running> is not 0 or 1");
+    write_text(ROOT "/VOC2012/Annotations/2010_000002.xml",
+               "<annotation><object><name>person</name><actions><running>1</running>"
+               "</actions><bndbox><xmin>5</xmin><ymin>6</ymin><ymax>9</ymax>"
+               "</bndbox></object></annotation>");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_FORMAT);
+    assert_error_names("2010_000002.xml': object 1: <bndbox> has no whole number <xmax>");
+    write_text(ROOT "/VOC2012/Annotations/2010_000002.xml",
+               "<annotation><object><name>dog</name></object></annotation>");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "train", &ps), VGG_STATUS_FORMAT);
+    assert_error_names("2010_000002.xml': no <object> with <actions>");
+    assert_int_equal(vgg_voc_load_actions(ROOT "/VOC2012", "val", &ps), VGG_STATUS_NOT_FOUND);
+    assert_error_names("ImageSets/Action/val.txt");
+}
+
 /* ---- ILSVRC ---- */
 
 static void make_ilsvrc(void)
@@ -732,6 +814,7 @@ int main(void)
         cmocka_unit_test(voc_annotation_labels),
         cmocka_unit_test(voc_annotation_errors),
         cmocka_unit_test(voc_set_and_labels_file),
+        cmocka_unit_test(voc_actions_box_list),
         cmocka_unit_test(ilsvrc_ground_truth),
         cmocka_unit_test(ilsvrc_csv_and_folders),
         cmocka_unit_test(ilsvrc_errors),

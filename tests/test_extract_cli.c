@@ -1,7 +1,9 @@
 /* vggfeat extract / export / merge / info, run as programs on tiny nets:
  * agreement with an independent PyTorch computation (tests/extract_ref.py),
- * resume after SIGKILL, damaged tails, other settings, bad images, shards
- * and merge, exports read by numpy and liblinear-train. */
+ * boxes (PyTorch on the crops, EXIF-rotated images, --with-image, errors
+ * naming the list's line), resume after SIGKILL, damaged tails, other
+ * settings, bad images, shards and merge, exports read by numpy and
+ * liblinear-train. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -478,6 +480,131 @@ static void l2_per_net_matches_numpy_and_pytorch(void **state)
     ref_check("l2_per-net.vggf --nets " NETS " --scales 64,96 --l2 per-net --tol 1e-3");
 }
 
+/* ---------------------------------------------------------------- boxes */
+
+/* boxes of the images as shown: an EXIF-rotated JPEG (stored 40x24, shown
+ * 24x40, so its box lies outside the stored image), boxes touching each
+ * border, a box that is the whole image, one that needs no resize */
+static void write_box_list(void)
+{
+    FILE *fp = fopen("boxes.txt", "w");
+    fprintf(fp, "imgs/d.jpg\tdog\tbox=0,0,120,90\n"
+                "imgs/d.jpg\tcat\tbox=60,30,120,90\n"
+                "imgs/a.png\t\tbox=0,5,40,71\n"
+                "exif6.jpg\tperson\tbox=0,10,24,40\n"
+                "exif3.jpg\t\tbox=10,4,40,24\n"
+                "imgs/c.png\tcat\tbox=16,0,80,64\n");
+    fclose(fp);
+}
+
+static void boxes_match_pytorch(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    assert_run_ok("cp '" VGG_FIXTURES "/image/exif_6.jpg' exif6.jpg && "
+                  "cp '" VGG_FIXTURES "/image/exif_3.jpg' exif3.jpg");
+    write_box_list();
+    unlink("boxes.vggf");
+    unlink("boxes_img.vggf");
+    unlink("whole_d.vggf");
+    assert_run_ok("%s extract --threads 1 --net " NETS " --scales 64 --list boxes.txt "
+                  "-o boxes.vggf", VGGFEAT);
+    assert_run_ok("%s extract --threads 1 --net " NETS " --scales 64 --list boxes.txt "
+                  "--with-image -o boxes_img.vggf", VGGFEAT);
+    assert_run_ok("%s extract --threads 1 --net " NETS " --scales 64 -o whole_d.vggf imgs/d.jpg",
+                  VGGFEAT);
+    /* one row per line, named path#box; the same image twice is no repeat */
+    assert_null(strstr(output_text(), "given twice"));
+    vgg_featstore *fs = NULL;
+    assert_int_equal(vgg_featstore_open("boxes_img.vggf", &fs), VGG_STATUS_OK);
+    assert_int_equal(vgg_featstore_rows(fs), 6);
+    assert_int_equal(vgg_featstore_dim(fs), 128);   /* (box, image) x 2 nets x fc 32 */
+    assert_string_equal(vgg_featstore_name(fs, 1), "imgs/d.jpg#60,30,120,90");
+    assert_string_equal(vgg_featstore_label(fs, 1), "cat");
+    assert_string_equal(vgg_featstore_desc(fs)->region, "box+image");
+    vgg_featstore_close(fs);
+    /* numpy: the whole image as its box is the image's row; with
+     * --with-image each half is a row of its own divided by sqrt(2) */
+    assert_run_ok(
+        "'%s' -c \"\n"
+        "import sys; sys.path.insert(0, '" VGG_SOURCE_DIR "/tests')\n"
+        "import numpy as np\n"
+        "from extract_ref import read_store\n"
+        "b = np.asarray(read_store('boxes.vggf')[1]['x'], np.float64)\n"
+        "bi = np.asarray(read_store('boxes_img.vggf')[1]['x'], np.float64)\n"
+        "w = np.asarray(read_store('whole_d.vggf')[1]['x'], np.float64)[0]\n"
+        "assert read_store('boxes.vggf')[0]['desc']['region'] == 'box'\n"
+        "assert np.abs(b[0] - w).max() < 1e-7, np.abs(b[0] - w).max()\n"
+        "assert np.abs(bi[:, :64] * np.sqrt(2) - b).max() < 1e-6\n"
+        "assert np.abs(bi[0:2, 64:] * np.sqrt(2) - w).max() < 1e-6\n"
+        "assert np.abs(b[0] - b[1]).max() > 1e-3\n"
+        "print('box rows agree')\n\"",
+        VGG_PYTHON);
+    /* the rows resume by name (path and box) */
+    assert_run_ok("%s extract --threads 1 --net " NETS " --scales 64 --list boxes.txt "
+                  "--with-image -o boxes_img.vggf", VGGFEAT);
+    assert_output_has("0 images, 0 skipped");
+    ref_check("boxes.vggf --nets " NETS " --scales 64 --list boxes.txt --tol 1e-4"
+              " + boxes_img.vggf --nets " NETS " --scales 64 --list boxes.txt --with-image"
+              " --tol 1e-4");
+}
+
+/* each bad box: exit status and the message naming the list and line */
+static void bad_box(const char *line, const char *opts, int status, const char *want)
+{
+    FILE *fp = fopen("badbox.txt", "w");
+    fprintf(fp, "imgs/b.png\tcat\tbox=1,1,20,20\n%s\n", line);
+    fclose(fp);
+    unlink("badbox.vggf");
+    int rc = sh("%s extract --threads 1 --net nets/netE.safetensors --scales 32 %s "
+                "--list badbox.txt -o badbox.vggf", VGGFEAT, opts);
+    if (rc != status) {
+        show_output();
+        fail_msg("'%s': exit status %d, expected %d", line, rc, status);
+    }
+    assert_output_has(want);
+}
+
+static void box_errors_name_the_line(void **state)
+{
+    (void)state;
+    NEED_NETS();
+    assert_run_ok("cp '" VGG_FIXTURES "/image/exif_6.jpg' exif6.jpg");
+    /* at list reading */
+    bad_box("imgs/a.png\tcat\tbox=1,2,3", "", 1,
+            "'badbox.txt', line 2: box '1,2,3': expected x1,y1,x2,y2");
+    bad_box("imgs/a.png\tcat\tbox=1,2,3,x", "", 1, "'badbox.txt', line 2: box '1,2,3,x'");
+    bad_box("imgs/a.png\tcat\tbox=-1,2,3,4", "", 1, "'badbox.txt', line 2: box '-1,2,3,4'");
+    bad_box("imgs/a.png\tcat\tbox=5,5,5,9", "", 1,
+            "'badbox.txt', line 2: box '5,5,5,9' is empty: x2 must be above x1");
+    bad_box("imgs/a.png\tcat\tbox=5,9,8,2", "", 1, "y2 must be above y1");
+    bad_box("imgs/a.png\tbox=1,2,3,4", "", 1,
+            "'badbox.txt', line 2: 'box=1,2,3,4' is where the label goes");
+    bad_box("imgs/a.png\tcat\t1,2,3,4", "", 1,
+            "'badbox.txt', line 2: the third field '1,2,3,4' is not box=x1,y1,x2,y2");
+    bad_box("imgs/a.png\tcat\tbox=1,2,3,4\tx", "", 1, "line 2: more than three fields");
+    /* after decoding: a.png is 97x71; exif6 is stored 40x24 and shown 24x40 */
+    bad_box("imgs/a.png\tcat\tbox=0,0,98,71", "", 1,
+            "'badbox.txt', line 2: 'imgs/a.png': box 0,0,98,71 reaches past the 97x71 image");
+    bad_box("exif6.jpg\tcat\tbox=0,0,40,24", "", 1,
+            "'badbox.txt', line 2: 'exif6.jpg': box 0,0,40,24 reaches past the 24x40 image");
+    assert_output_has("stopped at 'exif6.jpg#0,0,40,24'; the store holds 1 rows");
+    /* skipped like an unreadable image with --on-error skip */
+    bad_box("imgs/a.png\tcat\tbox=0,60,97,72", "--on-error skip", 0,
+            "skipped 'imgs/a.png#0,60,97,72': 'badbox.txt', line 2: 'imgs/a.png'");
+    /* a line given twice is warned about; --with-image needs boxes */
+    bad_box("imgs/b.png\tdog\tbox=1,1,20,20", "", 0,
+            "'badbox.txt', line 2: 'imgs/b.png#1,1,20,20' is given twice (first on line 1)");
+    assert_int_equal(sh("%s extract --net nets/netE.safetensors --scales 32 --with-image "
+                        "-o nobox.vggf imgs/a.png", VGGFEAT), 1);
+    assert_output_has("--with-image stacks each box's descriptor with its image's");
+    /* a store of boxes is never resumed as one of boxes and images */
+    bad_box("imgs/a.png\tcat\tbox=0,0,97,71", "", 0, "2 images, 0 skipped");
+    assert_int_equal(sh("%s extract --threads 1 --net nets/netE.safetensors --scales 32 "
+                        "--with-image --list badbox.txt -o badbox.vggf", VGGFEAT), 1);
+    assert_output_has("region differs: box vs box+image");
+}
+
 /* ---------------------------------------------------------------- bad inputs */
 
 static void bad_images_fail_or_skip(void **state)
@@ -775,6 +902,8 @@ int main(void)
         cmocka_unit_test(damaged_tail_is_repaired_middle_refused),
         cmocka_unit_test(other_settings_or_inputs_are_refused),
         cmocka_unit_test(l2_per_net_matches_numpy_and_pytorch),
+        cmocka_unit_test(boxes_match_pytorch),
+        cmocka_unit_test(box_errors_name_the_line),
         cmocka_unit_test(bad_images_fail_or_skip),
         cmocka_unit_test(shards_merge_back_to_the_whole),
         cmocka_unit_test(exports_read_by_numpy_and_liblinear),

@@ -242,6 +242,89 @@ static void flip_averages_with_the_mirror_image(void **state)
     vgg_image_free(img), vgg_image_free(mirror);
 }
 
+/* a box's row: the crop described as an image; with with_image the image's
+ * row after it, each part normalised alone, then the row (1/sqrt(2) each) */
+static float *describe_box(vgg_extractor *ex, const vgg_image *img, const vgg_box *b)
+{
+    float *out = malloc(sizeof(float) * (size_t)vgg_extractor_dim(ex));
+    vgg_prepared *p = NULL;
+    assert_int_equal(vgg_extractor_prepare_box(ex, img, b, &p), VGG_STATUS_OK);
+    assert_int_equal(vgg_extractor_run(ex, &p, 1, 1, out), VGG_STATUS_OK);
+    vgg_prepared_free(p);
+    return out;
+}
+
+static vgg_extractor *make_boxes(vgg_net *const *nets, bool with_image, bool l2)
+{
+    vgg_extract_opts o;
+    vgg_extract_opts_default(&o);
+    o.scales[0] = 64;
+    o.boxes = true;
+    o.with_image = with_image;
+    o.l2 = l2;
+    vgg_extractor *ex = NULL;
+    assert_int_equal(vgg_extractor_create(nets, NULL, 1, &o, &ex), VGG_STATUS_OK);
+    return ex;
+}
+
+static void boxes_parse_check_and_describe_the_crop(void **state)
+{
+    (void)state;
+    vgg_box b;
+    assert_int_equal(vgg_box_parse("10,5,80,64", &b), VGG_STATUS_OK);
+    assert_true(b.x1 == 10 && b.y1 == 5 && b.x2 == 80 && b.y2 == 64);
+    const char *bad[] = { "1,2,3", "1,2,3,4,5", "a,b,c,d", "-1,0,5,5", "1, 2,3,4", "", "1,2,3,4," };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(vgg_box_parse(bad[i], &b), VGG_STATUS_INVALID);
+    assert_int_equal(vgg_box_parse("3,4,3,9", &b), VGG_STATUS_INVALID);
+    assert_non_null(strstr(vgg_last_error(), "x2 must be above x1"));
+    assert_int_equal(vgg_box_parse("3,9,4,9", &b), VGG_STATUS_INVALID);
+    assert_non_null(strstr(vgg_last_error(), "y2 must be above y1"));
+    vgg_box whole = { 0, 0, 90, 64 }, past = { 0, 0, 91, 64 };
+    assert_int_equal(vgg_box_check(&whole, 90, 64), VGG_STATUS_OK);
+    assert_int_equal(vgg_box_check(&past, 90, 64), VGG_STATUS_INVALID);
+    assert_non_null(strstr(vgg_last_error(), "box 0,0,91,64 reaches past the 90x64 image"));
+    char *name = vgg_box_row_name("a.jpg", &b), *plain = vgg_box_row_name("a.jpg", NULL);
+    assert_string_equal(name, "a.jpg#10,5,80,64");   /* failed parses left b as it was */
+    assert_string_equal(plain, "a.jpg");
+    free(name), free(plain);
+
+    vgg_net *nets[1] = { net_d };
+    vgg_image *img = picture(90, 64, 3), *crop = NULL;
+    vgg_box box = { 10, 5, 80, 64 };
+    assert_int_equal(vgg_image_crop(img, 10, 5, 70, 59, &crop), VGG_STATUS_OK);
+    vgg_extractor *plain_ex = make(nets, 1, "64", VGG_AGGREGATE_STACK, true, true);
+    vgg_extractor *raw_ex = make(nets, 1, "64", VGG_AGGREGATE_STACK, true, false);
+    vgg_extractor *box_ex = make_boxes(nets, false, true);
+    vgg_extractor *both = make_boxes(nets, true, true), *both_raw = make_boxes(nets, true, false);
+    assert_string_equal(vgg_extractor_desc(box_ex)->region, "box");
+    assert_string_equal(vgg_extractor_desc(both)->region, "box+image");
+    assert_string_equal(vgg_extractor_desc(plain_ex)->region, "");
+    assert_int_equal(vgg_extractor_dim(both), 32);
+    float *c = describe(plain_ex, crop), *w = describe(plain_ex, img);
+    float *cr = describe(raw_ex, crop), *wr = describe(raw_ex, img);
+    float *bx = describe_box(box_ex, img, &box), *bw = describe_box(box_ex, img, NULL);
+    float *bi = describe_box(both, img, &box), *bir = describe_box(both_raw, img, &box);
+    /* the box is its crop described as an image; no box is the image */
+    assert_memory_equal(bx, c, 16 * sizeof(float));
+    assert_memory_equal(bw, w, 16 * sizeof(float));
+    for (int i = 0; i < 16; i++) {
+        assert_float_equal(bi[i], c[i] / sqrt(2.0), 1e-6);
+        assert_float_equal(bi[16 + i], w[i] / sqrt(2.0), 1e-6);
+        assert_float_equal(bir[i], cr[i], 0);
+        assert_float_equal(bir[16 + i], wr[i], 0);
+    }
+    assert_true(rel_err(c, w, 16) > 1e-3);
+    /* a box past the image is refused */
+    vgg_prepared *p = NULL;
+    assert_int_equal(vgg_extractor_prepare_box(box_ex, img, &past, &p), VGG_STATUS_INVALID);
+    assert_null(p);
+    free(c), free(w), free(cr), free(wr), free(bx), free(bw), free(bi), free(bir);
+    vgg_extractor_free(plain_ex), vgg_extractor_free(raw_ex), vgg_extractor_free(box_ex);
+    vgg_extractor_free(both), vgg_extractor_free(both_raw);
+    vgg_image_free(img), vgg_image_free(crop);
+}
+
 static void batching_never_changes_a_descriptor(void **state)
 {
     (void)state;
@@ -328,8 +411,10 @@ static void job_writes_resumes_skips_and_shards(void **state)
     vgg_extractor *ex = make(nets, 1, "64", VGG_AGGREGATE_STACK, true, true);
     const int dim = vgg_extractor_dim(ex);
     const vgg_extract_item items[] = {
-        { IMGS "a.png", "cat", 0 }, { IMGS "notes.txt", NULL, 1 },
-        { IMGS "b.png", "dog", 2 }, { IMGS "d.jpg", "", 3 },
+        { .path = IMGS "a.png", .label = "cat", .index = 0 },
+        { .path = IMGS "notes.txt", .label = NULL, .index = 1 },
+        { .path = IMGS "b.png", .label = "dog", .index = 2 },
+        { .path = IMGS "d.jpg", .label = "", .index = 3 },
     };
     char out[] = "/tmp/vggtest_job.XXXXXX";
     int fd = mkstemp(out);
@@ -409,6 +494,7 @@ int main(void)
         cmocka_unit_test(scales_stack_average_and_nets_concatenate),
         cmocka_unit_test(flip_averages_with_the_mirror_image),
         cmocka_unit_test(batching_never_changes_a_descriptor),
+        cmocka_unit_test(boxes_parse_check_and_describe_the_crop),
         cmocka_unit_test(job_writes_resumes_skips_and_shards),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

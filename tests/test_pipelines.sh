@@ -10,7 +10,8 @@
 # start from the previous run's weights with the learning rate and scales
 # they claim, the rows of Tables 3-6 (Q sets, per-net scales in an
 # ensemble) against evaluations run here, the VOC-2012 server files against
-# the scores, the VOC labels' difficult marks, that a rerun skips finished
+# the scores, the VOC-2012 action box lists against the annotations and the
+# per-action AP against the scores, the VOC labels' difficult marks, that a rerun skips finished
 # steps with the same result, and the error paths.
 #
 #   sh tests/test_pipelines.sh BIN_DIR PYTHON SOURCE_DIR
@@ -211,6 +212,43 @@ fi
 set +e
 sh "$src/pipelines/voc.sh" "$data/VOCdevkit/VOC2007" --server --out "$work/e4" >/dev/null 2>"$work/e4.err"
 [ $? -eq 2 ] && grep -q 'for VOC-2012' "$work/e4.err" || fail "voc.sh VOC2007 --server: expected exit 2"
+set -e
+
+# VOC-2012 action classification (Table 11): a box list per set against the
+# annotations, box and image descriptors, per-action AP recomputed
+va=$work/voca
+if SCALES=32,40 sh "$src/pipelines/voc.sh" "$data/VOCdevkit/VOC2012" --models "$data/models" --actions \
+        --out "$va" >"$work/voca.out" 2>"$work/voca.err"; then
+    want=$(sed -n 's/^voc2012 actions train \([0-9]*\) val \([0-9]*\)$/\1 \2/p' "$data/expected.txt")
+    [ "$(wc -l <"$va/lists/train.list" | tr -d ' ') $(wc -l <"$va/lists/val.list" | tr -d ' ')" = "$want" ] ||
+        fail "voc2012 actions: expected $want persons in train and val"
+    for set in train val; do
+        "$python" "$src/tests/recompute_metrics.py" voc-actions "$data/VOCdevkit/VOC2012" "$set" \
+            "$va/lists/$set.list" "$va/lists/$set.labels" >"$work/voca.$set.check" 2>&1 ||
+            fail "voc2012 actions $set: $(cat "$work/voca.$set.check")"
+    done
+    line=$(grep '^result: mAP' "$work/voca.out" || true)
+    map=$(printf '%s\n' "$line" | awk '{ print $3 }')
+    in_range "$map" 0 100 && printf '%s\n' "$line" | grep -q 'paper: 84.0 (VOC-2012 action test server)' ||
+        fail "voc2012 actions: no sane result line in: $(cat "$work/voca.out")"
+    [ "$(cut -f1 "$va/ap.tsv" | tr '\n' ' ')" = "jumping phoning running " ] ||
+        fail "voc2012 actions: expected the AP of jumping, phoning, running: $(cat "$va/ap.tsv")"
+    "$python" "$src/tests/recompute_metrics.py" voc "$va/scores.tsv" "$va/lists/val.labels" "$va/ap.tsv" \
+        "$map" area >"$work/voca.recompute" 2>&1 ||
+        fail "voc2012 actions: AP differs from the recomputation: $(cat "$work/voca.recompute")"
+    # the box's descriptor and the image's: 2 x (D and E, fc 32)
+    dim=$("$bin/vggfeat" info "$va/features/val_actions_D-E_32-40.vgf" | awk '/^dim:/ { print $2 }')
+    [ "$dim" = 128 ] || fail "voc2012 actions: descriptor dimension '$dim', expected 128"
+    grep -q 'one binary SVM per action on train' "$work/voca.err" || fail "voc2012 actions: not trained on train"
+    ok "voc2012 actions: $line"
+else
+    fail "voc.sh --actions failed: $(tail -20 "$work/voca.err")"
+fi
+set +e
+sh "$src/pipelines/voc.sh" "$data/VOCdevkit/VOC2007" --actions --out "$work/e5" >/dev/null 2>"$work/e5.err"
+[ $? -eq 2 ] && grep -q 'VOC-2012' "$work/e5.err" || fail "voc.sh VOC2007 --actions: expected exit 2"
+sh "$src/pipelines/voc.sh" "$data/VOCdevkit/VOC2012" --actions --server --out "$work/e6" >/dev/null 2>"$work/e6.err"
+[ $? -eq 2 ] || fail "voc.sh --actions --server: expected exit 2"
 set -e
 
 # ---------------------------------------------------------------- ILSVRC

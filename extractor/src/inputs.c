@@ -32,6 +32,8 @@ int input_add(input_list *l, const char *path, const char *label)
         return -1;
     }
     in->index = l->n;
+    in->has_box = false;
+    in->name = in->where = NULL;
     l->n++;
     return 0;
 }
@@ -41,8 +43,24 @@ void inputs_free(input_list *l)
     for (size_t i = 0; i < l->n; i++) {
         free(l->v[i].path);
         free(l->v[i].label);
+        free(l->v[i].name);
+        free(l->v[i].where);
     }
     free(l->v);
+}
+
+/* a path (or row name) or label longer than a store's slot: printed,
+ * naming the list and line */
+static bool too_long(const char *name, const char *label, const char *list, size_t line,
+                     const char *cmd)
+{
+    size_t pl = strlen(name), ll = strlen(label);
+    if (pl < MAX_NAME_SLOT && ll < MAX_NAME_SLOT)
+        return false;
+    fprintf(stderr, "%s: --list '%s', line %zu: the %s is %zu bytes, longer than the "
+            "%d a store holds\n", cmd, list, line, pl >= MAX_NAME_SLOT ? "path" : "label",
+            pl >= MAX_NAME_SLOT ? pl : ll, MAX_NAME_SLOT - 1);
+    return true;
 }
 
 int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
@@ -59,17 +77,89 @@ int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
         fprintf(stderr, "%s: warning: --list %s; each line becomes a row\n", cmd,
                 vgg_last_error());
     for (size_t i = 0; i < lines->n && rc == 0; i++) {
-        size_t pl = strlen(lines->paths[i]), ll = strlen(lines->labels[i]);
-        if (pl >= MAX_NAME_SLOT || ll >= MAX_NAME_SLOT) {
-            fprintf(stderr, "%s: --list '%s', line %zu: the %s is %zu bytes, longer than the "
-                    "%d a store holds\n", cmd, path, lines->lines[i],
-                    pl >= MAX_NAME_SLOT ? "path" : "label", pl >= MAX_NAME_SLOT ? pl : ll,
-                    MAX_NAME_SLOT - 1);
+        if (too_long(lines->paths[i], lines->labels[i], path, lines->lines[i], cmd))
             rc = -1;
-        } else if ((rc = input_add(l, lines->paths[i], lines->labels[i])) != 0) {
+        else if ((rc = input_add(l, lines->paths[i], lines->labels[i])) != 0) {
             fprintf(stderr, "%s: out of memory\n", cmd);
         }
     }
+    vgg_list_free(lines);
+    return rc;
+}
+
+/* Split a box list's label field "label[<TAB>box=x1,y1,x2,y2]" in place. */
+static vgg_status split_box(char *label, const char *list, size_t line, bool *has, vgg_box *box)
+{
+    *has = false;
+    char *tab = strchr(label, '\t');
+    if (!tab && strncmp(label, "box=", 4) == 0)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: '%s' is where the label goes: a box "
+                        "is the third field (path<TAB>label<TAB>box=x1,y1,x2,y2, or two TABs "
+                        "when there is no label)", list, line, label);
+    if (!tab)
+        return VGG_STATUS_OK;
+    *tab = 0;
+    const char *f = tab + 1;
+    if (strchr(f, '\t'))
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: more than three fields (path, "
+                        "label, box)", list, line);
+    if (strncmp(f, "box=", 4) != 0)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: the third field '%s' is not "
+                        "box=x1,y1,x2,y2", list, line, f);
+    if (vgg_box_parse(f + 4, box) != VGG_STATUS_OK)
+        return vgg_fail_context(VGG_STATUS_FORMAT, "'%s', line %zu: ", list, line);
+    *has = true;
+    return VGG_STATUS_OK;
+}
+
+/* the box, its row name and where it came from into the last input */
+static int set_box(input_list *l, const vgg_box *box, const char *list, size_t line)
+{
+    input *in = &l->v[l->n - 1];
+    size_t n = strlen(list) + 32;
+    in->has_box = true;
+    in->box = *box;
+    in->name = vgg_box_row_name(in->path, box);
+    in->where = malloc(n);
+    if (!in->name || !in->where)
+        return -1;
+    snprintf(in->where, n, "'%s', line %zu", list, line);
+    return 0;
+}
+
+int inputs_add_box_list_file(input_list *l, const char *path, const char *cmd, size_t *n_boxes)
+{
+    *n_boxes = 0;
+    vgg_list *lines = NULL;
+    if (vgg_list_read(path, 0, &lines) != VGG_STATUS_OK) {
+        fprintf(stderr, "%s: --list %s\n", cmd, vgg_last_error());
+        return -1;
+    }
+    size_t first = l->n;
+    int rc = 0;
+    for (size_t i = 0; i < lines->n && rc == 0; i++) {
+        bool has;
+        vgg_box box;
+        if (split_box(lines->labels[i], path, lines->lines[i], &has, &box) != VGG_STATUS_OK) {
+            fprintf(stderr, "%s: --list %s\n", cmd, vgg_last_error());
+            rc = -1;
+        } else if (too_long(lines->paths[i], lines->labels[i], path, lines->lines[i], cmd)) {
+            rc = -1;
+        } else if (input_add(l, lines->paths[i], lines->labels[i]) != 0 ||
+                   (has && set_box(l, &box, path, lines->lines[i]) != 0)) {
+            fprintf(stderr, "%s: out of memory\n", cmd);
+            rc = -1;
+        }
+        *n_boxes += has;
+    }
+    /* a repeat is the same row name (path and box) twice: the rule of every
+     * list, said once, on the names */
+    for (size_t i = 0; rc == 0 && i < lines->n; i++)
+        if (l->v[first + i].name)
+            lines->paths[i] = l->v[first + i].name;
+    if (rc == 0 && vgg_list_check_unique(lines, path) != VGG_STATUS_OK)
+        fprintf(stderr, "%s: warning: --list %s; each line becomes a row\n", cmd,
+                vgg_last_error());
     vgg_list_free(lines);
     return rc;
 }
@@ -78,7 +168,8 @@ int inputs_layout(const input_list *l, vgg_featlayout *layout, const char *cmd)
 {
     size_t longest_name = 0, longest_label = 0;
     for (size_t i = 0; i < l->n; i++) {
-        size_t a = strlen(l->v[i].path), b = l->v[i].label ? strlen(l->v[i].label) : 0;
+        const input *in = &l->v[i];
+        size_t a = strlen(in->name ? in->name : in->path), b = in->label ? strlen(in->label) : 0;
         if (a > longest_name)
             longest_name = a;
         if (b > longest_label)

@@ -1,5 +1,6 @@
 /* The input lists of vggfeat's commands: image paths with optional labels,
- * from arguments, folders or list files ("path[<TAB>label]" per line). */
+ * from arguments, folders or list files ("path[<TAB>label]" per line;
+ * vggfeat extract's also "path<TAB>label<TAB>box=x1,y1,x2,y2"). */
 #ifndef VGGFEAT_INPUTS_H
 #define VGGFEAT_INPUTS_H
 
@@ -7,12 +8,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "vgg/extract.h"
 #include "vgg/features.h"
 
 typedef struct input {
     char *path;
     char *label;     /* NULL if none */
     size_t index;    /* position in the full input list */
+    bool has_box;
+    vgg_box box;
+    char *name;      /* with a box: the row's name (vgg_box_row_name); else NULL */
+    char *where;     /* from a list: "'<list>', line <n>"; else NULL */
 } input;
 
 typedef struct input_list {
@@ -29,6 +35,15 @@ void inputs_free(input_list *l);
  * error).  Errors are printed as
  * "<cmd>: ..."; returns 0 or -1. */
 int inputs_add_list_file(input_list *l, const char *path, const char *cmd);
+
+/* The same for a list whose lines may end in a box, a third field
+ * "box=x1,y1,x2,y2" (vgg_box_parse; "path<TAB><TAB>box=..." when there
+ * is no label); a malformed or empty box, a box in the label's place or a
+ * fourth field is an error naming the list and the line.  A line named
+ * twice (the same path and box) is warned about, as the plain list does;
+ * the same path with other boxes is not a repeat.  *n_boxes counts the
+ * lines with a box. */
+int inputs_add_box_list_file(input_list *l, const char *path, const char *cmd, size_t *n_boxes);
 
 /* What a directory scan left out (docs/extract.md): regular files that
  * are not images, and entries that are not regular files. */
@@ -57,8 +72,9 @@ void input_scan_free(input_scan *scan);
  * entries that are not regular files; nothing when the scan left none. */
 void input_scan_print(FILE *fp, const char *cmd, const input_scan *scan);
 
-/* Name and label slots that fit every input; -1 (printed as "<cmd>: ...")
- * if a path or label is too long for a store. */
+/* Name (with a box: the row's name) and label slots that fit every
+ * input; -1 (printed as "<cmd>: ...") if a path or label is too long for
+ * a store. */
 int inputs_layout(const input_list *l, vgg_featlayout *layout, const char *cmd);
 
 #endif

@@ -27,6 +27,12 @@ void vgg_extract_job_default(vgg_extract_job *job)
         }                                                                     \
     } while (0)
 
+/* the row's name: the item's, else its path */
+static const char *item_name(const vgg_extract_item *in)
+{
+    return in->name ? in->name : in->path;
+}
+
 /* ------------------------------------------------------------ pipeline */
 
 typedef struct slot {
@@ -80,8 +86,12 @@ static void *worker(void *arg)
         const vgg_featdesc *d = vgg_extractor_desc(pl->ex);
         for (int s = 0; s < d->n_scales && st == VGG_STATUS_OK; s++)
             st = vgg_image_check_scale(in->path, img->w, img->h, d->scales[s]);
-        if (st == VGG_STATUS_OK)
-            st = vgg_extractor_prepare(pl->ex, img, &prep);
+        if (st == VGG_STATUS_OK) {
+            st = vgg_extractor_prepare_box(pl->ex, img, in->box, &prep);
+            if (st != VGG_STATUS_OK && in->box)   /* the box's errors name the image */
+                vgg_fail_context(st, "%s%s'%s': ", in->where ? in->where : "",
+                                 in->where ? ": " : "", in->path);
+        }
         vgg_image_free(img);
         char *err = st == VGG_STATUS_OK ? NULL : strdup(vgg_last_error());
         const double busy = vgg_now_seconds() - t0;
@@ -177,7 +187,7 @@ static vgg_status resume_check(const char *output, const vgg_extract_item *const
             s++;
         const char *label = vgg_featstore_label(fs, r);
         if (s >= n || work[s]->index != idx ||
-            strcmp(work[s]->path, vgg_featstore_name(fs, r)) != 0 ||
+            strcmp(item_name(work[s]), vgg_featstore_name(fs, r)) != 0 ||
             strcmp(work[s]->label ? work[s]->label : "", label) != 0)
             st = vgg_fail(VGG_STATUS_MISMATCH,
                           "'%s': row %zu is '%s' (input %llu), which is not "
@@ -221,12 +231,12 @@ static vgg_status flush_group(run_state *rs)
     rs->net_images += st == VGG_STATUS_OK ? rs->n_group : 0;
     for (size_t g = 0; g < rs->n_group && st == VGG_STATUS_OK; g++) {
         const vgg_extract_item *in = rs->group_in[g];
-        st = vgg_featwriter_append_at(rs->w, in->index, in->path, in->label,
+        st = vgg_featwriter_append_at(rs->w, in->index, item_name(in), in->label,
                                       rs->rows + g * (size_t)rs->dim);
         rs->res->written += st == VGG_STATUS_OK;
     }
     if (st != VGG_STATUS_OK)
-        vgg_fail_context(st, "'%s': ", rs->group_in[0]->path);
+        vgg_fail_context(st, "'%s': ", item_name(rs->group_in[0]));
     for (size_t g = 0; g < rs->n_group; g++)
         vgg_prepared_free(rs->group[g]);
     rs->done_items += rs->n_group;
@@ -239,12 +249,12 @@ static vgg_status bad_image(run_state *rs, const vgg_extract_item *in, slot *s)
 {
     vgg_extract_result *res = rs->res;
     if (!rs->job->skip_errors) {
-        res->stopped_at = in->path;
+        res->stopped_at = item_name(in);
         vgg_status st = vgg_fail(s->status, "%s", s->error ? s->error : "error");
         free(s->error);
         return st;
     }
-    note(rs->job, VGG_EXTRACT_NOTE_SKIP, "skipping '%s': %s", in->path,
+    note(rs->job, VGG_EXTRACT_NOTE_SKIP, "skipping '%s': %s", item_name(in),
          s->error ? s->error : "error");
     char **np = realloc(res->skipped_paths, (res->n_skipped + 1) * sizeof *np);
     if (np)
@@ -253,7 +263,7 @@ static vgg_status bad_image(run_state *rs, const vgg_extract_item *in, slot *s)
     if (nw)
         res->skipped_whys = nw;
     if (np && nw) {
-        res->skipped_paths[res->n_skipped] = strdup(in->path);
+        res->skipped_paths[res->n_skipped] = strdup(item_name(in));
         res->skipped_whys[res->n_skipped] = s->error;
         res->n_skipped++;
     } else {
@@ -354,6 +364,11 @@ vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
     const vgg_extract_item **work = NULL;
     size_t start = 0;
     vgg_status st = shard_items(job, &work, &res->total);
+    /* rows of boxes are recorded as such: the extractor must say so */
+    for (size_t i = 0; i < job->n_items && st == VGG_STATUS_OK; i++)
+        if (job->items[i].box && !*vgg_extractor_desc(ex)->region)
+            st = vgg_fail(VGG_STATUS_INVALID, "'%s': input %zu has a box, and the extractor "
+                          "was made for whole images (set the option boxes)", job->output, i + 1);
     if (st == VGG_STATUS_OK)
         st = open_store(&rs, work, res->total, &start);
     /* the pipeline: loaders decode and resize ahead, the nets run here */

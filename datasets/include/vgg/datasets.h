@@ -145,6 +145,50 @@ void vgg_voc_set_free(vgg_voc_set *s);
  * atomically. */
 vgg_status vgg_voc_write_labels(const vgg_voc_set *s, const char *path);
 
+/* ---- VOC-2012 action classification ---- */
+
+/* The ten actions, sorted (the devkit's eleventh, "other", is a person
+ * doing none of them: a negative of every action). */
+#define VGG_VOC_N_ACTIONS 10
+extern const char *const vgg_voc_actions[VGG_VOC_N_ACTIONS];
+
+/* One person of an action image set. */
+typedef struct vgg_voc_person {
+    char *id;          /* the image id, "2010_000001" */
+    char *path;        /* "VOCDIR/JPEGImages/<id>.jpg" */
+    int object;        /* 1-based index of its <object> in the annotation (the devkit's
+                          object number) */
+    int box[4];        /* xmin, ymin, xmax, ymax as annotated: 1-based, inclusive, clipped
+                          to the annotation's <size> where it gives one */
+    bool actions[VGG_VOC_N_ACTIONS];
+    bool ignored[VGG_VOC_N_ACTIONS];   /* 0 in <action>_<set>.txt: the devkit's evaluation
+                                          leaves the person out of that action */
+} vgg_voc_person;
+
+typedef struct vgg_voc_persons {
+    size_t n;
+    vgg_voc_person *v;   /* in the image set's order, then the annotation's */
+} vgg_voc_persons;
+
+/* Read voc_dir/ImageSets/Action/<set>.txt (the first word of each line is
+ * an image id) and each image's Annotations/<id>.xml: every <object> with
+ * an <actions> element is a person (its <bndbox> and each action's 0 or 1;
+ * a missing action is 0).  Then each ImageSets/Action/<action>_<set>.txt
+ * that exists, "id object gt" per person: gt 0 marks the person ignored
+ * for that action, 1 and -1 must agree with the annotation.  NOT_FOUND
+ * naming the missing file; FORMAT naming the file and object (or line)
+ * for a box or flag that does not read, a disagreement, a line naming no
+ * person of the set, or an image with no person. */
+vgg_status vgg_voc_load_actions(const char *voc_dir, const char *set, vgg_voc_persons **out);
+void vgg_voc_persons_free(vgg_voc_persons *p);
+
+/* Write vggfeat extract's box list, atomically: one line per person,
+ * "path<TAB>action[,action...]<TAB>box=x1,y1,x2,y2" (an ignored action
+ * written "action?", which vggsvm leaves out of that action) with the box in
+ * vggfeat's convention (0-based, x2 and y2 exclusive: xmin-1, ymin-1,
+ * xmax, ymax) and an empty label for a person doing none of the ten. */
+vgg_status vgg_voc_write_actions(const vgg_voc_persons *p, const char *path);
+
 /* Release the XML parser's global memory; call once before the program
  * exits, after the last VOC call (optional; for leak checkers). */
 void vgg_voc_cleanup(void);

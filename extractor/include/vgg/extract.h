@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "vgg/core.h"
 #include "vgg/features.h"
@@ -38,6 +39,14 @@ typedef struct vgg_extract_opts {
     bool l2_per_net;                   /* false; true: each net's part (all its scales)
                                           L2-normalised before stacking, then the final
                                           L2 when l2 is on */
+    bool boxes;                        /* false; true: rows describe boxes (an image
+                                          prepared without a box is its own box); recorded
+                                          as the description's region "box" */
+    bool with_image;                   /* false; true (implies boxes): the whole image's
+                                          descriptor stacked after the box's, each part
+                                          made and normalised as alone, then the final L2
+                                          over both when l2 is on; dim doubles; region
+                                          "box+image" */
 } vgg_extract_opts;
 
 void vgg_extract_opts_default(vgg_extract_opts *o);
@@ -60,11 +69,40 @@ void vgg_extractor_free(vgg_extractor *ex);
 const vgg_featdesc *vgg_extractor_desc(const vgg_extractor *ex);
 int vgg_extractor_dim(const vgg_extractor *ex);
 
+/* ---- boxes ----
+ *
+ * A region of an image: columns x1 .. x2-1 and rows y1 .. y2-1 in pixels
+ * of the image as shown (after its EXIF orientation), 0-based, x2 and y2
+ * exclusive: the box of Pillow's Image.crop.  (A VOC devkit box xmin,
+ * ymin, xmax, ymax, 1-based and inclusive, is xmin-1, ymin-1, xmax, ymax.) */
+typedef struct vgg_box {
+    int x1, y1, x2, y2;
+} vgg_box;
+
+/* "x1,y1,x2,y2": four integers, 0 <= x1 < x2, 0 <= y1 < y2; INVALID with a
+ * message naming what is wrong ("box '3,4,3,9' is empty: x2 must be above
+ * x1") otherwise. */
+vgg_status vgg_box_parse(const char *text, vgg_box *out);
+/* INVALID ("box 0,0,50,10 reaches past the 40x24 image (its size after
+ * EXIF orientation)") unless b lies inside a w x h image. */
+vgg_status vgg_box_check(const vgg_box *b, int w, int h);
+/* A row's name: path, or "path#x1,y1,x2,y2" with a box (malloc'd; NULL
+ * when out of memory). */
+char *vgg_box_row_name(const char *path, const vgg_box *b);
+
 /* An image resized to every scale: made by vgg_extractor_prepare, which
- * is reentrant (worker threads call it while the nets run). */
+ * is reentrant (worker threads call it while the nets run).  With a box
+ * (vgg_extractor_prepare_box; NULL: the whole image) the crop is resized
+ * as a whole image would be (smallest side Q); with the option with_image
+ * the whole image is prepared too.  INVALID when the box is not inside
+ * img, TOO_LARGE when a resized size is over the limits of
+ * vgg_image_check_scale (the message says "image"; callers add the
+ * path). */
 typedef struct vgg_prepared vgg_prepared;
 vgg_status vgg_extractor_prepare(const vgg_extractor *ex, const vgg_image *img,
                                  vgg_prepared **out);
+vgg_status vgg_extractor_prepare_box(const vgg_extractor *ex, const vgg_image *img,
+                                     const vgg_box *box, vgg_prepared **out);
 void vgg_prepared_free(vgg_prepared *p);
 
 /* Run the nets on prepared images: out receives n * dim floats (row k for
@@ -104,11 +142,17 @@ void vgg_extract_nets_close(vgg_extract_nets *n);
 /* ---- the extraction job ---- */
 
 /* One input: its path, label (NULL or "" for none) and position in the
- * full input list. */
+ * full input list; optionally a box (the row then describes the box and
+ * is named "path#x1,y1,x2,y2", vgg_box_row_name) and where the input was
+ * given, for messages ("'list.txt', line 4"). */
 typedef struct vgg_extract_item {
     const char *path;
     const char *label;
     uint64_t index;
+    const vgg_box *box;     /* NULL: the whole image */
+    const char *name;       /* the row's name (NULL: path; with a box, give
+                               vgg_box_row_name's) */
+    const char *where;      /* NULL, or prefixed to a box's errors */
 } vgg_extract_item;
 
 /* What the job reports while it runs (the program prints these). */
@@ -164,7 +208,8 @@ typedef struct vgg_extract_result {
     const char *stopped_at;   /* the input an error stopped the job at (NULL if none) */
 } vgg_extract_result;
 
-/* Resume check (the store's rows must be this shard's first inputs, with
+/* INVALID when an item has a box and ex was not made with the option
+ * boxes.  Resume check (the store's rows must be this shard's first inputs, with
  * their names and labels: MISMATCH otherwise), then decode ahead in
  * job->loaders threads, run ex on batches and append the rows in input
  * order.  An image that cannot be read stops the job with its error (the
@@ -174,6 +219,41 @@ typedef struct vgg_extract_result {
 vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
                                vgg_extract_result *res);
 void vgg_extract_result_free(vgg_extract_result *res);
+
+/* ---- the command line of `vggfeat extract` ----
+ *
+ * The options parsed and checked (vgg_extract_cli_parse: OK, or INVALID
+ * with a message for the program to print before the usage; help set by
+ * -h), the output rule checked against the inputs, the list and the
+ * weights, and the reports the program prints to fp: notes and the
+ * progress line (callbacks of the job, ctx a vgg_extract_reporter) and the
+ * summary with the exit status (vgg_extract_cli_finish). */
+typedef struct vgg_extract_cli {
+    const char *net_arg, *models, *output, *device, *list_file, *precision, *workspace;
+    vgg_extract_opts eo;
+    int shard_k, shard_n, threads, loaders, batch;
+    bool skip_errors, quiet, help;
+    char **inputs;           /* the arguments after the options (borrowed from argv) */
+    int n_inputs;
+} vgg_extract_cli;
+
+void vgg_extract_cli_usage(FILE *fp);
+vgg_status vgg_extract_cli_parse(int argc, char **argv, vgg_extract_cli *a);
+vgg_status vgg_extract_cli_check_output(const vgg_extract_cli *a, const vgg_extract_nets *nets);
+
+typedef struct vgg_extract_reporter {
+    FILE *fp;
+    bool quiet;
+    bool progress;           /* a progress line (fp is a terminal) */
+    double last_print;
+} vgg_extract_reporter;
+
+void vgg_extract_cli_note(void *ctx, vgg_extract_note_kind kind, const char *text);
+void vgg_extract_cli_progress(void *ctx, const vgg_extract_progress *p);
+/* The end of a run: the error and where it stopped, or the interruption,
+ * or the summary; returns the exit status (0, 1, or 128 + the signal). */
+int vgg_extract_cli_finish(vgg_status st, const vgg_extract_result *res,
+                           const vgg_extract_job *job, const vgg_extract_reporter *r, int dim);
 
 #ifdef __cplusplus
 }

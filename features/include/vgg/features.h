@@ -36,6 +36,10 @@ typedef struct vgg_featdesc {
     bool flip;
     bool l2;                                     /* the final L2 over the whole row */
     bool l2_per_net;                             /* each net's part L2-normalised before stacking */
+    char region[16];                             /* what a row describes: "" whole images; "box"
+                                                    (a box of the image, vggfeat extract's list
+                                                    boxes); "box+image" (the box's descriptor,
+                                                    then its whole image's) */
     char version[32];                            /* program version that wrote it */
 } vgg_featdesc;
 
