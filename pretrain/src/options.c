@@ -20,11 +20,69 @@ const vgg_pretrain_option vgg_pretrain_options[] = {
     { "min-delta", true }, { "max-drops", true }, { "epochs", true }, { "iterations", true },
     { "scale", true }, { "scale-jitter", true }, { "no-flip", false }, { "color-shift", true },
     { "seed", true }, { "threads", true }, { "loaders", true }, { "device", true },
-    { "devices", true }, { "slices", true }, { "checkpoint", true },
+    { "slices", true }, { "checkpoint", true },
     { "checkpoint-every", true }, { "resume", false }, { "log", true }, { "print-every", true },
     { "output", true }, { "precision", true }, { "workspace", true },
     { "deterministic", false }, { NULL, false },
 };
+
+/* vggtrain train --help */
+const char vgg_pretrain_usage[] =
+"usage: vggtrain train (--data DIR | --list FILE --classes FILE) -o WEIGHTS [options]\n"
+"data\n"
+"  --data DIR             a folder per class (ILSVRC layout)\n"
+"  --list FILE            path<TAB>class lines, with --classes FILE (one name per line)\n"
+"  --val-data DIR | --val-list FILE [--val-classes FILE]   validation set\n"
+"  --val-every N          validate every N iterations (default: once per epoch)\n"
+"  --val-limit N          validate on the first N images only\n"
+"                         (validation: top-1/top-5 of the centre crop at Q = the middle\n"
+"                         training scale; it drives --patience)\n"
+"net\n"
+"  --config C             A, A-LRN, B, C, D, E (default A)\n"
+"  --width W              conv channel multiplier (1)     --fc-dim N (4096)\n"
+"  --input-size S         training crop, multiple of 32 (224); classes from the data\n"
+"  --batch-norm           batch normalisation after each conv (torchvision's vgg*_bn);\n"
+"                         batch statistics are those of each --micro-batch pass\n"
+"  --init normal|glorot|he|torchvision  (normal, std --init-std 0.01;\n"
+"                         torchvision: conv N(0, 2/fan_out), fc N(0, --init-std))\n"
+"  --init-from A.safetensors  copy conv1_1, conv2_1, conv3_1, conv3_2, fc6-8 of a trained A\n"
+"  --weights NET.safetensors  start from every weight of a trained net (fine-tuning, e.g.\n"
+"                         S=384 from the S=256 net); its architecture and preprocessing\n"
+"                         are kept, and --config/--width/--fc-dim/--input-size, if given,\n"
+"                         must agree with it\n"
+"optimiser (the paper's defaults)\n"
+"  --batch N (256)  --accum K: K passes of batch/K images  --micro-batch M\n"
+"  --lr 0.01  --momentum 0.9  --weight-decay 5e-4 (weights only, not biases)  --dropout 0.5\n"
+"  --lr-steps IT,IT,...   divide lr by 10 at these iterations\n"
+"  --warmup N             raise lr linearly over the first N iterations (0)\n"
+"  --lr-cosine            after the warm-up, lr follows a half cosine down to 0 at the end\n"
+"  --patience P           divide lr by 10 after P validations without improvement\n"
+"                         (1: the paper's plateau rule with a validation set; 0: off)\n"
+"  --min-delta D          an improvement of validation accuracy is more than D (0)\n"
+"  --max-drops K          stop at the next plateau after K plateau drops (3; 0: never)\n"
+"  --epochs E (74) | --iterations N\n"
+"augmentation\n"
+"  --scale S              training scale (smallest side; default input size + 32)\n"
+"  --scale-jitter MIN,MAX S drawn per image in [MIN, MAX]\n"
+"  --no-flip              no random horizontal flips\n"
+"  --color-shift SIGMA    RGB colour shift (PCA lighting) strength (0.1; 0: off)\n"
+"run\n"
+"  --seed N (1)  --threads N compute threads (0: all)  --loaders N decoding threads (2)\n"
+"  --device cpu|cpu-ref|cuda[:N]   (under mpirun or srun: data-parallel, one rank per\n"
+"                         GPU, cuda meaning the GPU of the rank's index on its node)\n"
+"  --slices N             compute each batch as N slices, each slice's gradient alone,\n"
+"                         summed slice 0 first (what N ranks under mpirun do; also\n"
+"                         gradient accumulation)\n"
+"  --precision fp32|tf32  GPU arithmetic (fp32; tf32: tensor cores, gradients within\n"
+"                         about 1e-2; the CPU computes fp32 only and refuses tf32)\n"
+"  --workspace MB         the most GPU workspace one convolution may use (1024)\n"
+"  --deterministic        only reproducible GPU algorithms, so a run repeats bit for bit\n"
+"                         (the CPU always does); these three default to $VGG_PRECISION,\n"
+"                         $VGG_WORKSPACE_MB, $VGG_DETERMINISTIC where set\n"
+"  --checkpoint FILE      (default WEIGHTS.ckpt)  --checkpoint-every N iterations (1000)\n"
+"  --resume               continue from the checkpoint (same options)\n"
+"  --log FILE             metrics, one JSON object per line\n"
+"  --print-every N        progress line every N iterations (10)\n";
 
 static bool parse_ll(const char *s, long long lo, long long *out)
 {
@@ -62,12 +120,10 @@ static const char **string_field(vgg_pretrain_config *c, const char *n)
 {
     static const char *const names[] = { "data", "list", "classes", "val-data", "val-list",
                                          "val-classes", "init", "init-from", "weights",
-                                         "lr-steps", "device", "devices", "checkpoint", "log",
-                                         "output" };
+                                         "lr-steps", "device", "checkpoint", "log", "output" };
     const char **fields[] = { &c->data, &c->list, &c->classes, &c->val_data, &c->val_list,
                               &c->val_classes, &c->init, &c->init_from, &c->weights,
-                              &c->lr_steps, &c->device, &c->devices, &c->checkpoint, &c->log,
-                              &c->output };
+                              &c->lr_steps, &c->device, &c->checkpoint, &c->log, &c->output };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(n, names[i]) == 0)
             return fields[i];
@@ -204,11 +260,6 @@ vgg_status vgg_pretrain_config_check(vgg_pretrain_config *c)
                         "FILE --classes FILE");
     if (c->weights && c->init_from)
         return vgg_fail(VGG_STATUS_INVALID, "--weights and --init-from exclude each other");
-    if (c->devices && c->dist && vgg_pretrain_dist_size(c->dist) > 1)
-        return vgg_fail(VGG_STATUS_INVALID, "--devices is for one process driving the GPUs of "
-                        "a node; under mpirun give --device cuda (one GPU per rank)");
-    if (c->devices && strcmp(c->device, "cpu") != 0)
-        return vgg_fail(VGG_STATUS_INVALID, "--device and --devices exclude each other");
     if (c->smin == 0 && (c->scale || !c->weights))   /* --weights: the default in vgg_pretrain_run */
         c->smin = c->smax = c->scale ? c->scale : c->arch.input_size + 32;
     else if (c->scale)

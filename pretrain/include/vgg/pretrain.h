@@ -282,11 +282,9 @@ typedef struct vgg_pretrain_config {
     /* data parallelism: the ranks (NULL: one process), --slices (the
      * global batch computed as this many contiguous slices, each one's
      * gradient alone, summed slice 0 first: one process doing what as
-     * many ranks do), --devices (several GPUs of this node, one thread
-     * each, NCCL) */
+     * many ranks do) */
     vgg_pretrain_dist *dist;
     int slices;
-    const char *devices;
     void (*say)(void *ctx, vgg_pretrain_say kind, const char *text);
     void *ctx;
 } vgg_pretrain_config;
@@ -304,6 +302,8 @@ typedef struct vgg_pretrain_option {
     bool takes_value;
 } vgg_pretrain_option;
 extern const vgg_pretrain_option vgg_pretrain_options[];
+/* Their help text (vggtrain train --help). */
+extern const char vgg_pretrain_usage[];
 
 /* Set option name (a vgg_pretrain_options name; value NULL for a flag)
  * in c.  INVALID with "bad value 'V' for --NAME" (or the device options'
