@@ -71,6 +71,7 @@ typedef struct run {
     vgg_pretrain_dist *dist;
     int rank, size, first, count, slices;
     bool nccl;
+    double reduce_s;        /* seconds in the gradient reduction since the last report */
 } run;
 
 static vgg_status load_sets(run *r)
@@ -371,14 +372,16 @@ static void report_step(run *r, window *w, long long it, double ep, float lr)
         lr, ips, eta);
     if (r->log) {
         fprintf(r->log, "{\"iter\":%lld,\"epoch\":%.4f,\"loss\":%.6f,\"acc\":%.6f,"
-                "\"lr\":%.6g,\"img_s\":%.2f,\"elapsed\":%.2f,\"bad_images\":%lld}\n",
+                "\"lr\":%.6g,\"img_s\":%.2f,\"elapsed\":%.2f,\"bad_images\":%lld,"
+                "\"allreduce_s\":%.4f}\n",
                 it, ep, w->loss / w->n, (double)w->hits / w->n, lr, ips, now - w->t0,
-                r->state.bad_images);
+                r->state.bad_images, r->reduce_s);
         fflush(r->log);
     }
     w->loss = 0;
     w->hits = w->n = 0;
     w->t = now;
+    r->reduce_s = 0;
 }
 
 /* validate; *stop when the schedule says so */
@@ -435,8 +438,10 @@ static vgg_status gradient(run *r, const vgg_pretrain_batch *b, double *loss, in
     if (r->slices == 1) {
         if (st == VGG_STATUS_OK)
             st = vgg_trainer_accumulate(r->tr, b->x, b->labels, r->count, r->first, B, loss, hits);
+        const double t0 = vgg_now_seconds();
         if (st == VGG_STATUS_OK && r->size > 1)
             st = vgg_trainer_reduce_grad(r->tr, r->nccl ? NULL : vgg_dist_sum_floats, r->dist);
+        r->reduce_s += vgg_now_seconds() - t0;
         return st;
     }
     slice_sum ss = { .n = r->slices };
