@@ -5,6 +5,7 @@ net with --threads 1:
   `vggtrain train --slices 2` (one process summing the same two slices in
   the same order), and within 1e-6 relative of the plain one-process run
   with the same global batch (the figure is printed);
+- one rank under mpirun (the collective's path) gives the plain run's bytes;
 - killing rank 1 mid-run ends the job within 5 s, mpirun naming rank 1;
   the checkpoint left is whole, and `mpirun -np 1 ... --slices 2 --resume`
   finishes the run with the bytes of an uninterrupted 2-rank run (rank 0
@@ -114,6 +115,10 @@ rc, out = train("plain", [])
 check(rc == 0, "the plain one-process run", out)
 check(not same_bytes("plain.st", "slices2.st"),
       "the plain run's summation order differs (the comparison can fail)")
+rc, out = train("mpi1", [], ranks=1)
+check(rc == 0 and "data-parallel: 1 rank, gradients summed by MPI" in out,
+      "mpirun -np 1 takes the data-parallel path", out)
+check(same_bytes("mpi1.st", "plain.st"), "one MPI rank gives the plain run's bytes")
 if os.path.exists("plain.st") and os.path.exists("mpi2.st"):
     a, b = tensors("plain.st"), tensors("mpi2.st")
     worst, where, moved = 0.0, "", 0.0

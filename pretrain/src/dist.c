@@ -89,6 +89,7 @@ vgg_status vgg_pretrain_dist_open(vgg_pretrain_dist **out)
 int vgg_pretrain_dist_rank(const vgg_pretrain_dist *d) { return d ? d->rank : 0; }
 int vgg_pretrain_dist_size(const vgg_pretrain_dist *d) { return d ? d->size : 1; }
 int vgg_dist_local_rank(const vgg_pretrain_dist *d) { return d ? d->local_rank : 0; }
+bool vgg_dist_is_mpi(const vgg_pretrain_dist *d) { return d && d->mpi; }
 
 void vgg_pretrain_dist_abort(vgg_pretrain_dist *d, int code)
 {
@@ -118,7 +119,7 @@ void vgg_pretrain_dist_close(vgg_pretrain_dist *d)
 vgg_status vgg_dist_sum_floats(void *ctx, float *grad, size_t count)
 {
     vgg_pretrain_dist *d = ctx;
-    if (!d || d->size == 1)
+    if (!d || !d->mpi)
         return VGG_STATUS_OK;
 #ifdef VGG_HAVE_MPI
     for (size_t off = 0; off < count; off += PIECE) {

@@ -5,6 +5,9 @@
 
 #include "vgg/pretrain.h"
 
+/* started by an MPI launcher (even as its only rank): the gradients go
+ * through the collective, NCCL's on GPUs */
+bool vgg_dist_is_mpi(const vgg_pretrain_dist *d);
 /* the rank's index among the ranks of its node (its GPU) */
 int vgg_dist_local_rank(const vgg_pretrain_dist *d);
 /* grad[count] summed over the ranks, in place (a vgg_grad_reduce_fn, ctx

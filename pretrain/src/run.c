@@ -70,6 +70,7 @@ typedef struct run {
      * slices: one process computing the batch as that many slices */
     vgg_pretrain_dist *dist;
     int rank, size, first, count, slices;
+    bool par;               /* under MPI (even one rank): the gradients go through the collective */
     bool nccl;
     double reduce_s;        /* seconds in the gradient reduction since the last report */
 } run;
@@ -173,6 +174,7 @@ static vgg_status plan_slices(run *r)
     r->rank = vgg_pretrain_dist_rank(a->dist);
     r->size = vgg_pretrain_dist_size(a->dist);
     r->slices = a->slices > 0 ? a->slices : 1;
+    r->par = r->size > 1 || (vgg_dist_is_mpi(a->dist) && r->slices == 1);
     if (r->size > 1 && r->slices > 1)
         return vgg_fail(VGG_STATUS_INVALID, "--slices %d with %d ranks: --slices is the "
                         "one-process run of what several ranks do (each rank computes one "
@@ -189,7 +191,7 @@ static vgg_status plan_slices(run *r)
 /* GPU ranks: "cuda" is the GPU of the rank's index on its node */
 static const char *rank_device(run *r, char *buf, size_t size)
 {
-    if (r->size > 1 && strcasecmp(r->a->device, "cuda") == 0) {
+    if (r->par && strcasecmp(r->a->device, "cuda") == 0) {
         snprintf(buf, size, "cuda:%d", vgg_dist_local_rank(r->dist));
         return buf;
     }
@@ -221,7 +223,7 @@ static vgg_status build_net(run *r)
                                             a->deterministic, &dev);
     if (st == VGG_STATUS_OK)
         st = vgg_backend_open_opts(device, a->threads, &dev, &r->be);
-    if (st == VGG_STATUS_OK && r->size > 1 && strncasecmp(device, "cuda", 4) == 0)
+    if (st == VGG_STATUS_OK && r->par && strncasecmp(device, "cuda", 4) == 0)
         st = join_nccl(r);
     if (st == VGG_STATUS_OK && a->weights &&
         (st = vgg_net_load(a->weights, r->be, &src)) == VGG_STATUS_OK)
@@ -439,7 +441,7 @@ static vgg_status gradient(run *r, const vgg_pretrain_batch *b, double *loss, in
         if (st == VGG_STATUS_OK)
             st = vgg_trainer_accumulate(r->tr, b->x, b->labels, r->count, r->first, B, loss, hits);
         const double t0 = vgg_now_seconds();
-        if (st == VGG_STATUS_OK && r->size > 1)
+        if (st == VGG_STATUS_OK && r->par)
             st = vgg_trainer_reduce_grad(r->tr, r->nccl ? NULL : vgg_dist_sum_floats, r->dist);
         r->reduce_s += vgg_now_seconds() - t0;
         return st;
@@ -519,6 +521,10 @@ static vgg_status interrupted(run *r, vgg_status st)
                                   : VGG_STATUS_OK;
     if (cst != VGG_STATUS_OK)
         return cst;
+    if (r->rank != 0)
+        return vgg_fail(st, "interrupted by %s at iteration %lld (rank 0 saves the checkpoint)",
+                        vgg_signal_received() == SIGTERM ? "SIGTERM" : "SIGINT",
+                        (long long)vgg_trainer_iteration(r->tr));
     return vgg_fail(st, "interrupted by %s at iteration %lld; checkpoint '%s' saved, "
                     "--resume goes on from there",
                     vgg_signal_received() == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -596,9 +602,9 @@ vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
             vgg_arch_name(&a->arch, name, sizeof name), a->arch.width, a->arch.input_size, scale,
             r.data->n_classes, r.data->n, a->batch, r.micro_batch, r.total,
             (double)r.total * a->batch / r.data->n);
-        if (r.size > 1)
-            say(&r, VGG_PRETRAIN_SAY_NOTE, "data-parallel: %d ranks, gradients summed %s",
-                r.size, r.nccl ? "by NCCL on the GPUs" : "by MPI");
+        if (r.par)
+            say(&r, VGG_PRETRAIN_SAY_NOTE, "data-parallel: %d rank%s, gradients summed %s",
+                r.size, r.size > 1 ? "s" : "", r.nccl ? "by NCCL on the GPUs" : "by MPI");
         w.t0 = w.t = vgg_now_seconds();
         w.it0 = vgg_trainer_iteration(r.tr);
         st = train_loop(&r, &w);
