@@ -10,7 +10,9 @@ net with --threads 1:
   the checkpoint left is whole, and `mpirun -np 1 ... --slices 2 --resume`
   finishes the run with the bytes of an uninterrupted 2-rank run (rank 0
   read the checkpoint and broadcast it);
-- refusals: --slices with several ranks, a batch smaller than the ranks,
+- `--devices cpu,cpu` (one process, a thread per device, the collectives
+  over shared memory) gives the same bytes;
+- refusals: bad --devices lists, --slices with several ranks, a batch smaller than the ranks,
   GPU ranks where no GPU can be used (exit 1, the rank named, no hang).
 
 The training set is 48 images of 28x28 made here as idx files and imported
@@ -137,6 +139,26 @@ if os.path.exists("plain.st") and os.path.exists("mpi2.st"):
           "by up to %.3g" % (worst, where, moved))
     check(worst <= 1e-6, "2 ranks within 1e-6 relative of the plain one-process run")
     check(moved > 1e-3, "training moved the weights (the comparison is not of the start)")
+
+# ------------------------------------ --devices: one process, a thread each
+rc, out = train("threads2", ["--devices", "cpu,cpu"])
+check(rc == 0 and "data-parallel: 2 ranks" in out, "--devices cpu,cpu trains on two threads", out)
+check(same_bytes("threads2.st", "slices2.st"),
+      "two device threads give the bytes of 2 slices (and of 2 MPI ranks)")
+rc, out = train("bad_dev1", ["--devices", "gpu0"], timeout=60)
+check(rc == 2 and "'gpu0' is not a device" in out, "--devices gpu0: a usage error (exit 2)", out)
+rc, out = train("bad_dev2", ["--devices", "cuda:0,0"], timeout=60)
+check(rc == 2 and "cuda:0,0': 0 given twice" in out, "a GPU given twice is refused (exit 2)", out)
+rc, out = train("bad_dev3", ["--devices", "cpu,cpu", "--slices", "2"], timeout=60)
+check(rc == 2 and "exclude each other" in out, "--devices with --slices is refused", out)
+rc, out = train("bad_dev4", ["--devices", "cpu,cpu"], ranks=2, timeout=60)
+check(rc != 0 and "under mpirun or srun give --device cuda" in out,
+      "--devices under mpirun is refused", out)
+rc, out = train("no_gpu2", ["--devices", "cuda:0,1"], timeout=120)
+if "gradients summed by NCCL" not in out:
+    check(rc == 1 and re.search(r"device cuda:[01] \(rank [01] of 2\): device 'cuda:[01]'",
+                                out) is not None,
+          "--devices cuda:0,1 without usable GPUs fails naming the device, no hang", out)
 
 # ------------------------------------------------------ refusals, no hangs
 rc, out = train("bad_slices", ["--slices", "2"], ranks=2, timeout=60)

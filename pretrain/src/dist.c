@@ -1,7 +1,11 @@
 /* The ranks of a data-parallel run: MPI's world where the job was started
- * by an MPI launcher and the build has MPI, else one process.  The only
- * file that includes mpi.h. */
+ * by an MPI launcher and the build has MPI; the threads of one process
+ * driving several devices (--devices), a team whose collectives are
+ * barriers over shared memory; else one process alone.  The only file
+ * that includes mpi.h. */
 #include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,9 +15,26 @@
 
 #include "dist.h"
 
+#define TEAM_MAX 64
+
+/* the threads of one process, one per device */
+typedef struct team {
+    int n;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int arrived;
+    unsigned gen;
+    int failed;            /* -1, or the rank that failed first */
+    void *ptr[TEAM_MAX];   /* each rank's buffer in the current collective */
+    vgg_backend *be[TEAM_MAX];
+    vgg_status nccl_st;
+    char nccl_msg[512];
+} team;
+
 struct vgg_pretrain_dist {
     int rank, size, local_rank;
     bool mpi;              /* MPI_Init was called */
+    team *team;            /* shared by the team's members; NULL: not a team */
 };
 
 /* the number of ranks a launcher says it started (0: no launcher) */
@@ -91,6 +112,165 @@ int vgg_pretrain_dist_size(const vgg_pretrain_dist *d) { return d ? d->size : 1;
 int vgg_dist_local_rank(const vgg_pretrain_dist *d) { return d ? d->local_rank : 0; }
 bool vgg_dist_is_mpi(const vgg_pretrain_dist *d) { return d && d->mpi; }
 
+/* ---- a team of threads ---- */
+
+vgg_status vgg_dist_team_create(int n, vgg_pretrain_dist **members)
+{
+    if (n < 1 || n > TEAM_MAX)
+        return vgg_fail(VGG_STATUS_INVALID, "--devices: %d devices (1 to %d)", n, TEAM_MAX);
+    team *t = calloc(1, sizeof *t);
+    vgg_pretrain_dist *m = calloc((size_t)n, sizeof *m);
+    if (!t || !m) {
+        free(t);
+        free(m);
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    }
+    t->n = n;
+    t->failed = -1;
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    for (int i = 0; i < n; i++)
+        m[i] = (vgg_pretrain_dist){ .rank = i, .size = n, .local_rank = i, .team = t };
+    *members = m;
+    return VGG_STATUS_OK;
+}
+
+void vgg_dist_team_free(vgg_pretrain_dist *members)
+{
+    if (!members)
+        return;
+    team *t = members[0].team;
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    free(t);
+    free(members);
+}
+
+vgg_pretrain_dist *vgg_dist_team_member(vgg_pretrain_dist *members, int i)
+{
+    return &members[i];
+}
+
+void vgg_dist_team_fail(vgg_pretrain_dist *d)
+{
+    team *t = d->team;
+    pthread_mutex_lock(&t->mu);
+    if (t->failed < 0)
+        t->failed = d->rank;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+int vgg_dist_team_failed(const vgg_pretrain_dist *members)
+{
+    return members[0].team->failed;
+}
+
+/* every member reaches this point, or one has failed (the others stop) */
+static vgg_status team_wait(vgg_pretrain_dist *d)
+{
+    team *t = d->team;
+    pthread_mutex_lock(&t->mu);
+    if (t->failed < 0) {
+        unsigned gen = t->gen;
+        if (++t->arrived == t->n) {
+            t->arrived = 0;
+            t->gen++;
+            pthread_cond_broadcast(&t->cv);
+        }
+        while (t->gen == gen && t->failed < 0)
+            pthread_cond_wait(&t->cv, &t->mu);
+        if (t->gen != gen) {
+            pthread_mutex_unlock(&t->mu);
+            return VGG_STATUS_OK;
+        }
+    }
+    int who = t->failed;
+    pthread_mutex_unlock(&t->mu);
+    return vgg_fail(VGG_STATUS_INTERRUPTED, "stopped: the thread of rank %d failed", who);
+}
+
+/* the n members' x[0..count) summed in rank order, the sum in every x: each
+ * member sums its share of the elements */
+static vgg_status team_sum_floats(vgg_pretrain_dist *d, float *x, size_t count)
+{
+    team *t = d->team;
+    t->ptr[d->rank] = x;
+    vgg_status st = team_wait(d);
+    if (st != VGG_STATUS_OK)
+        return st;
+    const size_t a = count * d->rank / t->n, b = count * (d->rank + 1) / t->n;
+    for (size_t i = a; i < b; i++) {
+        float s = ((float *)t->ptr[0])[i];
+        for (int k = 1; k < t->n; k++)
+            s += ((float *)t->ptr[k])[i];
+        for (int k = 0; k < t->n; k++)
+            ((float *)t->ptr[k])[i] = s;
+    }
+    return team_wait(d);
+}
+
+static vgg_status team_sum_doubles(vgg_pretrain_dist *d, double *x, int n)
+{
+    team *t = d->team;
+    double s[16];
+    if (n > 16)
+        return vgg_fail(VGG_STATUS_INVALID, "team: %d values to sum (16 at most)", n);
+    t->ptr[d->rank] = x;
+    vgg_status st = team_wait(d);
+    for (int i = 0; i < n && st == VGG_STATUS_OK; i++) {
+        s[i] = ((double *)t->ptr[0])[i];
+        for (int k = 1; k < t->n; k++)
+            s[i] += ((double *)t->ptr[k])[i];
+    }
+    if (st == VGG_STATUS_OK)
+        st = team_wait(d);
+    if (st == VGG_STATUS_OK)
+        memcpy(x, s, sizeof *x * n);
+    return st;
+}
+
+static vgg_status team_bcast(vgg_pretrain_dist *d, void *buf, size_t bytes)
+{
+    team *t = d->team;
+    t->ptr[d->rank] = buf;
+    vgg_status st = team_wait(d);
+    if (st == VGG_STATUS_OK && d->rank != 0)
+        memcpy(buf, t->ptr[0], bytes);
+    return st == VGG_STATUS_OK ? team_wait(d) : st;
+}
+
+/* the team's GPUs join one NCCL communicator: rank 0 calls
+ * ncclCommInitAll for all once every member has opened its device */
+static vgg_status team_join_nccl(vgg_pretrain_dist *d, vgg_backend *be)
+{
+    team *t = d->team;
+    t->be[d->rank] = be;
+    vgg_status st = team_wait(d);
+    if (st == VGG_STATUS_OK && d->rank == 0) {
+        t->nccl_st = vgg_backend_join_nccl_all(t->be, t->n);
+        snprintf(t->nccl_msg, sizeof t->nccl_msg, "%s",
+                 t->nccl_st == VGG_STATUS_OK ? "" : vgg_last_error());
+    }
+    if (st == VGG_STATUS_OK)
+        st = team_wait(d);
+    if (st == VGG_STATUS_OK && t->nccl_st != VGG_STATUS_OK)
+        st = vgg_fail(t->nccl_st, "%s", t->nccl_msg);
+    return st;
+}
+
+vgg_status vgg_dist_join_nccl(vgg_pretrain_dist *d, vgg_backend *be)
+{
+    if (d && d->team)
+        return team_join_nccl(d, be);
+    unsigned char id[VGG_NCCL_ID_BYTES] = { 0 };
+    const int rank = vgg_pretrain_dist_rank(d), size = vgg_pretrain_dist_size(d);
+    vgg_status st = rank == 0 ? vgg_nccl_unique_id(id) : VGG_STATUS_OK;
+    if (st == VGG_STATUS_OK)
+        st = vgg_dist_bcast(d, id, sizeof id);
+    return st == VGG_STATUS_OK ? vgg_backend_join_nccl(be, size, rank, id) : st;
+}
+
 void vgg_pretrain_dist_abort(vgg_pretrain_dist *d, int code)
 {
 #ifdef VGG_HAVE_MPI
@@ -106,6 +286,7 @@ void vgg_pretrain_dist_close(vgg_pretrain_dist *d)
 {
     if (!d)
         return;
+
 #ifdef VGG_HAVE_MPI
     if (d->mpi)
         MPI_Finalize();
@@ -119,6 +300,8 @@ void vgg_pretrain_dist_close(vgg_pretrain_dist *d)
 vgg_status vgg_dist_sum_floats(void *ctx, float *grad, size_t count)
 {
     vgg_pretrain_dist *d = ctx;
+    if (d && d->team)
+        return team_sum_floats(d, grad, count);
     if (!d || !d->mpi)
         return VGG_STATUS_OK;
 #ifdef VGG_HAVE_MPI
@@ -134,6 +317,8 @@ vgg_status vgg_dist_sum_floats(void *ctx, float *grad, size_t count)
 
 vgg_status vgg_dist_sum_doubles(vgg_pretrain_dist *d, double *x, int n)
 {
+    if (d && d->team)
+        return team_sum_doubles(d, x, n);
     if (!d || d->size == 1)
         return VGG_STATUS_OK;
 #ifdef VGG_HAVE_MPI
@@ -147,6 +332,8 @@ vgg_status vgg_dist_sum_doubles(vgg_pretrain_dist *d, double *x, int n)
 vgg_status vgg_dist_bcast(void *ctx, void *buf, size_t bytes)
 {
     vgg_pretrain_dist *d = ctx;
+    if (d && d->team)
+        return team_bcast(d, buf, bytes);
     if (!d || d->size == 1)
         return VGG_STATUS_OK;
 #ifdef VGG_HAVE_MPI

@@ -4,6 +4,7 @@
 #define VGG_PRETRAIN_DIST_H
 
 #include "vgg/pretrain.h"
+#include "vgg/train.h"
 
 /* started by an MPI launcher (even as its only rank): the gradients go
  * through the collective, NCCL's on GPUs */
@@ -17,5 +18,21 @@ vgg_status vgg_dist_sum_floats(void *d, float *grad, size_t count);
 vgg_status vgg_dist_sum_doubles(vgg_pretrain_dist *d, double *x, int n);
 /* bytes at buf from rank 0 to every rank (a vgg_bcast_fn) */
 vgg_status vgg_dist_bcast(void *d, void *buf, size_t bytes);
+
+/* the GPU of this rank joins the ranks' NCCL communicator (over MPI:
+ * rank 0's id broadcast; a team: ncclCommInitAll) */
+vgg_status vgg_dist_join_nccl(vgg_pretrain_dist *d, vgg_backend *be);
+
+/* --devices: n members of a team of threads (members[i] is rank i), and
+ * its end; a member whose run fails calls fail, which stops the others at
+ * their next collective; failed: the first rank that failed, or -1 */
+vgg_status vgg_dist_team_create(int n, vgg_pretrain_dist **members);
+void vgg_dist_team_free(vgg_pretrain_dist *members);
+vgg_pretrain_dist *vgg_dist_team_member(vgg_pretrain_dist *members, int i);
+void vgg_dist_team_fail(vgg_pretrain_dist *d);
+int vgg_dist_team_failed(const vgg_pretrain_dist *members);
+/* vgg_pretrain_run with --devices (devices.c), and the check of its list */
+vgg_status vgg_dist_devices_check(const char *list);
+vgg_status vgg_pretrain_run_devices(vgg_pretrain_config *a);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "vgg/pretrain.h"
 
 const vgg_pretrain_option vgg_pretrain_options[] = {
@@ -20,7 +21,7 @@ const vgg_pretrain_option vgg_pretrain_options[] = {
     { "min-delta", true }, { "max-drops", true }, { "epochs", true }, { "iterations", true },
     { "scale", true }, { "scale-jitter", true }, { "no-flip", false }, { "color-shift", true },
     { "seed", true }, { "threads", true }, { "loaders", true }, { "device", true },
-    { "slices", true }, { "checkpoint", true },
+    { "devices", true }, { "slices", true }, { "checkpoint", true },
     { "checkpoint-every", true }, { "resume", false }, { "log", true }, { "print-every", true },
     { "output", true }, { "precision", true }, { "workspace", true },
     { "deterministic", false }, { NULL, false },
@@ -69,7 +70,8 @@ const char vgg_pretrain_usage[] =
 "run\n"
 "  --seed N (1)  --threads N compute threads (0: all)  --loaders N decoding threads (2)\n"
 "  --device cpu|cpu-ref|cuda[:N]   (under mpirun or srun: data-parallel, one rank per\n"
-"                         GPU, cuda meaning the GPU of the rank's index on its node)\n"
+"                         GPU, cuda meaning the GPU of the rank's index on its node)\n""  --devices cuda:0,1,..  data-parallel over these GPUs of this node, one thread each,\n"
+"                         gradients summed by NCCL (cpu,cpu: two CPU threads, a check)\n"
 "  --slices N             compute each batch as N slices, each slice's gradient alone,\n"
 "                         summed slice 0 first (what N ranks under mpirun do; also\n"
 "                         gradient accumulation)\n"
@@ -120,10 +122,12 @@ static const char **string_field(vgg_pretrain_config *c, const char *n)
 {
     static const char *const names[] = { "data", "list", "classes", "val-data", "val-list",
                                          "val-classes", "init", "init-from", "weights",
-                                         "lr-steps", "device", "checkpoint", "log", "output" };
+                                         "lr-steps", "device", "devices", "checkpoint", "log",
+                                         "output" };
     const char **fields[] = { &c->data, &c->list, &c->classes, &c->val_data, &c->val_list,
                               &c->val_classes, &c->init, &c->init_from, &c->weights,
-                              &c->lr_steps, &c->device, &c->checkpoint, &c->log, &c->output };
+                              &c->lr_steps, &c->device, &c->devices, &c->checkpoint, &c->log,
+                              &c->output };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(n, names[i]) == 0)
             return fields[i];
@@ -260,6 +264,14 @@ vgg_status vgg_pretrain_config_check(vgg_pretrain_config *c)
                         "FILE --classes FILE");
     if (c->weights && c->init_from)
         return vgg_fail(VGG_STATUS_INVALID, "--weights and --init-from exclude each other");
+    if (c->devices && vgg_dist_devices_check(c->devices) != VGG_STATUS_OK)
+        return VGG_STATUS_INVALID;   /* the message is set */
+    if (c->devices && vgg_pretrain_dist_size(c->dist) > 1)
+        return vgg_fail(VGG_STATUS_INVALID, "--devices is one process driving several devices; "
+                        "under mpirun or srun give --device cuda (one GPU per rank)");
+    if (c->devices && c->slices > 1)
+        return vgg_fail(VGG_STATUS_INVALID, "--devices and --slices exclude each other (each "
+                        "device computes one slice)");
     if (c->smin == 0 && (c->scale || !c->weights))   /* --weights: the default in vgg_pretrain_run */
         c->smin = c->smax = c->scale ? c->scale : c->arch.input_size + 32;
     else if (c->scale)

@@ -198,16 +198,10 @@ static const char *rank_device(run *r, char *buf, size_t size)
     return r->a->device;
 }
 
-/* GPU ranks sum their gradients with NCCL: rank 0 makes the id, MPI
- * carries it */
+/* GPU ranks sum their gradients with NCCL */
 static vgg_status join_nccl(run *r)
 {
-    unsigned char id[VGG_NCCL_ID_BYTES] = { 0 };
-    vgg_status st = r->rank == 0 ? vgg_nccl_unique_id(id) : VGG_STATUS_OK;
-    if (st == VGG_STATUS_OK)
-        st = vgg_dist_bcast(r->dist, id, sizeof id);
-    if (st == VGG_STATUS_OK)
-        st = vgg_backend_join_nccl(r->be, r->size, r->rank, id);
+    vgg_status st = vgg_dist_join_nccl(r->dist, r->be);
     r->nccl = st == VGG_STATUS_OK;
     return st;
 }
@@ -531,13 +525,28 @@ static vgg_status interrupted(run *r, vgg_status st)
                     (long long)vgg_trainer_iteration(r->tr), r->ckpt);
 }
 
+/* the ranks stop together: a signal seen by any of them before an
+ * iteration stops every one there */
+static vgg_status agree_interrupt(run *r, vgg_status st)
+{
+    if (r->size == 1 || (st != VGG_STATUS_OK && st != VGG_STATUS_INTERRUPTED))
+        return st;
+    double seen = st == VGG_STATUS_INTERRUPTED;
+    vgg_status e = vgg_dist_sum_doubles(r->dist, &seen, 1);
+    if (e != VGG_STATUS_OK)
+        return e;
+    if (seen > 0 && st == VGG_STATUS_OK)
+        return vgg_fail(VGG_STATUS_INTERRUPTED, "interrupted on another rank");
+    return st;
+}
+
 static vgg_status train_loop(run *r, window *w)
 {
     vgg_pretrain_config *a = r->a;
     bool stop = false;
     while (vgg_trainer_iteration(r->tr) < r->total && !stop) {
         vgg_pretrain_batch *b = NULL;
-        vgg_status st = vgg_check_interrupt();
+        vgg_status st = agree_interrupt(r, vgg_check_interrupt());
         if (st == VGG_STATUS_OK)
             st = vgg_pretrain_loader_next(r->loader, &b);
         /* a signal seen here or while waiting for the loader's batch */
@@ -572,6 +581,8 @@ static vgg_status train_loop(run *r, window *w)
 
 vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
 {
+    if (a->devices)
+        return vgg_pretrain_run_devices(a);
     run r;
     memset(&r, 0, sizeof r);
     r.a = a;
@@ -604,7 +615,9 @@ vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
             (double)r.total * a->batch / r.data->n);
         if (r.par)
             say(&r, VGG_PRETRAIN_SAY_NOTE, "data-parallel: %d rank%s, gradients summed %s",
-                r.size, r.size > 1 ? "s" : "", r.nccl ? "by NCCL on the GPUs" : "by MPI");
+                r.size, r.size > 1 ? "s" : "",
+                r.nccl ? "by NCCL on the GPUs"
+                       : vgg_dist_is_mpi(r.dist) ? "by MPI" : "in shared memory (threads)");
         w.t0 = w.t = vgg_now_seconds();
         w.it0 = vgg_trainer_iteration(r.tr);
         st = train_loop(&r, &w);

@@ -282,9 +282,11 @@ typedef struct vgg_pretrain_config {
     /* data parallelism: the ranks (NULL: one process), --slices (the
      * global batch computed as this many contiguous slices, each one's
      * gradient alone, summed slice 0 first: one process doing what as
-     * many ranks do) */
+     * many ranks do), --devices (several devices of this node, one
+     * thread each: "cuda:0,1,2,3"; NCCL between GPUs) */
     vgg_pretrain_dist *dist;
     int slices;
+    const char *devices;
     void (*say)(void *ctx, vgg_pretrain_say kind, const char *text);
     void *ctx;
 } vgg_pretrain_config;
