@@ -21,9 +21,10 @@ for arg in "$@"; do
     esac
 done
 
-# Packages the build and the programs need.
+# Packages the build and the programs need (Open MPI: vggtrain trains
+# data-parallel under mpirun wherever this script built it).
 pkgs="build-essential cmake pkg-config libopenblas-dev libdnnl-dev libjpeg62-turbo-dev libpng-dev
-      libjson-c-dev libssl-dev liblinear-dev
+      libjson-c-dev libssl-dev liblinear-dev openmpi-bin libopenmpi-dev
       dataset-fashion-mnist gnuplot-nox libxml2-dev jq zlib1g-dev libfreetype-dev
       fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-ipafont-gothic
       fonts-ipafont-mincho fonts-wqy-microhei"

@@ -452,6 +452,9 @@ static void cu_close(vgg_backend *be)
         cudaSetDevice(c->device);
         if (c->stream)
             cudaStreamSynchronize(c->stream);
+#ifdef VGG_HAVE_NCCL
+        vgg_cuda_nccl_free(be);
+#endif
         vgg_cuda_conv_free(be);
         if (c->lrnd)
             cudnnDestroyLRNDescriptor(c->lrnd);
@@ -500,6 +503,9 @@ static const vgg_backend_train_ops cuda_train_ops = {
     .dropout_backward = cu_dropout_backward,
     .softmax_xent = cu_softmax_xent,
     .sgd_update = cu_sgd_update,
+#ifdef VGG_HAVE_NCCL
+    .allreduce_sum = vgg_cuda_allreduce_sum,
+#endif
     /* batch normalisation: not yet on the GPU (training a -BN net there
      * returns VGG_STATUS_UNSUPPORTED; its forward uses the folded convs) */
 };

@@ -62,6 +62,7 @@ typedef struct cuda_impl {
     conv_choice choices[CUDA_MAX_CHOICES];
     int n_choices;
     vgg_device_opts opts;
+    void *nccl;                   /* ncclComm_t the backend joined (nccl.c), or NULL */
 } cuda_impl;
 
 vgg_status vgg_cuda_failed_rt(cudaError_t e, const char *call, const char *file, int line);
@@ -105,5 +106,13 @@ vgg_status vgg_cuda_conv2d(vgg_backend *be, const vgg_conv_desc *d, const float 
 vgg_status vgg_cuda_conv2d_backward(vgg_backend *be, const vgg_conv_desc *d, const float *x,
                                     const float *weight, const float *y, const float *dy,
                                     float *dx, float *dweight, float *dbias);
+
+/* NCCL (nccl.c, in a build with NCCL; without it the gradient
+ * reduction is left NULL): the backend's allreduce_sum on its stream, and
+ * the communicator's end at close. */
+#ifdef VGG_HAVE_NCCL
+vgg_status vgg_cuda_allreduce_sum(vgg_backend *be, float *grad, size_t count);
+void vgg_cuda_nccl_free(vgg_backend *be);
+#endif
 
 #endif

@@ -161,6 +161,12 @@ typedef struct vgg_backend_train_ops {
                                           const float *y, const float *dy, const float *gamma,
                                           const float *save_mean, const float *save_invstd,
                                           float *dx, float *dgamma, float *dbeta);
+    /* data parallelism: grad (count floats, device memory) replaced in
+     * place by its sum over the ranks of the communicator the backend
+     * joined (vgg_backend_join_nccl), queued on the backend's stream; NULL
+     * where the backend has no collectives of its own (the CPU backends:
+     * the caller's host reduction serves them, vgg_trainer_reduce_grad) */
+    vgg_status (*allreduce_sum)(vgg_backend *be, float *grad, size_t count);
 } vgg_backend_train_ops;
 
 struct vgg_backend {
@@ -190,5 +196,12 @@ extern const vgg_backend_train_ops vgg_cpu_train_ops;
  * says why there are none). */
 vgg_status vgg_cuda_backend_open(int device, const vgg_device_opts *o, vgg_backend **out);
 int vgg_cuda_describe(char *buf, size_t size);
+
+/* Implemented in net/cuda/nccl.c (only in a build with CUDA and NCCL):
+ * see vgg_nccl_unique_id and vgg_backend_join_nccl in vgg/train.h. */
+vgg_status vgg_cuda_nccl_unique_id(unsigned char *id, size_t size);
+vgg_status vgg_cuda_nccl_join(vgg_backend *be, int nranks, int rank, const unsigned char *id,
+                              size_t size);
+vgg_status vgg_cuda_nccl_join_all(vgg_backend *const *bes, int n);
 
 #endif

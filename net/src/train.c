@@ -8,6 +8,14 @@
 #include "train_internal.h"
 #include "vgg/train.h"
 
+#ifndef VGG_HAVE_NCCL
+#ifdef VGG_HAVE_CUDA
+#define VGG_NO_NCCL_WHY "NCCL: nccl.h or libnccl was not found at configure time"
+#else
+#define VGG_NO_NCCL_WHY "CUDA"
+#endif
+#endif
+
 void vgg_train_opts_default(vgg_train_opts *o)
 {
     *o = (vgg_train_opts){
@@ -495,4 +503,105 @@ void vgg_trainer_restore_(vgg_trainer *t, int64_t iter, uint64_t seed)
 {
     t->iter = iter;
     t->o.seed = seed;
+}
+
+/* ---- data parallelism ---- */
+
+vgg_status vgg_trainer_reduce_grad(vgg_trainer *t, vgg_grad_reduce_fn fn, void *ctx)
+{
+    vgg_backend *be = t->be;
+    if (!fn) {
+        if (!be->train->allreduce_sum)
+            return vgg_fail(VGG_STATUS_UNSUPPORTED, "backend %s has no collectives of its own "
+                            "(a host reduction serves it)", be->name);
+        return be->train->allreduce_sum(be, t->grad_all, t->grad_count);
+    }
+    if (be->host_memory)
+        return fn(ctx, t->grad_all, t->grad_count);
+    float *host = malloc(sizeof(float) * t->grad_count);
+    if (!host)
+        return vgg_fail(VGG_STATUS_NOMEM, "trainer: out of memory for a host copy of the "
+                        "gradients (%zu floats)", t->grad_count);
+    vgg_status st = be->ops->download(be, host, t->grad_all, sizeof(float) * t->grad_count);
+    if (st == VGG_STATUS_OK)
+        st = fn(ctx, host, t->grad_count);
+    if (st == VGG_STATUS_OK)
+        st = be->ops->upload(be, t->grad_all, host, sizeof(float) * t->grad_count);
+    free(host);
+    return st;
+}
+
+vgg_status vgg_nccl_unique_id(unsigned char id[VGG_NCCL_ID_BYTES])
+{
+#ifdef VGG_HAVE_NCCL
+    return vgg_cuda_nccl_unique_id(id, VGG_NCCL_ID_BYTES);
+#else
+    (void)id;
+    return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: this build has no NCCL (built without %s)",
+                    VGG_NO_NCCL_WHY);
+#endif
+}
+
+vgg_status vgg_backend_join_nccl(vgg_backend *be, int nranks, int rank,
+                                 const unsigned char id[VGG_NCCL_ID_BYTES])
+{
+    if (nranks < 1 || rank < 0 || rank >= nranks)
+        return vgg_fail(VGG_STATUS_INVALID, "NCCL: rank %d of %d", rank, nranks);
+#ifdef VGG_HAVE_NCCL
+    if (be->host_memory)
+        return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: device %s is not a GPU (NCCL serves "
+                        "cuda devices only)", be->name);
+    return vgg_cuda_nccl_join(be, nranks, rank, id, VGG_NCCL_ID_BYTES);
+#else
+    (void)id;
+    return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: device %s: this build has no NCCL (built "
+                    "without %s)", be->name, VGG_NO_NCCL_WHY);
+#endif
+}
+
+vgg_status vgg_backend_join_nccl_all(vgg_backend *const *bes, int n)
+{
+    if (n < 1)
+        return vgg_fail(VGG_STATUS_INVALID, "NCCL: %d devices", n);
+#ifdef VGG_HAVE_NCCL
+    for (int i = 0; i < n; i++)
+        if (bes[i]->host_memory)
+            return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: device %s is not a GPU (NCCL serves "
+                            "cuda devices only)", bes[i]->name);
+    return vgg_cuda_nccl_join_all(bes, n);
+#else
+    return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: device %s: this build has no NCCL (built "
+                    "without %s)", bes[0]->name, VGG_NO_NCCL_WHY);
+#endif
+}
+
+vgg_status vgg_trainer_broadcast(vgg_trainer *t, vgg_bcast_fn fn, void *ctx)
+{
+    vgg_net *net = t->net;
+    vgg_backend *be = t->be;
+    uint64_t head[2] = { (uint64_t)t->iter, t->o.seed };
+    vgg_status st = vgg_trainer_sync_host(t);
+    if (st == VGG_STATUS_OK)
+        st = fn(ctx, head, sizeof head);
+    for (int i = 0; i < net->n_params && st == VGG_STATUS_OK; i++)
+        st = fn(ctx, net->params[i].data, sizeof(float) * net->params[i].numel);
+    if (st == VGG_STATUS_OK)
+        st = vgg_net_params_changed(net);
+    if (st != VGG_STATUS_OK)
+        return st;
+    t->iter = (int64_t)head[0];
+    t->o.seed = head[1];
+    float *mom = be->host_memory ? t->mom_all : malloc(sizeof(float) * t->grad_count);
+    if (!mom)
+        return vgg_fail(VGG_STATUS_NOMEM, "trainer: out of memory for a host copy of the "
+                        "momenta (%zu floats)", t->grad_count);
+    if (!be->host_memory)
+        st = be->ops->download(be, mom, t->mom_all, sizeof(float) * t->grad_count);
+    if (st == VGG_STATUS_OK)
+        st = fn(ctx, mom, sizeof(float) * t->grad_count);
+    if (st == VGG_STATUS_OK && !be->host_memory)
+        st = be->ops->upload(be, t->mom_all, mom, sizeof(float) * t->grad_count);
+    if (mom != t->mom_all)
+        free(mom);
+    return st;
 }

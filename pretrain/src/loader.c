@@ -74,6 +74,7 @@ struct vgg_pretrain_loader {
     const vgg_pretrain_dataset *d;
     vgg_pretrain_aug aug;
     int batch, threads;
+    int first, count;   /* the slice of every batch decoded here */
     uint64_t seed;
     int64_t epoch;      /* producer's next sample */
     size_t pos;
@@ -136,18 +137,21 @@ static void *work(void *arg)
 {
     vgg_pretrain_loader *l = arg;
     int j;
-    while ((j = atomic_fetch_add(&l->next, 1)) < l->batch)
+    while ((j = atomic_fetch_add(&l->next, 1)) < l->count)
         fill_one(l, l->cur, j);
     return NULL;
 }
 
 static void fill_slot(vgg_pretrain_loader *l, slot *s)
 {
+    /* every position of the batch is passed; the slice's are decoded */
     for (int j = 0; j < l->batch; j++) {
         if (l->perm_epoch != l->epoch)
             make_perm(l, l->epoch);
-        s->idx[j] = l->perm[l->pos];
-        s->rs[j] = seed_of(l->seed, (uint64_t)l->epoch, l->pos);
+        if (j >= l->first && j < l->first + l->count) {
+            s->idx[j - l->first] = l->perm[l->pos];
+            s->rs[j - l->first] = seed_of(l->seed, (uint64_t)l->epoch, l->pos);
+        }
         if (++l->pos == l->d->n) {
             l->pos = 0;
             l->epoch++;
@@ -216,10 +220,23 @@ void vgg_pretrain_loader_free(vgg_pretrain_loader *l)
 vgg_status vgg_pretrain_loader_create(const vgg_pretrain_dataset *d, const vgg_pretrain_aug *aug, int batch, int threads,
                             uint64_t seed, int64_t epoch, size_t pos, vgg_pretrain_loader **out)
 {
+    return vgg_pretrain_loader_create_slice(d, aug, batch, 0, batch, threads, seed, epoch, pos,
+                                            out);
+}
+
+vgg_status vgg_pretrain_loader_create_slice(const vgg_pretrain_dataset *d,
+                                            const vgg_pretrain_aug *aug, int batch, int first,
+                                            int count, int threads, uint64_t seed,
+                                            int64_t epoch, size_t pos,
+                                            vgg_pretrain_loader **out)
+{
     *out = NULL;
     if (d->n == 0 || batch < 1 || threads < 1 || pos >= d->n || epoch < 0)
         return vgg_fail(VGG_STATUS_INVALID, "loader: %zu images, batch %d, %d threads, "
                         "position %lld:%zu", d->n, batch, threads, (long long)epoch, pos);
+    if (first < 0 || count < 1 || first + count > batch)
+        return vgg_fail(VGG_STATUS_INVALID, "loader: samples %d..%d of a batch of %d", first,
+                        first + count - 1, batch);
     if (aug->crop < 1 || aug->smin < aug->crop || aug->smax < aug->smin)
         return vgg_fail(VGG_STATUS_INVALID, "loader: scales %d..%d for crops of %d", aug->smin,
                         aug->smax, aug->crop);
@@ -229,6 +246,8 @@ vgg_status vgg_pretrain_loader_create(const vgg_pretrain_dataset *d, const vgg_p
     l->d = d;
     l->aug = *aug;
     l->batch = batch;
+    l->first = first;
+    l->count = count;
     l->threads = threads;
     l->seed = seed;
     l->epoch = epoch;
@@ -241,10 +260,10 @@ vgg_status vgg_pretrain_loader_create(const vgg_pretrain_dataset *d, const vgg_p
     bool ok = l->perm != NULL;
     for (int i = 0; i < 2 && ok; i++) {
         slot *s = &l->slots[i];
-        s->x = malloc(sizeof(float) * 3 * aug->crop * aug->crop * (size_t)batch);
-        s->labels = malloc(sizeof(int32_t) * batch);
-        s->idx = malloc(sizeof(size_t) * batch);
-        s->rs = malloc(sizeof(uint64_t) * batch);
+        s->x = malloc(sizeof(float) * 3 * aug->crop * aug->crop * (size_t)count);
+        s->labels = malloc(sizeof(int32_t) * count);
+        s->idx = malloc(sizeof(size_t) * count);
+        s->rs = malloc(sizeof(uint64_t) * count);
         ok = s->x && s->labels && s->idx && s->rs;
     }
     if (!ok) {

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "vgg/pretrain.h"
 
 void vgg_pretrain_config_default(vgg_pretrain_config *a)
@@ -36,13 +38,14 @@ void vgg_pretrain_config_default(vgg_pretrain_config *a)
     a->print_every = 10;
 }
 
-/* a message to the run's callback, formatted as printf */
-#define say(a, kind, ...)                                                     \
+/* a message to the run's callback, formatted as printf: rank 0's (the
+ * ranks of a data-parallel run tell the same story) */
+#define say(r, kind, ...)                                                     \
     do {                                                                      \
-        if ((a)->say) {                                                       \
+        if ((r)->a->say && (r)->rank == 0) {                                  \
             char text_[2048];                                                 \
             snprintf(text_, sizeof text_, __VA_ARGS__);                       \
-            (a)->say((a)->ctx, (kind), text_);                                \
+            (r)->a->say((r)->a->ctx, (kind), text_);                          \
         }                                                                     \
     } while (0)
 
@@ -62,6 +65,14 @@ typedef struct run {
     vgg_lock *ckpt_lock;    /* one run per checkpoint */
     int micro_batch;
     long long total, val_every;
+    /* data parallelism: this rank of size, its slice [first, first +
+     * count) of every batch; nccl: the gradients are summed on the GPUs;
+     * slices: one process computing the batch as that many slices */
+    vgg_pretrain_dist *dist;
+    int rank, size, first, count, slices;
+    bool par;               /* under MPI (even one rank): the gradients go through the collective */
+    bool nccl;
+    double reduce_s;        /* seconds in the gradient reduction since the last report */
 } run;
 
 static vgg_status load_sets(run *r)
@@ -139,7 +150,7 @@ static vgg_status init_net(run *r, vgg_net *src)
         vgg_net_set_pool_round(r->net, vgg_net_arch(src)->pool_round);
         if ((st = vgg_net_params_changed(r->net)) != VGG_STATUS_OK)
             return st;
-        say(a, VGG_PRETRAIN_SAY_NOTE, "starting from every weight of '%s'", a->weights);
+        say(r, VGG_PRETRAIN_SAY_NOTE, "starting from every weight of '%s'", a->weights);
         return VGG_STATUS_OK;
     }
     if (a->init_from) {
@@ -149,10 +160,50 @@ static vgg_status init_net(run *r, vgg_net *src)
             st = vgg_train_init_from(r->net, from, scheme, a->init_std, a->seed, &copied);
         vgg_net_free(from);
         if (st == VGG_STATUS_OK)
-            say(a, VGG_PRETRAIN_SAY_NOTE, "%d layers copied from '%s'", copied, a->init_from);
+            say(r, VGG_PRETRAIN_SAY_NOTE, "%d layers copied from '%s'", copied, a->init_from);
         return st;
     }
     return vgg_train_init(r->net, scheme, a->init_std, a->seed);
+}
+
+/* the ranks and the slice of every batch this one computes */
+static vgg_status plan_slices(run *r)
+{
+    vgg_pretrain_config *a = r->a;
+    r->dist = a->dist;
+    r->rank = vgg_pretrain_dist_rank(a->dist);
+    r->size = vgg_pretrain_dist_size(a->dist);
+    r->slices = a->slices > 0 ? a->slices : 1;
+    r->par = r->size > 1 || (vgg_dist_is_mpi(a->dist) && r->slices == 1);
+    if (r->size > 1 && r->slices > 1)
+        return vgg_fail(VGG_STATUS_INVALID, "--slices %d with %d ranks: --slices is the "
+                        "one-process run of what several ranks do (each rank computes one "
+                        "slice)", r->slices, r->size);
+    const int parts = r->size > 1 ? r->size : r->slices;
+    if (parts > a->batch)
+        return vgg_fail(VGG_STATUS_INVALID, "a batch of %d cannot be cut into %d slices (%s)",
+                        a->batch, parts, r->size > 1 ? "one per rank" : "--slices");
+    r->first = (int)((long long)a->batch * r->rank / r->size);
+    r->count = (int)((long long)a->batch * (r->rank + 1) / r->size) - r->first;
+    return VGG_STATUS_OK;
+}
+
+/* GPU ranks: "cuda" is the GPU of the rank's index on its node */
+static const char *rank_device(run *r, char *buf, size_t size)
+{
+    if (r->par && strcasecmp(r->a->device, "cuda") == 0) {
+        snprintf(buf, size, "cuda:%d", vgg_dist_local_rank(r->dist));
+        return buf;
+    }
+    return r->a->device;
+}
+
+/* GPU ranks sum their gradients with NCCL */
+static vgg_status join_nccl(run *r)
+{
+    vgg_status st = vgg_dist_join_nccl(r->dist, r->be);
+    r->nccl = st == VGG_STATUS_OK;
+    return st;
 }
 
 static vgg_status build_net(run *r)
@@ -160,10 +211,14 @@ static vgg_status build_net(run *r)
     vgg_pretrain_config *a = r->a;
     vgg_net *src = NULL;
     vgg_device_opts dev;
-    vgg_status st = vgg_device_opts_command(a->device, a->precision, a->workspace,
+    char name[32];
+    const char *device = rank_device(r, name, sizeof name);
+    vgg_status st = vgg_device_opts_command(device, a->precision, a->workspace,
                                             a->deterministic, &dev);
     if (st == VGG_STATUS_OK)
-        st = vgg_backend_open_opts(a->device, a->threads, &dev, &r->be);
+        st = vgg_backend_open_opts(device, a->threads, &dev, &r->be);
+    if (st == VGG_STATUS_OK && r->par && strncasecmp(device, "cuda", 4) == 0)
+        st = join_nccl(r);
     if (st == VGG_STATUS_OK && a->weights &&
         (st = vgg_net_load(a->weights, r->be, &src)) == VGG_STATUS_OK)
         st = take_weights_arch(r, src);
@@ -185,8 +240,10 @@ static vgg_status make_trainer(run *r)
     to.dropout = a->dropout;
     to.seed = a->seed;
     to.micro_batch = a->micro > 0 ? a->micro : (a->batch + a->accum - 1) / a->accum;
-    if (to.micro_batch > a->batch)
-        to.micro_batch = a->batch;
+    /* a pass holds at most one slice (a rank's, or one of --slices) */
+    const int slice = r->size > 1 ? r->count : (a->batch + r->slices - 1) / r->slices;
+    if (to.micro_batch > slice)
+        to.micro_batch = slice;
     r->micro_batch = to.micro_batch;
     vgg_status st = vgg_trainer_create(r->net, &to, &r->tr);
     if (st != VGG_STATUS_OK)
@@ -207,52 +264,82 @@ static vgg_status make_trainer(run *r)
     return VGG_STATUS_OK;
 }
 
-/* the checkpoint (resumed when asked and there), the log, the loader */
-static vgg_status resume_and_open(run *r)
+/* the one output rule for the weights, the checkpoint and the log; then
+ * the checkpoint's lock, before it is read (rank 0: the one that writes) */
+static vgg_status check_outputs(run *r)
 {
     vgg_pretrain_config *a = r->a;
     vgg_status st = VGG_STATUS_OK;
-    r->ckpt = a->checkpoint;
-    if (!r->ckpt) {
-        snprintf(r->ckpt_default, sizeof r->ckpt_default, "%s.ckpt", a->output);
-        r->ckpt = r->ckpt_default;
-    }
-    /* the one output rule for the weights, the checkpoint and the log; then
-     * the checkpoint's lock, before it is read */
     const char *ins[] = { a->data, a->list, a->classes, a->val_data, a->val_list,
                           a->val_classes, a->init_from, a->weights };
     const char *outs[] = { a->output, r->ckpt, a->log };
     for (size_t i = 0; i < 3 && st == VGG_STATUS_OK; i++)
         if (outs[i])
             st = vgg_output_check(outs[i], ins, sizeof ins / sizeof *ins);
+    return st != VGG_STATUS_OK ? st : vgg_lock_acquire(r->ckpt, &r->ckpt_lock);
+}
+
+/* rank 0 resumes from the checkpoint when asked and it is there;
+ * *resumed says so */
+static vgg_status resume(run *r, bool *resumed)
+{
+    vgg_pretrain_config *a = r->a;
+    vgg_status st = VGG_STATUS_OK;
+    *resumed = false;
+    if (r->rank == 0 && a->resume && access(r->ckpt, F_OK) == 0) {
+        *resumed = true;
+        if ((st = vgg_pretrain_state_load(r->tr, r->ckpt, &r->state, &r->sched)) != VGG_STATUS_OK)
+            return st;
+        say(r, VGG_PRETRAIN_SAY_NOTE, "resumed from '%s' at iteration %lld (epoch %lld, "
+            "image %zu)", r->ckpt, (long long)vgg_trainer_iteration(r->tr),
+            (long long)r->state.epoch, r->state.pos);
+        if (a->log)
+            st = vgg_pretrain_log_truncate(a->log, vgg_trainer_iteration(r->tr));
+    } else if (a->resume) {
+        say(r, VGG_PRETRAIN_SAY_NOTE, "no checkpoint '%s' yet; starting from the beginning",
+            r->ckpt);
+    }
+    return st;
+}
+
+/* every rank starts from rank 0's state: the weights, momenta, iteration,
+ * position in the data and schedule (read from the checkpoint by rank 0
+ * alone, so a job resumes on any number of ranks) */
+static vgg_status share_state(run *r)
+{
+    if (r->size == 1)
+        return VGG_STATUS_OK;
+    vgg_status st = vgg_dist_bcast(r->dist, &r->state, sizeof r->state);
     if (st == VGG_STATUS_OK)
-        st = vgg_lock_acquire(r->ckpt, &r->ckpt_lock);
+        st = vgg_dist_bcast(r->dist, &r->sched, sizeof r->sched);
+    return st == VGG_STATUS_OK ? vgg_trainer_broadcast(r->tr, vgg_dist_bcast, r->dist) : st;
+}
+
+/* the checkpoint (resumed when asked and there), the log, the loader */
+static vgg_status resume_and_open(run *r)
+{
+    vgg_pretrain_config *a = r->a;
+    r->ckpt = a->checkpoint;
+    if (!r->ckpt) {
+        snprintf(r->ckpt_default, sizeof r->ckpt_default, "%s.ckpt", a->output);
+        r->ckpt = r->ckpt_default;
+    }
+    vgg_status st = r->rank == 0 ? check_outputs(r) : VGG_STATUS_OK;
     if (st != VGG_STATUS_OK)
         return st;
     r->state = (vgg_pretrain_state){ .seed = a->seed, .batch = a->batch, .images = r->data->n };
     bool resumed = false;
-    if (a->resume && access(r->ckpt, F_OK) == 0) {
-        resumed = true;
-        if ((st = vgg_pretrain_state_load(r->tr, r->ckpt, &r->state, &r->sched)) != VGG_STATUS_OK)
-            return st;
-        say(a, VGG_PRETRAIN_SAY_NOTE, "resumed from '%s' at iteration %lld (epoch %lld, "
-            "image %zu)", r->ckpt, (long long)vgg_trainer_iteration(r->tr),
-            (long long)r->state.epoch, r->state.pos);
-        if (a->log && (st = vgg_pretrain_log_truncate(a->log, vgg_trainer_iteration(r->tr))) !=
-                          VGG_STATUS_OK)
-            return st;
-    } else if (a->resume) {
-        say(a, VGG_PRETRAIN_SAY_NOTE, "no checkpoint '%s' yet; starting from the beginning",
-            r->ckpt);
-    }
-    if (a->log && !(r->log = fopen(a->log, resumed ? "a" : "w")))
+    if ((st = resume(r, &resumed)) != VGG_STATUS_OK || (st = share_state(r)) != VGG_STATUS_OK)
+        return st;
+    if (r->rank == 0 && a->log && !(r->log = fopen(a->log, resumed ? "a" : "w")))
         return vgg_fail(VGG_STATUS_IO, "'%s': cannot open: %s", a->log, strerror(errno));
     vgg_pretrain_aug aug = {
         .crop = a->arch.input_size, .smin = a->smin, .smax = a->smax, .flip = !a->no_flip,
         .color_sigma = a->color, .pp = *vgg_net_preproc(r->net),
     };
-    return vgg_pretrain_loader_create(r->data, &aug, a->batch, a->loaders, a->seed,
-                                      r->state.epoch, r->state.pos, &r->loader);
+    return vgg_pretrain_loader_create_slice(r->data, &aug, a->batch, r->first, r->count,
+                                            a->loaders, a->seed, r->state.epoch, r->state.pos,
+                                            &r->loader);
 }
 
 static void fmt_eta(double s, char *buf, size_t n)
@@ -271,25 +358,26 @@ typedef struct window {
 
 static void report_step(run *r, window *w, long long it, double ep, float lr)
 {
-    vgg_pretrain_config *a = r->a;
     double now = vgg_now_seconds();
     double ips = w->n / fmax(now - w->t, 1e-9);
     double per_it = (now - w->t0) / (double)(it - w->it0);
     char eta[32];
     fmt_eta(per_it * (r->total - it), eta, sizeof eta);
-    say(a, VGG_PRETRAIN_SAY_PROGRESS, "iter %lld/%lld  epoch %.3f  loss %.4f  acc %.2f%%  "
+    say(r, VGG_PRETRAIN_SAY_PROGRESS, "iter %lld/%lld  epoch %.3f  loss %.4f  acc %.2f%%  "
         "lr %.3g  %.1f img/s  eta %s", it, r->total, ep, w->loss / w->n, 100.0 * w->hits / w->n,
         lr, ips, eta);
     if (r->log) {
         fprintf(r->log, "{\"iter\":%lld,\"epoch\":%.4f,\"loss\":%.6f,\"acc\":%.6f,"
-                "\"lr\":%.6g,\"img_s\":%.2f,\"elapsed\":%.2f,\"bad_images\":%lld}\n",
+                "\"lr\":%.6g,\"img_s\":%.2f,\"elapsed\":%.2f,\"bad_images\":%lld,"
+                "\"allreduce_s\":%.4f}\n",
                 it, ep, w->loss / w->n, (double)w->hits / w->n, lr, ips, now - w->t0,
-                r->state.bad_images);
+                r->state.bad_images, r->reduce_s);
         fflush(r->log);
     }
     w->loss = 0;
     w->hits = w->n = 0;
     w->t = now;
+    r->reduce_s = 0;
 }
 
 /* validate; *stop when the schedule says so */
@@ -302,7 +390,7 @@ static vgg_status validate_step(run *r, long long it, double ep, bool *stop)
     if (st != VGG_STATUS_OK)
         return st;
     *stop = vgg_pretrain_schedule_validate(&r->sched, v.top1);
-    say(a, VGG_PRETRAIN_SAY_PROGRESS, "validation at iter %lld: top-1 error %.2f%%  top-5 "
+    say(r, VGG_PRETRAIN_SAY_PROGRESS, "validation at iter %lld: top-1 error %.2f%%  top-5 "
         "error %.2f%%  loss %.4f  (%zu images, Q %d)%s", it, 100 * (1 - v.top1),
         100 * (1 - v.top5), v.loss, v.n, qval, *stop ? "  -> stopping" : "");
     if (r->log) {
@@ -314,53 +402,177 @@ static vgg_status validate_step(run *r, long long it, double ep, bool *stop)
     return VGG_STATUS_OK;
 }
 
+/* --slices: each slice's gradient, summed in slice order into acc */
+typedef struct slice_sum {
+    int s, n;            /* this slice of n */
+    float *acc;
+} slice_sum;
+
+static vgg_status add_slice(void *ctx, float *grad, size_t count)
+{
+    slice_sum *ss = ctx;
+    if (!ss->acc && !(ss->acc = malloc(sizeof(float) * count)))
+        return vgg_fail(VGG_STATUS_NOMEM, "--slices: out of memory for %zu gradients", count);
+    if (ss->s == 0)
+        memcpy(ss->acc, grad, sizeof(float) * count);
+    else
+        for (size_t i = 0; i < count; i++)
+            ss->acc[i] += grad[i];
+    if (ss->s == ss->n - 1)
+        memcpy(grad, ss->acc, sizeof(float) * count);
+    return VGG_STATUS_OK;
+}
+
+/* one iteration's gradient of the whole batch: this rank's slice summed
+ * over the ranks in one collective, or each of --slices alone and summed
+ * in order; loss and hits of the images computed here */
+static vgg_status gradient(run *r, const vgg_pretrain_batch *b, double *loss, int *hits)
+{
+    const int B = r->a->batch;
+    const size_t per = (size_t)3 * r->a->arch.input_size * r->a->arch.input_size;
+    vgg_status st = vgg_trainer_zero_grad(r->tr);
+    if (r->slices == 1) {
+        if (st == VGG_STATUS_OK)
+            st = vgg_trainer_accumulate(r->tr, b->x, b->labels, r->count, r->first, B, loss, hits);
+        const double t0 = vgg_now_seconds();
+        if (st == VGG_STATUS_OK && r->par)
+            st = vgg_trainer_reduce_grad(r->tr, r->nccl ? NULL : vgg_dist_sum_floats, r->dist);
+        r->reduce_s += vgg_now_seconds() - t0;
+        return st;
+    }
+    slice_sum ss = { .n = r->slices };
+    for (int s = 0; s < r->slices && st == VGG_STATUS_OK; s++) {
+        const int f = (int)((long long)B * s / r->slices);
+        const int e = (int)((long long)B * (s + 1) / r->slices);
+        if (s > 0)
+            st = vgg_trainer_zero_grad(r->tr);
+        if (st == VGG_STATUS_OK)
+            st = vgg_trainer_accumulate(r->tr, b->x + f * per, b->labels + f, e - f, f, B, loss,
+                                        hits);
+        ss.s = s;
+        if (st == VGG_STATUS_OK)
+            st = vgg_trainer_reduce_grad(r->tr, add_slice, &ss);
+    }
+    free(ss.acc);
+    return st;
+}
+
+/* one SGD iteration; *loss and *hits over the whole batch */
+static vgg_status step(run *r, const vgg_pretrain_batch *b, float lr, float *loss, int *hits)
+{
+    double sum = 0.0;
+    int h = 0;
+    vgg_status st = gradient(r, b, &sum, &h);
+    /* loss, hits and replaced images of every rank */
+    double tot[3] = { sum, h, b->n_bad };
+    if (st == VGG_STATUS_OK)
+        st = vgg_dist_sum_doubles(r->dist, tot, 3);
+    if (st == VGG_STATUS_OK && !isfinite(tot[0]))
+        st = vgg_fail(VGG_STATUS_NUMERIC, "trainer: the loss is not finite at iteration %lld",
+                      (long long)vgg_trainer_iteration(r->tr));
+    if (st == VGG_STATUS_OK)
+        st = vgg_trainer_apply(r->tr, lr);
+    *loss = (float)(tot[0] / r->a->batch);
+    *hits = (int)tot[1];
+    r->state.bad_images += (long long)tot[2];
+    return st;
+}
+
+/* the replaced images of this rank's slice */
+static void say_bad(run *r, const vgg_pretrain_batch *b)
+{
+    char pre[32] = "", text[1024];
+    if (!r->a->say)
+        return;
+    if (r->size > 1)
+        snprintf(pre, sizeof pre, "rank %d: ", r->rank);
+    for (int i = 0; i < b->n_bad && i < 4; i++) {
+        snprintf(text, sizeof text, "%sunreadable image replaced: %s", pre, b->bad_msg[i]);
+        (r->a->say)(r->a->ctx, VGG_PRETRAIN_SAY_NOTE, text);
+    }
+    if (b->n_bad > 4) {
+        snprintf(text, sizeof text, "%s... and %d more in this batch", pre, b->n_bad - 4);
+        (r->a->say)(r->a->ctx, VGG_PRETRAIN_SAY_NOTE, text);
+    }
+}
+
+/* validation: rank 0's, its verdict (schedule, stop) given to every rank */
+static vgg_status validate_all(run *r, long long it, double ep, bool *stop)
+{
+    vgg_status st = r->rank == 0 ? validate_step(r, it, ep, stop) : VGG_STATUS_OK;
+    if (st == VGG_STATUS_OK && r->size > 1)
+        st = vgg_dist_bcast(r->dist, &r->sched, sizeof r->sched);
+    if (st == VGG_STATUS_OK && r->size > 1)
+        st = vgg_dist_bcast(r->dist, stop, sizeof *stop);
+    return st;
+}
+
+/* a signal seen before an iteration: the state is that of the last
+ * finished one, which rank 0 keeps (the next --resume goes on from it) */
+static vgg_status interrupted(run *r, vgg_status st)
+{
+    vgg_status cst = r->rank == 0 ? vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched)
+                                  : VGG_STATUS_OK;
+    if (cst != VGG_STATUS_OK)
+        return cst;
+    if (r->rank != 0)
+        return vgg_fail(st, "interrupted by %s at iteration %lld (rank 0 saves the checkpoint)",
+                        vgg_signal_received() == SIGTERM ? "SIGTERM" : "SIGINT",
+                        (long long)vgg_trainer_iteration(r->tr));
+    return vgg_fail(st, "interrupted by %s at iteration %lld; checkpoint '%s' saved, "
+                    "--resume goes on from there",
+                    vgg_signal_received() == SIGTERM ? "SIGTERM" : "SIGINT",
+                    (long long)vgg_trainer_iteration(r->tr), r->ckpt);
+}
+
+/* the ranks stop together: a signal seen by any of them before an
+ * iteration stops every one there */
+static vgg_status agree_interrupt(run *r, vgg_status st)
+{
+    if (r->size == 1 || (st != VGG_STATUS_OK && st != VGG_STATUS_INTERRUPTED))
+        return st;
+    double seen = st == VGG_STATUS_INTERRUPTED;
+    vgg_status e = vgg_dist_sum_doubles(r->dist, &seen, 1);
+    if (e != VGG_STATUS_OK)
+        return e;
+    if (seen > 0 && st == VGG_STATUS_OK)
+        return vgg_fail(VGG_STATUS_INTERRUPTED, "interrupted on another rank");
+    return st;
+}
+
 static vgg_status train_loop(run *r, window *w)
 {
     vgg_pretrain_config *a = r->a;
     bool stop = false;
     while (vgg_trainer_iteration(r->tr) < r->total && !stop) {
         vgg_pretrain_batch *b = NULL;
-        vgg_status st = vgg_check_interrupt();
+        vgg_status st = agree_interrupt(r, vgg_check_interrupt());
         if (st == VGG_STATUS_OK)
             st = vgg_pretrain_loader_next(r->loader, &b);
-        /* a signal seen here or while waiting for the loader's batch: the
-         * state is that of the last finished iteration */
-        if (st == VGG_STATUS_INTERRUPTED && vgg_trainer_iteration(r->tr) > 0) {
-            /* keep what was learnt: the next --resume goes on from here */
-            vgg_status cst = vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched);
-            if (cst != VGG_STATUS_OK)
-                return cst;
-            return vgg_fail(st, "interrupted by %s at iteration %lld; checkpoint '%s' saved, "
-                            "--resume goes on from there",
-                            vgg_signal_received() == SIGTERM ? "SIGTERM" : "SIGINT",
-                            (long long)vgg_trainer_iteration(r->tr), r->ckpt);
-        }
+        /* a signal seen here or while waiting for the loader's batch */
+        if (st == VGG_STATUS_INTERRUPTED && vgg_trainer_iteration(r->tr) > 0)
+            return interrupted(r, st);
         if (st != VGG_STATUS_OK)
             return st;
-        for (int i = 0; i < b->n_bad && i < 4; i++)
-            say(a, VGG_PRETRAIN_SAY_NOTE, "unreadable image replaced: %s", b->bad_msg[i]);
-        if (b->n_bad > 4)
-            say(a, VGG_PRETRAIN_SAY_NOTE, "... and %d more in this batch", b->n_bad - 4);
-        r->state.bad_images += b->n_bad;
+        say_bad(r, b);
         const float lr = vgg_pretrain_schedule_lr(&r->sched, vgg_trainer_iteration(r->tr));
         float loss;
         int hits;
-        if ((st = vgg_trainer_step(r->tr, b->x, b->labels, a->batch, lr, &loss, &hits)) !=
-            VGG_STATUS_OK)
+        if ((st = step(r, b, lr, &loss, &hits)) != VGG_STATUS_OK)
             return st;
         const long long it = vgg_trainer_iteration(r->tr);
         w->loss += (double)loss * a->batch;
         w->hits += hits;
         w->n += a->batch;
         const double ep = b->epoch + (double)b->pos / r->data->n;
-        if (it % a->print_every == 0 || it == r->total)
+        if (r->rank == 0 && (it % a->print_every == 0 || it == r->total))
             report_step(r, w, it, ep, lr);
         if (r->val && (it % r->val_every == 0 || it == r->total) &&
-            (st = validate_step(r, it, ep, &stop)) != VGG_STATUS_OK)
+            (st = validate_all(r, it, ep, &stop)) != VGG_STATUS_OK)
             return st;
         r->state.epoch = b->epoch;
         r->state.pos = b->pos;
-        if ((it % a->ckpt_every == 0 || it == r->total || stop) &&
+        if (r->rank == 0 && (it % a->ckpt_every == 0 || it == r->total || stop) &&
             (st = vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched)) != VGG_STATUS_OK)
             return st;
     }
@@ -369,10 +581,14 @@ static vgg_status train_loop(run *r, window *w)
 
 vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
 {
+    if (a->devices)
+        return vgg_pretrain_run_devices(a);
     run r;
     memset(&r, 0, sizeof r);
     r.a = a;
-    vgg_status st = load_sets(&r);
+    vgg_status st = plan_slices(&r);
+    if (st == VGG_STATUS_OK)
+        st = load_sets(&r);
     if (st == VGG_STATUS_OK)
         st = build_net(&r);
     if (st == VGG_STATUS_OK)
@@ -392,18 +608,23 @@ vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
             snprintf(scale, sizeof scale, "S %d", a->smin);
         else
             snprintf(scale, sizeof scale, "S in [%d, %d]", a->smin, a->smax);
-        say(a, VGG_PRETRAIN_SAY_NOTE, "%s width %g, input %d, %s, %d classes, %zu images, "
+        say(&r, VGG_PRETRAIN_SAY_NOTE, "%s width %g, input %d, %s, %d classes, %zu images, "
             "batch %d (%d per pass), %lld iterations (%.2f epochs)",
             vgg_arch_name(&a->arch, name, sizeof name), a->arch.width, a->arch.input_size, scale,
             r.data->n_classes, r.data->n, a->batch, r.micro_batch, r.total,
             (double)r.total * a->batch / r.data->n);
+        if (r.par)
+            say(&r, VGG_PRETRAIN_SAY_NOTE, "data-parallel: %d rank%s, gradients summed %s",
+                r.size, r.size > 1 ? "s" : "",
+                r.nccl ? "by NCCL on the GPUs"
+                       : vgg_dist_is_mpi(r.dist) ? "by MPI" : "in shared memory (threads)");
         w.t0 = w.t = vgg_now_seconds();
         w.it0 = vgg_trainer_iteration(r.tr);
         st = train_loop(&r, &w);
     }
     if (st == VGG_STATUS_OK && (st = vgg_trainer_sync_host(r.tr)) == VGG_STATUS_OK &&
-        (st = vgg_net_save(r.net, a->output)) == VGG_STATUS_OK)
-        say(a, VGG_PRETRAIN_SAY_NOTE, "%lld iterations in %.1f s, %lld unreadable images "
+        (r.rank != 0 || (st = vgg_net_save(r.net, a->output)) == VGG_STATUS_OK))
+        say(&r, VGG_PRETRAIN_SAY_NOTE, "%lld iterations in %.1f s, %lld unreadable images "
             "replaced (%lld images read, %lld used); weights '%s'",
             (long long)vgg_trainer_iteration(r.tr) - w.it0, vgg_now_seconds() - w.t0,
             r.state.bad_images,

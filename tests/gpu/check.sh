@@ -3,7 +3,9 @@
 # prints one table: every backend operation forward and backward on
 # cuda:0 against cpu-ref, VGG-16 dense descriptors at Q=256 and 384 with
 # flips against cpu-ref (fp32 and tf32), one VGG-16 training step's
-# gradients, and timings against PyTorch + cuDNN on the same GPU with the
+# gradients, three training steps as the one rank of an mpirun job
+# (gradients through NCCL) against the plain run (the same bytes; needs
+# Open MPI's mpirun, installed by pipelines/setup.sh), and timings against PyTorch + cuDNN on the same GPU with the
 # same precision pinned on both sides, as ratios, with the TFLOP/s
 # achieved.  Exit 0 only if every agreement is within its bound.
 #
@@ -71,7 +73,7 @@ if [ ! -x "$BUILD/bin/gpu_check" ]; then
     cmake -S . -B "$BUILD" -DVGG_CUDA=ON -DVGG_BENCH=OFF -DVGG_TESTS=ON \
           -DCMAKE_CUDA_COMPILER="$nvcc" $cudnn_inc $cudnn_lib >"$BUILD.log" 2>&1 ||
         { tail -n 20 "$BUILD.log"; fail "cmake could not configure a CUDA build (log: $BUILD.log)"; }
-    cmake --build "$BUILD" -j "$(nproc)" --target test_backend_ops gpu_check >>"$BUILD.log" 2>&1 ||
+    cmake --build "$BUILD" -j "$(nproc)" --target test_backend_ops gpu_check vggtrain >>"$BUILD.log" 2>&1 ||
         { tail -n 20 "$BUILD.log"; fail "the CUDA build failed (log: $BUILD.log)"; }
 fi
 "$BUILD/bin/gpu_check" time D 256 >/dev/null 2>"$rows.err"
@@ -98,6 +100,46 @@ for p in fp32 tf32; do
 done
 VGG_PRECISION=fp32 timeout 300 "$BUILD/bin/gpu_check" gradients 8 | grep '^|' >>"$rows" ||
     row "fp32 VGG-16 step gradients" "-" "-" FAIL
+
+echo "== data-parallel: one MPI rank, gradients through NCCL, against the plain run ($(elapsed) s)"
+# the same 3 deterministic iterations of a small net A on cuda:0, alone and
+# as the only rank of an mpirun job (ncclAllReduce over one rank): the
+# weights must be the same bytes
+dist_check() {
+    command -v mpirun >/dev/null 2>&1 || { echo "no mpirun (Debian: openmpi-bin)"; return 1; }
+    [ -x "$BUILD/bin/vggtrain" ] || { echo "no $BUILD/bin/vggtrain"; return 1; }
+    d=$(mktemp -d) || return 1
+    "$PY" - "$d" <<'PYEOF' || return 1
+import random, struct, sys
+rng = random.Random(3)
+with open(sys.argv[1] + "/img.idx", "wb") as fi, open(sys.argv[1] + "/lab.idx", "wb") as fl:
+    fi.write(struct.pack(">IIII", 0x803, 48, 28, 28))
+    fl.write(struct.pack(">II", 0x801, 48))
+    for i in range(48):
+        fi.write(bytes(rng.randrange(256) for _ in range(784)))
+        fl.write(bytes([i % 3]))
+PYEOF
+    "$BUILD/bin/vggtrain" import-idx "$d/img.idx" "$d/lab.idx" -o "$d/set" >/dev/null || return 1
+    t="train --list $d/set/list.txt --classes $d/set/classes.txt --config A --width 0.25
+       --fc-dim 64 --input-size 32 --batch 16 --iterations 3 --deterministic --print-every 1"
+    # shellcheck disable=SC2086
+    timeout 300 "$BUILD/bin/vggtrain" $t --device cuda:0 -o "$d/plain.st" 2>"$d/plain.log" ||
+        { tail -n 3 "$d/plain.log"; return 1; }
+    # shellcheck disable=SC2086
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 300 mpirun -np 1 \
+        "$BUILD/bin/vggtrain" $t --device cuda -o "$d/nccl.st" 2>"$d/nccl.log" ||
+        { tail -n 5 "$d/nccl.log"; return 1; }
+    grep -q "gradients summed by NCCL" "$d/nccl.log" || { echo "NCCL was not used"; return 1; }
+    cmp -s "$d/plain.st" "$d/nccl.st"; r=$?
+    rm -rf "$d"
+    return $r
+}
+if msg=$(dist_check 2>&1); then
+    row "1-rank NCCL training == plain (3 steps, bytes)" "same" "same" ok
+else
+    echo "$msg"
+    row "1-rank NCCL training == plain (3 steps, bytes)" "differs" "same" FAIL
+fi
 
 echo "== timings against PyTorch + cuDNN ($(elapsed) s)"
 # peak dense TFLOP/s of the GPU (fp32 CUDA cores; TF32 tensor cores)

@@ -106,6 +106,43 @@ vgg_status vgg_trainer_accumulate(vgg_trainer *t, const float *x, const int32_t 
                                   int first, int batch_total, double *loss_sum, int *correct);
 vgg_status vgg_trainer_apply(vgg_trainer *t, float lr);
 
+/* Data parallelism.  A host reduction: grad (count floats, host memory)
+ * replaced in place by its sum over every rank (MPI_Allreduce, or the
+ * slices of one process summed in order); returns a status with a
+ * message on failure. */
+typedef vgg_status (*vgg_grad_reduce_fn)(void *ctx, float *grad, size_t count);
+
+/* Sum the gradient buffer (every parameter's gradient, one contiguous
+ * buffer) over the ranks in one call, between the last accumulate and
+ * apply.  fn non-NULL: fn over host memory (the buffer itself on a
+ * backend with host memory, else a copy downloaded and uploaded back).
+ * fn NULL: the backend's own collective over the communicator it joined
+ * (vgg_backend_join_nccl), on its stream; UNSUPPORTED for a backend
+ * without one. */
+vgg_status vgg_trainer_reduce_grad(vgg_trainer *t, vgg_grad_reduce_fn fn, void *ctx);
+
+/* Make every rank's trainer rank 0's: fn (in place, from rank 0; host
+ * memory) carries the iteration count, the dropout seed, every parameter
+ * (batch normalisation statistics included) and every momentum buffer.
+ * Used after rank 0 alone has read a checkpoint. */
+typedef vgg_status (*vgg_bcast_fn)(void *ctx, void *buf, size_t bytes);
+vgg_status vgg_trainer_broadcast(vgg_trainer *t, vgg_bcast_fn fn, void *ctx);
+
+/* NCCL for GPU ranks.  The id of a new communicator (made once, on rank
+ * 0, and given to every rank by the caller, e.g. by MPI_Bcast). */
+#define VGG_NCCL_ID_BYTES 128
+vgg_status vgg_nccl_unique_id(unsigned char id[VGG_NCCL_ID_BYTES]);
+/* be (a CUDA backend) joins communicator id as rank of nranks (every rank
+ * calls it; it returns when all have); the communicator is the backend's
+ * until it is closed.  UNSUPPORTED (saying why) for another backend or a
+ * build without CUDA or NCCL; DEVICE with NCCL's message. */
+vgg_status vgg_backend_join_nccl(vgg_backend *be, int nranks, int rank,
+                                 const unsigned char id[VGG_NCCL_ID_BYTES]);
+/* One process, n CUDA backends on distinct GPUs (one thread each drives
+ * one): a communicator over all of them (ncclCommInitAll); backend i is
+ * rank i. */
+vgg_status vgg_backend_join_nccl_all(vgg_backend *const *bes, int n);
+
 /* Train mode flag for dropout (true after create).  With false, the
  * training forward uses no dropout (the gradient-check mode). */
 void vgg_trainer_set_dropout(vgg_trainer *t, bool on);

@@ -63,6 +63,15 @@ typedef struct vgg_pretrain_loader vgg_pretrain_loader;
  * threads decode ahead of the consumer (double buffered). */
 vgg_status vgg_pretrain_loader_create(const vgg_pretrain_dataset *d, const vgg_pretrain_aug *aug, int batch, int threads,
                             uint64_t seed, int64_t epoch, size_t pos, vgg_pretrain_loader **out);
+/* The loader of one rank of a data-parallel run: of every batch of
+ * `batch` samples (positions, images and augmentation exactly those of
+ * the whole batch in the stream above) it decodes only samples [first,
+ * first + count), and returns those count samples. */
+vgg_status vgg_pretrain_loader_create_slice(const vgg_pretrain_dataset *d,
+                                            const vgg_pretrain_aug *aug, int batch, int first,
+                                            int count, int threads, uint64_t seed,
+                                            int64_t epoch, size_t pos,
+                                            vgg_pretrain_loader **out);
 void vgg_pretrain_loader_free(vgg_pretrain_loader *l);
 
 typedef struct vgg_pretrain_batch {
@@ -210,6 +219,26 @@ vgg_status vgg_pretrain_state_load(vgg_trainer *tr, const char *ckpt, vgg_pretra
  * repeats what came after its checkpoint).  A missing file is OK. */
 vgg_status vgg_pretrain_log_truncate(const char *path, long long upto);
 
+/* ---- the ranks of a data-parallel run (pretrain/src/dist.c) ---- */
+
+/* Under an MPI launcher (mpirun, srun: its environment says so) in a build
+ * with MPI, the processes of the job, MPI's world; otherwise one process
+ * alone.  Each rank computes a contiguous slice of every global batch;
+ * the gradients are summed in one collective per step. */
+typedef struct vgg_pretrain_dist vgg_pretrain_dist;
+
+/* Join the job (MPI_Init).  UNSUPPORTED when a launcher started several
+ * ranks but this build has no MPI; DEVICE with MPI's message. */
+vgg_status vgg_pretrain_dist_open(vgg_pretrain_dist **out);
+int vgg_pretrain_dist_rank(const vgg_pretrain_dist *d);
+int vgg_pretrain_dist_size(const vgg_pretrain_dist *d);
+/* End every rank of the job now (MPI_Abort), for a rank that failed: the
+ * others may be waiting for it in a collective.  Returns only with one
+ * rank. */
+void vgg_pretrain_dist_abort(vgg_pretrain_dist *d, int code);
+/* Leave the job (MPI_Finalize); d may be NULL. */
+void vgg_pretrain_dist_close(vgg_pretrain_dist *d);
+
 /* ---- a training run (vggtrain train) ---- */
 
 typedef enum vgg_pretrain_say {
@@ -249,6 +278,15 @@ typedef struct vgg_pretrain_config {
     long long ckpt_every, val_every, print_every;
     bool resume;
     int val_limit;
+    int scale;                    /* --scale as given (0: none), checked against the jitter */
+    /* data parallelism: the ranks (NULL: one process), --slices (the
+     * global batch computed as this many contiguous slices, each one's
+     * gradient alone, summed slice 0 first: one process doing what as
+     * many ranks do), --devices (several devices of this node, one
+     * thread each: "cuda:0,1,2,3"; NCCL between GPUs) */
+    vgg_pretrain_dist *dist;
+    int slices;
+    const char *devices;
     void (*say)(void *ctx, vgg_pretrain_say kind, const char *text);
     void *ctx;
 } vgg_pretrain_config;
@@ -259,6 +297,23 @@ typedef struct vgg_pretrain_config {
  * improvement, at most three such drops (the next plateau stops), at most
  * 74 epochs. */
 void vgg_pretrain_config_default(vgg_pretrain_config *c);
+
+/* vggtrain train's options by long name, ended by a NULL name. */
+typedef struct vgg_pretrain_option {
+    const char *name;
+    bool takes_value;
+} vgg_pretrain_option;
+extern const vgg_pretrain_option vgg_pretrain_options[];
+/* Their help text (vggtrain train --help). */
+extern const char vgg_pretrain_usage[];
+
+/* Set option name (a vgg_pretrain_options name; value NULL for a flag)
+ * in c.  INVALID with "bad value 'V' for --NAME" (or the device options'
+ * own message) on a bad value, NOT_FOUND for an unknown name. */
+vgg_status vgg_pretrain_config_set(vgg_pretrain_config *c, const char *name, const char *value);
+/* The checks across options, once they are all set (the defaults that
+ * follow from others filled in): INVALID saying what to give. */
+vgg_status vgg_pretrain_config_check(vgg_pretrain_config *c);
 
 /* Load the sets, build or load the net, initialise it, resume from the
  * checkpoint when asked, train with the schedule, validate, checkpoint,
