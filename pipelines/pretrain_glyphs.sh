@@ -1,5 +1,5 @@
 #!/bin/sh
-# Pretrain a small D-shaped net with batch normalisation on a 1000-class
+# Pretrain a small D-shaped (or E-shaped) net with batch normalisation on a 1000-class
 # source made offline: CJK ideographs rendered from Debian's fonts
 # (vggdata glyphs).  The same seed and thread count give the same bytes.
 #
@@ -7,7 +7,7 @@
 #
 # 1. renders the source: CLASSES ideographs of U+4E00-U+9FFF that all nine
 #    Debian CJK faces cover, PER_CLASS renders each, 32x32 (seed SEED);
-# 2. trains D-BN (batch normalisation after each conv, as torchvision's
+# 2. trains D-BN or E-BN (batch normalisation after each conv, as torchvision's
 #    vgg16_bn) at 1/8 width, fc 256, 32x32 input, on it;
 # 3. writes OUTDIR/glyphs-<settings>.safetensors and its SHA-256 beside it
 #    (.sha256, the digest of the file's bytes).
@@ -16,6 +16,7 @@
 #   CLASSES [1000]  PER_CLASS [80]  SEED [1]  EPOCHS [5]  BATCH [64]
 #   LR [0.05]  DROPOUT [0]  WIDTH [0.125]  FC [256]  THREADS [1]
 #   INIT [pytorch]  the initialisation (normal, glorot, he, torchvision, pytorch)
+#   CONFIG [D]      the configuration, D (VGG-16) or E (VGG-19)
 #   QUICK=1         40 classes x 10 renders, one epoch (a check of the script)
 #   SKIP_SETUP=1    do not run pipelines/setup.sh
 # Resumable: rerun the same command after an interruption.
@@ -23,7 +24,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 esac
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
     sh "$here/pipelines/setup.sh"
@@ -45,6 +46,11 @@ width=${WIDTH:-0.125}
 fc=${FC:-256}
 threads=${THREADS:-1}
 init=${INIT:-pytorch}
+config=${CONFIG:-D}
+case $config in
+    D|E) ;;
+    *) usage_error "CONFIG=$config: D or E" ;;
+esac
 if [ "${QUICK:-0}" = 1 ]; then
     classes=40
     per_class=10
@@ -62,17 +68,17 @@ n=$(count_lines "$src/list.txt")
 iters=$(( (n * epochs + batch - 1) / batch ))
 # lr divided by 10 at 60% and 90% of the run
 steps="$(( iters * 60 / 100 )),$(( iters * 90 / 100 ))"
-tag="D-BN-w$width-fc$fc-c$classes-n$per_class-e$epochs-b$batch-lr$lr-d$dropout-$init-s$seed-t$threads"
+tag="$config-BN-w$width-fc$fc-c$classes-n$per_class-e$epochs-b$batch-lr$lr-d$dropout-$init-s$seed-t$threads"
 net=$out/glyphs-$tag.safetensors
 if is_done "$net" "pretrained $tag"; then
     log "pretrained net: $net (already trained)"
 else
-    log "pretraining D-BN/8 on $classes classes: $iters iterations of $batch images"
+    log "pretraining $config-BN at width $width on $classes classes: $iters iterations of $batch images"
     resume=""
     [ -f "$net.ckpt" ] && resume="--resume"
     # shellcheck disable=SC2086
     "$vggtrain" train --list "$src/list.txt" --classes "$src/classes.txt" \
-        --config D --batch-norm --width "$width" --fc-dim "$fc" --input-size 32 \
+        --config "$config" --batch-norm --width "$width" --fc-dim "$fc" --input-size 32 \
         --init "$init" --batch "$batch" --micro-batch "$batch" --lr "$lr" --lr-steps "$steps" \
         --iterations "$iters" --dropout "$dropout" --scale 32 --no-flip --color-shift 0 \
         --seed "$seed" --threads "$threads" --loaders 1 --print-every 100 \
