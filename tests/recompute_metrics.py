@@ -4,8 +4,8 @@ they leave, with numpy and (where installed) LIBLINEAR's own
 liblinear-predict; nothing here calls vggsvm's predict or eval.
 
   recompute_metrics.py quickstart OUT BIN_DIR
-      For every kind (pretrained, random, pixels) and split of a quickstart
-      run in OUT: the test store exported as CSV (vggfeat export); the
+      For every target (hangul, fmnist: the table's two columns), kind
+      (pretrained, random, pixels) and split of a quickstart run in OUT: the test store exported as CSV (vggfeat export); the
       scores recomputed from the LIBLINEAR model text as X.w (+ bias) and
       compared with scores.tsv; the classes predicted by liblinear-predict
       on the store exported in LIBLINEAR's format and compared with the
@@ -105,21 +105,30 @@ def mean_class_recall(truth, pred, classes):
     return float(np.mean(r))
 
 
+QUICKSTART_TARGETS = ("hangul", "fmnist")   # the table's columns, in order
+
+
 def quickstart(out, bindir):
-    tmp = tempfile.mkdtemp()
     log = sys.stdin.read()
+    for column, target in enumerate(QUICKSTART_TARGETS):
+        quickstart_target(os.path.join(out, "svm", target), bindir, log, target, column)
+
+
+def quickstart_target(svm_dir, bindir, log, target, column):
+    tmp = tempfile.mkdtemp()
     predict = shutil.which("liblinear-predict")
     if not predict:
         print("note: liblinear-predict not installed; predictions from the numpy scores only")
-    table = {"pretrained": "pretrained D/8", "random": "control: same net, random weights",
+    table = {"pretrained": "pretrained D-BN/8", "random": "control: same net, random weights",
              "pixels": "control: raw pixels"}
     for kind, row in table.items():
         recalls = []
-        splits = sorted(d for d in os.listdir(os.path.join(out, "svm", kind)) if d.startswith("split"))
+        splits = sorted(d for d in os.listdir(os.path.join(svm_dir, kind)) if d.startswith("split"))
         if len(splits) != 3:
-            fail("%s: %d splits, expected 3" % (kind, len(splits)))
+            fail("%s %s: %d splits, expected 3" % (target, kind, len(splits)))
         for sp in splits:
-            d = os.path.join(out, "svm", kind, sp)
+            d = os.path.join(svm_dir, kind, sp)
+            sp = target + " " + sp
             csvp = os.path.join(tmp, "test.csv")
             export(bindir, os.path.join(d, "test.vggf"), "csv", csvp)
             with open(csvp, newline="") as f:
@@ -166,13 +175,15 @@ def quickstart(out, bindir):
         if len(line) != 1:
             fail("no table row '%s' in the quickstart's output" % row)
         nums = re.findall(r"(-?[0-9]+\.[0-9]) \u00b1 ([0-9]+\.[0-9])", line[0])
-        if not nums:
-            fail("table row without 'mean \u00b1 std': %s" % line[0])
-        pm, psd = float(nums[0][0]), float(nums[0][1])
+        if len(nums) != len(QUICKSTART_TARGETS):
+            fail("table row without a 'mean \u00b1 std' per target: %s" % line[0])
+        pm, psd = float(nums[column][0]), float(nums[column][1])
         # the printed figures are rounded to one decimal (from recalls of two)
         if abs(pm - m) > 0.056 or abs(psd - sd) > 0.056:
-            fail("%s: table says %.1f \u00b1 %.1f, recomputed %.3f \u00b1 %.3f" % (kind, pm, psd, m, sd))
-        print("ok: table row '%s': %.1f \u00b1 %.1f (recomputed %.3f \u00b1 %.3f)" % (row, pm, psd, m, sd))
+            fail("%s %s: table says %.1f \u00b1 %.1f, recomputed %.3f \u00b1 %.3f"
+                 % (target, kind, pm, psd, m, sd))
+        print("ok: table row '%s', %s: %.1f \u00b1 %.1f (recomputed %.3f \u00b1 %.3f)"
+              % (row, target, pm, psd, m, sd))
     shutil.rmtree(tmp)
 
 
