@@ -34,7 +34,7 @@ static vgg_status read_idx(const char *path, int ndim, uint32_t dims[3], uint8_t
     gzFile f = gzopen(path, "rb");
     if (!f)
         return vgg_fail(VGG_STATUS_IO, "'%s': %s", path, strerror(errno ? errno : ENOENT));
-    uint32_t magic;
+    uint32_t magic = 0;
     vgg_status st = read_be32(f, path, 0, &magic);
     if (st == VGG_STATUS_OK && magic != (0x800u | (uint32_t)ndim))
         st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not an idx file of %d dimension(s) of bytes "
