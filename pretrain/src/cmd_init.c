@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "vgg/net.h"
-#include "vgg/train.h"
+#include "vgg/pretrain.h"
 
 static void usage(FILE *fp)
 {
@@ -24,29 +23,6 @@ static void usage(FILE *fp)
             "  --init normal|glorot|he|torchvision   (normal, std --init-std 0.01)\n"
             "  --seed N           (1, as vggtrain train)\n"
             "An existing WEIGHTS file is replaced atomically.\n");
-}
-
-/* the number of non-empty lines of a class-index file */
-static vgg_status count_classes(const char *path, int *n)
-{
-    char *text;
-    size_t len;
-    *n = 0;
-    vgg_status st = vgg_read_file(path, 64u << 20, &text, &len);
-    if (st != VGG_STATUS_OK)
-        return st;
-    const char *p = text;
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (l > 0 && !(l == 1 && p[0] == '\r'))
-            (*n)++;
-        p += l + (e ? 1 : 0);
-    }
-    free(text);
-    if (*n < 1)
-        return vgg_fail(VGG_STATUS_INVALID, "'%s': no class names", path);
-    return VGG_STATUS_OK;
 }
 
 static int parse_num(const char *opt, const char *text, double lo, double hi, double *out)
@@ -119,7 +95,7 @@ int cmd_init(int argc, char **argv)
         return 2;
     }
     int n = (int)nclasses;
-    if (classes && count_classes(classes, &n) != VGG_STATUS_OK) {
+    if (classes && vgg_pretrain_count_classes(classes, &n) != VGG_STATUS_OK) {
         fprintf(stderr, "vggtrain init: %s\n", vgg_last_error());
         return 1;
     }
@@ -129,19 +105,9 @@ int cmd_init(int argc, char **argv)
     arch.input_size = (int)input;
     arch.num_classes = n;
     arch.batch_norm = bn;
-    vgg_backend *be = NULL;
-    vgg_net *net = NULL;
     vgg_status st = vgg_output_check(out, &classes, classes ? 1 : 0);
     if (st == VGG_STATUS_OK)
-        st = vgg_arch_validate(&arch);
-    if (st == VGG_STATUS_OK)
-        st = vgg_backend_open("cpu", 1, &be);
-    if (st == VGG_STATUS_OK)
-        st = vgg_net_create(&arch, be, &net);
-    if (st == VGG_STATUS_OK)
-        st = vgg_train_init(net, scheme, (float)std, (uint64_t)seed);
-    if (st == VGG_STATUS_OK)
-        st = vgg_net_save(net, out);
+        st = vgg_pretrain_init_save(&arch, scheme, (float)std, (uint64_t)seed, out);
     int rc = 0;
     if (st != VGG_STATUS_OK) {
         fprintf(stderr, "vggtrain init: %s\n", vgg_last_error());
@@ -151,7 +117,5 @@ int cmd_init(int argc, char **argv)
         fprintf(stderr, "vggtrain init: %s, %d classes, %s init, seed %.0f -> '%s'\n",
                 vgg_arch_name(&arch, name, sizeof name), n, init, seed, out);
     }
-    vgg_net_free(net);
-    vgg_backend_close(be);
     return rc;
 }

@@ -175,6 +175,33 @@ vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
                                vgg_extract_result *res);
 void vgg_extract_result_free(vgg_extract_result *res);
 
+/* ---- raw-pixel baseline features (vggfeat pixels) ---- */
+
+/* The row of one image: resized to exactly size x size (Pillow bilinear),
+ * RGB in [0, 1], CHW (3 * size * size floats), L2-normalised if l2.  The
+ * image's status (IO, FORMAT, TOO_LARGE ...) on failure. */
+vgg_status vgg_pixels_row(const char *path, int size, bool l2, float *row);
+/* The description of such a store: no nets, one scale (size), layer
+ * "pixels", no flip. */
+void vgg_pixels_desc(int size, bool l2, vgg_featdesc *d);
+
+#define VGG_PIXELS_N_WHY 5
+/* Why images were skipped: "empty", "truncated", "not an image", "too
+ * large", "unreadable" (anything else). */
+extern const char *const vgg_pixels_why_names[VGG_PIXELS_N_WHY];
+typedef struct vgg_pixels_report {
+    size_t done, skipped;
+    size_t why[VGG_PIXELS_N_WHY];   /* skipped images by reason */
+} vgg_pixels_report;
+
+/* The rows of items[0..n) appended to w at their index.  An image that
+ * cannot be read stops the run with its status or, with skip, is counted
+ * and skipped (skipped, if not NULL, told its message).  FORMAT "no image
+ * could be read" when no row was written.  r is filled either way. */
+vgg_status vgg_pixels_write(vgg_featwriter *w, const vgg_extract_item *items, size_t n, int size,
+                            bool l2, bool skip, void (*skipped)(void *ctx, const char *why),
+                            void *ctx, vgg_pixels_report *r);
+
 #ifdef __cplusplus
 }
 #endif
