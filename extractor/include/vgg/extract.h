@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "vgg/core.h"
 #include "vgg/features.h"
@@ -174,6 +175,15 @@ typedef struct vgg_extract_result {
 vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
                                vgg_extract_result *res);
 void vgg_extract_result_free(vgg_extract_result *res);
+
+/* ---- describing a weights file (vggfeat info) ---- */
+
+/* Write what a safetensors weights file holds to fp: tensors, the
+ * architecture and preprocessing the net loads with (on the CPU), its
+ * digest, and the file's metadata.  Errors as vgg_st_open and
+ * vgg_net_load (the metadata is still written when the net does not
+ * load), IO when writing to fp fails. */
+vgg_status vgg_weights_describe(const char *path, FILE *fp);
 
 /* ---- raw-pixel baseline features (vggfeat pixels) ---- */
 
