@@ -354,136 +354,186 @@ static void make_folds(const vgg_svm_labels *l, const vgg_svm_options *o, int *f
     free(perm);
 }
 
-/* Choose C over the grid; fills rep->score and Cbest[k]. */
-static vgg_status choose_C(const node_data *d, const vgg_svm_labels *l, const vgg_svm_options *o, double eps,
-                           vgg_svm_report *rep, double *Cbest)
+/* The buffers of the search for C, for n rows of K classes. */
+typedef struct cv_work {
+    int *fold;
+    size_t *tr, *va;     /* a round's training and validation rows */
+    double *val;         /* n x K: scores of the validated rows */
+    size_t *vrow;        /* their rows */
+    double *w;           /* (dim + 1) x K */
+    bool *present;       /* K */
+    double *Cg;          /* K */
+    double *sub;         /* n: one class's scores, for its AP */
+    int8_t *tsub;        /* n */
+    int *csub;           /* n: the validated rows' classes */
+} cv_work;
+
+static void cv_work_free(cv_work *c)
+{
+    free(c->fold);
+    free(c->tr);
+    free(c->va);
+    free(c->val);
+    free(c->vrow);
+    free(c->w);
+    free(c->present);
+    free(c->Cg);
+    free(c->sub);
+    free(c->tsub);
+    free(c->csub);
+}
+
+static vgg_status cv_work_alloc(cv_work *c, size_t n, int K, int dim)
+{
+    size_t n1 = n ? n : 1;
+    c->fold = malloc(n1 * sizeof *c->fold);
+    c->tr = malloc(n1 * sizeof *c->tr);
+    c->va = malloc(n1 * sizeof *c->va);
+    c->val = malloc(n1 * (size_t)K * sizeof *c->val);
+    c->vrow = malloc(n1 * sizeof *c->vrow);
+    c->w = malloc((size_t)(dim + 1) * K * sizeof *c->w);
+    c->present = malloc((size_t)K * sizeof *c->present);
+    c->Cg = malloc((size_t)K * sizeof *c->Cg);
+    c->sub = malloc(n1 * (size_t)K * sizeof *c->sub);
+    c->tsub = malloc(n1 * sizeof *c->tsub);
+    c->csub = malloc(n1 * sizeof *c->csub);
+    if (!c->fold || !c->tr || !c->va || !c->val || !c->vrow || !c->w || !c->present || !c->Cg ||
+        !c->sub || !c->tsub || !c->csub)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory while choosing C");
+    return VGG_STATUS_OK;
+}
+
+/* Train on all folds but each one in turn with C = c->Cg and score the
+ * held-out rows; *nv validated rows in c->val / c->vrow. */
+static vgg_status validate_C(const node_data *d, const vgg_svm_labels *l,
+                             const vgg_svm_options *o, double eps, cv_work *c, size_t *nv)
 {
     size_t n = l->n_rows;
     int K = l->n_classes;
     int rounds = o->cv_folds >= 2 ? o->cv_folds : 1;
-    int *fold = malloc((n ? n : 1) * sizeof *fold);
-    size_t *tr = malloc((n ? n : 1) * sizeof *tr);
-    size_t *va = malloc((n ? n : 1) * sizeof *va);
-    double *val = malloc((n ? n : 1) * (size_t)K * sizeof *val);   /* scores of validated rows */
-    size_t *vrow = malloc((n ? n : 1) * sizeof *vrow);
-    double *w = malloc((size_t)(d->dim + 1) * K * sizeof *w);
-    bool *present = malloc((size_t)K * sizeof *present);
-    double *Cg = malloc((size_t)K * sizeof *Cg);
-    double *sub = malloc((n ? n : 1) * (size_t)K * sizeof *sub);
-    int8_t *tsub = malloc((n ? n : 1) * sizeof *tsub);
-    int *csub = malloc((n ? n : 1) * sizeof *csub);
-    vgg_status st = VGG_STATUS_OK;
-    if (!fold || !tr || !va || !val || !vrow || !w || !present || !Cg || !sub || !tsub || !csub) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory while choosing C");
-        goto done;
+    *nv = 0;
+    for (int r = 0; r < rounds; r++) {
+        size_t ntr = 0, nva = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (c->fold[i] == r)
+                c->va[nva++] = i;
+            else
+                c->tr[ntr++] = i;
+        }
+        if (nva == 0 || ntr == 0)
+            continue;
+        vgg_status st = train_ovr(d, c->tr, ntr, l, c->Cg, o, eps, c->w, c->present);
+        if (st != VGG_STATUS_OK)
+            return st;
+        for (size_t v = 0; v < nva; v++) {
+            double *sc = c->val + *nv * (size_t)K;
+            scores_nodes(c->w, K, d->x[c->va[v]], sc);
+            for (int k = 0; k < K; k++)
+                if (!c->present[k])
+                    sc[k] = l->multilabel ? NAN : -INFINITY;
+            c->vrow[(*nv)++] = c->va[v];
+        }
     }
-    make_folds(l, o, fold);
+    return VGG_STATUS_OK;
+}
+
+/* score[0..K) of one grid point from nv validated rows: mean class recall
+ * in score[0] (single-label, the rest NaN), or each class's AP. */
+static void score_validation(const vgg_svm_labels *l, cv_work *c, size_t nv, double *score)
+{
+    int K = l->n_classes;
+    if (!l->multilabel) {
+        for (size_t v = 0; v < nv; v++)
+            c->csub[v] = l->cls[c->vrow[v]];
+        score[0] = svm_mean_recall(c->val, nv, K, c->csub);
+        for (int k = 1; k < K; k++)
+            score[k] = NAN;
+        return;
+    }
+    for (int k = 0; k < K; k++) {
+        size_t m = 0;
+        for (size_t v = 0; v < nv; v++) {
+            double sc = c->val[v * (size_t)K + k];
+            int8_t t = l->truth[c->vrow[v] * (size_t)K + k];
+            if (isnan(sc) || t == 0)
+                continue;
+            c->sub[m] = sc;
+            c->tsub[m] = t;
+            m++;
+        }
+        score[k] = vgg_metric_ap(c->sub, c->tsub, m, 1, VGG_AP_AREA);
+    }
+}
+
+/* Multi-label: each class's best C; a class without a validation score
+ * takes the C that is best on average. */
+static void pick_C_per_class(const vgg_svm_report *rep, int K, double *Cbest)
+{
+    int gbest = 0;
+    double mbest = -INFINITY;
+    for (int g = 0; g < rep->n_grid; g++) {
+        double sum = 0;
+        int cnt = 0;
+        for (int k = 0; k < K; k++) {
+            double v = rep->score[(size_t)g * K + k];
+            if (!isnan(v)) {
+                sum += v;
+                cnt++;
+            }
+        }
+        double mean = cnt ? sum / cnt : -INFINITY;
+        if (mean > mbest) {
+            mbest = mean;
+            gbest = g;
+        }
+    }
+    for (int k = 0; k < K; k++) {
+        int best = -1;
+        for (int g = 0; g < rep->n_grid; g++) {
+            double v = rep->score[(size_t)g * K + k];
+            if (isnan(v))
+                continue;
+            if (best < 0 || v > rep->score[(size_t)best * K + k])
+                best = g;
+        }
+        Cbest[k] = rep->grid[best >= 0 ? best : gbest];
+    }
+}
+
+/* Choose C over the grid; fills rep->score and Cbest[k]. */
+static vgg_status choose_C(const node_data *d, const vgg_svm_labels *l, const vgg_svm_options *o, double eps,
+                           vgg_svm_report *rep, double *Cbest)
+{
+    int K = l->n_classes;
+    cv_work c;
+    memset(&c, 0, sizeof c);
+    vgg_status st = cv_work_alloc(&c, l->n_rows, K, d->dim);
+    if (st == VGG_STATUS_OK)
+        make_folds(l, o, c.fold);
     for (int g = 0; g < rep->n_grid && st == VGG_STATUS_OK; g++) {
         for (int k = 0; k < K; k++)
-            Cg[k] = rep->grid[g];
+            c.Cg[k] = rep->grid[g];
         size_t nv = 0;
-        for (int r = 0; r < rounds && st == VGG_STATUS_OK; r++) {
-            size_t ntr = 0, nva = 0;
-            for (size_t i = 0; i < n; i++) {
-                if (fold[i] == r)
-                    va[nva++] = i;
-                else
-                    tr[ntr++] = i;
-            }
-            if (nva == 0 || ntr == 0)
-                continue;
-            st = train_ovr(d, tr, ntr, l, Cg, o, eps, w, present);
-            if (st != VGG_STATUS_OK)
-                break;
-            for (size_t v = 0; v < nva; v++) {
-                double *s = val + nv * (size_t)K;
-                scores_nodes(w, K, d->x[va[v]], s);
-                for (int k = 0; k < K; k++)
-                    if (!present[k])
-                        s[k] = l->multilabel ? NAN : -INFINITY;
-                vrow[nv++] = va[v];
-            }
-        }
-        if (st != VGG_STATUS_OK)
-            break;
-        if (!l->multilabel) {
-            for (size_t v = 0; v < nv; v++)
-                csub[v] = l->cls[vrow[v]];
-            rep->score[(size_t)g * K] = svm_mean_recall(val, nv, K, csub);
-            for (int k = 1; k < K; k++)
-                rep->score[(size_t)g * K + k] = NAN;
-        } else {
-            for (int k = 0; k < K; k++) {
-                size_t m = 0;
-                for (size_t v = 0; v < nv; v++) {
-                    double sc = val[v * (size_t)K + k];
-                    int8_t t = l->truth[vrow[v] * (size_t)K + k];
-                    if (isnan(sc) || t == 0)
-                        continue;
-                    sub[m] = sc;
-                    tsub[m] = t;
-                    m++;
-                }
-                rep->score[(size_t)g * K + k] = vgg_metric_ap(sub, tsub, m, 1, VGG_AP_AREA);
-            }
-        }
+        st = validate_C(d, l, o, eps, &c, &nv);
+        if (st == VGG_STATUS_OK)
+            score_validation(l, &c, nv, rep->score + (size_t)g * K);
     }
+    cv_work_free(&c);
     if (st != VGG_STATUS_OK)
-        goto done;
+        return st;
     /* best: highest score, first (smallest, for an ascending grid) on ties */
-    if (!l->multilabel) {
-        int best = 0;
-        for (int g = 1; g < rep->n_grid; g++)
-            if (rep->score[(size_t)g * K] > rep->score[(size_t)best * K] ||
-                isnan(rep->score[(size_t)best * K]))
-                best = g;
-        for (int k = 0; k < K; k++)
-            Cbest[k] = rep->grid[best];
-    } else {
-        /* classes without a validation score take the C that is best on average */
-        int gbest = 0;
-        double mbest = -INFINITY;
-        for (int g = 0; g < rep->n_grid; g++) {
-            double sum = 0;
-            int cnt = 0;
-            for (int k = 0; k < K; k++) {
-                double v = rep->score[(size_t)g * K + k];
-                if (!isnan(v)) {
-                    sum += v;
-                    cnt++;
-                }
-            }
-            double mean = cnt ? sum / cnt : -INFINITY;
-            if (mean > mbest) {
-                mbest = mean;
-                gbest = g;
-            }
-        }
-        for (int k = 0; k < K; k++) {
-            int best = -1;
-            for (int g = 0; g < rep->n_grid; g++) {
-                double v = rep->score[(size_t)g * K + k];
-                if (isnan(v))
-                    continue;
-                if (best < 0 || v > rep->score[(size_t)best * K + k])
-                    best = g;
-            }
-            Cbest[k] = rep->grid[best >= 0 ? best : gbest];
-        }
+    if (l->multilabel) {
+        pick_C_per_class(rep, K, Cbest);
+        return VGG_STATUS_OK;
     }
-done:
-    free(fold);
-    free(tr);
-    free(va);
-    free(val);
-    free(vrow);
-    free(w);
-    free(present);
-    free(Cg);
-    free(sub);
-    free(tsub);
-    free(csub);
-    return st;
+    int best = 0;
+    for (int g = 1; g < rep->n_grid; g++)
+        if (rep->score[(size_t)g * K] > rep->score[(size_t)best * K] ||
+            isnan(rep->score[(size_t)best * K]))
+            best = g;
+    for (int k = 0; k < K; k++)
+        Cbest[k] = rep->grid[best];
+    return VGG_STATUS_OK;
 }
 
 typedef struct array_source {
