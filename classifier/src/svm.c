@@ -558,15 +558,10 @@ vgg_status vgg_svm_train(const float *const *rows, const char *const *names, siz
     return vgg_svm_train_source(array_row, &a, n, dim, l, o, desc, out, report);
 }
 
-vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int dim,
-                                const vgg_svm_labels *l, const vgg_svm_options *o,
-                                const vgg_featdesc *desc, vgg_svm_model **out,
-                                vgg_svm_report **report)
+/* The options against the labels and rows: INVALID naming what is wrong. */
+static vgg_status check_options(size_t n, int dim, const vgg_svm_labels *l,
+                                const vgg_svm_options *o, const double *grid, int n_grid)
 {
-    *out = NULL;
-    if (report)
-        *report = NULL;
-    set_print_string_function(quiet);
     if (!l || l->n_rows != n)
         return vgg_fail(VGG_STATUS_INVALID, "labels for %zu rows given with %zu feature rows",
                         l ? l->n_rows : 0, n);
@@ -587,8 +582,6 @@ vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int
                         o->cv_folds);
     if (o->C <= 0 && o->cv_folds == 0 && !(o->holdout > 0 && o->holdout < 1))
         return vgg_fail(VGG_STATUS_INVALID, "held-out fraction %g is not in (0, 1)", o->holdout);
-    const double *grid = o->grid ? o->grid : default_grid;
-    int n_grid = o->grid ? o->n_grid : (int)(sizeof default_grid / sizeof *default_grid);
     if (o->C <= 0) {
         if (n_grid <= 0)
             return vgg_fail(VGG_STATUS_INVALID, "empty grid of C values");
@@ -603,6 +596,13 @@ vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int
             if (!(o->class_weight[k] > 0) || !isfinite(o->class_weight[k]))
                 return vgg_fail(VGG_STATUS_INVALID, "class '%s': weight %g is not positive",
                                 l->class_names[k], o->class_weight[k]);
+    return VGG_STATUS_OK;
+}
+
+/* Every class has a positive and a negative training row. */
+static vgg_status check_classes(size_t n, const vgg_svm_labels *l)
+{
+    int K = l->n_classes;
     for (int k = 0; k < K; k++) {
         size_t pos = 0, diff = 0, neg = 0;
         for (size_t i = 0; i < n; i++) {
@@ -623,73 +623,102 @@ vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int
             return vgg_fail(VGG_STATUS_INVALID, "class '%s' has no negative training row",
                             l->class_names[k]);
     }
-    double eps = o->eps > 0 ? o->eps : default_eps(o->solver);
+    return VGG_STATUS_OK;
+}
 
+/* The report's C per class: o->C, or chosen over the grid. */
+static vgg_status settle_C(const node_data *d, const vgg_svm_labels *l, const vgg_svm_options *o,
+                           double eps, const double *grid, int n_grid, vgg_svm_report *rep)
+{
+    int K = l->n_classes;
+    rep->n_classes = K;
+    rep->n_train = l->n_rows;
+    rep->C = malloc((size_t)K * sizeof *rep->C);
+    if (!rep->C)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    if (o->C > 0) {
+        for (int k = 0; k < K; k++)
+            rep->C[k] = o->C;
+        return VGG_STATUS_OK;
+    }
+    rep->n_grid = n_grid;
+    rep->grid = malloc((size_t)n_grid * sizeof *rep->grid);
+    rep->score = malloc((size_t)n_grid * K * sizeof *rep->score);
+    if (!rep->grid || !rep->score)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    memcpy(rep->grid, grid, (size_t)n_grid * sizeof *grid);
+    return choose_C(d, l, o, eps, rep, rep->C);
+}
+
+/* The final one-vs-rest SVMs on every row with the report's C into m. */
+static vgg_status train_final(const node_data *d, const vgg_svm_labels *l,
+                              const vgg_svm_options *o, double eps, const vgg_svm_report *rep,
+                              vgg_svm_model *m)
+{
+    size_t n = l->n_rows;
+    size_t *all = malloc((n ? n : 1) * sizeof *all);
+    bool *present = malloc((size_t)l->n_classes * sizeof *present);
+    vgg_status st = VGG_STATUS_OK;
+    if (!all || !present)
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    for (size_t i = 0; st == VGG_STATUS_OK && i < n; i++)
+        all[i] = i;
+    if (st == VGG_STATUS_OK)
+        st = train_ovr(d, all, n, l, rep->C, o, eps, m->w, present);
+    if (st == VGG_STATUS_OK)
+        memcpy(m->C, rep->C, (size_t)l->n_classes * sizeof *m->C);
+    free(all);
+    free(present);
+    return st;
+}
+
+vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int dim,
+                                const vgg_svm_labels *l, const vgg_svm_options *o,
+                                const vgg_featdesc *desc, vgg_svm_model **out,
+                                vgg_svm_report **report)
+{
+    *out = NULL;
+    if (report)
+        *report = NULL;
+    set_print_string_function(quiet);
+    const double *grid = o->grid ? o->grid : default_grid;
+    int n_grid = o->grid ? o->n_grid : (int)(sizeof default_grid / sizeof *default_grid);
+    vgg_status st = check_options(n, dim, l, o, grid, n_grid);
+    if (st == VGG_STATUS_OK)
+        st = check_classes(n, l);
+    if (st != VGG_STATUS_OK)
+        return st;
+    double eps = o->eps > 0 ? o->eps : default_eps(o->solver);
     node_data d;
-    vgg_status st = node_data_build(src, ctx, n, dim, o->bias, &d);
+    st = node_data_build(src, ctx, n, dim, o->bias, &d);
     if (st != VGG_STATUS_OK)
         return st;
     vgg_svm_model *m = NULL;
     vgg_svm_report *rep = calloc(1, sizeof *rep);
-    size_t *all = malloc(n * sizeof *all);
-    bool *present = malloc((size_t)K * sizeof *present);
-    if (!rep || !all || !present) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-        goto fail;
-    }
-    st = svm_model_alloc(K, l->class_names, dim, &m);
-    if (st != VGG_STATUS_OK)
-        goto fail;
-    m->multilabel = l->multilabel;
-    m->solver = o->solver;
-    m->bias = o->bias >= 0 ? o->bias : -1.0;
-    if (desc) {
-        m->has_desc = true;
-        m->desc = *desc;
-    }
-    rep->n_classes = K;
-    rep->n_train = n;
-    rep->C = malloc((size_t)K * sizeof *rep->C);
-    if (!rep->C) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-        goto fail;
-    }
-    if (o->C > 0) {
-        for (int k = 0; k < K; k++)
-            rep->C[k] = o->C;
-    } else {
-        rep->n_grid = n_grid;
-        rep->grid = malloc((size_t)n_grid * sizeof *rep->grid);
-        rep->score = malloc((size_t)n_grid * K * sizeof *rep->score);
-        if (!rep->grid || !rep->score) {
-            st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-            goto fail;
+    st = rep ? svm_model_alloc(l->n_classes, l->class_names, dim, &m)
+             : vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    if (st == VGG_STATUS_OK) {
+        m->multilabel = l->multilabel;
+        m->solver = o->solver;
+        m->bias = o->bias >= 0 ? o->bias : -1.0;
+        if (desc) {
+            m->has_desc = true;
+            m->desc = *desc;
         }
-        memcpy(rep->grid, grid, (size_t)n_grid * sizeof *grid);
-        st = choose_C(&d, l, o, eps, rep, rep->C);
-        if (st != VGG_STATUS_OK)
-            goto fail;
+        st = settle_C(&d, l, o, eps, grid, n_grid, rep);
     }
-    for (size_t i = 0; i < n; i++)
-        all[i] = i;
-    st = train_ovr(&d, all, n, l, rep->C, o, eps, m->w, present);
-    if (st != VGG_STATUS_OK)
-        goto fail;
-    memcpy(m->C, rep->C, (size_t)K * sizeof *m->C);
+    if (st == VGG_STATUS_OK)
+        st = train_final(&d, l, o, eps, rep, m);
     node_data_free(&d);
-    free(all);
-    free(present);
+    if (st != VGG_STATUS_OK) {
+        vgg_svm_model_free(m);
+        vgg_svm_report_free(rep);
+        return st;
+    }
     *out = m;
     if (report)
         *report = rep;
     else
         vgg_svm_report_free(rep);
     return VGG_STATUS_OK;
-fail:
-    node_data_free(&d);
-    free(all);
-    free(present);
-    vgg_svm_model_free(m);
-    vgg_svm_report_free(rep);
-    return st;
 }
