@@ -15,22 +15,36 @@
 
 #include "vgg/net.h"
 
-static void vgg16_dense_matches_torch(void **state)
+/* Skips the test where PyTorch and torchvision are missing. */
+static void need_torch(void)
 {
-    (void)state;
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "'%s' -c 'import torch, torchvision' >/dev/null 2>&1", VGG_PYTHON);
     if (system(cmd) != 0)
         skip();
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/gen_net_fixtures.py' --vgg16 net_torch_ref",
-             VGG_PYTHON, VGG_SOURCE_DIR);
-    assert_int_equal(system(cmd), 0);
+}
 
-    vgg_backend *be = NULL;
-    assert_int_equal(vgg_backend_open("cpu", 2, &be), VGG_STATUS_OK);
-    vgg_net *net = NULL;
-    if (vgg_net_load("net_torch_ref/vgg16.safetensors", be, &net) != VGG_STATUS_OK)
+/* gen_net_fixtures.py FLAG writes net_torch_ref/FILE; it is loaded on a
+ * two-thread CPU backend (*be, *net the caller's). */
+static void load_fixture_net(const char *flag, const char *file, vgg_backend **be, vgg_net **net)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/gen_net_fixtures.py' %s net_torch_ref",
+             VGG_PYTHON, VGG_SOURCE_DIR, flag);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(vgg_backend_open("cpu", 2, be), VGG_STATUS_OK);
+    snprintf(cmd, sizeof cmd, "net_torch_ref/%s", file);
+    if (vgg_net_load(cmd, *be, net) != VGG_STATUS_OK)
         fail_msg("%s", vgg_last_error());
+}
+
+static void vgg16_dense_matches_torch(void **state)
+{
+    (void)state;
+    need_torch();
+    vgg_backend *be = NULL;
+    vgg_net *net = NULL;
+    load_fixture_net("--vgg16", "vgg16.safetensors", &be, &net);
     const vgg_arch *a = vgg_net_arch(net);
     assert_int_equal(a->config, VGG_CONFIG_D);   /* inferred: no metadata */
     assert_float_equal(a->width, 1.0f, 0);
@@ -89,18 +103,10 @@ static void vgg16_dense_matches_torch(void **state)
 static void vgg16_bn_folds_like_torch(void **state)
 {
     (void)state;
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' -c 'import torch, torchvision' >/dev/null 2>&1", VGG_PYTHON);
-    if (system(cmd) != 0)
-        skip();
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/gen_net_fixtures.py' --vgg16-bn net_torch_ref",
-             VGG_PYTHON, VGG_SOURCE_DIR);
-    assert_int_equal(system(cmd), 0);
+    need_torch();
     vgg_backend *be = NULL;
-    assert_int_equal(vgg_backend_open("cpu", 2, &be), VGG_STATUS_OK);
     vgg_net *net = NULL;
-    if (vgg_net_load("net_torch_ref/vgg16_bn.safetensors", be, &net) != VGG_STATUS_OK)
-        fail_msg("%s", vgg_last_error());
+    load_fixture_net("--vgg16-bn", "vgg16_bn.safetensors", &be, &net);
     const vgg_arch *a = vgg_net_arch(net);
     assert_int_equal(a->config, VGG_CONFIG_D);
     assert_true(a->batch_norm);
@@ -148,10 +154,8 @@ static void vgg16_bn_folds_like_torch(void **state)
 static void saved_file_loads_in_torch(void **state)
 {
     (void)state;
+    need_torch();
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' -c 'import torch, torchvision' >/dev/null 2>&1", VGG_PYTHON);
-    if (system(cmd) != 0)
-        skip();
     vgg_backend *be = NULL;
     assert_int_equal(vgg_backend_open("cpu", 2, &be), VGG_STATUS_OK);
     const vgg_config_id ids[2] = {VGG_CONFIG_C, VGG_CONFIG_A_LRN};
