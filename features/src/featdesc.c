@@ -139,6 +139,95 @@ static vgg_status get_string(json_object *o, const char *key, char *dst, size_t 
     return VGG_STATUS_OK;
 }
 
+/* "nets": an array of {name, config, digest}; raw-pixel features (layer
+ * "pixels") are the one kind made by no net. */
+static vgg_status parse_nets(json_object *o, vgg_featdesc *d)
+{
+    json_object *v, *layer_v;
+    const size_t min_nets =
+        json_object_object_get_ex(o, "layer", &layer_v) &&
+                json_object_is_type(layer_v, json_type_string) &&
+                strcmp(json_object_get_string(layer_v), "pixels") == 0
+            ? 0 : 1;
+    if (!json_object_object_get_ex(o, "nets", &v) || !json_object_is_type(v, json_type_array) ||
+        json_object_array_length(v) < min_nets || json_object_array_length(v) > VGG_FEAT_MAX_NETS)
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'nets' missing or of bad length");
+    d->n_nets = (int)json_object_array_length(v);
+    vgg_status st = VGG_STATUS_OK;
+    for (int i = 0; i < d->n_nets && st == VGG_STATUS_OK; i++) {
+        json_object *net = json_object_array_get_idx(v, (size_t)i);
+        if (!json_object_is_type(net, json_type_object))
+            return vgg_fail(VGG_STATUS_FORMAT, "feature description: net %d is not an object", i);
+        st = get_string(net, "name", d->net_names[i], sizeof d->net_names[i]);
+        if (st == VGG_STATUS_OK)
+            st = get_string(net, "config", d->net_configs[i], sizeof d->net_configs[i]);
+        if (st == VGG_STATUS_OK)
+            st = get_string(net, "digest", d->net_digests[i], sizeof d->net_digests[i]);
+    }
+    return st;
+}
+
+/* "scales": 1..VGG_FEAT_MAX_SCALES positive integers. */
+static vgg_status parse_scales(json_object *o, vgg_featdesc *d)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, "scales", &v) || !json_object_is_type(v, json_type_array) ||
+        json_object_array_length(v) < 1 || json_object_array_length(v) > VGG_FEAT_MAX_SCALES)
+        return vgg_fail(VGG_STATUS_FORMAT,
+                        "feature description: 'scales' missing or of bad length");
+    d->n_scales = (int)json_object_array_length(v);
+    for (int i = 0; i < d->n_scales; i++) {
+        json_object *q = json_object_array_get_idx(v, (size_t)i);
+        if (!json_object_is_type(q, json_type_int) || json_object_get_int64(q) <= 0 ||
+            json_object_get_int64(q) > 1000000)
+            return vgg_fail(VGG_STATUS_FORMAT, "feature description: scale %d is not a positive "
+                                               "integer", i);
+        d->scales[i] = (int)json_object_get_int64(q);
+    }
+    return VGG_STATUS_OK;
+}
+
+/* "flip", "l2" and the optional "l2_per_net". */
+static vgg_status parse_flags(json_object *o, vgg_featdesc *d)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, "flip", &v) || !json_object_is_type(v, json_type_boolean))
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'flip' missing or not a boolean");
+    d->flip = json_object_get_boolean(v);
+    if (!json_object_object_get_ex(o, "l2", &v) || !json_object_is_type(v, json_type_boolean))
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'l2' missing or not a boolean");
+    d->l2 = json_object_get_boolean(v);
+    if (json_object_object_get_ex(o, "l2_per_net", &v)) {
+        if (!json_object_is_type(v, json_type_boolean))
+            return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'l2_per_net' is not a boolean");
+        d->l2_per_net = json_object_get_boolean(v);
+    }
+    return VGG_STATUS_OK;
+}
+
+static vgg_status parse_desc(json_object *o, vgg_featdesc *d)
+{
+    json_object *v;
+    if (!json_object_is_type(o, json_type_object))
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: not a JSON object");
+    if (!json_object_object_get_ex(o, "dim", &v) || !json_object_is_type(v, json_type_int) ||
+        json_object_get_int64(v) <= 0 || json_object_get_int64(v) > (1 << 28))
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'dim' missing or out of range");
+    d->dim = (int)json_object_get_int64(v);
+    vgg_status st = parse_nets(o, d);
+    if (st == VGG_STATUS_OK)
+        st = parse_scales(o, d);
+    if (st == VGG_STATUS_OK)
+        st = get_string(o, "aggregate", d->aggregate, sizeof d->aggregate);
+    if (st == VGG_STATUS_OK)
+        st = get_string(o, "layer", d->layer, sizeof d->layer);
+    if (st == VGG_STATUS_OK)
+        st = get_string(o, "version", d->version, sizeof d->version);
+    if (st == VGG_STATUS_OK)
+        st = parse_flags(o, d);
+    return st;
+}
+
 vgg_status vgg_featdesc_from_json(const char *json, vgg_featdesc *d)
 {
     memset(d, 0, sizeof *d);
@@ -152,87 +241,7 @@ vgg_status vgg_featdesc_from_json(const char *json, vgg_featdesc *d)
         json_object_put(o);
         return vgg_fail(VGG_STATUS_FORMAT, "feature description: not valid JSON");
     }
-    vgg_status st = VGG_STATUS_OK;
-    json_object *v;
-    if (!json_object_is_type(o, json_type_object)) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: not a JSON object");
-        goto done;
-    }
-    if (!json_object_object_get_ex(o, "dim", &v) || !json_object_is_type(v, json_type_int) ||
-        json_object_get_int64(v) <= 0 || json_object_get_int64(v) > (1 << 28)) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'dim' missing or out of range");
-        goto done;
-    }
-    d->dim = (int)json_object_get_int64(v);
-    /* raw-pixel features (layer "pixels") are the one kind made by no net */
-    json_object *layer_v;
-    const size_t min_nets =
-        json_object_object_get_ex(o, "layer", &layer_v) &&
-                json_object_is_type(layer_v, json_type_string) &&
-                strcmp(json_object_get_string(layer_v), "pixels") == 0
-            ? 0 : 1;
-    if (!json_object_object_get_ex(o, "nets", &v) || !json_object_is_type(v, json_type_array) ||
-        json_object_array_length(v) < min_nets || json_object_array_length(v) > VGG_FEAT_MAX_NETS) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'nets' missing or of bad length");
-        goto done;
-    }
-    d->n_nets = (int)json_object_array_length(v);
-    for (int i = 0; i < d->n_nets && st == VGG_STATUS_OK; i++) {
-        json_object *net = json_object_array_get_idx(v, (size_t)i);
-        if (!json_object_is_type(net, json_type_object)) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "feature description: net %d is not an object", i);
-            break;
-        }
-        st = get_string(net, "name", d->net_names[i], sizeof d->net_names[i]);
-        if (st == VGG_STATUS_OK)
-            st = get_string(net, "config", d->net_configs[i], sizeof d->net_configs[i]);
-        if (st == VGG_STATUS_OK)
-            st = get_string(net, "digest", d->net_digests[i], sizeof d->net_digests[i]);
-    }
-    if (st != VGG_STATUS_OK)
-        goto done;
-    if (!json_object_object_get_ex(o, "scales", &v) || !json_object_is_type(v, json_type_array) ||
-        json_object_array_length(v) < 1 || json_object_array_length(v) > VGG_FEAT_MAX_SCALES) {
-        st = vgg_fail(VGG_STATUS_FORMAT,
-                      "feature description: 'scales' missing or of bad length");
-        goto done;
-    }
-    d->n_scales = (int)json_object_array_length(v);
-    for (int i = 0; i < d->n_scales; i++) {
-        json_object *q = json_object_array_get_idx(v, (size_t)i);
-        if (!json_object_is_type(q, json_type_int) || json_object_get_int64(q) <= 0 ||
-            json_object_get_int64(q) > 1000000) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "feature description: scale %d is not a positive "
-                                             "integer", i);
-            goto done;
-        }
-        d->scales[i] = (int)json_object_get_int64(q);
-    }
-    st = get_string(o, "aggregate", d->aggregate, sizeof d->aggregate);
-    if (st == VGG_STATUS_OK)
-        st = get_string(o, "layer", d->layer, sizeof d->layer);
-    if (st == VGG_STATUS_OK)
-        st = get_string(o, "version", d->version, sizeof d->version);
-    if (st != VGG_STATUS_OK)
-        goto done;
-    if (!json_object_object_get_ex(o, "flip", &v) || !json_object_is_type(v, json_type_boolean)) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'flip' missing or not a boolean");
-        goto done;
-    }
-    d->flip = json_object_get_boolean(v);
-    if (!json_object_object_get_ex(o, "l2", &v) || !json_object_is_type(v, json_type_boolean)) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'l2' missing or not a boolean");
-        goto done;
-    }
-    d->l2 = json_object_get_boolean(v);
-    if (json_object_object_get_ex(o, "l2_per_net", &v)) {
-        if (!json_object_is_type(v, json_type_boolean)) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "feature description: 'l2_per_net' is not a boolean");
-            goto done;
-        }
-        d->l2_per_net = json_object_get_boolean(v);
-    }
-done:
+    vgg_status st = parse_desc(o, d);
     json_object_put(o);
     if (st != VGG_STATUS_OK)
         memset(d, 0, sizeof *d);
