@@ -54,7 +54,15 @@ static vgg_extract_item *list_items(const input_list *in)
     return items;
 }
 
-int cmd_pixels(int argc, char **argv)
+typedef struct pixels_args {
+    const char *list, *out;
+    int size;
+    bool l2, skip;
+} pixels_args;
+
+/* The command line into a: -1 to go on, else the exit code (0 after
+ * --help, 2 after a usage error). */
+static int parse_pixels_args(int argc, char **argv, pixels_args *a)
 {
     enum { O_NO_L2 = 256, O_ON_ERROR };
     static const struct option opts[] = {
@@ -66,14 +74,11 @@ int cmd_pixels(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *list = NULL, *out = NULL;
-    int size = 32;
-    bool l2 = true, skip = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "l:s:o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': list = optarg; break;
+        case 'l': a->list = optarg; break;
         case 's': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -81,55 +86,61 @@ int cmd_pixels(int argc, char **argv)
                 fprintf(stderr, "vggfeat pixels: --size '%s': expected 1 to 1024\n", optarg);
                 return 2;
             }
-            size = (int)v;
+            a->size = (int)v;
             break;
         }
-        case O_NO_L2: l2 = false; break;
+        case O_NO_L2: a->l2 = false; break;
         case O_ON_ERROR:
-            if (strcmp(optarg, "skip") == 0)
-                skip = true;
-            else if (strcmp(optarg, "fail") == 0)
-                skip = false;
-            else {
+            if (strcmp(optarg, "skip") != 0 && strcmp(optarg, "fail") != 0) {
                 fprintf(stderr, "vggfeat pixels: --on-error '%s': expected fail or skip\n", optarg);
                 return 2;
             }
+            a->skip = strcmp(optarg, "skip") == 0;
             break;
-        case 'o': out = optarg; break;
+        case 'o': a->out = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (!list || !out || optind != argc) {
+    if (!a->list || !a->out || optind != argc) {
         usage(stderr);
         return 2;
     }
-    if (vgg_output_check(out, &list, 1) != VGG_STATUS_OK) {
+    return -1;
+}
+
+int cmd_pixels(int argc, char **argv)
+{
+    pixels_args a = { .size = 32, .l2 = true };
+    int rc = parse_pixels_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (vgg_output_check(a.out, &a.list, 1) != VGG_STATUS_OK) {
         fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
         return 1;
     }
     input_list in = { 0 };
-    if (inputs_add_list_file(&in, list, "vggfeat pixels") != 0) {
+    if (inputs_add_list_file(&in, a.list, "vggfeat pixels") != 0) {
         inputs_free(&in);
         return 1;
     }
     if (in.n == 0) {
-        fprintf(stderr, "vggfeat pixels: '%s': no images listed\n", list);
+        fprintf(stderr, "vggfeat pixels: '%s': no images listed\n", a.list);
         inputs_free(&in);
         return 1;
     }
     vgg_featdesc d;
-    vgg_pixels_desc(size, l2, &d);
+    vgg_pixels_desc(a.size, a.l2, &d);
     vgg_featlayout layout;
     vgg_extract_item *items = NULL;
     vgg_featwriter *w = NULL;
     vgg_pixels_report r;
     double t0 = vgg_now_seconds();
-    int rc = 1;
+    rc = 1;
     if (inputs_layout(&in, &layout, "vggfeat pixels") == 0 && (items = list_items(&in))) {
-        vgg_status st = vgg_featwriter_open_layout(out, &d, &layout, false, &w, NULL);
+        vgg_status st = vgg_featwriter_open_layout(a.out, &d, &layout, false, &w, NULL);
         if (st == VGG_STATUS_OK)
-            st = vgg_pixels_write(w, items, in.n, size, l2, skip, note_skipped, NULL, &r);
+            st = vgg_pixels_write(w, items, in.n, a.size, a.l2, a.skip, note_skipped, NULL, &r);
         if (w && vgg_featwriter_close(w) != VGG_STATUS_OK && st == VGG_STATUS_OK)
             st = VGG_STATUS_IO;
         if (st != VGG_STATUS_OK)
