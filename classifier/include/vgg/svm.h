@@ -245,6 +245,13 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
 vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out);
 void vgg_svm_scores_free(vgg_svm_scores *s);
 
+/* vggsvm predict: every row of fs (read from store_path) scored by m, in
+ * the store's order, names copied.  The model is assumed checked against
+ * the store (vgg_svm_model_check).  *out is the caller's
+ * (vgg_svm_scores_free). */
+vgg_status vgg_svm_score_store(const vgg_svm_model *m, const vgg_featstore *fs,
+                               const char *store_path, vgg_svm_scores **out);
+
 /* ---- metrics ---- */
 
 /* Average precision of one class from n scores and truth (+1, -1, 0 =
