@@ -38,6 +38,22 @@ static void load_fixture_net(const char *flag, const char *file, vgg_backend **b
         fail_msg("%s", vgg_last_error());
 }
 
+/* Our fc7 map against PyTorch's: relative L2 error under 1e-4 (printed). */
+static void check_fc7(const char *what, const float *got, const float *want, size_t n, int oc,
+                      int oh, int ow)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)got[i] - want[i];
+        num += d * d;
+        den += (double)want[i] * want[i];
+    }
+    double rel = sqrt(num / den);
+    print_message("%s fc7 %dx%dx%d: relative L2 error %g\n", what, oc, oh, ow, rel);
+    assert_true(den > 0);
+    assert_true(rel < 1e-4);
+}
+
 static void vgg16_dense_matches_torch(void **state)
 {
     (void)state;
@@ -76,16 +92,7 @@ static void vgg16_dense_matches_torch(void **state)
     assert_int_equal(vgg_st_to_f32(io, tx, x), VGG_STATUS_OK);
     assert_int_equal(vgg_st_to_f32(io, ty, want), VGG_STATUS_OK);
     assert_int_equal(vgg_net_forward(net, x, 1, h, w, VGG_OUTPUT_FC7, got), VGG_STATUS_OK);
-    double num = 0, den = 0;
-    for (size_t i = 0; i < nout; i++) {
-        double d = (double)got[i] - want[i];
-        num += d * d;
-        den += (double)want[i] * want[i];
-    }
-    double rel = sqrt(num / den);
-    print_message("vgg16 fc7 %dx%dx%d: relative L2 error %g\n", oc, oh, ow, rel);
-    assert_true(den > 0);
-    assert_true(rel < 1e-4);
+    check_fc7("vgg16", got, want, nout, oc, oh, ow);
     free(x);
     free(want);
     free(got);
@@ -132,15 +139,7 @@ static void vgg16_bn_folds_like_torch(void **state)
     assert_int_equal(vgg_st_to_f32(io, tx, x), VGG_STATUS_OK);
     assert_int_equal(vgg_st_to_f32(io, ty, want), VGG_STATUS_OK);
     assert_int_equal(vgg_net_forward(net, x, 1, h, w, VGG_OUTPUT_FC7, got), VGG_STATUS_OK);
-    double num = 0, den = 0;
-    for (size_t i = 0; i < nout; i++) {
-        num += ((double)got[i] - want[i]) * ((double)got[i] - want[i]);
-        den += (double)want[i] * want[i];
-    }
-    double rel = sqrt(num / den);
-    print_message("vgg16_bn fc7 %dx%dx%d: relative L2 error %g\n", oc, oh, ow, rel);
-    assert_true(den > 0);
-    assert_true(rel < 1e-4);
+    check_fc7("vgg16_bn", got, want, nout, oc, oh, ow);
     free(x);
     free(want);
     free(got);
