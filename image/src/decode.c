@@ -263,6 +263,19 @@ static vgg_status jpeg_run(jpeg_ctx *ctx, const uint8_t *data, size_t n, const c
     return VGG_STATUS_OK;
 }
 
+/* The decoded image to *out (marked damaged if it is) when st is OK,
+ * else freed; returns st. */
+static vgg_status hand_over(vgg_image *img, bool damaged, vgg_status st, vgg_image **out)
+{
+    if (st != VGG_STATUS_OK) {
+        vgg_image_free(img);
+        return st;
+    }
+    img->damaged = damaged;
+    *out = img;
+    return st;
+}
+
 static vgg_status decode_jpeg(const uint8_t *data, size_t n, const char *name,
                               const vgg_decode_opts *o, vgg_image **out, int *orientation)
 {
@@ -288,12 +301,7 @@ static vgg_status decode_jpeg(const uint8_t *data, size_t n, const char *name,
     if (ctx->created)
         jpeg_destroy_decompress(&ctx->cinfo);
     free(ctx->row);
-    if (st == VGG_STATUS_OK) {
-        ctx->img->damaged = ctx->damaged;
-        *out = ctx->img;
-    } else {
-        vgg_image_free(ctx->img);
-    }
+    st = hand_over(ctx->img, ctx->damaged, st, out);
     free(ctx);
     return st;
 }
@@ -478,12 +486,7 @@ done:
         png_destroy_read_struct(&ctx->png, ctx->info ? &ctx->info : NULL, NULL);
     free(ctx->rows);
     free(ctx->buf);
-    if (st == VGG_STATUS_OK) {
-        ctx->img->damaged = ctx->damaged;
-        *out = ctx->img;
-    } else {
-        vgg_image_free(ctx->img);
-    }
+    st = hand_over(ctx->img, ctx->damaged, st, out);
     free(ctx);
     return st;
 }
