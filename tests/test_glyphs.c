@@ -14,6 +14,7 @@
 
 #include "vgg/datasets.h"
 #include "vgg/image.h"
+#include "datasets_internal.h" /* ds_write_png_gray */
 
 #define ROOT "glyphs_tmp"
 
@@ -235,6 +236,45 @@ static void uncovered_characters_are_left_out(void **state)
     assert_non_null(strstr(vgg_last_error(), "covered by every face"));
 }
 
+/* The zlib-only PNG writer, read back by libpng (image/): every pixel of a
+ * gradient with noise, in sizes from one pixel to rows longer than one
+ * deflate block; a size it cannot write is refused naming the file. */
+static void png_writer_reads_back_through_libpng(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = { { 1, 1 }, { 3, 2 }, { 7, 5 }, { 300, 41 } };
+    mkdir(ROOT, 0777);
+    vgg_decode_opts d;
+    vgg_decode_opts_default(&d);
+    uint64_t rng = 7;
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        int w = sizes[t][0], h = sizes[t][1];
+        uint8_t *px = malloc((size_t)w * h);
+        assert_non_null(px);
+        for (int i = 0; i < w * h; i++)
+            px[i] = (uint8_t)((i * 37 + (int)(vgg_rng_next(&rng) % 5)) & 0xff);
+        char path[64];
+        snprintf(path, sizeof path, ROOT "/w%dh%d.png", w, h);
+        assert_int_equal(ds_write_png_gray(path, px, w, h), VGG_STATUS_OK);
+        vgg_image *img = NULL;
+        assert_int_equal(vgg_image_load(path, &d, &img), VGG_STATUS_OK);
+        assert_int_equal(img->w, w);
+        assert_int_equal(img->h, h);
+        for (int i = 0; i < w * h; i++)
+            for (int ch = 0; ch < 3; ch++)
+                if (img->px[3 * i + ch] != px[i])
+                    fail_msg("%s: pixel %d channel %d is %d, wrote %d", path, i, ch,
+                             img->px[3 * i + ch], px[i]);
+        vgg_image_free(img);
+        free(px);
+    }
+    uint8_t one = 0;
+    assert_int_equal(ds_write_png_gray(ROOT "/empty.png", &one, 0, 1), VGG_STATUS_INVALID);
+    assert_non_null(strstr(vgg_last_error(), ROOT "/empty.png"));
+    assert_int_equal(ds_write_png_gray(ROOT "/no-such-dir/x.png", &one, 1, 1), VGG_STATUS_IO);
+    assert_non_null(strstr(vgg_last_error(), "no-such-dir/x.png"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +283,7 @@ int main(void)
         cmocka_unit_test(source_and_target_share_no_character),
         cmocka_unit_test(missing_font_is_an_error),
         cmocka_unit_test(uncovered_characters_are_left_out),
+        cmocka_unit_test(png_writer_reads_back_through_libpng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

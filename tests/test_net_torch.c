@@ -15,22 +15,52 @@
 
 #include "vgg/net.h"
 
-static void vgg16_dense_matches_torch(void **state)
+/* Skips the test where PyTorch and torchvision are missing. */
+static void need_torch(void)
 {
-    (void)state;
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "'%s' -c 'import torch, torchvision' >/dev/null 2>&1", VGG_PYTHON);
     if (system(cmd) != 0)
         skip();
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/gen_net_fixtures.py' --vgg16 net_torch_ref",
-             VGG_PYTHON, VGG_SOURCE_DIR);
-    assert_int_equal(system(cmd), 0);
+}
 
-    vgg_backend *be = NULL;
-    assert_int_equal(vgg_backend_open("cpu", 2, &be), VGG_STATUS_OK);
-    vgg_net *net = NULL;
-    if (vgg_net_load("net_torch_ref/vgg16.safetensors", be, &net) != VGG_STATUS_OK)
+/* gen_net_fixtures.py FLAG writes net_torch_ref/FILE; it is loaded on a
+ * two-thread CPU backend (*be, *net the caller's). */
+static void load_fixture_net(const char *flag, const char *file, vgg_backend **be, vgg_net **net)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/gen_net_fixtures.py' %s net_torch_ref",
+             VGG_PYTHON, VGG_SOURCE_DIR, flag);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(vgg_backend_open("cpu", 2, be), VGG_STATUS_OK);
+    snprintf(cmd, sizeof cmd, "net_torch_ref/%s", file);
+    if (vgg_net_load(cmd, *be, net) != VGG_STATUS_OK)
         fail_msg("%s", vgg_last_error());
+}
+
+/* Our fc7 map against PyTorch's: relative L2 error under 1e-4 (printed). */
+static void check_fc7(const char *what, const float *got, const float *want, size_t n, int oc,
+                      int oh, int ow)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)got[i] - want[i];
+        num += d * d;
+        den += (double)want[i] * want[i];
+    }
+    double rel = sqrt(num / den);
+    print_message("%s fc7 %dx%dx%d: relative L2 error %g\n", what, oc, oh, ow, rel);
+    assert_true(den > 0);
+    assert_true(rel < 1e-4);
+}
+
+static void vgg16_dense_matches_torch(void **state)
+{
+    (void)state;
+    need_torch();
+    vgg_backend *be = NULL;
+    vgg_net *net = NULL;
+    load_fixture_net("--vgg16", "vgg16.safetensors", &be, &net);
     const vgg_arch *a = vgg_net_arch(net);
     assert_int_equal(a->config, VGG_CONFIG_D);   /* inferred: no metadata */
     assert_float_equal(a->width, 1.0f, 0);
@@ -62,16 +92,7 @@ static void vgg16_dense_matches_torch(void **state)
     assert_int_equal(vgg_st_to_f32(io, tx, x), VGG_STATUS_OK);
     assert_int_equal(vgg_st_to_f32(io, ty, want), VGG_STATUS_OK);
     assert_int_equal(vgg_net_forward(net, x, 1, h, w, VGG_OUTPUT_FC7, got), VGG_STATUS_OK);
-    double num = 0, den = 0;
-    for (size_t i = 0; i < nout; i++) {
-        double d = (double)got[i] - want[i];
-        num += d * d;
-        den += (double)want[i] * want[i];
-    }
-    double rel = sqrt(num / den);
-    print_message("vgg16 fc7 %dx%dx%d: relative L2 error %g\n", oc, oh, ow, rel);
-    assert_true(den > 0);
-    assert_true(rel < 1e-4);
+    check_fc7("vgg16", got, want, nout, oc, oh, ow);
     free(x);
     free(want);
     free(got);
@@ -89,18 +110,10 @@ static void vgg16_dense_matches_torch(void **state)
 static void vgg16_bn_folds_like_torch(void **state)
 {
     (void)state;
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' -c 'import torch, torchvision' >/dev/null 2>&1", VGG_PYTHON);
-    if (system(cmd) != 0)
-        skip();
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/gen_net_fixtures.py' --vgg16-bn net_torch_ref",
-             VGG_PYTHON, VGG_SOURCE_DIR);
-    assert_int_equal(system(cmd), 0);
+    need_torch();
     vgg_backend *be = NULL;
-    assert_int_equal(vgg_backend_open("cpu", 2, &be), VGG_STATUS_OK);
     vgg_net *net = NULL;
-    if (vgg_net_load("net_torch_ref/vgg16_bn.safetensors", be, &net) != VGG_STATUS_OK)
-        fail_msg("%s", vgg_last_error());
+    load_fixture_net("--vgg16-bn", "vgg16_bn.safetensors", &be, &net);
     const vgg_arch *a = vgg_net_arch(net);
     assert_int_equal(a->config, VGG_CONFIG_D);
     assert_true(a->batch_norm);
@@ -126,15 +139,7 @@ static void vgg16_bn_folds_like_torch(void **state)
     assert_int_equal(vgg_st_to_f32(io, tx, x), VGG_STATUS_OK);
     assert_int_equal(vgg_st_to_f32(io, ty, want), VGG_STATUS_OK);
     assert_int_equal(vgg_net_forward(net, x, 1, h, w, VGG_OUTPUT_FC7, got), VGG_STATUS_OK);
-    double num = 0, den = 0;
-    for (size_t i = 0; i < nout; i++) {
-        num += ((double)got[i] - want[i]) * ((double)got[i] - want[i]);
-        den += (double)want[i] * want[i];
-    }
-    double rel = sqrt(num / den);
-    print_message("vgg16_bn fc7 %dx%dx%d: relative L2 error %g\n", oc, oh, ow, rel);
-    assert_true(den > 0);
-    assert_true(rel < 1e-4);
+    check_fc7("vgg16_bn", got, want, nout, oc, oh, ow);
     free(x);
     free(want);
     free(got);
@@ -148,10 +153,8 @@ static void vgg16_bn_folds_like_torch(void **state)
 static void saved_file_loads_in_torch(void **state)
 {
     (void)state;
+    need_torch();
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' -c 'import torch, torchvision' >/dev/null 2>&1", VGG_PYTHON);
-    if (system(cmd) != 0)
-        skip();
     vgg_backend *be = NULL;
     assert_int_equal(vgg_backend_open("cpu", 2, &be), VGG_STATUS_OK);
     const vgg_config_id ids[2] = {VGG_CONFIG_C, VGG_CONFIG_A_LRN};

@@ -281,6 +281,32 @@ static vgg_svm_labels *labels_from_cls(const int *cls, size_t n, int K)
     return l;
 }
 
+/* The n rows of x (n x dim) as row pointers. */
+static void row_ptrs(const float *x, size_t n, int dim, const float **rows)
+{
+    for (size_t i = 0; i < n; i++)
+        rows[i] = x + i * dim;
+}
+
+/* Every weight (bias row included) of a and b, K classes of dim, equal to
+ * the bit. */
+static void assert_same_weights(const vgg_svm_model *a, const vgg_svm_model *b, int K, int dim)
+{
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j <= dim; j++)   /* %.17g round-trips exactly */
+            assert_true(vgg_svm_model_weight(a, k, j) == vgg_svm_model_weight(b, k, j));
+}
+
+/* m saved as tmpdir/name and loaded back (OK asserted). */
+static vgg_svm_model *save_and_load(const vgg_svm_model *m, const char *name)
+{
+    const char *p = tpath(name);
+    assert_int_equal(vgg_svm_model_save(m, p), VGG_STATUS_OK);
+    vgg_svm_model *back = NULL;
+    assert_int_equal(vgg_svm_model_load(p, &back), VGG_STATUS_OK);
+    return back;
+}
+
 static void train_separable_and_roundtrip(void **state)
 {
     (void)state;
@@ -289,8 +315,7 @@ static void train_separable_and_roundtrip(void **state)
     int cls[60];
     float *x = blobs(n, dim, K, cls, 7);
     const float *rows[60];
-    for (size_t i = 0; i < n; i++)
-        rows[i] = x + i * dim;
+    row_ptrs(x, n, dim, rows);
     vgg_svm_labels *l = labels_from_cls(cls, n, K);
     vgg_svm_options o;
     vgg_svm_options_default(&o);
@@ -315,18 +340,13 @@ static void train_separable_and_roundtrip(void **state)
             if (j != k)
                 assert_true(vgg_svm_model_weight(m, k, k) > vgg_svm_model_weight(m, k, j));
 
-    const char *p = tpath("m.model");
-    assert_int_equal(vgg_svm_model_save(m, p), VGG_STATUS_OK);
-    vgg_svm_model *m2 = NULL;
-    assert_int_equal(vgg_svm_model_load(p, &m2), VGG_STATUS_OK);
+    vgg_svm_model *m2 = save_and_load(m, "m.model");
     assert_int_equal(vgg_svm_model_classes(m2), 3);
     assert_int_equal(vgg_svm_model_dim(m2), dim);
     assert_string_equal(vgg_svm_model_class_name(m2, 2), "c");
     assert_false(vgg_svm_model_multilabel(m2));
     assert_float_equal(vgg_svm_model_bias(m2), 1.0, 0);
-    for (int k = 0; k < K; k++)
-        for (int j = 0; j <= dim; j++)   /* %.17g round-trips exactly */
-            assert_true(vgg_svm_model_weight(m, k, j) == vgg_svm_model_weight(m2, k, j));
+    assert_same_weights(m, m2, K, dim);
     assert_non_null(vgg_svm_model_desc(m2));
     assert_int_equal(vgg_svm_model_check(m2, &d), VGG_STATUS_OK);
     vgg_featdesc d2 = d;
@@ -358,8 +378,7 @@ static void truncated_and_altered_model_files(void **state)
     int cls[30];
     float *x = blobs(n, dim, K, cls, 3);
     const float *rows[30];
-    for (size_t i = 0; i < n; i++)
-        rows[i] = x + i * dim;
+    row_ptrs(x, n, dim, rows);
     vgg_svm_labels *l = labels_from_cls(cls, n, K);
     vgg_svm_options o;
     vgg_svm_options_default(&o);
@@ -422,8 +441,7 @@ static void damaged_model_files_fail_cleanly(void **state)
     int cls[24];
     float *x = blobs(n, dim, K, cls, 23);
     const float *rows[24];
-    for (size_t i = 0; i < n; i++)
-        rows[i] = x + i * dim;
+    row_ptrs(x, n, dim, rows);
     vgg_svm_labels *l = labels_from_cls(cls, n, K);
     vgg_svm_options o;
     vgg_svm_options_default(&o);
@@ -532,8 +550,7 @@ static void train_from_a_row_source(void **state)
     for (size_t i = 0; i < n; i++)
         x[i * dim + 3] = 0.0f;   /* zeros: left out of the nodes */
     const float *rows[30];
-    for (size_t i = 0; i < n; i++)
-        rows[i] = x + i * dim;
+    row_ptrs(x, n, dim, rows);
     vgg_svm_labels *l = labels_from_cls(cls, n, K);
     vgg_svm_options o;
     vgg_svm_options_default(&o);
@@ -682,9 +699,7 @@ static void multilabel_difficult_left_out(void **state)
     vgg_svm_model *m3 = NULL;
     assert_int_equal(vgg_svm_model_load(p, &m3), VGG_STATUS_OK);
     assert_true(vgg_svm_model_multilabel(m3));
-    for (int k = 0; k < 2; k++)
-        for (int j = 0; j <= dim; j++)
-            assert_true(vgg_svm_model_weight(m3, k, j) == vgg_svm_model_weight(m2, k, j));
+    assert_same_weights(m3, m2, 2, dim);
     vgg_svm_model_free(m3);
     vgg_svm_model_free(m);
     vgg_svm_model_free(m2);
@@ -701,8 +716,7 @@ static void two_class_single_label_is_one_vector(void **state)
     int cls[20];
     float *x = blobs(n, dim, K, cls, 13);
     const float *rows[20];
-    for (size_t i = 0; i < n; i++)
-        rows[i] = x + i * dim;
+    row_ptrs(x, n, dim, rows);
     vgg_svm_labels *l = labels_from_cls(cls, n, K);
     vgg_svm_options o;
     vgg_svm_options_default(&o);
@@ -711,13 +725,8 @@ static void two_class_single_label_is_one_vector(void **state)
     assert_int_equal(vgg_svm_train(rows, NULL, n, dim, l, &o, NULL, &m, NULL), VGG_STATUS_OK);
     for (int j = 0; j <= dim; j++)
         assert_true(vgg_svm_model_weight(m, 0, j) == -vgg_svm_model_weight(m, 1, j));
-    const char *p = tpath("two.model");
-    assert_int_equal(vgg_svm_model_save(m, p), VGG_STATUS_OK);
-    vgg_svm_model *m2 = NULL;
-    assert_int_equal(vgg_svm_model_load(p, &m2), VGG_STATUS_OK);
-    for (int k = 0; k < 2; k++)
-        for (int j = 0; j <= dim; j++)
-            assert_true(vgg_svm_model_weight(m2, k, j) == vgg_svm_model_weight(m, k, j));
+    vgg_svm_model *m2 = save_and_load(m, "two.model");
+    assert_same_weights(m2, m, 2, dim);
     vgg_svm_model_free(m);
     vgg_svm_model_free(m2);
     vgg_svm_labels_free(l);
@@ -732,8 +741,7 @@ static void choose_C_on_held_out_and_folds(void **state)
     int cls[90];
     float *x = blobs(n, dim, K, cls, 17);
     const float *rows[90];
-    for (size_t i = 0; i < n; i++)
-        rows[i] = x + i * dim;
+    row_ptrs(x, n, dim, rows);
     vgg_svm_labels *l = labels_from_cls(cls, n, K);
     vgg_svm_options o;
     vgg_svm_options_default(&o);

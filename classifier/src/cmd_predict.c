@@ -53,9 +53,7 @@ int cmd_predict(int argc, char **argv)
     }
     vgg_svm_model *m = NULL;
     vgg_featstore *fs = NULL;
-    vgg_svm_scores s;
-    memset(&s, 0, sizeof s);
-    int rc = 1;
+    vgg_svm_scores *s = NULL;
     const char *ins[2] = { model, features };
     vgg_status st = check_output(output, ins, 2);
     if (st == VGG_STATUS_OK)
@@ -70,40 +68,12 @@ int cmd_predict(int argc, char **argv)
         if (st != VGG_STATUS_OK)
             vgg_fail_context(st, "'%s' cannot be scored with model '%s': ", features, model);
     }
-    if (st != VGG_STATUS_OK)
-        goto done;
-    int K = vgg_svm_model_classes(m);
-    s.n = vgg_featstore_rows(fs);
-    s.n_classes = K;
-    s.multilabel = vgg_svm_model_multilabel(m);
-    s.class_names = malloc((size_t)K * sizeof *s.class_names);
-    s.names = malloc((s.n ? s.n : 1) * sizeof *s.names);
-    s.scores = malloc((s.n ? s.n : 1) * (size_t)K * sizeof *s.scores);
-    if (!s.class_names || !s.names || !s.scores) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory for %zu x %d scores", s.n, K);
-        goto done;
-    }
-    for (int k = 0; k < K; k++)
-        s.class_names[k] = (char *)vgg_svm_model_class_name(m, k);
-    for (size_t i = 0; i < s.n; i++) {
-        s.names[i] = (char *)vgg_featstore_name(fs, i);
-        st = vgg_svm_model_score(m, vgg_featstore_row(fs, i), vgg_featstore_dim(fs),
-                                 s.scores + i * (size_t)K);
-        if (st != VGG_STATUS_OK) {
-            vgg_fail_context(st, "'%s': row %zu ('%s'): ", features, i, s.names[i]);
-            goto done;
-        }
-    }
-    st = vgg_svm_scores_write(&s, output, json);
-done:
-    if (st != VGG_STATUS_OK)
-        rc = report_failure("predict");
-    else
-        rc = 0;
-    free(s.class_names);
-    free(s.names);
-    free(s.scores);
+    if (st == VGG_STATUS_OK)
+        st = vgg_svm_score_store(m, fs, features, &s);
+    if (st == VGG_STATUS_OK)
+        st = vgg_svm_scores_write(s, output, json);
+    vgg_svm_scores_free(s);
     vgg_featstore_close(fs);
     vgg_svm_model_free(m);
-    return rc;
+    return st == VGG_STATUS_OK ? 0 : report_failure("predict");
 }

@@ -84,111 +84,84 @@ static int find_class(char *const *names, int k, const char *s, size_t len)
     return -1;
 }
 
-vgg_status vgg_svm_labels_build(const char *const *texts, size_t n, vgg_svm_label_mode mode,
-                                const char *const *classes, int n_classes, const char *what,
-                                vgg_svm_labels **out)
+/* The given class list copied into l. */
+static vgg_status copy_classes(vgg_svm_labels *l, const char *const *classes, int n_classes)
 {
-    *out = NULL;
-    if (!what)
-        what = "labels";
-    vgg_svm_labels *l = calloc(1, sizeof *l);
-    if (!l)
+    l->class_names = calloc((size_t)(n_classes ? n_classes : 1), sizeof *l->class_names);
+    if (!l->class_names)
         return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-    l->n_rows = n;
-    vgg_status st = VGG_STATUS_OK;
-    item *items = NULL;
-    long max_items = 0;
-    bool any_multi = false;
-    /* pass 1: syntax, the classes, whether any row is multi-label */
+    for (int k = 0; k < n_classes; k++) {
+        l->class_names[k] = svm_strdup(classes[k]);
+        l->n_classes++;
+        if (!l->class_names[k])
+            return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    }
+    return VGG_STATUS_OK;
+}
+
+/* A new class name [s, s + len) appended to l (*cap: its capacity). */
+static vgg_status add_class(vgg_svm_labels *l, int *cap, const char *s, size_t len)
+{
+    if (l->n_classes == *cap) {
+        int nc = *cap ? *cap * 2 : 16;
+        char **nn = realloc(l->class_names, (size_t)nc * sizeof *nn);
+        if (!nn)
+            return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        l->class_names = nn;
+        *cap = nc;
+    }
+    char *name = malloc(len + 1);
+    if (!name)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    memcpy(name, s, len);
+    name[len] = 0;
+    l->class_names[l->n_classes++] = name;
+    return VGG_STATUS_OK;
+}
+
+/* Pass 1: every row's classes known (fixed: NOT_FOUND for another one;
+ * else added as they come); *any_multi when a row has several or a '?'. */
+static vgg_status collect_classes(vgg_svm_labels *l, const char *const *texts, size_t n,
+                                  item *items, long max_items, bool fixed, const char *what,
+                                  bool *any_multi)
+{
     int cap = 0;
-    for (size_t i = 0; i < n; i++) {
-        long c = split_items(texts[i], what, i, NULL, 0);
-        if (c < 0) {
-            st = VGG_STATUS_INVALID;
-            goto fail;
-        }
-        if (c > max_items)
-            max_items = c;
-    }
-    items = malloc((size_t)(max_items ? max_items : 1) * sizeof *items);
-    if (!items) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-        goto fail;
-    }
-    if (classes) {
-        l->class_names = calloc((size_t)(n_classes ? n_classes : 1), sizeof *l->class_names);
-        if (!l->class_names) {
-            st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-            goto fail;
-        }
-        for (int k = 0; k < n_classes; k++) {
-            l->class_names[k] = svm_strdup(classes[k]);
-            l->n_classes++;
-            if (!l->class_names[k]) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-                goto fail;
-            }
-        }
-    }
     for (size_t i = 0; i < n; i++) {
         long c = split_items(texts[i], what, i, items, max_items);
         if (c > 1)
-            any_multi = true;
+            *any_multi = true;
         for (long t = 0; t < c; t++) {
             if (items[t].difficult)
-                any_multi = true;
-            int k = find_class(l->class_names, l->n_classes, items[t].s, items[t].len);
-            if (k >= 0)
+                *any_multi = true;
+            if (find_class(l->class_names, l->n_classes, items[t].s, items[t].len) >= 0)
                 continue;
-            if (classes) {
-                st = vgg_fail(VGG_STATUS_NOT_FOUND, "%s: row %zu: unknown class '%.*s'", what,
-                              i + 1, (int)items[t].len, items[t].s);
-                goto fail;
-            }
-            if (l->n_classes == cap) {
-                int nc = cap ? cap * 2 : 16;
-                char **nn = realloc(l->class_names, (size_t)nc * sizeof *nn);
-                if (!nn) {
-                    st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-                    goto fail;
-                }
-                l->class_names = nn;
-                cap = nc;
-            }
-            char *s = malloc(items[t].len + 1);
-            if (!s) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-                goto fail;
-            }
-            memcpy(s, items[t].s, items[t].len);
-            s[items[t].len] = 0;
-            l->class_names[l->n_classes++] = s;
+            if (fixed)
+                return vgg_fail(VGG_STATUS_NOT_FOUND, "%s: row %zu: unknown class '%.*s'", what,
+                                i + 1, (int)items[t].len, items[t].s);
+            vgg_status st = add_class(l, &cap, items[t].s, items[t].len);
+            if (st != VGG_STATUS_OK)
+                return st;
         }
     }
-    if (!classes && l->n_classes > 1)
-        vgg_feat_classes_sort(l->class_names, (size_t)l->n_classes);
-    l->multilabel = mode == VGG_SVM_LABELS_MULTI || (mode == VGG_SVM_LABELS_AUTO && any_multi);
+    return VGG_STATUS_OK;
+}
+
+/* Pass 2: the truth matrix (+1, -1, 0 for difficult) and, single-label,
+ * each row's class. */
+static vgg_status fill_truth(vgg_svm_labels *l, const char *const *texts, size_t n, item *items,
+                             long max_items, const char *what)
+{
     int K = l->n_classes;
-    l->truth = malloc((n ? n : 1) * (size_t)(K ? K : 1));
-    if (!l->multilabel)
-        l->cls = malloc((n ? n : 1) * sizeof *l->cls);
-    if (!l->truth || (!l->multilabel && !l->cls)) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory for labels of %zu rows", n);
-        goto fail;
-    }
-    /* pass 2: the truth matrix */
     for (size_t i = 0; i < n; i++) {
         int8_t *t = l->truth + i * (size_t)K;
         for (int k = 0; k < K; k++)
             t[k] = -1;
         long c = split_items(texts[i], what, i, items, max_items);
-        if (!l->multilabel && (c != 1 || items[0].difficult)) {
-            st = vgg_fail(VGG_STATUS_INVALID,
-                          "%s: row %zu: label '%s' is not exactly one class (single-label "
-                          "training; use multi-label for several classes or '?')",
-                          what, i + 1, texts[i]);
-            goto fail;
-        }
+        if (!l->multilabel && (c != 1 || items[0].difficult))
+            return vgg_fail(VGG_STATUS_INVALID,
+                            "%s: row %zu: label '%s' is not exactly one class (single-label "
+                            "training; use multi-label for several classes or '?')",
+                            what, i + 1, texts[i]);
         for (long j = 0; j < c; j++) {
             int k = find_class(l->class_names, K, items[j].s, items[j].len);
             /* a class given both plain and with '?' counts as positive */
@@ -202,13 +175,64 @@ vgg_status vgg_svm_labels_build(const char *const *texts, size_t n, vgg_svm_labe
                 l->cls[i] = k;
         }
     }
+    return VGG_STATUS_OK;
+}
+
+/* The most classes on one row; -1 on a syntax error (message set). */
+static long most_items(const char *const *texts, size_t n, const char *what)
+{
+    long max_items = 0;
+    for (size_t i = 0; i < n; i++) {
+        long c = split_items(texts[i], what, i, NULL, 0);
+        if (c < 0)
+            return -1;
+        if (c > max_items)
+            max_items = c;
+    }
+    return max_items;
+}
+
+vgg_status vgg_svm_labels_build(const char *const *texts, size_t n, vgg_svm_label_mode mode,
+                                const char *const *classes, int n_classes, const char *what,
+                                vgg_svm_labels **out)
+{
+    *out = NULL;
+    if (!what)
+        what = "labels";
+    vgg_svm_labels *l = calloc(1, sizeof *l);
+    if (!l)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    l->n_rows = n;
+    item *items = NULL;
+    bool any_multi = false;
+    long max_items = most_items(texts, n, what);
+    vgg_status st = max_items < 0 ? VGG_STATUS_INVALID : VGG_STATUS_OK;
+    if (st == VGG_STATUS_OK && !(items = malloc((size_t)(max_items ? max_items : 1) * sizeof *items)))
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    if (st == VGG_STATUS_OK && classes)
+        st = copy_classes(l, classes, n_classes);
+    if (st == VGG_STATUS_OK)
+        st = collect_classes(l, texts, n, items, max_items, classes != NULL, what, &any_multi);
+    if (st == VGG_STATUS_OK) {
+        if (!classes && l->n_classes > 1)
+            vgg_feat_classes_sort(l->class_names, (size_t)l->n_classes);
+        l->multilabel = mode == VGG_SVM_LABELS_MULTI || (mode == VGG_SVM_LABELS_AUTO && any_multi);
+        int K = l->n_classes;
+        l->truth = malloc((n ? n : 1) * (size_t)(K ? K : 1));
+        if (!l->multilabel)
+            l->cls = malloc((n ? n : 1) * sizeof *l->cls);
+        if (!l->truth || (!l->multilabel && !l->cls))
+            st = vgg_fail(VGG_STATUS_NOMEM, "out of memory for labels of %zu rows", n);
+    }
+    if (st == VGG_STATUS_OK)
+        st = fill_truth(l, texts, n, items, max_items, what);
     free(items);
+    if (st != VGG_STATUS_OK) {
+        vgg_svm_labels_free(l);
+        return st;
+    }
     *out = l;
     return VGG_STATUS_OK;
-fail:
-    free(items);
-    vgg_svm_labels_free(l);
-    return st;
 }
 
 /* ---- labels files ---- */

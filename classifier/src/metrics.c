@@ -17,6 +17,76 @@ static int cmp_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+/* The precision-recall points: tp[p] true positives among the all[p]
+ * best-scored rows, one point per distinct score; returns the count. */
+static size_t curve_points(scored *v, size_t m, size_t *tp, size_t *all)
+{
+    qsort(v, m, sizeof *v, cmp_desc);
+    size_t np = 0, ctp = 0;
+    for (size_t i = 0; i < m; i++) {
+        ctp += v[i].pos;
+        if (i + 1 == m || v[i + 1].s != v[i].s) {
+            tp[np] = ctp;
+            all[np] = i + 1;
+            np++;
+        }
+    }
+    return np;
+}
+
+static double ap_plain(const size_t *tp, const size_t *all, size_t np, size_t npos)
+{
+    double ap = 0.0;
+    size_t prev = 0;
+    for (size_t p = 0; p < np; p++) {
+        double prec = (double)tp[p] / (double)all[p];
+        ap += (double)(tp[p] - prev) / (double)npos * prec;
+        prev = tp[p];
+    }
+    return ap;
+}
+
+static double ap_voc07(const size_t *tp, const size_t *all, size_t np, size_t npos)
+{
+    double ap = 0.0;
+    for (int t = 0; t <= 10; t++) {
+        double best = 0.0;
+        for (size_t p = 0; p < np; p++) {
+            /* recall >= t/10, compared exactly: tp * 10 >= t * npos */
+            if (tp[p] * 10 >= (size_t)t * npos) {
+                double prec = (double)tp[p] / (double)all[p];
+                if (prec > best)
+                    best = prec;
+            }
+        }
+        ap += best / 11.0;
+    }
+    return ap;
+}
+
+/* The envelope from the right, then the sum over recall steps; NaN out of
+ * memory. */
+static double ap_area(const size_t *tp, const size_t *all, size_t np, size_t npos)
+{
+    double env = 0.0, ap = 0.0;
+    double *e = malloc((np ? np : 1) * sizeof *e);
+    if (!e)
+        return NAN;
+    for (size_t p = np; p-- > 0;) {
+        double prec = (double)tp[p] / (double)all[p];
+        if (prec > env)
+            env = prec;
+        e[p] = env;
+    }
+    size_t prev = 0;
+    for (size_t p = 0; p < np; p++) {
+        ap += (double)(tp[p] - prev) / (double)npos * e[p];
+        prev = tp[p];
+    }
+    free(e);
+    return ap;
+}
+
 double vgg_metric_ap(const double *scores, const int8_t *truth, size_t n, size_t stride,
                      vgg_ap_kind kind)
 {
@@ -33,74 +103,20 @@ double vgg_metric_ap(const double *scores, const int8_t *truth, size_t n, size_t
     if (npos == 0)
         return NAN;
     scored *v = malloc(m * sizeof *v);
-    /* points of the curve, one per distinct score */
     size_t *tp = malloc(m * sizeof *tp);
     size_t *all = malloc(m * sizeof *all);
-    if (!v || !tp || !all) {
-        free(v);
-        free(tp);
-        free(all);
-        return NAN;
-    }
-    m = 0;
-    for (size_t i = 0; i < n; i++) {
-        int8_t t = truth[i * stride];
-        if (t != 0 && !isnan(scores[i * stride]))
-            v[m++] = (scored){ scores[i * stride], (int8_t)(t > 0) };
-    }
-    qsort(v, m, sizeof *v, cmp_desc);
-    size_t np = 0, ctp = 0;
-    for (size_t i = 0; i < m; i++) {
-        ctp += v[i].pos;
-        if (i + 1 == m || v[i + 1].s != v[i].s) {
-            tp[np] = ctp;
-            all[np] = i + 1;
-            np++;
+    double ap = NAN;
+    if (v && tp && all) {
+        m = 0;
+        for (size_t i = 0; i < n; i++) {
+            int8_t t = truth[i * stride];
+            if (t != 0 && !isnan(scores[i * stride]))
+                v[m++] = (scored){ scores[i * stride], (int8_t)(t > 0) };
         }
-    }
-    double ap = 0.0;
-    if (kind == VGG_AP_PLAIN) {
-        size_t prev = 0;
-        for (size_t p = 0; p < np; p++) {
-            double prec = (double)tp[p] / (double)all[p];
-            ap += (double)(tp[p] - prev) / (double)npos * prec;
-            prev = tp[p];
-        }
-    } else if (kind == VGG_AP_VOC07) {
-        for (int t = 0; t <= 10; t++) {
-            double best = 0.0;
-            for (size_t p = 0; p < np; p++) {
-                /* recall >= t/10, compared exactly: tp * 10 >= t * npos */
-                if (tp[p] * 10 >= (size_t)t * npos) {
-                    double prec = (double)tp[p] / (double)all[p];
-                    if (prec > best)
-                        best = prec;
-                }
-            }
-            ap += best / 11.0;
-        }
-    } else {
-        /* envelope from the right, then sum recall steps */
-        double env = 0.0;
-        double *e = malloc(np * sizeof *e);
-        if (!e) {
-            free(v);
-            free(tp);
-            free(all);
-            return NAN;
-        }
-        for (size_t p = np; p-- > 0;) {
-            double prec = (double)tp[p] / (double)all[p];
-            if (prec > env)
-                env = prec;
-            e[p] = env;
-        }
-        size_t prev = 0;
-        for (size_t p = 0; p < np; p++) {
-            ap += (double)(tp[p] - prev) / (double)npos * e[p];
-            prev = tp[p];
-        }
-        free(e);
+        size_t np = curve_points(v, m, tp, all);
+        ap = kind == VGG_AP_PLAIN   ? ap_plain(tp, all, np, npos)
+             : kind == VGG_AP_VOC07 ? ap_voc07(tp, all, np, npos)
+                                    : ap_area(tp, all, np, npos);
     }
     free(v);
     free(tp);

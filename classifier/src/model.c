@@ -405,168 +405,186 @@ static const char *line_end(const char *p)
     return e;
 }
 
-static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_model *m,
-                                   int expect_classes, bool multilabel)
+/* The header of LIBLINEAR's model text, up to its "w" line. */
+typedef struct model_header {
+    int solver, nr_class, nr_feature;
+    double bias;
+    int *labels;      /* nr_class, malloc'd */
+    int line;         /* the "w" line's number */
+} model_header;
+
+/* The "label" line's nr_class numbers, at v up to e. */
+static vgg_status parse_label_line(const char *path, const char *v, const char *e,
+                                   model_header *h)
 {
-    const char *p = text;
-    int solver = -1, nr_class = -1, nr_feature = -1;
-    double bias = -2;
-    int *labels = NULL;
-    vgg_status st = VGG_STATUS_OK;
-    int line = 0;
+    if (h->nr_class <= 0)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: 'label' before 'nr_class'", path,
+                        h->line);
+    if (h->labels)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: a second 'label' line", path, h->line);
+    h->labels = malloc((size_t)h->nr_class * sizeof *h->labels);
+    if (!h->labels)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    const char *q = v;
+    for (int c = 0; c < h->nr_class; c++) {
+        char *end;
+        long lv = strtol(q, &end, 10);
+        if (end == q || end > e)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: fewer than %d labels", path,
+                            h->line, h->nr_class);
+        h->labels[c] = (int)lv;
+        q = end;
+    }
+    return VGG_STATUS_OK;
+}
+
+/* One header line [p, e) of key key with its value at v. */
+static vgg_status parse_header_line(const char *path, const char *key, const char *p,
+                                    const char *v, const char *e, model_header *h)
+{
+    if (strcmp(key, "solver_type") == 0) {
+        char name[64];
+        size_t nl = (size_t)(e - v);
+        while (nl > 0 && (v[nl - 1] == ' ' || v[nl - 1] == '\r'))
+            nl--;
+        if (nl >= sizeof name)
+            nl = sizeof name - 1;
+        memcpy(name, v, nl);
+        name[nl] = 0;
+        h->solver = svm_solver_from_name(name);
+        if (h->solver < 0)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: unknown solver_type '%s'", path,
+                            h->line, name);
+    } else if (strcmp(key, "nr_class") == 0) {
+        h->nr_class = atoi(v);
+        if (h->nr_class <= 0 || h->nr_class > 1000000)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: nr_class %d is not a usable "
+                            "count", path, h->line, h->nr_class);
+        /* compared with the sidecar's later, both numbers named */
+    } else if (strcmp(key, "nr_feature") == 0) {
+        h->nr_feature = atoi(v);
+    } else if (strcmp(key, "bias") == 0) {
+        h->bias = strtod(v, NULL);
+    } else if (strcmp(key, "label") == 0) {
+        return parse_label_line(path, v, e, h);
+    } else {
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: unknown header line '%.*s'", path,
+                        h->line, (int)(e - p > 40 ? 40 : e - p), p);
+    }
+    return VGG_STATUS_OK;
+}
+
+/* The header lines from *p through "w"; *p then at the first weight line. */
+static vgg_status parse_header(const char *path, const char **p, model_header *h)
+{
     for (;;) {
-        const char *e = line_end(p);
-        line++;
-        if (!e) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short in the header (line %d)", path,
-                          line);
-            goto done;
-        }
+        const char *e = line_end(*p);
+        h->line++;
+        if (!e)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short in the header (line %d)", path,
+                            h->line);
         char key[32];
         size_t kl = 0;
-        while (p + kl < e && p[kl] != ' ' && kl < sizeof key - 1) {
-            key[kl] = p[kl];
+        while (*p + kl < e && (*p)[kl] != ' ' && kl < sizeof key - 1) {
+            key[kl] = (*p)[kl];
             kl++;
         }
         key[kl] = 0;
-        const char *v = skip_spaces(p + kl);
         if (strcmp(key, "w") == 0) {
-            p = e + 1;
-            break;
-        } else if (strcmp(key, "solver_type") == 0) {
-            char name[64];
-            size_t nl = (size_t)(e - v);
-            while (nl > 0 && (v[nl - 1] == ' ' || v[nl - 1] == '\r'))
-                nl--;
-            if (nl >= sizeof name)
-                nl = sizeof name - 1;
-            memcpy(name, v, nl);
-            name[nl] = 0;
-            solver = svm_solver_from_name(name);
-            if (solver < 0) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: unknown solver_type '%s'", path,
-                              line, name);
-                goto done;
-            }
-        } else if (strcmp(key, "nr_class") == 0) {
-            nr_class = atoi(v);
-            if (nr_class <= 0 || nr_class > 1000000) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: nr_class %d is not a usable "
-                              "count", path, line, nr_class);
-                goto done;
-            }   /* compared with the sidecar's below, both numbers named */
-        } else if (strcmp(key, "nr_feature") == 0) {
-            nr_feature = atoi(v);
-        } else if (strcmp(key, "bias") == 0) {
-            bias = strtod(v, NULL);
-        } else if (strcmp(key, "label") == 0) {
-            if (nr_class <= 0) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: 'label' before 'nr_class'", path,
-                              line);
-                goto done;
-            }
-            if (labels) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: a second 'label' line", path,
-                              line);
-                goto done;
-            }
-            labels = malloc((size_t)nr_class * sizeof *labels);
-            if (!labels) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-                goto done;
-            }
-            const char *q = v;
-            for (int c = 0; c < nr_class; c++) {
-                char *end;
-                long lv = strtol(q, &end, 10);
-                if (end == q || end > e) {
-                    st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: fewer than %d labels", path,
-                                  line, nr_class);
-                    goto done;
-                }
-                labels[c] = (int)lv;
-                q = end;
-            }
-        } else {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: unknown header line '%.*s'", path,
-                          line, (int)(e - p > 40 ? 40 : e - p), p);
-            goto done;
+            *p = e + 1;
+            return VGG_STATUS_OK;
         }
-        p = e + 1;
+        vgg_status st = parse_header_line(path, key, *p, skip_spaces(*p + kl), e, h);
+        if (st != VGG_STATUS_OK)
+            return st;
+        *p = e + 1;
     }
-    if (solver < 0 || nr_class <= 0 || nr_feature <= 0 || bias == -2 || !labels) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': header lacks solver_type, nr_class, label, "
-                      "nr_feature or bias", path);
-        goto done;
-    }
-    if (nr_class != expect_classes || nr_feature != m->dim) {
-        st = vgg_fail(VGG_STATUS_MISMATCH,
-                      "'%s' and its sidecar disagree: the model has %d classes of %d "
-                      "features, the sidecar %d classes of %d features; the two files are "
-                      "from different trainings", path, nr_class, nr_feature, expect_classes,
-                      m->dim);
-        goto done;
-    }
-    for (int c = 0; c < nr_class; c++) {
+}
+
+/* The header complete, agreeing with the sidecar (expect_classes,
+ * m->dim), its labels a permutation of 1..nr_class. */
+static vgg_status check_header(const char *path, const model_header *h, int expect_classes,
+                               const vgg_svm_model *m, bool multilabel)
+{
+    if (h->solver < 0 || h->nr_class <= 0 || h->nr_feature <= 0 || h->bias == -2 || !h->labels)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': header lacks solver_type, nr_class, label, "
+                        "nr_feature or bias", path);
+    if (h->nr_class != expect_classes || h->nr_feature != m->dim)
+        return vgg_fail(VGG_STATUS_MISMATCH,
+                        "'%s' and its sidecar disagree: the model has %d classes of %d "
+                        "features, the sidecar %d classes of %d features; the two files are "
+                        "from different trainings", path, h->nr_class, h->nr_feature,
+                        expect_classes, m->dim);
+    for (int c = 0; c < h->nr_class; c++) {
         bool twice = false;
         for (int d = 0; d < c; d++)
-            twice |= labels[c] == labels[d];
-        if (labels[c] < 1 || labels[c] > nr_class || twice) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': label %d is not in 1..%d or given twice",
-                          path, labels[c], nr_class);
-            goto done;
-        }
+            twice |= h->labels[c] == h->labels[d];
+        if (h->labels[c] < 1 || h->labels[c] > h->nr_class || twice)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': label %d is not in 1..%d or given twice",
+                            path, h->labels[c], h->nr_class);
     }
-    int K = nr_class;
-    int nr_w = (K == 2 && solver != MCSVM_CS_TYPE) ? 1 : K;
-    if (multilabel && K == 2 && solver != MCSVM_CS_TYPE) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': a two-class multi-label model must be stored "
-                      "as MCSVM_CS", path);
-        goto done;
-    }
-    int rows = nr_feature + (bias >= 0 ? 1 : 0);
+    if (multilabel && h->nr_class == 2 && h->solver != MCSVM_CS_TYPE)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': a two-class multi-label model must be stored "
+                        "as MCSVM_CS", path);
+    return VGG_STATUS_OK;
+}
+
+/* The weight lines at p into m->w (class columns in label order; a
+ * two-class model's one column as +w, -w), then nothing but space. */
+static vgg_status parse_weights(const char *path, const char *p, const model_header *h,
+                                vgg_svm_model *m)
+{
+    int K = h->nr_class;
+    int nr_w = (K == 2 && h->solver != MCSVM_CS_TYPE) ? 1 : K;
+    int rows = h->nr_feature + (h->bias >= 0 ? 1 : 0);
     for (int j = 0; j < rows; j++) {
         const char *e = line_end(p);
-        if (!e) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short at line %d: weights end at "
-                          "feature %d of %d", path, line + 1 + j, j + 1, rows);
-            goto done;
-        }
+        if (!e)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': cut short at line %d: weights end at "
+                            "feature %d of %d", path, h->line + 1 + j, j + 1, rows);
         for (int c = 0; c < nr_w; c++) {
             char *end;
             errno = 0;
             double v = strtod(p, &end);
-            if (end == p || end > e || !isfinite(v)) {
-                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: bad weight at feature %d, "
-                              "column %d", path, line + 1 + j, j + 1, c + 1);
-                goto done;
-            }
+            if (end == p || end > e || !isfinite(v))
+                return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: bad weight at feature %d, "
+                                "column %d", path, h->line + 1 + j, j + 1, c + 1);
             if (nr_w == 1) {
-                m->w[(size_t)j * K + (labels[0] - 1)] = v;
-                m->w[(size_t)j * K + (labels[1] - 1)] = -v;
+                m->w[(size_t)j * K + (h->labels[0] - 1)] = v;
+                m->w[(size_t)j * K + (h->labels[1] - 1)] = -v;
             } else {
-                m->w[(size_t)j * K + (labels[c] - 1)] = v;
+                m->w[(size_t)j * K + (h->labels[c] - 1)] = v;
             }
             p = end;
         }
         p = skip_spaces(p);
-        if (p != e) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: extra text after the weights of "
-                          "feature %d", path, line + 1 + j, j + 1);
-            goto done;
-        }
+        if (p != e)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: extra text after the weights of "
+                            "feature %d", path, h->line + 1 + j, j + 1);
         p = e + 1;
     }
-    if (*skip_spaces(p) != 0 && *skip_spaces(p) != '\n') {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: extra text after the weights", path,
-                      line + 1 + rows);
-        goto done;
+    if (*skip_spaces(p) != 0 && *skip_spaces(p) != '\n')
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: extra text after the weights", path,
+                        h->line + 1 + rows);
+    return VGG_STATUS_OK;
+}
+
+static vgg_status parse_model_text(const char *path, const char *text, vgg_svm_model *m,
+                                   int expect_classes, bool multilabel)
+{
+    const char *p = text;
+    model_header h = { .solver = -1, .nr_class = -1, .nr_feature = -1, .bias = -2 };
+    vgg_status st = parse_header(path, &p, &h);
+    if (st == VGG_STATUS_OK)
+        st = check_header(path, &h, expect_classes, m, multilabel);
+    if (st == VGG_STATUS_OK)
+        st = parse_weights(path, p, &h, m);
+    if (st == VGG_STATUS_OK) {
+        if (h.solver != MCSVM_CS_TYPE)
+            m->solver = h.solver;
+        m->bias = h.bias >= 0 ? h.bias : -1;
     }
-    if (solver != MCSVM_CS_TYPE)
-        m->solver = solver;
-    m->bias = bias >= 0 ? bias : -1;
-done:
-    free(labels);
+    free(h.labels);
     return st;
 }
 
@@ -578,18 +596,149 @@ static vgg_status json_get(json_object *root, const char *key, json_type type, c
     return VGG_STATUS_OK;
 }
 
-vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
+/* The fields of a parsed sidecar that a model needs. */
+typedef struct sidecar {
+    json_object *cls, *cs, *ml, *solver, *sha, *side_sha;
+    int K, dim;
+} sidecar;
+
+static vgg_status sidecar_fields(json_object *root, const char *sp, sidecar *f)
 {
-    *out = NULL;
+    json_object *o, *dimo;
+    vgg_status st;
+    if (!json_object_is_type(root, json_type_object) ||
+        !json_object_object_get_ex(root, "format", &o) ||
+        !json_object_is_type(o, json_type_string) ||
+        strcmp(json_object_get_string(o), "vggsvm-model") != 0)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': not a vggsvm model sidecar (JSON with format "
+                        "\"vggsvm-model\")", sp);
+    if ((st = json_get(root, "classes", json_type_array, sp, &f->cls)) != VGG_STATUS_OK ||
+        (st = json_get(root, "C", json_type_array, sp, &f->cs)) != VGG_STATUS_OK ||
+        (st = json_get(root, "dim", json_type_int, sp, &dimo)) != VGG_STATUS_OK ||
+        (st = json_get(root, "multilabel", json_type_boolean, sp, &f->ml)) != VGG_STATUS_OK ||
+        (st = json_get(root, "solver", json_type_int, sp, &f->solver)) != VGG_STATUS_OK ||
+        (st = json_get(root, "model_sha256", json_type_string, sp, &f->sha)) != VGG_STATUS_OK)
+        return st;
+    if (!json_object_object_get_ex(root, "sidecar_sha256", &f->side_sha) ||
+        !json_object_is_type(f->side_sha, json_type_string))
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': has no \"sidecar_sha256\" (written by an "
+                        "older vggsvm, or edited): its class names cannot be trusted; retrain "
+                        "the model", sp);
+    f->K = (int)json_object_array_length(f->cls);
+    f->dim = json_object_get_int(dimo);
+    if (f->K < 2 || f->dim <= 0 || (int)json_object_array_length(f->cs) != f->K)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': %d classes, dimension %d, %d C values", sp,
+                        f->K, f->dim, (int)json_object_array_length(f->cs));
+    return VGG_STATUS_OK;
+}
+
+/* The sidecar's class names (unescaped) into names[0..K), each malloc'd. */
+static vgg_status sidecar_names(const sidecar *f, const char *sp, char **names)
+{
+    vgg_status st = VGG_STATUS_OK;
+    for (int k = 0; k < f->K && st == VGG_STATUS_OK; k++) {
+        json_object *e = json_object_array_get_idx(f->cls, (size_t)k);
+        if (!json_object_is_type(e, json_type_string))
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': class %d is not a string", sp, k);
+        else if ((st = vgg_text_unescape(json_object_get_string(e), &names[k])) != VGG_STATUS_OK)
+            vgg_fail_context(st, "'%s': class %d: ", sp, k);
+    }
+    return st;
+}
+
+/* The model's settings from the sidecar: multi-label, solver, C per class
+ * and the feature description. */
+static vgg_status sidecar_settings(json_object *root, const sidecar *f, const char *sp,
+                                   vgg_svm_model *m)
+{
+    m->multilabel = json_object_get_boolean(f->ml);
+    m->solver = json_object_get_int(f->solver);
+    if (!svm_solver_name(m->solver))
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown solver %d", sp, m->solver);
+    for (int k = 0; k < f->K; k++)
+        m->C[k] = json_object_get_double(json_object_array_get_idx(f->cs, (size_t)k));
+    json_object *fd;
+    if (json_object_object_get_ex(root, "features", &fd) && fd &&
+        json_object_is_type(fd, json_type_object)) {
+        vgg_status st = vgg_featdesc_from_json(
+            json_object_to_json_string_ext(fd, JSON_C_TO_STRING_PLAIN), &m->desc);
+        if (st != VGG_STATUS_OK)
+            return vgg_fail_context(st, "'%s': feature description: ", sp);
+        m->has_desc = true;
+    }
+    return VGG_STATUS_OK;
+}
+
+/* The model's class names and sizes from the sidecar, checked against
+ * the model file's length (*text, read here) before the K x dim weights
+ * are allocated: every weight the file stores (one column for two
+ * classes, else K) takes at least two bytes ("0\n"). */
+static vgg_status model_from_sidecar(const sidecar *f, const char *sp, const char *path,
+                                     char **text, size_t *text_len, vgg_svm_model **m)
+{
+    char **names = calloc((size_t)f->K, sizeof *names);
+    if (!names)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    vgg_status st = sidecar_names(f, sp, names);
+    if (st == VGG_STATUS_OK)
+        st = vgg_read_file(path, 0, text, text_len);
+    if (st == VGG_STATUS_OK &&
+        (uint64_t)(f->K == 2 ? 1 : f->K) * (uint64_t)f->dim > *text_len / 2)
+        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': %d classes of dimension %d, more than its model "
+                      "file '%s' (%zu bytes) holds", sp, f->K, f->dim, path, *text_len);
+    if (st == VGG_STATUS_OK)
+        st = svm_model_alloc(f->K, names, f->dim, m);
+    for (int k = 0; k < f->K; k++)
+        free(names[k]);
+    free(names);
+    return st;
+}
+
+/* The model file's SHA-256 as the sidecar recorded it, and the sidecar's
+ * own digest over what was loaded. */
+static vgg_status check_digests(const char *path, const char *sp, const sidecar *f,
+                                const vgg_svm_model *m, const char *text, size_t text_len)
+{
+    vgg_sha256 sh;
+    vgg_status st = vgg_sha256_init(&sh);
+    if (st != VGG_STATUS_OK)
+        return st;
+    vgg_sha256_update(&sh, text, text_len);
+    char hex[65], side_hex_now[65];
+    vgg_sha256_final_hex(&sh, hex);
+    if (strcmp(hex, json_object_get_string(f->sha)) != 0)
+        return vgg_fail(VGG_STATUS_MISMATCH,
+                        "'%s' does not match its sidecar '%s' (SHA-256 differs: changed or cut "
+                        "short after it was written)", path, sp);
+    st = sidecar_digest(m, hex, side_hex_now);
+    if (st == VGG_STATUS_OK && strcmp(side_hex_now, json_object_get_string(f->side_sha)) != 0)
+        st = vgg_fail(VGG_STATUS_MISMATCH,
+                      "'%s': its class names, C values, settings or feature description were "
+                      "changed after '%s' was trained (sidecar_sha256 differs); restore the "
+                      "file or retrain", sp, path);
+    return st;
+}
+
+/* the model file itself first: a missing model is named, not its sidecar */
+static vgg_status check_model_file(const char *path)
+{
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
         return vgg_fail(VGG_STATUS_INVALID, "'%s': is a directory; a model is the file written "
                         "by 'vggsvm train -o MODEL' (MODEL, with MODEL.json beside it)", path);
     int mfd;
-    vgg_status rst = vgg_open_regular(path, &mfd);   /* the model first: a missing model is */
-    if (rst != VGG_STATUS_OK)                       /* named, not its sidecar */
-        return rst;
-    close(mfd);
+    vgg_status st = vgg_open_regular(path, &mfd);
+    if (st == VGG_STATUS_OK)
+        close(mfd);
+    return st;
+}
+
+vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
+{
+    *out = NULL;
+    vgg_status st = check_model_file(path);
+    if (st != VGG_STATUS_OK)
+        return st;
     char *sp = sidecar_path(path);
     if (!sp)
         return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
@@ -597,119 +746,22 @@ vgg_status vgg_svm_model_load(const char *path, vgg_svm_model **out)
     size_t side_len = 0, text_len = 0;
     json_object *root = NULL;
     vgg_svm_model *m = NULL;
-    vgg_status st = vgg_read_file(sp, 1u << 24, &side, &side_len);
-    if (st != VGG_STATUS_OK)
-        goto done;
-    if ((st = svm_json_parse(sp, side, &root)) != VGG_STATUS_OK)
-        goto done;
-    json_object *o;
-    if (!json_object_is_type(root, json_type_object) ||
-        !json_object_object_get_ex(root, "format", &o) ||
-        !json_object_is_type(o, json_type_string) ||
-        strcmp(json_object_get_string(o), "vggsvm-model") != 0) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a vggsvm model sidecar (JSON with format "
-                      "\"vggsvm-model\")", sp);
-        goto done;
-    }
-    json_object *cls, *cs, *dimo, *ml, *sha, *solver;
-    if ((st = json_get(root, "classes", json_type_array, sp, &cls)) != VGG_STATUS_OK ||
-        (st = json_get(root, "C", json_type_array, sp, &cs)) != VGG_STATUS_OK ||
-        (st = json_get(root, "dim", json_type_int, sp, &dimo)) != VGG_STATUS_OK ||
-        (st = json_get(root, "multilabel", json_type_boolean, sp, &ml)) != VGG_STATUS_OK ||
-        (st = json_get(root, "solver", json_type_int, sp, &solver)) != VGG_STATUS_OK ||
-        (st = json_get(root, "model_sha256", json_type_string, sp, &sha)) != VGG_STATUS_OK)
-        goto done;
-    json_object *side_sha;
-    if (!json_object_object_get_ex(root, "sidecar_sha256", &side_sha) ||
-        !json_object_is_type(side_sha, json_type_string)) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': has no \"sidecar_sha256\" (written by an "
-                      "older vggsvm, or edited): its class names cannot be trusted; retrain "
-                      "the model", sp);
-        goto done;
-    }
-    int K = (int)json_object_array_length(cls);
-    int dim = json_object_get_int(dimo);
-    if (K < 2 || dim <= 0 || (int)json_object_array_length(cs) != K) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': %d classes, dimension %d, %d C values", sp, K,
-                      dim, (int)json_object_array_length(cs));
-        goto done;
-    }
-    char **names = calloc((size_t)K, sizeof *names);
-    if (!names) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int k = 0; k < K && st == VGG_STATUS_OK; k++) {
-        json_object *e = json_object_array_get_idx(cls, (size_t)k);
-        if (!json_object_is_type(e, json_type_string))
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': class %d is not a string", sp, k);
-        else if ((st = vgg_text_unescape(json_object_get_string(e), &names[k])) != VGG_STATUS_OK)
-            vgg_fail_context(st, "'%s': class %d: ", sp, k);
-    }
-    /* every weight the file stores (one column for two classes, else K)
-     * takes at least two bytes ("0\n"): a sidecar claiming more than the
-     * file holds is refused before the K x dim weights are allocated */
+    sidecar f;
+    st = vgg_read_file(sp, 1u << 24, &side, &side_len);
     if (st == VGG_STATUS_OK)
-        st = vgg_read_file(path, 0, &text, &text_len);
-    if (st == VGG_STATUS_OK && (uint64_t)(K == 2 ? 1 : K) * (uint64_t)dim > text_len / 2)
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': %d classes of dimension %d, more than its model "
-                      "file '%s' (%zu bytes) holds", sp, K, dim, path, text_len);
+        st = svm_json_parse(sp, side, &root);
     if (st == VGG_STATUS_OK)
-        st = svm_model_alloc(K, names, dim, &m);
-    for (int k = 0; k < K; k++)
-        free(names[k]);
-    free(names);
-    if (st != VGG_STATUS_OK)
-        goto done;
-    m->multilabel = json_object_get_boolean(ml);
-    m->solver = json_object_get_int(solver);
-    if (!svm_solver_name(m->solver)) {
-        st = vgg_fail(VGG_STATUS_FORMAT, "'%s': unknown solver %d", sp, m->solver);
-        goto done;
-    }
-    for (int k = 0; k < K; k++)
-        m->C[k] = json_object_get_double(json_object_array_get_idx(cs, (size_t)k));
-    json_object *fd;
-    if (json_object_object_get_ex(root, "features", &fd) && fd &&
-        json_object_is_type(fd, json_type_object)) {
-        st = vgg_featdesc_from_json(json_object_to_json_string_ext(fd, JSON_C_TO_STRING_PLAIN),
-                                    &m->desc);
-        if (st != VGG_STATUS_OK) {
-            vgg_fail_context(st, "'%s': feature description: ", sp);
-            goto done;
-        }
-        m->has_desc = true;
-    }
-
-    if (strlen(text) != text_len) {
+        st = sidecar_fields(root, sp, &f);
+    if (st == VGG_STATUS_OK)
+        st = model_from_sidecar(&f, sp, path, &text, &text_len, &m);
+    if (st == VGG_STATUS_OK)
+        st = sidecar_settings(root, &f, sp, m);
+    if (st == VGG_STATUS_OK && strlen(text) != text_len)
         st = vgg_fail(VGG_STATUS_FORMAT, "'%s': not a text file", path);
-        goto done;
-    }
-    st = parse_model_text(path, text, m, K, m->multilabel);
-    if (st != VGG_STATUS_OK)
-        goto done;
-    vgg_sha256 sh;
-    st = vgg_sha256_init(&sh);
-    if (st != VGG_STATUS_OK)
-        goto done;
-    vgg_sha256_update(&sh, text, text_len);
-    char hex[65], side_hex_now[65];
-    vgg_sha256_final_hex(&sh, hex);
-    if (strcmp(hex, json_object_get_string(sha)) != 0) {
-        st = vgg_fail(VGG_STATUS_MISMATCH,
-                      "'%s' does not match its sidecar '%s' (SHA-256 differs: changed or cut "
-                      "short after it was written)", path, sp);
-        goto done;
-    }
-    st = sidecar_digest(m, hex, side_hex_now);
-    if (st == VGG_STATUS_OK && strcmp(side_hex_now, json_object_get_string(side_sha)) != 0)
-        st = vgg_fail(VGG_STATUS_MISMATCH,
-                      "'%s': its class names, C values, settings or feature description were "
-                      "changed after '%s' was trained (sidecar_sha256 differs); restore the "
-                      "file or retrain", sp, path);
-    if (st != VGG_STATUS_OK)
-        goto done;
-done:
+    if (st == VGG_STATUS_OK)
+        st = parse_model_text(path, text, m, f.K, m->multilabel);
+    if (st == VGG_STATUS_OK)
+        st = check_digests(path, sp, &f, m, text, text_len);
     json_object_put(root);
     free(side);
     free(text);

@@ -290,3 +290,41 @@ vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out)
     *out = s;
     return VGG_STATUS_OK;
 }
+
+vgg_status vgg_svm_score_store(const vgg_svm_model *m, const vgg_featstore *fs,
+                               const char *store_path, vgg_svm_scores **out)
+{
+    *out = NULL;
+    vgg_svm_scores *s = calloc(1, sizeof *s);
+    if (!s)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    int K = vgg_svm_model_classes(m);
+    s->n = vgg_featstore_rows(fs);
+    s->n_classes = K;
+    s->multilabel = vgg_svm_model_multilabel(m);
+    s->class_names = calloc((size_t)K, sizeof *s->class_names);
+    s->names = calloc(s->n ? s->n : 1, sizeof *s->names);
+    s->scores = malloc((s->n ? s->n : 1) * (size_t)K * sizeof *s->scores);
+    vgg_status st = VGG_STATUS_OK;
+    if (!s->class_names || !s->names || !s->scores)
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory for %zu x %d scores", s->n, K);
+    for (int k = 0; k < K && st == VGG_STATUS_OK; k++)
+        if (!(s->class_names[k] = svm_strdup(vgg_svm_model_class_name(m, k))))
+            st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    for (size_t i = 0; i < s->n && st == VGG_STATUS_OK; i++) {
+        if (!(s->names[i] = svm_strdup(vgg_featstore_name(fs, i)))) {
+            st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+            break;
+        }
+        st = vgg_svm_model_score(m, vgg_featstore_row(fs, i), vgg_featstore_dim(fs),
+                                 s->scores + i * (size_t)K);
+        if (st != VGG_STATUS_OK)
+            vgg_fail_context(st, "'%s': row %zu ('%s'): ", store_path, i, s->names[i]);
+    }
+    if (st != VGG_STATUS_OK) {
+        vgg_svm_scores_free(s);
+        return st;
+    }
+    *out = s;
+    return VGG_STATUS_OK;
+}

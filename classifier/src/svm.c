@@ -303,18 +303,10 @@ done:
 
 /* ---- splits for choosing C ---- */
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static void shuffle(size_t *a, size_t n, uint64_t *s)
 {
     for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(splitmix(s) % i);
+        size_t j = (size_t)(vgg_rng_next(s) % i);
         size_t t = a[i - 1];
         a[i - 1] = a[j];
         a[j] = t;
@@ -362,136 +354,186 @@ static void make_folds(const vgg_svm_labels *l, const vgg_svm_options *o, int *f
     free(perm);
 }
 
-/* Choose C over the grid; fills rep->score and Cbest[k]. */
-static vgg_status choose_C(const node_data *d, const vgg_svm_labels *l, const vgg_svm_options *o, double eps,
-                           vgg_svm_report *rep, double *Cbest)
+/* The buffers of the search for C, for n rows of K classes. */
+typedef struct cv_work {
+    int *fold;
+    size_t *tr, *va;     /* a round's training and validation rows */
+    double *val;         /* n x K: scores of the validated rows */
+    size_t *vrow;        /* their rows */
+    double *w;           /* (dim + 1) x K */
+    bool *present;       /* K */
+    double *Cg;          /* K */
+    double *sub;         /* n: one class's scores, for its AP */
+    int8_t *tsub;        /* n */
+    int *csub;           /* n: the validated rows' classes */
+} cv_work;
+
+static void cv_work_free(cv_work *c)
+{
+    free(c->fold);
+    free(c->tr);
+    free(c->va);
+    free(c->val);
+    free(c->vrow);
+    free(c->w);
+    free(c->present);
+    free(c->Cg);
+    free(c->sub);
+    free(c->tsub);
+    free(c->csub);
+}
+
+static vgg_status cv_work_alloc(cv_work *c, size_t n, int K, int dim)
+{
+    size_t n1 = n ? n : 1;
+    c->fold = malloc(n1 * sizeof *c->fold);
+    c->tr = malloc(n1 * sizeof *c->tr);
+    c->va = malloc(n1 * sizeof *c->va);
+    c->val = malloc(n1 * (size_t)K * sizeof *c->val);
+    c->vrow = malloc(n1 * sizeof *c->vrow);
+    c->w = malloc((size_t)(dim + 1) * K * sizeof *c->w);
+    c->present = malloc((size_t)K * sizeof *c->present);
+    c->Cg = malloc((size_t)K * sizeof *c->Cg);
+    c->sub = malloc(n1 * (size_t)K * sizeof *c->sub);
+    c->tsub = malloc(n1 * sizeof *c->tsub);
+    c->csub = malloc(n1 * sizeof *c->csub);
+    if (!c->fold || !c->tr || !c->va || !c->val || !c->vrow || !c->w || !c->present || !c->Cg ||
+        !c->sub || !c->tsub || !c->csub)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory while choosing C");
+    return VGG_STATUS_OK;
+}
+
+/* Train on all folds but each one in turn with C = c->Cg and score the
+ * held-out rows; *nv validated rows in c->val / c->vrow. */
+static vgg_status validate_C(const node_data *d, const vgg_svm_labels *l,
+                             const vgg_svm_options *o, double eps, cv_work *c, size_t *nv)
 {
     size_t n = l->n_rows;
     int K = l->n_classes;
     int rounds = o->cv_folds >= 2 ? o->cv_folds : 1;
-    int *fold = malloc((n ? n : 1) * sizeof *fold);
-    size_t *tr = malloc((n ? n : 1) * sizeof *tr);
-    size_t *va = malloc((n ? n : 1) * sizeof *va);
-    double *val = malloc((n ? n : 1) * (size_t)K * sizeof *val);   /* scores of validated rows */
-    size_t *vrow = malloc((n ? n : 1) * sizeof *vrow);
-    double *w = malloc((size_t)(d->dim + 1) * K * sizeof *w);
-    bool *present = malloc((size_t)K * sizeof *present);
-    double *Cg = malloc((size_t)K * sizeof *Cg);
-    double *sub = malloc((n ? n : 1) * (size_t)K * sizeof *sub);
-    int8_t *tsub = malloc((n ? n : 1) * sizeof *tsub);
-    int *csub = malloc((n ? n : 1) * sizeof *csub);
-    vgg_status st = VGG_STATUS_OK;
-    if (!fold || !tr || !va || !val || !vrow || !w || !present || !Cg || !sub || !tsub || !csub) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory while choosing C");
-        goto done;
+    *nv = 0;
+    for (int r = 0; r < rounds; r++) {
+        size_t ntr = 0, nva = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (c->fold[i] == r)
+                c->va[nva++] = i;
+            else
+                c->tr[ntr++] = i;
+        }
+        if (nva == 0 || ntr == 0)
+            continue;
+        vgg_status st = train_ovr(d, c->tr, ntr, l, c->Cg, o, eps, c->w, c->present);
+        if (st != VGG_STATUS_OK)
+            return st;
+        for (size_t v = 0; v < nva; v++) {
+            double *sc = c->val + *nv * (size_t)K;
+            scores_nodes(c->w, K, d->x[c->va[v]], sc);
+            for (int k = 0; k < K; k++)
+                if (!c->present[k])
+                    sc[k] = l->multilabel ? NAN : -INFINITY;
+            c->vrow[(*nv)++] = c->va[v];
+        }
     }
-    make_folds(l, o, fold);
+    return VGG_STATUS_OK;
+}
+
+/* score[0..K) of one grid point from nv validated rows: mean class recall
+ * in score[0] (single-label, the rest NaN), or each class's AP. */
+static void score_validation(const vgg_svm_labels *l, cv_work *c, size_t nv, double *score)
+{
+    int K = l->n_classes;
+    if (!l->multilabel) {
+        for (size_t v = 0; v < nv; v++)
+            c->csub[v] = l->cls[c->vrow[v]];
+        score[0] = svm_mean_recall(c->val, nv, K, c->csub);
+        for (int k = 1; k < K; k++)
+            score[k] = NAN;
+        return;
+    }
+    for (int k = 0; k < K; k++) {
+        size_t m = 0;
+        for (size_t v = 0; v < nv; v++) {
+            double sc = c->val[v * (size_t)K + k];
+            int8_t t = l->truth[c->vrow[v] * (size_t)K + k];
+            if (isnan(sc) || t == 0)
+                continue;
+            c->sub[m] = sc;
+            c->tsub[m] = t;
+            m++;
+        }
+        score[k] = vgg_metric_ap(c->sub, c->tsub, m, 1, VGG_AP_AREA);
+    }
+}
+
+/* Multi-label: each class's best C; a class without a validation score
+ * takes the C that is best on average. */
+static void pick_C_per_class(const vgg_svm_report *rep, int K, double *Cbest)
+{
+    int gbest = 0;
+    double mbest = -INFINITY;
+    for (int g = 0; g < rep->n_grid; g++) {
+        double sum = 0;
+        int cnt = 0;
+        for (int k = 0; k < K; k++) {
+            double v = rep->score[(size_t)g * K + k];
+            if (!isnan(v)) {
+                sum += v;
+                cnt++;
+            }
+        }
+        double mean = cnt ? sum / cnt : -INFINITY;
+        if (mean > mbest) {
+            mbest = mean;
+            gbest = g;
+        }
+    }
+    for (int k = 0; k < K; k++) {
+        int best = -1;
+        for (int g = 0; g < rep->n_grid; g++) {
+            double v = rep->score[(size_t)g * K + k];
+            if (isnan(v))
+                continue;
+            if (best < 0 || v > rep->score[(size_t)best * K + k])
+                best = g;
+        }
+        Cbest[k] = rep->grid[best >= 0 ? best : gbest];
+    }
+}
+
+/* Choose C over the grid; fills rep->score and Cbest[k]. */
+static vgg_status choose_C(const node_data *d, const vgg_svm_labels *l, const vgg_svm_options *o, double eps,
+                           vgg_svm_report *rep, double *Cbest)
+{
+    int K = l->n_classes;
+    cv_work c;
+    memset(&c, 0, sizeof c);
+    vgg_status st = cv_work_alloc(&c, l->n_rows, K, d->dim);
+    if (st == VGG_STATUS_OK)
+        make_folds(l, o, c.fold);
     for (int g = 0; g < rep->n_grid && st == VGG_STATUS_OK; g++) {
         for (int k = 0; k < K; k++)
-            Cg[k] = rep->grid[g];
+            c.Cg[k] = rep->grid[g];
         size_t nv = 0;
-        for (int r = 0; r < rounds && st == VGG_STATUS_OK; r++) {
-            size_t ntr = 0, nva = 0;
-            for (size_t i = 0; i < n; i++) {
-                if (fold[i] == r)
-                    va[nva++] = i;
-                else
-                    tr[ntr++] = i;
-            }
-            if (nva == 0 || ntr == 0)
-                continue;
-            st = train_ovr(d, tr, ntr, l, Cg, o, eps, w, present);
-            if (st != VGG_STATUS_OK)
-                break;
-            for (size_t v = 0; v < nva; v++) {
-                double *s = val + nv * (size_t)K;
-                scores_nodes(w, K, d->x[va[v]], s);
-                for (int k = 0; k < K; k++)
-                    if (!present[k])
-                        s[k] = l->multilabel ? NAN : -INFINITY;
-                vrow[nv++] = va[v];
-            }
-        }
-        if (st != VGG_STATUS_OK)
-            break;
-        if (!l->multilabel) {
-            for (size_t v = 0; v < nv; v++)
-                csub[v] = l->cls[vrow[v]];
-            rep->score[(size_t)g * K] = svm_mean_recall(val, nv, K, csub);
-            for (int k = 1; k < K; k++)
-                rep->score[(size_t)g * K + k] = NAN;
-        } else {
-            for (int k = 0; k < K; k++) {
-                size_t m = 0;
-                for (size_t v = 0; v < nv; v++) {
-                    double sc = val[v * (size_t)K + k];
-                    int8_t t = l->truth[vrow[v] * (size_t)K + k];
-                    if (isnan(sc) || t == 0)
-                        continue;
-                    sub[m] = sc;
-                    tsub[m] = t;
-                    m++;
-                }
-                rep->score[(size_t)g * K + k] = vgg_metric_ap(sub, tsub, m, 1, VGG_AP_AREA);
-            }
-        }
+        st = validate_C(d, l, o, eps, &c, &nv);
+        if (st == VGG_STATUS_OK)
+            score_validation(l, &c, nv, rep->score + (size_t)g * K);
     }
+    cv_work_free(&c);
     if (st != VGG_STATUS_OK)
-        goto done;
+        return st;
     /* best: highest score, first (smallest, for an ascending grid) on ties */
-    if (!l->multilabel) {
-        int best = 0;
-        for (int g = 1; g < rep->n_grid; g++)
-            if (rep->score[(size_t)g * K] > rep->score[(size_t)best * K] ||
-                isnan(rep->score[(size_t)best * K]))
-                best = g;
-        for (int k = 0; k < K; k++)
-            Cbest[k] = rep->grid[best];
-    } else {
-        /* classes without a validation score take the C that is best on average */
-        int gbest = 0;
-        double mbest = -INFINITY;
-        for (int g = 0; g < rep->n_grid; g++) {
-            double sum = 0;
-            int cnt = 0;
-            for (int k = 0; k < K; k++) {
-                double v = rep->score[(size_t)g * K + k];
-                if (!isnan(v)) {
-                    sum += v;
-                    cnt++;
-                }
-            }
-            double mean = cnt ? sum / cnt : -INFINITY;
-            if (mean > mbest) {
-                mbest = mean;
-                gbest = g;
-            }
-        }
-        for (int k = 0; k < K; k++) {
-            int best = -1;
-            for (int g = 0; g < rep->n_grid; g++) {
-                double v = rep->score[(size_t)g * K + k];
-                if (isnan(v))
-                    continue;
-                if (best < 0 || v > rep->score[(size_t)best * K + k])
-                    best = g;
-            }
-            Cbest[k] = rep->grid[best >= 0 ? best : gbest];
-        }
+    if (l->multilabel) {
+        pick_C_per_class(rep, K, Cbest);
+        return VGG_STATUS_OK;
     }
-done:
-    free(fold);
-    free(tr);
-    free(va);
-    free(val);
-    free(vrow);
-    free(w);
-    free(present);
-    free(Cg);
-    free(sub);
-    free(tsub);
-    free(csub);
-    return st;
+    int best = 0;
+    for (int g = 1; g < rep->n_grid; g++)
+        if (rep->score[(size_t)g * K] > rep->score[(size_t)best * K] ||
+            isnan(rep->score[(size_t)best * K]))
+            best = g;
+    for (int k = 0; k < K; k++)
+        Cbest[k] = rep->grid[best];
+    return VGG_STATUS_OK;
 }
 
 typedef struct array_source {
@@ -516,15 +558,10 @@ vgg_status vgg_svm_train(const float *const *rows, const char *const *names, siz
     return vgg_svm_train_source(array_row, &a, n, dim, l, o, desc, out, report);
 }
 
-vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int dim,
-                                const vgg_svm_labels *l, const vgg_svm_options *o,
-                                const vgg_featdesc *desc, vgg_svm_model **out,
-                                vgg_svm_report **report)
+/* The options against the labels and rows: INVALID naming what is wrong. */
+static vgg_status check_options(size_t n, int dim, const vgg_svm_labels *l,
+                                const vgg_svm_options *o, const double *grid, int n_grid)
 {
-    *out = NULL;
-    if (report)
-        *report = NULL;
-    set_print_string_function(quiet);
     if (!l || l->n_rows != n)
         return vgg_fail(VGG_STATUS_INVALID, "labels for %zu rows given with %zu feature rows",
                         l ? l->n_rows : 0, n);
@@ -545,8 +582,6 @@ vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int
                         o->cv_folds);
     if (o->C <= 0 && o->cv_folds == 0 && !(o->holdout > 0 && o->holdout < 1))
         return vgg_fail(VGG_STATUS_INVALID, "held-out fraction %g is not in (0, 1)", o->holdout);
-    const double *grid = o->grid ? o->grid : default_grid;
-    int n_grid = o->grid ? o->n_grid : (int)(sizeof default_grid / sizeof *default_grid);
     if (o->C <= 0) {
         if (n_grid <= 0)
             return vgg_fail(VGG_STATUS_INVALID, "empty grid of C values");
@@ -561,6 +596,13 @@ vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int
             if (!(o->class_weight[k] > 0) || !isfinite(o->class_weight[k]))
                 return vgg_fail(VGG_STATUS_INVALID, "class '%s': weight %g is not positive",
                                 l->class_names[k], o->class_weight[k]);
+    return VGG_STATUS_OK;
+}
+
+/* Every class has a positive and a negative training row. */
+static vgg_status check_classes(size_t n, const vgg_svm_labels *l)
+{
+    int K = l->n_classes;
     for (int k = 0; k < K; k++) {
         size_t pos = 0, diff = 0, neg = 0;
         for (size_t i = 0; i < n; i++) {
@@ -581,73 +623,102 @@ vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int
             return vgg_fail(VGG_STATUS_INVALID, "class '%s' has no negative training row",
                             l->class_names[k]);
     }
-    double eps = o->eps > 0 ? o->eps : default_eps(o->solver);
+    return VGG_STATUS_OK;
+}
 
+/* The report's C per class: o->C, or chosen over the grid. */
+static vgg_status settle_C(const node_data *d, const vgg_svm_labels *l, const vgg_svm_options *o,
+                           double eps, const double *grid, int n_grid, vgg_svm_report *rep)
+{
+    int K = l->n_classes;
+    rep->n_classes = K;
+    rep->n_train = l->n_rows;
+    rep->C = malloc((size_t)K * sizeof *rep->C);
+    if (!rep->C)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    if (o->C > 0) {
+        for (int k = 0; k < K; k++)
+            rep->C[k] = o->C;
+        return VGG_STATUS_OK;
+    }
+    rep->n_grid = n_grid;
+    rep->grid = malloc((size_t)n_grid * sizeof *rep->grid);
+    rep->score = malloc((size_t)n_grid * K * sizeof *rep->score);
+    if (!rep->grid || !rep->score)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    memcpy(rep->grid, grid, (size_t)n_grid * sizeof *grid);
+    return choose_C(d, l, o, eps, rep, rep->C);
+}
+
+/* The final one-vs-rest SVMs on every row with the report's C into m. */
+static vgg_status train_final(const node_data *d, const vgg_svm_labels *l,
+                              const vgg_svm_options *o, double eps, const vgg_svm_report *rep,
+                              vgg_svm_model *m)
+{
+    size_t n = l->n_rows;
+    size_t *all = malloc((n ? n : 1) * sizeof *all);
+    bool *present = malloc((size_t)l->n_classes * sizeof *present);
+    vgg_status st = VGG_STATUS_OK;
+    if (!all || !present)
+        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    for (size_t i = 0; st == VGG_STATUS_OK && i < n; i++)
+        all[i] = i;
+    if (st == VGG_STATUS_OK)
+        st = train_ovr(d, all, n, l, rep->C, o, eps, m->w, present);
+    if (st == VGG_STATUS_OK)
+        memcpy(m->C, rep->C, (size_t)l->n_classes * sizeof *m->C);
+    free(all);
+    free(present);
+    return st;
+}
+
+vgg_status vgg_svm_train_source(vgg_svm_row_source src, void *ctx, size_t n, int dim,
+                                const vgg_svm_labels *l, const vgg_svm_options *o,
+                                const vgg_featdesc *desc, vgg_svm_model **out,
+                                vgg_svm_report **report)
+{
+    *out = NULL;
+    if (report)
+        *report = NULL;
+    set_print_string_function(quiet);
+    const double *grid = o->grid ? o->grid : default_grid;
+    int n_grid = o->grid ? o->n_grid : (int)(sizeof default_grid / sizeof *default_grid);
+    vgg_status st = check_options(n, dim, l, o, grid, n_grid);
+    if (st == VGG_STATUS_OK)
+        st = check_classes(n, l);
+    if (st != VGG_STATUS_OK)
+        return st;
+    double eps = o->eps > 0 ? o->eps : default_eps(o->solver);
     node_data d;
-    vgg_status st = node_data_build(src, ctx, n, dim, o->bias, &d);
+    st = node_data_build(src, ctx, n, dim, o->bias, &d);
     if (st != VGG_STATUS_OK)
         return st;
     vgg_svm_model *m = NULL;
     vgg_svm_report *rep = calloc(1, sizeof *rep);
-    size_t *all = malloc(n * sizeof *all);
-    bool *present = malloc((size_t)K * sizeof *present);
-    if (!rep || !all || !present) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-        goto fail;
-    }
-    st = svm_model_alloc(K, l->class_names, dim, &m);
-    if (st != VGG_STATUS_OK)
-        goto fail;
-    m->multilabel = l->multilabel;
-    m->solver = o->solver;
-    m->bias = o->bias >= 0 ? o->bias : -1.0;
-    if (desc) {
-        m->has_desc = true;
-        m->desc = *desc;
-    }
-    rep->n_classes = K;
-    rep->n_train = n;
-    rep->C = malloc((size_t)K * sizeof *rep->C);
-    if (!rep->C) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-        goto fail;
-    }
-    if (o->C > 0) {
-        for (int k = 0; k < K; k++)
-            rep->C[k] = o->C;
-    } else {
-        rep->n_grid = n_grid;
-        rep->grid = malloc((size_t)n_grid * sizeof *rep->grid);
-        rep->score = malloc((size_t)n_grid * K * sizeof *rep->score);
-        if (!rep->grid || !rep->score) {
-            st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-            goto fail;
+    st = rep ? svm_model_alloc(l->n_classes, l->class_names, dim, &m)
+             : vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    if (st == VGG_STATUS_OK) {
+        m->multilabel = l->multilabel;
+        m->solver = o->solver;
+        m->bias = o->bias >= 0 ? o->bias : -1.0;
+        if (desc) {
+            m->has_desc = true;
+            m->desc = *desc;
         }
-        memcpy(rep->grid, grid, (size_t)n_grid * sizeof *grid);
-        st = choose_C(&d, l, o, eps, rep, rep->C);
-        if (st != VGG_STATUS_OK)
-            goto fail;
+        st = settle_C(&d, l, o, eps, grid, n_grid, rep);
     }
-    for (size_t i = 0; i < n; i++)
-        all[i] = i;
-    st = train_ovr(&d, all, n, l, rep->C, o, eps, m->w, present);
-    if (st != VGG_STATUS_OK)
-        goto fail;
-    memcpy(m->C, rep->C, (size_t)K * sizeof *m->C);
+    if (st == VGG_STATUS_OK)
+        st = train_final(&d, l, o, eps, rep, m);
     node_data_free(&d);
-    free(all);
-    free(present);
+    if (st != VGG_STATUS_OK) {
+        vgg_svm_model_free(m);
+        vgg_svm_report_free(rep);
+        return st;
+    }
     *out = m;
     if (report)
         *report = rep;
     else
         vgg_svm_report_free(rep);
     return VGG_STATUS_OK;
-fail:
-    node_data_free(&d);
-    free(all);
-    free(present);
-    vgg_svm_model_free(m);
-    vgg_svm_report_free(rep);
-    return st;
 }

@@ -38,35 +38,10 @@ static int parse_int(const char *opt, const char *s, long min, long *v)
     return 0;
 }
 
-/* Drop the classes named in the comma list. */
-static int exclude(vgg_ds_folders *f, const char *list)
+static void note_split(void *ctx, int k, size_t n_train, size_t n_test)
 {
-    char *copy = strdup(list);
-    if (!copy)
-        return 1;
-    char *save = NULL;
-    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        size_t c = 0;
-        while (c < f->n_classes && strcmp(f->classes[c], name) != 0)
-            c++;
-        if (c == f->n_classes) {
-            fprintf(stderr, "vggdata caltech: --exclude: no class '%s'\n", name);
-            free(copy);
-            return 2;
-        }
-        free(f->classes[c]);
-        vgg_ds_strings_free(f->images[c], f->n_images[c]);
-        memmove(f->classes + c, f->classes + c + 1, (f->n_classes - c - 1) * sizeof *f->classes);
-        memmove(f->images + c, f->images + c + 1, (f->n_classes - c - 1) * sizeof *f->images);
-        memmove(f->n_images + c, f->n_images + c + 1, (f->n_classes - c - 1) * sizeof *f->n_images);
-        f->n_classes--;
-    }
-    free(copy);
-    if (f->n_classes == 0) {
-        fprintf(stderr, "vggdata caltech: --exclude leaves no class\n");
-        return 2;
-    }
-    return 0;
+    printf("vggdata caltech: %s/split%d: %zu train, %zu test\n", (const char *)ctx, k, n_train,
+           n_test);
 }
 
 int cmd_caltech(int argc, char **argv)
@@ -108,9 +83,10 @@ int cmd_caltech(int argc, char **argv)
         fprintf(stderr, "vggdata caltech: %s\n", vgg_last_error());
         return 1;
     }
-    if (excl && (rc = exclude(f, excl)) != 0) {
+    if (excl && vgg_ds_exclude(f, excl) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggdata caltech: --exclude: %s\n", vgg_last_error());
         vgg_ds_folders_free(f);
-        return rc;
+        return 2;
     }
     /* before anything is written: a name a list cannot hold is refused */
     if ((st = vgg_ds_check_names(f, argv[optind])) != VGG_STATUS_OK) {
@@ -133,41 +109,10 @@ int cmd_caltech(int argc, char **argv)
     printf("vggdata caltech: %s, %zu classes, %zu images; %ld splits of %ld train / %s test per class, seed %ld\n",
            kind == VGG_CALTECH_101 ? "Caltech-101" : kind == VGG_CALTECH_256 ? "Caltech-256" : "class folders",
            f->n_classes, total, splits, n_train, test_text, seed);
-    rc = make_dirs("caltech", outdir);
-    char path[4096];
-    if (rc == 0) {
-        snprintf(path, sizeof path, "%s/classes.txt", outdir);
-        st = vgg_ds_write_classes(path, f->classes, f->n_classes);
-        if (st != VGG_STATUS_OK) {
-            fprintf(stderr, "vggdata caltech: %s\n", vgg_last_error());
-            rc = 1;
-        }
-    }
-    for (long k = 1; k <= splits && rc == 0; k++) {
-        vgg_ds_item *tr = NULL, *te = NULL;
-        size_t ntr, nte;
-        st = vgg_ds_split(f, (int)n_train, (int)n_test, (uint64_t)seed, (int)k, &tr, &ntr, &te, &nte);
-        if (st == VGG_STATUS_OK) {
-            snprintf(path, sizeof path, "%s/split%ld", outdir, k);
-            rc = make_dirs("caltech", path);
-        }
-        if (st == VGG_STATUS_OK && rc == 0) {
-            snprintf(path, sizeof path, "%s/split%ld/train.list", outdir, k);
-            st = vgg_ds_write_list(path, f, tr, ntr);
-        }
-        if (st == VGG_STATUS_OK && rc == 0) {
-            snprintf(path, sizeof path, "%s/split%ld/test.list", outdir, k);
-            st = vgg_ds_write_list(path, f, te, nte);
-        }
-        free(tr);
-        free(te);
-        if (st != VGG_STATUS_OK) {
-            fprintf(stderr, "vggdata caltech: %s\n", vgg_last_error());
-            rc = 1;
-        } else if (rc == 0) {
-            printf("vggdata caltech: %s/split%ld: %zu train, %zu test\n", outdir, k, ntr, nte);
-        }
-    }
+    st = vgg_ds_write_splits(f, outdir, (int)n_train, (int)n_test, (int)splits, (uint64_t)seed,
+                             note_split, (void *)outdir);
+    if (st != VGG_STATUS_OK)
+        fprintf(stderr, "vggdata caltech: %s\n", vgg_last_error());
     vgg_ds_folders_free(f);
-    return rc;
+    return st == VGG_STATUS_OK ? 0 : 1;
 }

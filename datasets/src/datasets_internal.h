@@ -2,6 +2,8 @@
 #ifndef VGG_DATASETS_INTERNAL_H
 #define VGG_DATASETS_INTERNAL_H
 
+#include <stdint.h>
+
 #include "vgg/datasets.h"
 
 typedef struct ds_strvec {
@@ -25,5 +27,8 @@ vgg_status ds_check_path(const char *path, const char *s);
 vgg_status ds_check_label(const char *path, const char *s);
 /* Commit an atomic file, or abort it if a write failed. */
 vgg_status ds_finish(vgg_atomic_file *af, const char *path);
+/* Write px, w x h 8-bit gray pixels row by row, as a PNG at path (zlib
+ * only; png_gray.c).  INVALID for a size outside 1..65536, IO, NOMEM. */
+vgg_status ds_write_png_gray(const char *path, const uint8_t *px, int w, int h);
 
 #endif

@@ -262,22 +262,13 @@ vgg_status vgg_caltech_find_root(const char *dir, char **root, vgg_caltech_kind 
 
 /* ---- splits ---- */
 
-/* splitmix64: small, seedable, the same everywhere. */
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Uniform in [0, n) without modulo bias. */
 static uint64_t uniform_below(uint64_t *s, uint64_t n)
 {
     uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t r;
     do
-        r = splitmix64(s);
+        r = vgg_rng_next(s); /* splitmix64: the same everywhere */
     while (r >= limit);
     return r % n;
 }
@@ -323,7 +314,7 @@ vgg_status vgg_ds_split(const vgg_ds_folders *f, int n_train, int n_test, uint64
     }
     /* One generator per split, seeded from (seed, k). */
     uint64_t s = seed ^ 0x5643474441544131ULL;
-    s = splitmix64(&s) ^ ((uint64_t)k * 0xd1b54a32d192ed03ULL);
+    s = vgg_rng_next(&s) ^ ((uint64_t)k * 0xd1b54a32d192ed03ULL);
     size_t itr = 0, ite = 0;
     for (size_t c = 0; c < f->n_classes; c++) {
         size_t n = f->n_images[c];

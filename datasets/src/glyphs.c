@@ -2,7 +2,6 @@
  * installed font faces (see vgg_glyphs_render in vgg/datasets.h). */
 #include <errno.h>
 #include <math.h>
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 
 #include "vgg/datasets.h"
 #include "datasets_internal.h"
-#include "vgg/image.h"
 
 /* Debian's CJK faces (fonts-noto-cjk, fonts-arphic-ukai/uming,
  * fonts-ipafont-gothic/mincho, fonts-wqy-microhei). */
@@ -340,24 +338,6 @@ static vgg_status render_one(const face_set *fs, uint32_t cp, int size, uint64_t
     return VGG_STATUS_OK;
 }
 
-static vgg_status write_png_gray(const char *path, const uint8_t *px, int w, int h)
-{
-    FILE *fp = fopen(path, "wb");
-    if (!fp)
-        return vgg_fail(VGG_STATUS_IO, "'%s': cannot create: %s", path, strerror(errno));
-    png_image img;
-    memset(&img, 0, sizeof img);
-    img.version = PNG_IMAGE_VERSION;
-    img.width = (png_uint_32)w;
-    img.height = (png_uint_32)h;
-    img.format = PNG_FORMAT_GRAY;
-    int ok = png_image_write_to_stdio(&img, fp, 0, px, w, NULL);
-    png_image_free(&img);
-    if (fclose(fp) != 0 || !ok)
-        return vgg_fail(VGG_STATUS_IO, "'%s': cannot write the PNG", path);
-    return VGG_STATUS_OK;
-}
-
 static vgg_status make_dir(const char *path)
 {
     if (mkdir(path, 0777) != 0 && errno != EEXIST)
@@ -428,7 +408,7 @@ vgg_status vgg_glyphs_render(const vgg_glyph_opts *o, const char *dir, vgg_glyph
             st = render_one(&fs, cps[c], o->size, render_seed(o->seed, cps[c], k), px);
             snprintf(path, sizeof path, "%s/images/%s/%04d.png", dir, cls, k);
             if (st == VGG_STATUS_OK)
-                st = write_png_gray(path, px, o->size, o->size);
+                st = ds_write_png_gray(path, px, o->size, o->size);
             if (st == VGG_STATUS_OK && fprintf(list, "%s\t%s\n", path, cls) < 0)
                 st = vgg_fail(VGG_STATUS_IO, "'%s/list.txt': cannot write", dir);
             rep->images += st == VGG_STATUS_OK;

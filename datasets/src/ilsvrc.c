@@ -65,6 +65,79 @@ typedef struct id_wnid {
     char wnid[10];
 } id_wnid;
 
+/* Room for one more element of size elem in *v (n used of *cap). */
+static vgg_status grow(void **v, size_t n, size_t *cap, size_t elem, const char *path)
+{
+    if (n < *cap)
+        return VGG_STATUS_OK;
+    size_t nc = *cap ? *cap * 2 : 1024;
+    void *p = realloc(*v, nc * elem);
+    if (!p)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    *v = p;
+    *cap = nc;
+    return VGG_STATUS_OK;
+}
+
+/* One line of a synset mapping: its ID and wnid, *this_form 1 (explicit
+ * ID) or 2 (line order: ID np + 1); 0 with OK for a header line; FORMAT
+ * for anything else. */
+static vgg_status synset_line(const char *path, int lineno, char *line, size_t np, int form,
+                              long *id, const char **w, int *this_form)
+{
+    const char *tok[2];
+    size_t tl[2];
+    int nt = tokens(line, tok, tl, 2);
+    *this_form = 0;
+    if (nt == 0)
+        return VGG_STATUS_OK;
+    if (nt == 2 && is_wnid(tok[0], tl[0]) && is_uint(tok[1], tl[1], id)) {
+        *w = tok[0];
+        *this_form = 1;
+    } else if (nt == 2 && is_uint(tok[0], tl[0], id) && is_wnid(tok[1], tl[1])) {
+        *w = tok[1];
+        *this_form = 1;
+    } else if (is_wnid(tok[0], tl[0])) {
+        *w = tok[0];
+        *this_form = 2;
+        *id = (long)np + 1;
+    } else if (np == 0 && form == 0) {
+        return VGG_STATUS_OK; /* a header line */
+    } else {
+        return vgg_fail(VGG_STATUS_FORMAT,
+                        "'%s': line %d: expected 'wnid ID', 'ID wnid' or 'wnid name' (a wnid is n + 8 digits)",
+                        path, lineno);
+    }
+    if (form && *this_form != form)
+        return vgg_fail(VGG_STATUS_FORMAT,
+                        "'%s': line %d: mixes lines with and without an explicit ID", path, lineno);
+    if (*id < 1 || *id > 1000000)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: ID %ld out of range", path, lineno, *id);
+    return VGG_STATUS_OK;
+}
+
+/* wnid of each ID 1..max_id from the pairs (FORMAT for an ID given twice). */
+static vgg_status synset_map(const char *path, const id_wnid *pairs, size_t np, long max_id,
+                             char ***out)
+{
+    char **map = calloc((size_t)max_id + 1, sizeof *map);
+    if (!map)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    vgg_status st = VGG_STATUS_OK;
+    for (size_t i = 0; i < np && st == VGG_STATUS_OK; i++) {
+        if (map[pairs[i].id])
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': ID %ld is given twice", path, pairs[i].id);
+        else if (!(map[pairs[i].id] = strdup(pairs[i].wnid)))
+            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    }
+    if (st != VGG_STATUS_OK) {
+        vgg_ds_strings_free(map, (size_t)max_id + 1);
+        return st;
+    }
+    *out = map;
+    return VGG_STATUS_OK;
+}
+
 vgg_status vgg_ilsvrc_read_synsets(const char *path, char ***wnid_of_id, size_t *n_ids,
                                    bool *line_order)
 {
@@ -82,53 +155,18 @@ vgg_status vgg_ilsvrc_read_synsets(const char *path, char ***wnid_of_id, size_t 
     long max_id = 0;
     int lineno = 0;
     char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        const char *tok[2];
-        size_t tl[2];
-        int nt = tokens(line, tok, tl, 2);
-        if (nt == 0)
-            continue;
+    for (char *line = strtok_r(text, "\n", &save); line && st == VGG_STATUS_OK;
+         line = strtok_r(NULL, "\n", &save)) {
         long id = 0;
         const char *w = NULL;
         int this_form = 0;
-        if (nt == 2 && is_wnid(tok[0], tl[0]) && is_uint(tok[1], tl[1], &id)) {
-            w = tok[0];
-            this_form = 1;
-        } else if (nt == 2 && is_uint(tok[0], tl[0], &id) && is_wnid(tok[1], tl[1])) {
-            w = tok[1];
-            this_form = 1;
-        } else if (is_wnid(tok[0], tl[0])) {
-            w = tok[0];
-            this_form = 2;
-            id = (long)np + 1;
-        } else if (np == 0 && form == 0) {
-            continue; /* a header line */
-        } else {
-            st = vgg_fail(VGG_STATUS_FORMAT,
-                          "'%s': line %d: expected 'wnid ID', 'ID wnid' or 'wnid name' (a wnid is n + 8 digits)",
-                          path, lineno);
-            goto done;
-        }
-        if (form && this_form != form) {
-            st = vgg_fail(VGG_STATUS_FORMAT,
-                          "'%s': line %d: mixes lines with and without an explicit ID", path, lineno);
-            goto done;
-        }
+        st = synset_line(path, ++lineno, line, np, form, &id, &w, &this_form);
+        if (st != VGG_STATUS_OK || this_form == 0)
+            continue;
         form = this_form;
-        if (id < 1 || id > 1000000) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': line %d: ID %ld out of range", path, lineno, id);
-            goto done;
-        }
-        if (np == cap) {
-            cap = cap ? cap * 2 : 1024;
-            id_wnid *p = realloc(pairs, cap * sizeof *p);
-            if (!p) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-                goto done;
-            }
-            pairs = p;
-        }
+        st = grow((void **)&pairs, np, &cap, sizeof *pairs, path);
+        if (st != VGG_STATUS_OK)
+            continue;
         pairs[np].id = id;
         memcpy(pairs[np].wnid, w, 9);
         pairs[np].wnid[9] = 0;
@@ -136,32 +174,14 @@ vgg_status vgg_ilsvrc_read_synsets(const char *path, char ***wnid_of_id, size_t 
         if (id > max_id)
             max_id = id;
     }
-    if (np == 0) {
+    if (st == VGG_STATUS_OK && np == 0)
         st = vgg_fail(VGG_STATUS_FORMAT, "'%s': no synsets in it", path);
-        goto done;
+    if (st == VGG_STATUS_OK)
+        st = synset_map(path, pairs, np, max_id, wnid_of_id);
+    if (st == VGG_STATUS_OK) {
+        *n_ids = (size_t)max_id;
+        *line_order = form == 2;
     }
-    char **map = calloc((size_t)max_id + 1, sizeof *map);
-    if (!map) {
-        st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-        goto done;
-    }
-    for (size_t i = 0; i < np; i++) {
-        if (map[pairs[i].id]) {
-            vgg_ds_strings_free(map, (size_t)max_id + 1);
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': ID %ld is given twice", path, pairs[i].id);
-            goto done;
-        }
-        map[pairs[i].id] = strdup(pairs[i].wnid);
-        if (!map[pairs[i].id]) {
-            vgg_ds_strings_free(map, (size_t)max_id + 1);
-            st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-            goto done;
-        }
-    }
-    *wnid_of_id = map;
-    *n_ids = (size_t)max_id;
-    *line_order = form == 2;
-done:
     free(pairs);
     free(text);
     return st;
@@ -194,40 +214,36 @@ static void stem(const char *path, char *out, size_t n)
         *dot = 0;
 }
 
-/* Labels from the devkit ground truth and a synset mapping. */
-static vgg_status label_from_gt(vgg_ilsvrc *d, const vgg_ilsvrc_opts *o)
+/* A one-wnid-per-line mapping in sorted order is not the devkit's ID
+ * order (INVALID saying so). */
+static vgg_status check_id_order(char *const *wnid_of_id, size_t n_ids, bool line_order,
+                                 const char *path)
 {
-    char **wnid_of_id = NULL;
-    size_t n_ids = 0;
-    bool line_order = false;
-    long *gt = NULL;
-    size_t n_gt = 0;
+    if (!line_order || n_ids < 100)
+        return VGG_STATUS_OK;
+    for (size_t i = 2; i <= n_ids; i++)
+        if (strcmp(wnid_of_id[i - 1], wnid_of_id[i]) >= 0)
+            return VGG_STATUS_OK;
+    return vgg_fail(VGG_STATUS_INVALID,
+                    "'%s': its wnids are in sorted order (like LOC_synset_mapping.txt), which is "
+                    "not the devkit's ILSVRC2012_ID order used by the ground truth file; give a "
+                    "'wnid ID' file made from the devkit's meta.mat, or use --val-csv "
+                    "LOC_val_solution.csv",
+                    path);
+}
+
+/* The ground truth file: one ILSVRC2012_ID a line, each one the mapping
+ * knows; *gt (malloc'd) and *n_gt. */
+static vgg_status read_gt(const vgg_ilsvrc_opts *o, char *const *wnid_of_id, size_t n_ids,
+                          long **gt, size_t *n_gt)
+{
     char *text = NULL;
-    vgg_status st = vgg_ilsvrc_read_synsets(o->synsets_path, &wnid_of_id, &n_ids, &line_order);
-    if (st != VGG_STATUS_OK)
-        return st;
-    if (line_order && n_ids >= 100) {
-        bool sorted = true;
-        for (size_t i = 2; i <= n_ids && sorted; i++)
-            sorted = strcmp(wnid_of_id[i - 1], wnid_of_id[i]) < 0;
-        if (sorted) {
-            st = vgg_fail(VGG_STATUS_INVALID,
-                          "'%s': its wnids are in sorted order (like LOC_synset_mapping.txt), which is "
-                          "not the devkit's ILSVRC2012_ID order used by the ground truth file; give a "
-                          "'wnid ID' file made from the devkit's meta.mat, or use --val-csv "
-                          "LOC_val_solution.csv",
-                          o->synsets_path);
-            goto done;
-        }
-    }
-    size_t len;
-    st = vgg_read_file(o->gt_path, 0, &text, &len);
-    if (st != VGG_STATUS_OK)
-        goto done;
-    size_t cap = 0;
+    size_t len, cap = 0;
+    vgg_status st = vgg_read_file(o->gt_path, 0, &text, &len);
     int lineno = 0;
     char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = st == VGG_STATUS_OK ? strtok_r(text, "\n", &save) : NULL;
+         line && st == VGG_STATUS_OK; line = strtok_r(NULL, "\n", &save)) {
         lineno++;
         const char *tok[2];
         size_t tl[2];
@@ -236,51 +252,59 @@ static vgg_status label_from_gt(vgg_ilsvrc *d, const vgg_ilsvrc_opts *o)
             continue;
         long id;
         if (nt != 1 || !is_uint(tok[0], tl[0], &id) || id < 1 || (size_t)id > n_ids ||
-            !wnid_of_id[id]) {
+            !wnid_of_id[id])
             st = vgg_fail(VGG_STATUS_FORMAT,
                           "'%s': line %d: expected one ILSVRC2012_ID between 1 and %zu that '%s' maps",
                           o->gt_path, lineno, n_ids, o->synsets_path);
-            goto done;
-        }
-        if (n_gt == cap) {
-            cap = cap ? cap * 2 : 1024;
-            long *p = realloc(gt, cap * sizeof *p);
-            if (!p) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", o->gt_path);
-                goto done;
-            }
-            gt = p;
-        }
-        gt[n_gt++] = id;
+        else if ((st = grow((void **)gt, *n_gt, &cap, sizeof **gt, o->gt_path)) == VGG_STATUS_OK)
+            (*gt)[(*n_gt)++] = id;
     }
+    free(text);
+    return st;
+}
+
+/* Each validation image's class from its number's ground truth line. */
+static vgg_status val_classes_from_gt(vgg_ilsvrc *d, const vgg_ilsvrc_opts *o,
+                                      char *const *wnid_of_id, const long *gt, size_t n_gt)
+{
     for (size_t i = 0; i < d->n_val; i++) {
         char s[256];
         stem(d->val_paths[i], s, sizeof s);
         const char *us = strrchr(s, '_');
         long num;
-        if (!us || !is_uint(us + 1, strlen(us + 1), &num) || num < 1) {
-            st = vgg_fail(VGG_STATUS_FORMAT,
-                          "'%s': not named like ILSVRC2012_val_<number>.JPEG, so the ground truth "
-                          "line is unknown",
-                          d->val_paths[i]);
-            goto done;
-        }
-        if ((size_t)num > n_gt) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': image %ld, but '%s' has %zu lines",
-                          d->val_paths[i], num, o->gt_path, n_gt);
-            goto done;
-        }
+        if (!us || !is_uint(us + 1, strlen(us + 1), &num) || num < 1)
+            return vgg_fail(VGG_STATUS_FORMAT,
+                            "'%s': not named like ILSVRC2012_val_<number>.JPEG, so the ground truth "
+                            "line is unknown",
+                            d->val_paths[i]);
+        if ((size_t)num > n_gt)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': image %ld, but '%s' has %zu lines",
+                            d->val_paths[i], num, o->gt_path, n_gt);
         const char *w = wnid_of_id[gt[num - 1]];
         long c = class_of(d->train, w);
-        if (c < 0) {
-            st = vgg_fail(VGG_STATUS_MISMATCH, "'%s': class %s (ID %ld) has no folder in train/",
-                          d->val_paths[i], w, gt[num - 1]);
-            goto done;
-        }
+        if (c < 0)
+            return vgg_fail(VGG_STATUS_MISMATCH, "'%s': class %s (ID %ld) has no folder in train/",
+                            d->val_paths[i], w, gt[num - 1]);
         d->val_class[i] = (size_t)c;
     }
-done:
-    free(text);
+    return VGG_STATUS_OK;
+}
+
+/* Labels from the devkit ground truth and a synset mapping. */
+static vgg_status label_from_gt(vgg_ilsvrc *d, const vgg_ilsvrc_opts *o)
+{
+    char **wnid_of_id = NULL;
+    size_t n_ids = 0, n_gt = 0;
+    bool line_order = false;
+    long *gt = NULL;
+    vgg_status st = vgg_ilsvrc_read_synsets(o->synsets_path, &wnid_of_id, &n_ids, &line_order);
+    if (st != VGG_STATUS_OK)
+        return st;
+    st = check_id_order(wnid_of_id, n_ids, line_order, o->synsets_path);
+    if (st == VGG_STATUS_OK)
+        st = read_gt(o, wnid_of_id, n_ids, &gt, &n_gt);
+    if (st == VGG_STATUS_OK)
+        st = val_classes_from_gt(d, o, wnid_of_id, gt, n_gt);
     free(gt);
     vgg_ds_strings_free(wnid_of_id, n_ids + 1);
     return st;
@@ -329,15 +353,8 @@ static vgg_status label_from_csv(vgg_ilsvrc *d, const char *path)
                           path, lineno);
             goto done;
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            csv_row *p = realloc(rows, cap * sizeof *p);
-            if (!p) {
-                st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
-                goto done;
-            }
-            rows = p;
-        }
+        if ((st = grow((void **)&rows, n, &cap, sizeof *rows, path)) != VGG_STATUS_OK)
+            goto done;
         rows[n].id = line;
         memcpy(rows[n].wnid, w, 9);
         rows[n].wnid[9] = 0;

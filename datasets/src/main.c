@@ -1,12 +1,10 @@
 /* vggdata: list files from the official layouts of the paper's datasets. */
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 
 #include "commands.h"
 #include "vgg/cli.h"
 #include "vgg/core.h"
+#include "vgg/datasets.h"
 
 #define FOOTER                                                                              \
     "Outputs: list files (path<TAB>class, as vggfeat extract --list and vggtrain take),\n"   \
@@ -23,24 +21,9 @@ static const vgg_command commands[] = {
 
 int make_dirs(const char *cmd, const char *path)
 {
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        fprintf(stderr, "vggdata %s: '%s': path too long\n", cmd, path);
+    if (vgg_ds_make_dirs(path) != VGG_STATUS_OK) {
+        fprintf(stderr, "vggdata %s: %s\n", cmd, vgg_last_error());
         return 1;
-    }
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == 0) {
-            char c = *p;
-            *p = 0;
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-                fprintf(stderr, "vggdata %s: '%s': cannot create folder: %s\n", cmd, buf,
-                        strerror(errno));
-                return 1;
-            }
-            *p = c;
-            if (!c)
-                break;
-        }
     }
     return 0;
 }

@@ -3,15 +3,13 @@
  * and, by default, the vector L2-normalised.  A linear SVM on these is the
  * control the learned descriptors must beat. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "inputs.h"
-#include "vgg/features.h"
-#include "vgg/image.h"
+#include "vgg/extract.h"
 
 static void usage(FILE *fp)
 {
@@ -24,58 +22,47 @@ static void usage(FILE *fp)
             "  --on-error MODE    fail (default) or skip unreadable images\n");
 }
 
-/* why an image was skipped, for the summary */
-enum { N_WHY = 5 };
-static const char *const why_names[N_WHY] = { "empty", "truncated", "not an image", "too large",
-                                              "unreadable" };
-
-static int why_kind(const char *msg)
+static void note_skipped(void *ctx, const char *why)
 {
-    static const char *const keys[N_WHY - 1] = { "empty", "truncated", "not an image", "too large" };
-    for (int k = 0; k < N_WHY - 1; k++)
-        if (strstr(msg, keys[k]))
-            return k;
-    return N_WHY - 1;
+    (void)ctx;
+    fprintf(stderr, "vggfeat pixels: skipped: %s\n", why);
 }
 
-static int first_why(const size_t *why)
+static void print_summary(size_t listed, int dim, const vgg_pixels_report *r, double secs)
 {
-    int k = 0;
-    while (k < N_WHY && !why[k])
-        k++;
-    return k;
-}
-
-/* the row for one image: resized RGB in [0, 1] (CHW), optionally L2 */
-static vgg_status pixel_row(const char *path, int size, bool l2, float *row)
-{
-    vgg_image *img = NULL, *sized = NULL;
-    vgg_status st = vgg_image_load(path, NULL, &img);
-    if (st == VGG_STATUS_OK)
-        st = vgg_image_check_scale(path, img->w, img->h, size);
-    if (st == VGG_STATUS_OK)
-        st = vgg_image_resize(img, size, size, &sized);
-    vgg_image_free(img);
-    if (st != VGG_STATUS_OK)
-        return st;
-    const size_t plane = (size_t)size * size;
-    double ss = 0;
-    for (size_t i = 0; i < plane; i++)
-        for (int c = 0; c < 3; c++) {
-            float v = sized->px[3 * i + c] / 255.0f;
-            row[c * plane + i] = v;
-            ss += (double)v * v;
+    fprintf(stderr, "vggfeat pixels: %zu listed, %zu images (%d-D), %zu skipped", listed, r->done,
+            dim, r->skipped);
+    bool first = true;
+    for (int k = 0; k < VGG_PIXELS_N_WHY; k++)
+        if (r->why[k]) {
+            fprintf(stderr, "%s%zu %s", first ? " (" : ", ", r->why[k], vgg_pixels_why_names[k]);
+            first = false;
         }
-    vgg_image_free(sized);
-    if (l2 && ss > 0) {
-        const double inv = 1.0 / sqrt(ss);
-        for (size_t i = 0; i < 3 * plane; i++)
-            row[i] = (float)(row[i] * inv);
-    }
-    return VGG_STATUS_OK;
+    fprintf(stderr, "%s, %.1f s\n", r->skipped ? ")" : "", secs);
 }
 
-int cmd_pixels(int argc, char **argv)
+/* The list's images as items, or NULL (printed) out of memory. */
+static vgg_extract_item *list_items(const input_list *in)
+{
+    vgg_extract_item *items = calloc(in->n, sizeof *items);
+    if (!items) {
+        fprintf(stderr, "vggfeat pixels: out of memory\n");
+        return NULL;
+    }
+    for (size_t i = 0; i < in->n; i++)
+        items[i] = (vgg_extract_item){ in->v[i].path, in->v[i].label, i };
+    return items;
+}
+
+typedef struct pixels_args {
+    const char *list, *out;
+    int size;
+    bool l2, skip;
+} pixels_args;
+
+/* The command line into a: -1 to go on, else the exit code (0 after
+ * --help, 2 after a usage error). */
+static int parse_pixels_args(int argc, char **argv, pixels_args *a)
 {
     enum { O_NO_L2 = 256, O_ON_ERROR };
     static const struct option opts[] = {
@@ -87,14 +74,11 @@ int cmd_pixels(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *list = NULL, *out = NULL;
-    int size = 32;
-    bool l2 = true, skip = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "l:s:o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': list = optarg; break;
+        case 'l': a->list = optarg; break;
         case 's': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -102,108 +86,70 @@ int cmd_pixels(int argc, char **argv)
                 fprintf(stderr, "vggfeat pixels: --size '%s': expected 1 to 1024\n", optarg);
                 return 2;
             }
-            size = (int)v;
+            a->size = (int)v;
             break;
         }
-        case O_NO_L2: l2 = false; break;
+        case O_NO_L2: a->l2 = false; break;
         case O_ON_ERROR:
-            if (strcmp(optarg, "skip") == 0)
-                skip = true;
-            else if (strcmp(optarg, "fail") == 0)
-                skip = false;
-            else {
+            if (strcmp(optarg, "skip") != 0 && strcmp(optarg, "fail") != 0) {
                 fprintf(stderr, "vggfeat pixels: --on-error '%s': expected fail or skip\n", optarg);
                 return 2;
             }
+            a->skip = strcmp(optarg, "skip") == 0;
             break;
-        case 'o': out = optarg; break;
+        case 'o': a->out = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (!list || !out || optind != argc) {
+    if (!a->list || !a->out || optind != argc) {
         usage(stderr);
         return 2;
     }
-    if (vgg_output_check(out, &list, 1) != VGG_STATUS_OK) {
+    return -1;
+}
+
+int cmd_pixels(int argc, char **argv)
+{
+    pixels_args a = { .size = 32, .l2 = true };
+    int rc = parse_pixels_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (vgg_output_check(a.out, &a.list, 1) != VGG_STATUS_OK) {
         fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
         return 1;
     }
     input_list in = { 0 };
-    if (inputs_add_list_file(&in, list, "vggfeat pixels") != 0) {
+    if (inputs_add_list_file(&in, a.list, "vggfeat pixels") != 0) {
         inputs_free(&in);
         return 1;
     }
     if (in.n == 0) {
-        fprintf(stderr, "vggfeat pixels: '%s': no images listed\n", list);
+        fprintf(stderr, "vggfeat pixels: '%s': no images listed\n", a.list);
         inputs_free(&in);
         return 1;
     }
     vgg_featdesc d;
-    memset(&d, 0, sizeof d);
-    d.dim = 3 * size * size;
-    d.n_nets = 0;
-    d.n_scales = 1;
-    d.scales[0] = size;
-    strcpy(d.aggregate, "stack");
-    strcpy(d.layer, "pixels");
-    d.flip = false;
-    d.l2 = l2;
-    snprintf(d.version, sizeof d.version, "vggfeat %s", VGG_VERSION_STRING);
-
+    vgg_pixels_desc(a.size, a.l2, &d);
     vgg_featlayout layout;
-    if (inputs_layout(&in, &layout, "vggfeat pixels") != 0) {
-        inputs_free(&in);
-        return 1;
-    }
+    vgg_extract_item *items = NULL;
     vgg_featwriter *w = NULL;
-    float *row = malloc((size_t)d.dim * sizeof *row);
-    int rc = 1;
-    size_t done = 0, skipped = 0, why[N_WHY] = { 0 };
+    vgg_pixels_report r;
     double t0 = vgg_now_seconds();
-    if (!row) {
-        fprintf(stderr, "vggfeat pixels: out of memory\n");
-        goto end;
-    }
-    if (vgg_featwriter_open_layout(out, &d, &layout, false, &w, NULL) != VGG_STATUS_OK) {
-        fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
-        goto end;
-    }
-    for (size_t i = 0; i < in.n; i++) {
-        if (pixel_row(in.v[i].path, size, l2, row) != VGG_STATUS_OK) {
-            if (!skip) {
-                fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
-                goto end;
-            }
-            fprintf(stderr, "vggfeat pixels: skipped: %s\n", vgg_last_error());
-            skipped++;
-            why[why_kind(vgg_last_error())]++;
-            continue;
-        }
-        if (vgg_featwriter_append_at(w, i, in.v[i].path, in.v[i].label, row) != VGG_STATUS_OK) {
+    rc = 1;
+    if (inputs_layout(&in, &layout, "vggfeat pixels") == 0 && (items = list_items(&in))) {
+        vgg_status st = vgg_featwriter_open_layout(a.out, &d, &layout, false, &w, NULL);
+        if (st == VGG_STATUS_OK)
+            st = vgg_pixels_write(w, items, in.n, a.size, a.l2, a.skip, note_skipped, NULL, &r);
+        if (w && vgg_featwriter_close(w) != VGG_STATUS_OK && st == VGG_STATUS_OK)
+            st = VGG_STATUS_IO;
+        if (st != VGG_STATUS_OK)
             fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
-            goto end;
-        }
-        done++;
+        else
+            print_summary(in.n, d.dim, &r, vgg_now_seconds() - t0);
+        rc = st == VGG_STATUS_OK ? 0 : 1;
     }
-    rc = done > 0 ? 0 : 1;
-    if (done == 0)
-        fprintf(stderr, "vggfeat pixels: no image could be read\n");
-end:
-    if (w && vgg_featwriter_close(w) != VGG_STATUS_OK) {
-        fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
-        rc = 1;
-    }
-    if (rc == 0) {
-        fprintf(stderr, "vggfeat pixels: %zu listed, %zu images (%d-D), %zu skipped", in.n, done,
-                d.dim, skipped);
-        for (int k = 0; k < N_WHY; k++)
-            if (why[k])
-                fprintf(stderr, "%s%zu %s", k == first_why(why) ? " (" : ", ", why[k],
-                        why_names[k]);
-        fprintf(stderr, "%s, %.1f s\n", skipped ? ")" : "", vgg_now_seconds() - t0);
-    }
-    free(row);
+    free(items);
     inputs_free(&in);
     return rc;
 }

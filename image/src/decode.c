@@ -263,6 +263,19 @@ static vgg_status jpeg_run(jpeg_ctx *ctx, const uint8_t *data, size_t n, const c
     return VGG_STATUS_OK;
 }
 
+/* The decoded image to *out (marked damaged if it is) when st is OK,
+ * else freed; returns st. */
+static vgg_status hand_over(vgg_image *img, bool damaged, vgg_status st, vgg_image **out)
+{
+    if (st != VGG_STATUS_OK) {
+        vgg_image_free(img);
+        return st;
+    }
+    img->damaged = damaged;
+    *out = img;
+    return st;
+}
+
 static vgg_status decode_jpeg(const uint8_t *data, size_t n, const char *name,
                               const vgg_decode_opts *o, vgg_image **out, int *orientation)
 {
@@ -288,12 +301,7 @@ static vgg_status decode_jpeg(const uint8_t *data, size_t n, const char *name,
     if (ctx->created)
         jpeg_destroy_decompress(&ctx->cinfo);
     free(ctx->row);
-    if (st == VGG_STATUS_OK) {
-        ctx->img->damaged = ctx->damaged;
-        *out = ctx->img;
-    } else {
-        vgg_image_free(ctx->img);
-    }
+    st = hand_over(ctx->img, ctx->damaged, st, out);
     free(ctx);
     return st;
 }
@@ -359,6 +367,44 @@ static int png_orientation(png_ctx *ctx)
     return 1;
 }
 
+/* 8-bit samples whatever the file holds: 16 bits stripped, palettes and
+ * low-depth gray expanded, tRNS as alpha when it is to be composed on
+ * white, interlacing undone.  libpng errors jump to the caller's setjmp. */
+static void png_set_transforms(png_ctx *ctx, int depth, int color, const vgg_decode_opts *o)
+{
+    if (depth == 16)
+        png_set_strip_16(ctx->png);
+    if (color == PNG_COLOR_TYPE_PALETTE)
+        png_set_palette_to_rgb(ctx->png);
+    if (color == PNG_COLOR_TYPE_GRAY && depth < 8)
+        png_set_expand_gray_1_2_4_to_8(ctx->png);
+    if (png_get_valid(ctx->png, ctx->info, PNG_INFO_tRNS) && o->alpha == VGG_ALPHA_WHITE)
+        png_set_tRNS_to_alpha(ctx->png);
+    png_set_interlace_handling(ctx->png);
+    png_read_update_info(ctx->png, ctx->info);
+}
+
+/* The decoded rows (ch channels: gray, gray+alpha, RGB, RGBA) into the
+ * RGB image, alpha composed on white when white. */
+static void png_rows_to_rgb(png_ctx *ctx, int w, int h, int ch, bool white)
+{
+    for (int y = 0; y < h; y++) {
+        const uint8_t *s = ctx->rows[y];
+        uint8_t *d = ctx->img->px + (size_t)y * w * 3;
+        for (int x = 0; x < w; x++, d += 3, s += ch) {
+            switch (ch) {
+            case 1: d[0] = d[1] = d[2] = s[0]; break;
+            case 2: d[0] = d[1] = d[2] = white ? on_white(s[0], s[1]) : s[0]; break;
+            case 3: memcpy(d, s, 3); break;
+            default:
+                for (int c = 0; c < 3; c++)
+                    d[c] = white ? on_white(s[c], s[3]) : s[c];
+                break;
+            }
+        }
+    }
+}
+
 static vgg_status decode_png(const uint8_t *data, size_t n, const char *name,
                              const vgg_decode_opts *o, vgg_image **out, int *orientation)
 {
@@ -396,16 +442,7 @@ static vgg_status decode_png(const uint8_t *data, size_t n, const char *name,
     if (st != VGG_STATUS_OK)
         goto done;
 
-    if (depth == 16)
-        png_set_strip_16(ctx->png);
-    if (color == PNG_COLOR_TYPE_PALETTE)
-        png_set_palette_to_rgb(ctx->png);
-    if (color == PNG_COLOR_TYPE_GRAY && depth < 8)
-        png_set_expand_gray_1_2_4_to_8(ctx->png);
-    if (png_get_valid(ctx->png, ctx->info, PNG_INFO_tRNS) && o->alpha == VGG_ALPHA_WHITE)
-        png_set_tRNS_to_alpha(ctx->png);
-    png_set_interlace_handling(ctx->png);
-    png_read_update_info(ctx->png, ctx->info);
+    png_set_transforms(ctx, depth, color, o);
 
     const int w = (int)w32, h = (int)h32;
     const int ch = png_get_channels(ctx->png, ctx->info);
@@ -430,22 +467,7 @@ static vgg_status decode_png(const uint8_t *data, size_t n, const char *name,
         ctx->rows[y] = ctx->buf + rowbytes * (size_t)y;
     png_read_image(ctx->png, ctx->rows);
 
-    const bool white = o->alpha == VGG_ALPHA_WHITE;
-    for (int y = 0; y < h; y++) {
-        const uint8_t *s = ctx->rows[y];
-        uint8_t *d = ctx->img->px + (size_t)y * w * 3;
-        for (int x = 0; x < w; x++, d += 3, s += ch) {
-            switch (ch) {
-            case 1: d[0] = d[1] = d[2] = s[0]; break;
-            case 2: d[0] = d[1] = d[2] = white ? on_white(s[0], s[1]) : s[0]; break;
-            case 3: memcpy(d, s, 3); break;
-            default:
-                for (int c = 0; c < 3; c++)
-                    d[c] = white ? on_white(s[c], s[3]) : s[c];
-                break;
-            }
-        }
-    }
+    png_rows_to_rgb(ctx, w, h, ch, o->alpha == VGG_ALPHA_WHITE);
 
     /* The image data is complete; a broken trailer only damages the file. */
     if (setjmp(png_jmpbuf(ctx->png))) {
@@ -464,12 +486,7 @@ done:
         png_destroy_read_struct(&ctx->png, ctx->info ? &ctx->info : NULL, NULL);
     free(ctx->rows);
     free(ctx->buf);
-    if (st == VGG_STATUS_OK) {
-        ctx->img->damaged = ctx->damaged;
-        *out = ctx->img;
-    } else {
-        vgg_image_free(ctx->img);
-    }
+    st = hand_over(ctx->img, ctx->damaged, st, out);
     free(ctx);
     return st;
 }

@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "vgg/net.h"
-#include "vgg/train.h"
+#include "vgg/pretrain.h"
 
 static void usage(FILE *fp)
 {
@@ -26,29 +25,6 @@ static void usage(FILE *fp)
             "An existing WEIGHTS file is replaced atomically.\n");
 }
 
-/* the number of non-empty lines of a class-index file */
-static vgg_status count_classes(const char *path, int *n)
-{
-    char *text;
-    size_t len;
-    *n = 0;
-    vgg_status st = vgg_read_file(path, 64u << 20, &text, &len);
-    if (st != VGG_STATUS_OK)
-        return st;
-    const char *p = text;
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (l > 0 && !(l == 1 && p[0] == '\r'))
-            (*n)++;
-        p += l + (e ? 1 : 0);
-    }
-    free(text);
-    if (*n < 1)
-        return vgg_fail(VGG_STATUS_INVALID, "'%s': no class names", path);
-    return VGG_STATUS_OK;
-}
-
 static int parse_num(const char *opt, const char *text, double lo, double hi, double *out)
 {
     char *end;
@@ -61,9 +37,43 @@ static int parse_num(const char *opt, const char *text, double lo, double hi, do
     return 1;
 }
 
-int cmd_init(int argc, char **argv)
+enum { O_CONFIG = 256, O_WIDTH, O_FC, O_INPUT, O_NCLASSES, O_CLASSES, O_INIT, O_STD, O_SEED, O_BN };
+
+typedef struct init_args {
+    vgg_config_id config;
+    double width, fc, input, nclasses, std, seed;
+    const char *classes, *init, *out;
+    bool bn;
+} init_args;
+
+/* One option into a; 0, or 2 after printing why it is refused. */
+static int init_option(int c, init_args *a)
 {
-    enum { O_CONFIG = 256, O_WIDTH, O_FC, O_INPUT, O_NCLASSES, O_CLASSES, O_INIT, O_STD, O_SEED, O_BN };
+    switch (c) {
+    case O_CONFIG:
+        if (vgg_config_parse(optarg, &a->config) != VGG_STATUS_OK) {
+            fprintf(stderr, "vggtrain init: %s\n", vgg_last_error());
+            return 2;
+        }
+        return 0;
+    case O_WIDTH: return parse_num("width", optarg, 1e-3, 64, &a->width) ? 0 : 2;
+    case O_FC: return parse_num("fc-dim", optarg, 1, 1 << 20, &a->fc) ? 0 : 2;
+    case O_INPUT: return parse_num("input-size", optarg, 32, 1 << 14, &a->input) ? 0 : 2;
+    case O_NCLASSES: return parse_num("num-classes", optarg, 1, 1 << 24, &a->nclasses) ? 0 : 2;
+    case O_CLASSES: a->classes = optarg; return 0;
+    case O_INIT: a->init = optarg; return 0;
+    case O_STD: return parse_num("init-std", optarg, 0, 1e3, &a->std) ? 0 : 2;
+    case O_SEED: return parse_num("seed", optarg, 0, 9e15, &a->seed) ? 0 : 2;
+    case O_BN: a->bn = true; return 0;
+    case 'o': a->out = optarg; return 0;
+    default: usage(stderr); return 2;
+    }
+}
+
+/* The command line into a: -1 to go on, else the exit code (0 after
+ * --help, 2 after a usage error). */
+static int parse_init_args(int argc, char **argv, init_args *a)
+{
     static const struct option opts[] = {
         { "config", required_argument, NULL, O_CONFIG },
         { "width", required_argument, NULL, O_WIDTH },
@@ -79,79 +89,57 @@ int cmd_init(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    vgg_arch arch;
-    vgg_arch_default(&arch, VGG_CONFIG_A);
-    vgg_config_id config = VGG_CONFIG_A;
-    double width = 1, fc = 4096, input = 224, nclasses = 0, std = 0.01, seed = 1;
-    const char *classes = NULL, *init = "normal", *out = NULL;
-    bool bn = false;
-    int c;
+    int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_CONFIG:
-            if (vgg_config_parse(optarg, &config) != VGG_STATUS_OK) {
-                fprintf(stderr, "vggtrain init: %s\n", vgg_last_error());
-                return 2;
-            }
-            break;
-        case O_WIDTH: if (!parse_num("width", optarg, 1e-3, 64, &width)) return 2; break;
-        case O_FC: if (!parse_num("fc-dim", optarg, 1, 1 << 20, &fc)) return 2; break;
-        case O_INPUT: if (!parse_num("input-size", optarg, 32, 1 << 14, &input)) return 2; break;
-        case O_NCLASSES: if (!parse_num("num-classes", optarg, 1, 1 << 24, &nclasses)) return 2; break;
-        case O_CLASSES: classes = optarg; break;
-        case O_INIT: init = optarg; break;
-        case O_STD: if (!parse_num("init-std", optarg, 0, 1e3, &std)) return 2; break;
-        case O_SEED: if (!parse_num("seed", optarg, 0, 9e15, &seed)) return 2; break;
-        case O_BN: bn = true; break;
-        case 'o': out = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
         }
+        if ((rc = init_option(c, a)) != 0)
+            return rc;
     }
-    if (!out || optind != argc || (!classes && nclasses == 0) || (classes && nclasses > 0)) {
+    if (!a->out || optind != argc || (!a->classes && a->nclasses == 0) ||
+        (a->classes && a->nclasses > 0)) {
         usage(stderr);
         return 2;
     }
+    return -1;
+}
+
+int cmd_init(int argc, char **argv)
+{
+    init_args a = { .config = VGG_CONFIG_A, .width = 1, .fc = 4096, .input = 224, .std = 0.01,
+                    .seed = 1, .init = "normal" };
+    int rc = parse_init_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
     vgg_init_scheme scheme;
-    if (vgg_init_scheme_parse(init, &scheme) != VGG_STATUS_OK) {
+    if (vgg_init_scheme_parse(a.init, &scheme) != VGG_STATUS_OK) {
         fprintf(stderr, "vggtrain init: %s\n", vgg_last_error());
         return 2;
     }
-    int n = (int)nclasses;
-    if (classes && count_classes(classes, &n) != VGG_STATUS_OK) {
+    int n = (int)a.nclasses;
+    if (a.classes && vgg_pretrain_count_classes(a.classes, &n) != VGG_STATUS_OK) {
         fprintf(stderr, "vggtrain init: %s\n", vgg_last_error());
         return 1;
     }
-    vgg_arch_default(&arch, config);
-    arch.width = (float)width;
-    arch.fc_dim = (int)fc;
-    arch.input_size = (int)input;
+    vgg_arch arch;
+    vgg_arch_default(&arch, a.config);
+    arch.width = (float)a.width;
+    arch.fc_dim = (int)a.fc;
+    arch.input_size = (int)a.input;
     arch.num_classes = n;
-    arch.batch_norm = bn;
-    vgg_backend *be = NULL;
-    vgg_net *net = NULL;
-    vgg_status st = vgg_output_check(out, &classes, classes ? 1 : 0);
+    arch.batch_norm = a.bn;
+    vgg_status st = vgg_output_check(a.out, &a.classes, a.classes ? 1 : 0);
     if (st == VGG_STATUS_OK)
-        st = vgg_arch_validate(&arch);
-    if (st == VGG_STATUS_OK)
-        st = vgg_backend_open("cpu", 1, &be);
-    if (st == VGG_STATUS_OK)
-        st = vgg_net_create(&arch, be, &net);
-    if (st == VGG_STATUS_OK)
-        st = vgg_train_init(net, scheme, (float)std, (uint64_t)seed);
-    if (st == VGG_STATUS_OK)
-        st = vgg_net_save(net, out);
-    int rc = 0;
+        st = vgg_pretrain_init_save(&arch, scheme, (float)a.std, (uint64_t)a.seed, a.out);
     if (st != VGG_STATUS_OK) {
         fprintf(stderr, "vggtrain init: %s\n", vgg_last_error());
-        rc = st == VGG_STATUS_INVALID ? 2 : 1;
-    } else {
-        char name[16];
-        fprintf(stderr, "vggtrain init: %s, %d classes, %s init, seed %.0f -> '%s'\n",
-                vgg_arch_name(&arch, name, sizeof name), n, init, seed, out);
+        return st == VGG_STATUS_INVALID ? 2 : 1;
     }
-    vgg_net_free(net);
-    vgg_backend_close(be);
-    return rc;
+    char name[16];
+    fprintf(stderr, "vggtrain init: %s, %d classes, %s init, seed %.0f -> '%s'\n",
+            vgg_arch_name(&arch, name, sizeof name), n, a.init, a.seed, a.out);
+    return 0;
 }

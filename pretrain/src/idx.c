@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "vgg/pretrain.h"
+#include "vgg/datasets.h"
 
 static const char *const fashion_names[10] = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -114,6 +115,68 @@ static vgg_status write_png(const char *path, const uint8_t *px, int w, int h)
     return VGG_STATUS_OK;
 }
 
+/* The kept classes (selected and present), in label order: newid[c] is
+ * class c's new number or -1, names[0..*n_kept) their names (Fashion-MNIST's
+ * for 0..9, else the number, in numbered). */
+static void kept_classes(const vgg_pretrain_idx_opts *o, const uint8_t *lab, uint32_t n,
+                         int newid[256], const char *names[256], char numbered[256][8],
+                         int *n_kept)
+{
+    bool present[256] = { false };
+    for (uint32_t i = 0; i < n; i++)
+        present[lab[i]] = true;
+    *n_kept = 0;
+    for (int c = 0; c < 256; c++) {
+        newid[c] = -1;
+        if (o->use_class[c] && present[c]) {
+            newid[c] = *n_kept;
+            if (c < 10) {
+                names[*n_kept] = fashion_names[c];
+            } else {
+                snprintf(numbered[c], sizeof numbered[c], "%d", c);
+                names[*n_kept] = numbered[c];
+            }
+            (*n_kept)++;
+        }
+    }
+}
+
+/* dir/images/NNNNN.png for each image of a kept class (at most o->limit)
+ * and dir/list.txt naming them with their class; *n images written. */
+static vgg_status write_images(const char *dir, const vgg_pretrain_idx_opts *o,
+                               const uint8_t *px, const uint32_t di[3], const uint8_t *lab,
+                               const int newid[256], const char *const names[256], size_t *n)
+{
+    size_t plen = strlen(dir) + 32;
+    char *p = malloc(plen);
+    if (!p)
+        return vgg_fail(VGG_STATUS_NOMEM, "import-idx: out of memory");
+    snprintf(p, plen, "%s/images", dir);
+    vgg_status st = vgg_ds_make_dirs(p);
+    vgg_atomic_file list = { 0 };
+    if (st == VGG_STATUS_OK) {
+        snprintf(p, plen, "%s/list.txt", dir);
+        st = vgg_atomic_open(p, &list);
+    }
+    *n = 0;
+    for (uint32_t i = 0; st == VGG_STATUS_OK && i < di[0]; i++) {
+        if (o->limit && *n >= o->limit)
+            break;
+        if (newid[lab[i]] < 0)
+            continue;
+        snprintf(p, plen, "%s/images/%05u.png", dir, i);
+        st = write_png(p, px + (size_t)i * di[1] * di[2], (int)di[2], (int)di[1]);
+        if (st == VGG_STATUS_OK && fprintf(list.fp, "%s\t%s\n", p, names[newid[lab[i]]]) < 0)
+            st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write", list.path);
+        (*n)++;
+    }
+    if (st == VGG_STATUS_OK)
+        st = vgg_atomic_commit(&list);
+    vgg_atomic_abort(&list);
+    free(p);
+    return st;
+}
+
 vgg_status vgg_pretrain_import_idx(const char *images, const char *labels, const vgg_pretrain_idx_opts *o,
                          const char *dir, size_t *written)
 {
@@ -126,82 +189,28 @@ vgg_status vgg_pretrain_import_idx(const char *images, const char *labels, const
     if (st == VGG_STATUS_OK && dl[0] != di[0])
         st = vgg_fail(VGG_STATUS_MISMATCH, "'%s' has %u images but '%s' %u labels", images,
                       di[0], labels, dl[0]);
-    /* kept classes: selected and present, in label order */
-    bool present[256] = { false };
-    for (uint32_t i = 0; st == VGG_STATUS_OK && i < dl[0]; i++)
-        present[lab[i]] = true;
     int newid[256], n_kept = 0;
     const char *names[256];
     char numbered[256][8];
-    for (int c = 0; c < 256; c++) {
-        newid[c] = -1;
-        if (o->use_class[c] && present[c]) {
-            newid[c] = n_kept;
-            if (c < 10) {
-                names[n_kept] = fashion_names[c];
-            } else {
-                snprintf(numbered[c], sizeof numbered[c], "%d", c);
-                names[n_kept] = numbered[c];
-            }
-            n_kept++;
-        }
-    }
-    if (st == VGG_STATUS_OK && n_kept == 0)
-        st = vgg_fail(VGG_STATUS_INVALID, "import-idx: no class selected");
-    size_t plen = strlen(dir) + 32;
-    char *p = malloc(plen);
-    if (st == VGG_STATUS_OK && !p)
-        st = vgg_fail(VGG_STATUS_NOMEM, "import-idx: out of memory");
     if (st == VGG_STATUS_OK) {
-        /* like mkdir -p */
-        snprintf(p, plen, "%s", dir);
-        for (char *q = p + 1; st == VGG_STATUS_OK; q++) {
-            if (*q != '/' && *q != '\0')
-                continue;
-            char keep = *q;
-            *q = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                st = vgg_fail(VGG_STATUS_IO, "'%s': %s", p, strerror(errno));
-            *q = keep;
-            if (!keep)
-                break;
-        }
-        snprintf(p, plen, "%s/images", dir);
-        if (st == VGG_STATUS_OK && mkdir(p, 0777) != 0 && errno != EEXIST)
-            st = vgg_fail(VGG_STATUS_IO, "'%s': %s", p, strerror(errno));
-    }
-    vgg_atomic_file list = { 0 };
-    if (st == VGG_STATUS_OK) {
-        snprintf(p, plen, "%s/list.txt", dir);
-        st = vgg_atomic_open(p, &list);
+        kept_classes(o, lab, dl[0], newid, names, numbered, &n_kept);
+        if (n_kept == 0)
+            st = vgg_fail(VGG_STATUS_INVALID, "import-idx: no class selected");
     }
     size_t n = 0;
-    for (uint32_t i = 0; st == VGG_STATUS_OK && i < di[0]; i++) {
-        if (o->limit && n >= o->limit)
-            break;
-        if (newid[lab[i]] < 0)
-            continue;
-        snprintf(p, plen, "%s/images/%05u.png", dir, i);
-        st = write_png(p, px + (size_t)i * di[1] * di[2], (int)di[2], (int)di[1]);
-        if (st == VGG_STATUS_OK && fprintf(list.fp, "%s\t%s\n", p, names[newid[lab[i]]]) < 0)
-            st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write", list.path);
-        n++;
-    }
     if (st == VGG_STATUS_OK)
-        st = vgg_atomic_commit(&list);
-    vgg_atomic_abort(&list);
+        st = write_images(dir, o, px, di, lab, newid, names, &n);
     if (st == VGG_STATUS_OK) {
-        vgg_atomic_file cf;
-        snprintf(p, plen, "%s/classes.txt", dir);
-        st = vgg_atomic_open(p, &cf);
-        for (int c = 0; c < n_kept && st == VGG_STATUS_OK; c++)
-            if (fprintf(cf.fp, "%s\n", names[c]) < 0)
-                st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write", cf.path);
-        if (st == VGG_STATUS_OK)
-            st = vgg_atomic_commit(&cf);
-        vgg_atomic_abort(&cf);
+        size_t plen = strlen(dir) + 16;
+        char *p = malloc(plen);
+        if (!p)
+            st = vgg_fail(VGG_STATUS_NOMEM, "import-idx: out of memory");
+        else
+            snprintf(p, plen, "%s/classes.txt", dir);
+        if (p)
+            st = vgg_ds_write_classes(p, (char *const *)names, (size_t)n_kept);
+        free(p);
     }
-    free(p);
     free(px);
     free(lab);
     if (st == VGG_STATUS_OK)

@@ -164,3 +164,83 @@ const vgg_pretrain_errors *vgg_pretrain_table_errors(const vgg_pretrain_table *t
         qi = t->nq;
     return &t->A[((size_t)k * N_METHODS + m) * t->NQ + qi];
 }
+
+vgg_status vgg_pretrain_table_add_dataset(vgg_pretrain_table *t, vgg_net *const *nets,
+                                          const vgg_pretrain_dataset *ds, size_t limit,
+                                          vgg_pretrain_note note, void *ctx,
+                                          long long *evaluated, long long *unreadable)
+{
+    *evaluated = *unreadable = 0;
+    size_t n = limit > 0 && limit < ds->n ? limit : ds->n;
+    vgg_decode_opts dopts;
+    vgg_decode_opts_default(&dopts);
+    vgg_status st = VGG_STATUS_OK;
+    for (size_t i = 0; i < n && st == VGG_STATUS_OK; i++) {
+        vgg_image *img = NULL;
+        if (vgg_image_load(ds->paths[i], &dopts, &img) != VGG_STATUS_OK) {
+            if (note)
+                note(ctx, i + 1, n, vgg_last_error());
+            (*unreadable)++;
+            continue;
+        }
+        st = vgg_pretrain_table_add(t, nets, img, ds->labels[i]);
+        vgg_image_free(img);
+        *evaluated += st == VGG_STATUS_OK;
+        if ((i + 1) % 1000 == 0 && note)
+            note(ctx, i + 1, n, NULL);
+    }
+    return st;
+}
+
+vgg_status vgg_pretrain_parse_methods(const char *text, int *methods)
+{
+    static const struct { const char *name; int mask; } names[] = {
+        { "center", VGG_PRETRAIN_CENTER },       { "centre", VGG_PRETRAIN_CENTER },
+        { "dense", VGG_PRETRAIN_DENSE },         { "multi", VGG_PRETRAIN_MULTICROP },
+        { "multi-crop", VGG_PRETRAIN_MULTICROP }, { "combined", VGG_PRETRAIN_COMBINED },
+        { "all", 15 },
+    };
+    *methods = 0;
+    char *copy = strdup(text), *save = NULL;
+    if (!copy)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        size_t j = 0;
+        while (j < sizeof names / sizeof names[0] && strcmp(w, names[j].name) != 0)
+            j++;
+        if (j == sizeof names / sizeof names[0]) {
+            vgg_status st = vgg_fail(VGG_STATUS_INVALID, "unknown method '%s'", w);
+            free(copy);
+            return st;
+        }
+        *methods |= names[j].mask;
+    }
+    free(copy);
+    if (*methods & VGG_PRETRAIN_COMBINED)
+        *methods |= VGG_PRETRAIN_DENSE | VGG_PRETRAIN_MULTICROP;
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_pretrain_eval_nets_load(const char *const *weights, int n_nets,
+                                       const char *const *scales, int n_scales,
+                                       const vgg_pretrain_dataset *ds, vgg_backend *be,
+                                       vgg_net **nets, int (*qs)[VGG_PRETRAIN_MAX_Q], int *nq)
+{
+    vgg_status st = VGG_STATUS_OK;
+    for (int k = 0; k < n_nets && st == VGG_STATUS_OK; k++) {
+        st = vgg_net_load(weights[k], be, &nets[k]);
+        if (st == VGG_STATUS_OK && vgg_net_arch(nets[k])->num_classes != ds->n_classes)
+            st = vgg_fail(VGG_STATUS_MISMATCH, "'%s' has %d classes, the data %d", weights[k],
+                          vgg_net_arch(nets[k])->num_classes, ds->n_classes);
+    }
+    for (int k = 0; k < n_nets && st == VGG_STATUS_OK; k++) {
+        if (n_scales == 0) {
+            qs[k][0] = vgg_net_arch(nets[k])->input_size;
+            nq[k] = 1;
+        } else {
+            st = vgg_parse_int_list(scales[n_scales > 1 ? k : 0], qs[k], VGG_PRETRAIN_MAX_Q,
+                                    &nq[k]);
+        }
+    }
+    return st;
+}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vgg/features.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,22 +54,15 @@ static void check_rows(const vgg_featstore *fs)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[64];
-    snprintf(path, sizeof path, "/tmp/fuzz_store_%ld.vggf", (long)getpid());
-    unlink(path);
-    FILE *fp = fopen(path, "wb");
-    if (!fp)
+    if (fuzz_write_file("store", ".vggf", data, size, path, sizeof path) != 0)
         return 0;
-    if (size && fwrite(data, 1, size, fp) != size) {
-        fclose(fp);
-        return 0;
-    }
-    fclose(fp);
 
     vgg_featstore *fs = (vgg_featstore *)&sink;
     vgg_status s = vgg_featstore_open(path, &fs);
     if (s != VGG_STATUS_OK) {
-        if (fs != NULL || !strstr(vgg_last_error(), path))
+        if (fs != NULL)
             __builtin_trap();
+        fuzz_check_failure(path);
         unlink(path);
         return 0;
     }

@@ -245,6 +245,13 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
 vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out);
 void vgg_svm_scores_free(vgg_svm_scores *s);
 
+/* vggsvm predict: every row of fs (read from store_path) scored by m, in
+ * the store's order, names copied.  The model is assumed checked against
+ * the store (vgg_svm_model_check).  *out is the caller's
+ * (vgg_svm_scores_free). */
+vgg_status vgg_svm_score_store(const vgg_svm_model *m, const vgg_featstore *fs,
+                               const char *store_path, vgg_svm_scores **out);
+
 /* ---- metrics ---- */
 
 /* Average precision of one class from n scores and truth (+1, -1, 0 =
@@ -281,6 +288,24 @@ typedef struct vgg_svm_eval {
 vgg_status vgg_svm_evaluate(const double *scores, size_t n, int k, const int *cls,
                             const int8_t *truth, vgg_svm_eval **out);
 void vgg_svm_eval_free(vgg_svm_eval *e);
+
+/* vggsvm eval: the images of a score file s (read from scores_path)
+ * matched by name with their ground truth, from a labels file (labels;
+ * every name in it must have scores, else NOT_FOUND naming the first five)
+ * or from a store's labels (features; rows without a label are passed
+ * over), exactly one of the two (else INVALID), then evaluated.  NOT_FOUND
+ * when no scored image has ground truth.  *out is the caller's
+ * (vgg_svm_scored_free). */
+typedef struct vgg_svm_scored {
+    size_t n_evaluated;      /* scored images with ground truth */
+    size_t n_without_truth;  /* scored images without */
+    vgg_svm_labels *labels;  /* of the evaluated images, in score-file order */
+    vgg_svm_eval *eval;
+} vgg_svm_scored;
+vgg_status vgg_svm_evaluate_scores(const vgg_svm_scores *s, const char *scores_path,
+                                   const char *labels, const char *features,
+                                   vgg_svm_label_mode mode, vgg_svm_scored **out);
+void vgg_svm_scored_free(vgg_svm_scored *r);
 
 /* Top-k accuracy with the tie rule above. */
 double vgg_metric_topk(const double *scores, size_t n, int k, const int *cls, int topk);

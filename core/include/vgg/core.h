@@ -233,6 +233,15 @@ void vgg_sha256_final_hex(vgg_sha256 *s, char hex[65]);
 double vgg_now_seconds(void);      /* monotonic clock */
 size_t vgg_peak_rss_bytes(void);   /* VmHWM of this process, 0 if unknown */
 
+/* ---- a small deterministic RNG (splitmix64), the same on every machine ---- */
+
+/* The state is any 64-bit seed; each call advances it.  vgg_rng_normal
+ * draws two uniforms (Box-Muller, no cached value), so the state alone
+ * determines the sequence. */
+uint64_t vgg_rng_next(uint64_t *state);
+double vgg_rng_uniform(uint64_t *state);       /* [0, 1) */
+double vgg_rng_normal(uint64_t *state);        /* N(0, 1) */
+
 /* ---- splitting a comma list of numbers ("256,384") ---- */
 vgg_status vgg_parse_int_list(const char *text, int *out, int max, int *count);
 

@@ -96,6 +96,24 @@ vgg_status vgg_ds_write_list(const char *path, const vgg_ds_folders *f,
 /* Write a class index (one name per line), atomically. */
 vgg_status vgg_ds_write_classes(const char *path, char *const *names, size_t n);
 
+/* Drop from f the classes of a comma list of names: NOT_FOUND "no class
+ * 'NAME'" for a name f does not hold, INVALID when none would be left. */
+vgg_status vgg_ds_exclude(vgg_ds_folders *f, const char *names);
+
+/* mkdir -p: path and the folders above it (IO naming the one that
+ * cannot be made, INVALID for a path over 4095 bytes). */
+vgg_status vgg_ds_make_dirs(const char *path);
+
+/* Told of split k written, with its sizes. */
+typedef void (*vgg_ds_split_note)(void *ctx, int k, size_t n_train, size_t n_test);
+
+/* vggdata caltech's output: outdir (made if missing) gets classes.txt and
+ * split<k>/{train,test}.list for k = 1..splits (vgg_ds_split with seed),
+ * note (may be NULL) told after each split.  Stops at the first error. */
+vgg_status vgg_ds_write_splits(const vgg_ds_folders *f, const char *outdir, int n_train,
+                               int n_test, int splits, uint64_t seed, vgg_ds_split_note note,
+                               void *ctx);
+
 /* Write a feature store at out_path holding, in the list's order, the row
  * of in_path named by each line of list_path (read by vgg_list_read, the
  * one list rule), labelled with the line's label (else the row's own).  Same description as the input.  Written

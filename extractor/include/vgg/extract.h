@@ -255,6 +255,42 @@ void vgg_extract_cli_progress(void *ctx, const vgg_extract_progress *p);
 int vgg_extract_cli_finish(vgg_status st, const vgg_extract_result *res,
                            const vgg_extract_job *job, const vgg_extract_reporter *r, int dim);
 
+/* ---- describing a weights file (vggfeat info) ---- */
+
+/* Write what a safetensors weights file holds to fp: tensors, the
+ * architecture and preprocessing the net loads with (on the CPU), its
+ * digest, and the file's metadata.  Errors as vgg_st_open and
+ * vgg_net_load (the metadata is still written when the net does not
+ * load), IO when writing to fp fails. */
+vgg_status vgg_weights_describe(const char *path, FILE *fp);
+
+/* ---- raw-pixel baseline features (vggfeat pixels) ---- */
+
+/* The row of one image: resized to exactly size x size (Pillow bilinear),
+ * RGB in [0, 1], CHW (3 * size * size floats), L2-normalised if l2.  The
+ * image's status (IO, FORMAT, TOO_LARGE ...) on failure. */
+vgg_status vgg_pixels_row(const char *path, int size, bool l2, float *row);
+/* The description of such a store: no nets, one scale (size), layer
+ * "pixels", no flip. */
+void vgg_pixels_desc(int size, bool l2, vgg_featdesc *d);
+
+#define VGG_PIXELS_N_WHY 5
+/* Why images were skipped: "empty", "truncated", "not an image", "too
+ * large", "unreadable" (anything else). */
+extern const char *const vgg_pixels_why_names[VGG_PIXELS_N_WHY];
+typedef struct vgg_pixels_report {
+    size_t done, skipped;
+    size_t why[VGG_PIXELS_N_WHY];   /* skipped images by reason */
+} vgg_pixels_report;
+
+/* The rows of items[0..n) appended to w at their index.  An image that
+ * cannot be read stops the run with its status or, with skip, is counted
+ * and skipped (skipped, if not NULL, told its message).  FORMAT "no image
+ * could be read" when no row was written.  r is filled either way. */
+vgg_status vgg_pixels_write(vgg_featwriter *w, const vgg_extract_item *items, size_t n, int size,
+                            bool l2, bool skip, void (*skipped)(void *ctx, const char *why),
+                            void *ctx, vgg_pixels_report *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vgg/core.h"
 
@@ -141,6 +142,29 @@ uint64_t vgg_featstore_index(const vgg_featstore *fs, size_t row);
 
 /* The store's layout. */
 void vgg_featstore_layout(const vgg_featstore *fs, vgg_featlayout *out);
+
+/* Write what the store at path holds to fp (`vggfeat info`): the writer,
+ * nets, layer, scales, aggregation, flip, L2, dimension, rows, labels,
+ * indices and slots.  IO when writing to fp fails. */
+vgg_status vgg_featstore_describe(const vgg_featstore *fs, const char *path, FILE *fp);
+
+/* ---- exports (vggfeat export) ---- */
+
+typedef enum vgg_feat_export_format {
+    VGG_FEAT_EXPORT_NPY,        /* float32 (rows, dim), for numpy.load */
+    VGG_FEAT_EXPORT_LIBLINEAR,  /* "label 1:v1 2:v2 ..." (zeros left out) */
+    VGG_FEAT_EXPORT_CSV,        /* name,label,x1,...,xD with a header line */
+} vgg_feat_export_format;
+
+/* "npy", "liblinear" or "csv"; INVALID naming anything else. */
+vgg_status vgg_feat_export_format_parse(const char *text, vgg_feat_export_format *out);
+/* The rows of fs (read from store_path) in format f to out, a row at a
+ * time, replaced atomically.  LIBLINEAR's labels are vgg_featlabels'
+ * numbers; when they are not the labels themselves, the numbering goes to
+ * out.labels ("number<TAB>name" lines) and *n_names is its line count (0
+ * otherwise). */
+vgg_status vgg_featstore_export(const vgg_featstore *fs, const char *store_path,
+                                vgg_feat_export_format f, const char *out, size_t *n_names);
 
 /* True if the file starts with the feature store's magic bytes. */
 bool vgg_featstore_sniff_file(const char *path);

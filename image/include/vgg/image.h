@@ -186,11 +186,6 @@ void vgg_color_shift_draw(uint64_t *rng_state, float sigma, float shift_rgb[3]);
 void vgg_image_to_input_shifted(const vgg_image *img, const vgg_preproc *p, bool flip,
                                 const float shift_rgb[3], float *out);
 
-/* A small deterministic RNG (splitmix64/xoshiro) shared by augmentation. */
-uint64_t vgg_rng_next(uint64_t *state);
-double vgg_rng_uniform(uint64_t *state);       /* [0, 1) */
-double vgg_rng_normal(uint64_t *state);        /* N(0, 1) */
-
 #ifdef __cplusplus
 }
 #endif

@@ -162,11 +162,52 @@ void vgg_pretrain_table_free(vgg_pretrain_table *t);
 vgg_status vgg_pretrain_table_add(vgg_pretrain_table *t, vgg_net *const *nets,
                                   const vgg_image *img, int label);
 
+/* vggtrain eval's nets: weights[0..n_nets) loaded on be into nets[k]
+ * (MISMATCH when a net's classes are not the data's), and each one's
+ * scales into qs[k][0..nq[k]): scales[0] for all (n_scales 1), scales[k]
+ * (n_scales == n_nets), or the net's input size (n_scales 0); INVALID for
+ * a bad scale list.  On failure the nets loaded so far stay in nets for
+ * the caller to free. */
+vgg_status vgg_pretrain_eval_nets_load(const char *const *weights, int n_nets,
+                                       const char *const *scales, int n_scales,
+                                       const vgg_pretrain_dataset *ds, vgg_backend *be,
+                                       vgg_net **nets, int (*qs)[VGG_PRETRAIN_MAX_Q], int *nq);
+
+/* Told of progress: done of n images so far, and skipped, the message of
+ * an image that could not be decoded (NULL on a progress call). */
+typedef void (*vgg_pretrain_note)(void *ctx, size_t done, size_t n, const char *skipped);
+
+/* vggtrain eval's pass: the first limit images of ds (0 or more than
+ * ds->n: all) decoded and added (vgg_pretrain_table_add).  An image that
+ * cannot be decoded is skipped and counted in *unreadable, and note told
+ * of it; note also hears of progress every 1000 images (note may be
+ * NULL).  *evaluated counts the images added.  Stops at the first failure
+ * of a net. */
+vgg_status vgg_pretrain_table_add_dataset(vgg_pretrain_table *t, vgg_net *const *nets,
+                                          const vgg_pretrain_dataset *ds, size_t limit,
+                                          vgg_pretrain_note note, void *ctx,
+                                          long long *evaluated, long long *unreadable);
+
+/* "center,dense,multi,combined" or "all" (also "centre", "multi-crop")
+ * into a mask of vgg_pretrain_method, COMBINED bringing DENSE and
+ * MULTICROP; INVALID naming an unknown method. */
+vgg_status vgg_pretrain_parse_methods(const char *text, int *methods);
+
 /* Counts for net k (n_nets: the ensemble), method index m (0..3: centre,
  * dense, multi-crop, combined) and scale index qi (the net's own number of
  * scales, or more: all its scales; the ensemble has only that one). */
 const vgg_pretrain_errors *vgg_pretrain_table_errors(const vgg_pretrain_table *t, int k, int m,
                                                      int qi);
+
+/* ---- a freshly initialised net (vggtrain init) ---- */
+
+/* The number of non-empty lines of a class-index file (INVALID if none). */
+vgg_status vgg_pretrain_count_classes(const char *path, int *n);
+/* A net of arch on the CPU, initialised by scheme (std for the normal
+ * scheme) from seed exactly as `vggtrain train` starts, saved to out
+ * (replaced atomically).  INVALID for a bad architecture. */
+vgg_status vgg_pretrain_init_save(const vgg_arch *arch, vgg_init_scheme scheme, float std,
+                                  uint64_t seed, const char *out);
 
 /* ---- Fashion-MNIST idx import ---- */
 
