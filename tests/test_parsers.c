@@ -112,7 +112,7 @@ static void write_model(const char *path, const char *text, int dim, int n_class
              "\"sidecar_sha256\":\"%s\",\"multilabel\":false,\"solver\":1,\"bias\":-1,"
              "\"dim\":%d,\"classes\":[%s],\"C\":[%s]}\n", hex, side_hex, dim, cls, cs);
     char sp[300];
-    snprintf(sp, sizeof sp, "%s.json", path);
+    assert_true(snprintf(sp, sizeof sp, "%s.json", path) < (int)sizeof sp);
     write_text(sp, side);
 }
 
