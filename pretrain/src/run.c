@@ -2,8 +2,10 @@
  * file, with the paper's augmentation and schedule, checkpoints and
  * resume, progress lines and a metrics log (JSON lines). */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +59,8 @@ typedef struct run {
     vgg_net *net;
     vgg_trainer *tr;
     vgg_pretrain_loader *loader;
-    FILE *log;
+    int log;                /* the metrics log (rank 0, --log), or -1 */
+    bool log_failed;        /* a line of it could not be written */
     vgg_pretrain_schedule sched;
     vgg_pretrain_state state;
     const char *ckpt;
@@ -264,11 +267,20 @@ static vgg_status make_trainer(run *r)
     return VGG_STATUS_OK;
 }
 
-/* the one output rule for the weights, the checkpoint and the log; then
- * the checkpoint's lock, before it is read (rank 0: the one that writes) */
-static vgg_status check_outputs(run *r)
+/* the checkpoint's name; rank 0 (the one that writes) applies the one
+ * output rule to the weights, the checkpoint and the log, then takes the
+ * checkpoint's lock: first of all, so a second run on the same
+ * checkpoint is refused before it reads any data */
+static vgg_status claim_outputs(run *r)
 {
     vgg_pretrain_config *a = r->a;
+    r->ckpt = a->checkpoint;
+    if (!r->ckpt) {
+        snprintf(r->ckpt_default, sizeof r->ckpt_default, "%s.ckpt", a->output);
+        r->ckpt = r->ckpt_default;
+    }
+    if (r->rank != 0)
+        return VGG_STATUS_OK;
     vgg_status st = VGG_STATUS_OK;
     const char *ins[] = { a->data, a->list, a->classes, a->val_data, a->val_list,
                           a->val_classes, a->init_from, a->weights };
@@ -315,24 +327,72 @@ static vgg_status share_state(run *r)
     return st == VGG_STATUS_OK ? vgg_trainer_broadcast(r->tr, vgg_dist_bcast, r->dist) : st;
 }
 
-/* the checkpoint (resumed when asked and there), the log, the loader */
+/* the ranks learn whether rank 0 claimed the outputs before any of them
+ * starts the slow work: rank 0 failed alone (its error ends the job, or
+ * the team), the others stop at this collective */
+static vgg_status agree_claim(run *r, vgg_status st)
+{
+    if (r->size == 1 || st != VGG_STATUS_OK)
+        return st;
+    double nothing = 0;
+    return vgg_dist_sum_doubles(r->dist, &nothing, 1);
+}
+
+/* one line of the metrics log, whole or not at all: a line that cannot be
+ * written (a full disk, a file-size limit) is cut off the file and kept
+ * in the state, for the checkpoint; the run then stops (log_failed) */
+static vgg_status log_line(run *r, const char *fmt, ...)
+{
+    char line[sizeof r->state.log_line];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    const off_t start = lseek(r->log, 0, SEEK_END);
+    size_t n = strlen(line), done = 0;
+    int e = start < 0 ? errno : 0;
+    while (!e && done < n) {
+        ssize_t w = write(r->log, line + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            e = w < 0 ? errno : ENOSPC;
+        else
+            done += (size_t)w;
+    }
+    if (!e)
+        return VGG_STATUS_OK;
+    if (start >= 0 && ftruncate(r->log, start) != 0) {
+        /* the cut line stays; a --resume drops it (vgg_pretrain_log_truncate) */
+    }
+    snprintf(r->state.log_line, sizeof r->state.log_line, "%s", line);
+    r->log_failed = true;
+    return vgg_fail(VGG_STATUS_IO, "'%s': cannot write the metrics log: %s", r->a->log,
+                    strerror(e));
+}
+
+/* the checkpoint (resumed when asked and there), the log (with the line a
+ * stopped run could not write), the loader */
 static vgg_status resume_and_open(run *r)
 {
     vgg_pretrain_config *a = r->a;
-    r->ckpt = a->checkpoint;
-    if (!r->ckpt) {
-        snprintf(r->ckpt_default, sizeof r->ckpt_default, "%s.ckpt", a->output);
-        r->ckpt = r->ckpt_default;
-    }
-    vgg_status st = r->rank == 0 ? check_outputs(r) : VGG_STATUS_OK;
-    if (st != VGG_STATUS_OK)
-        return st;
+    vgg_status st;
     r->state = (vgg_pretrain_state){ .seed = a->seed, .batch = a->batch, .images = r->data->n };
     bool resumed = false;
     if ((st = resume(r, &resumed)) != VGG_STATUS_OK || (st = share_state(r)) != VGG_STATUS_OK)
         return st;
-    if (r->rank == 0 && a->log && !(r->log = fopen(a->log, resumed ? "a" : "w")))
+    if (r->rank == 0 && a->log &&
+        (r->log = open(a->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (resumed ? 0 : O_TRUNC),
+                       0666)) < 0)
         return vgg_fail(VGG_STATUS_IO, "'%s': cannot open: %s", a->log, strerror(errno));
+    if (r->log >= 0 && r->state.log_line[0]) {
+        char line[sizeof r->state.log_line];
+        memcpy(line, r->state.log_line, sizeof line);
+        if ((st = log_line(r, "%s", line)) != VGG_STATUS_OK)
+            return st;
+    }
+    r->state.log_line[0] = '\0';
+    r->state.validate = r->state.validate && r->val;   /* none without a validation set */
     vgg_pretrain_aug aug = {
         .crop = a->arch.input_size, .smin = a->smin, .smax = a->smax, .flip = !a->no_flip,
         .color_sigma = a->color, .pp = *vgg_net_preproc(r->net),
@@ -356,7 +416,7 @@ typedef struct window {
     long long it0, hits, n;
 } window;
 
-static void report_step(run *r, window *w, long long it, double ep, float lr)
+static vgg_status report_step(run *r, window *w, long long it, double ep, float lr)
 {
     double now = vgg_now_seconds();
     double ips = w->n / fmax(now - w->t, 1e-9);
@@ -366,21 +426,23 @@ static void report_step(run *r, window *w, long long it, double ep, float lr)
     say(r, VGG_PRETRAIN_SAY_PROGRESS, "iter %lld/%lld  epoch %.3f  loss %.4f  acc %.2f%%  "
         "lr %.3g  %.1f img/s  eta %s", it, r->total, ep, w->loss / w->n, 100.0 * w->hits / w->n,
         lr, ips, eta);
-    if (r->log) {
-        fprintf(r->log, "{\"iter\":%lld,\"epoch\":%.4f,\"loss\":%.6f,\"acc\":%.6f,"
-                "\"lr\":%.6g,\"img_s\":%.2f,\"elapsed\":%.2f,\"bad_images\":%lld,"
-                "\"allreduce_s\":%.4f}\n",
-                it, ep, w->loss / w->n, (double)w->hits / w->n, lr, ips, now - w->t0,
-                r->state.bad_images, r->reduce_s);
-        fflush(r->log);
-    }
+    vgg_status st = VGG_STATUS_OK;
+    if (r->log >= 0)
+        st = log_line(r, "{\"iter\":%lld,\"epoch\":%.4f,\"loss\":%.6f,\"acc\":%.6f,"
+                      "\"lr\":%.6g,\"img_s\":%.2f,\"elapsed\":%.2f,\"bad_images\":%lld,"
+                      "\"allreduce_s\":%.4f}\n",
+                      it, ep, w->loss / w->n, (double)w->hits / w->n, lr, ips, now - w->t0,
+                      r->state.bad_images, r->reduce_s);
     w->loss = 0;
     w->hits = w->n = 0;
     w->t = now;
     r->reduce_s = 0;
+    return st;
 }
 
-/* validate; *stop when the schedule says so */
+/* validate; *stop when the schedule says so.  The schedule takes the
+ * verdict once its log line is written: a line that cannot be written
+ * leaves the validation owed, for a --resume to do again */
 static vgg_status validate_step(run *r, long long it, double ep, bool *stop)
 {
     vgg_pretrain_config *a = r->a;
@@ -389,16 +451,22 @@ static vgg_status validate_step(run *r, long long it, double ep, bool *stop)
     vgg_status st = vgg_pretrain_validate(r->net, r->val, qval, a->val_limit, &v);
     if (st != VGG_STATUS_OK)
         return st;
-    *stop = vgg_pretrain_schedule_validate(&r->sched, v.top1);
+    vgg_pretrain_schedule next = r->sched;
+    const bool ends = vgg_pretrain_schedule_validate(&next, v.top1);
     say(r, VGG_PRETRAIN_SAY_PROGRESS, "validation at iter %lld: top-1 error %.2f%%  top-5 "
         "error %.2f%%  loss %.4f  (%zu images, Q %d)%s", it, 100 * (1 - v.top1),
-        100 * (1 - v.top5), v.loss, v.n, qval, *stop ? "  -> stopping" : "");
-    if (r->log) {
-        fprintf(r->log, "{\"iter\":%lld,\"epoch\":%.4f,\"val_top1_err\":%.6f,"
-                "\"val_top5_err\":%.6f,\"val_loss\":%.6f,\"lr_next\":%.6g}\n", it, ep,
-                1 - v.top1, 1 - v.top5, v.loss, vgg_pretrain_schedule_lr(&r->sched, it));
-        fflush(r->log);
+        100 * (1 - v.top5), v.loss, v.n, qval, ends ? "  -> stopping" : "");
+    if (r->log >= 0)
+        st = log_line(r, "{\"iter\":%lld,\"epoch\":%.4f,\"val_top1_err\":%.6f,"
+                      "\"val_top5_err\":%.6f,\"val_loss\":%.6f,\"lr_next\":%.6g}\n", it, ep,
+                      1 - v.top1, 1 - v.top5, v.loss, vgg_pretrain_schedule_lr(&next, it));
+    if (st != VGG_STATUS_OK) {
+        r->state.log_line[0] = '\0';   /* the validation done again writes it */
+        return st;
     }
+    r->sched = next;
+    r->state.validate = false;
+    *stop = ends;
     return VGG_STATUS_OK;
 }
 
@@ -496,19 +564,28 @@ static void say_bad(run *r, const vgg_pretrain_batch *b)
     }
 }
 
-/* validation: rank 0's, its verdict (schedule, stop) given to every rank */
+/* validation: rank 0's, its verdict (schedule, stop, or interrupted by a
+ * signal: every rank stops there) given to every rank */
 static vgg_status validate_all(run *r, long long it, double ep, bool *stop)
 {
     vgg_status st = r->rank == 0 ? validate_step(r, it, ep, stop) : VGG_STATUS_OK;
-    if (st == VGG_STATUS_OK && r->size > 1)
-        st = vgg_dist_bcast(r->dist, &r->sched, sizeof r->sched);
-    if (st == VGG_STATUS_OK && r->size > 1)
-        st = vgg_dist_bcast(r->dist, stop, sizeof *stop);
+    if (r->size == 1 || (st != VGG_STATUS_OK && st != VGG_STATUS_INTERRUPTED))
+        return st;
+    int verdict = st == VGG_STATUS_INTERRUPTED ? 2 : *stop;
+    vgg_status e = vgg_dist_bcast(r->dist, &r->sched, sizeof r->sched);
+    if (e == VGG_STATUS_OK)
+        e = vgg_dist_bcast(r->dist, &verdict, sizeof verdict);
+    if (e != VGG_STATUS_OK)
+        return e;
+    *stop = verdict == 1;
+    if (verdict == 2 && r->rank != 0)
+        return vgg_fail(VGG_STATUS_INTERRUPTED, "interrupted on rank 0 during the validation");
     return st;
 }
 
-/* a signal seen before an iteration: the state is that of the last
- * finished one, which rank 0 keeps (the next --resume goes on from it) */
+/* a signal seen before an iteration or during a validation: the state is
+ * that of the last finished iteration (owing its validation in the second
+ * case), which rank 0 keeps (the next --resume goes on from it) */
 static vgg_status interrupted(run *r, vgg_status st)
 {
     vgg_status cst = r->rank == 0 ? vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched)
@@ -540,13 +617,58 @@ static vgg_status agree_interrupt(run *r, vgg_status st)
     return st;
 }
 
+/* the metrics log could not be written: rank 0 keeps the state of the
+ * last finished iteration in the checkpoint, with the line it could not
+ * write (a --resume writes it first), and the run stops naming the log */
+static vgg_status log_failed(run *r, vgg_status st)
+{
+    char why[1024];
+    snprintf(why, sizeof why, "%s", vgg_last_error());
+    if (vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched) != VGG_STATUS_OK)
+        return vgg_fail(st, "%s; the checkpoint could not be saved either: %s", why,
+                        vgg_last_error());
+    return vgg_fail(st, "%s; checkpoint '%s' saved at iteration %lld, --resume goes on from "
+                    "there (with room for the log)", why, r->ckpt,
+                    (long long)vgg_trainer_iteration(r->tr));
+}
+
+/* the end of an iteration (the state's position is after it): the
+ * validation it owes, then the checkpoint when one is due */
+static vgg_status finish_iteration(run *r, bool *stop)
+{
+    const long long it = vgg_trainer_iteration(r->tr);
+    const double ep = r->state.epoch + (double)r->state.pos / r->data->n;
+    vgg_status st = VGG_STATUS_OK;
+    if (r->state.validate && r->val)
+        st = validate_all(r, it, ep, stop);
+    if (st == VGG_STATUS_OK && r->rank == 0 &&
+        (it % r->a->ckpt_every == 0 || it == r->total || *stop))
+        st = vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched);
+    return st;
+}
+
+/* an iteration's failure: a signal or the log keep the state in the
+ * checkpoint first */
+static vgg_status stopped(run *r, vgg_status st)
+{
+    if (st == VGG_STATUS_INTERRUPTED)
+        return interrupted(r, st);
+    if (r->log_failed)
+        return log_failed(r, st);
+    return st;
+}
+
 static vgg_status train_loop(run *r, window *w)
 {
     vgg_pretrain_config *a = r->a;
     bool stop = false;
+    /* a resumed run first does what its checkpoint's iteration owes */
+    vgg_status st = r->state.validate ? finish_iteration(r, &stop) : VGG_STATUS_OK;
+    if (st != VGG_STATUS_OK)
+        return stopped(r, st);
     while (vgg_trainer_iteration(r->tr) < r->total && !stop) {
         vgg_pretrain_batch *b = NULL;
-        vgg_status st = agree_interrupt(r, vgg_check_interrupt());
+        st = agree_interrupt(r, vgg_check_interrupt());
         if (st == VGG_STATUS_OK)
             st = vgg_pretrain_loader_next(r->loader, &b);
         /* a signal seen here or while waiting for the loader's batch */
@@ -564,17 +686,16 @@ static vgg_status train_loop(run *r, window *w)
         w->loss += (double)loss * a->batch;
         w->hits += hits;
         w->n += a->batch;
-        const double ep = b->epoch + (double)b->pos / r->data->n;
-        if (r->rank == 0 && (it % a->print_every == 0 || it == r->total))
-            report_step(r, w, it, ep, lr);
-        if (r->val && (it % r->val_every == 0 || it == r->total) &&
-            (st = validate_all(r, it, ep, &stop)) != VGG_STATUS_OK)
-            return st;
         r->state.epoch = b->epoch;
         r->state.pos = b->pos;
-        if (r->rank == 0 && (it % a->ckpt_every == 0 || it == r->total || stop) &&
-            (st = vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched)) != VGG_STATUS_OK)
-            return st;
+        r->state.validate = r->val && (it % r->val_every == 0 || it == r->total);
+        const double ep = r->state.epoch + (double)r->state.pos / r->data->n;
+        if (r->rank == 0 && (it % a->print_every == 0 || it == r->total))
+            st = report_step(r, w, it, ep, lr);
+        if (st == VGG_STATUS_OK)
+            st = finish_iteration(r, &stop);
+        if (st != VGG_STATUS_OK)
+            return stopped(r, st);
     }
     return VGG_STATUS_OK;
 }
@@ -586,7 +707,10 @@ vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
     run r;
     memset(&r, 0, sizeof r);
     r.a = a;
+    r.log = -1;
     vgg_status st = plan_slices(&r);
+    if (st == VGG_STATUS_OK)
+        st = agree_claim(&r, claim_outputs(&r));
     if (st == VGG_STATUS_OK)
         st = load_sets(&r);
     if (st == VGG_STATUS_OK)
@@ -630,8 +754,8 @@ vgg_status vgg_pretrain_run(vgg_pretrain_config *a)
             r.state.bad_images,
             ((long long)vgg_trainer_iteration(r.tr) - w.it0) * a->batch + r.state.bad_images,
             ((long long)vgg_trainer_iteration(r.tr) - w.it0) * a->batch, a->output);
-    if (r.log)
-        fclose(r.log);
+    if (r.log >= 0)
+        close(r.log);
     vgg_pretrain_loader_free(r.loader);
     vgg_lock_release(r.ckpt_lock);
     vgg_trainer_free(r.tr);

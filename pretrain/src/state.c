@@ -28,6 +28,8 @@ vgg_status vgg_pretrain_validate(vgg_net *net, const vgg_pretrain_dataset *val, 
     vgg_decode_opts_default(&o);
     o.min_side = q;
     for (size_t i = 0; i < n && st == VGG_STATUS_OK; i++) {
+        if ((st = vgg_check_interrupt()) != VGG_STATUS_OK)
+            break;
         vgg_image *img = NULL;
         if (vgg_image_load(val->paths[i], &o, &img) != VGG_STATUS_OK)
             continue;   /* unreadable validation images are left out */
@@ -55,10 +57,13 @@ vgg_status vgg_pretrain_validate(vgg_net *net, const vgg_pretrain_dataset *val, 
 
 /* ---- checkpoint state ---- */
 
+/* the first N_KEYS are in every checkpoint; the last two (what the
+ * iteration still owes) came later and may be missing */
 #define N_KEYS 10
-static const char *const keys[N_KEYS] = { "pt.seed", "pt.batch", "pt.images", "pt.epoch",
-                                          "pt.pos", "pt.lr", "pt.best", "pt.bad", "pt.drops",
-                                          "pt.bad_images" };
+#define N_ALL 12
+static const char *const keys[N_ALL] = { "pt.seed", "pt.batch", "pt.images", "pt.epoch",
+                                         "pt.pos", "pt.lr", "pt.best", "pt.bad", "pt.drops",
+                                         "pt.bad_images", "pt.validate", "pt.log_line" };
 
 vgg_status vgg_pretrain_state_save(vgg_trainer *tr, const char *ckpt, const vgg_pretrain_state *s,
                                    const vgg_pretrain_schedule *sched)
@@ -74,10 +79,10 @@ vgg_status vgg_pretrain_state_save(vgg_trainer *tr, const char *ckpt, const vgg_
     snprintf(v[7], 40, "%d", sched->bad);
     snprintf(v[8], 40, "%d", sched->drops);
     snprintf(v[9], 40, "%lld", s->bad_images);
-    const char *vp[N_KEYS];
+    const char *vp[N_ALL] = { [10] = s->validate ? "1" : "0", [11] = s->log_line };
     for (int i = 0; i < N_KEYS; i++)
         vp[i] = v[i];
-    return vgg_trainer_save_checkpoint(tr, ckpt, keys, vp, N_KEYS);
+    return vgg_trainer_save_checkpoint(tr, ckpt, keys, vp, N_ALL);
 }
 
 vgg_status vgg_pretrain_state_load(vgg_trainer *tr, const char *ckpt, vgg_pretrain_state *s,
@@ -111,6 +116,9 @@ vgg_status vgg_pretrain_state_load(vgg_trainer *tr, const char *ckpt, vgg_pretra
     sched->bad = atoi(v[7]);
     sched->drops = atoi(v[8]);
     s->bad_images = strtoll(v[9], NULL, 10);
+    const char *val = vgg_st_meta(m, keys[10]), *line = vgg_st_meta(m, keys[11]);
+    s->validate = val && strcmp(val, "1") == 0;
+    snprintf(s->log_line, sizeof s->log_line, "%s", line ? line : "");
     vgg_st_close(m);
     return VGG_STATUS_OK;
 }
@@ -131,7 +139,7 @@ vgg_status vgg_pretrain_log_truncate(const char *path, long long upto)
         char *nl = strchr(line, '\n');
         size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
         long long it;
-        if (sscanf(line, "{\"iter\":%lld", &it) == 1 && it <= upto)
+        if (nl && sscanf(line, "{\"iter\":%lld", &it) == 1 && it <= upto)
             st = vgg_write_all(af.fp, line, n, path);
         line += n;
     }

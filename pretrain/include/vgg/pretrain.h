@@ -230,7 +230,9 @@ typedef struct vgg_pretrain_val {
 } vgg_pretrain_val;
 
 /* Centre crop at scale q of the first limit (0: all) images of val;
- * unreadable images are left out (FORMAT if none is readable). */
+ * unreadable images are left out (FORMAT if none is readable).  A SIGINT
+ * or SIGTERM recorded by vgg_signals_install() stops it between two
+ * images (INTERRUPTED, *r unset). */
 vgg_status vgg_pretrain_validate(vgg_net *net, const vgg_pretrain_dataset *val, int q, int limit,
                                  vgg_pretrain_val *r);
 
@@ -238,7 +240,11 @@ vgg_status vgg_pretrain_validate(vgg_net *net, const vgg_pretrain_dataset *val, 
 
 /* Where a run stands, saved with the trainer's checkpoint as "pt.*"
  * metadata: the run's identity (seed, batch, images: a resumed run must
- * match them) and its position, schedule and bad-image count. */
+ * match them) and its position, schedule and bad-image count; and what the
+ * checkpoint's iteration still owes: its validation (interrupted by a
+ * signal) and a metrics log line the run could not write (a full disk),
+ * both done first by a resumed run.  A checkpoint without these two keys
+ * owes nothing. */
 typedef struct vgg_pretrain_state {
     uint64_t seed;
     int batch;
@@ -246,6 +252,8 @@ typedef struct vgg_pretrain_state {
     int64_t epoch;
     size_t pos;
     long long bad_images;
+    bool validate;              /* the validation at this iteration is still to do */
+    char log_line[512];         /* a log line still to write, with its newline ("": none) */
 } vgg_pretrain_state;
 
 vgg_status vgg_pretrain_state_save(vgg_trainer *tr, const char *ckpt, const vgg_pretrain_state *s,
@@ -257,7 +265,9 @@ vgg_status vgg_pretrain_state_load(vgg_trainer *tr, const char *ckpt, vgg_pretra
                                    vgg_pretrain_schedule *sched);
 
 /* Keep the lines of a JSON-lines log up to iteration upto (a resumed run
- * repeats what came after its checkpoint).  A missing file is OK. */
+ * repeats what came after its checkpoint); a last line cut short (no
+ * newline: a write that failed or was killed) goes too.  A missing file
+ * is OK. */
 vgg_status vgg_pretrain_log_truncate(const char *path, long long upto);
 
 /* ---- the ranks of a data-parallel run (pretrain/src/dist.c) ---- */
