@@ -6,18 +6,22 @@
 # 1. installs what is missing (Debian packages, as root) and builds;
 # 2. the source net: a D-shaped net with batch normalisation (1/8 width,
 #    fc 256, 32x32 input) pretrained on 1000 CJK ideographs rendered from
-#    Debian's fonts (pipelines/pretrain_glyphs.sh makes it, about 15 minutes
-#    on 2 cores); the copy in pipelines/models/ is used after checking its
-#    SHA-256 (PRETRAIN=1 trains it again here instead);
+#    Debian's fonts (pipelines/pretrain_glyphs.sh makes it, about 17 minutes
+#    on one core), and E-BN/8 the same way (23 minutes); the copies in
+#    pipelines/models/ are used after checking their SHA-256 (PRETRAIN=1
+#    trains them here instead);
 # 3. two targets whose classes the net never saw, Caltech-style (3 random
 #    splits of 30 training and 50 test images per class):
 #      - near: 20 Hangul syllables rendered the same way (vggdata glyphs),
 #      - far:  the 10 Fashion-MNIST classes (its test set);
 #    vggfeat extract at two scales with flips (stacked), L2; vggsvm train
 #    with C chosen on a held-out fifth of the training images; vggsvm eval;
-# 4. prints mean class recall +- std over the splits for three kinds of
-#    features: the pretrained net, the same net with random weights (He's
-#    initialisation), and raw pixels.
+# 4. prints mean class recall +- std over the splits for the kinds of
+#    features: the pretrained net; it stacked with E-BN/8 (the paper's
+#    Net-D & Net-E, pretrained the same way), with one L2 over the stacked
+#    row or each net's part normalised first (--l2 final | per-net); and two
+#    controls: the same D-BN/8 with random weights (He's initialisation),
+#    and raw pixels.
 #
 # Environment:
 #   QUICK=1        a cut-down run (fewer classes and images) for CI
@@ -31,7 +35,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
 esac
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
@@ -89,12 +93,18 @@ if [ "${PRETRAIN:-0}" = 1 ]; then
     SKIP_SETUP=1 THREADS=1 sh "$here/pipelines/pretrain_glyphs.sh" "$out/pretrain" ||
         die "pretraining failed (rerun to resume)"
     net=$out/pretrain/glyphs-$tag.safetensors
+    SKIP_SETUP=1 THREADS=1 CONFIG=E sh "$here/pipelines/pretrain_glyphs.sh" "$out/pretrain" ||
+        die "pretraining failed (rerun to resume)"
+    net_e=$out/pretrain/glyphs-E${tag#D}.safetensors
 else
     net=${MODELS:-$here/pipelines/models}/glyphs-$tag.safetensors
-    [ -f "$net" ] || die "'$net' is missing: run with PRETRAIN=1 to make it"
-    (cd "$(dirname "$net")" && sha256sum --quiet -c "$(basename "$net").sha256") ||
-        die "'$net' does not match its SHA-256 ($net.sha256): run with PRETRAIN=1 to make it"
-    log "pretrained net: using $net (made by pipelines/pretrain_glyphs.sh; SHA-256 checked)"
+    net_e=${MODELS:-$here/pipelines/models}/glyphs-E${tag#D}.safetensors
+    for n in "$net" "$net_e"; do
+        [ -f "$n" ] || die "'$n' is missing: run with PRETRAIN=1 to make it"
+        (cd "$(dirname "$n")" && sha256sum --quiet -c "$(basename "$n").sha256") ||
+            die "'$n' does not match its SHA-256 ($n.sha256): run with PRETRAIN=1 to make it"
+        log "pretrained net: using $n (made by pipelines/pretrain_glyphs.sh; SHA-256 checked)"
+    done
 fi
 # The control net: the same architecture with random weights drawn by He's
 # rule, which keeps the activations' scale from layer to layer.  (Not the
@@ -163,6 +173,12 @@ transfer() {
     run_step "$t: features of the pretrained net ($(count_lines "$all") images)" "$f/pretrained.vggf" \
         "$vggfeat" extract --net "$net" --scales "$scales" --threads "$threads" $quiet \
         --list "$all" -o "$f/pretrained.vggf"
+    # the paper's stacking of Net-D and Net-E, with the two places of L2
+    for l2 in final per-net; do
+        run_step "$t: features of D-BN/8 and E-BN/8 stacked, L2 $l2" "$f/de-$l2.vggf" \
+            "$vggfeat" extract --net "$net,$net_e" --scales "$scales" --l2 "$l2" \
+            --threads "$threads" $quiet --list "$all" -o "$f/de-$l2.vggf"
+    done
     run_step "$t: features of the random-weight net" "$f/random.vggf" \
         "$vggfeat" extract --net "$random" --scales "$scales" --threads "$threads" $quiet \
         --list "$all" -o "$f/random.vggf"
@@ -171,16 +187,18 @@ transfer() {
         -o "$f/pixels.vggf" || rm -f "$f/pixels.vggf"
     run_step "$t: raw pixels (${side}x$side, L2)" "$f/pixels.vggf" \
         "$vggfeat" pixels --size "$side" --list "$all" -o "$f/pixels.vggf"
-    recalls_pretrained="" recalls_random="" recalls_pixels=""
+    recalls_pretrained="" recalls_de_final="" recalls_de_per_net="" recalls_random=""
+    recalls_pixels=""
     for split in "$out/splits/$t"/split*; do
         k=${split##*/split}
-        for kind in pretrained random pixels; do
+        for kind in pretrained de-final de-per-net random pixels; do
             d=$out/svm/$t/$kind/split$k
+            store=$f/$kind.vggf
             mkdir -p "$d"
             run_step "$t split $k, $kind: training store" "$d/train.vggf" \
-                "$vggdata" subset "$f/$kind.vggf" --list "$split/train.list" -o "$d/train.vggf"
+                "$vggdata" subset "$store" --list "$split/train.list" -o "$d/train.vggf"
             run_step "$t split $k, $kind: test store" "$d/test.vggf" \
-                "$vggdata" subset "$f/$kind.vggf" --list "$split/test.list" -o "$d/test.vggf"
+                "$vggdata" subset "$store" --list "$split/test.list" -o "$d/test.vggf"
             run_step "$t split $k, $kind: SVMs (C of $grid on a held-out fifth)" "$d/svm.model" \
                 "$vggsvm" train --features "$d/train.vggf" --holdout 0.2 --grid "$grid" -q \
                 -o "$d/svm.model"
@@ -192,31 +210,34 @@ transfer() {
             r=$(json_get "$d/metrics.json" '.mean_class_recall')
             r=$(awk -v r="$r" 'BEGIN { printf "%.2f\n", 100 * r }')
             log "$t split $k, $kind: mean class recall $r%"
-            eval "recalls_$kind=\"\$recalls_$kind $r\""
+            v=recalls_$(printf '%s' "$kind" | tr - _)
+            eval "$v=\"\$$v $r\""
         done
     done
 }
 
 transfer hangul "$out/data/hangul/images" 32
 h_pre=$recalls_pretrained h_rnd=$recalls_random h_pix=$recalls_pixels
+h_def=$recalls_de_final h_dep=$recalls_de_per_net
 transfer fmnist "$out/data/fmnist-by-class" 28
 f_pre=$recalls_pretrained f_rnd=$recalls_random f_pix=$recalls_pixels
+f_def=$recalls_de_final f_dep=$recalls_de_per_net
 
 # ---- summary ----------------------------------------------------------------
 list_json() { echo $* | tr ' ' ','; }
 secs=$(elapsed)
 {
     printf '{\n  "source": "1000 CJK ideographs x 80 renders (pipelines/pretrain_glyphs.sh)",\n'
-    printf '  "net": "%s",\n  "random_net": "%s",\n' "$net" "$random"
+    printf '  "net": "%s",\n  "net_e": "%s",\n  "random_net": "%s",\n' "$net" "$net_e" "$random"
     printf '  "scales": [%s], "flip": true, "combine": "stack", "l2": "final",\n' "$scales"
     printf '  "splits": %s, "train_per_class": %s, "test_per_class": %s,\n' "$n_splits" "$n_train" "$n_test"
     printf '  "targets": {\n'
     printf '    "hangul": { "classes": %s, "pixels": 32,\n' "$hangul_classes"
-    printf '      "mean_class_recall": { "pretrained": [%s], "random_weights": [%s], "raw_pixels": [%s] } },\n' \
-        "$(list_json $h_pre)" "$(list_json $h_rnd)" "$(list_json $h_pix)"
+    printf '      "mean_class_recall": { "pretrained": [%s], "d_e_l2_final": [%s], "d_e_l2_per_net": [%s], "random_weights": [%s], "raw_pixels": [%s] } },\n' \
+        "$(list_json $h_pre)" "$(list_json $h_def)" "$(list_json $h_dep)" "$(list_json $h_rnd)" "$(list_json $h_pix)"
     printf '    "fmnist": { "classes": 10, "pixels": 28,\n'
-    printf '      "mean_class_recall": { "pretrained": [%s], "random_weights": [%s], "raw_pixels": [%s] } }\n' \
-        "$(list_json $f_pre)" "$(list_json $f_rnd)" "$(list_json $f_pix)"
+    printf '      "mean_class_recall": { "pretrained": [%s], "d_e_l2_final": [%s], "d_e_l2_per_net": [%s], "random_weights": [%s], "raw_pixels": [%s] } }\n' \
+        "$(list_json $f_pre)" "$(list_json $f_def)" "$(list_json $f_dep)" "$(list_json $f_rnd)" "$(list_json $f_pix)"
     printf '  },\n  "seconds": %s\n}\n' "$secs"
 } >"$out/summary.json"
 
@@ -226,6 +247,8 @@ secs=$(elapsed)
         "$n_splits" "$n_train" "$n_test"
     printf '  %-44s %-18s %s\n' "features" "Hangul (near)" "Fashion-MNIST (far)"
     printf '  %-44s %-18s %s\n' "pretrained D-BN/8, Q $scales stacked, flip" "$(mean_std $h_pre)" "$(mean_std $f_pre)"
+    printf '  %-44s %-18s %s\n' "D-BN/8 & E-BN/8 stacked, L2 final" "$(mean_std $h_def)" "$(mean_std $f_def)"
+    printf '  %-44s %-18s %s\n' "D-BN/8 & E-BN/8 stacked, L2 per net" "$(mean_std $h_dep)" "$(mean_std $f_dep)"
     printf '  %-44s %-18s %s\n' "control: same net, random weights" "$(mean_std $h_rnd)" "$(mean_std $f_rnd)"
     printf '  %-44s %-18s %s\n' "control: raw pixels" "$(mean_std $h_pix)" "$(mean_std $f_pix)"
     printf '  (mean class recall, %%, mean +- std over the splits)\n'

@@ -5,7 +5,7 @@ liblinear-predict; nothing here calls vggsvm's predict or eval.
 
   recompute_metrics.py quickstart OUT BIN_DIR
       For every target (hangul, fmnist: the table's two columns), kind
-      (pretrained, random, pixels) and split of a quickstart run in OUT: the test store exported as CSV (vggfeat export); the
+      (pretrained, de-final, de-per-net, random, pixels) and split of a quickstart run in OUT: the test store exported as CSV (vggfeat export); the
       scores recomputed from the LIBLINEAR model text as X.w (+ bias) and
       compared with scores.tsv; the classes predicted by liblinear-predict
       on the store exported in LIBLINEAR's format and compared with the
@@ -119,8 +119,9 @@ def quickstart_target(svm_dir, bindir, log, target, column):
     predict = shutil.which("liblinear-predict")
     if not predict:
         print("note: liblinear-predict not installed; predictions from the numpy scores only")
-    table = {"pretrained": "pretrained D-BN/8", "random": "control: same net, random weights",
-             "pixels": "control: raw pixels"}
+    table = {"pretrained": "pretrained D-BN/8", "de-final": "D-BN/8 & E-BN/8 stacked, L2 final",
+             "de-per-net": "D-BN/8 & E-BN/8 stacked, L2 per net",
+             "random": "control: same net, random weights", "pixels": "control: raw pixels"}
     for kind, row in table.items():
         recalls = []
         splits = sorted(d for d in os.listdir(os.path.join(svm_dir, kind)) if d.startswith("split"))

@@ -36,10 +36,10 @@ QUICK=1 SKIP_SETUP=1 THREADS=1 VGG_BIN=$bin \
 }
 out=$work/out
 check 'grep -q "quickstart: done in .*; outputs in $out" "$work/log"' "closing line names the folder"
-check 'grep -q "pretrained D-BN/8" "$work/log" && grep -q "control: raw pixels" "$work/log" && grep -q "control: same net, random weights" "$work/log"' "table rows"
+check 'grep -q "pretrained D-BN/8" "$work/log" && grep -q "D-BN/8 & E-BN/8 stacked, L2 per net" "$work/log" && grep -q "control: raw pixels" "$work/log" && grep -q "control: same net, random weights" "$work/log"' "table rows"
 check 'grep -q "SHA-256 checked" "$work/log"' "the committed net is used after its digest is checked"
 for t in hangul fmnist; do
-    for kind in pretrained random pixels; do
+    for kind in pretrained de-final de-per-net random pixels; do
         check '[ -s "$out/features/$t/$kind.vggf" ]' "$t $kind features"
         for k in 1 2 3; do
             d=$out/svm/$t/$kind/split$k
@@ -50,6 +50,7 @@ for t in hangul fmnist; do
     done
     check 'jq -e ".targets.$t.mean_class_recall.pretrained | length == 3" "$out/summary.json" >/dev/null' "summary.json: $t"
 done
+check 'jq -e ".net_e | endswith(\".safetensors\")" "$out/summary.json" >/dev/null' "summary.json names the E net"
 check 'jq -e ".net | endswith(\".safetensors\")" "$out/summary.json" >/dev/null && jq -e ".scales == [32,48]" "$out/summary.json" >/dev/null' "summary.json names the net and the scales"
 # QUICK: 10 Hangul classes and the 10 Fashion-MNIST classes, 8 test images each
 check '[ "$(jq ".classes | length" "$out/svm/hangul/pretrained/split1/metrics.json")" = 10 ]' "ten Hangul classes"
