@@ -38,6 +38,11 @@
  * direct, so that the workspace of an image and its flip stays under
  * 256 MB (Q=768: conv2_x to conv4_x would need 0.15 to 0.45 GB an image). */
 #define WINO_SCRATCH_PER_IMAGE ((size_t)128 << 20)
+/* fp32 fc weights up to this size are reordered once per net into the
+ * product's layout (fc7, fc8); larger ones (fc6 of the full nets, 411 MB)
+ * are read where they are, so that two loaded nets stay within the memory
+ * bound (see add_fc).  bf16 converts every fc's weights once. */
+#define FC_PACK_MAX ((size_t)128 << 20)
 
 /* ---- errors ---- */
 
@@ -91,8 +96,8 @@ typedef struct step {
     int layer;              /* the chain layer whose time this is */
     int src, dst;           /* SLOT_IN, SLOT_OUT or a ping-pong buffer 0/1 */
     dnnl_primitive_t prim;  /* NULL for IM2COL */
-    dnnl_memory_t msrc, mdst, mbias, mscratch;
-    wentry *w;              /* CONV, MATMUL */
+    dnnl_memory_t msrc, mdst, mwei, mbias, mscratch;
+    wentry *w;              /* CONV, MATMUL (NULL: mwei reads the net's own weights) */
     int wlayer;             /* CONV, MATMUL: the chain layer of the weights */
     int n, c, h, w_, k, oh, ow;   /* IM2COL: (n, c, h, w) NCHW -> (n*oh*ow, c*k*k) */
     size_t esz;             /* IM2COL: bytes per value (4 f32, 2 bf16) */
@@ -195,8 +200,8 @@ static void plan_free(plan *p)
         step *s = &p->steps[i];
         if (s->prim)
             dnnl_primitive_destroy(s->prim);
-        dnnl_memory_t ms[4] = {s->msrc, s->mdst, s->mbias, s->mscratch};
-        for (int j = 0; j < 4; j++)
+        dnnl_memory_t ms[5] = {s->msrc, s->mdst, s->mwei, s->mbias, s->mscratch};
+        for (int j = 0; j < 5; j++)
             if (ms[j])
                 dnnl_memory_destroy(ms[j]);
     }
@@ -483,12 +488,16 @@ done:
 
 /* A fully connected layer (a k x k convolution without padding) as one
  * matrix product over the batch: (n*oh*ow, cin*k*k) x (cin*k*k, cout).
- * The weights are the net's (cout, cin*k*k) rows, reordered once per net
- * (and again when they change) into the layout the product prefers:
- * handing it the plain rows read transposed made it copy all of them
- * (fc6: 411 MB) into its blocks on every call.  Its input is the
- * activation itself when that is NHWC and k is 1, else the patches
- * gathered from NCHW; its output is NHWC, of type dt_out. */
+ * The weights are the net's (cout, cin*k*k) rows.  Read in place
+ * (transposed by strides), oneDNN's product copies them into its blocks
+ * on every call; so they are reordered once per net (and again when they
+ * change) into the layout it prefers: always in bf16 (a conversion is
+ * needed anyway), in fp32 up to FC_PACK_MAX (fc7, fc8).  fc6's 411 MB
+ * stay in place in fp32: a copy would cost 20% of fc6's time at an image
+ * and its flip (76 against 60 ms) but 411 MB per net, and D and E loaded
+ * together at Q=768 would pass 3 GB.  Its input is the activation itself
+ * when that is NHWC and k is 1, else the patches gathered from NCHW; its
+ * output is NHWC, of type dt_out. */
 static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
                          const vgg_fwd_layer *L, int n, int h, int w, dnnl_data_type_t dt_out,
                          int *cur, dnnl_memory_desc_t *cur_md)
@@ -520,8 +529,12 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
     dnnl_memory_desc_t src, wei, from, bias, dst;
     dnnl_dims_t sd = {M, K}, wd = {K, N}, ws = {1, K}, bd = {1, N}, dd = {M, N};
     dnnl_memory_desc_init_by_tag(&src, 2, sd, dt, dnnl_ab);
-    dnnl_memory_desc_init_by_tag(&wei, 2, wd, dt, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_strides(&from, 2, wd, dnnl_f32, ws);
+    const bool pack = dt != dnnl_f32 || (size_t)(K * N) * sizeof(float) <= FC_PACK_MAX;
+    if (pack)
+        dnnl_memory_desc_init_by_tag(&wei, 2, wd, dt, dnnl_format_tag_any);
+    else
+        wei = from;
     dnnl_memory_desc_init_by_tag(&bias, 2, bd, dnnl_f32, dnnl_ab);
     dnnl_memory_desc_init_by_tag(&dst, 2, dd, dt_out, dnnl_ab);
     dnnl_primitive_attr_t attr = NULL;
@@ -537,7 +550,10 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
         goto done;
     step *s = &p->steps[p->n_steps - 1];
     s->wlayer = l;
-    st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
+    if (pack)
+        st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
+    else
+        CHECK(dnnl_memory_create(&s->mwei, &wei, f->eng, DNNL_MEMORY_NONE));
     if (st != VGG_STATUS_OK)
         goto done;
     CHECK(dnnl_memory_create(&s->mbias, &bias, f->eng, DNNL_MEMORY_NONE));
@@ -767,11 +783,15 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
         }
         if (s->kind == STEP_CONV || s->kind == STEP_MATMUL) {
             const vgg_fwd_layer *L = &layers[s->wlayer];
-            st = refresh_weights(f, s->w, L->weight, gen, epoch);
-            if (st != VGG_STATUS_OK)
-                break;
+            if (s->w) {
+                st = refresh_weights(f, s->w, L->weight, gen, epoch);
+                if (st != VGG_STATUS_OK)
+                    break;
+            } else {
+                CHECK(dnnl_memory_set_data_handle(s->mwei, (void *)L->weight));
+            }
             CHECK(dnnl_memory_set_data_handle(s->mbias, (void *)L->bias));
-            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->w->mem};
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->w ? s->w->mem : s->mwei};
             a[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, s->mbias};
         }
         if (s->mscratch) {
