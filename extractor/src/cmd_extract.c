@@ -44,7 +44,7 @@ static void usage(FILE *fp)
 "  --loaders N        threads decoding and resizing ahead (default 2)\n"
 "  --device DEV       cpu (default) or cuda:N\n"
 "  --precision P      fp32 (default); tf32 (GPU tensor cores, descriptors within\n"
-"                     about 1e-3); bf16 (--device cpu with AVX512-BF16 or AMX: about\n"
+"                     about 1e-3); bf16 (--device cpu with AVX512-BF16 or AMX: up to\n"
 "                     2x faster, descriptors within about 1e-2, see docs/extract.md)\n"
 "  --workspace MB     the most GPU workspace one convolution may use (default 1024)\n"
 "                     (both default to $VGG_PRECISION, $VGG_WORKSPACE_MB where set)\n"
