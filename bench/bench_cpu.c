@@ -32,7 +32,7 @@
 typedef struct result {
     char net;
     int h, w;
-    double ours, ref, torch;
+    double ours, ref, torch, bf16, bf16_err;
 } result;
 
 /* An image-like input (smooth plus noise) and its horizontal flip. */
@@ -109,8 +109,24 @@ static void layer_table(vgg_net *net, const float *x, int h, int w, float *y)
     printf("    %-8s %9s %9.1f (with a wait after every layer)\n", "total", "", 1e3 * total);
 }
 
-static int bench_net(char config, const char *device, int threads, int repeat, int h, int w,
-                     bool layers, double *best)
+/* Relative L2 distance of b from a (n floats). */
+static double rel_l2(const float *a, const float *b, size_t n)
+{
+    double d = 0, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+        s += (double)a[i] * a[i];
+    }
+    return s > 0 ? sqrt(d / s) : sqrt(d);
+}
+
+/* Time one net on device at precision prec (fp32 or bf16).  keep (may be
+ * NULL): the fc7 map of the last call is left in *keep (malloc'd); ref
+ * (may be NULL): the relative L2 distance of the map from ref goes to
+ * *err. */
+static int bench_net(char config, const char *device, const char *prec, int threads, int repeat,
+                     int h, int w, bool layers, double *best, float **keep, const float *ref,
+                     double *err)
 {
     vgg_backend *be = NULL;
     vgg_net *net = NULL;
@@ -119,7 +135,9 @@ static int bench_net(char config, const char *device, int threads, int repeat, i
     vgg_arch_default(&a, id);
     int oc, oh, ow, rc = -1;
     float *x = NULL, *y = NULL;
-    if (vgg_backend_open(device, threads, &be) != VGG_STATUS_OK ||
+    vgg_device_opts o;
+    if (vgg_device_opts_command(device, prec, NULL, false, &o) != VGG_STATUS_OK ||
+        vgg_backend_open_opts(device, threads, &o, &be) != VGG_STATUS_OK ||
         vgg_net_create(&a, be, &net) != VGG_STATUS_OK ||
         vgg_net_output_shape(net, h, w, VGG_OUTPUT_FC7, &oc, &oh, &ow) != VGG_STATUS_OK) {
         fprintf(stderr, "bench_cpu: %s\n", vgg_last_error());
@@ -133,12 +151,21 @@ static int bench_net(char config, const char *device, int threads, int repeat, i
     make_input(x, h, w);
     if (time_forward(net, x, h, w, y, repeat, best) != 0)
         goto out;
-    printf("  %s VGG-%d %dx%d (+ flip) -> fc7 %dx%d: %.3f s / image\n", device,
-           id == VGG_CONFIG_E ? 19 : 16, h, w, oh, ow, *best);
+    printf("  %s%s VGG-%d %dx%d (+ flip) -> fc7 %dx%d: %.3f s / image\n", device,
+           o.precision == VGG_PRECISION_BF16 ? " bf16" : "", id == VGG_CONFIG_E ? 19 : 16, h, w,
+           oh, ow, *best);
+    if (ref && err) {
+        *err = rel_l2(ref, y, (size_t)2 * oc * oh * ow);
+        printf("    fc7 map relative L2 from fp32: %.2e\n", *err);
+    }
     if (layers)
         layer_table(net, x, h, w, y);
     fflush(stdout);
     rc = 0;
+    if (keep) {
+        *keep = y;
+        y = NULL;
+    }
 out:
     free(x);
     free(y);
@@ -210,7 +237,7 @@ static int parse_sizes(const char *text, int *hs, int *ws)
 int main(int argc, char **argv)
 {
     int threads = 2, repeat = 3;
-    bool torch = true, ref = false, layers = true, together = false;
+    bool torch = true, ref = false, layers = true, together = false, bf16 = false;
     const char *sizes_text = "256x341,384x512", *nets = "D,E", *device = "cpu";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
@@ -225,6 +252,8 @@ int main(int argc, char **argv)
             device = argv[++i];
         else if (strcmp(argv[i], "--ref") == 0)
             ref = true;
+        else if (strcmp(argv[i], "--bf16") == 0)
+            bf16 = true;
         else if (strcmp(argv[i], "--together") == 0)
             together = true;
         else if (strcmp(argv[i], "--no-torch") == 0)
@@ -233,8 +262,8 @@ int main(int argc, char **argv)
             layers = false;
         else {
             fprintf(stderr, "usage: bench_cpu [--nets D,E] [--sizes HxW,...] [--threads N] "
-                            "[--repeat R] [--device DEV] [--ref] [--no-torch] [--no-layers] "
-                            "[--together]\n");
+                            "[--repeat R] [--device DEV] [--ref] [--bf16] [--no-torch] "
+                            "[--no-layers] [--together]\n");
             return 2;
         }
     }
@@ -259,10 +288,16 @@ int main(int argc, char **argv)
             r->net = *c;
             r->h = hs[i];
             r->w = ws[i];
-            if (bench_net(*c, device, threads, repeat, hs[i], ws[i], layers, &r->ours) != 0)
+            float *map = NULL;
+            if (bench_net(*c, device, NULL, threads, repeat, hs[i], ws[i], layers, &r->ours,
+                          &map, NULL, NULL) != 0)
                 return 1;
-            if (ref && bench_net(*c, "cpu-ref", threads, repeat < 1 ? repeat : 1, hs[i], ws[i],
-                                 false, &r->ref) != 0)
+            if (bf16 && bench_net(*c, device, "bf16", threads, repeat, hs[i], ws[i], false,
+                                  &r->bf16, NULL, map, &r->bf16_err) != 0)
+                return 1;
+            free(map);
+            if (ref && bench_net(*c, "cpu-ref", NULL, threads, repeat < 1 ? repeat : 1, hs[i],
+                                 ws[i], false, &r->ref, NULL, NULL, NULL) != 0)
                 return 1;
         }
     }
@@ -291,8 +326,10 @@ int main(int argc, char **argv)
             printf("  PyTorch side failed or is not installed (status %d)\n", st);
     }
     printf("\n| net | image (+ flip) | vggfeat %s s/image |%s PyTorch jit s/image | "
-           "PyTorch / vggfeat |\n| --- | --- | --- |%s --- | --- |\n",
-           device, ref ? " cpu-ref s/image |" : "", ref ? " --- |" : "");
+           "PyTorch / vggfeat |%s\n| --- | --- | --- |%s --- | --- |%s\n",
+           device, ref ? " cpu-ref s/image |" : "",
+           bf16 ? " vggfeat bf16 s/image | PyTorch / bf16 | bf16 fc7 rel. L2 |" : "",
+           ref ? " --- |" : "", bf16 ? " --- | --- | --- |" : "");
     for (int i = 0; i < n_res; i++) {
         const result *r = &res[i];
         char refcol[32] = "", torch_s[32] = "-", ratio[32] = "-";
@@ -302,8 +339,15 @@ int main(int argc, char **argv)
             snprintf(torch_s, sizeof torch_s, "%.3f", r->torch);
             snprintf(ratio, sizeof ratio, "%.2fx", r->torch / r->ours);
         }
-        printf("| VGG-%d | %dx%d | %.3f |%s %s | %s |\n", r->net == 'E' ? 19 : 16, r->h, r->w,
-               r->ours, refcol, torch_s, ratio);
+        char bfcol[96] = "";
+        if (bf16) {
+            char bf_ratio[32] = "-";
+            if (r->torch > 0)
+                snprintf(bf_ratio, sizeof bf_ratio, "%.2fx", r->torch / r->bf16);
+            snprintf(bfcol, sizeof bfcol, " %.3f | %s | %.1e |", r->bf16, bf_ratio, r->bf16_err);
+        }
+        printf("| VGG-%d | %dx%d | %.3f |%s %s | %s |%s\n", r->net == 'E' ? 19 : 16, r->h, r->w,
+               r->ours, refcol, torch_s, ratio, bfcol);
     }
     return 0;
 }

@@ -2,9 +2,11 @@
 """PyTorch CPU side of bench_train: the same training step (forward,
 softmax cross-entropy, backward, SGD with momentum 0.9 and weight decay
 5e-4, dropout 0.5 on fc6/fc7) on a VGG net of the given shape.
+The batch's gradient is accumulated over micro-batches of MICRO images
+(default: the whole batch at once), as vggtrain's --micro-batch does.
 Prints one line: "torch <images per second> <seconds per step>".
 
-  bench_train.py CONFIG WIDTH FC CLASSES INPUT BATCH STEPS THREADS
+  bench_train.py CONFIG WIDTH FC CLASSES INPUT BATCH STEPS THREADS [MICRO]
 """
 import sys
 import time
@@ -36,6 +38,7 @@ def build(config, width, fc, classes, size):
 
 def main():
     config, width, fc, classes, size, batch, steps, threads = sys.argv[1:9]
+    micro = int(sys.argv[9]) if len(sys.argv) > 9 else int(batch)
     torch.set_num_threads(int(threads))
     torch.manual_seed(0)
     model = build(config, float(width), int(fc), int(classes), int(size))
@@ -45,7 +48,10 @@ def main():
 
     def step():
         opt.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
+        for i in range(0, int(batch), micro):
+            loss = nn.functional.cross_entropy(model(x[i:i + micro]), y[i:i + micro],
+                                               reduction="sum") / int(batch)
+            loss.backward()
         opt.step()
 
     step()  # warm-up

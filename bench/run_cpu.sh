@@ -3,8 +3,11 @@
 # (256x341) and Q=384 (384x512), an image and its flip, 2 threads; vggfeat
 # ("cpu", oneDNN) against PyTorch traced + frozen + optimize_for_inference
 # in the same run, with per-layer tables and the reference backend
-# (cpu-ref) as the "before" column; then the peak memory of VGG-16 and
-# VGG-19 at Q=768 on a 4:3 image (768x1024), measured by /usr/bin/time -v.
+# (cpu-ref) as the "before" column and "cpu" at --precision bf16 beside
+# fp32 (time, and the fc7 map's relative L2 distance from fp32); then the
+# peak memory of VGG-16 and VGG-19 at Q=768 on a 4:3 image (768x1024),
+# measured by /usr/bin/time -v; then a training step at batch 64 (a small
+# D, and full D at 224) against PyTorch (bench_train).
 #   sh bench/run_cpu.sh            BUILD_DIR (default build), THREADS (2)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +16,7 @@ build=${BUILD_DIR:-build}
 threads=${THREADS:-2}
 [ -d "$build" ] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" --target bench_cpu -j 2 >/dev/null
-"$build/bin/bench_cpu" --threads "$threads" --repeat 3 --nets D,E --sizes 256x341,384x512 --ref
+"$build/bin/bench_cpu" --threads "$threads" --repeat 3 --nets D,E --sizes 256x341,384x512 --ref --bf16
 echo "== Q=768, 768x1024 (+ flip), VGG-16 and VGG-19 loaded together: peak memory"
 if [ -x /usr/bin/time ]; then
     /usr/bin/time -v "$build/bin/bench_cpu" --together --threads "$threads" --nets D,E \
@@ -21,3 +24,6 @@ if [ -x /usr/bin/time ]; then
 else
     "$build/bin/bench_cpu" --together --threads "$threads" --nets D,E --sizes 768x1024
 fi
+echo "== training step at batch 64: a small D and full D (VGG-16) at 224, against PyTorch"
+cmake --build "$build" --target bench_train -j 2 >/dev/null
+"$build/bin/bench_train" --threads "$threads"

@@ -28,13 +28,18 @@ vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
                             const vgg_fwd_layer *layers, int n_layers, int n, int h, int w,
                             const float *x, float *y, double *seconds);
 void vgg_dnnl_forward_release(vgg_backend *be, void *cache);
+/* How many forward chains be has run, and the batch (images) of the last
+ * one (0 for cpu-ref): the tests check that an image and its flip, and
+ * the same-sized images of a batch, go through in one call. */
+void vgg_dnnl_calls(vgg_backend *be, uint64_t *calls, int *last_n);
 /* The state vgg_dnnl_open made for be (NULL for cpu-ref). */
 void *vgg_cpu_fast_state(vgg_backend *be);
 
 /* How the 3x3 convolutions of the oneDNN chain are computed:
- * AUTO (the default) times Winograd against direct once per layer shape
- * and keeps the faster; the others force one (Winograd where oneDNN has
- * it for the shape, direct elsewhere).  For tests and benchmarks; applies
+ * AUTO (the default) is the fixed rule of dnnl.c (Winograd where oneDNN
+ * has it and one image's scratchpad stays under 128 MB, direct
+ * otherwise); the others force one (Winograd where oneDNN has it for the
+ * shape, direct elsewhere).  For tests and benchmarks; applies
  * to the whole process. */
 typedef enum vgg_dnnl_algo {
     VGG_DNNL_AUTO = 0,

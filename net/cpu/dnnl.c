@@ -38,6 +38,11 @@
  * direct, so that the workspace of an image and its flip stays under
  * 256 MB (Q=768: conv2_x to conv4_x would need 0.15 to 0.45 GB an image). */
 #define WINO_SCRATCH_PER_IMAGE ((size_t)128 << 20)
+/* fp32 fc weights up to this size are reordered once per net into the
+ * product's layout (fc7, fc8); larger ones (fc6 of the full nets, 411 MB)
+ * are read where they are, so that two loaded nets stay within the memory
+ * bound (see add_fc).  bf16 converts every fc's weights once. */
+#define FC_PACK_MAX ((size_t)128 << 20)
 
 /* ---- errors ---- */
 
@@ -67,11 +72,14 @@ typedef struct fast_state {
     size_t act_cap;         /* bytes, each */
     void *scratch;
     size_t scratch_cap;
+    uint64_t calls;         /* forward calls, and the batch of the last one (tests) */
+    int last_n;
 } fast_state;
 
 /* One layer's weights in a primitive's layout. */
 typedef struct wentry {
     int layer;
+    dnnl_memory_desc_t from;   /* the net's own f32 weights: (O, I, k, k), or fc's (K, N) view */
     dnnl_memory_desc_t md;
     void *data;             /* owned (aligned) */
     dnnl_memory_t mem;
@@ -89,13 +97,15 @@ typedef struct step {
     int src, dst;           /* SLOT_IN, SLOT_OUT or a ping-pong buffer 0/1 */
     dnnl_primitive_t prim;  /* NULL for IM2COL */
     dnnl_memory_t msrc, mdst, mwei, mbias, mscratch;
-    wentry *w;              /* CONV */
+    wentry *w;              /* CONV, MATMUL (NULL: mwei reads the net's own weights) */
     int wlayer;             /* CONV, MATMUL: the chain layer of the weights */
     int n, c, h, w_, k, oh, ow;   /* IM2COL: (n, c, h, w) NCHW -> (n*oh*ow, c*k*k) */
+    size_t esz;             /* IM2COL: bytes per value (4 f32, 2 bf16) */
 } step;
 
 typedef struct plan {
     int n, h, w, n_layers;
+    dnnl_data_type_t dt;            /* f32, or bf16 (--precision bf16) */
     vgg_fwd_layer key[MAX_CHAIN];   /* shapes only (pointers cleared) */
     step steps[MAX_STEPS];
     int n_steps;
@@ -229,16 +239,16 @@ void vgg_dnnl_forward_release(vgg_backend *be, void *cache)
 
 /* ---- building a plan ---- */
 
-static void md_plain(dnnl_memory_desc_t *md, int n, int c, int h, int w)
+static void md_plain(dnnl_memory_desc_t *md, int n, int c, int h, int w, dnnl_data_type_t dt)
 {
     dnnl_dims_t d = {n, c, h, w};
-    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(md, 4, d, dt, dnnl_nchw);
 }
 
-static void md_any(dnnl_memory_desc_t *md, int n, int c, int h, int w)
+static void md_any(dnnl_memory_desc_t *md, int n, int c, int h, int w, dnnl_data_type_t dt)
 {
     dnnl_dims_t d = {n, c, h, w};
-    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(md, 4, d, dt, dnnl_format_tag_any);
 }
 
 static int out_side(const vgg_fwd_layer *L, int s)
@@ -268,7 +278,8 @@ static size_t pd_bytes(const_dnnl_primitive_desc_t pd, dnnl_query_t q)
 /* Weights of chain layer l in layout md: the existing entry, or a new
  * one (filled at run time). */
 static vgg_status weights_for(const fast_state *f, chain_cache *c, int l,
-                              const dnnl_memory_desc_t *md, wentry **out)
+                              const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *md,
+                              wentry **out)
 {
     vgg_status st = VGG_STATUS_OK;
     *out = NULL;
@@ -284,6 +295,7 @@ static vgg_status weights_for(const fast_state *f, chain_cache *c, int l,
     if (!w)
         return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory");
     w->layer = l;
+    w->from = *from;
     w->md = *md;
     w->data = alloc_aligned(dnnl_memory_desc_get_size(md));
     if (!w->data) {
@@ -337,17 +349,21 @@ done:
     return st;
 }
 
+/* The convolution of layer L: f32, or (dt bf16) bf16 source, weights
+ * and destination (dt_out f32 for the chain's last layer) with f32
+ * accumulation and bias, always direct. */
 static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, int h, int w,
-                          int threads, dnnl_primitive_desc_t *out)
+                          dnnl_data_type_t dt, dnnl_data_type_t dt_out,
+                          dnnl_primitive_desc_t *out)
 {
     vgg_status st = VGG_STATUS_OK;
     *out = NULL;
     const int oh = out_side(L, h), ow = out_side(L, w);
     dnnl_memory_desc_t src, wei, bias, dst;
-    md_any(&src, n, L->cin, h, w);
-    md_any(&dst, n, L->cout, oh, ow);
+    md_any(&src, n, L->cin, h, w, dt);
+    md_any(&dst, n, L->cout, oh, ow, dt_out);
     dnnl_dims_t wd = {L->cout, L->cin, L->k, L->k}, bd = {L->cout};
-    dnnl_memory_desc_init_by_tag(&wei, 4, wd, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&wei, 4, wd, dt, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(&bias, 1, bd, dnnl_f32, dnnl_x);
     dnnl_dims_t strides = {1, 1}, pad = {L->pad, L->pad};
     dnnl_primitive_attr_t attr = NULL;
@@ -361,11 +377,11 @@ static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, in
     CHECK(dnnl_primitive_desc_create(&direct, &cd, attr, f->eng, NULL));
     /* the same convolution for one image, for the scratchpad rule */
     dnnl_memory_desc_t src1, dst1;
-    md_any(&src1, 1, L->cin, h, w);
-    md_any(&dst1, 1, L->cout, oh, ow);
+    md_any(&src1, 1, L->cin, h, w, dt);
+    md_any(&dst1, 1, L->cout, oh, ow, dt_out);
     dnnl_convolution_desc_t cd1;
     const vgg_dnnl_algo algo = get_algo();
-    if (L->kind == VGG_LAYER_CONV && L->k == 3 && algo != VGG_DNNL_DIRECT &&
+    if (L->kind == VGG_LAYER_CONV && L->k == 3 && algo != VGG_DNNL_DIRECT && dt == dnnl_f32 &&
         dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
                                            dnnl_convolution_winograd, &src, &wei, &bias, &dst,
                                            strides, pad, pad) == dnnl_success &&
@@ -403,7 +419,7 @@ static vgg_status pool_or_lrn_pd(const fast_state *f, const vgg_fwd_layer *L,
     if (L->kind == VGG_LAYER_POOL) {
         const int oh = out_side(L, h), ow = out_side(L, w);
         dnnl_memory_desc_t dst;
-        md_any(&dst, n, L->cout, oh, ow);
+        md_any(&dst, n, L->cout, oh, ow, src->data_type);
         /* ceil rounding: one row/column of padding that max-pooling skips,
          * the last window clipped to the input */
         dnnl_dims_t strides = {2, 2}, kernel = {2, 2}, dil = {0, 0}, pl = {0, 0},
@@ -471,22 +487,32 @@ done:
 }
 
 /* A fully connected layer (a k x k convolution without padding) as one
- * matrix product over the batch: (n*oh*ow, cin*k*k) x (cin*k*k, cout),
- * the weights the net's own (cout, cin*k*k) rows read transposed.  Its
- * input is the activation itself when that is NHWC and k is 1, else the
- * patches gathered from NCHW; its output is NHWC. */
-static vgg_status add_fc(const fast_state *f, plan *p, int l, const vgg_fwd_layer *L, int n,
-                         int h, int w, int *cur, dnnl_memory_desc_t *cur_md)
+ * matrix product over the batch: (n*oh*ow, cin*k*k) x (cin*k*k, cout).
+ * The weights are the net's (cout, cin*k*k) rows.  Read in place
+ * (transposed by strides), oneDNN's product copies them into its blocks
+ * on every call; so they are reordered once per net (and again when they
+ * change) into the layout it prefers: always in bf16 (a conversion is
+ * needed anyway), in fp32 up to FC_PACK_MAX (fc7, fc8).  fc6's 411 MB
+ * stay in place in fp32: a copy would cost 20% of fc6's time at an image
+ * and its flip (76 against 60 ms) but 411 MB per net, and D and E loaded
+ * together at Q=768 would pass 3 GB.  Its input is the activation itself
+ * when that is NHWC and k is 1, else the patches gathered from NCHW; its
+ * output is NHWC, of type dt_out. */
+static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
+                         const vgg_fwd_layer *L, int n, int h, int w, dnnl_data_type_t dt_out,
+                         int *cur, dnnl_memory_desc_t *cur_md)
 {
     vgg_status st = VGG_STATUS_OK;
+    const dnnl_data_type_t dt = p->dt;
+    const size_t esz = dt == dnnl_bf16 ? 2 : 4;
     const int oh = out_side(L, h), ow = out_side(L, w);
     const dnnl_dim_t M = (dnnl_dim_t)n * oh * ow, K = (dnnl_dim_t)L->cin * L->k * L->k,
                      N = L->cout;
     dnnl_memory_desc_t nhwc, plain;
     dnnl_dims_t in_dims = {n, L->cin, h, w};
-    dnnl_memory_desc_init_by_tag(&nhwc, 4, in_dims, dnnl_f32, dnnl_nhwc);
+    dnnl_memory_desc_init_by_tag(&nhwc, 4, in_dims, dt, dnnl_nhwc);
     if (!(L->k == 1 && L->pad == 0 && dnnl_memory_desc_equal(cur_md, &nhwc))) {
-        md_plain(&plain, n, L->cin, h, w);
+        md_plain(&plain, n, L->cin, h, w, dt);
         if (!dnnl_memory_desc_equal(cur_md, &plain))
             st = add_reorder(f, p, l, cur, cur_md, &plain);
         if (st != VGG_STATUS_OK)
@@ -494,17 +520,23 @@ static vgg_status add_fc(const fast_state *f, plan *p, int l, const vgg_fwd_laye
         VGG_ASSERT(p->n_steps < MAX_STEPS);
         step *s = &p->steps[p->n_steps++];
         *s = (step){.kind = STEP_IM2COL, .layer = l, .src = *cur, .dst = *cur == 0 ? 1 : 0,
-                    .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow};
-        if ((size_t)(M * K) * sizeof(float) > p->act_bytes)
-            p->act_bytes = (size_t)(M * K) * sizeof(float);
+                    .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow,
+                    .esz = esz};
+        if ((size_t)(M * K) * esz > p->act_bytes)
+            p->act_bytes = (size_t)(M * K) * esz;
         *cur = s->dst;
     }
-    dnnl_memory_desc_t src, wei, bias, dst;
+    dnnl_memory_desc_t src, wei, from, bias, dst;
     dnnl_dims_t sd = {M, K}, wd = {K, N}, ws = {1, K}, bd = {1, N}, dd = {M, N};
-    dnnl_memory_desc_init_by_tag(&src, 2, sd, dnnl_f32, dnnl_ab);
-    dnnl_memory_desc_init_by_strides(&wei, 2, wd, dnnl_f32, ws);
+    dnnl_memory_desc_init_by_tag(&src, 2, sd, dt, dnnl_ab);
+    dnnl_memory_desc_init_by_strides(&from, 2, wd, dnnl_f32, ws);
+    const bool pack = dt != dnnl_f32 || (size_t)(K * N) * sizeof(float) <= FC_PACK_MAX;
+    if (pack)
+        dnnl_memory_desc_init_by_tag(&wei, 2, wd, dt, dnnl_format_tag_any);
+    else
+        wei = from;
     dnnl_memory_desc_init_by_tag(&bias, 2, bd, dnnl_f32, dnnl_ab);
-    dnnl_memory_desc_init_by_tag(&dst, 2, dd, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&dst, 2, dd, dt_out, dnnl_ab);
     dnnl_primitive_attr_t attr = NULL;
     dnnl_primitive_desc_t pd = NULL;
     dnnl_matmul_desc_t md;
@@ -518,10 +550,15 @@ static vgg_status add_fc(const fast_state *f, plan *p, int l, const vgg_fwd_laye
         goto done;
     step *s = &p->steps[p->n_steps - 1];
     s->wlayer = l;
-    CHECK(dnnl_memory_create(&s->mwei, &wei, f->eng, DNNL_MEMORY_NONE));
+    if (pack)
+        st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
+    else
+        CHECK(dnnl_memory_create(&s->mwei, &wei, f->eng, DNNL_MEMORY_NONE));
+    if (st != VGG_STATUS_OK)
+        goto done;
     CHECK(dnnl_memory_create(&s->mbias, &bias, f->eng, DNNL_MEMORY_NONE));
     dnnl_dims_t out_dims = {n, N, oh, ow};
-    dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dnnl_f32, dnnl_nhwc);
+    dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dt_out, dnnl_nhwc);
 done:
     if (pd)
         dnnl_primitive_desc_destroy(pd);
@@ -531,21 +568,20 @@ done:
 }
 
 /* (n, c, h, w) NCHW -> rows (img, oy, ox) of c*k*k patch values in
- * (c, ky, kx) order, no padding. */
-static void im2col(const step *s, const float *x, float *col)
+ * (c, ky, kx) order, no padding; values of s->esz bytes. */
+static void im2col(const step *s, const char *x, char *col)
 {
     const int n = s->n, c = s->c, h = s->h, w = s->w_, k = s->k, oh = s->oh, ow = s->ow;
-    const size_t K = (size_t)c * k * k;
+    const size_t K = (size_t)c * k * k, e = s->esz;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int i = 0; i < n; i++)
         for (int oy = 0; oy < oh; oy++)
             for (int ox = 0; ox < ow; ox++) {
-                float *row = col + (((size_t)i * oh + oy) * ow + ox) * K;
+                char *row = col + (((size_t)i * oh + oy) * ow + ox) * K * e;
                 for (int ch = 0; ch < c; ch++)
                     for (int ky = 0; ky < k; ky++)
-                        memcpy(row + ((size_t)ch * k + ky) * k,
-                               x + (((size_t)i * c + ch) * h + oy + ky) * w + ox,
-                               sizeof(float) * k);
+                        memcpy(row + ((size_t)ch * k + ky) * k * e,
+                               x + ((((size_t)i * c + ch) * h + oy + ky) * w + ox) * e, e * k);
             }
 }
 
@@ -563,13 +599,15 @@ static void key_of(const vgg_fwd_layer *L, vgg_fwd_layer *k)
 }
 
 static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_layer *layers,
-                             int n_layers, int n, int h, int w, int threads, plan **out)
+                             int n_layers, int n, int h, int w, dnnl_data_type_t dt,
+                             plan **out)
 {
     vgg_status st = VGG_STATUS_OK;
     *out = NULL;
     plan *p = calloc(1, sizeof *p);
     if (!p)
         return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory");
+    p->dt = dt;
     p->n = n;
     p->h = h;
     p->w = w;
@@ -577,15 +615,17 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
     for (int l = 0; l < n_layers; l++)
         key_of(&layers[l], &p->key[l]);
     dnnl_memory_desc_t cur_md;
-    md_plain(&cur_md, n, layers[0].cin, h, w);
+    md_plain(&cur_md, n, layers[0].cin, h, w, dnnl_f32);
     int cur = SLOT_IN;
     for (int l = 0; l < n_layers && st == VGG_STATUS_OK; l++) {
         const vgg_fwd_layer *L = &layers[l];
         dnnl_primitive_desc_t pd = NULL;
+        /* bf16: the last product writes f32 (it is the chain's output) */
+        const dnnl_data_type_t dt_out = l == n_layers - 1 ? dnnl_f32 : dt;
         if (L->kind == VGG_LAYER_FC && L->pad == 0) {
-            st = add_fc(f, p, l, L, n, h, w, &cur, &cur_md);
+            st = add_fc(f, c, p, l, L, n, h, w, dt_out, &cur, &cur_md);
         } else if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
-            st = conv_pd(f, L, n, h, w, threads, &pd);
+            st = conv_pd(f, L, n, h, w, dt, dt_out, &pd);
             const dnnl_memory_desc_t *want = pd ? pd_md(pd, dnnl_query_src_md) : NULL;
             if (st == VGG_STATUS_OK && !dnnl_memory_desc_equal(want, &cur_md))
                 st = add_reorder(f, p, l, &cur, &cur_md, want);
@@ -594,7 +634,10 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
             if (st == VGG_STATUS_OK) {
                 step *s = &p->steps[p->n_steps - 1];
                 s->wlayer = l;
-                st = weights_for(f, c, l, pd_md(pd, dnnl_query_weights_md), &s->w);
+                dnnl_memory_desc_t from;
+                dnnl_dims_t wd = {L->cout, L->cin, L->k, L->k};
+                dnnl_memory_desc_init_by_tag(&from, 4, wd, dnnl_f32, dnnl_oihw);
+                st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
                 dnnl_memory_desc_t bmd;
                 dnnl_dims_t bd = {L->cout};
                 dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_x);
@@ -607,7 +650,7 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
             if (st != VGG_STATUS_OK) {
                 /* a layout the primitive does not take: go through plain NCHW */
                 dnnl_memory_desc_t plain;
-                md_plain(&plain, n, L->cin, h, w);
+                md_plain(&plain, n, L->cin, h, w, cur_md.data_type);
                 st = add_reorder(f, p, l, &cur, &cur_md, &plain);
                 if (st == VGG_STATUS_OK)
                     st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
@@ -623,7 +666,7 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
     }
     if (st == VGG_STATUS_OK) {
         dnnl_memory_desc_t user;
-        md_plain(&user, n, layers[n_layers - 1].cout, h, w);
+        md_plain(&user, n, layers[n_layers - 1].cout, h, w, dnnl_f32);
         /* the last step writes the caller's NCHW output, through a reorder
          * when the last layer's layout is another */
         if (!dnnl_memory_desc_equal(&user, &cur_md))
@@ -639,10 +682,10 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
     return VGG_STATUS_OK;
 }
 
-static bool plan_matches(const plan *p, const vgg_fwd_layer *layers, int n_layers, int n, int h,
-                         int w)
+static bool plan_matches(const plan *p, const vgg_fwd_layer *layers, int n_layers,
+                         dnnl_data_type_t dt, int n, int h, int w)
 {
-    if (p->n != n || p->h != h || p->w != w || p->n_layers != n_layers)
+    if (p->dt != dt || p->n != n || p->h != h || p->w != w || p->n_layers != n_layers)
         return false;
     for (int l = 0; l < n_layers; l++) {
         vgg_fwd_layer k;
@@ -687,10 +730,7 @@ static vgg_status refresh_weights(fast_state *f, wentry *w, const float *src, ui
     vgg_status st = VGG_STATUS_OK;
     if (w->fresh && w->src == src && w->gen == gen && w->epoch == epoch)
         return VGG_STATUS_OK;
-    dnnl_memory_desc_t plain;
-    dnnl_dims_t d;
-    memcpy(d, w->md.dims, sizeof d);
-    dnnl_memory_desc_init_by_tag(&plain, 4, d, dnnl_f32, dnnl_oihw);
+    const dnnl_memory_desc_t plain = w->from;
     dnnl_memory_t msrc = NULL;
     dnnl_primitive_desc_t pd = NULL;
     dnnl_primitive_t r = NULL;
@@ -727,7 +767,7 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
         int na = 0;
         double t0 = seconds ? now_s() : 0.0;
         if (s->kind == STEP_IM2COL) {
-            im2col(s, src, dst);
+            im2col(s, (const char *)src, (char *)dst);
             if (seconds)
                 seconds[s->layer] += now_s() - t0;
             continue;
@@ -741,19 +781,17 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
             a[na++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, s->msrc};
             a[na++] = (dnnl_exec_arg_t){DNNL_ARG_DST, s->mdst};
         }
-        if (s->kind == STEP_MATMUL) {
+        if (s->kind == STEP_CONV || s->kind == STEP_MATMUL) {
             const vgg_fwd_layer *L = &layers[s->wlayer];
-            CHECK(dnnl_memory_set_data_handle(s->mwei, (void *)L->weight));
+            if (s->w) {
+                st = refresh_weights(f, s->w, L->weight, gen, epoch);
+                if (st != VGG_STATUS_OK)
+                    break;
+            } else {
+                CHECK(dnnl_memory_set_data_handle(s->mwei, (void *)L->weight));
+            }
             CHECK(dnnl_memory_set_data_handle(s->mbias, (void *)L->bias));
-            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->mwei};
-            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, s->mbias};
-        } else if (s->kind == STEP_CONV) {
-            const vgg_fwd_layer *L = &layers[s->wlayer];
-            st = refresh_weights(f, s->w, L->weight, gen, epoch);
-            if (st != VGG_STATUS_OK)
-                break;
-            CHECK(dnnl_memory_set_data_handle(s->mbias, (void *)L->bias));
-            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->w->mem};
+            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->w ? s->w->mem : s->mwei};
             a[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, s->mbias};
         }
         if (s->mscratch) {
@@ -770,6 +808,31 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
         CHECK(dnnl_stream_wait(f->strm));
 done:
     return st;
+}
+
+void vgg_dnnl_calls(vgg_backend *be, uint64_t *calls, int *last_n)
+{
+    fast_state *f = vgg_cpu_fast_state(be);
+    *calls = 0;
+    *last_n = 0;
+    if (!f)
+        return;
+    pthread_mutex_lock(&f->lock);
+    *calls = f->calls;
+    *last_n = f->last_n;
+    pthread_mutex_unlock(&f->lock);
+}
+
+vgg_status vgg_dnnl_bf16_check(void)
+{
+    const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    if ((isa & dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16)
+        return vgg_fail(VGG_STATUS_UNSUPPORTED,
+                        "precision bf16: this CPU has no bf16 instructions for oneDNN "
+                        "(AVX512-BF16 or AMX; oneDNN reports 0x%x%s): use --precision fp32",
+                        (unsigned)isa, getenv("ONEDNN_MAX_CPU_ISA") ?
+                        ", limited by ONEDNN_MAX_CPU_ISA" : "");
+    return VGG_STATUS_OK;
 }
 
 vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
@@ -796,12 +859,14 @@ vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
             return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory");
         *cache = c;
     }
+    const dnnl_data_type_t dt =
+        be->opts.precision == VGG_PRECISION_BF16 ? dnnl_bf16 : dnnl_f32;
     /* oneDNN's threads are OpenMP's: the count is per calling thread */
     omp_set_num_threads(be->threads);
     vgg_status st = VGG_STATUS_OK;
     plan *p = NULL;
     for (int i = 0; i < c->n_plans && !p; i++)
-        if (plan_matches(c->plans[i], layers, n_layers, n, h, w))
+        if (plan_matches(c->plans[i], layers, n_layers, dt, n, h, w))
             p = c->plans[i];
     pthread_mutex_lock(&f->lock);
     if (!p) {
@@ -809,10 +874,10 @@ vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
          * afresh, which it does when a new plan might not fit */
         int convs = 0;
         for (int l = 0; l < n_layers; l++)
-            convs += layers[l].kind == VGG_LAYER_CONV || layers[l].pad > 0;
+            convs += layers[l].kind == VGG_LAYER_CONV || layers[l].kind == VGG_LAYER_FC;
         if (c->n_w + convs > MAX_WEIGHTS)
             cache_clear(c);
-        st = plan_build(f, c, layers, n_layers, n, h, w, be->threads, &p);
+        st = plan_build(f, c, layers, n_layers, n, h, w, dt, &p);
         if (st == VGG_STATUS_OK) {
             if (c->n_plans == MAX_PLANS) {   /* drop the least recently used */
                 int old = 0;
@@ -831,6 +896,8 @@ vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
     }
     if (st == VGG_STATUS_OK)
         st = plan_run(f, p, layers, gen, be->weights_epoch, x, y, seconds);
+    f->calls++;
+    f->last_n = n;
     pthread_mutex_unlock(&f->lock);
     return st;
 }

@@ -14,8 +14,10 @@ static vgg_status parse_precision(const char *what, const char *s, vgg_precision
         *out = VGG_PRECISION_FP32;
     else if (strcasecmp(s, "tf32") == 0)
         *out = VGG_PRECISION_TF32;
+    else if (strcasecmp(s, "bf16") == 0)
+        *out = VGG_PRECISION_BF16;
     else
-        return vgg_fail(VGG_STATUS_INVALID, "%s'%s': expected fp32 or tf32", what, s);
+        return vgg_fail(VGG_STATUS_INVALID, "%s'%s': expected fp32, tf32 or bf16", what, s);
     return VGG_STATUS_OK;
 }
 
@@ -85,13 +87,21 @@ vgg_status vgg_device_opts_command(const char *device, const char *precision,
     return VGG_STATUS_OK;
 }
 
-/* the CPU backends compute fp32 only */
-static vgg_status check_cpu_opts(const char *device, const vgg_device_opts *o)
+/* the CPU backends compute fp32; "cpu" also bf16 where the CPU has it */
+static vgg_status check_cpu_opts(const char *device, bool ref, const vgg_device_opts *o)
 {
-    if (o->precision != VGG_PRECISION_FP32)
+    if (o->precision == VGG_PRECISION_TF32)
         return vgg_fail(VGG_STATUS_INVALID,
                         "device '%s' computes in fp32 only: precision tf32 needs a GPU (cuda:N)",
                         device ? device : "cpu");
+    if (o->precision == VGG_PRECISION_BF16 && ref)
+        return vgg_fail(VGG_STATUS_INVALID, "device '%s' is the fp32 reference: precision bf16 "
+                        "needs the device cpu", device);
+    if (o->precision == VGG_PRECISION_BF16) {
+        vgg_status st = vgg_dnnl_bf16_check();
+        if (st != VGG_STATUS_OK)
+            return vgg_fail_context(st, "device '%s': ", device ? device : "cpu");
+    }
     return VGG_STATUS_OK;
 }
 
@@ -102,7 +112,7 @@ vgg_status vgg_backend_open_opts(const char *device, int threads, const vgg_devi
     vgg_status st = VGG_STATUS_OK;
     bool ref = device && strcasecmp(device, "cpu-ref") == 0;
     if (!device || strcasecmp(device, "cpu") == 0 || ref) {
-        if ((st = check_cpu_opts(device, o)) != VGG_STATUS_OK)
+        if ((st = check_cpu_opts(device, ref, o)) != VGG_STATUS_OK)
             return st;
         st = vgg_cpu_backend_open(threads, !ref, out);
     } else if (is_cuda_name(device)) {
@@ -117,6 +127,9 @@ vgg_status vgg_backend_open_opts(const char *device, int threads, const vgg_devi
         } else if (*rest != '\0') {
             return vgg_fail(VGG_STATUS_INVALID, "unknown device '%s' (cpu, cpu-ref, cuda, cuda:N)", device);
         }
+        if (o->precision == VGG_PRECISION_BF16)
+            return vgg_fail(VGG_STATUS_INVALID, "device '%s': precision bf16 is for the device "
+                            "cpu; a GPU computes fp32 or tf32", device);
 #ifdef VGG_HAVE_CUDA
         st = vgg_cuda_backend_open(index, o, out);
 #else

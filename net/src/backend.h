@@ -188,6 +188,9 @@ struct vgg_backend {
  * the reference plus oneDNN's forward chain) and "cpu-ref" (fast =
  * false: the plain reference alone). */
 vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out);
+/* VGG_STATUS_OK where oneDNN can run bf16 on this CPU (AVX512-BF16 or
+ * AMX), else UNSUPPORTED saying so (net/cpu/dnnl.c). */
+vgg_status vgg_dnnl_bf16_check(void);
 extern const vgg_backend_train_ops vgg_cpu_train_ops;
 
 /* Implemented in net/cuda/ (only in a build with CUDA): open GPU device

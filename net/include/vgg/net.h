@@ -34,12 +34,19 @@ typedef struct vgg_backend vgg_backend;
 vgg_status vgg_backend_open(const char *device, int threads, vgg_backend **out);
 void vgg_backend_close(vgg_backend *be);
 
-/* Arithmetic of a GPU backend (the CPU backends always compute fp32). */
+/* Arithmetic of a backend: fp32 everywhere by default; tf32 on a GPU;
+ * bf16 for forward passes (extraction) on "cpu" where the CPU has bf16
+ * instructions. */
 typedef enum vgg_precision {
     VGG_PRECISION_FP32 = 0, /* fp32 products and sums: cuDNN CUDNN_FMA_MATH, cuBLAS
                                pedantic, no TF32 (within 1e-5 of cpu-ref) */
-    VGG_PRECISION_TF32      /* convolutions and fc products on tensor cores with
+    VGG_PRECISION_TF32,     /* convolutions and fc products on tensor cores with
                                10-bit mantissa inputs, fp32 sums (about 1e-3) */
+    VGG_PRECISION_BF16      /* "cpu" forward passes only: oneDNN convolutions and fc
+                               products on bf16 inputs, weights and activations
+                               (8-bit mantissa), fp32 sums, fp32 output (see
+                               net/README.md for its error).  Needs AVX512-BF16 or
+                               AMX; training refuses it */
 } vgg_precision;
 
 /* Options of a GPU backend; the CPU backends ignore them. */
@@ -60,10 +67,10 @@ typedef struct vgg_device_opts {
 vgg_status vgg_device_opts_default(vgg_device_opts *o);
 
 /* One command-line option into o, over what vgg_device_opts_default set:
- * option "precision" (value "fp32" or "tf32"), "workspace" (value a
+ * option "precision" (value "fp32", "tf32" or "bf16"), "workspace" (value a
  * positive number of MiB) or "deterministic" (value NULL).  A bad value
  * is VGG_STATUS_INVALID naming the option and the value
- * ("--precision 'bf16': expected fp32 or tf32"); o is then unchanged. */
+ * ("--precision 'fp16': expected fp32, tf32 or bf16"); o is then unchanged. */
 vgg_status vgg_device_opts_set(vgg_device_opts *o, const char *option, const char *value);
 
 /* The device options of a command for device: vgg_device_opts_default
@@ -76,8 +83,10 @@ vgg_status vgg_device_opts_command(const char *device, const char *precision,
                                    const char *workspace, bool deterministic, vgg_device_opts *o);
 
 /* vgg_backend_open with explicit device options, kept by the backend
- * (vgg_backend_device_opts).  The CPU backends compute fp32 only: TF32 on
- * "cpu" or "cpu-ref" is VGG_STATUS_INVALID saying it needs a GPU; the
+ * (vgg_backend_device_opts).  TF32 on "cpu" or "cpu-ref" is
+ * VGG_STATUS_INVALID saying it needs a GPU; BF16 is for "cpu" alone
+ * (INVALID on "cpu-ref" and on a GPU; UNSUPPORTED where the CPU lacks
+ * bf16 instructions, saying so); the
  * workspace and determinism have no effect there (the CPU backends bound
  * their scratch by a fixed rule and repeat bit for bit anyway).
  * vgg_backend_open opens with vgg_device_opts_command(device, NULL,
