@@ -25,6 +25,63 @@ static void picture(vgg_image *img, int k)
                     (uint8_t)(128 + 100 * sin((x + 7 * k) / (9.0 + c) + y / 13.0));
 }
 
+/* Up to two full-size nets, D or E as net_text lists them, with random
+ * weights; their count, or -1 (printed). */
+static int make_nets(const char *net_text, vgg_backend *be, vgg_net *nets[2],
+                     const char *names[2])
+{
+    int n_nets = 0;
+    for (const char *p = net_text; *p && n_nets < 2; p++) {
+        if (*p == ',')
+            continue;
+        vgg_arch a;
+        vgg_arch_default(&a, *p == 'E' ? VGG_CONFIG_E : VGG_CONFIG_D);
+        if (vgg_net_create(&a, be, &nets[n_nets]) != VGG_STATUS_OK) {
+            fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
+            return -1;
+        }
+        bench_random_weights(nets[n_nets], 0x9E3779B97F4A7C15ull + (uint64_t)n_nets, 0.01f);
+        names[n_nets] = *p == 'E' ? "E" : "D";
+        n_nets++;
+    }
+    return n_nets;
+}
+
+/* The same computation in PyTorch (bench_extract.py) and the ratios to
+ * ours (images/s) and our_rss (MB). */
+static void run_pytorch(const char *net_text, const char *scales_text, int n_images,
+                        int threads, int w, int h, double ours, double our_rss)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' '%s' --net %s --scales %s --images %d --threads %d "
+             "--size %dx%d", VGG_PYTHON, VGG_BENCH_SCRIPT, net_text, scales_text, n_images,
+             threads, w, h);
+    FILE *pp = popen(cmd, "r");
+    if (!pp) {
+        printf("  PyTorch: could not run %s\n", VGG_BENCH_SCRIPT);
+        return;
+    }
+    char line[512];
+    double theirs = 0, rss = 0;
+    while (fgets(line, sizeof line, pp)) {
+        double v;
+        if (sscanf(line, "images_per_s %lf", &v) == 1)
+            theirs = v;
+        else if (sscanf(line, "peak_rss_mb %lf", &v) == 1)
+            rss = v;
+        else
+            fputs(line, stdout);
+    }
+    int rc = pclose(pp);
+    if (rc != 0 || theirs <= 0) {
+        printf("  PyTorch side failed or is not installed (status %d)\n", rc);
+        return;
+    }
+    printf("  PyTorch: %.3f images/s, peak RSS %.0f MB\n", theirs, rss);
+    printf("  speed vggfeat/PyTorch: %.2f; memory vggfeat/PyTorch: %.2f\n", ours / theirs,
+           our_rss / rss);
+}
+
 int main(int argc, char **argv)
 {
     const char *net_text = "D", *scales_text = "256";
@@ -63,20 +120,9 @@ int main(int argc, char **argv)
     }
     vgg_net *nets[2] = { NULL, NULL };
     const char *names[2] = { NULL, NULL };
-    int n_nets = 0;
-    for (const char *p = net_text; *p && n_nets < 2; p++) {
-        if (*p == ',')
-            continue;
-        vgg_arch a;
-        vgg_arch_default(&a, *p == 'E' ? VGG_CONFIG_E : VGG_CONFIG_D);
-        if (vgg_net_create(&a, be, &nets[n_nets]) != VGG_STATUS_OK) {
-            fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
-            return 1;
-        }
-        bench_random_weights(nets[n_nets], 0x9E3779B97F4A7C15ull + (uint64_t)n_nets, 0.01f);
-        names[n_nets] = *p == 'E' ? "E" : "D";
-        n_nets++;
-    }
+    int n_nets = make_nets(net_text, be, nets, names);
+    if (n_nets < 0)
+        return 1;
     vgg_extractor *ex = NULL;
     if (vgg_extractor_create(nets, names, n_nets, &o, &ex) != VGG_STATUS_OK) {
         fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
@@ -108,36 +154,7 @@ int main(int argc, char **argv)
     for (int j = 0; j < n_nets; j++)
         vgg_net_free(nets[j]);
     vgg_backend_close(be);
-    if (!run_torch)
-        return 0;
-
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' '%s' --net %s --scales %s --images %d --threads %d "
-             "--size %dx%d", VGG_PYTHON, VGG_BENCH_SCRIPT, net_text, scales_text, n_images,
-             threads, w, h);
-    FILE *pp = popen(cmd, "r");
-    if (!pp) {
-        printf("  PyTorch: could not run %s\n", VGG_BENCH_SCRIPT);
-        return 0;
-    }
-    char line[512];
-    double theirs = 0, rss = 0;
-    while (fgets(line, sizeof line, pp)) {
-        double v;
-        if (sscanf(line, "images_per_s %lf", &v) == 1)
-            theirs = v;
-        else if (sscanf(line, "peak_rss_mb %lf", &v) == 1)
-            rss = v;
-        else
-            fputs(line, stdout);
-    }
-    int rc = pclose(pp);
-    if (rc != 0 || theirs <= 0) {
-        printf("  PyTorch side failed or is not installed (status %d)\n", rc);
-        return 0;
-    }
-    printf("  PyTorch: %.3f images/s, peak RSS %.0f MB\n", theirs, rss);
-    printf("  speed vggfeat/PyTorch: %.2f; memory vggfeat/PyTorch: %.2f\n", ours / theirs,
-           our_rss / rss);
+    if (run_torch)
+        run_pytorch(net_text, scales_text, n_images, threads, w, h, ours, our_rss);
     return 0;
 }

@@ -92,6 +92,39 @@ static void difference(char **files, int n, int q, double *mean_abs, int *max_ab
     *mean_abs = sum / (double)cnt;
 }
 
+/* One Q: vggimage's and Pillow's rates, full-size and reduced-scale, and
+ * how far reduced-scale is from full-size. */
+static void print_q(char **files, int n, int q, double seconds, const char *python,
+                    const char *dir)
+{
+    double full = c_rate(files, n, q, 0, seconds);
+    double red = c_rate(files, n, q, q, seconds);
+    char out[64] = "", cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' '%s' time '%s' %d %g", python, VGG_IMAGE_BENCH_SCRIPT, dir,
+             q, seconds);
+    double pf = NAN, pd = NAN, pfc = NAN, pdc = NAN;
+    FILE *pp = popen(cmd, "r");
+    if (pp) {
+        while (fgets(out, sizeof out, pp)) {
+            sscanf(out, "full %lf", &pf);
+            sscanf(out, "draft %lf", &pd);
+            sscanf(out, "full_cached %lf", &pfc);
+            sscanf(out, "draft_cached %lf", &pdc);
+        }
+        pclose(pp);
+    }
+    double mean_abs;
+    int max_abs, denom;
+    difference(files, n, q, &mean_abs, &max_abs, &denom);
+    printf("%5d  %-13s %9.1f %9.1f %6.2fx %9.1f %6.2fx\n", q, "full size", full, pf, full / pf,
+           pfc, full / pfc);
+    char label[32];
+    snprintf(label, sizeof label, "reduced 1/%d", denom);
+    printf("%5d  %-13s %9.1f %9.1f %6.2fx %9.1f %6.2fx   vs full: mean |diff| %.2f, max %d\n",
+           q, denom > 1 ? label : "reduced (n/a)", red, pd, red / pd, pdc, red / pdc, mean_abs,
+           max_abs);
+}
+
 int main(int argc, char **argv)
 {
     int n = 32, w = 500, h = 375;
@@ -153,33 +186,7 @@ int main(int argc, char **argv)
     printf("%5s  %-13s %9s %9s %7s %9s %7s\n", "Q", "decoding", "vggimage", "Pillow", "ratio",
            "Pillow+c", "ratio");
     for (int k = 0; k < nq; k++) {
-        int q = qs[k];
-        double full = c_rate(files, n, q, 0, seconds);
-        double red = c_rate(files, n, q, q, seconds);
-        char out[64] = "";
-        snprintf(cmd, sizeof cmd, "'%s' '%s' time '%s' %d %g", python, VGG_IMAGE_BENCH_SCRIPT, dir,
-                 q, seconds);
-        double pf = NAN, pd = NAN, pfc = NAN, pdc = NAN;
-        FILE *pp = popen(cmd, "r");
-        if (pp) {
-            while (fgets(out, sizeof out, pp)) {
-                sscanf(out, "full %lf", &pf);
-                sscanf(out, "draft %lf", &pd);
-                sscanf(out, "full_cached %lf", &pfc);
-                sscanf(out, "draft_cached %lf", &pdc);
-            }
-            pclose(pp);
-        }
-        double mean_abs;
-        int max_abs, denom;
-        difference(files, n, q, &mean_abs, &max_abs, &denom);
-        printf("%5d  %-13s %9.1f %9.1f %6.2fx %9.1f %6.2fx\n", q, "full size", full, pf, full / pf,
-               pfc, full / pfc);
-        char label[32];
-        snprintf(label, sizeof label, "reduced 1/%d", denom);
-        printf("%5d  %-13s %9.1f %9.1f %6.2fx %9.1f %6.2fx   vs full: mean |diff| %.2f, max %d\n",
-               q, denom > 1 ? label : "reduced (n/a)", red, pd, red / pd, pdc, red / pdc, mean_abs,
-               max_abs);
+        print_q(files, n, qs[k], seconds, python, dir);
     }
     if (!keep) {
         for (int i = 0; i < n; i++)

@@ -905,6 +905,102 @@ static void store_labels_and_unknown_names(void **state)
     vgg_featstore_close(fs);
 }
 
+/* vggsvm train's command line: every option into its field, the defaults
+ * kept, and each bad value INVALID with a message naming it. */
+static vgg_status parse_train(vgg_svm_train_cli *a, int argc, const char *const *args)
+{
+    static char buf[32][64];
+    char *argv[32];
+    assert_true(argc <= 32);
+    for (int i = 0; i < argc; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s", args[i]);
+        argv[i] = buf[i];
+    }
+    return vgg_svm_train_cli_parse(argc, argv, a);
+}
+
+#define PARSE_TRAIN(a, args) parse_train(a, (int)(sizeof args / sizeof args[0]), args)
+
+static void train_cli_options(void **state)
+{
+    (void)state;
+    vgg_svm_train_cli a;
+    const char *all[] = { "train", "--features", "f.vggf", "--labels", "l.tsv", "-o", "m.model",
+                          "-s", "2", "--grid", "0.5,2,8", "--holdout", "0.25", "-B", "-1",
+                          "-w", "cat=3", "--weight", "dog=0.5", "--json" };
+    assert_int_equal(PARSE_TRAIN(&a, all), VGG_STATUS_OK);
+    assert_string_equal(a.features, "f.vggf");
+    assert_string_equal(a.labels, "l.tsv");
+    assert_string_equal(a.output, "m.model");
+    assert_int_equal(a.o.solver, 2);
+    assert_int_equal(a.n_grid, 3);
+    assert_ptr_equal(a.o.grid, a.grid);
+    assert_int_equal(a.o.n_grid, 3);
+    assert_true(a.grid[0] == 0.5 && a.grid[1] == 2 && a.grid[2] == 8);
+    assert_true(a.o.holdout == 0.25);
+    assert_true(a.o.bias == -1);
+    assert_int_equal(a.n_weights, 2);
+    assert_string_equal(a.weights[0], "cat=3");
+    assert_string_equal(a.weights[1], "dog=0.5");
+    assert_true(a.json);
+    assert_false(a.quiet);
+    assert_false(a.help);
+    vgg_svm_train_cli_free(&a);
+
+    /* defaults: svm.model, automatic labels, LIBLINEAR's solver 1, C chosen */
+    const char *least[] = { "train", "--features", "f.vggf", "--single-label", "-c", "4",
+                            "--seed", "7", "-q" };
+    assert_int_equal(PARSE_TRAIN(&a, least), VGG_STATUS_OK);
+    assert_string_equal(a.output, "svm.model");
+    assert_null(a.labels);
+    assert_int_equal(a.mode, VGG_SVM_LABELS_SINGLE);
+    assert_int_equal(a.o.solver, 1);
+    assert_true(a.o.C == 4);
+    assert_true(a.o.seed == 7);
+    assert_true(a.quiet);
+    assert_null(a.o.grid);
+    vgg_svm_train_cli_free(&a);
+
+    const char *help[] = { "train", "--help" };
+    assert_int_equal(PARSE_TRAIN(&a, help), VGG_STATUS_OK);
+    assert_true(a.help);
+    vgg_svm_train_cli_free(&a);
+
+    static const struct {
+        const char *opt, *value, *says;
+    } bad[] = {
+        { "-c", "0", "-c needs a positive number, not '0'" },
+        { "--cv", "1", "--cv needs K >= 2, not '1'" },
+        { "--holdout", "1", "--holdout needs a fraction in (0, 1)" },
+        { "--grid", "1,x", "--grid needs numbers like" },
+        { "-s", "two", "bad value 'two'" },
+        { "-e", "0", "bad value '0'" },
+        { "--seed", "7x", "bad value '7x'" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *args[] = { "train", "--features", "f.vggf", bad[i].opt, bad[i].value };
+        assert_int_equal(PARSE_TRAIN(&a, args), VGG_STATUS_INVALID);
+        assert_non_null(strstr(vgg_last_error(), bad[i].says));
+        vgg_svm_train_cli_free(&a);
+    }
+    const char *none[] = { "train", "-o", "m.model" };
+    assert_int_equal(PARSE_TRAIN(&a, none), VGG_STATUS_INVALID);
+    assert_non_null(strstr(vgg_last_error(), "--features is required"));
+    vgg_svm_train_cli_free(&a);
+    const char *both[] = { "train", "--features", "f.vggf", "-c", "1", "--cv", "3" };
+    assert_int_equal(PARSE_TRAIN(&a, both), VGG_STATUS_INVALID);
+    assert_non_null(strstr(vgg_last_error(), "give one"));
+    vgg_svm_train_cli_free(&a);
+    const char *extra[] = { "train", "--features", "f.vggf", "more" };
+    assert_int_equal(PARSE_TRAIN(&a, extra), VGG_STATUS_INVALID);
+    assert_non_null(strstr(vgg_last_error(), "unexpected argument 'more'"));
+    vgg_svm_train_cli_free(&a);
+    const char *unknown[] = { "train", "--features", "f.vggf", "--frobnicate" };
+    assert_int_equal(PARSE_TRAIN(&a, unknown), VGG_STATUS_INVALID);
+    assert_non_null(strstr(vgg_last_error(), "'--frobnicate'"));
+    vgg_svm_train_cli_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -926,6 +1022,7 @@ int main(void)
         cmocka_unit_test(choose_C_on_held_out_and_folds),
         cmocka_unit_test(scores_files_roundtrip),
         cmocka_unit_test(store_labels_and_unknown_names),
+        cmocka_unit_test(train_cli_options),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

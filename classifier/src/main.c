@@ -1,6 +1,4 @@
 /* vggsvm: linear SVMs on vggfeat feature stores. */
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,36 +13,6 @@ static const vgg_command commands[] = {
     { "predict", cmd_predict, "score a feature store with a model" },
     { "eval", cmd_eval, "accuracy, mean class recall, AP and mAP, top-k, confusion matrix" },
 };
-
-int parse_double_list(const char *text, double **out, int *count)
-{
-    *out = NULL;
-    *count = 0;
-    int cap = 1;
-    for (const char *p = text; *p; p++)
-        cap += *p == ',';
-    double *v = malloc((size_t)cap * sizeof *v);
-    if (!v)
-        return -1;
-    const char *p = text;
-    int n = 0;
-    for (;;) {
-        char *end;
-        errno = 0;
-        double d = strtod(p, &end);
-        if (end == p || errno || !isfinite(d) || (*end != ',' && *end != 0)) {
-            free(v);
-            return -1;
-        }
-        v[n++] = d;
-        if (*end == 0)
-            break;
-        p = end + 1;
-    }
-    *out = v;
-    *count = n;
-    return 0;
-}
 
 int report_failure(const char *cmd)
 {

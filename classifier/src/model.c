@@ -272,6 +272,25 @@ static vgg_status write_atomic(const char *path, const char *data, size_t len)
     return st;
 }
 
+/* The sidecar's "features": the store's description, or null. */
+static vgg_status add_features(json_object *root, const vgg_svm_model *m)
+{
+    if (!m->has_desc) {
+        json_object_object_add(root, "features", NULL);
+        return VGG_STATUS_OK;
+    }
+    char *dj = NULL;
+    vgg_status st = vgg_featdesc_to_json(&m->desc, &dj);
+    if (st != VGG_STATUS_OK)
+        return st;
+    json_object *fd = json_tokener_parse(dj);
+    free(dj);
+    if (!fd)
+        return vgg_fail(VGG_STATUS_FORMAT, "the feature description is not JSON");
+    json_object_object_add(root, "features", fd);
+    return VGG_STATUS_OK;
+}
+
 vgg_status vgg_svm_model_save(const vgg_svm_model *m, const char *path)
 {
     char *side = NULL, *sp = NULL;
@@ -319,21 +338,9 @@ vgg_status vgg_svm_model_save(const vgg_svm_model *m, const char *path)
     if (st != VGG_STATUS_OK)
         goto done;
     json_object_object_add(root, "sidecar_sha256", json_object_new_string(side_hex));
-    if (m->has_desc) {
-        char *dj = NULL;
-        st = vgg_featdesc_to_json(&m->desc, &dj);
-        if (st != VGG_STATUS_OK)
-            goto done;
-        json_object *fd = json_tokener_parse(dj);
-        free(dj);
-        if (!fd) {
-            st = vgg_fail(VGG_STATUS_FORMAT, "the feature description is not JSON");
-            goto done;
-        }
-        json_object_object_add(root, "features", fd);
-    } else {
-        json_object_object_add(root, "features", NULL);
-    }
+    st = add_features(root, m);
+    if (st != VGG_STATUS_OK)
+        goto done;
     const char *js = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
     size_t jl = strlen(js);

@@ -4,6 +4,42 @@
 
 #include "svm_internal.h"
 
+/* text[row] of every row named in the labels file (*lf, read here, owns
+ * the texts; *ix the store's index, both the caller's to free); NOT_FOUND
+ * naming the first few names the store lacks. */
+static vgg_status texts_from_labelfile(const vgg_featstore *fs, const char *store_path,
+                                       const char *labels_path, const char **text,
+                                       vgg_svm_labelfile **lf_out, vgg_featindex **ix_out)
+{
+    vgg_status st = vgg_svm_labelfile_read(labels_path, lf_out);
+    if (st != VGG_STATUS_OK)
+        return st;
+    st = vgg_featindex_of_store(fs, ix_out);
+    if (st != VGG_STATUS_OK)
+        return st;
+    const vgg_svm_labelfile *lf = *lf_out;
+    size_t missing = 0;
+    char list[512] = "";
+    size_t used = 0;
+    for (size_t j = 0; j < lf->n; j++) {
+        size_t row = vgg_featindex_find(*ix_out, lf->names[j]);
+        if (row != VGG_FEAT_NO_ROW) {
+            text[row] = lf->texts[j];
+        } else {
+            if (missing < 5 && used < sizeof list - 80) {
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s'%.60s'",
+                                         missing ? ", " : "", lf->names[j]);
+            }
+            missing++;
+        }
+    }
+    if (missing)
+        return vgg_fail(VGG_STATUS_NOT_FOUND,
+                        "%zu of the %zu names in '%s' are not in the store '%s': %s%s", missing,
+                        lf->n, labels_path, store_path, list, missing > 5 ? ", ..." : "");
+    return VGG_STATUS_OK;
+}
+
 vgg_status vgg_svm_labels_for_store(const vgg_featstore *fs, const char *store_path,
                                     const char *labels_path, vgg_svm_label_mode mode,
                                     const char *const *classes, int n_classes,
@@ -25,34 +61,9 @@ vgg_status vgg_svm_labels_for_store(const vgg_featstore *fs, const char *store_p
     }
     if (labels_path) {
         snprintf(what, sizeof what, "'%s'", labels_path);
-        st = vgg_svm_labelfile_read(labels_path, &lf);
+        st = texts_from_labelfile(fs, store_path, labels_path, text, &lf, &ix);
         if (st != VGG_STATUS_OK)
             goto done;
-        st = vgg_featindex_of_store(fs, &ix);
-        if (st != VGG_STATUS_OK)
-            goto done;
-        size_t missing = 0;
-        char list[512] = "";
-        size_t used = 0;
-        for (size_t j = 0; j < lf->n; j++) {
-            size_t row = vgg_featindex_find(ix, lf->names[j]);
-            if (row != VGG_FEAT_NO_ROW) {
-                text[row] = lf->texts[j];
-            } else {
-                if (missing < 5 && used < sizeof list - 80) {
-                    used += (size_t)snprintf(list + used, sizeof list - used, "%s'%.60s'",
-                                             missing ? ", " : "", lf->names[j]);
-                }
-                missing++;
-            }
-        }
-        if (missing) {
-            st = vgg_fail(VGG_STATUS_NOT_FOUND,
-                          "%zu of the %zu names in '%s' are not in the store '%s': %s%s",
-                          missing, lf->n, labels_path, store_path, list,
-                          missing > 5 ? ", ..." : "");
-            goto done;
-        }
     } else {
         snprintf(what, sizeof what, "the labels of store '%s'", store_path);
         for (size_t i = 0; i < n; i++) {

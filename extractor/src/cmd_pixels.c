@@ -28,19 +28,6 @@ static void note_skipped(void *ctx, const char *why)
     fprintf(stderr, "vggfeat pixels: skipped: %s\n", why);
 }
 
-static void print_summary(size_t listed, int dim, const vgg_pixels_report *r, double secs)
-{
-    fprintf(stderr, "vggfeat pixels: %zu listed, %zu images (%d-D), %zu skipped", listed, r->done,
-            dim, r->skipped);
-    bool first = true;
-    for (int k = 0; k < VGG_PIXELS_N_WHY; k++)
-        if (r->why[k]) {
-            fprintf(stderr, "%s%zu %s", first ? " (" : ", ", r->why[k], vgg_pixels_why_names[k]);
-            first = false;
-        }
-    fprintf(stderr, "%s, %.1f s\n", r->skipped ? ")" : "", secs);
-}
-
 /* The list's images as items, or NULL (printed) out of memory. */
 static vgg_extract_item *list_items(const input_list *in)
 {
@@ -50,7 +37,8 @@ static vgg_extract_item *list_items(const input_list *in)
         return NULL;
     }
     for (size_t i = 0; i < in->n; i++)
-        items[i] = (vgg_extract_item){ in->v[i].path, in->v[i].label, i };
+        items[i] = (vgg_extract_item){ .path = in->v[i].path, .label = in->v[i].label,
+                                       .index = i };
     return items;
 }
 
@@ -146,7 +134,7 @@ int cmd_pixels(int argc, char **argv)
         if (st != VGG_STATUS_OK)
             fprintf(stderr, "vggfeat pixels: %s\n", vgg_last_error());
         else
-            print_summary(in.n, d.dim, &r, vgg_now_seconds() - t0);
+            vgg_pixels_report_print(stderr, in.n, d.dim, &r, vgg_now_seconds() - t0);
         rc = st == VGG_STATUS_OK ? 0 : 1;
     }
     free(items);

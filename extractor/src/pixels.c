@@ -90,3 +90,17 @@ vgg_status vgg_pixels_write(vgg_featwriter *w, const vgg_extract_item *items, si
         st = vgg_fail(VGG_STATUS_FORMAT, "no image could be read");
     return st;
 }
+
+void vgg_pixels_report_print(FILE *fp, size_t listed, int dim, const vgg_pixels_report *r,
+                             double secs)
+{
+    fprintf(fp, "vggfeat pixels: %zu listed, %zu images (%d-D), %zu skipped", listed, r->done, dim,
+            r->skipped);
+    bool first = true;
+    for (int k = 0; k < VGG_PIXELS_N_WHY; k++)
+        if (r->why[k]) {
+            fprintf(fp, "%s%zu %s", first ? " (" : ", ", r->why[k], vgg_pixels_why_names[k]);
+            first = false;
+        }
+    fprintf(fp, "%s, %.1f s\n", r->skipped ? ")" : "", secs);
+}

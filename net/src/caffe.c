@@ -395,109 +395,68 @@ static vgg_status parse_blob_shape(pctx *c, cur r, vgg_caffe_blob *b)
     return VGG_STATUS_OK;
 }
 
-static vgg_status parse_blob(pctx *c, cur r, vgg_caffe_blob *b)
+static const char *const blob_legacy_names[4] = {"num", "channels", "height", "width"};
+
+/* BlobProto field f (1..4: num, channels, height, width) into legacy. */
+static vgg_status parse_blob_legacy_dim(pctx *c, cur *r, const uint8_t *at, uint32_t f, int wt,
+                                        int64_t legacy[4])
 {
-    static const char *const legacy_names[4] = {"num", "channels", "height", "width"};
-    const uint8_t *start = r.p;
-    memset(b, 0, sizeof *b);
-    int64_t legacy[4] = {0, 0, 0, 0};
-    bool have_legacy = false, have_shape = false, have_double = false;
-    fbuf fb = {0};
-    vgg_status st = VGG_STATUS_OK;
+    vgg_status st = expect_wt(c, at, f, blob_legacy_names[f - 1], wt, 0);
+    if (st != VGG_STATUS_OK)
+        return st;
+    const uint8_t *vat = r->p;
+    uint64_t v;
+    int rc = get_varint(r, &v);
+    if (rc != VI_OK)
+        return varint_err(c, vat, rc, blob_legacy_names[f - 1]);
+    /* int32 fields: negative values are sign-extended to 64 bits */
+    if ((int64_t)v < 0 || v > INT32_MAX)
+        return perr(c, vat, "%s is %" PRId64, blob_legacy_names[f - 1], (int64_t)v);
+    legacy[f - 1] = (int64_t)v;
+    return VGG_STATUS_OK;
+}
 
-    while (r.p < r.end) {
-        const uint8_t *at = r.p;
-        uint32_t f;
-        int wt;
-        st = get_tag(c, &r, &f, &wt);
+/* BlobProto.data (field 5), packed (wire type 2) or one float (5), onto fb. */
+static vgg_status parse_blob_data(pctx *c, cur *r, const uint8_t *at, int wt, fbuf *fb)
+{
+    if (wt == 2) {
+        cur d;
+        vgg_status st = get_bytes(c, r, 5, "blob", &d);
         if (st != VGG_STATUS_OK)
-            goto fail;
-        if (f >= 1 && f <= 4) {
-            st = expect_wt(c, at, f, legacy_names[f - 1], wt, 0);
-            if (st != VGG_STATUS_OK)
-                goto fail;
-            const uint8_t *vat = r.p;
-            uint64_t v;
-            int rc = get_varint(&r, &v);
-            if (rc != VI_OK) {
-                st = varint_err(c, vat, rc, legacy_names[f - 1]);
-                goto fail;
-            }
-            /* int32 fields: negative values are sign-extended to 64 bits */
-            if ((int64_t)v < 0 || v > INT32_MAX) {
-                st = perr(c, vat, "%s is %" PRId64, legacy_names[f - 1], (int64_t)v);
-                goto fail;
-            }
-            legacy[f - 1] = (int64_t)v;
-            have_legacy = true;
-        } else if (f == 5) {
-            if (wt == 2) {
-                cur d;
-                st = get_bytes(c, &r, f, "blob", &d);
-                if (st != VGG_STATUS_OK)
-                    goto fail;
-                size_t n = (size_t)(d.end - d.p);
-                if (n % 4) {
-                    st = perr(c, at, "packed float data of %zu bytes, not a multiple of 4", n);
-                    goto fail;
-                }
-                if (!fbuf_append(&fb, d.p, n / 4)) {
-                    st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", c->m->name);
-                    goto fail;
-                }
-            } else if (wt == 5) {
-                if (r.end - r.p < 4) {
-                    st = perr(c, at, "float value runs past the end of the blob");
-                    goto fail;
-                }
-                if (!fbuf_append(&fb, r.p, 1)) {
-                    st = vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", c->m->name);
-                    goto fail;
-                }
-                r.p += 4;
-            } else {
-                st = expect_wt(c, at, f, "BlobProto.data", wt, 2);
-                goto fail;
-            }
-        } else if (f == 7) {
-            st = expect_wt(c, at, f, "BlobProto.shape", wt, 2);
-            cur s;
-            if (st == VGG_STATUS_OK)
-                st = get_bytes(c, &r, f, "blob", &s);
-            if (st == VGG_STATUS_OK)
-                st = parse_blob_shape(c, s, b);
-            if (st != VGG_STATUS_OK)
-                goto fail;
-            have_shape = true;
-        } else {
-            if (f == 8)
-                have_double = true;
-            st = skip_field(c, &r, f, wt, 0, "blob");
-            if (st != VGG_STATUS_OK)
-                goto fail;
-        }
+            return st;
+        size_t n = (size_t)(d.end - d.p);
+        if (n % 4)
+            return perr(c, at, "packed float data of %zu bytes, not a multiple of 4", n);
+        if (!fbuf_append(fb, d.p, n / 4))
+            return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", c->m->name);
+        return VGG_STATUS_OK;
     }
+    if (wt == 5) {
+        if (r->end - r->p < 4)
+            return perr(c, at, "float value runs past the end of the blob");
+        if (!fbuf_append(fb, r->p, 1))
+            return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", c->m->name);
+        r->p += 4;
+        return VGG_STATUS_OK;
+    }
+    return expect_wt(c, at, 5, "BlobProto.data", wt, 2);
+}
 
-    size_t nvals = fb.own ? fb.own_n : fb.chunk_n;
-    if (!have_shape && have_legacy) {
-        b->ndim = 4;
-        memcpy(b->shape, legacy, sizeof legacy);
-        b->legacy_shape = true;
-    }
-    if (!have_shape && !have_legacy) {
-        if (nvals) {
-            st = perr(c, start, "%zu data values but no shape (neither BlobShape nor num/channels/"
-                                "height/width)", nvals);
-            goto fail;
-        }
+/* b's count from its shape (or none without one), checked against the
+ * nvals data values read. */
+static vgg_status blob_check_count(pctx *c, const uint8_t *start, vgg_caffe_blob *b, size_t nvals,
+                                   bool have_shape, bool have_double)
+{
+    if (!have_shape) {
+        if (nvals)
+            return perr(c, start, "%zu data values but no shape (neither BlobShape nor num/"
+                                  "channels/height/width)", nvals);
         b->count = 0;
     } else {
         int64_t count = 1;
         for (int i = 0; i < b->ndim; i++) {
-            if (b->shape[i] && count > INT64_MAX / 4 / b->shape[i]) {
-                st = perr(c, start, "shape too large");
-                goto fail;
-            }
+            if (b->shape[i] && count > INT64_MAX / 4 / b->shape[i])
+                return perr(c, start, "shape too large");
             count *= b->shape[i];
         }
         b->count = count;
@@ -508,11 +467,60 @@ static vgg_status parse_blob(pctx *c, cur r, vgg_caffe_blob *b)
         sh[0] = '\0';
         for (int i = 0; i < b->ndim && n < (int)sizeof sh - 24; i++)
             n += snprintf(sh + n, sizeof sh - n, "%s%" PRId64, i ? ", " : "", b->shape[i]);
-        st = perr(c, start, "shape (%s) holds %" PRId64 " values but the blob has %zu data values%s",
-                  sh, b->count, nvals,
-                  (!nvals && have_double) ? " (double_data is not supported)" : "");
-        goto fail;
+        return perr(c, start, "shape (%s) holds %" PRId64 " values but the blob has %zu data "
+                              "values%s", sh, b->count, nvals,
+                    (!nvals && have_double) ? " (double_data is not supported)" : "");
     }
+    return VGG_STATUS_OK;
+}
+
+static vgg_status parse_blob(pctx *c, cur r, vgg_caffe_blob *b)
+{
+    const uint8_t *start = r.p;
+    memset(b, 0, sizeof *b);
+    int64_t legacy[4] = {0, 0, 0, 0};
+    bool have_legacy = false, have_shape = false, have_double = false;
+    fbuf fb = {0};
+    vgg_status st = VGG_STATUS_OK;
+
+    while (r.p < r.end && st == VGG_STATUS_OK) {
+        const uint8_t *at = r.p;
+        uint32_t f;
+        int wt;
+        st = get_tag(c, &r, &f, &wt);
+        if (st != VGG_STATUS_OK)
+            break;
+        if (f >= 1 && f <= 4) {
+            st = parse_blob_legacy_dim(c, &r, at, f, wt, legacy);
+            have_legacy = true;
+        } else if (f == 5) {
+            st = parse_blob_data(c, &r, at, wt, &fb);
+        } else if (f == 7) {
+            st = expect_wt(c, at, f, "BlobProto.shape", wt, 2);
+            cur s;
+            if (st == VGG_STATUS_OK)
+                st = get_bytes(c, &r, f, "blob", &s);
+            if (st == VGG_STATUS_OK)
+                st = parse_blob_shape(c, s, b);
+            have_shape = true;
+        } else {
+            if (f == 8)
+                have_double = true;
+            st = skip_field(c, &r, f, wt, 0, "blob");
+        }
+    }
+    if (st != VGG_STATUS_OK)
+        goto fail;
+
+    size_t nvals = fb.own ? fb.own_n : fb.chunk_n;
+    if (!have_shape && have_legacy) {
+        b->ndim = 4;
+        memcpy(b->shape, legacy, sizeof legacy);
+        b->legacy_shape = true;
+    }
+    st = blob_check_count(c, start, b, nvals, have_shape || have_legacy, have_double);
+    if (st != VGG_STATUS_OK)
+        goto fail;
     if (fb.own) {
         st = keep(c->m, fb.own);
         fb.own = NULL;
@@ -1009,7 +1017,10 @@ static vgg_status arch_for(const vgg_caffe_model *m, vgg_config_id id, const vgg
     return VGG_STATUS_OK;
 }
 
-vgg_status vgg_caffe_arch(const vgg_caffe_model *m, const vgg_config_id *config, vgg_arch *out)
+/* The configuration-independent part of the architecture from the file:
+ * width from conv1_1, fc_dim from fc6, classes from fc8, the input size
+ * from fc6's k x k. */
+static vgg_status caffe_base_arch(const vgg_caffe_model *m, vgg_arch *base)
 {
     const vgg_caffe_layer *c11, *fc6, *fc8;
     vgg_status st = weight_layer(m, "conv1_1", VGG_CAFFE_KIND_CONV, NULL, &c11);
@@ -1020,18 +1031,17 @@ vgg_status vgg_caffe_arch(const vgg_caffe_model *m, const vgg_config_id *config,
     if (st != VGG_STATUS_OK)
         return st;
 
-    vgg_arch base;
-    vgg_arch_default(&base, VGG_CONFIG_D);
+    vgg_arch_default(base, VGG_CONFIG_D);
     const int64_t c1 = c11->blobs[1].count, fc_dim = fc6->blobs[1].count;
     if (c1 <= 0 || c1 > 64 * 64 || fc_dim <= 0 || fc_dim > INT32_MAX || fc8->blobs[1].count <= 0 ||
         fc8->blobs[1].count > INT32_MAX)
         return vgg_fail(VGG_STATUS_FORMAT, "'%s': conv1_1 has %" PRId64 " outputs, fc6 %" PRId64
                         ", fc8 %" PRId64 ": not a VGG caffemodel", m->name, c1, fc_dim,
                         fc8->blobs[1].count);
-    base.width = (float)c1 / 64.0f;
-    base.fc_dim = (int)fc_dim;
-    base.num_classes = (int)fc8->blobs[1].count;
-    int64_t c5 = lroundf(512.0f * base.width);
+    base->width = (float)c1 / 64.0f;
+    base->fc_dim = (int)fc_dim;
+    base->num_classes = (int)fc8->blobs[1].count;
+    int64_t c5 = lroundf(512.0f * base->width);
     if (c5 < 1)
         c5 = 1;
     /* kk * c5 * fc_dim <= count by construction, so nothing overflows */
@@ -1042,55 +1052,69 @@ vgg_status vgg_caffe_arch(const vgg_caffe_model *m, const vgg_config_id *config,
                         "'%s': layer 'fc6': %" PRId64 " weights are not %" PRId64
                         " outputs x %" PRId64 " channels x k x k for a square k", m->name,
                         fc6->blobs[0].count, fc_dim, c5);
-    base.input_size = (int)(32 * k);
+    base->input_size = (int)(32 * k);
+    return VGG_STATUS_OK;
+}
 
+/* The configuration whose conv layers best match the file's. */
+static vgg_status best_config(const vgg_caffe_model *m, const vgg_arch *base, vgg_config_id *id)
+{
+    static const vgg_config_id order[] = {VGG_CONFIG_E, VGG_CONFIG_D, VGG_CONFIG_C,
+                                          VGG_CONFIG_B, VGG_CONFIG_A_LRN, VGG_CONFIG_A};
+    vgg_layer_info layers[64];
+    int count = 0, file_convs = 0;
+    bool has_lrn = false;
+    for (int i = 0; i < m->n_layers; i++) {
+        file_convs += is_conv_name(m->layers[i].name) && m->layers[i].n_blobs > 0;
+        has_lrn |= m->layers[i].kind == VGG_CAFFE_KIND_LRN;
+    }
+    int best = -1, best_cost = 1 << 30;
+    for (size_t ci = 0; ci < sizeof order / sizeof order[0]; ci++) {
+        if ((order[ci] == VGG_CONFIG_A_LRN) != has_lrn &&
+            (order[ci] == VGG_CONFIG_A_LRN || order[ci] == VGG_CONFIG_A))
+            continue;
+        vgg_arch t;
+        vgg_status st = arch_for(m, order[ci], base, &t, layers, &count);
+        if (st != VGG_STATUS_OK)
+            return st;
+        int missing = 0, present = 0;
+        for (int i = 0; i < count; i++) {
+            if (layers[i].kind != VGG_LAYER_CONV)
+                continue;
+            const vgg_caffe_layer *L = vgg_caffe_find_layer(m, layers[i].name);
+            const vgg_caffe_blob *w = L && L->n_blobs > 0 ? &L->blobs[0] : NULL;
+            if (!w || w->ndim < 2 || w->shape[w->ndim - 1] != layers[i].kernel)
+                missing++;
+            else
+                present++;
+        }
+        int cost = missing + (file_convs - present);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = (int)ci;
+        }
+    }
+    *id = order[best];
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_caffe_arch(const vgg_caffe_model *m, const vgg_config_id *config, vgg_arch *out)
+{
+    vgg_arch base;
+    vgg_status st = caffe_base_arch(m, &base);
+    if (st != VGG_STATUS_OK)
+        return st;
+    vgg_config_id id;
+    if (config)
+        id = *config;
+    else if ((st = best_config(m, &base, &id)) != VGG_STATUS_OK)
+        return st;
     vgg_layer_info layers[64];
     int count = 0;
     vgg_arch a;
-    if (config) {
-        st = arch_for(m, *config, &base, &a, layers, &count);
-        if (st != VGG_STATUS_OK)
-            return st;
-    } else {
-        /* the configuration whose conv layers best match the file's */
-        static const vgg_config_id order[] = {VGG_CONFIG_E, VGG_CONFIG_D, VGG_CONFIG_C,
-                                              VGG_CONFIG_B, VGG_CONFIG_A_LRN, VGG_CONFIG_A};
-        int file_convs = 0;
-        bool has_lrn = false;
-        for (int i = 0; i < m->n_layers; i++) {
-            file_convs += is_conv_name(m->layers[i].name) && m->layers[i].n_blobs > 0;
-            has_lrn |= m->layers[i].kind == VGG_CAFFE_KIND_LRN;
-        }
-        int best = -1, best_cost = 1 << 30;
-        for (size_t ci = 0; ci < sizeof order / sizeof order[0]; ci++) {
-            if ((order[ci] == VGG_CONFIG_A_LRN) != has_lrn &&
-                (order[ci] == VGG_CONFIG_A_LRN || order[ci] == VGG_CONFIG_A))
-                continue;
-            vgg_arch t;
-            st = arch_for(m, order[ci], &base, &t, layers, &count);
-            if (st != VGG_STATUS_OK)
-                return st;
-            int missing = 0, present = 0;
-            for (int i = 0; i < count; i++) {
-                if (layers[i].kind != VGG_LAYER_CONV)
-                    continue;
-                const vgg_caffe_layer *L = vgg_caffe_find_layer(m, layers[i].name);
-                const vgg_caffe_blob *w = L && L->n_blobs > 0 ? &L->blobs[0] : NULL;
-                if (!w || w->ndim < 2 || w->shape[w->ndim - 1] != layers[i].kernel)
-                    missing++;
-                else
-                    present++;
-            }
-            int cost = missing + (file_convs - present);
-            if (cost < best_cost) {
-                best_cost = cost;
-                best = (int)ci;
-            }
-        }
-        st = arch_for(m, order[best], &base, &a, layers, &count);
-        if (st != VGG_STATUS_OK)
-            return st;
-    }
+    st = arch_for(m, id, &base, &a, layers, &count);
+    if (st != VGG_STATUS_OK)
+        return st;
     for (int i = 0; i < count; i++) {
         if (layers[i].kind != VGG_LAYER_CONV && layers[i].kind != VGG_LAYER_FC)
             continue;

@@ -102,15 +102,6 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
     return -1;
 }
 
-static void note_line(void *ctx, size_t done, size_t n, const char *skipped)
-{
-    (void)ctx;
-    if (skipped)
-        fprintf(stderr, "vggtrain eval: skipped: %s\n", skipped);
-    else
-        fprintf(stderr, "vggtrain eval: %zu / %zu images\n", done, n);
-}
-
 int cmd_eval(int argc, char **argv)
 {
     eval_args a = { .device = "cpu", .grid = 5 };
@@ -138,13 +129,10 @@ int cmd_eval(int argc, char **argv)
                                                ds->n_classes, &t);
     if (st == VGG_STATUS_OK)
         st = vgg_pretrain_table_add_dataset(t, nets, ds, a.limit > 0 ? (size_t)a.limit : 0,
-                                            note_line, NULL, &evaluated, &unreadable);
+                                            eval_note_line, NULL, &evaluated, &unreadable);
     if (st == VGG_STATUS_OK) {
         eval_print_table(t, a.weights, a.n_nets, qs, nq, a.methods);
-        printf("(%lld images", evaluated);
-        if (unreadable)
-            printf(", %lld unreadable skipped", unreadable);
-        printf(")\n");
+        eval_print_counts(evaluated, unreadable);
     } else {
         fprintf(stderr, "vggtrain eval: %s\n", vgg_last_error());
     }

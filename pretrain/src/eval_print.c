@@ -1,5 +1,6 @@
 /* vggtrain eval's table on stdout: ConvNet, test scale Q, method, top-1
- * and top-5 error, a row per net and scale, then the ensemble. */
+ * and top-5 error, a row per net and scale, then the ensemble; the count
+ * of images under it, and the progress lines on stderr. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,4 +88,21 @@ void eval_print_table(const vgg_pretrain_table *t, const char *const *weights, i
                 vgg_pretrain_table_errors(t, k, m, k < n_nets ? nq[k] : MAX_Q));
         }
     }
+}
+
+void eval_print_counts(long long evaluated, long long unreadable)
+{
+    printf("(%lld images", evaluated);
+    if (unreadable)
+        printf(", %lld unreadable skipped", unreadable);
+    printf(")\n");
+}
+
+void eval_note_line(void *ctx, size_t done, size_t n, const char *skipped)
+{
+    (void)ctx;
+    if (skipped)
+        fprintf(stderr, "vggtrain eval: skipped: %s\n", skipped);
+    else
+        fprintf(stderr, "vggtrain eval: %zu / %zu images\n", done, n);
 }

@@ -290,6 +290,10 @@ typedef struct vgg_pixels_report {
 vgg_status vgg_pixels_write(vgg_featwriter *w, const vgg_extract_item *items, size_t n, int size,
                             bool l2, bool skip, void (*skipped)(void *ctx, const char *why),
                             void *ctx, vgg_pixels_report *r);
+/* The run's summary line to fp: "vggfeat pixels: L listed, N images
+ * (D-D), S skipped (by reason), T s". */
+void vgg_pixels_report_print(FILE *fp, size_t listed, int dim, const vgg_pixels_report *r,
+                             double secs);
 
 #ifdef __cplusplus
 }
