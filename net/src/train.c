@@ -92,10 +92,10 @@ static vgg_status dev_alloc(vgg_backend *be, size_t bytes, void **p)
     return be->ops->alloc(be, bytes ? bytes : 1, p);
 }
 
-vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer **out)
+/* What the backend and the options allow; OK or the refusal. */
+static vgg_status trainer_check(const vgg_net *net, const vgg_train_opts *o)
 {
-    *out = NULL;
-    vgg_backend *be = net->be;
+    const vgg_backend *be = net->be;
     if (!be->train || !be->train->conv2d_backward)
         return vgg_fail(VGG_STATUS_UNSUPPORTED, "backend %s cannot train", be->name);
     if (be->opts.precision == VGG_PRECISION_BF16)
@@ -113,16 +113,43 @@ vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer
     if (!(o->momentum >= 0.0f && o->momentum < 1.0f) || !(o->weight_decay >= 0.0f))
         return vgg_fail(VGG_STATUS_INVALID, "trainer: momentum %g or weight decay %g out of range",
                         o->momentum, o->weight_decay);
-    vgg_trainer *t = calloc(1, sizeof *t);
-    if (!t)
-        return vgg_fail(VGG_STATUS_NOMEM, "trainer: out of memory");
-    t->net = net;
-    t->be = be;
-    t->o = *o;
-    t->dropout_on = true;
-    t->mb = o->micro_batch;
+    return VGG_STATUS_OK;
+}
+
+/* One layer's buffers for a micro-batch: its output, dropout's, max
+ * pooling's arg max, batch normalisation's. */
+static vgg_status layer_alloc(vgg_trainer *t, int l, size_t count)
+{
+    const vgg_net *net = t->net;
+    vgg_backend *be = t->be;
+    layer_buf *b = &t->lb[l];
+    vgg_status st = dev_alloc(be, sizeof(float) * count, (void **)&b->y);
+    if (b->dropout) {
+        if (st == VGG_STATUS_OK)
+            st = dev_alloc(be, sizeof(float) * count, (void **)&b->pre);
+        if (st == VGG_STATUS_OK)
+            st = dev_alloc(be, count, (void **)&b->mask);
+    }
+    if (net->layers[l].kind == VGG_LAYER_POOL && st == VGG_STATUS_OK)
+        st = dev_alloc(be, sizeof(int32_t) * count, (void **)&b->argmax);
+    if (net->layer_bn[l] >= 0) {
+        if (st == VGG_STATUS_OK)
+            st = dev_alloc(be, sizeof(float) * count, (void **)&b->z);
+        if (st == VGG_STATUS_OK)
+            st = dev_alloc(be, sizeof(float) * b->c, (void **)&b->bn_mean);
+        if (st == VGG_STATUS_OK)
+            st = dev_alloc(be, sizeof(float) * b->c, (void **)&b->bn_invstd);
+    }
+    return st;
+}
+
+/* Every layer's shape and buffers, then the two gradient scratch buffers as
+ * large as the largest activation; the scores must come out 1x1. */
+static vgg_status layers_alloc(vgg_trainer *t)
+{
+    const vgg_net *net = t->net;
     const int S = net->arch.input_size;
-    vgg_status st = dev_alloc(be, sizeof(float) * (size_t)t->mb * 3 * S * S, (void **)&t->x);
+    vgg_status st = dev_alloc(t->be, sizeof(float) * (size_t)t->mb * 3 * S * S, (void **)&t->x);
     int c = 3, h = S, w = S, fc = 0;
     size_t biggest = 0;
     for (int l = 0; l < net->n_layers && st == VGG_STATUS_OK; l++) {
@@ -131,32 +158,15 @@ vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer
         b->c = L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC ? L->out_channels : c;
         b->h = vgg_net_side_after(net, l, h);
         b->w = vgg_net_side_after(net, l, w);
-        if (b->h <= 0 || b->w <= 0) {
-            st = vgg_fail(VGG_STATUS_INVALID, "trainer: input %d too small at layer %s", S, L->name);
-            break;
-        }
+        if (b->h <= 0 || b->w <= 0)
+            return vgg_fail(VGG_STATUS_INVALID, "trainer: input %d too small at layer %s", S,
+                            L->name);
         size_t count = (size_t)t->mb * b->c * b->h * b->w;
         size_t in_count = (size_t)t->mb * c * h * w;
         biggest = count > biggest ? count : biggest;
         biggest = in_count > biggest ? in_count : biggest;
-        st = dev_alloc(be, sizeof(float) * count, (void **)&b->y);
-        if (L->kind == VGG_LAYER_FC && ++fc <= 2) {
-            b->dropout = true;
-            if (st == VGG_STATUS_OK)
-                st = dev_alloc(be, sizeof(float) * count, (void **)&b->pre);
-            if (st == VGG_STATUS_OK)
-                st = dev_alloc(be, count, (void **)&b->mask);
-        }
-        if (L->kind == VGG_LAYER_POOL && st == VGG_STATUS_OK)
-            st = dev_alloc(be, sizeof(int32_t) * count, (void **)&b->argmax);
-        if (net->layer_bn[l] >= 0) {
-            if (st == VGG_STATUS_OK)
-                st = dev_alloc(be, sizeof(float) * count, (void **)&b->z);
-            if (st == VGG_STATUS_OK)
-                st = dev_alloc(be, sizeof(float) * b->c, (void **)&b->bn_mean);
-            if (st == VGG_STATUS_OK)
-                st = dev_alloc(be, sizeof(float) * b->c, (void **)&b->bn_invstd);
-        }
+        b->dropout = L->kind == VGG_LAYER_FC && ++fc <= 2;
+        st = layer_alloc(t, l, count);
         c = b->c;
         h = b->h;
         w = b->w;
@@ -165,16 +175,24 @@ vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer
         st = vgg_fail(VGG_STATUS_INVALID, "trainer: input %d gives a %dx%d score map, not 1x1", S,
                       h, w);
     if (st == VGG_STATUS_OK)
-        st = dev_alloc(be, sizeof(float) * biggest, (void **)&t->g0);
+        st = dev_alloc(t->be, sizeof(float) * biggest, (void **)&t->g0);
     if (st == VGG_STATUS_OK)
-        st = dev_alloc(be, sizeof(float) * biggest, (void **)&t->g1);
+        st = dev_alloc(t->be, sizeof(float) * biggest, (void **)&t->g1);
+    return st;
+}
+
+/* The contiguous gradient and momentum buffers (each tensor 64-aligned, so
+ * one collective reduces them all), zeroed; the logits and labels. */
+static vgg_status grads_alloc(vgg_trainer *t)
+{
+    const vgg_net *net = t->net;
+    vgg_backend *be = t->be;
     size_t offset[VGG_MAX_PARAMS];
     for (int i = 0; i < net->n_params; i++) {
         offset[i] = t->grad_count;
         t->grad_count += (net->params[i].numel + 63) / 64 * 64;
     }
-    if (st == VGG_STATUS_OK)
-        st = dev_alloc(be, sizeof(float) * t->grad_count, (void **)&t->grad_all);
+    vgg_status st = dev_alloc(be, sizeof(float) * t->grad_count, (void **)&t->grad_all);
     if (st == VGG_STATUS_OK)
         st = dev_alloc(be, sizeof(float) * t->grad_count, (void **)&t->mom_all);
     if (st == VGG_STATUS_OK)
@@ -193,6 +211,26 @@ vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer
     }
     if (st == VGG_STATUS_OK)
         st = dev_alloc(be, sizeof(int32_t) * t->mb, (void **)&t->dev_labels);
+    return st;
+}
+
+vgg_status vgg_trainer_create(vgg_net *net, const vgg_train_opts *o, vgg_trainer **out)
+{
+    *out = NULL;
+    vgg_status st = trainer_check(net, o);
+    if (st != VGG_STATUS_OK)
+        return st;
+    vgg_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return vgg_fail(VGG_STATUS_NOMEM, "trainer: out of memory");
+    t->net = net;
+    t->be = net->be;
+    t->o = *o;
+    t->dropout_on = true;
+    t->mb = o->micro_batch;
+    st = layers_alloc(t);
+    if (st == VGG_STATUS_OK)
+        st = grads_alloc(t);
     if (st != VGG_STATUS_OK) {
         vgg_trainer_free(t);
         return st;
