@@ -1,8 +1,10 @@
 """What the Python command-line tests share: running a program (under a
 file-size limit that stands for a full disk), recording checks, digests."""
 import hashlib
+import random
 import resource
 import signal
+import struct
 import subprocess
 import sys
 
@@ -42,3 +44,22 @@ def digest(path):
 def finish():
     print("%d failure(s)" % len(failures))
     sys.exit(1 if failures else 0)
+
+
+def bar_idx_set(images="img.idx", labels="lab.idx", n=60):
+    """n images of 28x28 in 3 classes as idx files: class c is a bright bar
+    in the c-th third over noise (seeded, the same bytes every time)."""
+    rnd = random.Random(11)
+    pixels = bytearray()
+    for i in range(n):
+        c = i % 3
+        for y in range(28):
+            for x in range(28):
+                v = rnd.randrange(32)
+                if c * 9 <= x < c * 9 + 9 and 3 < y < 24:
+                    v += 200
+                pixels.append(v)
+    with open(images, "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, n, 28, 28) + bytes(pixels))
+    with open(labels, "wb") as f:
+        f.write(struct.pack(">II", 0x801, n) + bytes(i % 3 for i in range(n)))

@@ -28,7 +28,6 @@ Run by CTest: test_train_robust.py BINDIR WORKDIR.  Exit 0 pass, 1 fail.
 """
 import json
 import os
-import random
 import re
 import shutil
 import signal
@@ -37,7 +36,7 @@ import subprocess
 import sys
 import time
 
-from cli_check import check, digest, finish, run
+from cli_check import bar_idx_set, check, digest, finish, run
 
 bindir, work = (os.path.abspath(a) for a in sys.argv[1:3])
 VGGTRAIN = os.path.join(bindir, "vggtrain")
@@ -46,21 +45,7 @@ os.makedirs(work)
 os.chdir(work)
 
 # 60 images of 28x28 in 3 classes: class c is a bright bar in the c-th third
-rnd = random.Random(11)
-n = 60
-pixels = bytearray()
-for i in range(n):
-    c = i % 3
-    for y in range(28):
-        for x in range(28):
-            v = rnd.randrange(32)
-            if c * 9 <= x < c * 9 + 9 and 3 < y < 24:
-                v += 200
-            pixels.append(v)
-with open("img.idx", "wb") as f:
-    f.write(struct.pack(">IIII", 0x803, n, 28, 28) + bytes(pixels))
-with open("lab.idx", "wb") as f:
-    f.write(struct.pack(">II", 0x801, n) + bytes(i % 3 for i in range(n)))
+bar_idx_set()
 rc, out = run([VGGTRAIN, "import-idx", "img.idx", "lab.idx", "-o", "set"])
 check(rc == 0, "import-idx makes the training set", out)
 TINY = ["--list", "set/list.txt", "--classes", "set/classes.txt", "--config", "A",
