@@ -40,8 +40,8 @@ void *vgg_cpu_fast_state(vgg_backend *be);
  * shape, buffers); vgg_dnnl_conv2d_backward has the contract of
  * vgg_backend_train_ops.conv2d_backward on that state, and sets *done
  * false, touching nothing, where it leaves the shape to the reference
- * operation (fully connected layers, shapes without a direct oneDNN
- * implementation, bad descriptors). */
+ * operation (shapes without a direct oneDNN implementation, bad
+ * descriptors). */
 vgg_status vgg_dnnl_train_open(void **state);
 void vgg_dnnl_train_close(void *state);
 vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv_desc *d,

@@ -14,10 +14,12 @@
  * dweight and dbias accumulated (+=).  oneDNN writes its gradients, so
  * they land in a buffer of the backend and are added afterwards.
  *
- * Fully connected layers (one output position, no padding: fc6 on a
- * 7x7 map, fc7, fc8) stay with the reference operation, one matrix
- * product over the batch each (cpu_train.c), as do shapes oneDNN has no
- * direct implementation for. */
+ * Fully connected layers run here too, as the convolutions they are (fc6
+ * 7x7 over a 7x7 map, fc7 and fc8 1x1 over 1x1): a step that leaves them
+ * to the reference's OpenBLAS products alternates OpenBLAS's threads,
+ * which keep spinning after a product, with oneDNN's OpenMP ones, and is
+ * slower (bench_train).  Shapes oneDNN has no direct implementation for
+ * and bad descriptors go to the reference (cpu_train.c). */
 #include "cpu.h"
 
 #include <dnnl.h>
@@ -398,8 +400,8 @@ vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv
     *done = false;
     const int oh = vgg_conv_out_h(d), ow = vgg_conv_out_w(d);
     if (!t || d->n <= 0 || d->cin <= 0 || d->cout <= 0 || d->k <= 0 || d->pad < 0 || oh <= 0 ||
-        ow <= 0 || (oh == 1 && ow == 1 && d->pad == 0))
-        return VGG_STATUS_OK;   /* the reference: its checks, or fully connected */
+        ow <= 0)
+        return VGG_STATUS_OK;   /* the reference, with its checks */
     pthread_mutex_lock(&t->lock);
     omp_set_num_threads(be->threads);
     bwd_shape *s = NULL;
