@@ -50,6 +50,7 @@ typedef struct cpu_impl {
     bool pool_ok;
     worker_arg args[63];
     void *fast;                    /* oneDNN's state (dnnl.c); NULL for cpu-ref */
+    void *fast_train;              /* its convolution backward (dnnl_train.c); NULL for cpu-ref */
     vgg_backend_ops fast_ops;      /* cpu_ops plus the oneDNN forward chain */
     vgg_backend_train_ops train_ops;
 } cpu_impl;
@@ -493,6 +494,20 @@ static vgg_status cpu_sgd_update(vgg_backend *be, size_t count, float lr, float 
     return vgg_cpu_train_ops.sgd_update(be, count, lr, momentum, wd, w, g, v);
 }
 
+/* oneDNN's convolution backward, the reference one for what it leaves. */
+static vgg_status cpu_conv2d_backward(vgg_backend *be, const vgg_conv_desc *d, const float *x,
+                                      const float *weight, const float *y, const float *dy,
+                                      float *dx, float *dweight, float *dbias)
+{
+    cpu_impl *impl = be->impl;
+    bool done = false;
+    vgg_status st = vgg_dnnl_conv2d_backward(be, impl->fast_train, d, x, weight, y, dy, dx,
+                                             dweight, dbias, &done);
+    if (st != VGG_STATUS_OK || done)
+        return st;
+    return vgg_cpu_train_ops.conv2d_backward(be, d, x, weight, y, dy, dx, dweight, dbias);
+}
+
 vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out)
 {
     *out = NULL;
@@ -528,6 +543,12 @@ vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out)
             cpu_close(be);
             return st;
         }
+        st = vgg_dnnl_train_open(&impl->fast_train);
+        if (st != VGG_STATUS_OK) {
+            cpu_close(be);
+            return st;
+        }
+        impl->train_ops.conv2d_backward = cpu_conv2d_backward;
         impl->fast_ops.forward = vgg_dnnl_forward;
         impl->fast_ops.forward_release = vgg_dnnl_forward_release;
     }
@@ -542,6 +563,7 @@ static void cpu_close(vgg_backend *be)
     cpu_impl *impl = be->impl;
     if (impl) {
         vgg_dnnl_close(impl->fast);
+        vgg_dnnl_train_close(impl->fast_train);
         if (impl->pool_ok)
             pool_stop(impl);
         pthread_mutex_destroy(&impl->lock);
