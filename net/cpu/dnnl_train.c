@@ -306,7 +306,7 @@ static vgg_status exec(bwd_state *t, dnnl_primitive_t p, int n, const int *kinds
 {
     vgg_status st = VGG_STATUS_OK;
     dnnl_memory_t m[4] = {NULL, NULL, NULL, NULL};
-    dnnl_exec_arg_t args[4];
+    dnnl_exec_arg_t args[4] = { { 0 } };
     for (int i = 0; i < n; i++) {
         CHECK(dnnl_memory_create(&m[i], mds[i], t->eng, ptrs[i]));
         args[i] = (dnnl_exec_arg_t){kinds[i], m[i]};
