@@ -19,10 +19,10 @@
 #include "test_util.h"
 
 /* sorted byte-wise, as class lists are */
-static const char *const hostile_classes[] = { "b\xff" "ad", "cat\tdog", "q\"uo\\te" };
+static const char *const hostile_classes[] = { "b\377ad", "cat\tdog", "q\"uo\\te" };
 /* class names for training: labels refuse TAB and newline in a class name
  * (at input), so these have invalid UTF-8, a quote and a backslash */
-static const char *const model_classes[] = { "b\xff" "ad", "c\"at", "q\\te" };
+static const char *const model_classes[] = { "b\377ad", "c\"at", "q\\te" };
 static const char *const hostile_names[] = {
     "img\t1.jpg", "new\nline.jpg", "cr\r.jpg", "quote\".jpg", "comma,.jpg",
     "back\\slash.jpg", "latin1-\xe9t\xe9.jpg", "ok-\xc3\xa9.jpg",
