@@ -17,6 +17,7 @@
  * the scratchpad belong to the backend, so nets on one backend share
  * them; a forward call holds them for its duration. */
 #include "cpu.h"
+#include "dnnl_util.h"
 
 #include <dnnl.h>
 #include <math.h>
@@ -43,23 +44,6 @@
  * are read where they are, so that two loaded nets stay within the memory
  * bound (see add_fc).  bf16 converts every fc's weights once. */
 #define FC_PACK_MAX ((size_t)128 << 20)
-
-/* ---- errors ---- */
-
-static vgg_status dnnl_failed(dnnl_status_t s, const char *call, int line)
-{
-    return vgg_fail(s == dnnl_out_of_memory ? VGG_STATUS_NOMEM : VGG_STATUS_DEVICE,
-                    "oneDNN: %s failed (status %d) at %s:%d", call, (int)s, __FILE__, line);
-}
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        dnnl_status_t s_ = (call);                                                                 \
-        if (s_ != dnnl_success) {                                                                  \
-            st = dnnl_failed(s_, #call, __LINE__);                                                 \
-            goto done;                                                                             \
-        }                                                                                          \
-    } while (0)
 
 /* ---- state ---- */
 
@@ -262,11 +246,6 @@ static int out_side(const vgg_fwd_layer *L, int s)
     default:
         return s;
     }
-}
-
-static const dnnl_memory_desc_t *pd_md(const_dnnl_primitive_desc_t pd, dnnl_query_t q)
-{
-    return dnnl_primitive_desc_query_md(pd, q, 0);
 }
 
 static size_t pd_bytes(const_dnnl_primitive_desc_t pd, dnnl_query_t q)

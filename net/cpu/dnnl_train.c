@@ -21,6 +21,7 @@
  * slower (bench_train).  Shapes oneDNN has no direct implementation for
  * and bad descriptors go to the reference (cpu_train.c). */
 #include "cpu.h"
+#include "dnnl_util.h"
 
 #include <dnnl.h>
 #include <omp.h>
@@ -30,21 +31,6 @@
 
 /* shapes with their primitives; past this the oldest is dropped */
 #define MAX_SHAPES 32
-
-static vgg_status dnnl_failed(dnnl_status_t s, const char *call, int line)
-{
-    return vgg_fail(s == dnnl_out_of_memory ? VGG_STATUS_NOMEM : VGG_STATUS_DEVICE,
-                    "oneDNN: %s failed (status %d) at %s:%d", call, (int)s, __FILE__, line);
-}
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        dnnl_status_t s_ = (call);                                                                 \
-        if (s_ != dnnl_success) {                                                                  \
-            st = dnnl_failed(s_, #call, __LINE__);                                                 \
-            goto done;                                                                             \
-        }                                                                                          \
-    } while (0)
 
 /* The backend's buffers: the tensors in the primitives' layouts (x, dz for
  * the weights' and for the data's primitive, the weights, dx, dweight),
@@ -128,11 +114,6 @@ static void md_4d(dnnl_memory_desc_t *md, int a, int b, int c, int d, dnnl_forma
 {
     dnnl_dims_t dims = {a, b, c, d};
     dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tag);
-}
-
-static const dnnl_memory_desc_t *pd_md(const_dnnl_primitive_desc_t pd, dnnl_query_t q)
-{
-    return dnnl_primitive_desc_query_md(pd, q, 0);
 }
 
 /* A reorder from -> to, or NULL where the two are the same layout. */
