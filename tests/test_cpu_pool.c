@@ -1,6 +1,7 @@
-/* The CPU backend's thread pool (vgg_cpu_parallel_for): every item runs
- * exactly once, whatever the thread count, call after call, and with two
- * callers at once. */
+/* The CPU backends' loops over threads (vgg_cpu_parallel_for: cpu-ref's
+ * own pool, the "cpu" backend's OpenMP team, which oneDNN's convolutions
+ * share): every item runs exactly once, whatever the thread count, call
+ * after call, and with two callers at once. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,9 +31,11 @@ static void each_item_once(void **state)
 {
     (void)state;
     static atomic_int hits[1000];
-    for (int threads = 1; threads <= 5; threads++) {
+    for (int k = 0; k < 10; k++) {
+        const int threads = 1 + k / 2;
         vgg_backend *be = NULL;
-        assert_int_equal(vgg_backend_open("cpu", threads, &be), VGG_STATUS_OK);
+        assert_int_equal(vgg_backend_open(k % 2 ? "cpu" : "cpu-ref", threads, &be),
+                         VGG_STATUS_OK);
         assert_int_equal(vgg_backend_threads(be), threads);
         for (int n = 1; n <= 1000; n = n * 3 + 1) {
             for (int rep = 0; rep < 20; rep++) {
@@ -77,17 +80,19 @@ static void two_callers_at_once(void **state)
 {
     (void)state;
     static atomic_int h1[300], h2[300];
-    vgg_backend *be = NULL;
-    assert_int_equal(vgg_backend_open("cpu", 3, &be), VGG_STATUS_OK);
-    caller_arg a = { be, h1, 300, 0 }, b = { be, h2, 257, 0 };
-    pthread_t t1, t2;
-    assert_int_equal(pthread_create(&t1, NULL, caller, &a), 0);
-    assert_int_equal(pthread_create(&t2, NULL, caller, &b), 0);
-    pthread_join(t1, NULL);
-    pthread_join(t2, NULL);
-    assert_int_equal(a.ok, 1);
-    assert_int_equal(b.ok, 1);
-    vgg_backend_close(be);
+    for (int k = 0; k < 2; k++) {
+        vgg_backend *be = NULL;
+        assert_int_equal(vgg_backend_open(k ? "cpu" : "cpu-ref", 3, &be), VGG_STATUS_OK);
+        caller_arg a = { be, h1, 300, 0 }, b = { be, h2, 257, 0 };
+        pthread_t t1, t2;
+        assert_int_equal(pthread_create(&t1, NULL, caller, &a), 0);
+        assert_int_equal(pthread_create(&t2, NULL, caller, &b), 0);
+        pthread_join(t1, NULL);
+        pthread_join(t2, NULL);
+        assert_int_equal(a.ok, 1);
+        assert_int_equal(b.ok, 1);
+        vgg_backend_close(be);
+    }
 }
 
 int main(void)

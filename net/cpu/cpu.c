@@ -51,7 +51,7 @@ typedef struct cpu_impl {
     worker_arg args[63];
     void *fast;                    /* oneDNN's state (dnnl.c); NULL for cpu-ref */
     void *fast_train;              /* its convolution backward (dnnl_train.c); NULL for cpu-ref */
-    vgg_backend_ops fast_ops;      /* cpu_ops plus the oneDNN forward chain */
+    vgg_backend_ops fast_ops;      /* cpu_ops, the oneDNN forward chain and convolution */
     vgg_backend_train_ops train_ops;
 } cpu_impl;
 
@@ -121,6 +121,15 @@ void vgg_cpu_parallel_for(vgg_backend *be, int n, void (*fn)(void *ctx, int begi
     if (n <= 0)
         return;
     cpu_impl *impl = be ? be->impl : NULL;
+    if (impl && impl->fast && be->threads > 1 && n > 1) {
+        /* the "cpu" backend: oneDNN's OpenMP threads, which would keep
+         * spinning beside the pool's after a oneDNN call */
+        const int t = be->threads < n ? be->threads : n;
+#pragma omp parallel for num_threads(t) schedule(static, 1)
+        for (int i = 0; i < t; i++)
+            fn(ctx, (int)((int64_t)n * i / t), (int)((int64_t)n * (i + 1) / t));
+        return;
+    }
     if (!impl || !impl->pool_ok || impl->pool.nworkers == 0 || n == 1 ||
         pthread_mutex_trylock(&impl->pool.call) != 0) {
         fn(ctx, 0, n);
@@ -328,33 +337,62 @@ typedef struct pool_job {
     int32_t *argmax;
 } pool_job;
 
+/* One window [y0, y1) x [x0, x1): the maximum and where it is (row-major
+ * scan, the first of equals; a NaN wins at once, the first one). */
+static float pool_window(const float *xp, int w, int y0, int y1, int x0, int x1, int32_t *where)
+{
+    float best = -INFINITY;
+    *where = y0 * w + x0;
+    for (int yy = y0; yy < y1; yy++)
+        for (int xx = x0; xx < x1; xx++) {
+            float v = xp[yy * w + xx];
+            if (v > best || isnan(v)) {
+                best = v;
+                *where = yy * w + xx;
+                if (isnan(v))
+                    return best;
+            }
+        }
+    return best;
+}
+
+/* Whole 2x2 windows take the short way: the same scan unrolled, and the
+ * general one only where a NaN is among the four.  (The loop that ran
+ * every window through the general scan was a sixth of a small net's
+ * training step: bench_train --profile.) */
 static void pool_planes(void *ctx, int begin, int end)
 {
     const pool_job *j = ctx;
+    const int w = j->w, ow = j->ow;
     for (int p = begin; p < end; p++) {
-        const float *xp = j->x + (size_t)p * j->h * j->w;
-        float *yp = j->y + (size_t)p * j->oh * j->ow;
-        int32_t *ap = j->argmax ? j->argmax + (size_t)p * j->oh * j->ow : NULL;
+        const float *xp = j->x + (size_t)p * j->h * w;
+        float *yp = j->y + (size_t)p * j->oh * ow;
+        int32_t *ap = j->argmax ? j->argmax + (size_t)p * j->oh * ow : NULL;
         for (int oy = 0; oy < j->oh; oy++) {
-            int y0 = 2 * oy, y1 = y0 + 2 > j->h ? j->h : y0 + 2;
-            for (int ox = 0; ox < j->ow; ox++) {
-                int x0 = 2 * ox, x1 = x0 + 2 > j->w ? j->w : x0 + 2;
-                float best = -INFINITY;
-                int32_t where = y0 * j->w + x0;
-                for (int yy = y0; yy < y1; yy++)
-                    for (int xx = x0; xx < x1; xx++) {
-                        float v = xp[yy * j->w + xx];
-                        if (v > best || isnan(v)) {
-                            best = v;
-                            where = yy * j->w + xx;
-                            if (isnan(v))
-                                goto done;
-                        }
+            const int y0 = 2 * oy, y1 = y0 + 2 > j->h ? j->h : y0 + 2;
+            const float *r0 = xp + (size_t)y0 * w, *r1 = r0 + w;
+            for (int ox = 0; ox < ow; ox++) {
+                const int x0 = 2 * ox;
+                float best;
+                int32_t where;
+                if (y1 - y0 == 2 && x0 + 2 <= w) {
+                    const float a = r0[x0], b = r0[x0 + 1], c = r1[x0], d = r1[x0 + 1];
+                    if (isnan(a) || isnan(b) || isnan(c) || isnan(d)) {
+                        best = pool_window(xp, w, y0, y1, x0, x0 + 2, &where);
+                    } else {
+                        int k = 0;
+                        best = a;
+                        if (b > best) best = b, k = 1;
+                        if (c > best) best = c, k = 2;
+                        if (d > best) best = d, k = 3;
+                        where = (y0 + (k >> 1)) * w + x0 + (k & 1);
                     }
-            done:
-                yp[oy * j->ow + ox] = best;
+                } else {
+                    best = pool_window(xp, w, y0, y1, x0, x0 + 2 > w ? w : x0 + 2, &where);
+                }
+                yp[oy * ow + ox] = best;
                 if (ap)
-                    ap[oy * j->ow + ox] = where;
+                    ap[oy * ow + ox] = where;
             }
         }
     }
@@ -494,6 +532,19 @@ static vgg_status cpu_sgd_update(vgg_backend *be, size_t count, float lr, float 
     return vgg_cpu_train_ops.sgd_update(be, count, lr, momentum, wd, w, g, v);
 }
 
+/* oneDNN's convolution forward (training, direct), the reference one for
+ * what it leaves. */
+static vgg_status cpu_conv2d_fast(vgg_backend *be, const vgg_conv_desc *d, const float *x,
+                                  const float *weight, const float *bias, float *y)
+{
+    cpu_impl *impl = be->impl;
+    bool done = false;
+    vgg_status st = vgg_dnnl_conv2d_forward(be, impl->fast_train, d, x, weight, bias, y, &done);
+    if (st != VGG_STATUS_OK || done)
+        return st;
+    return cpu_conv2d(be, d, x, weight, bias, y);
+}
+
 /* oneDNN's convolution backward, the reference one for what it leaves. */
 static vgg_status cpu_conv2d_backward(vgg_backend *be, const vgg_conv_desc *d, const float *x,
                                       const float *weight, const float *y, const float *dy,
@@ -549,6 +600,7 @@ vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out)
             return st;
         }
         impl->train_ops.conv2d_backward = cpu_conv2d_backward;
+        impl->fast_ops.conv2d = cpu_conv2d_fast;
         impl->fast_ops.forward = vgg_dnnl_forward;
         impl->fast_ops.forward_release = vgg_dnnl_forward_release;
     }

@@ -35,15 +35,19 @@ void vgg_dnnl_calls(vgg_backend *be, uint64_t *calls, int *last_n);
 /* The state vgg_dnnl_open made for be (NULL for cpu-ref). */
 void *vgg_cpu_fast_state(vgg_backend *be);
 
-/* The oneDNN convolution backward (dnnl_train.c) of the "cpu" backend:
- * vgg_dnnl_train_open makes its state (engine, stream, primitives by
- * shape, buffers); vgg_dnnl_conv2d_backward has the contract of
- * vgg_backend_train_ops.conv2d_backward on that state, and sets *done
- * false, touching nothing, where it leaves the shape to the reference
+/* The oneDNN training convolutions (dnnl_train.c) of the "cpu" backend:
+ * vgg_dnnl_train_open makes their state (engine, stream, primitives by
+ * shape, buffers); vgg_dnnl_conv2d_forward and vgg_dnnl_conv2d_backward
+ * have the contracts of vgg_backend_ops.conv2d and of
+ * vgg_backend_train_ops.conv2d_backward on that state, and set *done
+ * false, touching nothing, where they leave the shape to the reference
  * operation (shapes without a direct oneDNN implementation, bad
  * descriptors). */
 vgg_status vgg_dnnl_train_open(void **state);
 void vgg_dnnl_train_close(void *state);
+vgg_status vgg_dnnl_conv2d_forward(vgg_backend *be, void *state, const vgg_conv_desc *d,
+                                   const float *x, const float *weight, const float *bias,
+                                   float *y, bool *done);
 vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv_desc *d,
                                     const float *x, const float *weight, const float *y,
                                     const float *dy, float *dx, float *dweight, float *dbias,

@@ -1,8 +1,9 @@
-/* The "cpu" backend's convolution backward on oneDNN: the gradient with
- * respect to the input through the backward-data primitive, those of the
- * weights and the bias through the backward-weights primitive, both with
- * the direct algorithm only (never Winograd), so that a training step has
- * the same bits run to run with the same thread count (byte-exact resume).
+/* The "cpu" backend's training convolutions on oneDNN: the forward of a
+ * training step (bias and ReLU fused), the gradient with respect to the
+ * input through the backward-data primitive, those of the weights and the
+ * bias through the backward-weights primitive, all with the direct
+ * algorithm only (never Winograd), so that a training step has the same
+ * bits run to run with the same thread count (byte-exact resume).
  *
  * The net's tensors are plain (NCHW activations, OIHW weights); the
  * primitives take the layouts oneDNN prefers (format_tag any) and the
@@ -18,8 +19,11 @@
  * 7x7 over a 7x7 map, fc7 and fc8 1x1 over 1x1): a step that leaves them
  * to the reference's OpenBLAS products alternates OpenBLAS's threads,
  * which keep spinning after a product, with oneDNN's OpenMP ones, and is
- * slower (bench_train).  Shapes oneDNN has no direct implementation for
- * and bad descriptors go to the reference (cpu_train.c). */
+ * slower (bench_train).  The forward went the same way: with it on the
+ * reference's im2col and OpenBLAS, a small net's step spent three quarters
+ * of its time there (bench_train --profile).  Shapes oneDNN has no direct
+ * implementation for and bad descriptors go to the reference (cpu.c,
+ * cpu_train.c). */
 #include "cpu.h"
 #include "dnnl_util.h"
 
@@ -37,9 +41,19 @@
  * dz itself (dy through the ReLU), dweight and dbias as oneDNN writes them. */
 enum { BUF_X, BUF_DZW, BUF_DZD, BUF_W, BUF_DX, BUF_DW, BUF_DWP, BUF_DZ, BUF_DB, N_BUF };
 
+/* A forward of one shape, with or without the fused ReLU: the primitive,
+ * its layouts of x, the weights and y, and the reorders into and out of
+ * them (NULL where the layout is plain). */
+typedef struct fwd_prim {
+    bool made, unsupported;
+    dnnl_primitive_t conv, r_x, r_w, r_y;
+    dnnl_memory_desc_t m_x, m_w, m_y;
+} fwd_prim;
+
 /* One shape's primitives; a reorder is NULL where the layout is plain. */
 typedef struct bwd_shape {
     int n, cin, h, w, cout, k, pad;
+    fwd_prim fwd[2];                               /* [relu] */
     dnnl_primitive_t bwd_w, bwd_d;
     dnnl_primitive_t r_x, r_dzw, r_dzd, r_w, r_dx, r_dw;
     dnnl_memory_desc_t p_x, p_dz, p_w, p_b;        /* plain */
@@ -59,6 +73,8 @@ typedef struct bwd_state {
     size_t cap[N_BUF];      /* bytes */
 } bwd_state;
 
+static void fwd_clear(fwd_prim *f);
+
 static void shape_free(bwd_shape *s)
 {
     if (!s)
@@ -68,6 +84,8 @@ static void shape_free(bwd_shape *s)
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         if (p[i])
             dnnl_primitive_destroy(p[i]);
+    fwd_clear(&s->fwd[0]);
+    fwd_clear(&s->fwd[1]);
     free(s);
 }
 
@@ -192,6 +210,71 @@ done:
         dnnl_primitive_desc_destroy(pw);
     if (pdd)
         dnnl_primitive_desc_destroy(pdd);
+    return st;
+}
+
+static void fwd_clear(fwd_prim *f)
+{
+    dnnl_primitive_t p[] = {f->conv, f->r_x, f->r_w, f->r_y};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+        if (p[i])
+            dnnl_primitive_destroy(p[i]);
+    bool unsupported = f->unsupported;
+    *f = (fwd_prim){.made = unsupported, .unsupported = unsupported};
+}
+
+/* The forward of shape s with the ReLU fused or not, made on first use;
+ * without a direct implementation it is marked unsupported. */
+static vgg_status fwd_build(const bwd_state *t, bwd_shape *s, bool relu)
+{
+    fwd_prim *f = &s->fwd[relu];
+    if (f->made)
+        return VGG_STATUS_OK;
+    vgg_status st = VGG_STATUS_OK;
+    const int oh = s->h + 2 * s->pad - s->k + 1, ow = s->w + 2 * s->pad - s->k + 1;
+    dnnl_memory_desc_t src, wei, dst, p_y;
+    md_4d(&src, s->n, s->cin, s->h, s->w, dnnl_format_tag_any);
+    md_4d(&wei, s->cout, s->cin, s->k, s->k, dnnl_format_tag_any);
+    md_4d(&dst, s->n, s->cout, oh, ow, dnnl_format_tag_any);
+    md_4d(&p_y, s->n, s->cout, oh, ow, dnnl_nchw);
+    dnnl_dims_t strides = {1, 1}, pad = {s->pad, s->pad};
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_convolution_desc_t cd;
+    CHECK(dnnl_primitive_attr_create(&attr));
+    if (relu) {
+        CHECK(dnnl_post_ops_create(&po));
+        CHECK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
+        CHECK(dnnl_primitive_attr_set_post_ops(attr, po));
+    }
+    if (dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
+                                           &src, &wei, &s->p_b, &dst, strides, pad,
+                                           pad) != dnnl_success ||
+        dnnl_primitive_desc_create(&pd, &cd, attr, t->eng, NULL) != dnnl_success) {
+        f->unsupported = true;
+        f->made = true;
+        goto done;
+    }
+    f->m_x = *pd_md(pd, dnnl_query_src_md);
+    f->m_w = *pd_md(pd, dnnl_query_weights_md);
+    f->m_y = *pd_md(pd, dnnl_query_dst_md);
+    CHECK(dnnl_primitive_create(&f->conv, pd));
+    st = reorder_for(t, &s->p_x, &f->m_x, &f->r_x);
+    if (st == VGG_STATUS_OK)
+        st = reorder_for(t, &s->p_w, &f->m_w, &f->r_w);
+    if (st == VGG_STATUS_OK)
+        st = reorder_for(t, &f->m_y, &p_y, &f->r_y);
+    f->made = st == VGG_STATUS_OK;
+done:
+    if (!f->made)
+        fwd_clear(f);
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (po)
+        dnnl_post_ops_destroy(po);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
     return st;
 }
 
@@ -389,6 +472,46 @@ vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv
     vgg_status st = shape_get(t, d, &s);
     if (st == VGG_STATUS_OK && !s->unsupported) {
         st = run(t, s, d->relu, x, weight, y, dy, dx, dweight, dbias);
+        *done = st == VGG_STATUS_OK;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return st;
+}
+
+/* y = conv(x) + bias (ReLU'd if d->relu), the forward of a training step. */
+vgg_status vgg_dnnl_conv2d_forward(vgg_backend *be, void *state, const vgg_conv_desc *d,
+                                   const float *x, const float *weight, const float *bias,
+                                   float *y, bool *done)
+{
+    bwd_state *t = state;
+    *done = false;
+    const int oh = vgg_conv_out_h(d), ow = vgg_conv_out_w(d);
+    if (!t || d->n <= 0 || d->cin <= 0 || d->cout <= 0 || d->k <= 0 || d->pad < 0 || oh <= 0 ||
+        ow <= 0)
+        return VGG_STATUS_OK;   /* the reference, with its checks */
+    pthread_mutex_lock(&t->lock);
+    omp_set_num_threads(be->threads);
+    bwd_shape *s = NULL;
+    vgg_status st = shape_get(t, d, &s);
+    if (st == VGG_STATUS_OK)
+        st = fwd_build(t, s, d->relu);
+    const fwd_prim *f = st == VGG_STATUS_OK ? &s->fwd[d->relu] : NULL;
+    if (f && !f->unsupported) {
+        void *xs = NULL, *ws = NULL, *ys = y;
+        dnnl_memory_desc_t p_y;
+        md_4d(&p_y, d->n, d->cout, oh, ow, dnnl_nchw);
+        if ((st = staged(t, f->r_x, &s->p_x, x, &f->m_x, BUF_X, &xs)) == VGG_STATUS_OK &&
+            (st = staged(t, f->r_w, &s->p_w, weight, &f->m_w, BUF_W, &ws)) == VGG_STATUS_OK &&
+            (!f->r_y ||
+             (st = buf_get(t, BUF_DX, dnnl_memory_desc_get_size(&f->m_y), &ys)) == VGG_STATUS_OK)) {
+            const int kinds[] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
+            const dnnl_memory_desc_t *mds[] = {&f->m_x, &f->m_w, &s->p_b, &f->m_y};
+            void *const ptrs[] = {xs, ws, (void *)bias, ys};
+            if ((st = exec(t, f->conv, 4, kinds, mds, ptrs)) == VGG_STATUS_OK)
+                st = reorder_run(t, f->r_y, &f->m_y, ys, &p_y, y);
+        }
+        if (st == VGG_STATUS_OK && dnnl_stream_wait(t->strm) != dnnl_success)
+            st = vgg_fail(VGG_STATUS_DEVICE, "oneDNN: dnnl_stream_wait failed in conv2d");
         *done = st == VGG_STATUS_OK;
     }
     pthread_mutex_unlock(&t->lock);
