@@ -16,6 +16,7 @@ import torch.nn as nn
 
 BLOCKS = {
     "A": [[64], [128], [256, 256], [512, 512], [512, 512]],
+    "A-LRN": [[64], [128], [256, 256], [512, 512], [512, 512]],
     "D": [[64, 64], [128, 128], [256] * 3, [512] * 3, [512] * 3],
     "E": [[64, 64], [128, 128], [256] * 4, [512] * 4, [512] * 4],
 }
@@ -27,6 +28,9 @@ def build(config, width, fc, classes, size):
         for c in block:
             c = max(1, int(round(c * width)))
             layers += [nn.Conv2d(cin, c, 3, padding=1), nn.ReLU(inplace=True)]
+            if config == "A-LRN" and not layers[:-2]:
+                # the paper's LRN (Krizhevsky et al.) after the first layer
+                layers.append(nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0))
             cin = c
         layers.append(nn.MaxPool2d(2, 2))
     k = size // 32

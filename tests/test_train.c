@@ -303,6 +303,10 @@ static void lrn_backward_matches_fd(void **state)
     check_lrn(2, 7, 2, 3, (vgg_lrn_desc){ 5, 1e-4f, 0.75f, 2.0f }, 60.0);
     /* a strong normaliser and an even window */
     check_lrn(1, 6, 2, 2, (vgg_lrn_desc){ 4, 2.0f, 0.75f, 1.0f }, 1.0);
+    /* planes of several pixel blocks, the last one partial (99 pixels) */
+    check_lrn(2, 6, 9, 11, (vgg_lrn_desc){ 5, 1e-4f, 0.75f, 2.0f }, 60.0);
+    /* beta other than 0.75 (the general power) */
+    check_lrn(1, 5, 3, 3, (vgg_lrn_desc){ 3, 0.5f, 0.5f, 1.0f }, 1.0);
 }
 
 /* ---- batch normalisation + ReLU ---- */
