@@ -357,6 +357,12 @@ static void batching_changes_nothing(void **state)
     unlink("batched.vggf");
     assert_run_ok("%s " MANY_ARGS " --batch 5 --loaders 3 -o batched.vggf", VGGFEAT);
     assert_true(same_file("batched.vggf", "many_ref.vggf"));
+    /* the rule: these small nets give the same bits in any batch */
+    unlink("batched.vggf");
+    assert_run_ok("%s " MANY_ARGS " --batch auto -o batched.vggf", VGGFEAT);
+    assert_true(same_file("batched.vggf", "many_ref.vggf"));
+    assert_int_equal(sh("%s " MANY_ARGS " --batch 0 -o batched0.vggf", VGGFEAT), 2);
+    assert_output_has("'0' is not a usable count");
 }
 
 static void damaged_tail_is_repaired_middle_refused(void **state)

@@ -254,6 +254,14 @@ static void images_and_flips_go_through_together(void **state)
     assert_int_equal(c1 - c0, 2);
     assert_int_equal(n, 2);
     assert_batch_agrees(one, batched, (size_t)3 * dim, "fp32, batch 2 of 3");
+    /* the rule (batch 0): 300x224 with its flip is 134,400 pixels, two
+     * images fit 4 x 256x384, three do not: a call of 4, then one of 2 */
+    vgg_dnnl_calls(be, &c0, &n);
+    assert_int_equal(vgg_extractor_run(ex, p, 3, 0, batched), VGG_STATUS_OK);
+    vgg_dnnl_calls(be, &c1, &n);
+    assert_int_equal(c1 - c0, 2);
+    assert_int_equal(n, 2);
+    assert_batch_agrees(one, batched, (size_t)3 * dim, "fp32, --batch auto over 3");
     for (int i = 0; i < 3; i++) {
         vgg_prepared_free(p[i]);
         vgg_image_free(img[i]);

@@ -266,7 +266,7 @@ static void l2_normalise(double *v, int n)
 /* net j at scale s over the n units, their parts' sums into acc (rows of
  * part_dim, one per unit) */
 static vgg_status run_net_scale(vgg_extractor *ex, vgg_prepared *const *p, int n_units, int batch,
-                                int j, int s, double *acc)
+                                size_t max_pixels, int j, int s, double *acc)
 {
     const vgg_extract_opts *o = &ex->o;
     const int P = parts_of(ex), views = o->flip ? 2 : 1, C = ex->net_dim[j];
@@ -276,11 +276,13 @@ static vgg_status run_net_scale(vgg_extractor *ex, vgg_prepared *const *p, int n
                                 (o->aggregate == VGG_AGGREGATE_STACK ? 1 : o->n_scales));
     vgg_status st = VGG_STATUS_OK;
     for (int k0 = 0; k0 < n_units && st == VGG_STATUS_OK;) {
-        /* a run of images with the same resized size, at most batch */
+        /* a run of images with the same resized size, at most batch, and
+         * within max_pixels (the first alone may pass it) */
         const int w = UNIT_IMG(p, P, k0, s)->w, h = UNIT_IMG(p, P, k0, s)->h;
+        const size_t per = (size_t)views * w * h;
         int k1 = k0 + 1;
-        while (k1 < n_units && k1 - k0 < batch && UNIT_IMG(p, P, k1, s)->w == w &&
-               UNIT_IMG(p, P, k1, s)->h == h)
+        while (k1 < n_units && k1 - k0 < batch && (size_t)(k1 - k0 + 1) * per <= max_pixels &&
+               UNIT_IMG(p, P, k1, s)->w == w && UNIT_IMG(p, P, k1, s)->h == h)
             k1++;
         const int m = (k1 - k0) * views;
         int oc, oh, ow;
@@ -344,8 +346,8 @@ vgg_status vgg_extractor_run(vgg_extractor *ex, vgg_prepared *const *p, int n, i
                              float *out)
 {
     const int dim = ex->desc.dim;
-    if (batch < 1)
-        batch = 1;
+    const size_t max_pixels = batch == 0 ? VGG_FEAT_BATCH_PIXELS : SIZE_MAX;
+    batch = batch == 0 ? VGG_FEAT_BATCH_MAX : batch < 1 ? 1 : batch;
     double *acc = calloc((size_t)n * dim, sizeof(double));
     if (!acc)
         return vgg_fail(VGG_STATUS_NOMEM, "extract: out of memory");
@@ -354,7 +356,7 @@ vgg_status vgg_extractor_run(vgg_extractor *ex, vgg_prepared *const *p, int n, i
     vgg_status st = VGG_STATUS_OK;
     for (int j = 0; j < ex->n_nets && st == VGG_STATUS_OK; j++)
         for (int s = 0; s < ex->o.n_scales && st == VGG_STATUS_OK; s++)
-            st = run_net_scale(ex, p, n_units, batch, j, s, acc);
+            st = run_net_scale(ex, p, n_units, batch, max_pixels, j, s, acc);
     for (int k = 0; k < n && st == VGG_STATUS_OK; k++)
         st = finish_row(ex, acc + (size_t)k * dim, out + (size_t)k * dim);
     free(acc);

@@ -214,6 +214,7 @@ typedef struct run_state {
     vgg_prepared **group;
     const vgg_extract_item **group_in;
     size_t n_group;
+    int group_max;               /* inputs collected before a run */
     size_t done_items;
     size_t net_images;           /* images run through the nets, and the seconds it took */
     double net_seconds;
@@ -292,7 +293,7 @@ static vgg_status run_items(run_state *rs, pipeline *pl, size_t start)
         if (have)
             have = take(pl, t, &s);
         /* run the group when it is full, at an error, or at the end */
-        if (!have || s.status != VGG_STATUS_OK || rs->n_group == (size_t)rs->job->batch)
+        if (!have || s.status != VGG_STATUS_OK || rs->n_group == (size_t)rs->group_max)
             st = flush_group(rs);
         if (!have || st != VGG_STATUS_OK) {
             vgg_prepared_free(s.prep);
@@ -358,7 +359,8 @@ vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
                                vgg_extract_result *res)
 {
     memset(res, 0, sizeof *res);
-    run_state rs = { .ex = ex, .job = job, .res = res, .dim = vgg_extractor_dim(ex) };
+    run_state rs = { .ex = ex, .job = job, .res = res, .dim = vgg_extractor_dim(ex),
+                     .group_max = job->batch > 0 ? job->batch : VGG_FEAT_BATCH_MAX };
     pipeline pl;
     memset(&pl, 0, sizeof pl);
     const vgg_extract_item **work = NULL;
@@ -375,10 +377,10 @@ vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
     pl.items = work + start;
     pl.n = res->total - start;
     pl.ex = ex;
-    pl.cap = (size_t)(2 * job->loaders + job->batch + 1);
-    rs.rows = malloc((size_t)job->batch * (size_t)rs.dim * sizeof(float));
-    rs.group = malloc((size_t)job->batch * sizeof *rs.group);
-    rs.group_in = malloc((size_t)job->batch * sizeof *rs.group_in);
+    pl.cap = (size_t)(2 * job->loaders + rs.group_max + 1);
+    rs.rows = malloc((size_t)rs.group_max * (size_t)rs.dim * sizeof(float));
+    rs.group = malloc((size_t)rs.group_max * sizeof *rs.group);
+    rs.group_in = malloc((size_t)rs.group_max * sizeof *rs.group_in);
     if (st == VGG_STATUS_OK && (!rs.rows || !rs.group || !rs.group_in))
         st = vgg_fail(VGG_STATUS_NOMEM, "out of memory");
     if (st == VGG_STATUS_OK)

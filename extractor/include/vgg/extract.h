@@ -105,9 +105,26 @@ vgg_status vgg_extractor_prepare_box(const vgg_extractor *ex, const vgg_image *i
                                      const vgg_box *box, vgg_prepared **out);
 void vgg_prepared_free(vgg_prepared *p);
 
+/* Batching by rule (batch 0, --batch auto): consecutive images of the
+ * same resized size share a forward call while the call's input (images
+ * times views times pixels) stays within VGG_FEAT_BATCH_PIXELS, at most
+ * VGG_FEAT_BATCH_MAX images.  On the CPU (bench_extract --batch, VGG-16,
+ * image and flip) two images at Q=256 ran 20% faster than one, while at
+ * Q=384 more than one gained nothing and at Q=768 it raised the peak
+ * memory of D+E from 2.7 to 3.7 GB: the budget lets Q=256 pair up and
+ * keeps larger images alone; small images go up to the maximum.
+ * It is not the default (batch 1): oneDNN may pick other kernels for
+ * another batch, so a batched row can differ from the same image's row
+ * alone in the last bits (about 5e-7 relative, test_net_bf16), and a
+ * resumed or sharded run, which cuts the batches elsewhere, would then not
+ * be byte-identical to an uninterrupted one. */
+#define VGG_FEAT_BATCH_PIXELS ((size_t)4 * 256 * 384)
+#define VGG_FEAT_BATCH_MAX 16
+
 /* Run the nets on prepared images: out receives n * dim floats (row k for
  * p[k]).  Images of the same resized size are batched (up to batch at a
- * time, 1: none); batching never changes a descriptor.  Not reentrant. */
+ * time, 1: none; 0: the default rule above); batching never changes a
+ * descriptor.  Not reentrant. */
 vgg_status vgg_extractor_run(vgg_extractor *ex, vgg_prepared *const *p, int n, int batch,
                              float *out);
 
@@ -177,7 +194,7 @@ typedef struct vgg_extract_job {
     vgg_featlayout layout;           /* its slots (fit every item) */
     bool skip_errors;                /* on an unreadable image: skip it (else stop) */
     int loaders;                     /* threads decoding and resizing ahead (>= 1) */
-    int batch;                       /* images per net run (>= 1) */
+    int batch;                       /* images per net run (>= 1; 0: the rule above) */
     const volatile sig_atomic_t *stop; /* may be NULL; non-zero: stop, rows so far kept
                                         * (SIGINT/SIGTERM recorded by vgg_signals_install
                                         * stop the job the same way, within 0.1 s) */
