@@ -8,4 +8,12 @@ if(TARGET vggextract)
   target_include_directories(test_net_fast PRIVATE ${CMAKE_SOURCE_DIR}/net/src
                              ${CMAKE_SOURCE_DIR}/net/cpu)
   set_tests_properties(test_net_fast PROPERTIES TIMEOUT 900)
+  # two photographs (CC BY 2.0) from Debian's python3-sklearn, a test package
+  # of pipelines/setup.sh
+  find_path(VGG_PHOTOS china.jpg
+            PATHS /usr/lib/python3/dist-packages/sklearn/datasets/images NO_DEFAULT_PATH)
+  if(NOT VGG_PHOTOS)
+    set(VGG_PHOTOS /usr/lib/python3/dist-packages/sklearn/datasets/images)
+  endif()
+  target_compile_definitions(test_net_fast PRIVATE VGG_PHOTOS="${VGG_PHOTOS}")
 endif()
