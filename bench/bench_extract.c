@@ -1,9 +1,11 @@
 /* The paper's descriptor (vgg_extractor: resize to each Q, dense forward to
  * fc7, global average pool, flip average, scales stacked, nets stacked,
  * L2) for a handful of 500x375 images, full-size nets with random weights
- * made on the fly, on the CPU; then the same computation in PyTorch CPU
- * (bench_extract.py, same threads) in the same run.  Prints images/s for
- * both, their ratio, and the peak RSS of each side.
+ * made on the fly, on the CPU; then the same computation in PyTorch CPU at
+ * its fastest (bench_extract.py: traced, frozen, optimize_for_inference;
+ * same threads) in the same run.  Both sides time the images after one
+ * untimed image (plans, traces).  Prints images/s for both, their ratio,
+ * and the peak RSS of each side.
  *
  * --batch N runs N prepared images at a time (vggfeat extract --batch).
  *

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build and run the descriptor benchmark: images/s for D and D+E at scales
 # {256} and {256,384} on a handful of 500x375 images, vggfeat and PyTorch
-# CPU side by side (2 threads each); then vggfeat's peak memory for D and E
+# CPU at its fastest (traced, frozen, optimize_for_inference) side by side
+# (2 threads each, after one untimed image); then vggfeat's peak memory for D and E
 # at Q=768 on a 4:3 image (1024x768).
 #   sh bench/run_extract.sh       BUILD_DIR (default build), IMAGES (default 3)
 set -eu
