@@ -455,6 +455,13 @@ static vgg_status run(bwd_state *t, const bwd_shape *s, bool relu, const float *
     return VGG_STATUS_OK;
 }
 
+/* d describes a convolution (bad ones go to the reference, which says why) */
+static bool usable(const vgg_conv_desc *d)
+{
+    return d->n > 0 && d->cin > 0 && d->cout > 0 && d->k > 0 && d->pad >= 0 &&
+           vgg_conv_out_h(d) > 0 && vgg_conv_out_w(d) > 0;
+}
+
 vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv_desc *d,
                                     const float *x, const float *weight, const float *y,
                                     const float *dy, float *dx, float *dweight, float *dbias,
@@ -462,9 +469,7 @@ vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv
 {
     bwd_state *t = state;
     *done = false;
-    const int oh = vgg_conv_out_h(d), ow = vgg_conv_out_w(d);
-    if (!t || d->n <= 0 || d->cin <= 0 || d->cout <= 0 || d->k <= 0 || d->pad < 0 || oh <= 0 ||
-        ow <= 0)
+    if (!t || !usable(d))
         return VGG_STATUS_OK;   /* the reference, with its checks */
     pthread_mutex_lock(&t->lock);
     omp_set_num_threads(be->threads);
@@ -485,9 +490,7 @@ vgg_status vgg_dnnl_conv2d_forward(vgg_backend *be, void *state, const vgg_conv_
 {
     bwd_state *t = state;
     *done = false;
-    const int oh = vgg_conv_out_h(d), ow = vgg_conv_out_w(d);
-    if (!t || d->n <= 0 || d->cin <= 0 || d->cout <= 0 || d->k <= 0 || d->pad < 0 || oh <= 0 ||
-        ow <= 0)
+    if (!t || !usable(d))
         return VGG_STATUS_OK;   /* the reference, with its checks */
     pthread_mutex_lock(&t->lock);
     omp_set_num_threads(be->threads);
@@ -499,7 +502,7 @@ vgg_status vgg_dnnl_conv2d_forward(vgg_backend *be, void *state, const vgg_conv_
     if (f && !f->unsupported) {
         void *xs = NULL, *ws = NULL, *ys = y;
         dnnl_memory_desc_t p_y;
-        md_4d(&p_y, d->n, d->cout, oh, ow, dnnl_nchw);
+        md_4d(&p_y, d->n, d->cout, vgg_conv_out_h(d), vgg_conv_out_w(d), dnnl_nchw);
         if ((st = staged(t, f->r_x, &s->p_x, x, &f->m_x, BUF_X, &xs)) == VGG_STATUS_OK &&
             (st = staged(t, f->r_w, &s->p_w, weight, &f->m_w, BUF_W, &ws)) == VGG_STATUS_OK &&
             (!f->r_y ||
