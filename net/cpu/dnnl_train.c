@@ -462,6 +462,15 @@ static bool usable(const vgg_conv_desc *d)
            vgg_conv_out_h(d) > 0 && vgg_conv_out_w(d) > 0;
 }
 
+/* The state taken for a call (the caller unlocks) and d's shape. */
+static vgg_status enter(bwd_state *t, const vgg_backend *be, const vgg_conv_desc *d,
+                        bwd_shape **s)
+{
+    pthread_mutex_lock(&t->lock);
+    omp_set_num_threads(be->threads);
+    return shape_get(t, d, s);
+}
+
 vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv_desc *d,
                                     const float *x, const float *weight, const float *y,
                                     const float *dy, float *dx, float *dweight, float *dbias,
@@ -471,10 +480,8 @@ vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv
     *done = false;
     if (!t || !usable(d))
         return VGG_STATUS_OK;   /* the reference, with its checks */
-    pthread_mutex_lock(&t->lock);
-    omp_set_num_threads(be->threads);
     bwd_shape *s = NULL;
-    vgg_status st = shape_get(t, d, &s);
+    vgg_status st = enter(t, be, d, &s);
     if (st == VGG_STATUS_OK && !s->unsupported) {
         st = run(t, s, d->relu, x, weight, y, dy, dx, dweight, dbias);
         *done = st == VGG_STATUS_OK;
@@ -492,10 +499,8 @@ vgg_status vgg_dnnl_conv2d_forward(vgg_backend *be, void *state, const vgg_conv_
     *done = false;
     if (!t || !usable(d))
         return VGG_STATUS_OK;   /* the reference, with its checks */
-    pthread_mutex_lock(&t->lock);
-    omp_set_num_threads(be->threads);
     bwd_shape *s = NULL;
-    vgg_status st = shape_get(t, d, &s);
+    vgg_status st = enter(t, be, d, &s);
     if (st == VGG_STATUS_OK)
         st = fwd_build(t, s, d->relu);
     const fwd_prim *f = st == VGG_STATUS_OK ? &s->fwd[d->relu] : NULL;
