@@ -71,7 +71,7 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
         for (size_t i = 0; i < s->n; i++) {
             vgg_tsv_put(fp, s->names[i]);
             for (int k = 0; k < K; k++)
-                fprintf(fp, "\t%.9g", s->scores[i * (size_t)K + k]);
+                fprintf(fp, "\t%.17g", s->scores[i * (size_t)K + k]);   /* read back exactly */
             fputc('\n', fp);
         }
     } else {

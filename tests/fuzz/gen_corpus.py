@@ -63,6 +63,11 @@ put("svm_scores", "json", json.dumps({
     "classes": ["cat", "dog"], "multilabel": True,
     "images": [{"name": "a.jpg", "scores": [0.5, -1.0]}, {"name": "b.jpg", "scores": [2, 3]}]}))
 put("svm_scores", "bad_count", "name\ta\tb\nx\t1\n")
+# a score that needs all 17 digits to be read back the same (written with
+# 9 it came back another double: a finding of this harness), an invalid
+# UTF-8 class name
+put("svm_scores", "digits17",
+    b"name\tcat\tdog\xb3\na.jpg\t0.55555555555555555\t-1.25\nb.jpg\t-2\t3e-4\n")
 
 # ---- svm_labels: name<TAB>label[,label...]; '?' marks a difficult class
 put("svm_labels", "single", "# a comment\na.jpg\tcat\nb.jpg\tdog\n\nc.jpg\tcat\r\n\x00")
