@@ -57,17 +57,13 @@ static double run_ours(const bench_case *c, int threads, int steps, bool profile
     for (int i = 0; i < c->batch; i++)
         y[i] = i % c->classes;
     float loss;
-    if (vgg_trainer_step(t, x, y, c->batch, 0.01f, &loss, NULL) != VGG_STATUS_OK) {   /* warm-up */
-        fprintf(stderr, "bench_train: %s\n", vgg_last_error());
-        exit(1);
-    }
+    if (vgg_trainer_step(t, x, y, c->batch, 0.01f, &loss, NULL) != VGG_STATUS_OK)   /* warm-up */
+        goto fail;
     op_profile_reset();
     double t0 = vgg_now_seconds();
     for (int i = 0; i < steps; i++)
-        if (vgg_trainer_step(t, x, y, c->batch, 0.01f, &loss, NULL) != VGG_STATUS_OK) {
-            fprintf(stderr, "bench_train: %s\n", vgg_last_error());
-            exit(1);
-        }
+        if (vgg_trainer_step(t, x, y, c->batch, 0.01f, &loss, NULL) != VGG_STATUS_OK)
+            goto fail;
     double dt = (vgg_now_seconds() - t0) / steps;
     if (profile)
         op_profile_print(steps, dt);

@@ -114,17 +114,16 @@ typedef struct conv_case {
     bool relu;
 } conv_case;
 
-
 /* The convolutions: small odd shapes, then shapes wide enough for the
  * CPU's blocked layouts (16 channels and more), batches over 1, 1x1 and
  * padded 3x3 layers and fc6 as a 7x7 convolution (the backward: each with
  * and without the gradient of the input, dx NULL in a net's first
  * layer). */
 static const conv_case conv_cases[] = {
-    { 2, 3, 7, 9, 4, 3, 1, true },
-    { 1, 5, 4, 4, 6, 1, 0, false },
-    { 3, 8, 7, 7, 5, 7, 0, true },
-    { 2, 4, 10, 6, 3, 3, 0, false },
+    { 2, 3, 7, 9, 4, 3, 1, true },      /* a VGG conv */
+    { 1, 5, 4, 4, 6, 1, 0, false },     /* fc7-like 1x1 over a map */
+    { 3, 8, 7, 7, 5, 7, 0, true },      /* fully connected (fc6 of a crop) */
+    { 2, 4, 10, 6, 3, 3, 0, false },    /* no padding */
     { 3, 16, 9, 11, 32, 3, 1, true },   /* conv on blocked layouts, odd sizes */
     { 2, 32, 6, 6, 48, 3, 1, false },
     { 4, 3, 12, 10, 16, 3, 1, true },   /* conv1_1: 3 channels in */

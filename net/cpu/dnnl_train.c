@@ -232,11 +232,10 @@ static vgg_status fwd_build(const bwd_state *t, bwd_shape *s, bool relu)
         return VGG_STATUS_OK;
     vgg_status st = VGG_STATUS_OK;
     const int oh = s->h + 2 * s->pad - s->k + 1, ow = s->w + 2 * s->pad - s->k + 1;
-    dnnl_memory_desc_t src, wei, dst, p_y;
+    dnnl_memory_desc_t src, wei, dst;
     md_4d(&src, s->n, s->cin, s->h, s->w, dnnl_format_tag_any);
     md_4d(&wei, s->cout, s->cin, s->k, s->k, dnnl_format_tag_any);
     md_4d(&dst, s->n, s->cout, oh, ow, dnnl_format_tag_any);
-    md_4d(&p_y, s->n, s->cout, oh, ow, dnnl_nchw);
     dnnl_dims_t strides = {1, 1}, pad = {s->pad, s->pad};
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
@@ -264,7 +263,7 @@ static vgg_status fwd_build(const bwd_state *t, bwd_shape *s, bool relu)
     if (st == VGG_STATUS_OK)
         st = reorder_for(t, &s->p_w, &f->m_w, &f->r_w);
     if (st == VGG_STATUS_OK)
-        st = reorder_for(t, &f->m_y, &p_y, &f->r_y);
+        st = reorder_for(t, &f->m_y, &s->p_dz, &f->r_y);   /* y is plain as dy is */
     f->made = st == VGG_STATUS_OK;
 done:
     if (!f->made)
@@ -455,6 +454,29 @@ static vgg_status run(bwd_state *t, const bwd_shape *s, bool relu, const float *
     return VGG_STATUS_OK;
 }
 
+/* The forward of shape s: x and the weights into f's layouts, y out of it. */
+static vgg_status fwd_run(bwd_state *t, const bwd_shape *s, const fwd_prim *f, const float *x,
+                          const float *weight, const float *bias, float *y)
+{
+    vgg_status st = VGG_STATUS_OK;
+    void *xs = NULL, *ws = NULL, *ys = y;
+    if ((st = staged(t, f->r_x, &s->p_x, x, &f->m_x, BUF_X, &xs)) != VGG_STATUS_OK ||
+        (st = staged(t, f->r_w, &s->p_w, weight, &f->m_w, BUF_W, &ws)) != VGG_STATUS_OK)
+        return st;
+    if (f->r_y &&
+        (st = buf_get(t, BUF_DX, dnnl_memory_desc_get_size(&f->m_y), &ys)) != VGG_STATUS_OK)
+        return st;
+    const int kinds[] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
+    const dnnl_memory_desc_t *mds[] = {&f->m_x, &f->m_w, &s->p_b, &f->m_y};
+    void *const ptrs[] = {xs, ws, (void *)bias, ys};
+    if ((st = exec(t, f->conv, 4, kinds, mds, ptrs)) != VGG_STATUS_OK ||
+        (st = reorder_run(t, f->r_y, &f->m_y, ys, &s->p_dz, y)) != VGG_STATUS_OK)
+        return st;
+    if (dnnl_stream_wait(t->strm) != dnnl_success)
+        return vgg_fail(VGG_STATUS_DEVICE, "oneDNN: dnnl_stream_wait failed in conv2d");
+    return VGG_STATUS_OK;
+}
+
 /* d describes a convolution (bad ones go to the reference, which says why) */
 static bool usable(const vgg_conv_desc *d)
 {
@@ -503,23 +525,8 @@ vgg_status vgg_dnnl_conv2d_forward(vgg_backend *be, void *state, const vgg_conv_
     vgg_status st = enter(t, be, d, &s);
     if (st == VGG_STATUS_OK)
         st = fwd_build(t, s, d->relu);
-    const fwd_prim *f = st == VGG_STATUS_OK ? &s->fwd[d->relu] : NULL;
-    if (f && !f->unsupported) {
-        void *xs = NULL, *ws = NULL, *ys = y;
-        dnnl_memory_desc_t p_y;
-        md_4d(&p_y, d->n, d->cout, vgg_conv_out_h(d), vgg_conv_out_w(d), dnnl_nchw);
-        if ((st = staged(t, f->r_x, &s->p_x, x, &f->m_x, BUF_X, &xs)) == VGG_STATUS_OK &&
-            (st = staged(t, f->r_w, &s->p_w, weight, &f->m_w, BUF_W, &ws)) == VGG_STATUS_OK &&
-            (!f->r_y ||
-             (st = buf_get(t, BUF_DX, dnnl_memory_desc_get_size(&f->m_y), &ys)) == VGG_STATUS_OK)) {
-            const int kinds[] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
-            const dnnl_memory_desc_t *mds[] = {&f->m_x, &f->m_w, &s->p_b, &f->m_y};
-            void *const ptrs[] = {xs, ws, (void *)bias, ys};
-            if ((st = exec(t, f->conv, 4, kinds, mds, ptrs)) == VGG_STATUS_OK)
-                st = reorder_run(t, f->r_y, &f->m_y, ys, &p_y, y);
-        }
-        if (st == VGG_STATUS_OK && dnnl_stream_wait(t->strm) != dnnl_success)
-            st = vgg_fail(VGG_STATUS_DEVICE, "oneDNN: dnnl_stream_wait failed in conv2d");
+    if (st == VGG_STATUS_OK && !s->fwd[d->relu].unsupported) {
+        st = fwd_run(t, s, &s->fwd[d->relu], x, weight, bias, y);
         *done = st == VGG_STATUS_OK;
     }
     pthread_mutex_unlock(&t->lock);

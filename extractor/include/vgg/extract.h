@@ -123,8 +123,8 @@ void vgg_prepared_free(vgg_prepared *p);
 
 /* Run the nets on prepared images: out receives n * dim floats (row k for
  * p[k]).  Images of the same resized size are batched (up to batch at a
- * time, 1: none; 0: the default rule above); batching never changes a
- * descriptor.  Not reentrant. */
+ * time, 1: none; 0: the rule above); a batched row may differ from the
+ * same image's row alone in its last bits (above).  Not reentrant. */
 vgg_status vgg_extractor_run(vgg_extractor *ex, vgg_prepared *const *p, int n, int batch,
                              float *out);
 
