@@ -481,6 +481,36 @@ static void st_converts_f16_bf16_f64(void **state)
     unlink(path);
 }
 
+/* The element sizes every reader and writer share (the fuzz harness once
+ * kept a copy of its own that stopped at F64 and read past its end on the
+ * I64 tensor of tests/fuzz/corpus/safetensors/i64_bn_count). */
+static void st_dtype_sizes_and_i64(void **state)
+{
+    (void)state;
+    assert_int_equal(vgg_dtype_size(VGG_DTYPE_F32), 4);
+    assert_int_equal(vgg_dtype_size(VGG_DTYPE_F16), 2);
+    assert_int_equal(vgg_dtype_size(VGG_DTYPE_BF16), 2);
+    assert_int_equal(vgg_dtype_size(VGG_DTYPE_F64), 8);
+    assert_int_equal(vgg_dtype_size(VGG_DTYPE_I64), 8);
+    assert_int_equal(vgg_dtype_size((vgg_dtype)99), 0);
+    vgg_safetensors *st = NULL;
+    const char *path = VGG_SOURCE_DIR "/tests/fuzz/corpus/safetensors/i64_bn_count";
+    assert_int_equal(vgg_st_open(path, &st), VGG_STATUS_OK);
+    const vgg_st_tensor *t = vgg_st_find(st, "features.1.num_batches_tracked");
+    assert_non_null(t);
+    assert_int_equal(t->dtype, VGG_DTYPE_I64);
+    assert_int_equal(t->ndim, 0);
+    assert_int_equal(t->nbytes, 8);
+    float out[2];
+    assert_int_equal(vgg_st_to_f32(st, t, out), VGG_STATUS_OK);
+    assert_float_equal(out[0], 7.0f, 0);
+    t = vgg_st_find(st, "features.1.running_mean");
+    assert_int_equal(vgg_st_to_f32(st, t, out), VGG_STATUS_OK);
+    assert_float_equal(out[0], 0.5f, 0);
+    assert_float_equal(out[1], -1.0f, 0);
+    vgg_st_close(st);
+}
+
 static void st_write_read_round_trip(void **state)
 {
     (void)state;
@@ -883,6 +913,7 @@ int main(void)
         cmocka_unit_test(too_small_input_names_minimum),
         cmocka_unit_test(st_rejects_malformed_files),
         cmocka_unit_test(st_converts_f16_bf16_f64),
+        cmocka_unit_test(st_dtype_sizes_and_i64),
         cmocka_unit_test(st_write_read_round_trip),
         cmocka_unit_test(net_save_load_round_trip),
         cmocka_unit_test(net_load_rejects_missing_and_misshapen),

@@ -34,7 +34,7 @@ static const struct { const char *name; vgg_dtype dtype; size_t size; } dtypes[]
     {"I64", VGG_DTYPE_I64, 8},
 };
 
-static size_t dtype_size(vgg_dtype d)
+size_t vgg_dtype_size(vgg_dtype d)
 {
     for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
         if (dtypes[i].dtype == d)
@@ -412,7 +412,7 @@ float vgg_half_to_float(uint16_t h)
 
 vgg_status vgg_st_to_f32(const vgg_safetensors *st, const vgg_st_tensor *t, float *out)
 {
-    size_t esize = dtype_size(t->dtype);
+    size_t esize = vgg_dtype_size(t->dtype);
     if (!esize)
         return vgg_fail(VGG_STATUS_FORMAT, "'%s': tensor '%s' has an unknown dtype",
                         st ? st->path : "?", t->name);
@@ -539,7 +539,7 @@ vgg_status vgg_st_write(const char *path, const vgg_st_entry *entries, int n,
         uint64_t numel = 1;
         for (int d = 0; d < e->ndim; d++)
             numel *= (uint64_t)e->shape[d];
-        uint64_t nbytes = numel * dtype_size(e->dtype);
+        uint64_t nbytes = numel * vgg_dtype_size(e->dtype);
         if (!first)
             sb_puts(&h, ",");
         first = false;
@@ -576,7 +576,7 @@ vgg_status vgg_st_write(const char *path, const vgg_st_entry *entries, int n,
         size_t numel = 1;
         for (int d = 0; d < e->ndim; d++)
             numel *= (size_t)e->shape[d];
-        st = vgg_write_all(af.fp, e->data, numel * dtype_size(e->dtype), path);
+        st = vgg_write_all(af.fp, e->data, numel * vgg_dtype_size(e->dtype), path);
     }
     if (st == VGG_STATUS_OK)
         st = vgg_atomic_commit(&af);

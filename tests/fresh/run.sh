@@ -21,7 +21,7 @@
 # takes a few minutes; the commands then install their packages in it (the
 # test command's include PyTorch) and build; the whole run is about as long
 # as the two commands on a fresh machine.  Environment passed into the tree:
-# JOBS, FUZZ_SECONDS.
+# JOBS, FUZZ_RUNS.
 set -eu
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -133,7 +133,7 @@ run_cmd() {
     t0=$(date +%s)
     if chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
             PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            ${JOBS:+JOBS=$JOBS} ${FUZZ_SECONDS:+FUZZ_SECONDS=$FUZZ_SECONDS} \
+            ${JOBS:+JOBS=$JOBS} ${FUZZ_RUNS:+FUZZ_RUNS=$FUZZ_RUNS} \
             sh -c "cd /root/vggfeat && sh $2" </dev/null >"$logs/$1.log" 2>&1; then
         r=pass
     else

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fuzz_write_file("idx", ".images", data, ilen, im, sizeof im) != 0 ||
         fuzz_write_file("idx", ".labels", data + ilen, size - ilen, lb, sizeof lb) != 0)
         return 0;
-    snprintf(dir, sizeof dir, "/tmp/fuzz_idx_%ld.out", (long)getpid());
+    fuzz_scratch_path("idx", ".out", dir, sizeof dir);
     vgg_pretrain_idx_opts o;
     memset(&o, 0, sizeof o);
     for (int c = 0; c < 256; c++)

@@ -33,13 +33,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check_failure(path);
         return 0;
     }
-    static const size_t esize[] = {4, 2, 2, 8};   /* F32, F16, BF16, F64 */
     for (int i = 0; i < vgg_st_count(st); i++) {
         const vgg_st_tensor *t = vgg_st_tensor_at(st, i);
         size_t numel = 1;
         for (int d = 0; d < t->ndim; d++)
             numel *= (size_t)t->shape[d];
-        if (t->nbytes != numel * esize[t->dtype] || vgg_st_find(st, t->name) == NULL)
+        size_t esize = vgg_dtype_size(t->dtype);
+        if (esize == 0 || t->nbytes != numel * esize || vgg_st_find(st, t->name) == NULL)
             __builtin_trap();
         if (numel <= 1000000) {
             float *out = malloc((numel ? numel : 1) * sizeof(float));

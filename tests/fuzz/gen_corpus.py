@@ -97,3 +97,24 @@ put("idx", "plain", pair(idx3(3, 2, 3), idx1([0, 7, 12])))
 put("idx", "gzip", pair(gzip.compress(idx3(2, 4, 4), mtime=0), gzip.compress(idx1([1, 3]), mtime=0)))
 put("idx", "short", pair(idx3(3, 2, 3)[:-4], idx1([0, 1, 2])))
 put("idx", "huge_header", pair(struct.pack(">IIII", 0x803, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFF), idx1([0])))
+
+
+# ---- safetensors: 8-byte header length, JSON header, raw tensors
+def safetensors(tensors, meta=None):
+    header, blob = {}, b""
+    if meta:
+        header["__metadata__"] = meta
+    for name, dtype, shape, data in tensors:
+        header[name] = {"dtype": dtype, "shape": shape,
+                        "data_offsets": [len(blob), len(blob) + len(data)]}
+        blob += data
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + blob
+
+
+# found by the harness: an I64 tensor (batch-norm's num_batches_tracked), read
+# by the library but outside the harness's own table of element sizes
+put("safetensors", "i64_bn_count", safetensors([
+    ("features.1.num_batches_tracked", "I64", [], struct.pack("<q", 7)),
+    ("features.1.running_mean", "F32", [2], struct.pack("<2f", 0.5, -1.0))]))

@@ -362,6 +362,10 @@ typedef enum vgg_dtype {
     VGG_DTYPE_I64   /* read (BN's num_batches_tracked), converted to float */
 } vgg_dtype;
 
+/* Bytes per element of a dtype; 0 for a value outside the enum.  The one
+ * table of element sizes: readers, writers and tests all ask here. */
+size_t vgg_dtype_size(vgg_dtype d);
+
 typedef struct vgg_st_tensor {
     const char *name;
     vgg_dtype dtype;
