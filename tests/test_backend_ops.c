@@ -1,21 +1,26 @@
 /* Every backend operation, forward and backward, through upload / run /
  * download, so that the same cases run on every backend:
  *
- *   test_backend_ops cpu-ref | cpu | cuda:0
+ *   test_backend_ops                     every backend of the registry
+ *   test_backend_ops cpu-ref | cpu | cuda:0   one device
  *
  * Each case is checked against a reference written here (double-precision
  * loops, the CPU's pooling and dropout rules restated), and on a backend
  * other than cpu-ref also against cpu-ref's operation: within 1e-5 of the
  * largest reference value for fp32 arithmetic (1e-4 for the LRN backward),
- * bit for bit for pooling, argmax, dropout masks, SGD, fill and flip.  A
- * GPU that cannot be opened (no driver, no device, a build without CUDA)
- * makes the program print the driver's message and exit 77, which CTest
- * reports as skipped.
+ * bit for bit for pooling, argmax, dropout masks, SGD, fill and flip.
+ * Without an argument every backend of the registry (net/src/registry.c)
+ * runs on its first device, and a table says which passed, failed or were
+ * skipped: a backend this build lacks, or a GPU that cannot be opened (no
+ * driver, no device), is skipped with its reason, never counted as passed.
+ * With a device, one that cannot be opened for those reasons makes the
+ * program print the message and exit 77, which CTest reports as skipped.
  *
  *   test_backend_ops --no-gpu-message
  *
- * checks that opening cuda:0 where it cannot work fails with a status and
- * a message naming the device and the cause (exit 77 where a GPU works). */
+ * checks that opening each GPU backend's device 0 where it cannot work
+ * fails with a status and a message naming the device and the cause (exit
+ * 77 where every GPU works). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -677,24 +682,39 @@ static void training_step_gradients_match_cpu_ref(void **state)
 
 /* ---- a GPU that cannot be opened ---- */
 
+/* Every GPU backend of the registry: opening its device 0 where that
+ * cannot work fails with a status and a message naming the device and
+ * the cause, and the list of GPUs says why there are none (77 where every
+ * GPU backend works). */
 static int no_gpu_message(void)
 {
-    vgg_backend *b = NULL;
-    vgg_status st = vgg_backend_open("cuda:0", 1, &b);
-    if (st == VGG_STATUS_OK) {
-        printf("a GPU is present (%s): nothing to check here\n", vgg_backend_name(b));
-        vgg_backend_close(b);
-        return 77;
+    int bad = 0, checked = 0;
+    for (int i = 0; i < vgg_backend_reg_count(); i++) {
+        const vgg_backend_reg *r = vgg_backend_reg_at(i);
+        if (r->kind != VGG_BACKEND_GPU)
+            continue;
+        char device[32];
+        snprintf(device, sizeof device, r->numbered ? "%s:0" : "%s", r->name);
+        vgg_backend *b = NULL;
+        vgg_status st = vgg_backend_open(device, 1, &b);
+        if (st == VGG_STATUS_OK) {
+            printf("a GPU is present (%s): nothing to check for %s\n", vgg_backend_name(b),
+                   r->name);
+            vgg_backend_close(b);
+            continue;
+        }
+        checked++;
+        const char *msg = vgg_last_error();
+        printf("vgg_backend_open(\"%s\"): status %d: %s\n", device, (int)st, msg);
+        bad |= b != NULL;
+        bad |= st != VGG_STATUS_DEVICE && st != VGG_STATUS_UNSUPPORTED;
+        bad |= strstr(msg, device) == NULL;   /* names the device */
+        /* and a cause: the driver's words or the build's */
+        bad |= strstr(msg, "without") == NULL && strstr(msg, "driver") == NULL &&
+               strstr(msg, "device") == NULL && strstr(msg, "GPU") == NULL;
     }
-    const char *msg = vgg_last_error();
-    printf("vgg_backend_open(\"cuda:0\"): status %d: %s\n", (int)st, msg);
-    int bad = 0;
-    bad |= b != NULL;
-    bad |= st != VGG_STATUS_DEVICE && st != VGG_STATUS_UNSUPPORTED;
-    bad |= strstr(msg, "cuda:0") == NULL;   /* names the device */
-    /* and a cause: the driver's words or the build's */
-    bad |= strstr(msg, "without CUDA") == NULL && strstr(msg, "driver") == NULL &&
-           strstr(msg, "device") == NULL && strstr(msg, "GPU") == NULL;
+    if (!checked)
+        return 77;
     char list[1024];
     int count = vgg_backend_list_gpus(list, sizeof list);
     printf("vgg_backend_list_gpus: %d: %s\n", count, list);
@@ -702,38 +722,104 @@ static int no_gpu_message(void)
     return bad ? 1 : 0;
 }
 
+/* ---- running the cases on backends ---- */
+
+static const struct CMUnitTest cases[] = {
+    cmocka_unit_test(conv2d_forward_matches),
+    cmocka_unit_test(conv2d_backward_matches),
+    cmocka_unit_test(maxpool_and_backward_bit_identical),
+    cmocka_unit_test(lrn_forward_and_backward_match),
+    cmocka_unit_test(global_avgpool_matches),
+    cmocka_unit_test(fill_and_flip_bit_identical),
+    cmocka_unit_test(dropout_masks_bit_identical),
+    cmocka_unit_test(sgd_update_bit_identical),
+    cmocka_unit_test(softmax_xent_with_divisor),
+    cmocka_unit_test(pooled_forward_is_the_mean_of_the_map),
+    cmocka_unit_test(training_step_gradients_match_cpu_ref),
+};
+
+/* every case on be (opened), against the references and cpu-ref; the
+ * number of failed cases */
+static int run_cases(vgg_backend *b)
+{
+    be = b;
+    is_ref = be->reg == ref->reg;
+    rng = 12345u;   /* the same inputs on every backend */
+    printf("backend %s (host memory: %s) against the references%s\n", vgg_backend_name(be),
+           be->host_memory ? "yes" : "no", is_ref ? "" : " and cpu-ref");
+    int failed = cmocka_run_group_tests_name(vgg_backend_name(be), cases, NULL, NULL);
+    be = NULL;
+    return failed;
+}
+
+/* Every backend of the registry, each on its first device: a backend this
+ * build lacks, or whose device cannot be opened (a GPU without a driver
+ * or device: DEVICE or UNSUPPORTED), is reported skipped with the reason,
+ * not passed; any other failure to open fails.  0 where every backend
+ * that ran passed. */
+static int run_registry(void)
+{
+    char lines[4096];
+    size_t used = 0;
+    int failures = 0;
+    for (int i = 0; i < vgg_backend_reg_count() && used < sizeof lines; i++) {
+        const vgg_backend_reg *r = vgg_backend_reg_at(i);
+        char device[32];
+        snprintf(device, sizeof device, r->numbered ? "%s:0" : "%s", r->name);
+        const char *verdict = "passed";
+        char why[1024] = "";
+        vgg_backend *b = NULL;
+        vgg_status st = r->missing ? VGG_STATUS_UNSUPPORTED : vgg_backend_open(device, 2, &b);
+        if (r->missing) {
+            verdict = "skipped";
+            snprintf(why, sizeof why, ": %s", r->missing);
+        } else if (st == VGG_STATUS_DEVICE || st == VGG_STATUS_UNSUPPORTED) {
+            verdict = "skipped";
+            snprintf(why, sizeof why, ": %s", vgg_last_error());
+        } else if (st != VGG_STATUS_OK) {
+            verdict = "FAILED";
+            snprintf(why, sizeof why, ": cannot be opened: %s", vgg_last_error());
+            failures++;
+        } else {
+            int failed = run_cases(b);
+            if (failed) {
+                verdict = "FAILED";
+                snprintf(why, sizeof why, ": %d case%s", failed, failed == 1 ? "" : "s");
+                failures++;
+            }
+        }
+        vgg_backend_close(b);
+        used += (size_t)snprintf(lines + used, sizeof lines - used, "  %-8s %s%s\n", device,
+                                 verdict, why);
+    }
+    printf("backends of this build (net/src/registry.c):\n%s", lines);
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--no-gpu-message") == 0)
         return no_gpu_message();
-    const char *device = argc > 1 ? argv[1] : "cpu-ref";
-    vgg_status st = vgg_backend_open(device, 2, &be);
-    if (st != VGG_STATUS_OK) {
-        printf("skipped: %s\n", vgg_last_error());
-        return strncmp(device, "cuda", 4) == 0 ? 77 : 1;
-    }
     if (vgg_backend_open("cpu-ref", 2, &ref) != VGG_STATUS_OK) {
         printf("cpu-ref: %s\n", vgg_last_error());
         return 1;
     }
-    is_ref = strcmp(device, "cpu-ref") == 0;
-    printf("backend %s (host memory: %s) against the references and cpu-ref\n",
-           vgg_backend_name(be), be->host_memory ? "yes" : "no");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(conv2d_forward_matches),
-        cmocka_unit_test(conv2d_backward_matches),
-        cmocka_unit_test(maxpool_and_backward_bit_identical),
-        cmocka_unit_test(lrn_forward_and_backward_match),
-        cmocka_unit_test(global_avgpool_matches),
-        cmocka_unit_test(fill_and_flip_bit_identical),
-        cmocka_unit_test(dropout_masks_bit_identical),
-        cmocka_unit_test(sgd_update_bit_identical),
-        cmocka_unit_test(softmax_xent_with_divisor),
-        cmocka_unit_test(pooled_forward_is_the_mean_of_the_map),
-        cmocka_unit_test(training_step_gradients_match_cpu_ref),
-    };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = 0;
+    if (argc < 2) {
+        rc = run_registry();
+    } else {
+        /* one device: 77 (skipped) where it cannot be opened for want of
+         * the device or the build */
+        vgg_backend *b = NULL;
+        vgg_status st = vgg_backend_open(argv[1], 2, &b);
+        if (st != VGG_STATUS_OK) {
+            printf("skipped: %s\n", vgg_last_error());
+            rc = st == VGG_STATUS_DEVICE || st == VGG_STATUS_UNSUPPORTED ? 77 : 1;
+        } else {
+            rc = run_cases(b) ? 1 : 0;
+            vgg_backend_close(b);
+        }
+    }
     vgg_backend_close(ref);
-    vgg_backend_close(be);
     return rc;
 }

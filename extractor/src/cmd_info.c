@@ -19,8 +19,9 @@ static void usage(FILE *fp)
             "Describe FILE, recognised by its content: a feature store (description,\n"
             "rows, dimension, labels) or a safetensors weights file (configuration,\n"
             "width, classes, input size, parameters, pooling, preprocessing, digest,\n"
-            "metadata).  --devices lists the GPUs this build can use (with the CUDA\n"
-            "driver and runtime versions), or says why there are none.\n");
+            "metadata).  --devices lists the devices of every backend this build has\n"
+            "(cpu, cpu-ref, and the GPUs with the CUDA driver and runtime versions), or\n"
+            "says why there are no GPUs.\n");
 }
 
 static int info_store(const char *path)
@@ -88,7 +89,7 @@ int cmd_info(int argc, char **argv)
             return 2;
         }
         char list[4096];
-        vgg_backend_list_gpus(list, sizeof list);
+        vgg_backend_list_devices(list, sizeof list);
         /* no GPU is an answer, not a failure */
         printf("%s%s", list, list[0] && list[strlen(list) - 1] == '\n' ? "" : "\n");
         return 0;

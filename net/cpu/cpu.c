@@ -7,6 +7,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -624,3 +625,95 @@ static void cpu_close(vgg_backend *be)
     }
     free(be);
 }
+
+/* ---- the descriptors of "cpu" and "cpu-ref" (net/src/registry.c) ---- */
+
+/* tf32 is a GPU's; bf16 is "cpu"'s where the CPU has the instructions */
+static vgg_status cpu_check_opts(const char *device, const vgg_device_opts *o)
+{
+    if (o->precision == VGG_PRECISION_TF32)
+        return vgg_fail(VGG_STATUS_INVALID,
+                        "device '%s' computes in fp32 only: precision tf32 needs a GPU (cuda:N)",
+                        device);
+    if (o->precision == VGG_PRECISION_BF16) {
+        vgg_status st = vgg_dnnl_bf16_check();
+        if (st != VGG_STATUS_OK)
+            return vgg_fail_context(st, "device '%s': ", device);
+    }
+    return VGG_STATUS_OK;
+}
+
+static vgg_status cpu_ref_check_opts(const char *device, const vgg_device_opts *o)
+{
+    if (o->precision == VGG_PRECISION_BF16)
+        return vgg_fail(VGG_STATUS_INVALID, "device '%s' is the fp32 reference: precision bf16 "
+                        "needs the device cpu", device);
+    return cpu_check_opts(device, o);
+}
+
+static vgg_status cpu_open(int index, int threads, const vgg_device_opts *o, vgg_backend **out)
+{
+    (void)index, (void)o;
+    return vgg_cpu_backend_open(threads, true, out);
+}
+
+static vgg_status cpu_ref_open(int index, int threads, const vgg_device_opts *o,
+                               vgg_backend **out)
+{
+    (void)index, (void)o;
+    return vgg_cpu_backend_open(threads, false, out);
+}
+
+static int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static int cpu_list(char *buf, size_t size)
+{
+    const bool bf16 = vgg_dnnl_bf16_check() == VGG_STATUS_OK;
+    snprintf(buf, size, "cpu       %d cores  %s (fp32; %s)\n", cores(), vgg_cpu_reg.summary,
+             bf16 ? "bf16" : "no bf16 instructions for oneDNN on this CPU");
+    return 1;
+}
+
+static int cpu_ref_list(char *buf, size_t size)
+{
+    snprintf(buf, size, "cpu-ref   %d cores  %s (fp32)\n", cores(), vgg_cpu_ref_reg.summary);
+    return 1;
+}
+
+/* The CPU's gradients are summed on the host by the caller: MPI between
+ * processes (pretrain/src/dist.c), shared memory between the threads of
+ * one process; the CPU backends have no collectives of their own. */
+#define CPU_NO_COLLECTIVE "its gradients are summed on the host by the caller (MPI between " \
+                          "processes, shared memory between the threads of one)"
+
+const vgg_backend_reg vgg_cpu_reg = {
+    .name = "cpu",
+    .forms = "cpu",
+    .summary = "oneDNN forward chain and training convolutions, the reference elsewhere",
+    .kind = VGG_BACKEND_CPU,
+    .is_host = true,
+    .precisions = VGG_PRECISION_BIT(VGG_PRECISION_FP32) | VGG_PRECISION_BIT(VGG_PRECISION_BF16),
+    .parse = vgg_backend_parse_none,
+    .check_opts = cpu_check_opts,
+    .open = cpu_open,
+    .list = cpu_list,
+    .no_collective = CPU_NO_COLLECTIVE,
+};
+
+const vgg_backend_reg vgg_cpu_ref_reg = {
+    .name = "cpu-ref",
+    .forms = "cpu-ref",
+    .summary = "the plain reference: im2col and OpenBLAS, one layer at a time",
+    .kind = VGG_BACKEND_CPU,
+    .is_host = true,
+    .precisions = VGG_PRECISION_BIT(VGG_PRECISION_FP32),
+    .parse = vgg_backend_parse_none,
+    .check_opts = cpu_ref_check_opts,
+    .open = cpu_ref_open,
+    .list = cpu_ref_list,
+    .no_collective = CPU_NO_COLLECTIVE,
+};

@@ -14,6 +14,17 @@
 void vgg_cpu_parallel_for(vgg_backend *be, int n, void (*fn)(void *ctx, int begin, int end),
                           void *ctx);
 
+/* Open the CPU backend: fast, "cpu" (the reference's operations plus
+ * oneDNN's forward chain and training convolutions); else "cpu-ref" (the
+ * plain reference alone).  Through the descriptors vgg_cpu_reg and
+ * vgg_cpu_ref_reg at the end of cpu.c, which the registry lists. */
+vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out);
+/* VGG_STATUS_OK where oneDNN can run bf16 on this CPU (AVX512-BF16 or
+ * AMX), else UNSUPPORTED saying so (dnnl.c). */
+vgg_status vgg_dnnl_bf16_check(void);
+extern const vgg_backend_reg vgg_cpu_reg;
+extern const vgg_backend_reg vgg_cpu_ref_reg;
+
 /* The im2col buffer budget for one convolution tile, in floats. */
 #define VGG_CPU_COL_BUDGET ((size_t)8 << 20)
 

@@ -617,3 +617,32 @@ int vgg_cuda_describe(char *buf, size_t size)
     }
     return count;
 }
+
+/* ---- the descriptor of "cuda" (net/src/registry.c) ---- */
+
+static vgg_status cuda_open(int index, int threads, const vgg_device_opts *o, vgg_backend **out)
+{
+    (void)threads;
+    return vgg_cuda_backend_open(index, o, out);
+}
+
+const vgg_backend_reg vgg_cuda_reg = {
+    .name = "cuda",
+    .forms = "cuda, cuda:N",
+    .summary = "cuDNN, cuBLAS and our kernels",
+    .kind = VGG_BACKEND_GPU,
+    .is_host = false,
+    .numbered = true,
+    .precisions = VGG_PRECISION_BIT(VGG_PRECISION_FP32) | VGG_PRECISION_BIT(VGG_PRECISION_TF32),
+    .parse = vgg_backend_parse_index,
+    .open = cuda_open,
+    .list = vgg_cuda_describe,
+#ifdef VGG_HAVE_NCCL
+    .collective_id = vgg_cuda_nccl_unique_id,
+    .join = vgg_cuda_nccl_join,
+    .join_all = vgg_cuda_nccl_join_all,
+#else
+    .no_collective = "this build has no NCCL (nccl.h or libnccl was not found at configure "
+                     "time)",
+#endif
+};

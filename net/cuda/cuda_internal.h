@@ -108,11 +108,24 @@ vgg_status vgg_cuda_conv2d_backward(vgg_backend *be, const vgg_conv_desc *d, con
                                     float *dx, float *dweight, float *dbias);
 
 /* NCCL (nccl.c, in a build with NCCL; without it the gradient
- * reduction is left NULL): the backend's allreduce_sum on its stream, and
- * the communicator's end at close. */
+ * reduction and the descriptor's collective entries are left NULL): the
+ * descriptor's collective_id, join and join_all (vgg_backend_reg), the
+ * backend's allreduce_sum on its stream, and the communicator's end at
+ * close. */
 #ifdef VGG_HAVE_NCCL
+vgg_status vgg_cuda_nccl_unique_id(unsigned char *id, size_t size);
+vgg_status vgg_cuda_nccl_join(vgg_backend *be, int nranks, int rank, const unsigned char *id,
+                              size_t size);
+vgg_status vgg_cuda_nccl_join_all(vgg_backend *const *bes, int n);
 vgg_status vgg_cuda_allreduce_sum(vgg_backend *be, float *grad, size_t count);
 void vgg_cuda_nccl_free(vgg_backend *be);
 #endif
+
+/* Open GPU device (VGG_STATUS_DEVICE with the driver's message when there
+ * is no driver or GPU); describe the GPUs into buf, returning their number
+ * (0: buf says why there are none).  Through the descriptor vgg_cuda_reg
+ * at the end of cuda.c, which the registry lists in a build with CUDA. */
+vgg_status vgg_cuda_backend_open(int device, const vgg_device_opts *o, vgg_backend **out);
+int vgg_cuda_describe(char *buf, size_t size);
 
 #endif

@@ -163,11 +163,92 @@ typedef struct vgg_backend_train_ops {
                                           float *dx, float *dgamma, float *dbeta);
     /* data parallelism: grad (count floats, device memory) replaced in
      * place by its sum over the ranks of the communicator the backend
-     * joined (vgg_backend_join_nccl), queued on the backend's stream; NULL
+     * joined (vgg_backend_join), queued on the backend's stream; NULL
      * where the backend has no collectives of its own (the CPU backends:
      * the caller's host reduction serves them, vgg_trainer_reduce_grad) */
     vgg_status (*allreduce_sum)(vgg_backend *be, float *grad, size_t count);
 } vgg_backend_train_ops;
+
+/* ---- the registry of backends ---- */
+
+/* What kind of device a backend drives (as ggml's device types): the
+ * environment's VGG_PRECISION is a GPU setting, listings say which is
+ * which.  Memory is a separate question (vgg_backend_reg.is_host). */
+typedef enum vgg_backend_kind {
+    VGG_BACKEND_CPU = 0,
+    VGG_BACKEND_GPU
+} vgg_backend_kind;
+
+/* The precisions a backend computes, as a mask: VGG_PRECISION_BIT(p). */
+#define VGG_PRECISION_BIT(p) (1u << (unsigned)(p))
+
+/* One backend, as its folder exports it (net/cpu/cpu.c: "cpu" and
+ * "cpu-ref"; net/cuda/cuda.c: "cuda").  net/src/registry.c lists the
+ * descriptors this build has; every choice of a backend (opening one by
+ * name, listing devices, parsing device lists, joining a communicator) goes
+ * through them, and nothing outside a backend's folder and the registry
+ * names its entry points.  Device names are name, or name:N for a backend
+ * whose devices are numbered; names are matched without regard to case. */
+typedef struct vgg_backend_reg vgg_backend_reg;
+struct vgg_backend_reg {
+    const char *name;            /* "cpu", "cpu-ref", "cuda": a device name, or its part before ':' */
+    const char *forms;           /* how its devices are written, for messages: "cuda, cuda:N" */
+    const char *summary;         /* one line for listings: "cuDNN, cuBLAS and our kernels" */
+    vgg_backend_kind kind;
+    bool is_host;                /* alloc() returns host memory (vgg_backend.host_memory) */
+    bool numbered;               /* its devices are numbered, name:N (parse takes an index) */
+    unsigned precisions;         /* VGG_PRECISION_BIT of each precision it computes */
+    /* The part of device after the name (rest: "" or ":..."): *index the
+     * device's number, -1 where none is given; INVALID naming device
+     * otherwise.  vgg_backend_parse_index where numbered, else
+     * vgg_backend_parse_none. */
+    vgg_status (*parse)(const vgg_backend_reg *reg, const char *device, const char *rest,
+                        int *index);
+    /* The device options it refuses, in its own words (INVALID, or
+     * UNSUPPORTED where this machine lacks what they need); NULL: it takes
+     * every precision in precisions (checked by the registry in any case). */
+    vgg_status (*check_opts)(const char *device, const vgg_device_opts *o);
+    /* Open device index (0 where the name gave none) with threads worker
+     * threads (0: all cores; a backend may ignore it) and options o
+     * (already checked).  The registry sets opts and reg afterwards. */
+    vgg_status (*open)(int index, int threads, const vgg_device_opts *o, vgg_backend **out);
+    /* One line per device this build can use ("cuda:0  NVIDIA H200 ..."),
+     * into buf (NUL-terminated, cut at size); returns their number.  With
+     * none, returns 0 and buf says why ("no GPUs: ..."). */
+    int (*list)(char *buf, size_t size);
+    /* Collectives of its own (NCCL): the id of a new communicator (size
+     * bytes, made on one rank and handed to every rank by the caller);
+     * be joins it as rank of nranks; bes (n backends of this kind, one
+     * process) join one communicator.  NULL where the backend has none:
+     * its gradients are summed on the host by the caller (MPI, or the
+     * threads of one process: vgg_trainer_reduce_grad with a function),
+     * and no_collective says so. */
+    vgg_status (*collective_id)(unsigned char *id, size_t size);
+    vgg_status (*join)(vgg_backend *be, int nranks, int rank, const unsigned char *id,
+                       size_t size);
+    vgg_status (*join_all)(vgg_backend *const *bes, int n);
+    const char *no_collective;
+    /* Only in the registry's stand-ins for backends this build lacks
+     * (name, forms, kind, parse and precisions set; open NULL): why. */
+    const char *missing;
+};
+
+/* The registry (net/src/registry.c): every backend this build knows,
+ * in a fixed order (the CPU's first), the ones it lacks included as
+ * stand-ins (missing set); i from 0 to vgg_backend_reg_count() - 1. */
+int vgg_backend_reg_count(void);
+const vgg_backend_reg *vgg_backend_reg_at(int i);
+
+/* Parsers of the part after a backend's name: none ("" only), or an
+ * index (":N", N from 0 to 255; "" gives -1). */
+vgg_status vgg_backend_parse_none(const vgg_backend_reg *reg, const char *device,
+                                  const char *rest, int *index);
+vgg_status vgg_backend_parse_index(const vgg_backend_reg *reg, const char *device,
+                                   const char *rest, int *index);
+
+/* The descriptor of device's backend (NULL: no backend is named so); on
+ * success *rest points at what follows its name ("" or ":..."). */
+const vgg_backend_reg *vgg_backend_reg_find(const char *device, const char **rest);
 
 struct vgg_backend {
     const vgg_backend_ops *ops;
@@ -178,33 +259,15 @@ struct vgg_backend {
      * pointers as they are.  Otherwise the net keeps device copies. */
     bool host_memory;
     vgg_device_opts opts;                 /* as opened */
+    const vgg_backend_reg *reg;           /* its descriptor (set by vgg_backend_open_opts) */
     void *impl;
     /* Bumped by every sgd_update: weights a backend prepared in its own
      * layout (forward's cache) are stale once this changes. */
     uint64_t weights_epoch;
 };
 
-/* Implemented in net/cpu/: "cpu" (fast = true: the layer operations of
- * the reference plus oneDNN's forward chain) and "cpu-ref" (fast =
- * false: the plain reference alone). */
-vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out);
-/* VGG_STATUS_OK where oneDNN can run bf16 on this CPU (AVX512-BF16 or
- * AMX), else UNSUPPORTED saying so (net/cpu/dnnl.c). */
-vgg_status vgg_dnnl_bf16_check(void);
+/* The reference training operations (net/cpu/cpu_train.c), which the
+ * CPU backends fill their tables with and the tests call directly. */
 extern const vgg_backend_train_ops vgg_cpu_train_ops;
-
-/* Implemented in net/cuda/ (only in a build with CUDA): open GPU device
- * (VGG_STATUS_DEVICE with the driver's message when there is no driver
- * or GPU); describe the GPUs into buf, returning their number (0: buf
- * says why there are none). */
-vgg_status vgg_cuda_backend_open(int device, const vgg_device_opts *o, vgg_backend **out);
-int vgg_cuda_describe(char *buf, size_t size);
-
-/* Implemented in net/cuda/nccl.c (only in a build with CUDA and NCCL):
- * see vgg_nccl_unique_id and vgg_backend_join_nccl in vgg/train.h. */
-vgg_status vgg_cuda_nccl_unique_id(unsigned char *id, size_t size);
-vgg_status vgg_cuda_nccl_join(vgg_backend *be, int nranks, int rank, const unsigned char *id,
-                              size_t size);
-vgg_status vgg_cuda_nccl_join_all(vgg_backend *const *bes, int n);
 
 #endif

@@ -8,14 +8,6 @@
 #include "train_internal.h"
 #include "vgg/train.h"
 
-#ifndef VGG_HAVE_NCCL
-#ifdef VGG_HAVE_CUDA
-#define VGG_NO_NCCL_WHY "NCCL: nccl.h or libnccl was not found at configure time"
-#else
-#define VGG_NO_NCCL_WHY "CUDA"
-#endif
-#endif
-
 void vgg_train_opts_default(vgg_train_opts *o)
 {
     *o = (vgg_train_opts){
@@ -573,48 +565,65 @@ vgg_status vgg_trainer_reduce_grad(vgg_trainer *t, vgg_grad_reduce_fn fn, void *
     return st;
 }
 
-vgg_status vgg_nccl_unique_id(unsigned char id[VGG_NCCL_ID_BYTES])
+/* Collectives go through the backend's descriptor (backend.h): the
+ * registry's backends say whether they have their own (NCCL for cuda) or
+ * leave the sum to the caller's host reduction (the CPU's). */
+
+bool vgg_backend_has_collective(const vgg_backend *be)
 {
-#ifdef VGG_HAVE_NCCL
-    return vgg_cuda_nccl_unique_id(id, VGG_NCCL_ID_BYTES);
-#else
-    (void)id;
-    return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: this build has no NCCL (built without %s)",
-                    VGG_NO_NCCL_WHY);
-#endif
+    return be && be->reg && be->reg->join && be->reg->join_all && be->reg->collective_id;
 }
 
-vgg_status vgg_backend_join_nccl(vgg_backend *be, int nranks, int rank,
-                                 const unsigned char id[VGG_NCCL_ID_BYTES])
+static vgg_status no_collective(const vgg_backend *be)
+{
+    return vgg_fail(VGG_STATUS_UNSUPPORTED, "device %s has no collectives of its own: %s",
+                    be->name, be->reg && be->reg->no_collective ? be->reg->no_collective
+                                                                : "its backend joins none");
+}
+
+vgg_status vgg_backend_collective_id(const vgg_backend *be,
+                                     unsigned char id[VGG_COLLECTIVE_ID_BYTES])
+{
+    if (!vgg_backend_has_collective(be))
+        return no_collective(be);
+    return be->reg->collective_id(id, VGG_COLLECTIVE_ID_BYTES);
+}
+
+vgg_status vgg_backend_join(vgg_backend *be, int nranks, int rank,
+                            const unsigned char id[VGG_COLLECTIVE_ID_BYTES])
 {
     if (nranks < 1 || rank < 0 || rank >= nranks)
-        return vgg_fail(VGG_STATUS_INVALID, "NCCL: rank %d of %d", rank, nranks);
-#ifdef VGG_HAVE_NCCL
-    if (be->host_memory)
-        return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: device %s is not a GPU (NCCL serves "
-                        "cuda devices only)", be->name);
-    return vgg_cuda_nccl_join(be, nranks, rank, id, VGG_NCCL_ID_BYTES);
-#else
-    (void)id;
-    return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: device %s: this build has no NCCL (built "
-                    "without %s)", be->name, VGG_NO_NCCL_WHY);
-#endif
+        return vgg_fail(VGG_STATUS_INVALID, "communicator: rank %d of %d (ranks are numbered "
+                        "from 0 to %d)", rank, nranks, nranks - 1);
+    if (!vgg_backend_has_collective(be))
+        return no_collective(be);
+    return be->reg->join(be, nranks, rank, id, VGG_COLLECTIVE_ID_BYTES);
 }
 
-vgg_status vgg_backend_join_nccl_all(vgg_backend *const *bes, int n)
+vgg_status vgg_backend_join_all(vgg_backend *const *bes, int n)
 {
     if (n < 1)
-        return vgg_fail(VGG_STATUS_INVALID, "NCCL: %d devices", n);
-#ifdef VGG_HAVE_NCCL
-    for (int i = 0; i < n; i++)
-        if (bes[i]->host_memory)
-            return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: device %s is not a GPU (NCCL serves "
-                            "cuda devices only)", bes[i]->name);
-    return vgg_cuda_nccl_join_all(bes, n);
-#else
-    return vgg_fail(VGG_STATUS_UNSUPPORTED, "NCCL: device %s: this build has no NCCL (built "
-                    "without %s)", bes[0]->name, VGG_NO_NCCL_WHY);
-#endif
+        return vgg_fail(VGG_STATUS_INVALID, "communicator: %d devices (at least 1)", n);
+    for (int i = 0; i < n; i++) {
+        if (!vgg_backend_has_collective(bes[i]))
+            return no_collective(bes[i]);
+        if (bes[i]->reg != bes[0]->reg)
+            return vgg_fail(VGG_STATUS_INVALID, "communicator: devices %s and %s are of two "
+                            "backends; one communicator joins devices of one", bes[0]->name,
+                            bes[i]->name);
+    }
+    return bes[0]->reg->join_all(bes, n);
+}
+
+vgg_status vgg_nccl_unique_id(unsigned char id[VGG_NCCL_ID_BYTES])
+{
+    for (int i = 0; i < vgg_backend_reg_count(); i++) {
+        const vgg_backend_reg *r = vgg_backend_reg_at(i);
+        if (r->collective_id && !r->missing)
+            return r->collective_id(id, VGG_NCCL_ID_BYTES);
+    }
+    return vgg_fail(VGG_STATUS_UNSUPPORTED, "no backend of this build has collectives of its "
+                    "own (NCCL needs the CUDA backend built with NCCL)");
 }
 
 vgg_status vgg_trainer_broadcast(vgg_trainer *t, vgg_bcast_fn fn, void *ctx)

@@ -10,46 +10,27 @@
 
 #include "dist.h"
 
-#define MAX_DEVICES 64
+#define MAX_DEVICES VGG_MAX_DEVICES
 
 typedef struct member {
     vgg_pretrain_config c;
-    char device[48];
+    char device[32];
     vgg_status st;
     char msg[2048];
 } member;
 
-/* "cuda:0,1,2,3", "cuda:0,cuda:2", "cpu,cpu": one name per device */
+/* "cuda:0,1,2,3", "cuda:0,cuda:2", "cpu,cpu": one name per device, parsed
+ * by net/ (vgg_device_list_parse) */
 static vgg_status parse_devices(const char *list, member *m, int *n)
 {
-    *n = 0;
-    char kind[16] = "";
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        char item[32];
-        if (len == 0 || len >= sizeof item || *n == MAX_DEVICES)
-            return vgg_fail(VGG_STATUS_INVALID, "--devices '%s': expected a list such as "
-                            "cuda:0,1,2,3 (at most %d devices)", list, MAX_DEVICES);
-        memcpy(item, p, len);
-        item[len] = '\0';
-        if (strspn(item, "0123456789") == len && strcmp(kind, "cuda") == 0)
-            snprintf(m[*n].device, sizeof m[*n].device, "cuda:%s", item);
-        else if (strncmp(item, "cuda", 4) == 0 || strncmp(item, "cpu", 3) == 0)
-            snprintf(m[*n].device, sizeof m[*n].device, "%s", item);
-        else
-            return vgg_fail(VGG_STATUS_INVALID, "--devices '%s': '%s' is not a device (cuda:N, "
-                            "N after a cuda device, cpu, cpu-ref)", list, item);
-        snprintf(kind, sizeof kind, "%.4s", m[*n].device);
-        for (int i = 0; i < *n; i++)
-            if (strncmp(m[i].device, "cuda", 4) == 0 && strcmp(m[i].device, m[*n].device) == 0)
-                return vgg_fail(VGG_STATUS_INVALID, "--devices '%s': %s given twice", list,
-                                item);
-        (*n)++;
-        p += len + (p[len] == ',');
-    }
-    if (*n == 0)
-        return vgg_fail(VGG_STATUS_INVALID, "--devices: no device given");
-    return VGG_STATUS_OK;
+    vgg_device_spec *spec = calloc(MAX_DEVICES, sizeof *spec);
+    if (!spec)
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    vgg_status st = vgg_device_list_parse(list, spec, MAX_DEVICES, n);
+    for (int i = 0; i < *n && st == VGG_STATUS_OK; i++)
+        snprintf(m[i].device, sizeof m[i].device, "%s", spec[i].name);
+    free(spec);
+    return st == VGG_STATUS_OK ? st : vgg_fail_context(st, "--devices ");
 }
 
 vgg_status vgg_dist_devices_check(const char *list)

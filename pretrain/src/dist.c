@@ -248,7 +248,7 @@ static vgg_status team_join_nccl(vgg_pretrain_dist *d, vgg_backend *be)
     t->be[d->rank] = be;
     vgg_status st = team_wait(d);
     if (st == VGG_STATUS_OK && d->rank == 0) {
-        t->nccl_st = vgg_backend_join_nccl_all(t->be, t->n);
+        t->nccl_st = vgg_backend_join_all(t->be, t->n);
         snprintf(t->nccl_msg, sizeof t->nccl_msg, "%s",
                  t->nccl_st == VGG_STATUS_OK ? "" : vgg_last_error());
     }
@@ -263,12 +263,12 @@ vgg_status vgg_dist_join_nccl(vgg_pretrain_dist *d, vgg_backend *be)
 {
     if (d && d->team)
         return team_join_nccl(d, be);
-    unsigned char id[VGG_NCCL_ID_BYTES] = { 0 };
+    unsigned char id[VGG_COLLECTIVE_ID_BYTES] = { 0 };
     const int rank = vgg_pretrain_dist_rank(d), size = vgg_pretrain_dist_size(d);
-    vgg_status st = rank == 0 ? vgg_nccl_unique_id(id) : VGG_STATUS_OK;
+    vgg_status st = rank == 0 ? vgg_backend_collective_id(be, id) : VGG_STATUS_OK;
     if (st == VGG_STATUS_OK)
         st = vgg_dist_bcast(d, id, sizeof id);
-    return st == VGG_STATUS_OK ? vgg_backend_join_nccl(be, size, rank, id) : st;
+    return st == VGG_STATUS_OK ? vgg_backend_join(be, size, rank, id) : st;
 }
 
 void vgg_pretrain_dist_abort(vgg_pretrain_dist *d, int code)

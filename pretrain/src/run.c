@@ -191,17 +191,21 @@ static vgg_status plan_slices(run *r)
     return VGG_STATUS_OK;
 }
 
-/* GPU ranks: "cuda" is the GPU of the rank's index on its node */
+/* Ranks on numbered devices: "cuda" (no number) is the GPU of the rank's
+ * index on its node */
 static const char *rank_device(run *r, char *buf, size_t size)
 {
-    if (r->par && strcasecmp(r->a->device, "cuda") == 0) {
-        snprintf(buf, size, "cuda:%d", vgg_dist_local_rank(r->dist));
+    vgg_device_spec s;
+    if (r->par && vgg_device_parse(r->a->device, &s) == VGG_STATUS_OK && s.numbered &&
+        s.index < 0) {
+        snprintf(buf, size, "%s:%d", s.backend, vgg_dist_local_rank(r->dist));
         return buf;
     }
     return r->a->device;
 }
 
-/* GPU ranks sum their gradients with NCCL */
+/* Ranks on a backend with collectives of its own (GPUs: NCCL) sum their
+ * gradients with them */
 static vgg_status join_nccl(run *r)
 {
     vgg_status st = vgg_dist_join_nccl(r->dist, r->be);
@@ -220,7 +224,7 @@ static vgg_status build_net(run *r)
                                             a->deterministic, &dev);
     if (st == VGG_STATUS_OK)
         st = vgg_backend_open_opts(device, a->threads, &dev, &r->be);
-    if (st == VGG_STATUS_OK && r->par && strncasecmp(device, "cuda", 4) == 0)
+    if (st == VGG_STATUS_OK && r->par && vgg_backend_has_collective(r->be))
         st = join_nccl(r);
     if (st == VGG_STATUS_OK && a->weights &&
         (st = vgg_net_load(a->weights, r->be, &src)) == VGG_STATUS_OK)

@@ -23,14 +23,17 @@ extern "C" {
 
 typedef struct vgg_backend vgg_backend;
 
-/* Open a backend by name: "cpu", "cpu-ref", "cuda", "cuda:N".  "cpu" runs
+/* Open a backend by name: "cpu", "cpu-ref", "cuda", "cuda:N" (NULL:
+ * "cpu"), chosen through the registry of the backends this build has
+ * (net/src/registry.c; vgg_backend_list_devices lists them).  "cpu" runs
  * forward passes on oneDNN (Winograd or direct convolutions, blocked
  * layouts; within 1e-4 relative of the reference, see net/README.md);
  * "cpu-ref" is the plain reference implementation (im2col + OpenBLAS),
  * the one every other backend is checked against.  Both train with the
  * reference operations.  threads (CPU) is the number of worker threads
- * (oneDNN's, OpenBLAS's and our own), 0 for all cores.  A CUDA name in a
- * build without CUDA returns VGG_STATUS_UNSUPPORTED. */
+ * (oneDNN's, OpenBLAS's and our own), 0 for all cores.  A name no backend
+ * has is VGG_STATUS_INVALID listing the names there are; a CUDA name in a
+ * build without CUDA returns VGG_STATUS_UNSUPPORTED saying so. */
 vgg_status vgg_backend_open(const char *device, int threads, vgg_backend **out);
 void vgg_backend_close(vgg_backend *be);
 
@@ -74,10 +77,11 @@ vgg_status vgg_device_opts_default(vgg_device_opts *o);
 vgg_status vgg_device_opts_set(vgg_device_opts *o, const char *option, const char *value);
 
 /* The device options of a command for device: vgg_device_opts_default
- * (the environment; VGG_PRECISION only where device is a GPU, so that a
- * shell's GPU setting does not stop CPU runs), then the command line's
- * precision and workspace where not NULL (vgg_device_opts_set) and
- * deterministic where true: the options win over the environment.
+ * (the environment; VGG_PRECISION only where device is a GPU, by its
+ * backend's kind, so that a shell's GPU setting does not stop CPU runs),
+ * then the command line's precision and workspace where not NULL
+ * (vgg_device_opts_set) and deterministic where true: the options win
+ * over the environment.
  * VGG_STATUS_INVALID naming the variable or the option. */
 vgg_status vgg_device_opts_command(const char *device, const char *precision,
                                    const char *workspace, bool deterministic, vgg_device_opts *o);
@@ -102,6 +106,40 @@ const vgg_device_opts *vgg_backend_device_opts(const vgg_backend *be);
  * With none, returns 0 and buf says why (this build has no CUDA backend;
  * the driver's message: no driver, no device). */
 int vgg_backend_list_gpus(char *buf, size_t size);
+
+/* Every backend of the registry with its devices, into buf as
+ * vgg_backend_list_gpus does: the CPU's ("cpu       2 cores: oneDNN ...";
+ * "cpu-ref   2 cores: ..."), then each GPU backend's lines, or its line
+ * saying why it has none ("no GPUs: this build has no CUDA backend ...").
+ * Returns the number of devices listed. */
+int vgg_backend_list_devices(char *buf, size_t size);
+
+/* A device as a command line names it, resolved through the registry:
+ * the backend's name and the device's number. */
+typedef struct vgg_device_spec {
+    char name[24];      /* written the backend's way: "cpu", "cpu-ref", "cuda", "cuda:1" */
+    char backend[16];   /* the backend's name: "cuda" */
+    int index;          /* the device's number; -1 where none was given */
+    bool numbered;      /* the backend numbers its devices (cuda:N) */
+    bool built;         /* false: a backend this build lacks (opening it says why) */
+} vgg_device_spec;
+
+/* device ("cpu", "CUDA:1") into out.  VGG_STATUS_INVALID naming device:
+ * no backend has its name ("unknown device 'tpu' (cpu, cpu-ref, cuda,
+ * cuda:N)"), or what follows the name is not the backend's
+ * ("device 'cuda:x': expected cuda:N, N a number from 0 to 255"). */
+vgg_status vgg_device_parse(const char *device, vgg_device_spec *out);
+
+/* A comma-separated list of devices ("cuda:0,1,2,3", "cuda:0,cuda:2",
+ * "cpu,cpu"; a bare N stands for the numbered device N of the backend
+ * named before it) into out[0..*n), at most max.  A numbered device may
+ * appear once (two threads cannot share a GPU's communicator rank); the
+ * CPU's may repeat.  VGG_STATUS_INVALID with a message that quotes the
+ * list and says what is wrong in it ("'cuda:0,0': 0 given twice";
+ * "'gpu0' is not a device (cpu, cpu-ref, cuda, cuda:N)"); a caller
+ * prefixes its option's name. */
+#define VGG_MAX_DEVICES 64
+vgg_status vgg_device_list_parse(const char *list, vgg_device_spec *out, int max, int *n);
 const char *vgg_backend_name(const vgg_backend *be);   /* "cpu", "cpu-ref", "cuda:0" */
 int vgg_backend_threads(const vgg_backend *be);
 

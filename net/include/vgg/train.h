@@ -117,7 +117,7 @@ typedef vgg_status (*vgg_grad_reduce_fn)(void *ctx, float *grad, size_t count);
  * apply.  fn non-NULL: fn over host memory (the buffer itself on a
  * backend with host memory, else a copy downloaded and uploaded back).
  * fn NULL: the backend's own collective over the communicator it joined
- * (vgg_backend_join_nccl), on its stream; UNSUPPORTED for a backend
+ * (vgg_backend_join), on its stream; UNSUPPORTED for a backend
  * without one. */
 vgg_status vgg_trainer_reduce_grad(vgg_trainer *t, vgg_grad_reduce_fn fn, void *ctx);
 
@@ -128,20 +128,42 @@ vgg_status vgg_trainer_reduce_grad(vgg_trainer *t, vgg_grad_reduce_fn fn, void *
 typedef vgg_status (*vgg_bcast_fn)(void *ctx, void *buf, size_t bytes);
 vgg_status vgg_trainer_broadcast(vgg_trainer *t, vgg_bcast_fn fn, void *ctx);
 
-/* NCCL for GPU ranks.  The id of a new communicator (made once, on rank
- * 0, and given to every rank by the caller, e.g. by MPI_Bcast). */
-#define VGG_NCCL_ID_BYTES 128
+/* Collectives of the backend's own (NCCL for cuda devices), through its
+ * descriptor in the registry of backends.  A backend without them (the
+ * CPU's) leaves the sum to the caller's host reduction
+ * (vgg_trainer_reduce_grad with fn: MPI, or the threads of one process).
+ * has_collective: whether be has them (false for NULL). */
+bool vgg_backend_has_collective(const vgg_backend *be);
+/* The id of a new communicator of be's backend, made once, on rank 0,
+ * and given to every rank by the caller (e.g. by MPI_Bcast). */
+#define VGG_COLLECTIVE_ID_BYTES 128
+vgg_status vgg_backend_collective_id(const vgg_backend *be,
+                                     unsigned char id[VGG_COLLECTIVE_ID_BYTES]);
+/* be joins communicator id as rank of nranks (every rank calls it; it
+ * returns when all have); the communicator is the backend's until it is
+ * closed.  INVALID for a rank outside 0..nranks-1; UNSUPPORTED (saying
+ * why) for a backend without collectives (the CPU's; cuda in a build
+ * without NCCL); DEVICE with NCCL's message. */
+vgg_status vgg_backend_join(vgg_backend *be, int nranks, int rank,
+                            const unsigned char id[VGG_COLLECTIVE_ID_BYTES]);
+/* One process, n backends of one kind on distinct devices (one thread
+ * each drives one): a communicator over all of them (ncclCommInitAll);
+ * backend i is rank i. */
+vgg_status vgg_backend_join_all(vgg_backend *const *bes, int n);
+
+/* The names these had before backends were registered: NCCL's id (of the
+ * first backend of this build with collectives), join, join_all. */
+#define VGG_NCCL_ID_BYTES VGG_COLLECTIVE_ID_BYTES
 vgg_status vgg_nccl_unique_id(unsigned char id[VGG_NCCL_ID_BYTES]);
-/* be (a CUDA backend) joins communicator id as rank of nranks (every rank
- * calls it; it returns when all have); the communicator is the backend's
- * until it is closed.  UNSUPPORTED (saying why) for another backend or a
- * build without CUDA or NCCL; DEVICE with NCCL's message. */
-vgg_status vgg_backend_join_nccl(vgg_backend *be, int nranks, int rank,
-                                 const unsigned char id[VGG_NCCL_ID_BYTES]);
-/* One process, n CUDA backends on distinct GPUs (one thread each drives
- * one): a communicator over all of them (ncclCommInitAll); backend i is
- * rank i. */
-vgg_status vgg_backend_join_nccl_all(vgg_backend *const *bes, int n);
+static inline vgg_status vgg_backend_join_nccl(vgg_backend *be, int nranks, int rank,
+                                               const unsigned char id[VGG_NCCL_ID_BYTES])
+{
+    return vgg_backend_join(be, nranks, rank, id);
+}
+static inline vgg_status vgg_backend_join_nccl_all(vgg_backend *const *bes, int n)
+{
+    return vgg_backend_join_all(bes, n);
+}
 
 /* Train mode flag for dropout (true after create).  With false, the
  * training forward uses no dropout (the gradient-check mode). */
