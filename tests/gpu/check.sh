@@ -552,7 +552,7 @@ if [ -s "$algos" ]; then
 fi
 echo
 if [ -n "$gpu_why" ] && [ "$gpu_missing" = 1 ]; then
-    echo "check.sh: FAIL: no usable GPU ($gpu_why): $n_not rows not run; nothing about the GPU path is proven (table: $table_md)"
+    echo "check.sh: FAIL: no usable GPU ($gpu_why): $n_not rows not run$([ "$n_fail" -gt 0 ] && echo ", $n_fail failed"); nothing about the GPU path is proven (table: $table_md)"
     exit 1
 fi
 if [ "$n_fail" -gt 0 ] || [ "$n_not" -gt 0 ]; then
