@@ -55,16 +55,17 @@ cuda_re='^(libcuda\.so|libcudart\.so|libcublas\.so|libcublasLt\.so|libcudnn[a-z_
 wheel_sonames="libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcudnn.so.9 libnccl.so.2"
 
 echo "== configure $BUILD (CUDA, sm_90, no MPI)"
+mkdir -p "$BUILD"
 launcher=""
 command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_C_COMPILER_LAUNCHER=ccache"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVGG_CUDA=ON -DVGG_MPI=OFF \
       -DVGG_BENCH=OFF -DVGG_TESTS=ON -DCMAKE_C_FLAGS=-Werror -DCMAKE_CUDA_COMPILER="$nvcc" \
-      -DCMAKE_CUDA_ARCHITECTURES=90 $launcher >"$BUILD.configure.log" 2>&1 ||
-    { tail -n 20 "$BUILD.configure.log"; die "cmake could not configure (log: $BUILD.configure.log)"; }
+      -DCMAKE_CUDA_ARCHITECTURES=90 $launcher >"$BUILD/bundle-configure.log" 2>&1 ||
+    { tail -n 20 "$BUILD/bundle-configure.log"; die "cmake could not configure (log: $BUILD/bundle-configure.log)"; }
 echo "== build $programs"
 # shellcheck disable=SC2086
-cmake --build "$BUILD" -j "$jobs" --target $programs >"$BUILD.build.log" 2>&1 ||
-    { tail -n 30 "$BUILD.build.log"; die "the CUDA build failed (log: $BUILD.build.log)"; }
+cmake --build "$BUILD" -j "$jobs" --target $programs >"$BUILD/bundle-build.log" 2>&1 ||
+    { tail -n 30 "$BUILD/bundle-build.log"; die "the CUDA build failed (log: $BUILD/bundle-build.log)"; }
 
 out=$BUILD/bundle
 stage=$out/stage
@@ -106,7 +107,7 @@ done
 for s in libcudart.so.13 libcublas.so.13 libcudnn.so.9 libnccl.so.2; do
     case " $cuda_needed " in
         *" $s "*) ;;
-        *) die "the programs do not link $s: is this a CUDA build with NCCL? (log: $BUILD.configure.log)";;
+        *) die "the programs do not link $s: is this a CUDA build with NCCL? (log: $BUILD/bundle-configure.log)";;
     esac
 done
 

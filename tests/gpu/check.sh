@@ -296,7 +296,8 @@ if [ -n "$bin" ]; then
         fi
         env LD_LIBRARY_PATH="$ours_ld" ldd "$bin/$p" >"$work/ldd.$p" 2>&1
         rc=$?
-        { echo "== ldd $p"; cat "$work/ldd.$p"; } >>"$logf"
+        say "ldd $bin/$p:"
+        sed 's/^[[:space:]]*/    /' "$work/ldd.$p" | tee -a "$logf"
         if grep -q 'not a dynamic executable' "$work/ldd.$p"; then
             row "libraries of $p" - - SKIP "not a dynamic executable"
             continue
