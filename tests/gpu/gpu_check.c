@@ -430,6 +430,25 @@ static void train_once(void *ctx)
         die("training step");
 }
 
+/* dense:NET:Q:B (NET D or E) or train:D:224:B; false for anything else */
+static bool parse_key(const char *key, char *kind_out, char *cfg_out, int *q_out, int *b_out)
+{
+    char kind[16], cfg[4], end;
+    int q = 0, b = 0;
+    if (sscanf(key, "%15[a-z]:%3[A-Z]:%d:%d%c", kind, cfg, &q, &b, &end) != 4 || b < 1 ||
+        b > 256 || q < 224 || q > 1024 || (strcmp(cfg, "D") && strcmp(cfg, "E")) ||
+        (strcmp(kind, "dense") && strcmp(kind, "train")) ||
+        (strcmp(kind, "train") == 0 && (strcmp(cfg, "D") || q != 224)))
+        return false;
+    if (kind_out) {
+        strcpy(kind_out, kind);
+        strcpy(cfg_out, cfg);
+        *q_out = q;
+        *b_out = b;
+    }
+    return true;
+}
+
 static int timings(const char *precision, double seconds, int nkeys, char **keys)
 {
     vgg_precision p;
@@ -441,19 +460,18 @@ static int timings(const char *precision, double seconds, int nkeys, char **keys
         fprintf(stderr, "gpu_check time: precision '%s': expected fp32 or tf32\n", precision);
         return 2;
     }
+    for (int k = 0; k < nkeys; k++)   /* every key checked before the GPU is opened */
+        if (!parse_key(keys[k], NULL, NULL, NULL, NULL)) {
+            fprintf(stderr, "gpu_check time: bad key '%s' (dense:D|E:Q:B or train:D:224:B)\n",
+                    keys[k]);
+            return 2;
+        }
     vgg_backend *be = open_gpu(p, false);
     vgg_net *nets[2] = { NULL, NULL };   /* D, E: made when first asked for */
     for (int k = 0; k < nkeys; k++) {
         char kind[16], cfg[4];
         int q = 0, b = 0;
-        if (sscanf(keys[k], "%15[a-z]:%3[A-Z]:%d:%d", kind, cfg, &q, &b) != 4 || b < 1 ||
-            b > 256 || q < 224 || q > 1024 || (strcmp(cfg, "D") && strcmp(cfg, "E")) ||
-            (strcmp(kind, "dense") && strcmp(kind, "train")) ||
-            (strcmp(kind, "train") == 0 && (strcmp(cfg, "D") || q != 224))) {
-            fprintf(stderr, "gpu_check time: bad key '%s' (dense:D|E:Q:B or train:D:224:B)\n",
-                    keys[k]);
-            return 2;
-        }
+        parse_key(keys[k], kind, cfg, &q, &b);
         const int e = cfg[0] == 'E';
         if (!nets[e])
             nets[e] = make_net(be, e ? VGG_CONFIG_E : VGG_CONFIG_D);
