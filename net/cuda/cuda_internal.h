@@ -54,6 +54,7 @@ typedef struct cuda_impl {
     size_t scratch_cap;           /* bytes */
     int *flag;
     size_t ws_limit;              /* bytes, from the device options */
+    bool log_algos;               /* VGG_LOG_ALGOS=1: each choice on stderr (conv.c) */
     /* reused descriptors */
     cudnnTensorDescriptor_t xd, yd, bd;
     cudnnFilterDescriptor_t wd;
