@@ -44,7 +44,8 @@ typedef enum vgg_precision {
     VGG_PRECISION_FP32 = 0, /* fp32 products and sums: cuDNN CUDNN_FMA_MATH, cuBLAS
                                pedantic, no TF32 (within 1e-5 of cpu-ref) */
     VGG_PRECISION_TF32,     /* convolutions and fc products on tensor cores with
-                               10-bit mantissa inputs, fp32 sums (about 1e-3) */
+                               10-bit mantissa inputs, fp32 sums (descriptors: a
+                               target of 1e-2 relative L2, docs/gpu.md) */
     VGG_PRECISION_BF16      /* "cpu" forward passes only: oneDNN convolutions and fc
                                products on bf16 inputs, weights and activations
                                (8-bit mantissa), fp32 sums, fp32 output (see
