@@ -232,6 +232,32 @@ check(rc != 0 and NOT_REGULAR in out and is_chardev(n) and not os.path.exists("s
       "export liblinear: a FILE.labels that is a device is refused before anything is written",
       out)
 
+# files written into a folder: vggdata's lists, import-idx's PNGs and list
+os.makedirs("cal/a")
+os.makedirs("cal/b")
+for i in range(6):
+    shutil.copy("img/%d.png" % i, "cal/%s/%d.png" % ("ab"[i // 3], i))
+os.makedirs("calout")
+n = node("calout/classes.txt", 3)
+rc, out = run([VGGDATA, "caltech", "cal", "--train", "1", "-o", "calout"])
+check(rc != 0 and "'calout/classes.txt': %s" % NOT_REGULAR in out and is_chardev(n) and
+      beside(n) == [], "vggdata caltech: a class index that is a device is refused, kept", out)
+os.makedirs("set3/images")
+n = node("set3/list.txt", 3)
+rc, out = run([VGGTRAIN, "import-idx", "img.idx", "lab.idx", "--limit", "3", "-o", "set3"])
+check(rc != 0 and "'set3/list.txt': %s" % NOT_REGULAR in out and is_chardev(n) and
+      beside(n) == [], "vggtrain import-idx: a list that is a device is refused, kept", out)
+os.unlink(n)
+os.mkfifo("set3/images/00000.png")
+try:
+    rc, out = run([VGGTRAIN, "import-idx", "img.idx", "lab.idx", "--limit", "3", "-o", "set3"],
+                  timeout=60)
+    check(rc != 0 and "'set3/images/00000.png': is a FIFO (named pipe), not a regular file"
+          in out and stat.S_ISFIFO(os.stat("set3/images/00000.png").st_mode),
+          "vggtrain import-idx: an image path that is a FIFO is refused, not waited on", out)
+except subprocess.TimeoutExpired:
+    check(False, "vggtrain import-idx: an image path that is a FIFO (it hung)")
+
 # a FIFO where a store goes: refused at once, never opened (so never waited on)
 os.mkfifo("pipe.vggf")
 for what, args in (("extract", refused[7][1]), ("pixels", refused[6][1]),
