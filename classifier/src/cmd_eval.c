@@ -19,6 +19,9 @@ static void eval_usage(FILE *fp)
 "  --multilabel, --single-label   as for train (default: automatic)\n"
 "  --confusion-csv FILE confusion matrix (rows: true class, columns: predicted)\n"
 "  --confusion-svg FILE the same as a picture\n"
+"                       (FILE: a regular file, replaced atomically, or '-',\n"
+"                       /dev/stdout, a device or a FIFO, written in place; on\n"
+"                       standard output it comes before the results)\n"
 "  --json               print the results as JSON\n");
 }
 
@@ -57,7 +60,14 @@ int cmd_eval(int argc, char **argv)
     }
     vgg_svm_scores *s = NULL;
     vgg_svm_scored *r = NULL;
-    vgg_status st = vgg_svm_scores_read(scores_path, &s);
+    /* the confusion files: regular files, or streams written in place */
+    vgg_status st = VGG_STATUS_OK;
+    if (csv)
+        st = vgg_output_check_kind(csv, VGG_OUTPUT_STREAM);
+    if (st == VGG_STATUS_OK && svg)
+        st = vgg_output_check_kind(svg, VGG_OUTPUT_STREAM);
+    if (st == VGG_STATUS_OK)
+        st = vgg_svm_scores_read(scores_path, &s);
     if (st == VGG_STATUS_OK) {
         if (features)
             note_store_tail("eval", features);

@@ -15,7 +15,8 @@ static void predict_usage(FILE *fp)
 "  --model MODEL      from vggsvm train (MODEL and MODEL.json)\n"
 "  --features STORE   features of the same kind as the model's (checked)\n"
 "  -o, --output FILE  scores: TSV 'name<TAB>score...' with a header of class\n"
-"                     names (default '-': standard output)\n"
+"                     names (default '-': standard output; /dev/stdout, a device\n"
+"                     or a FIFO is written in place, a regular file atomically)\n"
 "      --json         JSON instead: classes, and per image its scores and the\n"
 "                     predicted class (multi-label: the classes scoring > 0)\n"
 "      --allow-undescribed  score with a model that has no description of its\n"
@@ -55,7 +56,9 @@ int cmd_predict(int argc, char **argv)
     vgg_featstore *fs = NULL;
     vgg_svm_scores *s = NULL;
     const char *ins[2] = { model, features };
-    vgg_status st = check_output(output, ins, 2);
+    vgg_status st = vgg_output_check_kind(output, VGG_OUTPUT_STREAM);
+    if (st == VGG_STATUS_OK)
+        st = check_output(output, ins, 2);
     if (st == VGG_STATUS_OK)
         st = vgg_svm_model_load(model, &m);
     if (st == VGG_STATUS_OK) {

@@ -8,7 +8,8 @@
 #include "vgg/svm.h"
 #include "svm_internal.h"
 
-/* Both outputs (MODEL and MODEL.json) pass the output rule. */
+/* Both outputs (MODEL and MODEL.json) pass the output rule, and are
+ * regular files (a model is a pair of files, never a stream). */
 static vgg_status check_outputs(const char *output, const char *const ins[2])
 {
     size_t on = strlen(output) + 6;
@@ -16,7 +17,11 @@ static vgg_status check_outputs(const char *output, const char *const ins[2])
     if (!out_json)
         return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
     snprintf(out_json, on, "%s.json", output);
-    vgg_status st = check_output(output, ins, 2);
+    vgg_status st = vgg_output_check_kind(output, 0);
+    if (st == VGG_STATUS_OK)
+        st = vgg_output_check_kind(out_json, 0);
+    if (st == VGG_STATUS_OK)
+        st = check_output(output, ins, 2);
     if (st == VGG_STATUS_OK)
         st = check_output(out_json, ins, 2);
     free(out_json);

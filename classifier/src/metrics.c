@@ -274,7 +274,7 @@ vgg_status vgg_svm_confusion_csv(const vgg_svm_eval *e, char *const *names, cons
     if (!e->confusion)
         return vgg_fail(VGG_STATUS_INVALID, "no confusion matrix for multi-label scores");
     vgg_atomic_file af;
-    vgg_status st = vgg_atomic_open(path, &af);
+    vgg_status st = vgg_atomic_open_stream(path, &af);   /* a file, or a stream in place */
     if (st != VGG_STATUS_OK)
         return st;
     int k = e->n_classes;
@@ -323,7 +323,7 @@ vgg_status vgg_svm_confusion_svg(const vgg_svm_eval *e, char *const *names, cons
     int margin = 10 + (int)longest * 7;
     int size = margin + k * cell + 10;
     vgg_atomic_file af;
-    vgg_status st = vgg_atomic_open(path, &af);
+    vgg_status st = vgg_atomic_open_stream(path, &af);   /* a file, or a stream in place */
     if (st != VGG_STATUS_OK)
         return st;
     FILE *fp = af.fp;

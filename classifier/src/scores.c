@@ -48,16 +48,13 @@ static vgg_status unescape_in_place(char **name, const char *path, const char *w
 
 vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool json)
 {
+    /* a regular file atomically; "-", /dev/stdout, a device or a FIFO in
+     * place, as a stream */
     vgg_atomic_file af;
-    memset(&af, 0, sizeof af);
-    bool to_stdout = strcmp(path, "-") == 0;
-    vgg_status st = VGG_STATUS_OK;
-    if (!to_stdout) {
-        st = vgg_atomic_open(path, &af);
-        if (st != VGG_STATUS_OK)
-            return st;
-    }
-    FILE *fp = to_stdout ? stdout : af.fp;
+    vgg_status st = vgg_atomic_open_stream(path, &af);
+    if (st != VGG_STATUS_OK)
+        return st;
+    FILE *fp = af.fp;
     int K = s->n_classes;
     /* names and class names follow the escaping rule (docs/escaping.md):
      * a TAB or newline in a name never adds a field or a row */
@@ -108,11 +105,6 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
             json_object_put(img);
         }
         fputs("\n ]}\n", fp);
-    }
-    if (to_stdout) {
-        if (fflush(fp) != 0 || ferror(fp))
-            return vgg_fail(VGG_STATUS_IO, "standard output: write failed");
-        return VGG_STATUS_OK;
     }
     st = vgg_atomic_commit(&af);   /* checks every write above, with the reason */
     vgg_atomic_abort(&af);

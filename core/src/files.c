@@ -14,13 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The temporary file is a stdio stream over our own write function, so the
- * first failing write(2) leaves its errno here and the commit can say why
- * (a full disk, a file-size limit) even when the caller used fprintf
- * without checking each call. */
+/* The temporary file (or the stream) is a stdio stream over our own write
+ * function, so the first failing write(2) leaves its errno here and the
+ * commit can say why (a full disk, a file-size limit) even when the caller
+ * used fprintf without checking each call. */
 typedef struct atomic_sink {
     int fd;
-    int err;    /* errno of the first failed write, 0 if none */
+    int err;        /* errno of the first failed write, 0 if none */
+    bool stream;    /* written in place: no temporary, no rename, no fsync */
+    bool existed;   /* a regular file was at path when it was opened */
 } atomic_sink;
 
 static ssize_t sink_write(void *cookie, const char *buf, size_t n)
@@ -47,9 +49,36 @@ static int sink_close(void *cookie)
     return 0;
 }
 
-vgg_status vgg_atomic_open(const char *path, vgg_atomic_file *af)
+/* the descriptor of a stream output: a duplicate of the one a name such as
+ * "-" or /dev/fd/3 stands for, or a character device or FIFO opened in
+ * place (never created, never truncated) */
+static vgg_status open_stream(const char *path, int *fd_out)
+{
+    int which = vgg_output_stream_fd(path);
+    if (which >= 0) {
+        /* what the program printed before goes out before the stream */
+        if (which == 1)
+            fflush(stdout);
+        else if (which == 2)
+            fflush(stderr);
+        *fd_out = fcntl(which, F_DUPFD_CLOEXEC, 3);
+        if (*fd_out < 0)
+            return vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s", path, strerror(errno));
+        return VGG_STATUS_OK;
+    }
+    *fd_out = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (*fd_out < 0)
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot open for writing: %s", path,
+                        strerror(errno));
+    return VGG_STATUS_OK;
+}
+
+static vgg_status atomic_open(const char *path, unsigned flags, vgg_atomic_file *af)
 {
     memset(af, 0, sizeof *af);
+    vgg_status st = vgg_output_check_kind(path, flags);
+    if (st != VGG_STATUS_OK)
+        return st;
     size_t n = strlen(path) + 32;
     af->path = strdup(path);
     af->tmp_path = malloc(n);
@@ -61,12 +90,25 @@ vgg_status vgg_atomic_open(const char *path, vgg_atomic_file *af)
     }
     sink->fd = -1;
     af->sink = sink;
-    snprintf(af->tmp_path, n, "%s.tmp.%ld", path, (long)getpid());
-    sink->fd = open(af->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (sink->fd < 0) {
-        int e = errno;
-        vgg_atomic_abort(af);
-        return vgg_fail(VGG_STATUS_IO, "'%s': cannot create: %s", path, strerror(e));
+    if ((flags & VGG_OUTPUT_STREAM) && vgg_output_is_stream(path)) {
+        sink->stream = true;
+        free(af->tmp_path);
+        af->tmp_path = NULL;
+        st = open_stream(path, &sink->fd);
+        if (st != VGG_STATUS_OK) {
+            vgg_atomic_abort(af);
+            return st;
+        }
+    } else {
+        struct stat sb;
+        sink->existed = stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+        snprintf(af->tmp_path, n, "%s.tmp.%ld", path, (long)getpid());
+        sink->fd = open(af->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (sink->fd < 0) {
+            int e = errno;
+            vgg_atomic_abort(af);
+            return vgg_fail(VGG_STATUS_IO, "'%s': cannot create: %s", path, strerror(e));
+        }
     }
     af->fp = fopencookie(sink, "wb", (cookie_io_functions_t){ .write = sink_write,
                                                                .close = sink_close });
@@ -75,6 +117,16 @@ vgg_status vgg_atomic_open(const char *path, vgg_atomic_file *af)
         return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
     }
     return VGG_STATUS_OK;
+}
+
+vgg_status vgg_atomic_open(const char *path, vgg_atomic_file *af)
+{
+    return atomic_open(path, 0, af);
+}
+
+vgg_status vgg_atomic_open_stream(const char *path, vgg_atomic_file *af)
+{
+    return atomic_open(path, VGG_OUTPUT_STREAM, af);
 }
 
 /* fsync the directory holding path, so the rename survives a crash.
@@ -107,27 +159,32 @@ vgg_status vgg_atomic_commit(vgg_atomic_file *af)
 {
     atomic_sink *sink = af->sink;
     /* the one place where every write of the file is checked: an earlier
-     * failed write (ferror), the last buffer (fflush), the disk (fsync) */
+     * failed write (ferror), the last buffer (fflush), the disk (fsync; not
+     * for a stream, which a pipe or device cannot take) */
     int err = 0;
     if (fflush(af->fp) != 0 || ferror(af->fp))
         err = sink->err ? sink->err : (errno ? errno : EIO);
     else if (sink->err)
         err = sink->err;
-    else if (fsync(sink->fd) != 0)
+    else if (!sink->stream && fsync(sink->fd) != 0)
         err = errno;
     fclose(af->fp);
     af->fp = NULL;
-    if (close(sink->fd) != 0 && !err)
+    if (close(sink->fd) != 0 && !err && !sink->stream)
         err = errno;
     sink->fd = -1;
     vgg_status st = VGG_STATUS_OK;
-    if (err)
+    if (err && sink->existed)
         st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s; the previous '%s' is left as it was",
                       af->path, strerror(err), af->path);
-    else if (rename(af->tmp_path, af->path) != 0)
+    else if (err && strcmp(af->path, "-") == 0)
+        st = vgg_fail(VGG_STATUS_IO, "cannot write to standard output: %s", strerror(err));
+    else if (err)
+        st = vgg_fail(VGG_STATUS_IO, "'%s': cannot write: %s", af->path, strerror(err));
+    else if (!sink->stream && rename(af->tmp_path, af->path) != 0)
         st = vgg_fail(VGG_STATUS_IO, "'%s': cannot rename into place: %s", af->path,
                       strerror(errno));
-    if (st == VGG_STATUS_OK) {
+    if (st == VGG_STATUS_OK && !sink->stream) {
         free(af->tmp_path);
         af->tmp_path = NULL;
         st = sync_parent_dir(af->path);

@@ -99,6 +99,66 @@ vgg_status vgg_output_check(const char *output, const char *const *inputs, size_
     return VGG_STATUS_OK;
 }
 
+int vgg_output_stream_fd(const char *path)
+{
+    if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0)
+        return 1;
+    if (strcmp(path, "/dev/stderr") == 0)
+        return 2;
+    if (strcmp(path, "/dev/stdin") == 0)
+        return 0;
+    const char *num = NULL;
+    if (strncmp(path, "/dev/fd/", 8) == 0)
+        num = path + 8;
+    else if (strncmp(path, "/proc/self/fd/", 14) == 0)
+        num = path + 14;
+    if (!num || !*num || strlen(num) > 6 || num[strspn(num, "0123456789")] != '\0')
+        return -1;
+    return atoi(num);
+}
+
+bool vgg_output_is_stream(const char *path)
+{
+    struct stat sb;
+    return vgg_output_stream_fd(path) >= 0 ||
+           (stat(path, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)));
+}
+
+vgg_status vgg_output_check_kind(const char *output, unsigned flags)
+{
+    bool stream_ok = (flags & VGG_OUTPUT_STREAM) != 0;
+    if (vgg_output_stream_fd(output) >= 0) {
+        if (stream_ok)
+            return VGG_STATUS_OK;
+        return vgg_fail(VGG_STATUS_INVALID, "'%s': names %s, not a regular file; this output "
+                        "is written only to a regular file: give a file path%s", output,
+                        strcmp(output, "-") == 0 || strcmp(output, "/dev/stdout") == 0
+                            ? "standard output" : "an open descriptor",
+                        strcmp(output, "-") == 0 ? " ('./-' for a file named '-')" : "");
+    }
+    struct stat sb;
+    if (stat(output, &sb) != 0) {
+        if (errno == ENOENT)
+            return VGG_STATUS_OK;   /* a new file */
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot check the output path: %s", output,
+                        strerror(errno));
+    }
+    if (S_ISREG(sb.st_mode))
+        return VGG_STATUS_OK;
+    if (S_ISDIR(sb.st_mode))
+        return vgg_fail(VGG_STATUS_INVALID, "'%s': the output is a directory; give a file path",
+                        output);
+    if (stream_ok && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)))
+        return VGG_STATUS_OK;   /* written in place, as a stream */
+    if (stream_ok)
+        return vgg_fail(VGG_STATUS_INVALID, "'%s': is %s; this output is written to a regular "
+                        "file, a character device, a FIFO or standard output ('-')", output,
+                        kind_of(sb.st_mode));
+    return vgg_fail(VGG_STATUS_INVALID, "'%s': is %s, not a regular file; this output is "
+                    "written only to a regular file (never in place of a device or pipe): give "
+                    "a file path", output, kind_of(sb.st_mode));
+}
+
 struct vgg_lock {
     int fd;
     char *path;     /* the lock file */

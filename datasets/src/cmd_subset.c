@@ -13,7 +13,8 @@ static void usage(FILE *fp)
             "Writes a feature store OUT with the rows of STORE named by LIST's paths, in LIST's\n"
             "order, labelled with LIST's labels (path<TAB>label; without a label a row keeps its\n"
             "own).  Extract every image of a dataset once, then cut out each split's train and\n"
-            "test stores.  Every path must have a row in STORE.\n");
+            "test stores.  Every path must have a row in STORE.  OUT is a regular file,\n"
+            "replaced whole (a device, FIFO or '-' is refused).\n");
 }
 
 int cmd_subset(int argc, char **argv)

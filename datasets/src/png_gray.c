@@ -72,9 +72,12 @@ vgg_status ds_write_png_gray(const char *path, const uint8_t *px, int w, int h)
     vgg_status st = deflate_rows(path, px, w, h, &z, &n_z);
     if (st != VGG_STATUS_OK)
         return st;
-    FILE *fp = fopen(path, "wb");
+    st = vgg_output_check_kind(path, 0);   /* never written into a device or FIFO */
+    FILE *fp = st == VGG_STATUS_OK ? fopen(path, "wb") : NULL;
     if (!fp) {
         free(z);
+        if (st != VGG_STATUS_OK)
+            return st;
         return vgg_fail(VGG_STATUS_IO, "'%s': cannot create: %s", path, strerror(errno));
     }
     static const uint8_t signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };

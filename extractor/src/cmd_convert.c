@@ -24,7 +24,8 @@ static void usage(FILE *fp)
             "(103.939, 116.779, 123.68), std 1, pooled sizes rounded up.  The output is\n"
             "written atomically.  For PyTorch .pth files use pipelines/pth2safetensors.py.\n"
             "\n"
-            "  -o, --output FILE   the safetensors file to write (required)\n"
+            "  -o, --output FILE   the safetensors file to write (required; a regular file,\n"
+            "                      never a device, FIFO or '-')\n"
             "  -a, --arch CONFIG   the configuration, instead of inferring it\n"
             "  -q, --quiet         print nothing on success\n");
 }
@@ -72,7 +73,8 @@ int cmd_convert(int argc, char **argv)
                         "pipelines/pth2safetensors.py\n", in);
         return 1;
     }
-    if (vgg_output_check(out, &in, 1) != VGG_STATUS_OK) {
+    if (vgg_output_check_kind(out, 0) != VGG_STATUS_OK ||   /* weights: a regular file */
+        vgg_output_check(out, &in, 1) != VGG_STATUS_OK) {
         fprintf(stderr, "vggfeat convert: %s\n", vgg_last_error());
         return 1;
     }

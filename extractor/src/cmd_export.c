@@ -16,7 +16,10 @@ static void usage(FILE *fp)
             "             to FILE.labels;\n"
             "             a store without labels gets label 0 on every row\n"
             "  csv        name,label,x1,...,xD with a header line\n"
-            "Rows are written in the store's order, a row at a time.\n");
+            "Rows are written in the store's order, a row at a time.  A regular FILE is\n"
+            "replaced atomically; '-' or /dev/stdout (standard output), a character device\n"
+            "or a FIFO is written in place, as a stream (not for liblinear labels that\n"
+            "need FILE.labels).\n");
 }
 
 int cmd_export(int argc, char **argv)
@@ -49,7 +52,8 @@ int cmd_export(int argc, char **argv)
     }
     const char *in = argv[optind];
     vgg_featstore *fs = NULL;
-    if (vgg_output_check(out, &in, 1) != VGG_STATUS_OK ||
+    if (vgg_output_check_kind(out, VGG_OUTPUT_STREAM) != VGG_STATUS_OK ||
+        vgg_output_check(out, &in, 1) != VGG_STATUS_OK ||
         vgg_featstore_open(in, &fs) != VGG_STATUS_OK) {
         fprintf(stderr, "vggfeat export: %s\n", vgg_last_error());
         return 1;

@@ -14,7 +14,7 @@ static void usage(FILE *fp)
             "Merge feature stores made with the same settings into a new store C, rows\n"
             "sorted by their input index (so the shards of one extraction, made with\n"
             "--shard K/N, come back in input order).  A row index found in two inputs\n"
-            "is an error.\n");
+            "is an error.  C is a new regular file (a device, FIFO or '-' is refused).\n");
 }
 
 int cmd_merge(int argc, char **argv)

@@ -18,7 +18,8 @@ static void usage(FILE *fp)
             "Raw-pixel baseline features: every image of the list (one path per line,\n"
             "optionally a TAB and a label) resized to exactly N x N (default 32),\n"
             "RGB values in [0, 1], L2-normalised (--no-l2 to skip), one row each.\n"
-            "The store is new (an existing file is never overwritten).\n"
+            "The store is new (an existing file is never overwritten), a regular file\n"
+            "(a device, FIFO or '-' is refused).\n"
             "  --on-error MODE    fail (default) or skip unreadable images\n");
 }
 

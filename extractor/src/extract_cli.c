@@ -55,7 +55,8 @@ void vgg_extract_cli_usage(FILE *fp)
 "                     Q=256, 20%% faster on a CPU; one at Q=384 and above); batched\n"
 "                     rows may differ in the last bits (see docs/extract.md)\n"
 "  --quiet            no progress line and no summary\n"
-"  -o, --output FILE  the feature store (created, or resumed if it exists)\n");
+"  -o, --output FILE  the feature store (created, or resumed if it exists): a\n"
+"                     regular file, never a device, FIFO or '-'\n");
 }
 
 /* ------------------------------------------------------------ options */
@@ -211,8 +212,10 @@ vgg_status vgg_extract_cli_parse(int argc, char **argv, vgg_extract_cli *a)
 
 vgg_status vgg_extract_cli_check_output(const vgg_extract_cli *a, const vgg_extract_nets *nets)
 {
-    /* the one output rule: the store is none of the inputs, the list or the
-     * weights */
+    /* the one output rule: the store is a regular file (it is appended to
+     * and resumed), none of the inputs, the list or the weights */
+    if (vgg_output_check_kind(a->output, 0) != VGG_STATUS_OK)
+        return VGG_STATUS_INVALID;
     const char **ins = malloc(((size_t)a->n_inputs + 1 + VGG_FEAT_MAX_NETS) * sizeof *ins);
     if (!ins)
         return vgg_fail(VGG_STATUS_NOMEM, "out of memory");

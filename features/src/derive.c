@@ -2,6 +2,7 @@
  * (vgg_featnew), the subset of a store a list names, and the merge of
  * stores made with the same settings. */
 #include "vgg/features.h"
+#include "features_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +32,8 @@ vgg_status vgg_featnew_open(const char *path, const vgg_featdesc *d, const vgg_f
     }
     snprintf(n->tmp, tn, "%s.tmp.%ld", path, (long)getpid());
     unlink(n->tmp);
-    vgg_status st = vgg_featwriter_open_layout(n->tmp, d, layout, false, &n->w, NULL);
+    /* the writer's messages (a full disk, ...) name path, not the temporary */
+    vgg_status st = featwriter_open_temp(n->tmp, path, d, layout, &n->w);
     if (st != VGG_STATUS_OK) {
         vgg_featnew_abort(n);
         return st;
@@ -202,6 +204,9 @@ vgg_status vgg_featstore_merge(const char *const *paths, int n, const char *out_
 {
     if (rows_out)
         *rows_out = 0;
+    vgg_status kind = vgg_output_check_kind(out_path, 0);   /* a store: a regular file */
+    if (kind != VGG_STATUS_OK)
+        return kind;
     if (access(out_path, F_OK) == 0)
         return vgg_fail(VGG_STATUS_INVALID, "'%s': already exists; not overwriting it", out_path);
     vgg_featstore **fs = calloc((size_t)(n > 0 ? n : 1), sizeof *fs);

@@ -71,13 +71,21 @@ static vgg_status write_csv(const vgg_featstore *fs, FILE *fp)
     return VGG_STATUS_OK;   /* write errors surface in vgg_atomic_commit */
 }
 
-static vgg_status write_label_names(const char *out, const vgg_featlabels *m)
+/* "<out>.labels" (malloc'd, NULL when out of memory) */
+static char *labels_path(const char *out)
 {
     size_t n = strlen(out) + 8;
     char *path = malloc(n);
+    if (path)
+        snprintf(path, n, "%s.labels", out);
+    return path;
+}
+
+static vgg_status write_label_names(const char *out, const vgg_featlabels *m)
+{
+    char *path = labels_path(out);
     if (!path)
         return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
-    snprintf(path, n, "%s.labels", out);
     vgg_atomic_file af;
     vgg_status st = vgg_atomic_open(path, &af);
     for (size_t i = 0; st == VGG_STATUS_OK && i < m->n; i++) {
@@ -104,12 +112,13 @@ vgg_status vgg_feat_export_format_parse(const char *text, vgg_feat_export_format
     return vgg_fail(VGG_STATUS_INVALID, "unknown format '%s' (npy, liblinear or csv)", text);
 }
 
-/* the matrix in format f to out, atomically */
+/* the matrix in format f to out, atomically (a regular file) or in place
+ * (a stream: standard output, a character device, a FIFO) */
 static vgg_status write_matrix(const vgg_featstore *fs, vgg_feat_export_format f,
                                const vgg_featlabels *m, const char *out)
 {
     vgg_atomic_file af;
-    vgg_status st = vgg_atomic_open(out, &af);
+    vgg_status st = vgg_atomic_open_stream(out, &af);
     if (st != VGG_STATUS_OK)
         return st;
     if (f == VGG_FEAT_EXPORT_NPY)
@@ -135,6 +144,17 @@ vgg_status vgg_featstore_export(const vgg_featstore *fs, const char *store_path,
         st = vgg_featlabels_build(fs, &m);
         if (st != VGG_STATUS_OK)
             vgg_fail_context(st, "'%s': ", store_path);
+    }
+    /* the numbering goes to "<out>.labels", a regular file beside a regular
+     * out (a stream has no place for it): both checked before writing */
+    if (st == VGG_STATUS_OK && m.n > 0 && vgg_output_is_stream(out))
+        st = vgg_fail(VGG_STATUS_INVALID, "'%s': the labels of '%s' are not all integers, so "
+                      "their numbering is written to a file beside the output (FILE.labels); "
+                      "-o must name a regular file, not a stream", out, store_path);
+    if (st == VGG_STATUS_OK && m.n > 0) {
+        char *lp = labels_path(out);
+        st = lp ? vgg_output_check_kind(lp, 0) : vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        free(lp);
     }
     if (st == VGG_STATUS_OK)
         st = write_matrix(fs, f, &m, out);

@@ -10,6 +10,7 @@
  * with its own field taken as zero.
  */
 #include "vgg/features.h"
+#include "features_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -450,19 +451,20 @@ static vgg_status pread_all(int fd, void *buf, size_t n, off_t at, const char *p
     return VGG_STATUS_OK;
 }
 
-static vgg_status open_locked(const char *path, int *fd_out)
+/* messages name shown: the store, also when path is its temporary */
+static vgg_status open_locked(const char *path, const char *shown, int *fd_out)
 {
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0)
-        return vgg_fail(VGG_STATUS_IO, "'%s': cannot open for writing: %s", path,
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot open for writing: %s", shown,
                         strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         close(fd);
         if (e == EWOULDBLOCK)
             return vgg_fail(VGG_STATUS_INVALID, "'%s': another process is writing this store",
-                            path);
-        return vgg_fail(VGG_STATUS_IO, "'%s': cannot lock: %s", path, strerror(e));
+                            shown);
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot lock: %s", shown, strerror(e));
     }
     *fd_out = fd;
     return VGG_STATUS_OK;
@@ -539,9 +541,44 @@ static vgg_status resume_existing(vgg_featwriter *w, const vgg_featdesc *d)
     return VGG_STATUS_OK;
 }
 
-vgg_status vgg_featwriter_open_layout(const char *path, const vgg_featdesc *d,
-                                      const vgg_featlayout *layout, bool resume,
-                                      vgg_featwriter **out, size_t *existing_rows)
+/* A new store's header: atomically at path, or, for a temporary of this
+ * process (temp), straight into it, messages naming shown (the output the
+ * temporary becomes) */
+static vgg_status create_store(const char *path, const char *shown, bool temp,
+                               const vgg_featdesc *d, const vgg_featlayout *l)
+{
+    uint8_t *h = NULL;
+    size_t hn = 0;
+    vgg_status st = build_header(d, l, shown, &h, &hn);
+    if (st == VGG_STATUS_OK && temp) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0)
+            st = vgg_fail(VGG_STATUS_IO, "'%s': cannot create: %s", shown, strerror(errno));
+        if (st == VGG_STATUS_OK)
+            st = pwrite_all(fd, h, hn, 0, shown);
+        if (fd >= 0)
+            close(fd);
+    } else if (st == VGG_STATUS_OK) {
+        vgg_atomic_file af;
+        st = vgg_atomic_open(path, &af);
+        if (st == VGG_STATUS_OK) {
+            st = vgg_write_all(af.fp, h, hn, path);
+            if (st == VGG_STATUS_OK)
+                st = vgg_atomic_commit(&af);
+            else
+                vgg_atomic_abort(&af);
+        }
+    }
+    free(h);
+    return st;
+}
+
+/* vgg_featwriter_open_layout, for path itself (temp false: locked, created
+ * atomically) or for a temporary of this process that becomes shown
+ * (featwriter_open_temp) */
+static vgg_status open_writer(const char *path, const char *shown, bool temp,
+                              const vgg_featdesc *d, const vgg_featlayout *layout, bool resume,
+                              vgg_featwriter **out, size_t *existing_rows)
 {
     *out = NULL;
     if (existing_rows)
@@ -549,20 +586,25 @@ vgg_status vgg_featwriter_open_layout(const char *path, const vgg_featdesc *d,
     vgg_featlayout l = { VGG_FEAT_NAME_BYTES_DEFAULT, VGG_FEAT_LABEL_BYTES_DEFAULT };
     if (layout)
         l = *layout;
-    vgg_status st = check_desc(d, path);
+    /* a store is appended to and resumed: a regular file, never a device,
+     * FIFO or standard output (refused before the lock file is made) */
+    vgg_status st = vgg_output_check_kind(shown, 0);
     if (st == VGG_STATUS_OK)
-        st = check_layout(&l, path);
+        st = check_desc(d, shown);
+    if (st == VGG_STATUS_OK)
+        st = check_layout(&l, shown);
     if (st != VGG_STATUS_OK)
         return st;
     vgg_featwriter *w = calloc(1, sizeof *w);
-    if (!w || !(w->path = strdup(path))) {
+    if (!w || !(w->path = strdup(shown))) {
         free(w);
-        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", shown);
     }
     w->fd = -1;
     w->last_index = -1;
-    /* one writer per store, decided before anything is created or read */
-    st = vgg_lock_acquire(path, &w->lock);
+    /* one writer per store, decided before anything is created or read
+     * (a temporary of this process has no other writer) */
+    st = temp ? VGG_STATUS_OK : vgg_lock_acquire(path, &w->lock);
     if (st == VGG_STATUS_INVALID)
         vgg_fail_context(st, "another process is writing this store: ");
     if (st != VGG_STATUS_OK) {
@@ -571,35 +613,18 @@ vgg_status vgg_featwriter_open_layout(const char *path, const vgg_featdesc *d,
     }
     struct stat sb;
     if (stat(path, &sb) == 0) {
-        if (!resume) {
+        if (!resume || temp) {
             vgg_featwriter_close(w);
             return vgg_fail(VGG_STATUS_INVALID, "'%s': already exists; not overwriting it",
                             path);
         }
-        st = open_locked(path, &w->fd);
-        if (st == VGG_STATUS_OK)
-            st = resume_existing(w, d);
     } else {
-        uint8_t *h = NULL;
-        size_t hn = 0;
-        st = build_header(d, &l, path, &h, &hn);
-        if (st == VGG_STATUS_OK) {
-            vgg_atomic_file af;
-            st = vgg_atomic_open(path, &af);
-            if (st == VGG_STATUS_OK) {
-                st = vgg_write_all(af.fp, h, hn, path);
-                if (st == VGG_STATUS_OK)
-                    st = vgg_atomic_commit(&af);
-                else
-                    vgg_atomic_abort(&af);
-            }
-        }
-        free(h);
-        if (st == VGG_STATUS_OK)
-            st = open_locked(path, &w->fd);
-        if (st == VGG_STATUS_OK)
-            st = resume_existing(w, d);
+        st = create_store(path, shown, temp, d, &l);
     }
+    if (st == VGG_STATUS_OK)
+        st = open_locked(path, shown, &w->fd);
+    if (st == VGG_STATUS_OK)
+        st = resume_existing(w, d);
     if (st != VGG_STATUS_OK) {
         vgg_featwriter_close(w);
         return st;
@@ -609,6 +634,19 @@ vgg_status vgg_featwriter_open_layout(const char *path, const vgg_featdesc *d,
         *existing_rows = w->rows;
     *out = w;
     return VGG_STATUS_OK;
+}
+
+vgg_status vgg_featwriter_open_layout(const char *path, const vgg_featdesc *d,
+                                      const vgg_featlayout *layout, bool resume,
+                                      vgg_featwriter **out, size_t *existing_rows)
+{
+    return open_writer(path, path, false, d, layout, resume, out, existing_rows);
+}
+
+vgg_status featwriter_open_temp(const char *tmp, const char *shown, const vgg_featdesc *d,
+                                const vgg_featlayout *layout, vgg_featwriter **out)
+{
+    return open_writer(tmp, shown, true, d, layout, false, out, NULL);
 }
 
 vgg_status vgg_featwriter_open(const char *path, const vgg_featdesc *d, bool resume,

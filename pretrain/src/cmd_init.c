@@ -22,7 +22,8 @@ static void usage(FILE *fp)
             "  --num-classes N    fc8 outputs, or --classes FILE (one class name a line)\n"
             "  --init normal|glorot|he|torchvision   (normal, std --init-std 0.01)\n"
             "  --seed N           (1, as vggtrain train)\n"
-            "An existing WEIGHTS file is replaced atomically.\n");
+            "An existing WEIGHTS file is replaced atomically; WEIGHTS is a regular file\n"
+            "(a device, FIFO or '-' is refused).\n");
 }
 
 static int parse_num(const char *opt, const char *text, double lo, double hi, double *out)
@@ -131,7 +132,9 @@ int cmd_init(int argc, char **argv)
     arch.input_size = (int)a.input;
     arch.num_classes = n;
     arch.batch_norm = a.bn;
-    vgg_status st = vgg_output_check(a.out, &a.classes, a.classes ? 1 : 0);
+    vgg_status st = vgg_output_check_kind(a.out, 0);   /* weights: a regular file */
+    if (st == VGG_STATUS_OK)
+        st = vgg_output_check(a.out, &a.classes, a.classes ? 1 : 0);
     if (st == VGG_STATUS_OK)
         st = vgg_pretrain_init_save(&arch, scheme, (float)a.std, (uint64_t)a.seed, a.out);
     if (st != VGG_STATUS_OK) {

@@ -87,6 +87,9 @@ static vgg_status write_png(const char *path, const uint8_t *px, int w, int h)
 {
     /* plain files: one fsync per image would make 70,000 images slow; the
      * list file, written last and atomically, is what makes a set usable */
+    vgg_status st = vgg_output_check_kind(path, 0);   /* never written into a device or FIFO */
+    if (st != VGG_STATUS_OK)
+        return st;
     FILE *fp = fopen(path, "wb");
     if (!fp)
         return vgg_fail(VGG_STATUS_IO, "'%s': cannot create: %s", path, strerror(errno));

@@ -272,7 +272,8 @@ static vgg_status make_trainer(run *r)
 }
 
 /* the checkpoint's name; rank 0 (the one that writes) applies the one
- * output rule to the weights, the checkpoint and the log, then takes the
+ * output rule to the weights, the checkpoint and the log (regular files,
+ * none of them an input), then takes the
  * checkpoint's lock: first of all, so a second run on the same
  * checkpoint is refused before it reads any data */
 static vgg_status claim_outputs(run *r)
@@ -290,7 +291,7 @@ static vgg_status claim_outputs(run *r)
                           a->val_classes, a->init_from, a->weights };
     const char *outs[] = { a->output, r->ckpt, a->log };
     for (size_t i = 0; i < 3 && st == VGG_STATUS_OK; i++)
-        if (outs[i])
+        if (outs[i] && (st = vgg_output_check_kind(outs[i], 0)) == VGG_STATUS_OK)
             st = vgg_output_check(outs[i], ins, sizeof ins / sizeof *ins);
     return st != VGG_STATUS_OK ? st : vgg_lock_acquire(r->ckpt, &r->ckpt_lock);
 }

@@ -206,7 +206,8 @@ void vgg_svm_train_cli_free(vgg_svm_train_cli *a);
  * description deleted) no longer loads.  LIBLINEAR's loader refuses any
  * line it does not know, so PATH itself cannot name the sidecar's digest;
  * the sidecar's digest covers PATH's instead.
- * Both are written atomically (the sidecar first).
+ * Both are written atomically (the sidecar first), and only as regular
+ * files (a device, FIFO or "-" is INVALID, never replaced).
  * Multi-label models with two classes are stored with LIBLINEAR's
  * solver_type MCSVM_CS so that both weight vectors fit in its format;
  * liblinear-predict then reports the higher-scoring class. */
@@ -261,7 +262,8 @@ typedef struct vgg_svm_scores {
     bool multilabel;
 } vgg_svm_scores;
 
-/* Written atomically; path "-" writes to standard output. */
+/* A regular file written atomically; "-", /dev/stdout, a character device
+ * or a FIFO written in place, as a stream (vgg_atomic_open_stream). */
 vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool json);
 /* Reads either format (JSON if the file starts with '{'). */
 vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out);
@@ -334,7 +336,8 @@ double vgg_metric_topk(const double *scores, size_t n, int k, const int *cls, in
 
 /* Writes the confusion matrix as CSV (header row of predicted classes,
  * first column the true class) or as an SVG picture (row-normalised
- * shades, counts in cells when k <= 40). */
+ * shades, counts in cells when k <= 40): a regular file atomically, a
+ * stream ("-", /dev/stdout, a character device, a FIFO) in place. */
 vgg_status vgg_svm_confusion_csv(const vgg_svm_eval *e, char *const *class_names,
                                  const char *path);
 vgg_status vgg_svm_confusion_svg(const vgg_svm_eval *e, char *const *class_names,

@@ -93,8 +93,21 @@ void vgg_preproc_caffe(vgg_preproc *p);
  * failed write, the final flush, fsync of the file), renames it over path
  * and fsyncs the folder.  Any failure (a full disk, a file-size limit) is
  * an IO status naming path with the reason, the temporary is removed and
- * the previous file at path is left untouched.  Callers may write to fp
- * with fprintf/fputc without checking each call.
+ * the previous file at path, if there was one, is left untouched (the
+ * message says so only then).  Callers may write to fp with
+ * fprintf/fputc without checking each call.
+ *
+ * vgg_atomic_open() writes regular files only: it applies
+ * vgg_output_check_kind(path, 0), so a device, FIFO, socket, directory or
+ * "-" is refused (INVALID) and never replaced.  vgg_atomic_open_stream()
+ * also takes the streams of vgg_output_check_kind(path, VGG_OUTPUT_STREAM)
+ * and writes them in place, with no temporary and no rename: "-" and
+ * "/dev/stdout" (standard output, after flushing stdout), "/dev/stderr",
+ * "/dev/fd/N", a character device (/dev/null, a terminal) or a FIFO
+ * (opening one waits for its reader).  The commit then flushes and checks
+ * every write the same way ("'/dev/full': cannot write: No space left on
+ * device"; "standard output: ..." for "-"); what reached a stream before a
+ * failure stays there.  tmp_path is NULL for a stream.
  * vgg_atomic_abort() removes the temporary (also safe after commit/NULL). */
 typedef struct vgg_atomic_file {
     FILE *fp;
@@ -104,6 +117,7 @@ typedef struct vgg_atomic_file {
 } vgg_atomic_file;
 
 vgg_status vgg_atomic_open(const char *path, vgg_atomic_file *af);
+vgg_status vgg_atomic_open_stream(const char *path, vgg_atomic_file *af);
 vgg_status vgg_atomic_commit(vgg_atomic_file *af);
 void vgg_atomic_abort(vgg_atomic_file *af);
 
@@ -173,6 +187,30 @@ vgg_status vgg_fopen_regular(const char *path, FILE **out);
  * is refused.  Inputs that do not exist are skipped (their readers report
  * them).  Call it before opening anything for writing. */
 vgg_status vgg_output_check(const char *output, const char *const *inputs, size_t n_inputs);
+
+/* The kind rule for outputs: what a path given as an output may be.
+ * Regular files and paths that do not exist yet pass.  With
+ * VGG_OUTPUT_STREAM (outputs that make sense as a stream: text exports,
+ * scores, CSV, SVG) so do the names of open descriptors ("-" and
+ * "/dev/stdout" for standard output, "/dev/stderr", "/dev/fd/N",
+ * "/proc/self/fd/N"), character devices and FIFOs, which are written in
+ * place.  Anything else is refused (INVALID, naming the path and what it
+ * is): a directory, a block device, a socket, and without the flag any
+ * stream (a store that is appended to and resumed, a model, weights, a
+ * checkpoint, a log).  vgg_atomic_open* and the feature store writers
+ * apply it; programs also call it before slow work, so that a bad -o is
+ * refused at once.  Nothing is ever renamed over a device or FIFO. */
+enum { VGG_OUTPUT_STREAM = 1 };
+vgg_status vgg_output_check_kind(const char *output, unsigned flags);
+
+/* The descriptor a stream name stands for: 1 for "-" and "/dev/stdout", 2
+ * for "/dev/stderr", 0 for "/dev/stdin", N for "/dev/fd/N" and
+ * "/proc/self/fd/N"; -1 for any other path. */
+int vgg_output_stream_fd(const char *path);
+
+/* True when path names a stream: a descriptor name above, or an existing
+ * character device or FIFO. */
+bool vgg_output_is_stream(const char *path);
 
 /* An advisory lock for one writer of a store or checkpoint: an exclusive
  * flock on "<path>.lock" (holding the owner's pid).  A second writer is

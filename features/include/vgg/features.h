@@ -92,7 +92,10 @@ typedef struct vgg_featwriter vgg_featwriter;
  * description equals d (VGG_STATUS_MISMATCH naming the differing setting
  * otherwise), an incomplete last row is cut off, and *existing_rows tells
  * how many complete rows it holds; without resume, VGG_STATUS_INVALID
- * (never overwritten).  existing_rows may be NULL. */
+ * (never overwritten).  existing_rows may be NULL.  A store is appended
+ * to and resumed, so path must be a regular file or new: a device, FIFO,
+ * socket, directory or "-" is INVALID before anything (the lock file
+ * included) is made (vgg_output_check_kind). */
 vgg_status vgg_featwriter_open(const char *path, const vgg_featdesc *d, bool resume,
                                vgg_featwriter **out, size_t *existing_rows);
 
@@ -159,10 +162,12 @@ typedef enum vgg_feat_export_format {
 /* "npy", "liblinear" or "csv"; INVALID naming anything else. */
 vgg_status vgg_feat_export_format_parse(const char *text, vgg_feat_export_format *out);
 /* The rows of fs (read from store_path) in format f to out, a row at a
- * time, replaced atomically.  LIBLINEAR's labels are vgg_featlabels'
- * numbers; when they are not the labels themselves, the numbering goes to
- * out.labels ("number<TAB>name" lines) and *n_names is its line count (0
- * otherwise). */
+ * time: a regular file replaced atomically, or a stream written in place
+ * ("-", /dev/stdout, a character device, a FIFO: vgg_atomic_open_stream).
+ * LIBLINEAR's labels are vgg_featlabels' numbers; when they are not the
+ * labels themselves, the numbering goes to out.labels ("number<TAB>name"
+ * lines, a regular file; INVALID, before anything is written, when out is
+ * a stream) and *n_names is its line count (0 otherwise). */
 vgg_status vgg_featstore_export(const vgg_featstore *fs, const char *store_path,
                                 vgg_feat_export_format f, const char *out, size_t *n_names);
 
@@ -216,7 +221,9 @@ void vgg_featlabels_free(vgg_featlabels *m);
 /* A new store at path that appears complete or not at all: rows go to
  * "<path>.tmp.<pid>", vgg_featnew_commit closes it and renames it over
  * path, vgg_featnew_abort removes it (both safe on NULL).  layout NULL:
- * the defaults. */
+ * the defaults.  path must be a regular file or new (a device, FIFO or
+ * "-" is INVALID: vgg_output_check_kind); messages (a full disk) name
+ * path, not the temporary. */
 typedef struct vgg_featnew vgg_featnew;
 
 vgg_status vgg_featnew_open(const char *path, const vgg_featdesc *d, const vgg_featlayout *layout,
