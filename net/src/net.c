@@ -269,7 +269,7 @@ vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output wha
  * for inputs within a box (net/README.md, "Non-finite values"): interval
  * arithmetic per channel through the layers, the largest partial sum of
  * each convolution bounded by sum |w| |x| + |b|.  Where that bound stays
- * under VGG_NET_RANGE_MAX (FLT_MAX over a headroom of 2^20), no backend's
+ * under VGG_NET_RANGE_MAX (FLT_MAX over a headroom of 2^24), no backend's
  * float arithmetic overflows (Winograd's transforms and other reorderings
  * of the sums grow their intermediate values by a constant factor well
  * under the headroom), so no NaN or infinity can arise from finite
@@ -465,12 +465,15 @@ static vgg_status range_fail(const vgg_net *net)
                         "or an infinity; the weights are out of range, not the image", cfg, name);
     float lo = fminf(fminf(net->range.lo[0], net->range.lo[1]), net->range.lo[2]);
     float hi = fmaxf(fmaxf(net->range.hi[0], net->range.hi[1]), net->range.hi[2]);
-    return vgg_fail(VGG_STATUS_NUMERIC, "net %s, layer %s: made values that can reach %.3g "
+    char reach[48] = "beyond float's range";
+    if (isfinite(net->range.reach))
+        snprintf(reach, sizeof reach, "%.3g", net->range.reach);
+    return vgg_fail(VGG_STATUS_NUMERIC, "net %s, layer %s: made values that can reach %s "
                     "(bounded from the weights of %s and the layers before it, inputs within "
                     "[%.3g, %.3g]), past the %.3g up to which every backend computes in float "
                     "without overflow; the weights of %s or before it are out of range, not the "
-                    "image", cfg, name, net->range.reach, name, (double)lo, (double)hi,
-                    VGG_NET_RANGE_MAX, name);
+                    "image", cfg, name, reach, name, (double)lo, (double)hi, VGG_NET_RANGE_MAX,
+                    name);
 }
 
 /* The input box the preprocessing gives, per network channel. */

@@ -100,9 +100,9 @@ static inline const float *vgg_net_layer_bias(const vgg_net *net, int l)
 }
 
 /* The largest bound on a forward pass's values that the range check
- * accepts: FLT_MAX over a headroom of 2^20 for the backends' reordered
+ * accepts: FLT_MAX over a headroom of 2^24 for the backends' reordered
  * sums (net/README.md, "Non-finite values"). */
-#define VGG_NET_RANGE_HEADROOM 1048576.0
+#define VGG_NET_RANGE_HEADROOM 16777216.0
 #define VGG_NET_RANGE_MAX ((double)FLT_MAX / VGG_NET_RANGE_HEADROOM)
 
 /* The range check of the weights for inputs within the preprocessing's
