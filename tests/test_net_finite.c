@@ -254,6 +254,49 @@ static void non_finite_weight_in_memory_is_an_error_on_both_backends(void **stat
     free_both(nets);
 }
 
+/* a backend whose memory is not the host's (as a GPU's): the bound reads
+ * the weights the forward pass uses, the device copies, not the host's
+ * (here cpu-ref told its memory is not the host's, so that the net keeps
+ * copies and goes through upload and download) */
+static void the_bound_reads_the_device_copies_of_the_weights(void **state)
+{
+    (void)state;
+    vgg_backend *dev = NULL;
+    assert_int_equal(vgg_backend_open("cpu-ref", 1, &dev), VGG_STATUS_OK);
+    dev->host_memory = false;
+    vgg_net *net = small_net(dev, true);
+    assert_true(net->dev_owned);
+    float *x = images();
+    float out[N_IMG * 32];
+    assert_int_equal(vgg_net_forward_pooled(net, x, N_IMG, H, W, VGG_OUTPUT_FC7, out),
+                     VGG_STATUS_OK);
+    /* the device copy of conv2_1's weights changed behind the host's back
+     * (as SGD on a GPU does, with the backend's weights epoch) */
+    int l = 0;
+    while (strcmp(net->layers[l].name, "conv2_1") != 0)
+        l++;
+    const int p = net->layer_param[l];
+    float v = 3e38f;
+    assert_int_equal(dev->ops->upload(dev, net->dev[p] + 11, &v, sizeof v), VGG_STATUS_OK);
+    dev->weights_epoch++;
+    assert_int_equal(vgg_net_forward_pooled(net, x, N_IMG, H, W, VGG_OUTPUT_FC7, out),
+                     VGG_STATUS_NUMERIC);
+    assert_error_has("net A, layer conv2_1: made values that can reach ");
+    v = NAN;
+    assert_int_equal(dev->ops->upload(dev, net->dev[p] + 11, &v, sizeof v), VGG_STATUS_OK);
+    dev->weights_epoch++;
+    assert_int_equal(vgg_net_forward(net, x, N_IMG, H, W, VGG_OUTPUT_SCORES, out),
+                     VGG_STATUS_NUMERIC);
+    assert_error_has("net A, layer conv2_1: its weights or bias hold a NaN or an infinity");
+    /* the host's weights, uploaded again, are in range */
+    assert_int_equal(vgg_net_params_changed(net), VGG_STATUS_OK);
+    assert_int_equal(vgg_net_forward_pooled(net, x, N_IMG, H, W, VGG_OUTPUT_FC7, out),
+                     VGG_STATUS_OK);
+    free(x);
+    vgg_net_free(net);
+    vgg_backend_close(dev);
+}
+
 static double rel_l2(const float *a, const float *b, size_t n, double scale)
 {
     double num = 0, den = 0;
@@ -342,6 +385,7 @@ int main(void)
         cmocka_unit_test(near_the_top_of_float_both_backends_refuse_alike),
         cmocka_unit_test(non_finite_input_is_an_error_on_both_backends),
         cmocka_unit_test(non_finite_weight_in_memory_is_an_error_on_both_backends),
+        cmocka_unit_test(the_bound_reads_the_device_copies_of_the_weights),
         cmocka_unit_test(weights_in_range_keep_working_and_scale_exactly),
         cmocka_unit_test(full_size_nets_are_far_inside_the_range),
     };
