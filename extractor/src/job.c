@@ -241,8 +241,7 @@ static void skip_item(run_state *rs, const vgg_extract_item *in, char *why)
     }
 }
 
-/* group[g]'s row is written, or its image's row could not be made (st,
- * the message in vgg_last_error) */
+/* append group[g]'s row to the store; a write error names its image */
 static vgg_status append_row(run_state *rs, size_t g, const float *row)
 {
     const vgg_extract_item *in = rs->group_in[g];
