@@ -248,16 +248,15 @@ static vgg_status grow(void **buf, size_t *cap, size_t need)
     return VGG_STATUS_OK;
 }
 
-/* v[0..n) divided by its L2 norm; an all-zero part stays zero */
+/* v[0..n) divided by its L2 norm (not zero: checked_parts) */
 static void l2_normalise(double *v, int n)
 {
     double ss = 0;
     for (int i = 0; i < n; i++)
         ss += v[i] * v[i];
     const double norm = sqrt(ss);
-    if (norm > 0)
-        for (int i = 0; i < n; i++)
-            v[i] /= norm;
+    for (int i = 0; i < n; i++)
+        v[i] /= norm;
 }
 
 /* the image of unit u (part u % P of prepared image u / P) at scale s */
@@ -316,12 +315,44 @@ static vgg_status run_net_scale(vgg_extractor *ex, vgg_prepared *const *p, int n
     return st;
 }
 
+/* Each net's part of a row (of the box, of the whole image) before any
+ * normalisation: all zero (a net that gives no response: all-zero
+ * weights, a ReLU that never fires) or not finite is NUMERIC naming the
+ * net, never a row that L2 normalisation would make look like any other. */
+static vgg_status checked_parts(const vgg_extractor *ex, const double *row)
+{
+    const int P = parts_of(ex), pd = ex->part_dim;
+    for (int k = 0; k < P; k++)
+        for (int j = 0; j < ex->n_nets; j++) {
+            const int begin = k * pd + ex->net_off[j];
+            const int end = k * pd + (j + 1 < ex->n_nets ? ex->net_off[j + 1] : pd);
+            double ss = 0;
+            for (int i = begin; i < end; i++)
+                ss += row[i] * row[i];
+            if (ss > 0 && isfinite(ss))
+                continue;
+            const char *of = P == 1 ? "" : k == 0 ? " of the box" : " of the whole image";
+            const char *net = *ex->desc.net_names[j] ? ex->desc.net_names[j]
+                                                     : ex->desc.net_configs[j];
+            if (ss == 0)
+                return vgg_fail(VGG_STATUS_NUMERIC, "extract: net '%s' gives an all-zero %s "
+                                "descriptor%s: no response to this image, nothing to normalise "
+                                "(are its weights all zero?)", net, ex->desc.layer, of);
+            return vgg_fail(VGG_STATUS_NUMERIC, "extract: net '%s' gives a non-finite %s "
+                            "descriptor%s", net, ex->desc.layer, of);
+        }
+    return VGG_STATUS_OK;
+}
+
 /* the normalisations of one prepared image's row (its parts, then the
  * whole row), written out as floats */
 static vgg_status finish_row(const vgg_extractor *ex, double *row, float *out)
 {
     const vgg_extract_opts *o = &ex->o;
     const int P = parts_of(ex), pd = ex->part_dim, dim = ex->desc.dim;
+    vgg_status st = checked_parts(ex, row);
+    if (st != VGG_STATUS_OK)
+        return st;
     for (int k = 0; k < P; k++) {
         double *part = row + (size_t)k * pd;
         if (o->l2_per_net)

@@ -220,24 +220,85 @@ typedef struct run_state {
     double net_seconds;
 } run_state;
 
-/* run the nets on the group and append its rows */
+/* note, count and name an input left out (--on-error skip); takes why */
+static void skip_item(run_state *rs, const vgg_extract_item *in, char *why)
+{
+    vgg_extract_result *res = rs->res;
+    note(rs->job, VGG_EXTRACT_NOTE_SKIP, "skipping '%s': %s", item_name(in),
+         why ? why : "error");
+    char **np = realloc(res->skipped_paths, (res->n_skipped + 1) * sizeof *np);
+    if (np)
+        res->skipped_paths = np;
+    char **nw = np ? realloc(res->skipped_whys, (res->n_skipped + 1) * sizeof *nw) : NULL;
+    if (nw)
+        res->skipped_whys = nw;
+    if (np && nw) {
+        res->skipped_paths[res->n_skipped] = strdup(item_name(in));
+        res->skipped_whys[res->n_skipped] = why;
+        res->n_skipped++;
+    } else {
+        free(why);
+    }
+}
+
+/* append group[g]'s row to the store; a write error names its image */
+static vgg_status append_row(run_state *rs, size_t g, const float *row)
+{
+    const vgg_extract_item *in = rs->group_in[g];
+    vgg_status st = vgg_featwriter_append_at(rs->w, in->index, item_name(in), in->label, row);
+    rs->res->written += st == VGG_STATUS_OK;
+    if (st != VGG_STATUS_OK)
+        vgg_fail_context(st, "'%s': ", item_name(in));
+    return st;
+}
+
+/* An image whose row the nets could not make (NUMERIC: an all-zero or
+ * non-finite descriptor, weights out of range): stop the job naming it,
+ * or note, count and skip it. */
+static vgg_status bad_row(run_state *rs, const vgg_extract_item *in, vgg_status st)
+{
+    if (!rs->job->skip_errors) {
+        rs->res->stopped_at = item_name(in);
+        return vgg_fail_context(st, "'%s': ", item_name(in));
+    }
+    skip_item(rs, in, strdup(vgg_last_error()));
+    return VGG_STATUS_OK;
+}
+
+/* run the nets on the group and append its rows; when a row of the group
+ * cannot be made, each image runs alone, so that the error names its
+ * image and, with skip, the others' rows are kept */
 static vgg_status flush_group(run_state *rs)
 {
     if (rs->n_group == 0)
         return VGG_STATUS_OK;
-    const double t0 = vgg_now_seconds();
+    double t0 = vgg_now_seconds();
     vgg_status st = vgg_extractor_run(rs->ex, rs->group, (int)rs->n_group, rs->job->batch,
                                       rs->rows);
     rs->net_seconds += vgg_now_seconds() - t0;
-    rs->net_images += st == VGG_STATUS_OK ? rs->n_group : 0;
-    for (size_t g = 0; g < rs->n_group && st == VGG_STATUS_OK; g++) {
-        const vgg_extract_item *in = rs->group_in[g];
-        st = vgg_featwriter_append_at(rs->w, in->index, item_name(in), in->label,
-                                      rs->rows + g * (size_t)rs->dim);
-        rs->res->written += st == VGG_STATUS_OK;
-    }
-    if (st != VGG_STATUS_OK)
+    if (st == VGG_STATUS_OK) {
+        rs->net_images += rs->n_group;
+        for (size_t g = 0; g < rs->n_group && st == VGG_STATUS_OK; g++)
+            st = append_row(rs, g, rs->rows + g * (size_t)rs->dim);
+    } else if (st == VGG_STATUS_NUMERIC && rs->n_group == 1) {
+        st = bad_row(rs, rs->group_in[0], st);
+    } else if (st == VGG_STATUS_NUMERIC) {
+        st = VGG_STATUS_OK;
+        for (size_t g = 0; g < rs->n_group && st == VGG_STATUS_OK; g++) {
+            t0 = vgg_now_seconds();
+            st = vgg_extractor_run(rs->ex, &rs->group[g], 1, rs->job->batch, rs->rows);
+            rs->net_seconds += vgg_now_seconds() - t0;
+            rs->net_images += st == VGG_STATUS_OK;
+            if (st == VGG_STATUS_OK)
+                st = append_row(rs, g, rs->rows);
+            else if (st == VGG_STATUS_NUMERIC)
+                st = bad_row(rs, rs->group_in[g], st);
+            else
+                vgg_fail_context(st, "'%s': ", item_name(rs->group_in[g]));
+        }
+    } else {
         vgg_fail_context(st, "'%s': ", item_name(rs->group_in[0]));
+    }
     for (size_t g = 0; g < rs->n_group; g++)
         vgg_prepared_free(rs->group[g]);
     rs->done_items += rs->n_group;
@@ -255,21 +316,7 @@ static vgg_status bad_image(run_state *rs, const vgg_extract_item *in, slot *s)
         free(s->error);
         return st;
     }
-    note(rs->job, VGG_EXTRACT_NOTE_SKIP, "skipping '%s': %s", item_name(in),
-         s->error ? s->error : "error");
-    char **np = realloc(res->skipped_paths, (res->n_skipped + 1) * sizeof *np);
-    if (np)
-        res->skipped_paths = np;
-    char **nw = np ? realloc(res->skipped_whys, (res->n_skipped + 1) * sizeof *nw) : NULL;
-    if (nw)
-        res->skipped_whys = nw;
-    if (np && nw) {
-        res->skipped_paths[res->n_skipped] = strdup(item_name(in));
-        res->skipped_whys[res->n_skipped] = s->error;
-        res->n_skipped++;
-    } else {
-        free(s->error);
-    }
+    skip_item(rs, in, s->error);
     rs->done_items++;
     return VGG_STATUS_OK;
 }

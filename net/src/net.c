@@ -1,4 +1,5 @@
 /* Networks: parameters, shapes and the forward pass. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +261,314 @@ vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output wha
     *oh = h;
     *ow = w;
     return VGG_STATUS_OK;
+}
+
+/* ---- the range check ----
+ *
+ * A bound, from the weights alone, on every value a forward pass computes
+ * for inputs within a box (net/README.md, "Non-finite values"): interval
+ * arithmetic per channel through the layers, the largest partial sum of
+ * each convolution bounded by sum |w| |x| + |b|.  Where that bound stays
+ * under VGG_NET_RANGE_MAX (FLT_MAX over a headroom of 2^24), no backend's
+ * float arithmetic overflows (Winograd's transforms and other reorderings
+ * of the sums grow their intermediate values by a constant factor well
+ * under the headroom), so no NaN or infinity can arise from finite
+ * inputs, and there is nothing for a ReLU to hide; past it, every backend
+ * refuses the same weights. */
+
+/* The loops over every weight and every input value vectorised (GCC
+ * needs the request to reorder float sums); clang, which does without,
+ * warns where it cannot honour it. */
+#if defined(__clang__)
+#define SIMD_REDUCE(clauses)
+#else
+#define SIMD_PRAGMA(x) _Pragma(#x)
+#define SIMD_REDUCE(clauses) SIMD_PRAGMA(omp simd clauses)
+#endif
+
+/* Layer l's weights (cout, cin, k, k) and bias (cout) as the forward pass
+ * uses them, in host memory: the net's own on a host-memory backend, else
+ * copied into *tmp (malloc'd, the caller frees it). */
+static vgg_status host_weights(vgg_net *net, int l, const float **w, const float **b, float **tmp)
+{
+    const vgg_layer_info *L = &net->layers[l];
+    *tmp = NULL;
+    *w = vgg_net_layer_weight(net, l);
+    *b = vgg_net_layer_bias(net, l);
+    if (net->be->host_memory)
+        return VGG_STATUS_OK;
+    const size_t wn = (size_t)L->out_channels * L->in_channels * L->kernel * L->kernel;
+    float *h = malloc((wn + (size_t)L->out_channels) * sizeof *h);
+    if (!h)
+        return vgg_fail(VGG_STATUS_NOMEM, "net: out of memory checking the range of %s's "
+                        "weights", L->name);
+    vgg_status st = net->be->ops->download(net->be, h, *w, wn * sizeof(float));
+    if (st == VGG_STATUS_OK)
+        st = net->be->ops->download(net->be, h + wn, *b, (size_t)L->out_channels * sizeof(float));
+    if (st != VGG_STATUS_OK) {
+        free(h);
+        return st;
+    }
+    *w = h;
+    *b = h + wn;
+    *tmp = h;
+    return VGG_STATUS_OK;
+}
+
+/* A convolution (fc layers too) of channel intervals [lo, hi] (cin) into
+ * [nlo, nhi] (cout); *reach the largest bound on a partial sum, *finite
+ * whether every weight and bias is.  xhi, xlo and xabs (cin k k floats)
+ * are hi, lo and max(|lo|, |hi|) of each weight's input channel, so that
+ * one vectorised pass over each output's weights does it (float sums:
+ * their rounding, under 1e-2 relative, is far inside the headroom). */
+static void conv_range(const vgg_layer_info *L, const float *w, const float *b, float *xhi,
+                       float *xlo, float *xabs, const double *lo, const double *hi, double *nlo,
+                       double *nhi, double *reach, bool *finite)
+{
+    const size_t kk = (size_t)L->kernel * L->kernel, K = (size_t)L->in_channels * kk;
+    for (int c = 0; c < L->in_channels; c++)
+        for (size_t t = 0; t < kk; t++) {
+            xhi[c * kk + t] = (float)hi[c];
+            xlo[c * kk + t] = (float)lo[c];
+            xabs[c * kk + t] = (float)fmax(-lo[c], hi[c]);
+        }
+    double most = 0.0;
+    bool finite_all = true;
+    for (int o = 0; o < L->out_channels; o++) {
+        const float *wo = w + (size_t)o * K;
+        float up = 0.0f, down = 0.0f, r = 0.0f, z = 0.0f;
+        SIMD_REDUCE(reduction(+ : up, down, r, z))
+        for (size_t j = 0; j < K; j++) {
+            const float v = wo[j], m = fabsf(v);
+            const float pos = v > 0.0f ? v : 0.0f, neg = v < 0.0f ? v : 0.0f;
+            up += pos * xhi[j] + neg * xlo[j];
+            down += pos * xlo[j] + neg * xhi[j];
+            r += m * xabs[j];
+            z += v * 0.0f;   /* NaN once a NaN or an infinity went by */
+        }
+        const double bo = b[o];
+        double u = bo + up, d = bo + down;
+        if (L->relu) {
+            u = fmax(u, 0.0);
+            d = fmax(d, 0.0);
+        }
+        nhi[o] = u;
+        nlo[o] = d;
+        const double ro = fabs(bo) + r;
+        most = ro > most || isnan(ro) ? ro : most;
+        finite_all &= z == 0.0f && isfinite(bo);
+    }
+    *reach = most;
+    *finite = finite_all;
+}
+
+/* The range check for inputs within [lo0, hi0] per channel: fills
+ * net->range (status only for memory and device errors). */
+static vgg_status range_compute(vgg_net *net, const float lo0[3], const float hi0[3])
+{
+    int widest = 3;
+    for (int l = 0; l < net->n_layers; l++)
+        if (net->layers[l].out_channels > widest)
+            widest = net->layers[l].out_channels;
+    size_t taps = 3;
+    for (int l = 0; l < net->n_layers; l++) {
+        const vgg_layer_info *L = &net->layers[l];
+        const size_t t = (size_t)L->in_channels * L->kernel * L->kernel;
+        taps = t > taps ? t : taps;
+    }
+    double *buf = malloc(4 * (size_t)widest * sizeof *buf);
+    float *xbuf = malloc(3 * taps * sizeof *xbuf);
+    if (!buf || !xbuf) {
+        free(buf);
+        free(xbuf);
+        return vgg_fail(VGG_STATUS_NOMEM, "net: out of memory checking the weights' range");
+    }
+    double *lo = buf, *hi = buf + widest, *nlo = buf + 2 * widest, *nhi = buf + 3 * widest;
+    for (int c = 0; c < 3; c++) {
+        lo[c] = lo0[c];
+        hi[c] = hi0[c];
+    }
+    net->range.valid = false;
+    net->range.bad_layer = net->n_layers;
+    net->range.bad_weights = false;
+    net->range.reach = 0.0;
+    net->range.peak = 0.0;
+    vgg_status st = VGG_STATUS_OK;
+    for (int l = 0; l < net->n_layers && st == VGG_STATUS_OK; l++) {
+        const vgg_layer_info *L = &net->layers[l];
+        double reach = 0.0;
+        bool finite = true;
+        if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
+            /* zero padding: 0 is among the values a window sees */
+            if (L->kind == VGG_LAYER_CONV && L->kernel > 1)
+                for (int c = 0; c < L->in_channels; c++) {
+                    lo[c] = fmin(lo[c], 0.0);
+                    hi[c] = fmax(hi[c], 0.0);
+                }
+            const float *w, *b;
+            float *tmp;
+            st = host_weights(net, l, &w, &b, &tmp);
+            if (st != VGG_STATUS_OK)
+                break;
+            conv_range(L, w, b, xbuf, xbuf + taps, xbuf + 2 * taps, lo, hi, nlo, nhi, &reach,
+                       &finite);
+            free(tmp);
+            double *t = lo;
+            lo = nlo;
+            nlo = t;
+            t = hi;
+            hi = nhi;
+            nhi = t;
+        } else if (L->kind == VGG_LAYER_LRN) {
+            /* x (k + alpha/size sum x^2)^-beta: the sum of squares is the
+             * largest value; the factor is at most k^-beta */
+            vgg_lrn_desc d;
+            vgg_lrn_default(&d);
+            double most = 0.0;
+            for (int c = 0; c < L->in_channels; c++)
+                most = fmax(most, fmax(-lo[c], hi[c]));
+            reach = (double)d.size * most * most;
+            const double kb = pow((double)d.k, -(double)d.beta);
+            for (int c = 0; c < L->in_channels; c++) {
+                lo[c] = fmin(lo[c], 0.0) * kb;
+                hi[c] = fmax(hi[c], 0.0) * kb;
+            }
+        }
+        /* max-pooling picks one of its inputs: the intervals stay */
+        if (!finite || !(reach <= VGG_NET_RANGE_MAX)) {
+            net->range.bad_layer = l;
+            net->range.bad_weights = !finite;
+            net->range.reach = reach;
+            break;
+        }
+        net->range.peak = fmax(net->range.peak, reach);
+    }
+    free(buf);
+    free(xbuf);
+    if (st != VGG_STATUS_OK)
+        return st;
+    net->range.valid = true;
+    net->range.gen = net->param_gen;
+    net->range.epoch = net->be->weights_epoch;
+    memcpy(net->range.lo, lo0, sizeof net->range.lo);
+    memcpy(net->range.hi, hi0, sizeof net->range.hi);
+    return VGG_STATUS_OK;
+}
+
+/* NUMERIC naming the layer net->range found (bad_layer <= last) */
+static vgg_status range_fail(const vgg_net *net)
+{
+    const char *cfg = vgg_config_name(net->arch.config);
+    const char *name = net->layers[net->range.bad_layer].name;
+    if (net->range.bad_weights)
+        return vgg_fail(VGG_STATUS_NUMERIC, "net %s, layer %s: its weights or bias hold a NaN "
+                        "or an infinity; the weights are out of range, not the image", cfg, name);
+    float lo = fminf(fminf(net->range.lo[0], net->range.lo[1]), net->range.lo[2]);
+    float hi = fmaxf(fmaxf(net->range.hi[0], net->range.hi[1]), net->range.hi[2]);
+    char reach[48] = "beyond float's range";
+    if (isfinite(net->range.reach))
+        snprintf(reach, sizeof reach, "%.3g", net->range.reach);
+    return vgg_fail(VGG_STATUS_NUMERIC, "net %s, layer %s: made values that can reach %s "
+                    "(bounded from the weights of %s and the layers before it, inputs within "
+                    "[%.3g, %.3g]), past the %.3g up to which every backend computes in float "
+                    "without overflow; the weights of %s or before it are out of range, not the "
+                    "image", cfg, name, reach, name, (double)lo, (double)hi, VGG_NET_RANGE_MAX,
+                    name);
+}
+
+/* The input box the preprocessing gives, per network channel. */
+static void preproc_box(const vgg_net *net, float lo[3], float hi[3])
+{
+    const vgg_preproc *p = &net->preproc;
+    for (int c = 0; c < 3; c++) {
+        const float a = (0.0f - p->mean[c]) / p->std[c];
+        const float b = (p->range - p->mean[c]) / p->std[c];
+        /* a hair wider: the preprocessing rounds in float */
+        lo[c] = fminf(a, b) - 1e-5f * fmaxf(fabsf(a), fabsf(b));
+        hi[c] = fmaxf(a, b) + 1e-5f * fmaxf(fabsf(a), fabsf(b));
+    }
+}
+
+vgg_status vgg_net_check_range(vgg_net *net)
+{
+    float lo[3], hi[3];
+    preproc_box(net, lo, hi);
+    vgg_status st = range_compute(net, lo, hi);
+    if (st == VGG_STATUS_OK && net->range.bad_layer < net->n_layers)
+        st = range_fail(net);
+    return st;
+}
+
+static bool box_within(const float *lo, const float *hi, const float *olo, const float *ohi)
+{
+    for (int c = 0; c < 3; c++)
+        if (lo[c] < olo[c] || hi[c] > ohi[c])
+            return false;
+    return true;
+}
+
+/* Every forward pass: the input is finite (one scan of it, per channel,
+ * which also finds its range), and the weights cannot overflow a float
+ * in layers 0..last for inputs of that range (computed once per change
+ * of the weights and kept). */
+static vgg_status check_input_range(vgg_net *net, const float *input, int n, int h, int w,
+                                    int last)
+{
+    const size_t plane = (size_t)h * w;
+    float lo[3], hi[3];
+    preproc_box(net, lo, hi);
+    bool outside = false;
+    for (int c = 0; c < 3; c++) {
+        float mn = INFINITY, mx = -INFINITY, z = 0.0f;
+        for (int i = 0; i < n; i++) {
+            const float *x = input + ((size_t)i * 3 + c) * plane;
+            SIMD_REDUCE(reduction(min : mn) reduction(max : mx) reduction(+ : z))
+            for (size_t j = 0; j < plane; j++) {
+                const float v = x[j];
+                mn = v < mn ? v : mn;
+                mx = v > mx ? v : mx;
+                z += v * 0.0f;   /* NaN once a NaN or an infinity went by */
+            }
+        }
+        if (z != 0.0f) {
+            for (int i = 0; i < n; i++)
+                for (size_t j = 0; j < 3 * plane; j++)
+                    if (!isfinite(input[(size_t)i * 3 * plane + j]))
+                        return vgg_fail(VGG_STATUS_NUMERIC, "net %s: the input holds a "
+                                        "non-finite value at element %zu (image %d of %d)",
+                                        vgg_config_name(net->arch.config), j, i + 1, n);
+        }
+        outside |= mn < lo[c] || mx > hi[c];
+        lo[c] = fminf(lo[c], mn);
+        hi[c] = fmaxf(hi[c], mx);
+    }
+    if (outside) {
+        /* past the preprocessing's range: a symmetric box, its side a
+         * power of two, so that a few such inputs do not each compute the
+         * bound again */
+        float most = 0.0f;
+        for (int c = 0; c < 3; c++)
+            most = fmaxf(most, fmaxf(-lo[c], hi[c]));
+        const float side = most >= 0x1p126f ? FLT_MAX : ldexpf(1.0f, ilogbf(most) + 1);
+        for (int c = 0; c < 3; c++) {
+            lo[c] = -side;
+            hi[c] = side;
+        }
+    }
+    const bool same = net->range.valid && net->range.gen == net->param_gen &&
+                      net->range.epoch == net->be->weights_epoch;
+    /* the bound grows with the box: a pass for a wider box passes this
+     * one, a failure for a narrower box fails it */
+    bool known = same && ((net->range.bad_layer > last &&
+                           box_within(lo, hi, net->range.lo, net->range.hi)) ||
+                          (net->range.bad_layer <= last &&
+                           box_within(net->range.lo, net->range.hi, lo, hi)));
+    if (!known) {
+        vgg_status st = range_compute(net, lo, hi);
+        if (st != VGG_STATUS_OK)
+            return st;
+    }
+    return net->range.bad_layer <= last ? range_fail(net) : VGG_STATUS_OK;
 }
 
 /* ---- forward ---- */
@@ -537,7 +846,9 @@ vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w
     const int last = last_layer_for(net, what);
     const size_t out_count = (size_t)oc * oh * ow;
     const float *dev = NULL;
-    st = run_forward(net, input, n, h, w, last, out_count, output, &dev);
+    st = check_input_range(net, input, n, h, w, last);
+    if (st == VGG_STATUS_OK)
+        st = run_forward(net, input, n, h, w, last, out_count, output, &dev);
     if (st != VGG_STATUS_OK)
         return st;
     return check_finite(net, input, n, h, w, last, out_count, output);
@@ -554,9 +865,12 @@ vgg_status vgg_net_forward_pooled(vgg_net *net, const float *input, int n, int h
     vgg_backend *be = net->be;
     const int last = last_layer_for(net, what);
     const float *dev = NULL;
-    st = run_forward(net, input, n, h, w, last, (size_t)oc * oh * ow, NULL, &dev);
+    st = check_input_range(net, input, n, h, w, last);
     if (st == VGG_STATUS_OK)
-        st = grow(be, &net->pooled, &net->pooled_cap, (size_t)n * oc);
+        st = run_forward(net, input, n, h, w, last, (size_t)oc * oh * ow, NULL, &dev);
+    if (st != VGG_STATUS_OK)
+        return st;   /* its message names the net and the layer */
+    st = grow(be, &net->pooled, &net->pooled_cap, (size_t)n * oc);
     if (st == VGG_STATUS_OK)
         st = be->ops->global_avgpool(be, n, oc, oh, ow, dev, net->pooled);
     if (st == VGG_STATUS_OK)

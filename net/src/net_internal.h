@@ -3,6 +3,8 @@
 #ifndef VGG_NET_INTERNAL_H
 #define VGG_NET_INTERNAL_H
 
+#include <float.h>
+
 #include "backend.h"
 #include "vgg/net.h"
 
@@ -65,6 +67,19 @@ struct vgg_net {
     /* per layer, seconds spent in forward passes since profiling began */
     bool profiling;
     double layer_seconds[VGG_MAX_LAYERS];
+    /* The range check (net.c, net/README.md): for the weights of param_gen
+     * and the backend's weights_epoch, and inputs within [lo, hi] per
+     * channel, the first layer whose values may leave the range every
+     * backend computes without overflow (n_layers: none), why, the bound
+     * there, and the largest bound of the layers before it. */
+    struct {
+        bool valid;
+        uint64_t gen, epoch;
+        float lo[3], hi[3];
+        int bad_layer;
+        bool bad_weights;   /* a weight or bias of bad_layer is not finite */
+        double reach, peak;
+    } range;
 };
 
 /* Weight of layer l on the device as the forward pass uses it (NULL if the
@@ -83,6 +98,18 @@ static inline const float *vgg_net_layer_bias(const vgg_net *net, int l)
         return net->fold_dev_b[l];
     return p < 0 ? NULL : net->dev[p + 1];
 }
+
+/* The largest bound on a forward pass's values that the range check
+ * accepts: FLT_MAX over a headroom of 2^24 for the backends' reordered
+ * sums (net/README.md, "Non-finite values"). */
+#define VGG_NET_RANGE_HEADROOM 16777216.0
+#define VGG_NET_RANGE_MAX ((double)FLT_MAX / VGG_NET_RANGE_HEADROOM)
+
+/* The range check of the weights for inputs within the preprocessing's
+ * range (net.c): NUMERIC naming the layer when a weight or bias is not
+ * finite or the values of a layer may overflow a float in some backend
+ * (see net/README.md, "Non-finite values"); the caller adds the file. */
+vgg_status vgg_net_check_range(vgg_net *net);
 
 /* Append a zero parameter "<layer_key>.<suffix>" of the given shape to
  * params[] (net.c). */

@@ -343,6 +343,10 @@ vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out)
         net->preproc = pp;
         s = vgg_net_params_changed(net);
     }
+    /* weights whose values cannot stay finite through the net, for the
+     * images the preprocessing makes: refused here, naming the file */
+    if (s == VGG_STATUS_OK && (s = vgg_net_check_range(net)) != VGG_STATUS_OK)
+        vgg_fail_context(s, "'%s': ", path);
     vgg_st_close(st);
     if (s != VGG_STATUS_OK) {
         vgg_net_free(net);

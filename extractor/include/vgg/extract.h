@@ -124,7 +124,10 @@ void vgg_prepared_free(vgg_prepared *p);
 /* Run the nets on prepared images: out receives n * dim floats (row k for
  * p[k]).  Images of the same resized size are batched (up to batch at a
  * time, 1: none; 0: the rule above); a batched row may differ from the
- * same image's row alone in its last bits (above).  Not reentrant. */
+ * same image's row alone in its last bits (above).  NUMERIC, and no rows,
+ * when a net's part of a row is all zero before any normalisation (a net
+ * that gives no response) or not finite, naming the net; and the nets'
+ * NUMERIC errors (vgg_net_forward_pooled).  Not reentrant. */
 vgg_status vgg_extractor_run(vgg_extractor *ex, vgg_prepared *const *p, int n, int batch,
                              float *out);
 
@@ -229,10 +232,12 @@ typedef struct vgg_extract_result {
  * boxes.  Resume check (the store's rows must be this shard's first inputs, with
  * their names and labels: MISMATCH otherwise), then decode ahead in
  * job->loaders threads, run ex on batches and append the rows in input
- * order.  An image that cannot be read stops the job with its error (the
- * store keeps every row so far and resumes from there) or, with
- * skip_errors, is noted, counted and left out.  res is filled in both
- * cases; free it with vgg_extract_result_free. */
+ * order.  An image that cannot be read, or whose row the nets cannot make
+ * (NUMERIC: an all-zero or non-finite descriptor; a batch that has one
+ * runs again one image at a time to find it), stops the job with its
+ * error naming it (the store keeps every row so far and resumes from
+ * there) or, with skip_errors, is noted, counted and left out.  res is
+ * filled in both cases; free it with vgg_extract_result_free. */
 vgg_status vgg_extract_job_run(vgg_extractor *ex, const vgg_extract_job *job,
                                vgg_extract_result *res);
 void vgg_extract_result_free(vgg_extract_result *res);

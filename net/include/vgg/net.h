@@ -289,7 +289,11 @@ vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out);
  * Statuses: those of vgg_st_open; VGG_STATUS_FORMAT naming the file for a
  * missing tensor, a tensor whose shape does not fit the configuration, a
  * bad metadata value, or tensors that fit no configuration; NUMERIC naming
- * the file and the tensor when a weight or bias holds a NaN or an infinity.
+ * the file and the tensor when a weight or bias holds a NaN or an infinity,
+ * or the file and the layer when the weights can make values, for inputs
+ * the preprocessing gives, past the range every backend computes in float
+ * without overflow (a bound from the weights, net/README.md "Non-finite
+ * values").
  * A Caffe .caffemodel (by name or by its protobuf start) is FORMAT with a
  * message pointing at 'vggfeat convert'. */
 vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out);
@@ -353,9 +357,14 @@ vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output wha
  * together (fc6 and fc7 read their weights once per call).  Buffers are
  * kept between calls (by the net, or by the backend for all its nets) and
  * grown to the largest batch seen.  Not reentrant on one net: use one net
- * per thread.  An output holding a NaN or infinity is NUMERIC naming the
- * first layer that made one (found by running that sample again layer by
- * layer), or saying the input was not finite. */
+ * per thread.  NUMERIC: an input holding a NaN or an infinity (naming the
+ * element and the image); weights that can make values past the range
+ * every backend computes in float without overflow, for inputs of this
+ * one's range (naming the layer; the bound is computed once per change of
+ * the weights, as vgg_net_load does, so "cpu" and "cpu-ref" refuse the
+ * same weights); and, as a backend fault, an output holding a NaN or an
+ * infinity (naming the first layer that made one, found by running that
+ * sample again layer by layer). */
 vgg_status vgg_net_forward(vgg_net *net, const float *input, int n, int h, int w,
                            vgg_output what, float *output);
 
