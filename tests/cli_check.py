@@ -1,6 +1,8 @@
 """What the Python command-line tests share: running a program (under a
-file-size limit that stands for a full disk), recording checks, digests."""
+file-size limit that stands for a full disk), recording checks, digests,
+a missing dependency."""
 import hashlib
+import os
 import random
 import resource
 import signal
@@ -39,6 +41,19 @@ def digest(path):
             return hashlib.sha256(f.read()).hexdigest()
     except OSError as e:
         return str(e)
+
+
+def missing(what):
+    """A dependency of the test is absent (a Python module, a Debian tool):
+    a failure where VGG_REQUIRE_REFERENCES=1 (pipelines/test.sh, whose setup
+    installs everything the tests use), else the test is skipped (exit 77,
+    CTest's SKIP_RETURN_CODE: "Skipped", never "Passed")."""
+    if os.environ.get("VGG_REQUIRE_REFERENCES") == "1":
+        print("FAIL: %s is missing, and VGG_REQUIRE_REFERENCES=1 says everything the tests "
+              "use is installed here (sh pipelines/setup.sh --tests)" % what)
+        sys.exit(1)
+    print("skipped: %s is missing (sh pipelines/setup.sh --tests installs it)" % what)
+    sys.exit(77)
 
 
 def finish():

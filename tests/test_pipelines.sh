@@ -16,7 +16,8 @@
 #
 #   sh tests/test_pipelines.sh BIN_DIR PYTHON SOURCE_DIR
 #
-# Exit 0 pass, 1 fail, 77 skipped (Pillow or numpy missing).
+# Exit 0 pass, 1 fail, 77 skipped (Pillow or numpy missing; a failure where
+# VGG_REQUIRE_REFERENCES=1).
 set -eu
 
 bin=$1
@@ -45,6 +46,10 @@ for p in vggdata vggfeat vggsvm vggtrain; do
     fi
 done
 if ! "$python" -c 'import numpy, PIL' 2>/dev/null; then
+    if [ "${VGG_REQUIRE_REFERENCES:-}" = 1 ]; then
+        echo "FAIL: $python lacks numpy or Pillow, and VGG_REQUIRE_REFERENCES=1 says everything the tests use is installed here" >&2
+        exit 1
+    fi
     echo "SKIP: $python lacks numpy or Pillow (python3-numpy, python3-pil)"
     exit 77
 fi

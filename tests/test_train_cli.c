@@ -23,6 +23,7 @@
 
 #include "vgg/image.h"
 #include "vgg/net.h"
+#include "test_skip.h"
 
 static char dir[256];   /* the test's scratch folder */
 static char bin[512];
@@ -252,7 +253,7 @@ static void plot_script_draws_the_curves(void **state)
 {
     (void)state;
     if (system("command -v gnuplot >/dev/null 2>&1") != 0)
-        skip();
+        skip_missing("gnuplot (gnuplot-nox)");
     char metrics[512], prefix[512], cmd[2048], png[600];
     snprintf(metrics, sizeof metrics, "%s/falls.jsonl", dir);
     snprintf(prefix, sizeof prefix, "%s/curves", dir);
@@ -516,5 +517,5 @@ int main(void)
         cmocka_unit_test(eval_prints_the_table),
         cmocka_unit_test(device_options_are_checked),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return tests_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
