@@ -36,7 +36,7 @@ static bool is_ref;        /* be is cpu-ref itself */
 
 /* ---- helpers ---- */
 
-static uint32_t rng = 12345u;
+static uint32_t rng = 12345u;   /* each case that draws seeds it: it stands alone */
 static float frand(void)
 {
     rng = rng * 1664525u + 1013904223u;
@@ -163,6 +163,7 @@ static void conv_ref(const vgg_conv_desc *d, const float *x, const float *wt, co
 static void conv2d_forward_matches(void **state)
 {
     (void)state;
+    rng = 12345u;
     for (size_t t = 0; t < sizeof conv_cases / sizeof conv_cases[0]; t++) {
         vgg_conv_desc d = desc_of(&conv_cases[t]);
         const size_t nx = (size_t)d.n * d.cin * d.h * d.w, nw = (size_t)d.cout * d.cin * d.k * d.k;
@@ -200,6 +201,7 @@ static void conv2d_forward_matches(void **state)
 static void conv2d_backward_matches(void **state)
 {
     (void)state;
+    rng = 12345u;
     for (size_t t = 0; t < 2 * sizeof conv_cases / sizeof conv_cases[0]; t++) {
         vgg_conv_desc d = desc_of(&conv_cases[t / 2]);
         const bool want_dx = t % 2 == 0;
@@ -322,6 +324,7 @@ static void pool_ref(int planes, int h, int w, vgg_pool_round r, const float *x,
 static void maxpool_and_backward_bit_identical(void **state)
 {
     (void)state;
+    rng = 12345u;
     const int n = 2, c = 3;
     const int sizes[][2] = { { 5, 5 }, { 2, 3 }, { 9, 8 }, { 7, 11 } };
     for (size_t s = 0; s < 4; s++)
@@ -369,6 +372,7 @@ static void maxpool_and_backward_bit_identical(void **state)
 static void lrn_forward_and_backward_match(void **state)
 {
     (void)state;
+    rng = 12345u;
     const int n = 2, c = 7, h = 3, w = 4;
     const size_t nx = (size_t)n * c * h * w, hw = (size_t)h * w;
     vgg_lrn_desc d = { 5, 1e-4f, 0.75f, 2.0f };
@@ -428,6 +432,7 @@ static void lrn_forward_and_backward_match(void **state)
 static void global_avgpool_matches(void **state)
 {
     (void)state;
+    rng = 12345u;
     const int n = 3, c = 5, h = 6, w = 7;
     const size_t nx = (size_t)n * c * h * w;
     float *x = randv(nx, 3.0f);
@@ -452,6 +457,7 @@ static void global_avgpool_matches(void **state)
 static void fill_and_flip_bit_identical(void **state)
 {
     (void)state;
+    rng = 12345u;
     const size_t rows = 6;
     const int w = 5;
     float *x = randv(rows * w, 1.0f), want[30];
@@ -482,6 +488,7 @@ static uint64_t splitmix(uint64_t *s)
 static void dropout_masks_bit_identical(void **state)
 {
     (void)state;
+    rng = 12345u;
     const size_t n = 5000;
     const float p = 0.5f;
     float *x = randv(n, 2.0f), *y = malloc(n * 4), *g = randv(n, 1.0f), *gx = malloc(n * 4);
@@ -516,6 +523,7 @@ static void dropout_masks_bit_identical(void **state)
 static void sgd_update_bit_identical(void **state)
 {
     (void)state;
+    rng = 12345u;
     const size_t n = 1000;
     float *w = randv(n, 1.0f), *g = randv(n, 1.0f), *v = randv(n, 0.1f);
     float *ew = up(be, w, n * 4), *eg = up(be, g, n * 4), *ev = up(be, v, n * 4);
@@ -537,6 +545,7 @@ static void sgd_update_bit_identical(void **state)
 static void softmax_xent_with_divisor(void **state)
 {
     (void)state;
+    rng = 12345u;
     const int n = 4, C = 10;
     const float divisor = 16.0f;   /* a micro-batch of 4 in a batch of 16 */
     float *z = randv((size_t)n * C, 4.0f);
@@ -596,6 +605,7 @@ static void random_params(vgg_net *net)
 static void pooled_forward_is_the_mean_of_the_map(void **state)
 {
     (void)state;
+    rng = 12345u;
     vgg_arch a;
     small_arch(&a);
     vgg_net *net = NULL;
