@@ -101,8 +101,12 @@ check(iters == ['{"iter":%d' % i for i in range(1, 13)],
 
 # ------------------------------------------------------ two runs, one checkpoint
 # the first run stops itself after iteration 4's line (VGGTRAIN_STOP_AFTER,
-# pretrain/README.md), iteration 3's checkpoint saved, and is held there
+# pretrain/README.md), iteration 3's checkpoint saved, and is held there;
+# its loader is the slow side (one thread resizing to S = 1000), so the
+# signal below, sent as it goes on, mostly finds it waiting for a batch
 first = subprocess.Popen([VGGTRAIN, "train"] + TINY + ["--iterations", "1000000",
+                                                       "--scale-jitter", "1000,1000",
+                                                       "--loaders", "1",
                                                        "--checkpoint", "shared.ckpt",
                                                        "-o", "first.safetensors"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -115,13 +119,13 @@ check(rc == 1 and "'shared.ckpt': in use by another writer (process %d)" % first
       "a second run on the same checkpoint is refused before training, naming it", out)
 check(not os.path.exists("second.safetensors") and not os.path.exists("second.jsonl"),
       "the refused run wrote nothing")
-first.send_signal(signal.SIGTERM)
 first.send_signal(signal.SIGCONT)
+first.send_signal(signal.SIGTERM)
 text, _ = first.communicate()
 m = re.search(r"interrupted by SIGTERM at iteration (\d+); checkpoint 'shared.ckpt' saved", text)
 stopped_at = m and int(m.group(1))
-check(first.returncode == 143 and stopped_at == 4,
-      "the first run, stopped by SIGTERM, saves the checkpoint of the iteration it had done", text)
+check(first.returncode == 143 and stopped_at and stopped_at >= 4,
+      "the first run, stopped by SIGTERM, saves the checkpoint it held", text)
 check(not os.path.exists("shared.ckpt.lock"), "the lock goes with its holder")
 rc, out = train("second", 6, "shared.ckpt", ["--resume"])
 check("resumed from 'shared.ckpt' at iteration %s " % stopped_at in out and
