@@ -9,9 +9,14 @@
 #   FUZZ_RUNS      mutations per fuzz harness (default 50000; 0 skips fuzzing;
 #                  open-ended fuzzing is `sh tests/fuzz/run.sh --explore`)
 #   JOBS           parallel builds and tests (default: all cores)
+#   VGG_REQUIRE_REFERENCES  default 1: setup.sh --tests has installed every
+#                  package the tests use, so a test that finds one missing
+#                  (PyTorch, scikit-learn, liblinear-tools, ...) fails instead
+#                  of reporting itself skipped
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
+export VGG_REQUIRE_REFERENCES="${VGG_REQUIRE_REFERENCES:-1}"
 
 jobs=${JOBS:-$(nproc)}
 export JOBS="$jobs"

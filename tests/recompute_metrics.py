@@ -118,6 +118,9 @@ def quickstart_target(svm_dir, bindir, log, target, column):
     tmp = tempfile.mkdtemp()
     predict = shutil.which("liblinear-predict")
     if not predict:
+        if os.environ.get("VGG_REQUIRE_REFERENCES") == "1":
+            fail("liblinear-predict (liblinear-tools) is missing, and VGG_REQUIRE_REFERENCES=1 "
+                 "says everything the tests use is installed here")
         print("note: liblinear-predict not installed; predictions from the numpy scores only")
     table = {"pretrained": "pretrained D-BN/8", "de-final": "D-BN/8 & E-BN/8 stacked, L2 final",
              "de-per-net": "D-BN/8 & E-BN/8 stacked, L2 per net",

@@ -7,7 +7,8 @@
  *  - a full-size VGG-16 caffemodel (random weights, written at test time
  *    with python3-protobuf): converted, then compared value by value by
  *    gen_caffe_fixtures.py check-full.
- * Each part reports itself skipped when what it needs is absent.
+ * Each part reports itself skipped when what it needs is absent (a failure
+ * where VGG_REQUIRE_REFERENCES=1, tests/test_skip.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,7 +132,7 @@ static void pth_round_trip(void **state)
     unlink("convert_pth/a_bn.safetensors");
     if (run_cmd("'%s' '%s' pth %s >convert_pth/gen.log 2>&1", VGG_PYTHON, GEN, dir) != 0) {
         if (!python_has("torch, torchvision, numpy"))
-            skip();
+            skip_missing("%s with torch, torchvision and numpy", VGG_PYTHON);
         fail_msg("gen_caffe_fixtures.py pth failed: see %s/convert_pth/gen.log", VGG_BIN_DIR);
     }
     check_pth(dir, "d_state_dict.safetensors", "convert_pth/pth_d_forward.safetensors", VGG_CONFIG_D);
@@ -157,7 +158,7 @@ static void program_convert_and_info(void **state)
 {
     (void)state;
     if (access(VGGFEAT, X_OK) != 0)
-        skip();
+        skip_missing("the vggfeat program (%s, not built)", VGGFEAT);
     const char *out = "convert_prog.safetensors";
     unlink(out);
     assert_int_equal(run_cmd("'%s' convert %s -o %s >convert_prog.log", VGGFEAT, FIX "e_v1.caffemodel",
@@ -217,8 +218,10 @@ static void program_convert_and_info(void **state)
 static void full_size_vgg16_converts_exactly(void **state)
 {
     (void)state;
-    if (!python_has("google.protobuf, numpy") || run_cmd("protoc --version >/dev/null 2>&1") != 0)
-        skip();
+    if (!python_has("google.protobuf, numpy"))
+        skip_missing("%s with google.protobuf and numpy (python3-protobuf)", VGG_PYTHON);
+    if (run_cmd("protoc --version >/dev/null 2>&1") != 0)
+        skip_missing("protoc (protobuf-compiler)");
     const char *in = "convert_full_d.caffemodel", *out = "convert_full_d.safetensors";
     assert_int_equal(run_cmd("'%s' '%s' full D %s --seed 5 >/dev/null", VGG_PYTHON, GEN, in), 0);
     vgg_arch a;
@@ -253,5 +256,5 @@ int main(void)
         cmocka_unit_test(program_convert_and_info),
         cmocka_unit_test(full_size_vgg16_converts_exactly),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tests_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

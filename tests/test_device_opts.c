@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vgg/net.h"
+#include "test_skip.h"
 
 static void clear_env(void)
 {
@@ -148,7 +149,7 @@ static void a_gpu_that_cannot_open_says_why(void **state)
     (void)state;
     char why[512];
     if (vgg_backend_list_gpus(why, sizeof why) > 0)
-        skip();   /* a machine with a GPU: the cuda tests cover it */
+        skip_here("a GPU is present here: the cuda tests cover it");
     vgg_device_opts o;
     assert_int_equal(vgg_device_opts_command("cuda:0", "tf32", "64", true, &o), VGG_STATUS_OK);
     vgg_backend *be = NULL;
@@ -172,5 +173,5 @@ int main(void)
         cmocka_unit_test_setup(cpu_refuses_tf32_but_not_the_environment, reset),
         cmocka_unit_test_setup(a_gpu_that_cannot_open_says_why, reset),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tests_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -89,6 +89,35 @@ static void write_store(const char *path, const vgg_featdesc *d, int rows)
     assert_int_equal(vgg_featwriter_close(w), VGG_STATUS_OK);
 }
 
+/* zlib's CRC-32, bit by bit (independent of the library's table) */
+static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+    }
+    return ~c;
+}
+
+static uint64_t get_le(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* every byte of a slot of n bytes after its first len is zero */
+static bool zero_padded(const unsigned char *p, size_t len, size_t n)
+{
+    for (size_t i = len; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 static void flip_byte(const char *path, long at)
 {
     FILE *fp = fopen(path, "r+b");
@@ -196,9 +225,54 @@ static void rows_read_back_exactly(void **state)
     }
     vgg_featstore_close(fs);
 
-    /* the size is the header plus whole records: 16 + 256 + 64 + 4 * 37 */
+    /* the bytes themselves, read as docs/feature-store.md lays them out:
+     * the header, then 5 whole records of 16 + 256 + 64 + 4 * 37 bytes and
+     * nothing else */
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
     long size = file_size(path);
-    assert_int_equal((size - 5 * 484) % 64, 0);
+    unsigned char *b = malloc((size_t)size);
+    assert_int_equal(fread(b, 1, (size_t)size, fp), (size_t)size);
+    fclose(fp);
+    assert_memory_equal(b, "VGGFEAT\0", 8);
+    assert_int_equal(get_le(b + 8, 4), 1);
+    assert_int_equal(get_le(b + 12, 4), 37);
+    uint64_t name_bytes = get_le(b + 16, 4), label_bytes = get_le(b + 20, 4);
+    uint64_t record = get_le(b + 24, 8), offset = get_le(b + 32, 8);
+    assert_int_equal(name_bytes, VGG_FEAT_NAME_BYTES_DEFAULT);
+    assert_int_equal(label_bytes, VGG_FEAT_LABEL_BYTES_DEFAULT);
+    assert_int_equal(record, 16 + name_bytes + label_bytes + 4 * 37);
+    assert_int_equal(record, 484);
+    assert_int_equal(offset % 64, 0);
+    assert_true(offset >= 64 + get_le(b + 40, 4));
+    assert_int_equal((uint64_t)size, offset + 5 * record);
+    unsigned char crc[4];
+    memcpy(crc, b + 44, 4);
+    memset(b + 44, 0, 4);
+    assert_int_equal(get_le(crc, 4), crc32_bitwise(b, offset));
+    for (size_t r = 0; r < 5; r++) {
+        unsigned char *rec = b + offset + r * record;
+        char name[32], label[8];
+        snprintf(name, sizeof name, "img%zu.jpg", r);
+        snprintf(label, sizeof label, "c%zu", r % 2);
+        assert_int_equal(get_le(rec, 8), r);   /* the input index */
+        assert_int_equal(get_le(rec + 12, 2), strlen(name));
+        assert_int_equal(get_le(rec + 14, 2), strlen(label));
+        assert_memory_equal(rec + 16, name, strlen(name));
+        assert_true(zero_padded(rec + 16, strlen(name), name_bytes));
+        assert_memory_equal(rec + 16 + name_bytes, label, strlen(label));
+        assert_true(zero_padded(rec + 16 + name_bytes, strlen(label), label_bytes));
+        fill_row(x, 37, (int)r);
+        for (int i = 0; i < 37; i++) {   /* little-endian float32 */
+            uint32_t bits;
+            memcpy(&bits, &x[i], 4);
+            assert_int_equal(get_le(rec + 16 + name_bytes + label_bytes + 4 * (size_t)i, 4), bits);
+        }
+        memcpy(crc, rec + 8, 4);
+        memset(rec + 8, 0, 4);
+        assert_int_equal(get_le(crc, 4), crc32_bitwise(rec, record));
+    }
+    free(b);
 }
 
 static void explicit_indices_and_layout(void **state)

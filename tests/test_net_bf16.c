@@ -36,6 +36,7 @@
 #include "vgg/image.h"
 #include "vgg/net.h"
 #include "vgg/train.h"
+#include "test_skip.h"
 
 #define BF16_TOLERANCE 3e-2
 
@@ -304,10 +305,8 @@ static void bf16_descriptors_near_fp32(void **state)
 {
     (void)state;
     vgg_backend *b16 = open_cpu("bf16");
-    if (!b16) {
-        printf("  skipped: %s\n", vgg_last_error());
-        skip();
-    }
+    if (!b16)
+        skip_here("%s", vgg_last_error());
     vgg_backend *b32 = open_cpu(NULL);
     vgg_net *n32 = vgg16(b32), *n16 = vgg16(b16);
     vgg_extractor *e32 = extractor(n32, 256), *e16 = extractor(n16, 256);
@@ -356,5 +355,5 @@ int main(void)
         cmocka_unit_test(images_and_flips_go_through_together),
         cmocka_unit_test(bf16_descriptors_near_fp32),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tests_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

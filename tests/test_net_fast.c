@@ -32,7 +32,7 @@
 #include "vgg/extract.h"
 #include "vgg/net.h"
 
-static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static uint64_t rng = 0x2545F4914F6CDD1Dull;   /* each case that draws seeds it */
 
 static float uniform(void)   /* [-1, 1) */
 {
@@ -191,6 +191,7 @@ static vgg_fwd_layer conv(int cin, int cout, int k, int pad, bool relu)
 static void operations_agree_with_reference(void **state)
 {
     (void)state;
+    rng = 0x2545F4914F6CDD1Dull;
     vgg_fwd_layer pool_floor = {.kind = VGG_LAYER_POOL, .cin = 32, .cout = 32,
                                 .round = VGG_POOL_FLOOR};
     vgg_fwd_layer pool_ceil = pool_floor;

@@ -6,12 +6,13 @@ import os
 import subprocess
 import sys
 
+from cli_check import missing
+
 try:
     import numpy as np
     from PIL import Image
-except ImportError as e:
-    print("skipped: %s" % e)
-    sys.exit(77)
+except ImportError as e:  # a skip for CTest (77), a failure in CI (cli_check.missing)
+    missing("%s for %s" % (e.name, sys.executable))
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from extract_ref import read_safetensors  # noqa: E402

@@ -1,7 +1,8 @@
 /* Helpers shared by the C tests: one temporary folder per test program
  * (cmocka group setup/teardown), paths in it, small text files, running a
- * program and comparing files.  Include after <cmocka.h>; every helper is
- * static, so a test uses the ones it needs. */
+ * program and comparing files, and the cases that cannot run here
+ * (skip_missing, skip_here, tests_exit: tests/test_skip.h).  Include after
+ * <cmocka.h>; every helper is static, so a test uses the ones it needs. */
 #ifndef VGG_TEST_UTIL_H
 #define VGG_TEST_UTIL_H
 
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+
+#include "test_skip.h"
 
 #define TEST_UTIL_UNUSED __attribute__((unused))
 

@@ -253,10 +253,36 @@ static void format_eta(double s, char *buf, size_t n)
         snprintf(buf, n, "%ds", (int)s);
 }
 
+/* A number from the environment (dflt when unset or not a number). */
+static double env_number(const char *name, double dflt)
+{
+    const char *v = getenv(name);
+    char *end;
+    double x = v && *v ? strtod(v, &end) : 0;
+    return v && *v && *end == '\0' && x >= 0 ? x : dflt;
+}
+
+/* Two settings for tests, from the environment (docs/extract.md): the
+ * progress line at most every VGGFEAT_PROGRESS_EVERY seconds (default 0.5;
+ * 0: after every input), and VGGFEAT_STOP_AT=N, with which the process
+ * stops itself (SIGSTOP) once N inputs are done, their rows in the store,
+ * so that a test signals it at a known point rather than after a delay;
+ * SIGCONT goes on. */
+static void stop_point(size_t done)
+{
+    static bool stopped;
+    double n = env_number("VGGFEAT_STOP_AT", -1);
+    if (!stopped && n >= 0 && (double)done == n) {
+        stopped = true;
+        raise(SIGSTOP);
+    }
+}
+
 void vgg_extract_cli_progress(void *ctx, const vgg_extract_progress *p)
 {
     vgg_extract_reporter *r = ctx;
-    if (!r->progress || p->seconds - r->last_print <= 0.5)
+    stop_point(p->done);
+    if (!r->progress || p->seconds - r->last_print <= env_number("VGGFEAT_PROGRESS_EVERY", 0.5))
         return;
     double rate = (double)p->done_run / p->seconds;
     char eta[32];

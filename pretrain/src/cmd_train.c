@@ -2,6 +2,8 @@
  * set by pretrain/src/options.c, the run is vgg_pretrain_run in
  * pretrain/src/run.c), its messages on stderr and its exit code. */
 #include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,26 @@ static void usage(FILE *fp)
     fputs(vgg_pretrain_usage, fp);
 }
 
+/* For tests (pretrain/README.md): with VGGTRAIN_STOP_AFTER=TEXT in the
+ * environment the process stops itself (SIGSTOP) right after the first line
+ * it prints that begins with TEXT, so that a test signals it at a known
+ * point ("iter 4/": iteration 3's checkpoint is saved, iteration 4's is
+ * not) rather than after a delay; SIGCONT goes on. */
+static void stop_after(vgg_pretrain_say kind, const char *text)
+{
+    static bool stopped;
+    const char *want = getenv("VGGTRAIN_STOP_AFTER");
+    if (stopped || !want || !*want)
+        return;
+    char line[2200];
+    snprintf(line, sizeof line, "%s%s", kind == VGG_PRETRAIN_SAY_NOTE ? "vggtrain train: " : "",
+             text);
+    if (strncmp(line, want, strlen(want)) == 0) {
+        stopped = true;
+        raise(SIGSTOP);
+    }
+}
+
 static void on_say(void *ctx, vgg_pretrain_say kind, const char *text)
 {
     (void)ctx;
@@ -21,6 +43,7 @@ static void on_say(void *ctx, vgg_pretrain_say kind, const char *text)
         fprintf(stderr, "vggtrain train: %s\n", text);
     else
         fprintf(stderr, "%s\n", text);
+    stop_after(kind, text);
 }
 
 /* an error of one rank of several ends the job: the others may wait for it */
