@@ -69,7 +69,11 @@ const char vgg_pretrain_usage[] =
 "  --no-flip              no random horizontal flips\n"
 "  --color-shift SIGMA    RGB colour shift (PCA lighting) strength (0.1; 0: off)\n"
 "run\n"
-"  --seed N (1)  --threads N compute threads (0: all)  --loaders N decoding threads (2)\n"
+"  --seed N (1)\n"
+"  --threads N            compute threads, at most " VGG_MAX_THREADS_TEXT
+                          " (default 0: one per core, as many\n"
+"                         as the address-space limit, ulimit -v, leaves room for)\n"
+"  --loaders N            decoding threads, at most " VGG_MAX_THREADS_TEXT " (2)\n"
 "  --device cpu|cpu-ref|cuda[:N]   (under mpirun or srun: data-parallel, one rank per\n"
 "                         GPU, cuda meaning the GPU of the rank's index on its node)\n""  --devices cuda:0,1,..  data-parallel over these GPUs of this node, one thread each,\n"
 "                         gradients summed by NCCL (cpu,cpu: two CPU threads, a check)\n"
@@ -156,11 +160,11 @@ static int *int_field(vgg_pretrain_config *c, const char *n, long long *lo)
 {
     static const char *const names[] = { "val-limit", "fc-dim", "input-size", "batch", "accum",
                                          "micro-batch", "patience", "max-drops", "scale",
-                                         "threads", "loaders", "slices" };
-    static const long long los[] = { 1, 1, 32, 1, 1, 1, 0, 0, 1, 0, 1, 1 };
+                                         "slices" };
+    static const long long los[] = { 1, 1, 32, 1, 1, 1, 0, 0, 1, 1 };
     int *fields[] = { &c->val_limit, &c->arch.fc_dim, &c->arch.input_size, &c->batch,
                       &c->accum, &c->micro, &c->patience, &c->max_drops, &c->scale,
-                      &c->threads, &c->loaders, &c->slices };
+                      &c->slices };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(n, names[i]) == 0) {
             *lo = los[i];
@@ -236,6 +240,10 @@ vgg_status vgg_pretrain_config_set(vgg_pretrain_config *c, const char *name, con
             *(name[0] == 'p' ? &c->precision : &c->workspace) = value;
         return st;
     }
+    if (strcmp(name, "threads") == 0)
+        return vgg_threads_parse("--threads", value, 0, &c->threads);
+    if (strcmp(name, "loaders") == 0)
+        return vgg_threads_parse("--loaders", value, 1, &c->loaders);
     const char **s = string_field(c, name);
     float *f, flo;
     int *i;
