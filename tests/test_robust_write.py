@@ -135,7 +135,7 @@ except subprocess.TimeoutExpired:
     first.kill()
     check(False, "the first run honours SIGTERM within 20 s")
 check(not os.path.exists("shared.ckpt.lock"), "the lock goes with its holder")
-rc, out = train("second", 6, "shared.ckpt", ["--resume"])
+rc, out = train("second", 6, "shared.ckpt", ["--resume", "--scale-jitter", "1000,1000"])
 check("resumed from 'shared.ckpt' at iteration %s " % stopped_at in out and
       "in use by another writer" not in out,
       "once the first run has ended, the checkpoint is free and holds the iteration it "

@@ -22,7 +22,8 @@ const vgg_pretrain_option vgg_pretrain_options[] = {
     { "scale", true }, { "scale-jitter", true }, { "no-flip", false }, { "color-shift", true },
     { "seed", true }, { "threads", true }, { "loaders", true }, { "device", true },
     { "devices", true }, { "slices", true }, { "checkpoint", true },
-    { "checkpoint-every", true }, { "resume", false }, { "log", true }, { "print-every", true },
+    { "checkpoint-every", true }, { "resume", false }, { "new-schedule", false },
+    { "log", true }, { "print-every", true },
     { "output", true }, { "precision", true }, { "workspace", true },
     { "deterministic", false }, { NULL, false },
 };
@@ -86,8 +87,19 @@ const char vgg_pretrain_usage[] =
 "  --deterministic        only reproducible GPU algorithms, so a run repeats bit for bit\n"
 "                         (the CPU always does); these three default to $VGG_PRECISION,\n"
 "                         $VGG_WORKSPACE_MB, $VGG_DETERMINISTIC where set\n"
-"  --checkpoint FILE      (default WEIGHTS.ckpt)  --checkpoint-every N iterations (1000)\n"
-"  --resume               continue from the checkpoint (same options)\n"
+"  --checkpoint FILE      (default WEIGHTS.ckpt)  --checkpoint-every N iterations (1000);\n"
+"                         a run refuses to replace a checkpoint that is there: give\n"
+"                         --resume, or remove it to start over\n"
+"  --resume               continue from the checkpoint, with the same options: one that\n"
+"                         changes the run (data, classes, net, optimiser, augmentation,\n"
+"                         schedule) is refused, naming it and both values; the length\n"
+"                         (--epochs/--iterations: the run goes on to its new end), the\n"
+"                         device, --threads, --loaders, ranks, --slices, --log,\n"
+"                         --print-every and --checkpoint-every may change\n"
+"  --new-schedule         with --resume: take --lr, --lr-steps, --warmup, --lr-cosine\n"
+"                         (and where its cosine ends), --patience, --min-delta and\n"
+"                         --max-drops from this command line (the plateau drops made so\n"
+"                         far stay: the rate goes on from --lr divided by 10 per drop)\n"
 "  --log FILE             metrics, one JSON object per line\n"
 "  --print-every N        progress line every N iterations (10)\n";
 
@@ -201,6 +213,8 @@ static bool set_special(vgg_pretrain_config *c, const char *n, const char *v, bo
         c->no_flip = true;
     else if (strcmp(n, "resume") == 0)
         c->resume = true;
+    else if (strcmp(n, "new-schedule") == 0)
+        c->new_schedule = true;
     else if (strcmp(n, "deterministic") == 0)
         c->deterministic = true;
     else if (strcmp(n, "config") == 0)
@@ -271,6 +285,9 @@ vgg_status vgg_pretrain_config_check(vgg_pretrain_config *c)
     if (!c->output || (!c->data == !c->list) || (c->list && !c->classes))
         return vgg_fail(VGG_STATUS_INVALID, "give -o WEIGHTS and either --data DIR or --list "
                         "FILE --classes FILE");
+    if (c->new_schedule && !c->resume)
+        return vgg_fail(VGG_STATUS_INVALID, "--new-schedule goes with --resume (a new run takes "
+                        "its schedule from the command line anyway)");
     if (c->weights && c->init_from)
         return vgg_fail(VGG_STATUS_INVALID, "--weights and --init-from exclude each other");
     if (c->devices && vgg_dist_devices_check(c->devices) != VGG_STATUS_OK)
