@@ -95,7 +95,7 @@ def run_limited(args):
     """(exit status, output) under the limit; a hang is killed and reported"""
     try:
         p = subprocess.run(args, capture_output=True, text=True, errors="replace",
-                           timeout=300, preexec_fn=limited)
+                           timeout=120, preexec_fn=limited)
         return p.returncode, p.stdout + p.stderr
     except subprocess.TimeoutExpired:
         return None, "(it hung)"

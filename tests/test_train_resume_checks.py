@@ -308,7 +308,7 @@ for tag, change, what in (
 
 def old_format(h, d):
     h["__metadata__"]["train.format"] = "vggfeat-checkpoint-1"
-    del h["__metadata__"]["train.sha256"]
+    h["__metadata__"].pop("train.sha256", None)
     return h, d
 
 
