@@ -610,8 +610,10 @@ static vgg_status step(run *r, const vgg_pretrain_batch *b, float lr, float *los
         st = vgg_dist_sum_doubles(r->dist, tot, 3);
     if (st == VGG_STATUS_OK && !isfinite(tot[0]))
         st = vgg_fail(VGG_STATUS_NUMERIC, "the loss is not finite");
-    if (st == VGG_STATUS_NUMERIC && vgg_trainer_iteration(r->tr) > 0)
-        st = diverged(r, lr);
+    if (st == VGG_STATUS_NUMERIC)
+        st = vgg_trainer_iteration(r->tr) > 0
+                 ? diverged(r, lr)
+                 : vgg_fail_context(st, "at the first iteration, before any update: ");
     if (st == VGG_STATUS_OK)
         st = vgg_trainer_apply(r->tr, lr);
     *loss = (float)(tot[0] / r->a->batch);
@@ -662,7 +664,8 @@ static vgg_status validate_all(run *r, long long it, double ep, bool *stop)
  * case), which rank 0 keeps (the next --resume goes on from it) */
 static vgg_status interrupted(run *r, vgg_status st)
 {
-    vgg_status cst = r->rank == 0 ? vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched, &r->settings)
+    vgg_status cst = r->rank == 0 ? vgg_pretrain_state_save(r->tr, r->ckpt, &r->state,
+                                                            &r->sched, &r->settings)
                                   : VGG_STATUS_OK;
     if (cst != VGG_STATUS_OK)
         return cst;
@@ -698,7 +701,8 @@ static vgg_status log_failed(run *r, vgg_status st)
 {
     char why[1024];
     snprintf(why, sizeof why, "%s", vgg_last_error());
-    if (vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched, &r->settings) != VGG_STATUS_OK)
+    if (vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched, &r->settings) !=
+        VGG_STATUS_OK)
         return vgg_fail(st, "%s; the checkpoint could not be saved either: %s", why,
                         vgg_last_error());
     return vgg_fail(st, "%s; checkpoint '%s' saved at iteration %lld, --resume goes on from "
