@@ -127,7 +127,7 @@ stopped_at = m and int(m.group(1))
 check(first.returncode == 143 and stopped_at and stopped_at >= 4,
       "the first run, stopped by SIGTERM, saves the checkpoint it held", text)
 check(not os.path.exists("shared.ckpt.lock"), "the lock goes with its holder")
-rc, out = train("second", 6, "shared.ckpt", ["--resume"])
+rc, out = train("second", 6, "shared.ckpt", ["--resume", "--scale-jitter", "1000,1000"])
 check("resumed from 'shared.ckpt' at iteration %s " % stopped_at in out and
       "in use by another writer" not in out,
       "once the first run has ended, the checkpoint is free and holds the iteration it "

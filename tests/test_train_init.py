@@ -3,6 +3,7 @@
 Run by CTest: test_train_init.py VGGTRAIN WORKDIR.  Exit 0 pass, 1 fail, 77 skip.
 """
 import os
+import shutil
 import subprocess
 import sys
 
@@ -18,7 +19,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from extract_ref import read_safetensors  # noqa: E402
 
 vggtrain, work = sys.argv[1], sys.argv[2]
-os.makedirs(work, exist_ok=True)
+# a fresh folder: a training run refuses to replace an earlier run's checkpoint
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
 os.chdir(work)
 
 failures = []

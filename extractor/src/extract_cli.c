@@ -40,8 +40,11 @@ void vgg_extract_cli_usage(FILE *fp)
 "  --shard K/N        only every N-th input, starting at K (0 <= K < N)\n"
 "  --on-error MODE    fail (default: stop at an unreadable image) or skip (log,\n"
 "                     count and go on)\n"
-"  --threads N        threads for the nets (default 0: all cores)\n"
-"  --loaders N        threads decoding and resizing ahead (default 2)\n"
+"  --threads N        threads for the nets, at most " VGG_MAX_THREADS_TEXT
+                      " (default 0: one per core,\n"
+"                     as many as the address-space limit, ulimit -v, leaves room for)\n"
+"  --loaders N        threads decoding and resizing ahead, at most " VGG_MAX_THREADS_TEXT "\n"
+"                     (default 2)\n"
 "  --device DEV       cpu (default) or cuda:N\n"
 "  --precision P      fp32 (default); tf32 (GPU tensor cores, descriptors within\n"
 "                     about 1e-3); bf16 (--device cpu with AVX512-BF16 or AMX: up to\n"
@@ -115,18 +118,22 @@ static vgg_status parse_l2(const char *text, vgg_extract_opts *eo)
     return VGG_STATUS_OK;
 }
 
-/* --threads, --loaders, --batch */
+/* --threads, --loaders (the threads cap every program shares), --batch */
 static vgg_status parse_count(int c, const char *text, vgg_extract_cli *a)
 {
-    if (c == O_BATCH && strcmp(text, "auto") == 0) {
+    if (c == O_THREADS)
+        return vgg_threads_parse("--threads", text, 0, &a->threads);
+    if (c == O_LOADERS)
+        return vgg_threads_parse("--loaders", text, 1, &a->loaders);
+    if (strcmp(text, "auto") == 0) {
         a->batch = 0;
         return VGG_STATUS_OK;
     }
     char *end;
     long v = strtol(text, &end, 10);
-    if (*end || end == text || v < (c == O_THREADS ? 0 : 1) || v > 1024)
+    if (*end || end == text || v < 1 || v > 1024)
         return vgg_fail(VGG_STATUS_INVALID, "'%s' is not a usable count", text);
-    *(c == O_THREADS ? &a->threads : c == O_LOADERS ? &a->loaders : &a->batch) = (int)v;
+    a->batch = (int)v;
     return VGG_STATUS_OK;
 }
 

@@ -24,7 +24,7 @@ typedef struct cpu_pool {
     pthread_cond_t done_cv;
     pthread_mutex_t call;          /* held by the caller that owns the pool */
     int nworkers;
-    pthread_t tids[63];
+    pthread_t tids[VGG_MAX_THREADS - 1];
     uint64_t generation;           /* bumped per job */
     int pending;                   /* workers yet to finish the current job */
     bool stop;
@@ -49,7 +49,7 @@ typedef struct cpu_impl {
     size_t cap;   /* floats */
     cpu_pool pool;
     bool pool_ok;
-    worker_arg args[63];
+    worker_arg args[VGG_MAX_THREADS - 1];
     void *fast;                    /* oneDNN's state (dnnl.c); NULL for cpu-ref */
     void *fast_train;              /* its convolution backward (dnnl_train.c); NULL for cpu-ref */
     vgg_backend_ops fast_ops;      /* cpu_ops, the oneDNN forward chain and convolution */
@@ -85,20 +85,51 @@ static void *pool_worker(void *arg)
     return NULL;
 }
 
-static bool pool_start(cpu_impl *impl, int threads)
+static void pool_stop(cpu_impl *impl);
+
+/* cpu-ref's pool of threads - 1 workers; a worker that cannot be started
+ * (a process or address-space limit) stops the ones started and fails,
+ * naming it: running on with fewer would hide the limit until later */
+static vgg_status pool_start(cpu_impl *impl, int threads)
 {
     cpu_pool *p = &impl->pool;
     memset(p, 0, sizeof *p);
     if (pthread_mutex_init(&p->mu, NULL) != 0 || pthread_mutex_init(&p->call, NULL) != 0 ||
         pthread_cond_init(&p->work_cv, NULL) != 0 || pthread_cond_init(&p->done_cv, NULL) != 0)
-        return false;
-    for (int i = 0; i < threads - 1 && i < 63; i++) {
+        return vgg_fail(VGG_STATUS_NOMEM, "cpu: cannot set up the thread pool");
+    impl->pool_ok = true;
+    for (int i = 0; i < threads - 1 && i < VGG_MAX_THREADS - 1; i++) {
         impl->args[i] = (worker_arg){p, i + 1};
-        if (pthread_create(&p->tids[i], NULL, pool_worker, &impl->args[i]) != 0)
-            break;
+        int e = pthread_create(&p->tids[i], NULL, pool_worker, &impl->args[i]);
+        if (e != 0) {
+            pool_stop(impl);
+            impl->pool_ok = false;
+            return vgg_fail(VGG_STATUS_NOMEM, "cpu: cannot start thread %d of %d: %s; give "
+                            "fewer threads", i + 2, threads, strerror(e));
+        }
         p->nworkers++;
     }
-    return true;
+    return VGG_STATUS_OK;
+}
+
+static void *idle(void *arg) { return arg; }
+
+/* The "cpu" backend's threads are OpenMP's (oneDNN's team), which ends the
+ * process when one cannot be created: n threads are started here first,
+ * all at once, then joined, so such a limit is an error of the open. */
+static vgg_status probe_threads(int n, int threads)
+{
+    pthread_t tids[VGG_MAX_THREADS];
+    int started = 0, e = 0;
+    while (started < n && started < VGG_MAX_THREADS &&
+           (e = pthread_create(&tids[started], NULL, idle, NULL)) == 0)
+        started++;
+    for (int i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    if (e != 0)
+        return vgg_fail(VGG_STATUS_NOMEM, "cpu: cannot start thread %d of %d: %s; give fewer "
+                        "threads", started + 2, threads, strerror(e));
+    return VGG_STATUS_OK;
 }
 
 static void pool_stop(cpu_impl *impl)
@@ -560,17 +591,32 @@ static vgg_status cpu_conv2d_backward(vgg_backend *be, const vgg_conv_desc *d, c
     return vgg_cpu_train_ops.conv2d_backward(be, d, x, weight, y, dy, dx, dweight, dbias);
 }
 
+/* The address space one compute thread beyond the first takes: its stack
+ * in cpu-ref's pool or OpenMP's team, an OpenBLAS thread's stack and its
+ * buffer (128 MiB in OpenBLAS 0.3), a malloc arena (64 MiB reserved), and
+ * oneDNN's scratch.  vggtrain eval measured about 175 MiB a thread (VmSize
+ * for 1 to 32 threads); this is an upper bound. */
+static size_t bytes_per_thread(void)
+{
+    return 2 * vgg_threads_stack_bytes() + ((size_t)128 << 20) + ((size_t)64 << 20) +
+           ((size_t)32 << 20);
+}
+
 vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out)
 {
     *out = NULL;
-    if (threads < 0)
-        return vgg_fail(VGG_STATUS_INVALID, "cpu: thread count %d is negative", threads);
-    if (threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (int)n : 1;
-    }
-    if (threads > 64)
-        threads = 64;
+    if (threads < 0 || threads > VGG_MAX_THREADS)
+        return vgg_fail(VGG_STATUS_INVALID, "cpu: %d threads: give 1 to %d, or 0 for one per "
+                        "core", threads, VGG_MAX_THREADS);
+    /* 0: one per core, as many as the address-space limit leaves room for */
+    const bool all = threads == 0;
+    if (all)
+        threads = vgg_threads_all();
+    vgg_status st = vgg_threads_fit("cpu", &threads, bytes_per_thread(), all);
+    if (st == VGG_STATUS_OK && fast && threads > 1)
+        st = probe_threads(threads - 1, threads);
+    if (st != VGG_STATUS_OK)
+        return st;
     vgg_backend *be = calloc(1, sizeof *be);
     cpu_impl *impl = calloc(1, sizeof *impl);
     if (!be || !impl || pthread_mutex_init(&impl->lock, NULL) != 0) {
@@ -587,10 +633,15 @@ vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out)
     strcpy(be->name, fast ? "cpu" : "cpu-ref");
     be->threads = threads;
     be->host_memory = true;
-    impl->pool_ok = pool_start(impl, threads);
+    /* cpu-ref's loops run on its pool, the "cpu" backend's on OpenMP's
+     * team (vgg_cpu_parallel_for): it has no pool */
+    if (!fast && (st = pool_start(impl, threads)) != VGG_STATUS_OK) {
+        cpu_close(be);
+        return st;
+    }
     openblas_set_num_threads(threads);
     if (fast) {
-        vgg_status st = vgg_dnnl_open(be, &impl->fast);
+        st = vgg_dnnl_open(be, &impl->fast);
         if (st != VGG_STATUS_OK) {
             cpu_close(be);
             return st;

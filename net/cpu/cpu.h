@@ -9,8 +9,9 @@
  * worker thread of be (at most vgg_backend_threads(be) threads, fewer for
  * small n); returns when all chunks are done.  fn must only write memory
  * that belongs to its own chunk.  Calls fn directly when there is one
- * thread or n <= 1.  Never fails (falls back to the calling thread if a
- * thread cannot be started). */
+ * thread or n <= 1.  Never fails: the threads are started (or found
+ * missing, an error of the open) when the backend opens; a call that
+ * finds cpu-ref's pool busy with another caller runs alone. */
 void vgg_cpu_parallel_for(vgg_backend *be, int n, void (*fn)(void *ctx, int begin, int end),
                           void *ctx);
 

@@ -201,6 +201,86 @@ static int cmp_span(const void *a, const void *b)
     return 0;
 }
 
+/* a name of the header's top level, as written (escapes kept) */
+typedef struct raw_key {
+    const char *s;
+    size_t n;
+} raw_key;
+
+static int cmp_raw_key(const void *a, const void *b)
+{
+    const raw_key *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? -1 : 1;
+    return memcmp(x->s, y->s, x->n);
+}
+
+/* json-c keeps the last of two equal keys: the names of the top-level
+ * object of a header it has parsed (text[0, len)) are counted here, and
+ * when there are more than the n it kept, the one given twice is named */
+static vgg_status check_duplicate_names(const char *path, const char *text, size_t len, int n)
+{
+    size_t cap = 64, count = 0;
+    raw_key *keys = malloc(cap * sizeof *keys);
+    if (!keys)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    int depth = 0;
+    bool want_key = false;
+    for (size_t i = 0; i < len; i++) {
+        const char c = text[i];
+        if (c == '/' && i + 1 < len && (text[i + 1] == '*' || text[i + 1] == '/')) {
+            /* json-c's comments: to the end of the line, or to the next star-slash */
+            const bool line = text[i + 1] == '/';
+            i += 2;
+            while (i < len && (line ? text[i] != '\n'
+                                    : !(text[i] == '*' && i + 1 < len && text[i + 1] == '/')))
+                i++;
+            i += line ? 0 : 1;
+        } else if (c == '"' || c == '\'') {
+            size_t j = i + 1;
+            while (j < len && text[j] != c)
+                j += text[j] == '\\' ? 2 : 1;
+            if (depth == 1 && want_key) {
+                if (count == cap) {
+                    raw_key *k = realloc(keys, 2 * cap * sizeof *keys);
+                    if (!k) {
+                        free(keys);
+                        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+                    }
+                    keys = k;
+                    cap *= 2;
+                }
+                keys[count++] = (raw_key){ text + i + 1, (j < len ? j : len) - i - 1 };
+                want_key = false;
+            }
+            i = j;
+        } else if (c == '{' || c == '[') {
+            depth++;
+            want_key = depth == 1 && c == '{';
+        } else if (c == '}' || c == ']') {
+            depth--;
+        } else if (c == ',' && depth == 1) {
+            want_key = true;
+        }
+    }
+    vgg_status st = VGG_STATUS_OK;
+    if (count > (size_t)n) {
+        qsort(keys, count, sizeof *keys, cmp_raw_key);
+        size_t i = 0;
+        while (i + 1 < count && cmp_raw_key(&keys[i], &keys[i + 1]) != 0)
+            i++;
+        if (i + 1 < count)
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': the name \"%.*s\" is given twice in the "
+                          "header (each tensor needs a name of its own)", path,
+                          keys[i].n > 200 ? 200 : (int)keys[i].n, keys[i].s);
+        else
+            st = vgg_fail(VGG_STATUS_FORMAT, "'%s': a name is given twice in the header (written "
+                          "with other escapes; each tensor needs a name of its own)", path);
+    }
+    free(keys);
+    return st;
+}
+
 static vgg_status parse_header(vgg_safetensors *st, const char *text, size_t len,
                                uint64_t data_size, const uint8_t *data)
 {
@@ -229,8 +309,12 @@ static vgg_status parse_header(vgg_safetensors *st, const char *text, size_t len
         json_object_put(root);
         return vgg_fail(VGG_STATUS_FORMAT, "'%s': header is not a JSON object", path);
     }
-    vgg_status st_ = VGG_STATUS_OK;
     int count = json_object_object_length(root);
+    vgg_status st_ = check_duplicate_names(path, text, used, count);
+    if (st_ != VGG_STATUS_OK) {
+        json_object_put(root);
+        return st_;
+    }
     st->tensors = calloc(count ? count : 1, sizeof *st->tensors);
     span *spans = calloc(count ? count : 1, sizeof *spans);
     if (!st->tensors || !spans) {

@@ -51,9 +51,15 @@ static vgg_status meta_int(const vgg_safetensors *st, const char *key, int lo, i
     char *end = NULL;
     errno = 0;
     long x = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || errno || x < lo || x > (1L << 24))
-        return vgg_fail(VGG_STATUS_FORMAT, "'%s': metadata %s = '%s' is not a valid integer",
+    if (end == v || *end != '\0')
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': metadata %s = '%s' is not a whole number",
                         vgg_st_path(st), key, v);
+    if (x < lo)
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': metadata %s must be at least %d (got %s)",
+                        vgg_st_path(st), key, lo, v);
+    if (errno || x > (1L << 24))
+        return vgg_fail(VGG_STATUS_FORMAT, "'%s': metadata %s must be at most %ld (got %s)",
+                        vgg_st_path(st), key, 1L << 24, v);
     *out = (int)x;
     return VGG_STATUS_OK;
 }

@@ -26,7 +26,10 @@ static void usage(FILE *fp)
 "  --methods LIST      any of center,dense,multi,combined or all (default all)\n"
 "  --grid N            multi-crop grid, N x N crops x 2 flips per scale (5)\n"
 "  --limit N           the first N images only\n"
-"  --threads N         compute threads (0: all)   --device cpu|cuda[:N]\n"
+"  --threads N         compute threads, at most " VGG_MAX_THREADS_TEXT
+                       " (default 0: one per core, as many\n"
+"                      as the address-space limit, ulimit -v, leaves room for)\n"
+"  --device cpu|cpu-ref|cuda[:N]\n"
 "Prints a table: ConvNet, test scale Q, method, top-1 and top-5 error (%%).\n");
 }
 
@@ -78,7 +81,10 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
                 err = "--grid 1..16";
             break;
         case 'n': a->limit = atol(optarg); break;
-        case 't': a->threads = atoi(optarg); break;
+        case 't':
+            if (vgg_threads_parse("--threads", optarg, 0, &a->threads) != VGG_STATUS_OK)
+                err = vgg_last_error();
+            break;
         case 'd': a->device = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

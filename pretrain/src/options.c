@@ -22,7 +22,8 @@ const vgg_pretrain_option vgg_pretrain_options[] = {
     { "scale", true }, { "scale-jitter", true }, { "no-flip", false }, { "color-shift", true },
     { "seed", true }, { "threads", true }, { "loaders", true }, { "device", true },
     { "devices", true }, { "slices", true }, { "checkpoint", true },
-    { "checkpoint-every", true }, { "resume", false }, { "log", true }, { "print-every", true },
+    { "checkpoint-every", true }, { "resume", false }, { "new-schedule", false },
+    { "log", true }, { "print-every", true },
     { "output", true }, { "precision", true }, { "workspace", true },
     { "deterministic", false }, { NULL, false },
 };
@@ -69,7 +70,11 @@ const char vgg_pretrain_usage[] =
 "  --no-flip              no random horizontal flips\n"
 "  --color-shift SIGMA    RGB colour shift (PCA lighting) strength (0.1; 0: off)\n"
 "run\n"
-"  --seed N (1)  --threads N compute threads (0: all)  --loaders N decoding threads (2)\n"
+"  --seed N (1)\n"
+"  --threads N            compute threads, at most " VGG_MAX_THREADS_TEXT
+                          " (default 0: one per core, as many\n"
+"                         as the address-space limit, ulimit -v, leaves room for)\n"
+"  --loaders N            decoding threads, at most " VGG_MAX_THREADS_TEXT " (2)\n"
 "  --device cpu|cpu-ref|cuda[:N]   (under mpirun or srun: data-parallel, one rank per\n"
 "                         GPU, cuda meaning the GPU of the rank's index on its node)\n""  --devices cuda:0,1,..  data-parallel over these GPUs of this node, one thread each,\n"
 "                         gradients summed by NCCL (cpu,cpu: two CPU threads, a check)\n"
@@ -82,8 +87,19 @@ const char vgg_pretrain_usage[] =
 "  --deterministic        only reproducible GPU algorithms, so a run repeats bit for bit\n"
 "                         (the CPU always does); these three default to $VGG_PRECISION,\n"
 "                         $VGG_WORKSPACE_MB, $VGG_DETERMINISTIC where set\n"
-"  --checkpoint FILE      (default WEIGHTS.ckpt)  --checkpoint-every N iterations (1000)\n"
-"  --resume               continue from the checkpoint (same options)\n"
+"  --checkpoint FILE      (default WEIGHTS.ckpt)  --checkpoint-every N iterations (1000);\n"
+"                         a run refuses to replace a checkpoint that is there: give\n"
+"                         --resume, or remove it to start over\n"
+"  --resume               continue from the checkpoint, with the same options: one that\n"
+"                         changes the run (data, classes, net, optimiser, augmentation,\n"
+"                         schedule) is refused, naming it and both values; the length\n"
+"                         (--epochs/--iterations: the run goes on to its new end), the\n"
+"                         device, --threads, --loaders, ranks, --slices, --log,\n"
+"                         --print-every and --checkpoint-every may change\n"
+"  --new-schedule         with --resume: take --lr, --lr-steps, --warmup, --lr-cosine\n"
+"                         (and where its cosine ends), --patience, --min-delta and\n"
+"                         --max-drops from this command line (the plateau drops made so\n"
+"                         far stay: the rate goes on from --lr divided by 10 per drop)\n"
 "  --log FILE             metrics, one JSON object per line\n"
 "  --print-every N        progress line every N iterations (10)\n";
 
@@ -156,11 +172,11 @@ static int *int_field(vgg_pretrain_config *c, const char *n, long long *lo)
 {
     static const char *const names[] = { "val-limit", "fc-dim", "input-size", "batch", "accum",
                                          "micro-batch", "patience", "max-drops", "scale",
-                                         "threads", "loaders", "slices" };
-    static const long long los[] = { 1, 1, 32, 1, 1, 1, 0, 0, 1, 0, 1, 1 };
+                                         "slices" };
+    static const long long los[] = { 1, 1, 32, 1, 1, 1, 0, 0, 1, 1 };
     int *fields[] = { &c->val_limit, &c->arch.fc_dim, &c->arch.input_size, &c->batch,
                       &c->accum, &c->micro, &c->patience, &c->max_drops, &c->scale,
-                      &c->threads, &c->loaders, &c->slices };
+                      &c->slices };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(n, names[i]) == 0) {
             *lo = los[i];
@@ -197,6 +213,8 @@ static bool set_special(vgg_pretrain_config *c, const char *n, const char *v, bo
         c->no_flip = true;
     else if (strcmp(n, "resume") == 0)
         c->resume = true;
+    else if (strcmp(n, "new-schedule") == 0)
+        c->new_schedule = true;
     else if (strcmp(n, "deterministic") == 0)
         c->deterministic = true;
     else if (strcmp(n, "config") == 0)
@@ -236,6 +254,10 @@ vgg_status vgg_pretrain_config_set(vgg_pretrain_config *c, const char *name, con
             *(name[0] == 'p' ? &c->precision : &c->workspace) = value;
         return st;
     }
+    if (strcmp(name, "threads") == 0)
+        return vgg_threads_parse("--threads", value, 0, &c->threads);
+    if (strcmp(name, "loaders") == 0)
+        return vgg_threads_parse("--loaders", value, 1, &c->loaders);
     const char **s = string_field(c, name);
     float *f, flo;
     int *i;
@@ -263,6 +285,9 @@ vgg_status vgg_pretrain_config_check(vgg_pretrain_config *c)
     if (!c->output || (!c->data == !c->list) || (c->list && !c->classes))
         return vgg_fail(VGG_STATUS_INVALID, "give -o WEIGHTS and either --data DIR or --list "
                         "FILE --classes FILE");
+    if (c->new_schedule && !c->resume)
+        return vgg_fail(VGG_STATUS_INVALID, "--new-schedule goes with --resume (a new run takes "
+                        "its schedule from the command line anyway)");
     if (c->weights && c->init_from)
         return vgg_fail(VGG_STATUS_INVALID, "--weights and --init-from exclude each other");
     if (c->devices && vgg_dist_devices_check(c->devices) != VGG_STATUS_OK)

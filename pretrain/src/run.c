@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dist.h"
@@ -63,6 +64,7 @@ typedef struct run {
     bool log_failed;        /* a line of it could not be written */
     vgg_pretrain_schedule sched;
     vgg_pretrain_state state;
+    vgg_pretrain_settings settings;   /* what the checkpoint records of this run */
     const char *ckpt;
     char ckpt_default[4096];
     vgg_lock *ckpt_lock;    /* one run per checkpoint */
@@ -271,11 +273,49 @@ static vgg_status make_trainer(run *r)
     return VGG_STATUS_OK;
 }
 
+/* whether two paths name one file: by device and inode where both exist,
+ * else by their folder's device and inode and their name in it */
+static bool same_file(const char *x, const char *y)
+{
+    struct stat a, b;
+    const bool ea = stat(x, &a) == 0, eb = stat(y, &b) == 0;
+    if (ea || eb)
+        return ea && eb && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    const char *bx = strrchr(x, '/'), *by = strrchr(y, '/');
+    char dx[4096], dy[4096];
+    snprintf(dx, sizeof dx, "%.*s", bx ? (int)(bx - x) + 1 : 1, bx ? x : ".");
+    snprintf(dy, sizeof dy, "%.*s", by ? (int)(by - y) + 1 : 1, by ? y : ".");
+    return strcmp(bx ? bx + 1 : x, by ? by + 1 : y) == 0 && stat(dx, &a) == 0 &&
+           stat(dy, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* a fresh run (no --resume) does not replace a checkpoint that is there */
+static vgg_status keep_checkpoint(const char *ckpt)
+{
+    if (access(ckpt, F_OK) != 0)
+        return VGG_STATUS_OK;
+    vgg_safetensors *st = NULL;
+    const char *it = NULL;
+    if (vgg_st_open(ckpt, &st) == VGG_STATUS_OK && vgg_st_meta(st, "train.format"))
+        it = vgg_st_meta(st, "train.iteration");
+    vgg_status e;
+    if (it)
+        e = vgg_fail(VGG_STATUS_INVALID, "'%s': the checkpoint of an earlier run is there (at "
+                     "iteration %s): give --resume to go on from it, or remove it to start "
+                     "over", ckpt, it);
+    else
+        e = vgg_fail(VGG_STATUS_INVALID, "'%s': a file that is not a training checkpoint is "
+                     "there, and writing the checkpoint would replace it: give another "
+                     "--checkpoint, or remove it", ckpt);
+    vgg_st_close(st);
+    return e;
+}
+
 /* the checkpoint's name; rank 0 (the one that writes) applies the one
  * output rule to the weights, the checkpoint and the log (regular files,
- * none of them an input), then takes the
- * checkpoint's lock: first of all, so a second run on the same
- * checkpoint is refused before it reads any data */
+ * none of them an input, nor one of the others), keeps a checkpoint that is there unless
+ * it resumes, then takes the checkpoint's lock: first of all, so a second
+ * run on the same checkpoint is refused before it reads any data */
 static vgg_status claim_outputs(run *r)
 {
     vgg_pretrain_config *a = r->a;
@@ -290,10 +330,21 @@ static vgg_status claim_outputs(run *r)
     const char *ins[] = { a->data, a->list, a->classes, a->val_data, a->val_list,
                           a->val_classes, a->init_from, a->weights };
     const char *outs[] = { a->output, r->ckpt, a->log };
+    const char *names[] = { "-o", a->checkpoint ? "--checkpoint" : "the checkpoint (-o's name "
+                            "and .ckpt)", "--log" };
+    for (size_t i = 0; i < 3 && st == VGG_STATUS_OK; i++)
+        for (size_t j = i + 1; j < 3 && st == VGG_STATUS_OK; j++)
+            if (outs[i] && outs[j] && same_file(outs[i], outs[j]))
+                st = vgg_fail(VGG_STATUS_INVALID, "'%s': %s and %s name the same file; each "
+                              "output needs a file of its own", outs[j], names[i], names[j]);
     for (size_t i = 0; i < 3 && st == VGG_STATUS_OK; i++)
         if (outs[i] && (st = vgg_output_check_kind(outs[i], 0)) == VGG_STATUS_OK)
             st = vgg_output_check(outs[i], ins, sizeof ins / sizeof *ins);
-    return st != VGG_STATUS_OK ? st : vgg_lock_acquire(r->ckpt, &r->ckpt_lock);
+    if (st == VGG_STATUS_OK)
+        st = vgg_lock_acquire(r->ckpt, &r->ckpt_lock);
+    if (st == VGG_STATUS_OK && !a->resume)
+        st = keep_checkpoint(r->ckpt);
+    return st;
 }
 
 /* rank 0 resumes from the checkpoint when asked and it is there;
@@ -305,11 +356,19 @@ static vgg_status resume(run *r, bool *resumed)
     *resumed = false;
     if (r->rank == 0 && a->resume && access(r->ckpt, F_OK) == 0) {
         *resumed = true;
-        if ((st = vgg_pretrain_state_load(r->tr, r->ckpt, &r->state, &r->sched)) != VGG_STATUS_OK)
+        if ((st = vgg_pretrain_state_load(r->tr, r->ckpt, &r->state, &r->sched, &r->settings,
+                                          a->new_schedule)) != VGG_STATUS_OK)
             return st;
+        if (a->new_schedule) {
+            /* this command line's rate, with the plateau drops made so far */
+            r->sched.lr = a->lr;
+            for (int i = 0; i < r->sched.drops; i++)
+                r->sched.lr *= 0.1f;
+        }
         say(r, VGG_PRETRAIN_SAY_NOTE, "resumed from '%s' at iteration %lld (epoch %lld, "
-            "image %zu)", r->ckpt, (long long)vgg_trainer_iteration(r->tr),
-            (long long)r->state.epoch, r->state.pos);
+            "image %zu)%s", r->ckpt, (long long)vgg_trainer_iteration(r->tr),
+            (long long)r->state.epoch, r->state.pos,
+            a->new_schedule ? " with the schedule of this command line" : "");
         if (a->log)
             st = vgg_pretrain_log_truncate(a->log, vgg_trainer_iteration(r->tr));
     } else if (a->resume) {
@@ -383,6 +442,8 @@ static vgg_status resume_and_open(run *r)
     vgg_pretrain_config *a = r->a;
     vgg_status st;
     r->state = (vgg_pretrain_state){ .seed = a->seed, .batch = a->batch, .images = r->data->n };
+    vgg_pretrain_settings_make(a, r->data, r->val, vgg_net_preproc(r->net), &r->sched,
+                               r->val_every, &r->settings);
     bool resumed = false;
     if ((st = resume(r, &resumed)) != VGG_STATUS_OK || (st = share_state(r)) != VGG_STATUS_OK)
         return st;
@@ -530,6 +591,17 @@ static vgg_status gradient(run *r, const vgg_pretrain_batch *b, double *loss, in
     return st;
 }
 
+/* a non-finite loss or logit after the first update: the weights have
+ * run away, most often for a learning rate too high for the net */
+static vgg_status diverged(run *r, float lr)
+{
+    char why[512];
+    snprintf(why, sizeof why, "%s", vgg_last_error());
+    return vgg_fail(VGG_STATUS_NUMERIC, "the loss diverged at iteration %lld (learning rate "
+                    "%g; %s): give a lower --lr (or a --warmup)",
+                    (long long)vgg_trainer_iteration(r->tr) + 1, lr, why);
+}
+
 /* one SGD iteration; *loss and *hits over the whole batch */
 static vgg_status step(run *r, const vgg_pretrain_batch *b, float lr, float *loss, int *hits)
 {
@@ -541,8 +613,11 @@ static vgg_status step(run *r, const vgg_pretrain_batch *b, float lr, float *los
     if (st == VGG_STATUS_OK)
         st = vgg_dist_sum_doubles(r->dist, tot, 3);
     if (st == VGG_STATUS_OK && !isfinite(tot[0]))
-        st = vgg_fail(VGG_STATUS_NUMERIC, "trainer: the loss is not finite at iteration %lld",
-                      (long long)vgg_trainer_iteration(r->tr));
+        st = vgg_fail(VGG_STATUS_NUMERIC, "the loss is not finite");
+    if (st == VGG_STATUS_NUMERIC)
+        st = vgg_trainer_iteration(r->tr) > 0
+                 ? diverged(r, lr)
+                 : vgg_fail_context(st, "at the first iteration, before any update: ");
     if (st == VGG_STATUS_OK)
         st = vgg_trainer_apply(r->tr, lr);
     *loss = (float)(tot[0] / r->a->batch);
@@ -593,7 +668,8 @@ static vgg_status validate_all(run *r, long long it, double ep, bool *stop)
  * case), which rank 0 keeps (the next --resume goes on from it) */
 static vgg_status interrupted(run *r, vgg_status st)
 {
-    vgg_status cst = r->rank == 0 ? vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched)
+    vgg_status cst = r->rank == 0 ? vgg_pretrain_state_save(r->tr, r->ckpt, &r->state,
+                                                            &r->sched, &r->settings)
                                   : VGG_STATUS_OK;
     if (cst != VGG_STATUS_OK)
         return cst;
@@ -629,7 +705,8 @@ static vgg_status log_failed(run *r, vgg_status st)
 {
     char why[1024];
     snprintf(why, sizeof why, "%s", vgg_last_error());
-    if (vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched) != VGG_STATUS_OK)
+    if (vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched, &r->settings) !=
+        VGG_STATUS_OK)
         return vgg_fail(st, "%s; the checkpoint could not be saved either: %s", why,
                         vgg_last_error());
     return vgg_fail(st, "%s; checkpoint '%s' saved at iteration %lld, --resume goes on from "
@@ -648,7 +725,7 @@ static vgg_status finish_iteration(run *r, bool *stop)
         st = validate_all(r, it, ep, stop);
     if (st == VGG_STATUS_OK && r->rank == 0 &&
         (it % r->a->ckpt_every == 0 || it == r->total || *stop))
-        st = vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched);
+        st = vgg_pretrain_state_save(r->tr, r->ckpt, &r->state, &r->sched, &r->settings);
     return st;
 }
 

@@ -66,7 +66,8 @@ static const char *const keys[N_ALL] = { "pt.seed", "pt.batch", "pt.images", "pt
                                          "pt.bad_images", "pt.validate", "pt.log_line" };
 
 vgg_status vgg_pretrain_state_save(vgg_trainer *tr, const char *ckpt, const vgg_pretrain_state *s,
-                                   const vgg_pretrain_schedule *sched)
+                                   const vgg_pretrain_schedule *sched,
+                                   const vgg_pretrain_settings *run)
 {
     char v[N_KEYS][40];
     snprintf(v[0], 40, "%" PRIu64, s->seed);
@@ -79,14 +80,45 @@ vgg_status vgg_pretrain_state_save(vgg_trainer *tr, const char *ckpt, const vgg_
     snprintf(v[7], 40, "%d", sched->bad);
     snprintf(v[8], 40, "%d", sched->drops);
     snprintf(v[9], 40, "%lld", s->bad_images);
-    const char *vp[N_ALL] = { [10] = s->validate ? "1" : "0", [11] = s->log_line };
+    const char *kp[N_ALL + VGG_PRETRAIN_MAX_SETTINGS];
+    const char *vp[N_ALL + VGG_PRETRAIN_MAX_SETTINGS];
+    for (int i = 0; i < N_ALL; i++)
+        kp[i] = keys[i];
     for (int i = 0; i < N_KEYS; i++)
         vp[i] = v[i];
-    return vgg_trainer_save_checkpoint(tr, ckpt, keys, vp, N_ALL);
+    vp[10] = s->validate ? "1" : "0";
+    vp[11] = s->log_line;
+    const int n = run ? run->n : 0;
+    for (int i = 0; i < n; i++) {
+        kp[N_ALL + i] = run->s[i].key;
+        vp[N_ALL + i] = run->s[i].value;
+    }
+    return vgg_trainer_save_checkpoint(tr, ckpt, kp, vp, N_ALL + n);
+}
+
+/* the run's settings against those that wrote the checkpoint m */
+static vgg_status check_settings(const vgg_safetensors *m, const char *ckpt,
+                                 const vgg_pretrain_settings *run, bool new_schedule)
+{
+    for (int i = 0; run && i < run->n; i++) {
+        const vgg_pretrain_setting *e = &run->s[i];
+        const char *was = vgg_st_meta(m, e->key);
+        if (!was)
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': checkpoint lacks %s", ckpt, e->key);
+        if (strcmp(was, e->value) == 0 || (e->schedule && new_schedule))
+            continue;
+        return vgg_fail(VGG_STATUS_MISMATCH, "'%s': %s differs from the run that wrote this "
+                        "checkpoint (there: %s; now: %s): a resumed run must repeat its "
+                        "options%s", ckpt, e->option, was, e->value,
+                        e->schedule ? " (--new-schedule takes the learning-rate schedule from "
+                                      "this command line)" : "");
+    }
+    return VGG_STATUS_OK;
 }
 
 vgg_status vgg_pretrain_state_load(vgg_trainer *tr, const char *ckpt, vgg_pretrain_state *s,
-                                   vgg_pretrain_schedule *sched)
+                                   vgg_pretrain_schedule *sched,
+                                   const vgg_pretrain_settings *run, bool new_schedule)
 {
     vgg_safetensors *m = NULL;
     vgg_status st = vgg_trainer_load_checkpoint(tr, ckpt, &m);
@@ -99,16 +131,22 @@ vgg_status vgg_pretrain_state_load(vgg_trainer *tr, const char *ckpt, vgg_pretra
             return vgg_fail(VGG_STATUS_FORMAT, "'%s': checkpoint lacks %s", ckpt, keys[i]);
         }
     char want[3][32];
+    static const char *const options[3] = { "--seed", "--batch", "the number of images" };
     snprintf(want[0], 32, "%" PRIu64, s->seed);
     snprintf(want[1], 32, "%d", s->batch);
     snprintf(want[2], 32, "%zu", s->images);
     for (int i = 0; i < 3; i++)
         if (strcmp(v[i], want[i]) != 0) {
-            st = vgg_fail(VGG_STATUS_MISMATCH, "'%s': checkpoint has %s %s, this run %s",
-                          ckpt, keys[i] + 3, v[i], want[i]);
+            st = vgg_fail(VGG_STATUS_MISMATCH, "'%s': %s differs from the run that wrote "
+                          "this checkpoint (there: %s; now: %s): a resumed run must repeat its "
+                          "options", ckpt, options[i], v[i], want[i]);
             vgg_st_close(m);
             return st;
         }
+    if ((st = check_settings(m, ckpt, run, new_schedule)) != VGG_STATUS_OK) {
+        vgg_st_close(m);
+        return st;
+    }
     s->epoch = strtoll(v[3], NULL, 10);
     s->pos = (size_t)strtoull(v[4], NULL, 10);
     sched->lr = strtof(v[5], NULL);

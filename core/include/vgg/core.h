@@ -239,6 +239,41 @@ vgg_status vgg_check_interrupt(void);
  * a loop), INTERRUPTED once SIGINT/SIGTERM has come.  mu held on return. */
 vgg_status vgg_cond_wait_interruptible(pthread_cond_t *cv, pthread_mutex_t *mu);
 
+/* ---- thread counts ---- */
+
+/* The most threads one pool may have: every program's --threads and
+ * --loaders refuse more, and the CPU backend refuses more too. */
+#define VGG_MAX_THREADS 64
+/* The same number as text, for help texts ("at most " VGG_MAX_THREADS_TEXT). */
+#define VGG_MAX_THREADS_TEXT VGG_STRINGIFY_(VGG_MAX_THREADS)
+#define VGG_STRINGIFY_(x) VGG_STRINGIFY2_(x)
+#define VGG_STRINGIFY2_(x) #x
+
+/* The value of a thread-count option (option: "--threads") into *out: a
+ * whole number from min (0, meaning one per core, or 1) to
+ * VGG_MAX_THREADS.  INVALID otherwise, the message naming the option, the
+ * value and the range ("--threads: '100000' is not a usable count: give 1
+ * to 64 threads, or 0 for one per core"). */
+vgg_status vgg_threads_parse(const char *option, const char *text, int min, int *out);
+
+/* What a thread count of 0 means: the online cores, from 1 to
+ * VGG_MAX_THREADS. */
+int vgg_threads_all(void);
+
+/* The stack a new thread gets (pthread's default attributes, as OpenMP
+ * and OpenBLAS start theirs), in bytes. */
+size_t vgg_threads_stack_bytes(void);
+
+/* Whether *threads threads that each take bytes_per_thread of address
+ * space (stacks, buffers) fit under the address-space limit (RLIMIT_AS,
+ * `ulimit -v`) beside what the process already maps.  No limit: OK.  When
+ * they do not fit, fewer_ok lowers *threads to the count that fits (at
+ * least 1); otherwise TOO_LARGE naming what (e.g. "cpu"), the count, the
+ * bytes they need and the bytes the limit leaves, and the count that
+ * fits.  Nothing is allocated. */
+vgg_status vgg_threads_fit(const char *what, int *threads, size_t bytes_per_thread,
+                           bool fewer_ok);
+
 /* ---- names and labels in text output (docs/escaping.md) ---- */
 
 /* The escaped form: "\\" for a backslash, "\t", "\n", "\r", and "\xHH" for

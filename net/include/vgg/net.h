@@ -31,9 +31,13 @@ typedef struct vgg_backend vgg_backend;
  * "cpu-ref" is the plain reference implementation (im2col + OpenBLAS),
  * the one every other backend is checked against.  Both train with the
  * reference operations.  threads (CPU) is the number of worker threads
- * (oneDNN's, OpenBLAS's and our own), 0 for all cores.  A name no backend
- * has is VGG_STATUS_INVALID listing the names there are; a CUDA name in a
- * build without CUDA returns VGG_STATUS_UNSUPPORTED saying so. */
+ * (oneDNN's OpenMP team or cpu-ref's pool, and OpenBLAS's), 1 to
+ * VGG_MAX_THREADS (INVALID otherwise), 0 for one per core, as many as the
+ * address-space limit leaves room for.  A count whose stacks and buffers
+ * do not fit under that limit is TOO_LARGE, a thread that cannot be
+ * started NOMEM, both naming the count, before anything runs.  A name no
+ * backend has is VGG_STATUS_INVALID listing the names there are; a CUDA
+ * name in a build without CUDA returns VGG_STATUS_UNSUPPORTED saying so. */
 vgg_status vgg_backend_open(const char *device, int threads, vgg_backend **out);
 void vgg_backend_close(vgg_backend *be);
 

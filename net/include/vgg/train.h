@@ -191,8 +191,10 @@ vgg_status vgg_trainer_sync_host(vgg_trainer *t);
  * under its torchvision key, every momentum buffer as "momentum.<key>",
  * the net's metadata (as vgg_net_save writes it) and the trainer's
  * iteration count and dropout seed, plus the caller's own (key, value)
- * strings (schedule, data position, RNG state...).  Caller keys must not
- * start with "train.". */
+ * strings (schedule, data position, RNG state...), and "train.sha256", a
+ * SHA-256 of every tensor (name, dtype, shape, bytes, in file order) and
+ * every other metadata pair (in key order).  At most 100 caller keys; they
+ * must not start with "train.". */
 vgg_status vgg_trainer_save_checkpoint(vgg_trainer *t, const char *path,
                                        const char *const *keys, const char *const *values,
                                        int n);
@@ -200,8 +202,10 @@ vgg_status vgg_trainer_save_checkpoint(vgg_trainer *t, const char *path,
 /* Restore parameters, momentum, iteration count and dropout seed from a
  * checkpoint written by vgg_trainer_save_checkpoint for a net of the same
  * shapes (MISMATCH naming the tensor otherwise; FORMAT for a file that is
- * not a checkpoint).  *meta (may be NULL) receives the open file, for the
- * caller's keys through vgg_st_meta(); the caller closes it. */
+ * not a checkpoint, one that fails its checksum, checked before anything
+ * is restored, or one of the earlier format without it).  *meta (may be
+ * NULL) receives the open file, for the caller's keys through
+ * vgg_st_meta(); the caller closes it. */
 vgg_status vgg_trainer_load_checkpoint(vgg_trainer *t, const char *path, vgg_safetensors **meta);
 
 #ifdef __cplusplus

@@ -256,13 +256,58 @@ typedef struct vgg_pretrain_state {
     char log_line[512];         /* a log line still to write, with its newline ("": none) */
 } vgg_pretrain_state;
 
+/* What a checkpoint records of the run that wrote it ("run.*" metadata),
+ * each setting by the option that gives it and its value as text: the data
+ * (the class names in order and the images with their labels in order, as
+ * SHA-256 digests; the validation set and its --val-every, --val-limit),
+ * the net (--config, --width, --fc-dim, --input-size, --batch-norm, the
+ * preprocessing), the optimiser (--micro-batch/--accum, --momentum,
+ * --weight-decay, --dropout), the augmentation (--scale/--scale-jitter,
+ * --no-flip, --color-shift), and the schedule (--lr, --lr-steps,
+ * --warmup, --lr-cosine with the iteration its cosine ends at,
+ * --patience, --min-delta, --max-drops: schedule true).  A run resumed
+ * with any of them changed is another run: vgg_pretrain_state_load refuses
+ * it (the schedule's may change when asked).  Free to change: the length
+ * (the run goes on to its new end; with --lr-cosine it moves the cosine's
+ * end, a change of the schedule), the device and its arithmetic,
+ * --threads, --loaders, the ranks and --slices, the checkpoint's period,
+ * the progress lines and the log. */
+#define VGG_PRETRAIN_MAX_SETTINGS 32
+typedef struct vgg_pretrain_setting {
+    const char *key;       /* "run.lr", the checkpoint's metadata key */
+    const char *option;    /* "--lr", for messages */
+    char value[192];
+    bool schedule;         /* part of the schedule or the length */
+} vgg_pretrain_setting;
+typedef struct vgg_pretrain_settings {
+    int n;
+    vgg_pretrain_setting s[VGG_PRETRAIN_MAX_SETTINGS];
+} vgg_pretrain_settings;
+
+typedef struct vgg_pretrain_config vgg_pretrain_config;   /* below */
+
+/* The settings of the run a (every default filled in) on data and val
+ * (NULL: none), with the net's preprocessing pp, the schedule (its steps
+ * as parsed, its cosine's end) and validation period (pretrain/src/
+ * settings.c). */
+void vgg_pretrain_settings_make(const vgg_pretrain_config *a, const vgg_pretrain_dataset *data,
+                                const vgg_pretrain_dataset *val, const vgg_preproc *pp,
+                                const vgg_pretrain_schedule *sched, long long val_every,
+                                vgg_pretrain_settings *out);
+
+/* Save the state, the schedule's state and the run's settings with the
+ * trainer's checkpoint. */
 vgg_status vgg_pretrain_state_save(vgg_trainer *tr, const char *ckpt, const vgg_pretrain_state *s,
-                                   const vgg_pretrain_schedule *sched);
-/* Load the checkpoint into tr; s's seed, batch and images must match the
- * saved ones (MISMATCH naming the first that differs); the rest of s and
- * sched's state are set from it. */
+                                   const vgg_pretrain_schedule *sched,
+                                   const vgg_pretrain_settings *run);
+/* Load the checkpoint into tr; s's seed, batch and images and every one
+ * of run's settings must match the saved ones (MISMATCH naming the first
+ * that differs, by its option, with both values; with new_schedule the
+ * schedule's may differ); the rest of s and sched's state
+ * are set from it. */
 vgg_status vgg_pretrain_state_load(vgg_trainer *tr, const char *ckpt, vgg_pretrain_state *s,
-                                   vgg_pretrain_schedule *sched);
+                                   vgg_pretrain_schedule *sched,
+                                   const vgg_pretrain_settings *run, bool new_schedule);
 
 /* Keep the lines of a JSON-lines log up to iteration upto (a resumed run
  * repeats what came after its checkpoint); a last line cut short (no
@@ -328,6 +373,7 @@ typedef struct vgg_pretrain_config {
     const char *output, *checkpoint, *log;
     long long ckpt_every, val_every, print_every;
     bool resume;
+    bool new_schedule;            /* with resume: the schedule and length of this command line */
     int val_limit;
     int scale;                    /* --scale as given (0: none), checked against the jitter */
     /* data parallelism: the ranks (NULL: one process), --slices (the
