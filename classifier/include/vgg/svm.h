@@ -118,9 +118,18 @@ typedef struct vgg_svm_report {
     double *C;            /* the C of each class */
     size_t n_train;       /* rows trained on */
     size_t n_skipped;     /* rows left out (no labels) */
+    int cv_folds;         /* the folds cross-validation used (vgg_svm_cv_folds; 0: none) */
 } vgg_svm_report;
 
 void vgg_svm_report_free(vgg_svm_report *r);
+
+/* The folds K-fold cross-validation uses when asked for `asked`: at most
+ * the images of the smallest class (single-label; multi-label: its
+ * positives), so that each fold can hold one of each class (folds are
+ * dealt class by class: more would only add rounds without some classes,
+ * or empty ones), and at least 2.  *smallest (may be NULL): that class;
+ * *count (may be NULL): its images. */
+int vgg_svm_cv_folds(const vgg_svm_labels *l, int asked, int *smallest, size_t *count);
 
 typedef struct vgg_svm_model vgg_svm_model;
 
