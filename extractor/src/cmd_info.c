@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/caffe.h"
 #include "vgg/extract.h"
 
@@ -70,6 +71,7 @@ int cmd_info(int argc, char **argv)
     int c;
     bool devices = false;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
@@ -79,8 +81,7 @@ int cmd_info(int argc, char **argv)
             devices = true;
             continue;
         }
-        usage(stderr);
-        return 2;
+        return vgg_cli_option_error("vggfeat", "info", argc, argv, "h", opts, usage);
     }
     if (devices) {
         if (optind != argc) {
