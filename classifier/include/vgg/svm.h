@@ -272,7 +272,10 @@ typedef struct vgg_svm_scores {
 
 /* Written atomically; path "-" writes to standard output. */
 vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool json);
-/* Reads either format (JSON if the file starts with '{'). */
+/* Reads either format (JSON if the file starts with '{'; a UTF-8 byte
+ * order mark before it is skipped).  FORMAT naming the file and the line
+ * (JSON: the image) for a NaN score (infinities are scores) and for an
+ * image scored twice (with where it was first). */
 vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out);
 void vgg_svm_scores_free(vgg_svm_scores *s);
 
@@ -321,11 +324,12 @@ vgg_status vgg_svm_evaluate(const double *scores, size_t n, int k, const int *cl
 void vgg_svm_eval_free(vgg_svm_eval *e);
 
 /* vggsvm eval: the images of a score file s (read from scores_path)
- * matched by name with their ground truth, from a labels file (labels;
- * every name in it must have scores, else NOT_FOUND naming the first five)
+ * matched by name with their ground truth, from a labels file (labels)
  * or from a store's labels (features; rows without a label are passed
- * over), exactly one of the two (else INVALID), then evaluated.  NOT_FOUND
- * when no scored image has ground truth.  *out is the caller's
+ * over), exactly one of the two (else INVALID), then evaluated.  Every
+ * name of the labels file, or labelled row of the store, must have
+ * scores: else NOT_FOUND counting them and naming the first five.
+ * NOT_FOUND when no scored image has ground truth.  *out is the caller's
  * (vgg_svm_scored_free). */
 typedef struct vgg_svm_scored {
     size_t n_evaluated;      /* scored images with ground truth */
