@@ -16,7 +16,9 @@ range 0-1, ImageNet mean and std, pooling rounded down.
 
 Runs with the user's own PyTorch; writes safetensors itself (header of
 JSON, then raw little-endian float32 tensors), atomically: a temporary file
-renamed into place.  Batch-norm variants (vgg16_bn) are refused.
+renamed into place.  Batch-norm variants (vgg16_bn) are refused, and so
+is a NaN or infinite weight (also a float64 one that float32 cannot hold),
+naming the tensor: every command that loads the file would refuse it.
 """
 import argparse
 import json
@@ -186,6 +188,23 @@ def infer_arch(sd, path):
             "input_size": 32 * k, "convs": convs}
 
 
+def check_finite(tensors, in_path, out_path):
+    """A NaN or infinity (also one that float32 cannot hold, such as 1e39
+    in a float64 tensor) would be written, then refused by every command
+    that loads the weights: refuse it here, naming the tensor."""
+    import numpy as np
+
+    for name, a in tensors:
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            i = int(bad[0])
+            v = a.reshape(-1)[i]
+            raise ConvertError("'%s': tensor %s holds %s at element %d of %d; not writing '%s': "
+                               "the checkpoint is damaged"
+                               % (in_path, name, "NaN" if np.isnan(v) else "an infinity", i,
+                                  a.size, out_path))
+
+
 def fmt_width(w):
     return ("%.6g" % w)
 
@@ -209,6 +228,7 @@ def convert(in_path, out_path, arch=None):
                 raise ConvertError("'%s': tensor %s is missing" % (in_path, key))
             tensors.append((key, sd[key]))
     tensors = [(n, t.detach().to("cpu").float().contiguous().numpy()) for n, t in tensors]
+    check_finite(tensors, in_path, out_path)
     meta = {
         "format": "vggfeat-weights-1",
         "config": info["config"],

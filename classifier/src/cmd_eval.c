@@ -5,16 +5,19 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/svm.h"
 
 static void eval_usage(FILE *fp)
 {
     fprintf(fp,
 "usage: vggsvm eval --scores SCORES (--labels FILE | --features STORE) [options]\n"
-"  --scores FILE        from vggsvm predict (TSV or JSON)\n"
+"  --scores FILE        from vggsvm predict (TSV or JSON): each image once, every\n"
+"                       score a number (NaN is refused; infinities are allowed)\n"
 "  --labels FILE        ground truth, 'name<TAB>label[,label...]' ('?': difficult,\n"
 "                       ignored for that class); every name must have scores\n"
-"  --features STORE     ground truth from the store's labels instead\n"
+"  --features STORE     ground truth from the store's labels instead; every\n"
+"                       labelled row must have scores (unlabelled rows are passed over)\n"
 "                       Scored images without ground truth are not evaluated.\n"
 "  --multilabel, --single-label   as for train (default: automatic)\n"
 "  --confusion-csv FILE confusion matrix (rows: true class, columns: predicted)\n"
@@ -38,6 +41,7 @@ int cmd_eval(int argc, char **argv)
     vgg_svm_label_mode mode = VGG_SVM_LABELS_AUTO;
     bool json = false;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     int c;
     while ((c = getopt_long(argc, argv, "s:l:f:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -50,10 +54,16 @@ int cmd_eval(int argc, char **argv)
         case 'g': svg = optarg; break;
         case 'j': json = true; break;
         case 'h': eval_usage(stdout); return 0;
-        default: eval_usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggsvm", "eval", argc, argv, "s:l:f:h", longopts, eval_usage);
         }
     }
-    if (optind < argc || !scores_path || (!labels == !features)) {
+    if (optind < argc) {
+        fprintf(stderr, "vggsvm eval: unexpected argument '%s'\n", argv[optind]);
+        eval_usage(stderr);
+        return 2;
+    }
+    if (!scores_path || (!labels == !features)) {
         fprintf(stderr, "vggsvm eval: --scores and one of --labels or --features are required\n");
         eval_usage(stderr);
         return 2;

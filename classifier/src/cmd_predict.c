@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/features.h"
 #include "vgg/svm.h"
 
@@ -35,6 +36,7 @@ int cmd_predict(int argc, char **argv)
     const char *model = NULL, *features = NULL, *output = "-";
     bool json = false, allow_undescribed = false;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     int c;
     while ((c = getopt_long(argc, argv, "m:f:o:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -44,10 +46,16 @@ int cmd_predict(int argc, char **argv)
         case 'j': json = true; break;
         case 'U': allow_undescribed = true; break;
         case 'h': predict_usage(stdout); return 0;
-        default: predict_usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggsvm", "predict", argc, argv, "m:f:o:h", longopts, predict_usage);
         }
     }
-    if (optind < argc || !model || !features) {
+    if (optind < argc) {
+        fprintf(stderr, "vggsvm predict: unexpected argument '%s'\n", argv[optind]);
+        predict_usage(stderr);
+        return 2;
+    }
+    if (!model || !features) {
         fprintf(stderr, "vggsvm predict: --model and --features are required\n");
         predict_usage(stderr);
         return 2;

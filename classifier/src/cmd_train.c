@@ -54,6 +54,20 @@ int cmd_train(int argc, char **argv)
         st = vgg_svm_train_store(a.features, a.labels, a.mode, a.weights, a.n_weights, &a.o, &l,
                                  &m, &rep, &dim);
     }
+    if (st == VGG_STATUS_OK && rep->cv_folds && rep->cv_folds < a.o.cv_folds && !a.quiet) {
+        int k;
+        size_t n;
+        vgg_svm_cv_folds(l, a.o.cv_folds, &k, &n);
+        const char *what = l->multilabel ? "positive" : "image";
+        if ((size_t)rep->cv_folds == n)
+            fprintf(stderr, "vggsvm train: --cv %d: used %d folds, as many as the smallest class "
+                    "('%s') has %ss (more would hold no %s of it)\n", a.o.cv_folds,
+                    rep->cv_folds, l->class_names[k], what, what);
+        else
+            fprintf(stderr, "vggsvm train: --cv %d: used %d folds, the fewest; the smallest "
+                    "class ('%s') has %zu %s%s\n", a.o.cv_folds, rep->cv_folds,
+                    l->class_names[k], n, what, n == 1 ? "" : "s");
+    }
     if (st == VGG_STATUS_OK)
         st = vgg_svm_model_save(m, a.output);
     if (st != VGG_STATUS_OK) {

@@ -32,9 +32,10 @@ static vgg_status open_truth(const char *labels, const char *features, truth_sou
     return st;
 }
 
-/* gt[i]: the label text of scored image i, or NULL.  With a labels file
- * every name must have scores (NOT_FOUND naming the first five missing);
- * a store's rows without a label or without scores are passed over. */
+/* gt[i]: the label text of scored image i, or NULL.  Every name of a
+ * labels file and every labelled row of a store must have scores
+ * (NOT_FOUND counting them and naming the first five missing); a store's
+ * rows without a label are passed over. */
 static vgg_status match_truth(const vgg_svm_scores *s, const char *scores_path,
                               const truth_source *t, const char **gt)
 {
@@ -42,17 +43,18 @@ static vgg_status match_truth(const vgg_svm_scores *s, const char *scores_path,
     vgg_status st = vgg_featindex_build((const char *const *)s->names, s->n, &ix);
     if (st != VGG_STATUS_OK)
         return st;
-    size_t missing = 0, used = 0;
+    size_t missing = 0, used = 0, with_truth = 0;
     char list[400] = "";
     for (size_t j = 0; j < t->n; j++) {
         const char *name = t->lf ? t->lf->names[j] : vgg_featstore_name(t->fs, j);
         const char *text = t->lf ? t->lf->texts[j] : vgg_featstore_label(t->fs, j);
         if (!t->lf && (!text || !*text))
             continue;
+        with_truth++;
         size_t hit = vgg_featindex_find(ix, name);
         if (hit != VGG_FEAT_NO_ROW) {
             gt[hit] = text;
-        } else if (t->lf) {
+        } else {
             if (missing < 5 && used < sizeof list - 80)
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s'%.60s'",
                                          missing ? ", " : "", name);
@@ -61,8 +63,9 @@ static vgg_status match_truth(const vgg_svm_scores *s, const char *scores_path,
     }
     vgg_featindex_free(ix);
     if (missing)
-        return vgg_fail(VGG_STATUS_NOT_FOUND, "%zu of the %zu names in '%s' have no scores in '%s': %s%s",
-                        missing, t->n, t->path, scores_path, list, missing > 5 ? ", ..." : "");
+        return vgg_fail(VGG_STATUS_NOT_FOUND, "%zu of the %zu %s '%s' have no scores in '%s': %s%s",
+                        missing, with_truth, t->lf ? "names in" : "labelled rows of the store",
+                        t->path, scores_path, list, missing > 5 ? ", ..." : "");
     return VGG_STATUS_OK;
 }
 

@@ -111,6 +111,16 @@ vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool 
     return st;
 }
 
+/* A NaN score has no place in a ranking: where it sorts would decide the
+ * AP.  FORMAT naming the line (TSV) or image (JSON). */
+static vgg_status nan_score(const char *path, const char *where, size_t n, const char *name,
+                            const char *cls)
+{
+    return vgg_fail(VGG_STATUS_FORMAT, "'%s': %s %zu: the score of '%s' for class '%s' is NaN; "
+                    "a score must be a number (infinities are allowed)", path, where, n, name,
+                    cls);
+}
+
 static vgg_status read_json(const char *path, const char *buf, vgg_svm_scores *s)
 {
     json_object *root = NULL, *cls, *imgs, *ml;
@@ -165,15 +175,27 @@ static vgg_status read_json(const char *path, const char *buf, vgg_svm_scores *s
         }
         if ((st = unescape_in_place(&s->names[i], path, "image", i + 1)) != VGG_STATUS_OK)
             goto done;
-        for (int k = 0; k < K; k++)
-            s->scores[i * (size_t)K + k] = json_object_get_double(json_object_array_get_idx(sc, (size_t)k));
+        for (int k = 0; k < K; k++) {
+            json_object *v = json_object_array_get_idx(sc, (size_t)k);
+            if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)) {
+                st = vgg_fail(VGG_STATUS_FORMAT, "'%s': image %zu ('%s'): score %d (class '%s') is "
+                              "not a number", path, i + 1, s->names[i], k + 1, s->class_names[k]);
+                goto done;
+            }
+            double d = json_object_get_double(v);
+            if (isnan(d)) {
+                st = nan_score(path, "image", i + 1, s->names[i], s->class_names[k]);
+                goto done;
+            }
+            s->scores[i * (size_t)K + k] = d;
+        }
     }
 done:
     json_object_put(root);
     return st;
 }
 
-static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s)
+static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s, size_t *where)
 {
     size_t lines = 0;
     for (char *q = buf; *q; q++)
@@ -230,6 +252,7 @@ static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s)
         s->names[s->n] = svm_strdup(p);
         if (!s->names[s->n])
             return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+        where[s->n] = lineno;
         s->n++;
         vgg_status st = unescape_in_place(&s->names[s->n - 1], path, "line", lineno);
         if (st != VGG_STATUS_OK)
@@ -241,6 +264,8 @@ static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s)
             if (end == q || (*end != '\t' && *end != 0) || (k + 1 < K && *end != '\t'))
                 return vgg_fail(VGG_STATUS_FORMAT, "'%s': line %zu: expected %d scores", path,
                                 lineno, K);
+            if (isnan(v))
+                return nan_score(path, "line", lineno, s->names[s->n - 1], s->class_names[k]);
             s->scores[(s->n - 1) * (size_t)K + k] = v;
             q = end + (*end == '\t');
         }
@@ -252,6 +277,52 @@ static vgg_status read_tsv(const char *path, char *buf, vgg_svm_scores *s)
     return VGG_STATUS_OK;
 }
 
+typedef struct name_at {
+    const char *name;
+    size_t i;
+} name_at;
+
+static int by_name_then_place(const void *a, const void *b)
+{
+    const name_at *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Each image scored once: FORMAT naming the repeat that comes first in
+ * the file and where the image was first scored (TSV: lines; JSON:
+ * where == NULL, images). */
+static vgg_status check_unique(const vgg_svm_scores *s, const char *path, const size_t *where)
+{
+    if (s->n < 2)
+        return VGG_STATUS_OK;
+    name_at *v = malloc(s->n * sizeof *v);
+    if (!v)
+        return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
+    for (size_t i = 0; i < s->n; i++)
+        v[i] = (name_at){ s->names[i], i };
+    qsort(v, s->n, sizeof *v, by_name_then_place);
+    size_t first = 0, again = 0;
+    bool found = false;
+    for (size_t k = 1; k < s->n; k++)
+        if (strcmp(v[k].name, v[k - 1].name) == 0 && (!found || v[k].i < again)) {
+            size_t f = k - 1;
+            while (f > 0 && strcmp(v[f - 1].name, v[k].name) == 0)
+                f--;
+            first = v[f].i;
+            again = v[k].i;
+            found = true;
+        }
+    free(v);
+    if (!found)
+        return VGG_STATUS_OK;
+    const char *unit = where ? "line" : "image";
+    return vgg_fail(VGG_STATUS_FORMAT, "'%s': %s %zu: '%s' is scored twice (first on %s %zu); "
+                    "each image needs one row of scores", path, unit,
+                    where ? where[again] : again + 1, s->names[again], unit,
+                    where ? where[first] : first + 1);
+}
+
 vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out)
 {
     *out = NULL;
@@ -261,17 +332,29 @@ vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out)
     if (st != VGG_STATUS_OK)
         return st;
     vgg_svm_scores *s = calloc(1, sizeof *s);
-    if (!s) {
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += buf[i] == '\n';
+    size_t *where = malloc(lines * sizeof *where);
+    if (!s || !where) {
         free(buf);
+        free(s);
+        free(where);
         return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
     }
-    const char *q = buf;
+    /* a UTF-8 byte order mark (as some editors write) is not part of the header */
+    char *text = strncmp(buf, "\xEF\xBB\xBF", 3) == 0 ? buf + 3 : buf;
+    const char *q = text;
     while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
         q++;
-    if (*q == '{')
-        st = read_json(path, buf, s);
+    bool json = *q == '{';
+    if (json)
+        st = read_json(path, text, s);
     else
-        st = read_tsv(path, buf, s);
+        st = read_tsv(path, text, s, where);
+    if (st == VGG_STATUS_OK)
+        st = check_unique(s, path, json ? NULL : where);
+    free(where);
     free(buf);
     if (st == VGG_STATUS_OK && s->n_classes < 1)
         st = vgg_fail(VGG_STATUS_FORMAT, "'%s': no classes", path);

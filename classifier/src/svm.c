@@ -500,11 +500,40 @@ static void pick_C_per_class(const vgg_svm_report *rep, int K, double *Cbest)
     }
 }
 
+int vgg_svm_cv_folds(const vgg_svm_labels *l, int asked, int *smallest, size_t *count)
+{
+    int K = l->n_classes, small = 0;
+    size_t least = (size_t)-1;
+    for (int k = 0; k < K; k++) {
+        size_t pos = 0;
+        for (size_t i = 0; i < l->n_rows; i++)
+            pos += l->multilabel ? l->truth[i * (size_t)K + k] > 0 : l->cls[i] == k;
+        if (pos < least) {
+            least = pos;
+            small = k;
+        }
+    }
+    if (smallest)
+        *smallest = small;
+    if (count)
+        *count = K ? least : 0;
+    int folds = asked;
+    if (K && (size_t)folds > least)
+        folds = (int)least;
+    return folds < 2 ? 2 : folds;
+}
+
 /* Choose C over the grid; fills rep->score and Cbest[k]. */
-static vgg_status choose_C(const node_data *d, const vgg_svm_labels *l, const vgg_svm_options *o, double eps,
-                           vgg_svm_report *rep, double *Cbest)
+static vgg_status choose_C(const node_data *d, const vgg_svm_labels *l, const vgg_svm_options *opt,
+                           double eps, vgg_svm_report *rep, double *Cbest)
 {
     int K = l->n_classes;
+    /* the folds used (capped by the smallest class) */
+    vgg_svm_options capped = *opt;
+    if (capped.cv_folds >= 2)
+        capped.cv_folds = vgg_svm_cv_folds(l, capped.cv_folds, NULL, NULL);
+    rep->cv_folds = capped.cv_folds;
+    const vgg_svm_options *o = &capped;
     cv_work c;
     memset(&c, 0, sizeof c);
     vgg_status st = cv_work_alloc(&c, l->n_rows, K, d->dim);

@@ -2,9 +2,11 @@
  * parsed and checked here, so that the command only parses, checks,
  * calls and reports. */
 #include "vgg/svm.h"
+#include "vgg/cli.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,8 @@ void vgg_svm_train_cli_usage(FILE *fp)
 "                     3 L1-loss SVM dual, 5 L1-regularised L2-loss SVM,\n"
 "                     6 L1-regularised logistic, 7 L2 logistic dual\n"
 "  -c, --C C          fix C (no search)\n"
-"      --cv K         choose C by K-fold cross-validation on the training set\n"
+"      --cv K         choose C by K-fold cross-validation on the training set (at\n"
+"                     most as many folds as the smallest class has images: said so)\n"
 "      --holdout F    without --cv or -c: choose C on a held-out fraction F (0.2)\n"
 "      --grid LIST    C values to try (default 0.01,0.1,1,10,100)\n"
 "  -B, --bias B       bias feature value; -1 for none (default 1)\n"
@@ -36,6 +39,7 @@ void vgg_svm_train_cli_usage(FILE *fp)
 "                     any image has several classes or a '?')\n"
 "      --single-label every image has exactly one class\n"
 "      --seed N       seed of the held-out split and folds (default 1)\n"
+"  Numbers must be finite (nan and inf are refused).  '--' ends the options.\n"
 "      --json         print the training report as JSON\n"
 "  -q, --quiet        print nothing on success\n");
 }
@@ -71,11 +75,29 @@ static int parse_double_list(const char *text, double **out, int *count)
     return 0;
 }
 
-/* A number option: the whole of text a number, else INVALID naming it. */
-static vgg_status bad_value(const char *text, const char *end)
+/* The whole of text a finite number (NaN and infinities are no value of
+ * any option here) into *v; INVALID naming the option otherwise. */
+static vgg_status finite_value(const char *opt, const char *text, double *v)
 {
-    if (*end || end == text)
-        return vgg_fail(VGG_STATUS_INVALID, "bad value '%s'", text);
+    char *end;
+    errno = 0;
+    *v = strtod(text, &end);
+    if (*end || end == text || !isfinite(*v))
+        return vgg_fail(VGG_STATUS_INVALID, "%s: bad value '%s' (a finite number)", opt, text);
+    return VGG_STATUS_OK;
+}
+
+/* The whole of text an integer in [lo, hi] into *v; INVALID naming the
+ * option otherwise. */
+static vgg_status int_value(const char *opt, const char *text, long lo, long hi, int *v)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(text, &end, 10);
+    if (*end || end == text || errno || x < lo || x > hi)
+        return vgg_fail(VGG_STATUS_INVALID, "%s: bad value '%s' (an integer from %ld to %ld)", opt,
+                        text, lo, hi);
+    *v = (int)x;
     return VGG_STATUS_OK;
 }
 
@@ -83,26 +105,24 @@ static vgg_status bad_value(const char *text, const char *end)
 static vgg_status parse_one(int c, const char *arg, vgg_svm_train_cli *a)
 {
     char *end;
+    vgg_status st;
     switch (c) {
     case 'f': a->features = arg; return VGG_STATUS_OK;
     case 'l': a->labels = arg; return VGG_STATUS_OK;
     case 'o': a->output = arg; return VGG_STATUS_OK;
     case 's':
-        a->o.solver = (int)strtol(arg, &end, 10);
-        return bad_value(arg, end);
+        return int_value("-s", arg, 0, 99, &a->o.solver);
     case 'c':
-        a->o.C = strtod(arg, &end);
-        if (*end || end == arg || !(a->o.C > 0))
+        if (finite_value("-c", arg, &a->o.C) != VGG_STATUS_OK || !(a->o.C > 0))
             return vgg_fail(VGG_STATUS_INVALID, "-c needs a positive number, not '%s'", arg);
         return VGG_STATUS_OK;
     case 'k':
-        a->o.cv_folds = (int)strtol(arg, &end, 10);
-        if (*end || end == arg || a->o.cv_folds < 2)
+        if (int_value("--cv", arg, 2, INT_MAX, &a->o.cv_folds) != VGG_STATUS_OK)
             return vgg_fail(VGG_STATUS_INVALID, "--cv needs K >= 2, not '%s'", arg);
         return VGG_STATUS_OK;
     case 'H':
-        a->o.holdout = strtod(arg, &end);
-        if (*end || end == arg || !(a->o.holdout > 0 && a->o.holdout < 1))
+        if (finite_value("--holdout", arg, &a->o.holdout) != VGG_STATUS_OK ||
+            !(a->o.holdout > 0 && a->o.holdout < 1))
             return vgg_fail(VGG_STATUS_INVALID, "--holdout needs a fraction in (0, 1)");
         return VGG_STATUS_OK;
     case 'g':
@@ -111,18 +131,21 @@ static vgg_status parse_one(int c, const char *arg, vgg_svm_train_cli *a)
             return vgg_fail(VGG_STATUS_INVALID, "--grid needs numbers like 0.1,1,10");
         return VGG_STATUS_OK;
     case 'B':
-        a->o.bias = strtod(arg, &end);
-        return bad_value(arg, end);
+        return finite_value("-B", arg, &a->o.bias);
     case 'e':
-        a->o.eps = strtod(arg, &end);
-        if (!*end && end != arg && !(a->o.eps > 0))
-            end = (char *)arg;
-        return bad_value(arg, end);
+        st = finite_value("-e", arg, &a->o.eps);
+        if (st == VGG_STATUS_OK && !(a->o.eps > 0))
+            return vgg_fail(VGG_STATUS_INVALID, "-e: bad value '%s' (a positive number)", arg);
+        return st;
     case 'M': a->mode = VGG_SVM_LABELS_MULTI; return VGG_STATUS_OK;
     case 'S': a->mode = VGG_SVM_LABELS_SINGLE; return VGG_STATUS_OK;
     case 'r':
+        errno = 0;
         a->o.seed = strtoull(arg, &end, 10);
-        return bad_value(arg, end);
+        if (*end || end == arg || errno || arg[strspn(arg, " ")] == '-')
+            return vgg_fail(VGG_STATUS_INVALID, "--seed: bad value '%s' (a non-negative integer)",
+                            arg);
+        return VGG_STATUS_OK;
     case 'j': a->json = true; return VGG_STATUS_OK;
     case 'q': a->quiet = true; return VGG_STATUS_OK;
     default: return vgg_fail(VGG_STATUS_INVALID, "unknown option");
@@ -167,8 +190,7 @@ vgg_status vgg_svm_train_cli_parse(int argc, char **argv, vgg_svm_train_cli *a)
             return VGG_STATUS_OK;
         }
         if (c == '?')
-            return vgg_fail(VGG_STATUS_INVALID, "unknown option '%s' or a missing value",
-                            argv[optind - 1]);
+            return vgg_cli_bad_option(argc, argv, "f:l:o:s:c:B:w:e:qh", long_opts);
         vgg_status st = c == 'w' ? add_weight(a, optarg) : parse_one(c, optarg, a);
         if (st != VGG_STATUS_OK)
             return st;

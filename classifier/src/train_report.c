@@ -27,6 +27,8 @@ void train_print_json(const vgg_svm_labels *l, const vgg_svm_report *rep,
     json_object_object_add(r, "bias", json_object_new_double(o->bias));
     json_object_object_add(r, "selection",
                            json_object_new_string(o->C > 0 ? "fixed" : o->cv_folds ? "cv" : "holdout"));
+    if (o->C <= 0 && o->cv_folds)
+        json_object_object_add(r, "cv_folds", json_object_new_int(rep->cv_folds));
     json_object *g = json_object_new_array();
     for (int i = 0; i < rep->n_grid; i++)
         json_object_array_add(g, json_object_new_double(rep->grid[i]));
@@ -72,7 +74,7 @@ void train_print_text(const vgg_svm_labels *l, const vgg_svm_report *rep,
     int K = l->n_classes;
     if (rep->n_grid) {
         if (o->cv_folds)
-            printf("C by %d-fold cross-validation on the training set\n", o->cv_folds);
+            printf("C by %d-fold cross-validation on the training set\n", rep->cv_folds);
         else
             printf("C by a held-out %.0f%% of the training set\n", o->holdout * 100);
         if (!l->multilabel) {

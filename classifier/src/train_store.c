@@ -1,4 +1,5 @@
 /* vggsvm train's library half: SVMs from a feature store, read row by row. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,9 +44,9 @@ static vgg_status class_weights(const vgg_svm_labels *l, char *const *weights, i
         const char *eq = strrchr(weights[i], '=');
         char *end = NULL;
         double wv = eq ? strtod(eq + 1, &end) : 0;
-        if (!eq || *end || end == eq + 1 || !(wv > 0))
-            return vgg_fail(VGG_STATUS_INVALID, "-w needs CLASS=WEIGHT (positive), not '%s'",
-                            weights[i]);
+        if (!eq || *end || end == eq + 1 || !(wv > 0) || !isfinite(wv))
+            return vgg_fail(VGG_STATUS_INVALID, "-w needs CLASS=WEIGHT (a positive finite "
+                            "number), not '%s'", weights[i]);
         int k = -1;
         for (int c = 0; c < l->n_classes && k < 0; c++)
             if (strncmp(l->class_names[c], weights[i], (size_t)(eq - weights[i])) == 0 &&
@@ -81,6 +82,7 @@ vgg_status vgg_svm_train_store(const char *features, const char *labels_path,
     /* what is needed of the store from here on; closed so that the pages
      * read for names and labels leave memory before the nodes are made */
     vgg_featdesc desc = *vgg_featstore_desc(fs);
+    vgg_featdesc_forget_list(&desc);   /* the model is of the kind of features, not of the images */
     size_t store_rows = vgg_featstore_rows(fs);
     *dim = vgg_featstore_dim(fs);
     vgg_featstore_close(fs);

@@ -1,6 +1,8 @@
 #include "vgg/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,4 +71,87 @@ int vgg_cli_main(const char *prog, const vgg_command *commands, size_t n, const 
         if (strcmp(argv[1], commands[i].name) == 0)
             sub = commands[i].name;
     return vgg_stdout_finish(prog, sub, run_command(prog, commands, n, footer, argc, argv));
+}
+
+/* ---- getopt_long's '?' in words ---- */
+
+/* The long option named by text (after "--", up to '=' or the end):
+ * exact, else the one it abbreviates; NULL when none or ambiguous. */
+static const struct option *find_long(const struct option *longopts, const char *text)
+{
+    size_t len = strcspn(text, "=");
+    const struct option *hit = NULL;
+    int n = 0;
+    for (const struct option *o = longopts; o && o->name; o++) {
+        if (strncmp(o->name, text, len) != 0)
+            continue;
+        if (strlen(o->name) == len)
+            return o;
+        hit = o;
+        n++;
+    }
+    return n == 1 ? hit : NULL;
+}
+
+/* "; ... goes after '--'" for an argument that may be a file's name */
+static const char *file_hint(const char *arg)
+{
+    return arg && (strlen(arg) > 2 || strpbrk(arg, "./")) ? arg : NULL;
+}
+
+vgg_status vgg_cli_bad_option(int argc, char **argv, const char *optstring,
+                              const struct option *longopts)
+{
+    const char *prev = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : NULL;
+    /* a long option: unknown, lacking its value (the last argument) or
+     * given one it does not take */
+    if (prev && strncmp(prev, "--", 2) == 0 && prev[2]) {
+        const struct option *o = find_long(longopts, prev + 2);
+        bool has_value = strchr(prev, '=') != NULL;
+        int len = (int)strcspn(prev, "=");
+        if (!o) {
+            if (strpbrk(prev, "./"))
+                return vgg_fail(VGG_STATUS_INVALID, "unknown option '%.*s'; a file whose name "
+                                "starts with '-' goes after '--', which ends the options: -- %s",
+                                len, prev, prev);
+            return vgg_fail(VGG_STATUS_INVALID, "unknown option '%.*s'", len, prev);
+        }
+        if (o->has_arg == required_argument && !has_value && optind >= argc)
+            return vgg_fail(VGG_STATUS_INVALID, "--%s needs a value", o->name);
+        if (o->has_arg == no_argument && has_value)
+            return vgg_fail(VGG_STATUS_INVALID, "--%s takes no value ('%s')", o->name, prev);
+    }
+    int c = optopt;
+    if (c > 0 && c < 256 && c != ':' && c != '?') {
+        const char *at = strchr(optstring, c);
+        if (at && at[1] == ':')
+            return vgg_fail(VGG_STATUS_INVALID, "-%c needs a value", c);
+        /* the argument holding it: the one before optind when c ended it,
+         * else the one at optind (getopt_long is still inside it) */
+        const char *arg = NULL;
+        if (prev && prev[0] == '-' && prev[1] != '-' && prev[strlen(prev) - 1] == c)
+            arg = prev;
+        else if (optind < argc && argv[optind][0] == '-' && argv[optind][1] != '-' &&
+                 strchr(argv[optind] + 1, c))
+            arg = argv[optind];
+        const char *f = file_hint(arg);
+        if (f)
+            return vgg_fail(VGG_STATUS_INVALID, "unknown option '-%c' (in '%s'); a file whose "
+                            "name starts with '-' goes after '--', which ends the options: "
+                            "-- %s", c, f, f);
+        return vgg_fail(VGG_STATUS_INVALID, "unknown option '-%c'", c);
+    }
+    return vgg_fail(VGG_STATUS_INVALID, "unknown option '%s' or a missing value",
+                    prev ? prev : "?");
+}
+
+int vgg_cli_option_error(const char *prog, const char *cmd, int argc, char **argv,
+                         const char *optstring, const struct option *longopts,
+                         void (*usage)(FILE *))
+{
+    vgg_cli_bad_option(argc, argv, optstring, longopts);
+    fprintf(stderr, "%s %s: %s\n", prog, cmd, vgg_last_error());
+    if (usage)
+        usage(stderr);
+    return 2;
 }

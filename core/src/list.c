@@ -30,8 +30,14 @@ static vgg_status add_line(vgg_list *l, char *p, size_t lineno, unsigned flags, 
     if (!*p)
         return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: empty path (an empty name before "
                         "the TAB)", path, lineno);
+    /* spaces around a label are not part of it ("cat " is the class cat) */
+    char *label = tab ? tab + 1 : p + strlen(p);
+    label += strspn(label, " ");
+    size_t ln = strlen(label);
+    while (ln > 0 && label[ln - 1] == ' ')
+        label[--ln] = 0;
     l->paths[l->n] = p;
-    l->labels[l->n] = tab ? tab + 1 : p + strlen(p);
+    l->labels[l->n] = label;
     l->lines[l->n] = lineno;
     l->n++;
     return VGG_STATUS_OK;
@@ -105,7 +111,11 @@ vgg_status vgg_list_read(const char *path, unsigned flags, vgg_list **out)
         vgg_list_free(l);
         return vgg_fail(VGG_STATUS_NOMEM, "'%s': out of memory", path);
     }
+    /* a UTF-8 byte order mark (as some editors write) is not part of the
+     * first path */
     char *p = l->text;
+    if (strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
     for (size_t lineno = 1; *p && st == VGG_STATUS_OK; lineno++) {
         char *nl = strchr(p, '\n');
         char *next = nl ? nl + 1 : p + strlen(p);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/datasets.h"
 
 static void usage(FILE *fp)
@@ -55,6 +56,7 @@ int cmd_caltech(int argc, char **argv)
     long n_train = -1, n_test = -1, splits = 3, seed = 1;
     const char *outdir = NULL, *excl = NULL;
     int c, rc;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 't': if ((rc = parse_int("--train", optarg, 1, &n_train))) return rc; break;
@@ -64,7 +66,8 @@ int cmd_caltech(int argc, char **argv)
         case 'x': excl = optarg; break;
         case 'o': outdir = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggdata", "caltech", argc, argv, "o:h", opts, usage);
         }
     }
     if (optind != argc - 1 || !outdir) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/datasets.h"
 
 static void usage(FILE *fp)
@@ -91,6 +92,7 @@ int cmd_glyphs(int argc, char **argv)
     const char **faces = NULL;
     long v;
     int c;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         const char *bad = NULL;
         switch (c) {
@@ -103,7 +105,8 @@ int cmd_glyphs(int argc, char **argv)
         case 'x': o.exclude = optarg; break;
         case 'o': dir = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggdata", "glyphs", argc, argv, "o:h", opts, usage);
         }
         if (bad) {
             fprintf(stderr, "vggdata glyphs: bad %s '%s'\n", bad, optarg);

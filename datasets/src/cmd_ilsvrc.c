@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/datasets.h"
 
 static void usage(FILE *fp)
@@ -37,6 +38,7 @@ int cmd_ilsvrc(int argc, char **argv)
     vgg_ilsvrc_opts o = { 0 };
     const char *outdir = NULL;
     int c;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'g': o.gt_path = optarg; break;
@@ -44,7 +46,8 @@ int cmd_ilsvrc(int argc, char **argv)
         case 'v': o.val_csv_path = optarg; break;
         case 'o': outdir = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggdata", "ilsvrc", argc, argv, "o:h", opts, usage);
         }
     }
     if (optind != argc - 1 || !outdir) {

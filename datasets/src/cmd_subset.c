@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/datasets.h"
 #include "vgg/features.h"
 
@@ -25,12 +26,14 @@ int cmd_subset(int argc, char **argv)
     };
     const char *list = NULL, *out = NULL;
     int c;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': list = optarg; break;
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggdata", "subset", argc, argv, "o:h", opts, usage);
         }
     }
     if (optind != argc - 1 || !list || !out) {

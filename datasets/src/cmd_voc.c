@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/datasets.h"
 
 static void usage(FILE *fp)
@@ -71,6 +72,7 @@ int cmd_voc(int argc, char **argv)
     const char *set = "trainval", *out = NULL, *classes = NULL;
     bool actions = false;
     int c;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 's': set = optarg; break;
@@ -78,7 +80,8 @@ int cmd_voc(int argc, char **argv)
         case 'c': classes = optarg; break;
         case 'a': actions = true; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggdata", "voc", argc, argv, "o:h", opts, usage);
         }
     }
     if (optind != argc - 1 || !out) {

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/caffe.h"
 #include "vgg/core.h"
 #include "vgg/net.h"
@@ -22,7 +23,9 @@ static void usage(FILE *fp)
             "shapes; --arch names the configuration instead (vgg16 = D, vgg19 = E).\n"
             "The metadata records Caffe's conventions: BGR, 0-255, mean pixel\n"
             "(103.939, 116.779, 123.68), std 1, pooled sizes rounded up.  The output is\n"
-            "written atomically.  For PyTorch .pth files use pipelines/pth2safetensors.py.\n"
+            "written atomically.  A NaN or infinite weight is refused, naming the layer and\n"
+            "blob, and nothing is written.  For PyTorch .pth files use\n"
+            "pipelines/pth2safetensors.py.\n"
             "\n"
             "  -o, --output FILE   the safetensors file to write (required; a regular file,\n"
             "                      never a device, FIFO or '-')\n"
@@ -49,13 +52,15 @@ int cmd_convert(int argc, char **argv)
     bool quiet = false;
     int c;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "o:a:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'a': arch = optarg; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggfeat", "convert", argc, argv, "o:a:qh", opts, usage);
         }
     }
     if (optind != argc - 1 || !out) {

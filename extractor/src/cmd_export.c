@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/features.h"
 
 static void usage(FILE *fp)
@@ -33,12 +34,14 @@ int cmd_export(int argc, char **argv)
     const char *format = NULL, *out = NULL;
     int c;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'f': format = optarg; break;
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggfeat", "export", argc, argv, "f:o:h", opts, usage);
         }
     }
     if (optind != argc - 1 || !format || !out) {

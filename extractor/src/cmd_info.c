@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/caffe.h"
 #include "vgg/extract.h"
 
@@ -71,6 +72,7 @@ int cmd_info(int argc, char **argv)
     int c;
     bool devices = false;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
@@ -80,8 +82,7 @@ int cmd_info(int argc, char **argv)
             devices = true;
             continue;
         }
-        usage(stderr);
-        return 2;
+        return vgg_cli_option_error("vggfeat", "info", argc, argv, "h", opts, usage);
     }
     if (devices) {
         if (optind != argc) {

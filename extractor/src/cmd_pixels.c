@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "inputs.h"
 #include "vgg/extract.h"
 
@@ -65,6 +66,7 @@ static int parse_pixels_args(int argc, char **argv, pixels_args *a)
     };
     int c;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "l:s:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': a->list = optarg; break;
@@ -88,7 +90,8 @@ static int parse_pixels_args(int argc, char **argv, pixels_args *a)
             break;
         case 'o': a->out = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggfeat", "pixels", argc, argv, "l:s:o:h", opts, usage);
         }
     }
     if (!a->list || !a->out || optind != argc) {

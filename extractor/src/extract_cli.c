@@ -2,6 +2,7 @@
  * command only parses, checks, calls and reports) and its reports: notes,
  * the progress line and the summary. */
 #include "vgg/extract.h"
+#include "vgg/cli.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -16,11 +17,13 @@ void vgg_extract_cli_usage(FILE *fp)
 "Compute the paper's dense multi-scale descriptor for every image into the\n"
 "feature store FEATURES.  INPUTs are image files or directories (searched\n"
 "recursively, sorted, images recognised by content).  Rerunning the same\n"
-"command after an interruption resumes where it stopped.\n"
+"command after an interruption resumes where it stopped.  A file whose name\n"
+"starts with '-' goes after '--', which ends the options.\n"
 "\n"
 "  --net LIST         nets, stacked in this order: letters A B C D E (resolved in\n"
 "                     the models folder: vgg11 vgg13 vgg16c vgg16 vgg19\n"
-"                     .safetensors) or weight files (default D)\n"
+"                     .safetensors) or weight files (default D); entries that,\n"
+"                     joined by their commas, name an existing file are that file\n"
 "  --models DIR       the models folder (default $VGGFEAT_MODELS, else ./models)\n"
 "  --scales LIST      smallest-side sizes Q, e.g. 256,384 (default 256)\n"
 "  --aggregate MODE   stack (default) or average the scales\n"
@@ -31,13 +34,15 @@ void vgg_extract_cli_usage(FILE *fp)
 "  --no-l2            the same as --l2 none\n"
 "  --list FILE        more inputs: one path per line, optionally a TAB and a label,\n"
 "                     optionally a TAB and a box: path<TAB>label<TAB>box=x1,y1,x2,y2\n"
+"                     (spaces around a label are dropped; a byte order mark too)\n"
 "                     (pixels of the image as shown, after EXIF orientation; 0-based,\n"
 "                     x2 and y2 exclusive; the label may be empty).  A box's row is\n"
 "                     its crop's descriptor, named path#x1,y1,x2,y2\n"
 "  --with-image       with boxes: each row is the box's descriptor followed by its\n"
 "                     whole image's (twice the dimension; the paper's action\n"
 "                     classification)\n"
-"  --shard K/N        only every N-th input, starting at K (0 <= K < N)\n"
+"  --shard K/N        only every N-th input, starting at K (0 <= K < N); the store\n"
+"                     records the list and K of N for vggfeat merge\n"
 "  --on-error MODE    fail (default: stop at an unreadable image) or skip (log,\n"
 "                     count and go on)\n"
 "  --threads N        threads for the nets, at most " VGG_MAX_THREADS_TEXT
@@ -202,8 +207,7 @@ vgg_status vgg_extract_cli_parse(int argc, char **argv, vgg_extract_cli *a)
             return VGG_STATUS_OK;
         }
         if (c == '?')
-            return vgg_fail(VGG_STATUS_INVALID, "unknown option '%s' or a missing value",
-                            argv[optind - 1]);
+            return vgg_cli_bad_option(argc, argv, "o:h", long_opts);
         vgg_status st = parse_one(c, optarg, a);
         if (st != VGG_STATUS_OK)
             return st;

@@ -63,6 +63,86 @@ static bool too_long(const char *name, const char *label, const char *list, size
     return true;
 }
 
+/* ---- one file by two spellings ---- */
+
+typedef struct file_key {
+    dev_t dev;
+    ino_t ino;
+    vgg_box box;      /* zero without one */
+    size_t line;      /* the entry of the list */
+} file_key;
+
+static int cmp_key(const void *a, const void *b)
+{
+    const file_key *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    if (x->ino != y->ino)
+        return x->ino < y->ino ? -1 : 1;
+    const int xb[4] = { x->box.x1, x->box.y1, x->box.x2, x->box.y2 };
+    const int yb[4] = { y->box.x1, y->box.y1, y->box.x2, y->box.y2 };
+    for (int k = 0; k < 4; k++)
+        if (xb[k] != yb[k])
+            return xb[k] < yb[k] ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+static bool same_file(const file_key *a, const file_key *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->box.x1 == b->box.x1 &&
+           a->box.y1 == b->box.y1 && a->box.x2 == b->box.x2 && a->box.y2 == b->box.y2;
+}
+
+/* Entries of a list (paths[i] with boxes[i], NULL when none; names[i] the
+ * row names whose repeats the spelling rule already reported) that reach
+ * one file by different spellings ("./a", "/abs/a", "a//b", a symbolic
+ * link): warned about (by device and inode, the box the same), naming
+ * both spellings and lines, the earliest repeat first.  Entries that
+ * cannot be stat'ed are left to the run, which reports them. */
+static void warn_same_files(const vgg_list *lines, const vgg_box *const *boxes,
+                            const char *const *names, const char *list, const char *cmd)
+{
+    size_t n = lines->n, m = 0;
+    file_key *k = malloc((n ? n : 1) * sizeof *k);
+    if (!k)
+        return;   /* a warning only */
+    for (size_t i = 0; i < n; i++) {
+        struct stat sb;
+        if (stat(lines->paths[i], &sb) != 0)
+            continue;
+        k[m] = (file_key){ sb.st_dev, sb.st_ino, { 0, 0, 0, 0 }, i };
+        if (boxes && boxes[i])
+            k[m].box = *boxes[i];
+        m++;
+    }
+    qsort(k, m, sizeof *k, cmp_key);
+    size_t first = 0, again = 0, count = 0;
+    for (size_t g = 0; g < m;) {
+        size_t e = g + 1;
+        while (e < m && same_file(&k[g], &k[e]))
+            e++;
+        /* the group's first entry, and each later one spelt otherwise */
+        for (size_t j = g + 1; j < e; j++)
+            if (strcmp(names[k[j].line], names[k[g].line]) != 0) {
+                if (!count || k[j].line < again) {
+                    first = k[g].line;
+                    again = k[j].line;
+                }
+                count++;
+            }
+        g = e;
+    }
+    free(k);
+    if (!count)
+        return;
+    fprintf(stderr, "%s: warning: --list '%s', line %zu: '%s' is the same file as '%s' (line "
+            "%zu)", cmd, list, lines->lines[again], lines->paths[again], lines->paths[first],
+            lines->lines[first]);
+    if (count > 1)
+        fprintf(stderr, ", and %zu more lines name a file named before otherwise", count - 1);
+    fprintf(stderr, "; each line becomes a row\n");
+}
+
 int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
 {
     vgg_list *lines = NULL;
@@ -76,6 +156,7 @@ int inputs_add_list_file(input_list *l, const char *path, const char *cmd)
     if (vgg_list_check_unique(lines, path) != VGG_STATUS_OK)
         fprintf(stderr, "%s: warning: --list %s; each line becomes a row\n", cmd,
                 vgg_last_error());
+    warn_same_files(lines, NULL, (const char *const *)lines->paths, path, cmd);
     for (size_t i = 0; i < lines->n && rc == 0; i++) {
         if (too_long(lines->paths[i], lines->labels[i], path, lines->lines[i], cmd))
             rc = -1;
@@ -99,6 +180,8 @@ static vgg_status split_box(char *label, const char *list, size_t line, bool *ha
     if (!tab)
         return VGG_STATUS_OK;
     *tab = 0;
+    for (char *t = tab; t > label && t[-1] == ' ';)   /* "cat \tbox=...": the class cat */
+        *--t = 0;
     const char *f = tab + 1;
     if (strchr(f, '\t'))
         return vgg_fail(VGG_STATUS_FORMAT, "'%s', line %zu: more than three fields (path, "
@@ -160,6 +243,21 @@ int inputs_add_box_list_file(input_list *l, const char *path, const char *cmd, s
     if (rc == 0 && vgg_list_check_unique(lines, path) != VGG_STATUS_OK)
         fprintf(stderr, "%s: warning: --list %s; each line becomes a row\n", cmd,
                 vgg_last_error());
+    if (rc == 0) {
+        const vgg_box **boxes = malloc((lines->n ? lines->n : 1) * sizeof *boxes);
+        for (size_t i = 0; boxes && i < lines->n; i++) {
+            const input *in = &l->v[first + i];
+            boxes[i] = in->has_box ? &in->box : NULL;
+            lines->paths[i] = in->path;   /* the path again: the box goes in the key */
+        }
+        const char **names = malloc((lines->n ? lines->n : 1) * sizeof *names);
+        for (size_t i = 0; names && i < lines->n; i++)
+            names[i] = l->v[first + i].name ? l->v[first + i].name : l->v[first + i].path;
+        if (boxes && names)
+            warn_same_files(lines, boxes, names, path, cmd);
+        free(boxes);
+        free(names);
+    }
     vgg_list_free(lines);
     return rc;
 }

@@ -379,14 +379,44 @@ static vgg_status shard_items(const vgg_extract_job *job, const vgg_extract_item
     return VGG_STATUS_OK;
 }
 
+/* The store's description: the extractor's settings, and the input list
+ * with this run's shard of it (docs/feature-store.md, "Shards"): the
+ * SHA-256 of every input's row name and label, each followed by a NUL. */
+static vgg_status store_desc(const vgg_extract_job *job, const vgg_featdesc *settings,
+                             vgg_featdesc *d)
+{
+    *d = *settings;
+    vgg_sha256 h;
+    vgg_status st = vgg_sha256_init(&h);
+    if (st != VGG_STATUS_OK)
+        return st;
+    for (size_t i = 0; i < job->n_items; i++) {
+        const char *name = item_name(&job->items[i]);
+        const char *label = job->items[i].label ? job->items[i].label : "";
+        vgg_sha256_update(&h, name, strlen(name) + 1);
+        vgg_sha256_update(&h, label, strlen(label) + 1);
+    }
+    vgg_sha256_final_hex(&h, d->list_digest);
+    d->list_inputs = job->n_items;
+    d->shard_n = job->shard_n > 1 ? job->shard_n : 1;
+    memset(d->shards, 0, sizeof d->shards);
+    if (d->shard_n > 1)
+        snprintf(d->shards, sizeof d->shards, "%d", job->shard_k);
+    return VGG_STATUS_OK;
+}
+
 /* open (or resume) the store and find where this run starts */
 static vgg_status open_store(run_state *rs, const vgg_extract_item *const *work, size_t n_work,
                              size_t *start)
 {
     const vgg_extract_job *job = rs->job;
     *start = 0;
-    vgg_status st = vgg_featwriter_open_layout(job->output, vgg_extractor_desc(rs->ex),
-                                               &job->layout, true, &rs->w, &rs->res->existing);
+    vgg_featdesc d;
+    vgg_status st = store_desc(job, vgg_extractor_desc(rs->ex), &d);
+    if (st != VGG_STATUS_OK)
+        return st;
+    st = vgg_featwriter_open_layout(job->output, &d, &job->layout, true, &rs->w,
+                                    &rs->res->existing);
     if (st != VGG_STATUS_OK)
         return st;
     if (vgg_featwriter_cut_bytes(rs->w))

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct { const char *letter, *file; } net_files[] = {
@@ -55,10 +56,48 @@ static vgg_status resolve_net(const char *entry, const char *models, const char 
     return VGG_STATUS_OK;
 }
 
+/* true when [p, end) names a file that exists (not a directory) */
+static bool names_file(char *p, char *end)
+{
+    char keep = *end;
+    *end = 0;
+    struct stat sb;
+    bool is = stat(p, &sb) == 0 && !S_ISDIR(sb.st_mode);
+    *end = keep;
+    return is;
+}
+
+/* The next --net entry of the list at *p, cut off in place; *p moves past
+ * it (NULL at the end).  Entries are split at commas, except that a run
+ * of entries that, joined by their commas, names an existing file is one
+ * entry: a weights path may hold commas (the longest such run wins). */
+static char *next_entry(char **p)
+{
+    char *s = *p;
+    char *first = strchr(s, ',');
+    char *end = first ? first : s + strlen(s);
+    if (first) {
+        /* candidates longest first: the whole rest, then back comma by comma */
+        for (char *c = s + strlen(s); c > first;) {
+            if (names_file(s, c)) {
+                end = c;
+                break;
+            }
+            do
+                c--;
+            while (c > first && *c != ',');
+        }
+    }
+    *p = *end ? end + 1 : NULL;
+    *end = 0;
+    return s;
+}
+
 static vgg_status load_nets(vgg_extract_nets *o, const char *models, const char *models_from)
 {
-    for (char *save = NULL, *tok = strtok_r(o->list, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (char *rest = o->list, *tok; rest && (tok = next_entry(&rest)) != NULL;) {
+        if (!*tok)
+            continue;   /* "D,,E" or a trailing comma, as before */
         if (o->n == VGG_FEAT_MAX_NETS)
             return vgg_fail(VGG_STATUS_INVALID, "at most %d nets", VGG_FEAT_MAX_NETS);
         o->names[o->n] = tok;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "shards.h"
+
 struct vgg_featnew {
     vgg_featwriter *w;
     char *path;
@@ -115,8 +117,13 @@ vgg_status vgg_featstore_subset(const char *in_path, const char *const *names,
     /* every name must be there before anything is written */
     if (st == VGG_STATUS_OK)
         st = check_all_named(ix, in_path, names, n, list_path);
-    if (st == VGG_STATUS_OK)
-        st = vgg_featnew_open(out_path, vgg_featstore_desc(fs), NULL, &out);
+    /* the new store's rows are no shard of the old one's list */
+    vgg_featdesc d;
+    if (st == VGG_STATUS_OK) {
+        d = *vgg_featstore_desc(fs);
+        vgg_featdesc_forget_list(&d);
+        st = vgg_featnew_open(out_path, &d, NULL, &out);
+    }
     for (size_t i = 0; i < n && st == VGG_STATUS_OK; i++) {
         size_t row = vgg_featindex_find(ix, names[i]);
         const char *label = labels && labels[i] && *labels[i] ? labels[i]
@@ -199,11 +206,208 @@ static vgg_status sorted_refs(const char *const *paths, int n, vgg_featstore *co
     return VGG_STATUS_OK;
 }
 
+typedef struct span_of {
+    shard_span s;
+    int store;
+} span_of;
+
+static int by_lo(const void *a, const void *b)
+{
+    const span_of *x = a, *y = b;
+    return x->s.lo != y->s.lo ? (x->s.lo > y->s.lo) - (x->s.lo < y->s.lo)
+                              : (x->store > y->store) - (x->store < y->store);
+}
+
+/* "2" or "shards 2-4,7" as text for messages */
+static const char *shard_word(const char *set)
+{
+    return strpbrk(set, ",-") ? "shards" : "shard";
+}
+
+/* Every input's shards (all of one list) in *spans, sorted; a shard in two
+ * inputs is INVALID naming both. */
+static vgg_status gather_shards(const char *const *paths, int n, vgg_featstore *const *fs,
+                                span_of **spans, size_t *count)
+{
+    *spans = NULL;
+    *count = 0;
+    size_t cap = 0;
+    for (int i = 0; i < n; i++) {
+        const vgg_featdesc *d = vgg_featstore_desc(fs[i]);
+        shard_span *sp = NULL;
+        size_t k = 0;
+        if (d->shard_n == 1) {
+            sp = malloc(sizeof *sp);
+            if (sp) {
+                sp->lo = sp->hi = 0;
+                k = 1;
+            }
+        } else if (!shards_parse(d->shards, d->shard_n, &sp, &k)) {
+            return vgg_fail(VGG_STATUS_FORMAT, "'%s': shards '%s' of %d", paths[i], d->shards,
+                            d->shard_n);
+        }
+        span_of *grown = sp ? realloc(*spans, (cap + k) * sizeof *grown) : NULL;
+        if (!grown) {
+            free(sp);
+            return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+        }
+        *spans = grown;
+        for (size_t j = 0; j < k; j++)
+            grown[cap + j] = (span_of){ sp[j], i };
+        cap += k;
+        free(sp);
+    }
+    qsort(*spans, cap, sizeof **spans, by_lo);
+    *count = cap;
+    int N = vgg_featstore_desc(fs[0])->shard_n;
+    for (size_t j = 1; j < cap; j++) {
+        const span_of *a = &(*spans)[j - 1], *b = &(*spans)[j];
+        if (b->s.lo <= a->s.hi && N == 1)
+            return vgg_fail(VGG_STATUS_INVALID, "the whole list is in both '%s' and '%s'; was "
+                            "the same store given twice?", paths[a->store], paths[b->store]);
+        if (b->s.lo <= a->s.hi)
+            return vgg_fail(VGG_STATUS_INVALID, "shard %d of %d is in both '%s' and '%s'; was "
+                            "the same shard given twice?", b->s.lo, N, paths[a->store],
+                            paths[b->store]);
+    }
+    return VGG_STATUS_OK;
+}
+
+/* The shards of the list no input holds, and their inputs, into rep;
+ * the shards the inputs hold, as text, into held. */
+static vgg_status find_missing(const span_of *spans, size_t count, const vgg_featdesc *d,
+                               vgg_featmerge_report *rep, char *held, size_t held_cap)
+{
+    int N = d->shard_n;
+    shard_span *gaps = malloc((count + 1) * sizeof *gaps);
+    shard_span *have = malloc((count ? count : 1) * sizeof *have);
+    if (!gaps || !have) {
+        free(gaps);
+        free(have);
+        return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
+    }
+    size_t ng = 0;
+    int next = 0;   /* the first shard not yet accounted for */
+    for (size_t j = 0; j <= count; j++) {
+        int lo = j < count ? spans[j].s.lo : N;
+        /* a gap counts only when inputs fall in it (a shard past the
+         * list's end holds none) */
+        if (lo > next && shards_inputs(d->list_inputs, N, next, lo - 1) > 0) {
+            gaps[ng++] = (shard_span){ next, lo - 1 };
+            rep->missing_inputs += shards_inputs(d->list_inputs, N, next, lo - 1);
+        }
+        if (j < count) {
+            have[j] = spans[j].s;
+            next = spans[j].s.hi + 1;
+        }
+    }
+    if (!shards_format(gaps, ng, rep->missing, sizeof rep->missing))
+        snprintf(rep->missing, sizeof rep->missing, "%zu pieces from %d to %d", ng,
+                 gaps[0].lo, gaps[ng - 1].hi);
+    if (!shards_format(have, count, held, held_cap))
+        held[0] = 0;
+    free(gaps);
+    free(have);
+    return VGG_STATUS_OK;
+}
+
+/* The inputs' lists against each other, what is missing into rep, and
+ * the merged store's description into *out. */
+static vgg_status check_lists(const char *const *paths, int n, vgg_featstore *const *fs,
+                              bool partial, vgg_featmerge_report *rep, vgg_featdesc *out)
+{
+    *out = *vgg_featstore_desc(fs[0]);
+    int recorded = 0, first = -1, bare = -1;
+    for (int i = 0; i < n; i++) {
+        if (vgg_featstore_desc(fs[i])->shard_n > 0) {
+            recorded++;
+            if (first < 0)
+                first = i;
+        } else if (bare < 0) {
+            bare = i;
+        }
+    }
+    if (recorded == 0) {   /* stores from before lists were recorded: as then */
+        vgg_featdesc_forget_list(out);
+        return VGG_STATUS_OK;
+    }
+    const vgg_featdesc *a = vgg_featstore_desc(fs[first]);
+    char x[200], y[200];
+    for (int i = 0; i < n; i++) {
+        const vgg_featdesc *b = vgg_featstore_desc(fs[i]);
+        if (b->shard_n <= 0)
+            continue;
+        if (strcmp(a->list_digest, b->list_digest) != 0 || a->list_inputs != b->list_inputs) {
+            shards_describe(a, x, sizeof x);
+            shards_describe(b, y, sizeof y);
+            return vgg_fail(VGG_STATUS_MISMATCH, "'%s' and '%s' come from different input "
+                            "lists ('%s': %s; '%s': %s): their rows would mix images of both; "
+                            "merge the shards of one extraction", paths[first], paths[i],
+                            paths[first], x, paths[i], y);
+        }
+        if (a->shard_n != b->shard_n)
+            return vgg_fail(VGG_STATUS_MISMATCH, "'%s' and '%s' deal the same list into "
+                            "different numbers of shards (%d and %d): rows would be missing "
+                            "or repeated", paths[first], paths[i], a->shard_n, b->shard_n);
+    }
+    if (bare >= 0) {
+        rep->unrecorded = true;
+        if (!partial)
+            return vgg_fail(VGG_STATUS_INVALID, "'%s' records no input list (made before "
+                            "stores recorded one, or not by vggfeat extract) while '%s' does: "
+                            "cannot check that they are the shards of one list; --partial "
+                            "merges them anyway", paths[bare], paths[first]);
+        vgg_featdesc_forget_list(out);
+        return VGG_STATUS_OK;
+    }
+    span_of *spans = NULL;
+    size_t count = 0;
+    vgg_status st = gather_shards(paths, n, fs, &spans, &count);
+    char held[sizeof out->shards];
+    rep->shard_n = a->shard_n;
+    if (st == VGG_STATUS_OK)
+        st = find_missing(spans, count, a, rep, held, sizeof held);
+    free(spans);
+    if (st != VGG_STATUS_OK)
+        return st;
+    if (rep->missing[0] && !partial)
+        return vgg_fail(VGG_STATUS_INVALID, "%s %s of %d missing: no input holds %s (%llu of "
+                        "the %llu inputs of the list); give the missing %s, or --partial to "
+                        "merge without %s", shard_word(rep->missing), rep->missing, a->shard_n,
+                        strpbrk(rep->missing, ",-") ? "them" : "it",
+                        (unsigned long long)rep->missing_inputs,
+                        (unsigned long long)a->list_inputs,
+                        strpbrk(rep->missing, ",-") ? "shards" : "shard",
+                        strpbrk(rep->missing, ",-") ? "them" : "it");
+    /* the whole list, or the shards held */
+    if (!rep->missing[0]) {
+        out->shard_n = 1;
+        memset(out->shards, 0, sizeof out->shards);
+    } else if (held[0]) {
+        snprintf(out->shards, sizeof out->shards, "%s", held);
+    } else {
+        vgg_featdesc_forget_list(out);   /* too many pieces to record */
+    }
+    return VGG_STATUS_OK;
+}
+
 vgg_status vgg_featstore_merge(const char *const *paths, int n, const char *out_path,
                                size_t *rows_out)
 {
+    vgg_featmerge_report rep;
+    vgg_status st = vgg_featstore_merge_partial(paths, n, out_path, false, &rep);
     if (rows_out)
-        *rows_out = 0;
+        *rows_out = st == VGG_STATUS_OK ? rep.rows : 0;
+    return st;
+}
+
+vgg_status vgg_featstore_merge_partial(const char *const *paths, int n, const char *out_path,
+                                       bool partial, vgg_featmerge_report *rep_out)
+{
+    vgg_featmerge_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (rep_out)
+        *rep_out = rep;
     vgg_status kind = vgg_output_check_kind(out_path, 0);   /* a store: a regular file */
     if (kind != VGG_STATUS_OK)
         return kind;
@@ -216,12 +420,15 @@ vgg_status vgg_featstore_merge(const char *const *paths, int n, const char *out_
     vgg_featnew *out = NULL;
     vgg_featlayout layout;
     size_t total = 0;
+    vgg_featdesc d;
     vgg_status st = open_inputs(paths, n, fs, &layout, &total);
+    if (st == VGG_STATUS_OK)
+        st = check_lists(paths, n, fs, partial, &rep, &d);
     if (st == VGG_STATUS_OK)
         st = sorted_refs(paths, n, fs, total, &refs);
     /* write next to out_path, then rename: it appears complete or not at all */
     if (st == VGG_STATUS_OK)
-        st = vgg_featnew_open(out_path, vgg_featstore_desc(fs[0]), &layout, &out);
+        st = vgg_featnew_open(out_path, &d, &layout, &out);
     for (size_t r = 0; r < total && st == VGG_STATUS_OK; r++) {
         const vgg_featstore *s = fs[refs[r].store];
         size_t row = refs[r].row;
@@ -233,8 +440,11 @@ vgg_status vgg_featstore_merge(const char *const *paths, int n, const char *out_
         st = vgg_featnew_commit(out);
     else
         vgg_featnew_abort(out);
-    if (st == VGG_STATUS_OK && rows_out)
-        *rows_out = total;
+    if (st == VGG_STATUS_OK) {
+        rep.rows = total;
+        if (rep_out)
+            *rep_out = rep;
+    }
     for (int i = 0; i < n; i++)
         vgg_featstore_close(fs[i]);
     free(fs);

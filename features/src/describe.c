@@ -1,5 +1,6 @@
 /* `vggfeat info` on a feature store: what the store holds, to fp. */
 #include <stdio.h>
+#include <string.h>
 
 #include "vgg/features.h"
 
@@ -36,6 +37,14 @@ vgg_status vgg_featstore_describe(const vgg_featstore *fs, const char *path, FIL
         fprintf(fp, "indices:     %llu .. %llu\n", (unsigned long long)vgg_featstore_index(fs, 0),
                (unsigned long long)vgg_featstore_index(fs, rows - 1));
     fprintf(fp, "slots:       name %d bytes, label %d bytes\n", l.name_bytes, l.label_bytes);
+    if (d->shard_n <= 0)
+        fprintf(fp, "list:        not recorded\n");
+    else
+        fprintf(fp, "list:        %llu inputs, sha256 %s\n", (unsigned long long)d->list_inputs,
+                d->list_digest);
+    if (d->shard_n > 1)
+        fprintf(fp, "%s%s of %d\n", strpbrk(d->shards, ",-") ? "shards:      " : "shard:       ",
+                d->shards, d->shard_n);
     if (ferror(fp))
         return vgg_fail(VGG_STATUS_IO, "'%s': cannot write its description", path);
     return VGG_STATUS_OK;

@@ -2,9 +2,12 @@
 #include "vgg/features.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "shards.h"
 
 static void join_ints(const int *v, int n, char *buf, size_t cap)
 {
@@ -93,6 +96,14 @@ bool vgg_featdesc_equal(const vgg_featdesc *a, const vgg_featdesc *b, char *why,
     return true;
 }
 
+void vgg_featdesc_forget_list(vgg_featdesc *d)
+{
+    memset(d->list_digest, 0, sizeof d->list_digest);
+    memset(d->shards, 0, sizeof d->shards);
+    d->list_inputs = 0;
+    d->shard_n = 0;
+}
+
 vgg_status vgg_featdesc_to_json(const vgg_featdesc *d, char **out)
 {
     *out = NULL;
@@ -125,6 +136,18 @@ vgg_status vgg_featdesc_to_json(const vgg_featdesc *d, char **out)
     if (*d->region)
         json_object_object_add(o, "region", json_object_new_string(d->region));
     json_object_object_add(o, "version", json_object_new_string(d->version));
+    /* the input list, where recorded (after the settings: a store without
+     * it stays byte for byte what it was) */
+    if (d->shard_n > 0) {
+        json_object *l = json_object_new_object();
+        json_object_object_add(l, "sha256", json_object_new_string(d->list_digest));
+        json_object_object_add(l, "inputs", json_object_new_int64((int64_t)d->list_inputs));
+        if (d->shard_n > 1) {
+            json_object_object_add(l, "shards", json_object_new_string(d->shards));
+            json_object_object_add(l, "of", json_object_new_int(d->shard_n));
+        }
+        json_object_object_add(o, "list", l);
+    }
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     char *copy = s ? strdup(s) : NULL;
     json_object_put(o);
@@ -225,6 +248,49 @@ static vgg_status read_flags(json_object *o, vgg_featdesc *d)
     return VGG_STATUS_OK;
 }
 
+/* "list" (present only where vggfeat extract recorded it): sha256, inputs,
+ * and for a shard "shards" of "of" */
+static vgg_status read_list(json_object *o, vgg_featdesc *d)
+{
+    json_object *l, *v = NULL;
+    if (!json_object_object_get_ex(o, "list", &l))
+        return VGG_STATUS_OK;
+    const char *bad = NULL;
+    if (!json_object_is_type(l, json_type_object))
+        bad = "not an object";
+    else if (get_string(l, "sha256", d->list_digest, sizeof d->list_digest) != VGG_STATUS_OK ||
+             strlen(d->list_digest) != 64 || strspn(d->list_digest, "0123456789abcdef") != 64)
+        bad = "'sha256' is not 64 hexadecimal digits";
+    else if (!json_object_object_get_ex(l, "inputs", &v) || !json_object_is_type(v, json_type_int) ||
+             json_object_get_int64(v) < 0)
+        bad = "'inputs' is not a count";
+    if (bad)
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'list': %s", bad);
+    d->list_inputs = (uint64_t)json_object_get_int64(v);
+    d->shard_n = 1;
+    json_object *of, *sh;
+    bool has_of = json_object_object_get_ex(l, "of", &of);
+    bool has_shards = json_object_object_get_ex(l, "shards", &sh);
+    if (!has_of && !has_shards)
+        return VGG_STATUS_OK;
+    shard_span *spans = NULL;
+    size_t count = 0;
+    if (!has_of || !json_object_is_type(of, json_type_int) || json_object_get_int64(of) < 2 ||
+        json_object_get_int64(of) > INT_MAX)
+        bad = "'of' is not a number of shards (2 or more)";
+    else if (!has_shards || !json_object_is_type(sh, json_type_string) ||
+             strlen(json_object_get_string(sh)) >= sizeof d->shards ||
+             !shards_parse(json_object_get_string(sh), (int)json_object_get_int64(of), &spans,
+                           &count))
+        bad = "'shards' is not a list of shards below 'of' (\"1\", \"0-1,3\")";
+    free(spans);
+    if (bad)
+        return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'list': %s", bad);
+    d->shard_n = (int)json_object_get_int64(of);
+    snprintf(d->shards, sizeof d->shards, "%s", json_object_get_string(sh));
+    return VGG_STATUS_OK;
+}
+
 vgg_status vgg_featdesc_from_json(const char *json, vgg_featdesc *d)
 {
     memset(d, 0, sizeof *d);
@@ -253,6 +319,8 @@ vgg_status vgg_featdesc_from_json(const char *json, vgg_featdesc *d)
         st = get_string(o, "version", d->version, sizeof d->version);
     if (st == VGG_STATUS_OK)
         st = read_flags(o, d);
+    if (st == VGG_STATUS_OK)
+        st = read_list(o, d);
     json_object_put(o);
     if (st != VGG_STATUS_OK)
         memset(d, 0, sizeof *d);

@@ -16,23 +16,47 @@ void vgg_feat_classes_sort(char **names, size_t n)
         qsort(names, n, sizeof *names, cmp_names);
 }
 
+/* A label without the spaces around it (*len bytes from the result): a
+ * store written before lists dropped them may hold "cat " beside "cat",
+ * one class, as vggsvm reads them. */
+static const char *trimmed(const char *s, size_t *len)
+{
+    s += strspn(s, " ");
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    *len = n;
+    return s;
+}
+
+static bool same_label(const char *name, const char *label)
+{
+    size_t n;
+    const char *t = trimmed(label, &n);
+    return strncmp(name, t, n) == 0 && name[n] == '\0';
+}
+
 static bool parse_int_label(const char *s, long *v)
 {
-    char *end;
-    if (!*s)
+    size_t n;
+    s = trimmed(s, &n);
+    if (n == 0 || n > 30)
         return false;
-    *v = strtol(s, &end, 10);
+    char buf[32], *end;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    *v = strtol(buf, &end, 10);
     return *end == '\0';
 }
 
-/* the distinct labels of fs, unsorted, into m->names */
+/* the distinct labels of fs (spaces around them dropped), unsorted, into m->names */
 static vgg_status collect_names(const vgg_featstore *fs, vgg_featlabels *m)
 {
     size_t rows = vgg_featstore_rows(fs), cap = 0;
     for (size_t r = 0; r < rows; r++) {
         const char *l = vgg_featstore_label(fs, r);
         size_t i = 0;
-        while (i < m->n && strcmp(m->names[i], l) != 0)
+        while (i < m->n && !same_label(m->names[i], l))
             i++;
         if (i < m->n)
             continue;
@@ -44,7 +68,9 @@ static vgg_status collect_names(const vgg_featstore *fs, vgg_featlabels *m)
             m->names = nn;
             cap = nc;
         }
-        if (!(m->names[m->n] = strdup(l)))
+        size_t n;
+        const char *t = trimmed(l, &n);
+        if (!(m->names[m->n] = strndup(t, n)))
             return vgg_fail(VGG_STATUS_NOMEM, "out of memory");
         m->n++;
     }
@@ -104,7 +130,7 @@ long vgg_featlabels_number(const vgg_featlabels *m, const char *l)
         return v;
     }
     for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->names[i], l) == 0)
+        if (same_label(m->names[i], l))
             return (long)i + 1;
     return 0;
 }

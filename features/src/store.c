@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "shards.h"
+
 #define MAGIC "VGGFEAT"  /* 8 bytes with the NUL */
 #define FORMAT_VERSION 1u
 #define FIXED_HEADER 64
@@ -501,6 +503,13 @@ static vgg_status resume_existing(vgg_featwriter *w, const vgg_featdesc *d)
         return vgg_fail(VGG_STATUS_MISMATCH,
                         "'%s': store was made with other settings (%s, store vs now); not "
                         "appending to it", w->path, why);
+    if (shards_other_list(&w->hi.desc, d)) {
+        char was[200], now[200];
+        shards_describe(&w->hi.desc, was, sizeof was);
+        shards_describe(d, now, sizeof now);
+        return vgg_fail(VGG_STATUS_MISMATCH, "'%s': the store holds %s, this run %s: another "
+                        "input list or shard; not appending to it", w->path, was, now);
+    }
     uint64_t full = (size - w->hi.data_offset) / w->hi.record_bytes;
     w->rec = malloc(w->hi.record_bytes);
     if (!w->rec)

@@ -1142,6 +1142,32 @@ vgg_status vgg_caffe_arch(const vgg_caffe_model *m, const vgg_config_id *config,
 /* Writing                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Every value of the layer's two blobs finite: a NaN or an infinity would
+ * be written, then refused by every command that loads the weights.
+ * NUMERIC naming the layer, the blob, the key it would be written under
+ * and the first bad element. */
+static vgg_status check_finite(const vgg_caffe_model *m, const vgg_caffe_layer *L,
+                               const vgg_layer_info *li, const char *out_path)
+{
+    static const char *const what[2] = {"weights", "bias"};
+    for (int k = 0; k < 2; k++) {
+        const vgg_caffe_blob *b = &L->blobs[k];
+        const uint8_t *p = b->data;
+        for (int64_t i = 0; i < b->count; i++) {
+            float v;
+            memcpy(&v, p + 4 * i, 4);
+            if (!isfinite(v))
+                return vgg_fail(VGG_STATUS_NUMERIC,
+                                "'%s': layer '%s', blob %d (%s, %s.%s) holds %s at element %lld "
+                                "of %lld; not writing '%s': the caffemodel is damaged (download "
+                                "it again)", m->name, li->name, k, what[k], li->weight_key,
+                                k ? "bias" : "weight", isnan(v) ? "NaN" : "an infinity",
+                                (long long)i, (long long)b->count, out_path);
+        }
+    }
+    return VGG_STATUS_OK;
+}
+
 vgg_status vgg_caffe_write_safetensors(const vgg_caffe_model *m, const vgg_arch *arch,
                                        const char *out_path)
 {
@@ -1161,6 +1187,9 @@ vgg_status vgg_caffe_write_safetensors(const vgg_caffe_model *m, const vgg_arch 
         if (st != VGG_STATUS_OK)
             return st;
         const vgg_caffe_layer *L = vgg_caffe_find_layer(m, li->name);
+        st = check_finite(m, L, li, out_path);
+        if (st != VGG_STATUS_OK)
+            return st;
         vgg_st_entry *w = &entries[n], *b = &entries[n + 1];
         memset(w, 0, 2 * sizeof *w);
         snprintf(names[n], sizeof names[n], "%s.weight", li->weight_key);

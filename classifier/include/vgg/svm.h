@@ -118,9 +118,18 @@ typedef struct vgg_svm_report {
     double *C;            /* the C of each class */
     size_t n_train;       /* rows trained on */
     size_t n_skipped;     /* rows left out (no labels) */
+    int cv_folds;         /* the folds cross-validation used (vgg_svm_cv_folds; 0: none) */
 } vgg_svm_report;
 
 void vgg_svm_report_free(vgg_svm_report *r);
+
+/* The folds K-fold cross-validation uses when asked for `asked`: at most
+ * the images of the smallest class (single-label; multi-label: its
+ * positives), so that each fold can hold one of each class (folds are
+ * dealt class by class: more would only add rounds without some classes,
+ * or empty ones), and at least 2.  *smallest (may be NULL): that class;
+ * *count (may be NULL): its images. */
+int vgg_svm_cv_folds(const vgg_svm_labels *l, int asked, int *smallest, size_t *count);
 
 typedef struct vgg_svm_model vgg_svm_model;
 
@@ -265,7 +274,10 @@ typedef struct vgg_svm_scores {
 /* A regular file written atomically; "-", /dev/stdout, a character device
  * or a FIFO written in place, as a stream (vgg_atomic_open_stream). */
 vgg_status vgg_svm_scores_write(const vgg_svm_scores *s, const char *path, bool json);
-/* Reads either format (JSON if the file starts with '{'). */
+/* Reads either format (JSON if the file starts with '{'; a UTF-8 byte
+ * order mark before it is skipped).  FORMAT naming the file and the line
+ * (JSON: the image) for a NaN score (infinities are scores) and for an
+ * image scored twice (with where it was first). */
 vgg_status vgg_svm_scores_read(const char *path, vgg_svm_scores **out);
 void vgg_svm_scores_free(vgg_svm_scores *s);
 
@@ -314,11 +326,12 @@ vgg_status vgg_svm_evaluate(const double *scores, size_t n, int k, const int *cl
 void vgg_svm_eval_free(vgg_svm_eval *e);
 
 /* vggsvm eval: the images of a score file s (read from scores_path)
- * matched by name with their ground truth, from a labels file (labels;
- * every name in it must have scores, else NOT_FOUND naming the first five)
+ * matched by name with their ground truth, from a labels file (labels)
  * or from a store's labels (features; rows without a label are passed
- * over), exactly one of the two (else INVALID), then evaluated.  NOT_FOUND
- * when no scored image has ground truth.  *out is the caller's
+ * over), exactly one of the two (else INVALID), then evaluated.  Every
+ * name of the labels file, or labelled row of the store, must have
+ * scores: else NOT_FOUND counting them and naming the first five.
+ * NOT_FOUND when no scored image has ground truth.  *out is the caller's
  * (vgg_svm_scored_free). */
 typedef struct vgg_svm_scored {
     size_t n_evaluated;      /* scored images with ground truth */

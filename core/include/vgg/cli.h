@@ -6,6 +6,11 @@
 #define VGG_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+#include "vgg/core.h"
+
+struct option;
 
 typedef struct vgg_command {
     const char *name;
@@ -30,5 +35,23 @@ int vgg_cli_main(const char *prog, const vgg_command *commands, size_t n, const 
  * version it prints), so no command can forget; a program without
  * vgg_cli_main calls it as its main returns. */
 int vgg_stdout_finish(const char *prog, const char *sub, int rc);
+
+/* The message for getopt_long's '?' (the command set opterr = 0 and calls
+ * this at once, optind and optopt as getopt_long left them): INVALID,
+ * naming the unknown option ("unknown option '-d' (in '-dash.png')"), the
+ * option that needs a value ("--scores needs a value") or takes none.
+ * An unknown option that looks like a file name gets the hint that a file
+ * whose name starts with '-' goes after "--", which ends the options
+ * (getopt_long permutes: options and files may come in any order before
+ * it, and everything after it is a file). */
+vgg_status vgg_cli_bad_option(int argc, char **argv, const char *optstring,
+                              const struct option *longopts);
+
+/* For a subcommand's getopt_long loop on '?': prints "<prog> <cmd>:
+ * <vgg_cli_bad_option's message>" and the usage (usage(stderr), if not
+ * NULL) to stderr; returns 2, the exit status of a usage error. */
+int vgg_cli_option_error(const char *prog, const char *cmd, int argc, char **argv,
+                         const char *optstring, const struct option *longopts,
+                         void (*usage)(FILE *));
 
 #endif

@@ -142,8 +142,10 @@ void vgg_unmap_file(vgg_mapped *m);
  * class indexes): a line ends at "\n" (a "\r" before it is dropped); blank
  * lines are skipped; the line is split at its FIRST TAB into the path and
  * the label (the label is "" when there is no TAB, and keeps any further
- * TAB unless VGG_LIST_ONE_TAB); the path may not be empty; a file holding
- * a NUL byte is not a list.  Options: VGG_LIST_COMMENTS skips lines that
+ * TAB unless VGG_LIST_ONE_TAB; spaces at its start and end are dropped, so
+ * "cat " is the class cat); the path may not be empty and is kept as it
+ * is; a UTF-8 byte order mark at the start of the file is skipped; a file
+ * holding a NUL byte is not a list.  Options: VGG_LIST_COMMENTS skips lines that
  * start with '#'; VGG_LIST_LABELS requires a TAB on every line.  Errors
  * are FORMAT and read "'<file>', line <n>: <problem>" ("expected
  * path<TAB>label", "empty path", "more than one TAB"). */

@@ -42,13 +42,31 @@ typedef struct vgg_featdesc {
                                                     boxes); "box+image" (the box's descriptor,
                                                     then its whole image's) */
     char version[32];                            /* program version that wrote it */
+    /* The input list the rows come from, which vggfeat extract records so
+     * that vggfeat merge can tell the shards of one list from those of
+     * another, and see a shard missing (docs/feature-store.md, "Shards").
+     * Not a setting: vgg_featdesc_equal ignores it.  shard_n == 0: not
+     * recorded (stores made before it was, by vggfeat pixels, subsets). */
+    char list_digest[65];                        /* SHA-256 (hex) of the whole list: each
+                                                    input's row name, a NUL, its label, a NUL */
+    uint64_t list_inputs;                        /* the inputs of the whole list */
+    int shard_n;                                 /* the list dealt into N shards (input i to
+                                                    shard i % N); 1: not sharded */
+    char shards[96];                             /* which of the N these rows are: "1", or
+                                                    after a partial merge "0-1,3"; "" when
+                                                    shard_n <= 1 */
 } vgg_featdesc;
 
 /* Compare the settings that make features comparable (dim, net digests,
- * scales, aggregation, layer, flip, normalisation; not names or version).
+ * scales, aggregation, layer, flip, normalisation; not names, version or
+ * the input list).
  * Returns true if equal; otherwise false and a sentence naming the first
  * setting that differs ("scales differ: 256,384 vs 256") in why. */
 bool vgg_featdesc_equal(const vgg_featdesc *a, const vgg_featdesc *b, char *why, size_t n);
+
+/* d without its input list (shard_n 0): for what is made of a store's
+ * rows but is no shard of its list (a subset, a model). */
+void vgg_featdesc_forget_list(vgg_featdesc *d);
 
 /* The description as a one-line JSON object (malloc'd) and back. */
 vgg_status vgg_featdesc_to_json(const vgg_featdesc *d, char **out);
@@ -203,7 +221,9 @@ void vgg_feat_classes_sort(char **names, size_t n);
 
 /* The numbering of a store's single labels for LIBLINEAR text: when every
  * label is an integer they are kept; otherwise the distinct labels are
- * sorted (vgg_feat_classes_sort) and numbered from 1.  A store without any
+ * sorted (vgg_feat_classes_sort) and numbered from 1.  Spaces around a
+ * label are not part of it ("cat " in a store written before lists
+ * dropped them is the class cat, as vggsvm reads it).  A store without any
  * label numbers every row 0; one with some rows unlabelled is INVALID. */
 typedef struct vgg_featlabels {
     char **names;       /* the distinct labels in number order (n == 0 when numeric or none) */
@@ -236,16 +256,41 @@ void vgg_featnew_abort(vgg_featnew *n);
  * new store out_path; labels[i] (may be NULL or "") replaces row i's label.
  * Every name must be in the store before anything is written (NOT_FOUND
  * naming up to two missing ones; list_path names the list in messages).
- * A name given several times in the store takes its first row. */
+ * A name given several times in the store takes its first row.  The new
+ * store records no input list (its rows are no shard of the old one's). */
 vgg_status vgg_featstore_subset(const char *in_path, const char *const *names,
                                 const char *const *labels, size_t n, const char *list_path,
                                 const char *out_path);
 
 /* Stores made with equal descriptions into a new store out_path (never
  * overwritten: INVALID when it exists), rows sorted by input index; an
- * index in two inputs is INVALID.  *rows_out (may be NULL): rows written. */
+ * index in two inputs is INVALID.  *rows_out (may be NULL): rows written.
+ * The inputs' lists (vgg_featdesc's list_digest and shards) must agree:
+ * shards of different lists are MISMATCH; a shard in two inputs, a shard
+ * of the list that no input holds, or inputs of which only some record
+ * their list are INVALID, naming the stores and shards, unless partial
+ * (vgg_featstore_merge_partial).  The merged store records the list: the
+ * whole of it when every shard is there (then it equals the store an
+ * unsharded extraction writes), else the shards it holds. */
 vgg_status vgg_featstore_merge(const char *const *paths, int n, const char *out_path,
                                size_t *rows_out);
+
+/* What a merge left out. */
+typedef struct vgg_featmerge_report {
+    size_t rows;                 /* rows written */
+    int shard_n;                 /* the list's N (0: not recorded) */
+    char missing[96];            /* the shards no input held ("2", "2-4,7"); "" if none */
+    uint64_t missing_inputs;     /* the inputs of the list in them */
+    bool unrecorded;             /* some inputs recorded no list: none could be checked */
+} vgg_featmerge_report;
+
+/* vgg_featstore_merge; with partial, missing shards and inputs without a
+ * record of their list are allowed (said in *rep, which may be NULL: a
+ * caller says what is missing), the merged store recording the shards it
+ * holds (or no list, when some input recorded none).  Shards of different
+ * lists, and a shard given twice, stay refused. */
+vgg_status vgg_featstore_merge_partial(const char *const *paths, int n, const char *out_path,
+                                       bool partial, vgg_featmerge_report *rep);
 
 #ifdef __cplusplus
 }

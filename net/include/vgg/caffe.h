@@ -110,7 +110,9 @@ vgg_status vgg_caffe_arch(const vgg_caffe_model *m, const vgg_config_id *config,
  * conventions in the metadata (BGR, range 255, mean 103.939,116.779,123.68,
  * std 1, pool_round ceil, the configuration, width, fc_dim, num_classes,
  * input_size).  Tensor data is written straight from the mapping; the
- * output is written atomically (nothing is left at out_path on failure). */
+ * output is written atomically (nothing is left at out_path on failure).
+ * A NaN or infinite value in a blob is NUMERIC naming the layer, the blob
+ * and its key, and nothing is written (loading would refuse it). */
 vgg_status vgg_caffe_write_safetensors(const vgg_caffe_model *m, const vgg_arch *arch,
                                        const char *out_path);
 
