@@ -108,7 +108,7 @@ try:
     rc, out = run(["sh", "-c", limit + "exec \"$0\" \"$@\"", VGGFEAT, "extract",
                    "--device", "cpu-ref", "--threads", "1", "--net", "nets/netD.safetensors",
                    "--scales", "256", "-o", "strip.vggf", "strip.png"], timeout=60)
-    check(rc == 1 and "strip.png" in out and "aspect ratio" in out,
+    check(rc == 1 and "strip.png" in out and "--max-input-pixels" in out,
           "a 3000x1 PNG at --scales 256 is refused by name", out)
 except subprocess.TimeoutExpired:
     check(False, "a 3000x1 PNG at --scales 256 (it hung)")

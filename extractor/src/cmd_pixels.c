@@ -15,13 +15,16 @@
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: vggfeat pixels --list FILE [--size N] [--no-l2] [--on-error MODE] -o FEATURES\n"
+            "usage: vggfeat pixels --list FILE [--size N] [--no-l2] [--alpha MODE] [--on-error MODE]\n"
+            "                      -o FEATURES\n"
             "Raw-pixel baseline features: every image of the list (one path per line,\n"
             "optionally a TAB and a label) resized to exactly N x N (default 32),\n"
             "RGB values in [0, 1], L2-normalised (--no-l2 to skip), one row each.\n"
             "The store is new (an existing file is never overwritten), a regular file\n"
             "(a device, FIFO or '-' is refused).\n"
-            "  --on-error MODE    fail (default) or skip unreadable images\n");
+            "  --on-error MODE    fail (default) or skip unreadable images\n"
+            "  --alpha MODE       transparency: drop (default, Pillow's convert(\"RGB\")) or\n"
+            "                     white (composed on white); recorded in the store\n");
 }
 
 static void note_skipped(void *ctx, const char *why)
@@ -48,18 +51,20 @@ typedef struct pixels_args {
     const char *list, *out;
     int size;
     bool l2, skip;
+    vgg_alpha_mode alpha;
 } pixels_args;
 
 /* The command line into a: -1 to go on, else the exit code (0 after
  * --help, 2 after a usage error). */
 static int parse_pixels_args(int argc, char **argv, pixels_args *a)
 {
-    enum { O_NO_L2 = 256, O_ON_ERROR };
+    enum { O_NO_L2 = 256, O_ON_ERROR, O_ALPHA };
     static const struct option opts[] = {
         { "list", required_argument, NULL, 'l' },
         { "size", required_argument, NULL, 's' },
         { "no-l2", no_argument, NULL, O_NO_L2 },
         { "on-error", required_argument, NULL, O_ON_ERROR },
+        { "alpha", required_argument, NULL, O_ALPHA },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -87,6 +92,12 @@ static int parse_pixels_args(int argc, char **argv, pixels_args *a)
                 return 2;
             }
             a->skip = strcmp(optarg, "skip") == 0;
+            break;
+        case O_ALPHA:
+            if (vgg_alpha_mode_parse(optarg, &a->alpha) != VGG_STATUS_OK) {
+                fprintf(stderr, "vggfeat pixels: --alpha '%s': expected drop or white\n", optarg);
+                return 2;
+            }
             break;
         case 'o': a->out = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -122,7 +133,7 @@ int cmd_pixels(int argc, char **argv)
         return 1;
     }
     vgg_featdesc d;
-    vgg_pixels_desc(a.size, a.l2, &d);
+    vgg_pixels_desc(a.size, a.l2, a.alpha, &d);
     vgg_featlayout layout;
     vgg_extract_item *items = NULL;
     vgg_featwriter *w = NULL;
@@ -132,7 +143,8 @@ int cmd_pixels(int argc, char **argv)
     if (inputs_layout(&in, &layout, "vggfeat pixels") == 0 && (items = list_items(&in))) {
         vgg_status st = vgg_featwriter_open_layout(a.out, &d, &layout, false, &w, NULL);
         if (st == VGG_STATUS_OK)
-            st = vgg_pixels_write(w, items, in.n, a.size, a.l2, a.skip, note_skipped, NULL, &r);
+            st = vgg_pixels_write(w, items, in.n, a.size, a.l2, a.alpha, a.skip, note_skipped, NULL,
+                                  &r);
         if (w && vgg_featwriter_close(w) != VGG_STATUS_OK && st == VGG_STATUS_OK)
             st = VGG_STATUS_IO;
         if (st != VGG_STATUS_OK)

@@ -133,6 +133,7 @@ vgg_status vgg_extractor_create(vgg_net *const *nets, const char *const *net_nam
     d->l2 = o->l2;
     d->l2_per_net = o->l2_per_net;
     strcpy(d->region, o->with_image ? "box+image" : ex->o.boxes ? "box" : "");
+    d->alpha_white = o->alpha == VGG_ALPHA_WHITE;
     snprintf(d->version, sizeof d->version, "vggfeat %s", VGG_VERSION_STRING);
     *out = ex;
     return VGG_STATUS_OK;
@@ -140,6 +141,28 @@ vgg_status vgg_extractor_create(vgg_net *const *nets, const char *const *net_nam
 
 const vgg_featdesc *vgg_extractor_desc(const vgg_extractor *ex) { return &ex->desc; }
 int vgg_extractor_dim(const vgg_extractor *ex) { return ex->desc.dim; }
+
+void vgg_extractor_decode_opts(const vgg_extractor *ex, vgg_decode_opts *o)
+{
+    vgg_decode_opts_default(o);
+    o->alpha = ex->o.alpha;
+}
+
+/* the budget of a net run: the flip is a second view in the same run */
+static vgg_input_budget budget_of(const vgg_extractor *ex)
+{
+    return (vgg_input_budget){ ex->o.max_input_pixels, ex->o.flip ? 2 : 1,
+                               "--max-input-pixels" };
+}
+
+vgg_status vgg_extractor_check_size(const vgg_extractor *ex, const char *name, int w, int h)
+{
+    const vgg_input_budget b = budget_of(ex);
+    vgg_status st = VGG_STATUS_OK;
+    for (int s = 0; s < ex->o.n_scales && st == VGG_STATUS_OK; s++)
+        st = vgg_image_check_input(name, w, h, ex->o.scales[s], &b);
+    return st;
+}
 
 void vgg_prepared_free(vgg_prepared *p)
 {
@@ -166,15 +189,16 @@ vgg_status vgg_extractor_prepare_box(const vgg_extractor *ex, const vgg_image *i
     char name[64] = "image";
     if (crop)
         snprintf(name, sizeof name, "box %d,%d,%d,%d", box->x1, box->y1, box->x2, box->y2);
-    for (int s = 0; s < ex->o.n_scales && st == VGG_STATUS_OK; s++)
-        st = vgg_image_check_scale(name, part[0]->w, part[0]->h, ex->o.scales[s]);
+    if (st == VGG_STATUS_OK)
+        st = vgg_extractor_check_size(ex, name, part[0]->w, part[0]->h);
+    const vgg_input_budget b = budget_of(ex);
     vgg_prepared *p = st == VGG_STATUS_OK ? calloc(1, sizeof *p) : NULL;
     if (st == VGG_STATUS_OK && !p)
         st = vgg_fail(VGG_STATUS_NOMEM, "extract: out of memory");
     for (int s = 0; s < ex->o.n_scales && st == VGG_STATUS_OK; s++) {
         p->n_scales = s + 1;
         for (int k = 0; k < parts_of(ex) && st == VGG_STATUS_OK; k++)
-            st = vgg_image_resize_short(part[k], ex->o.scales[s], &p->img[k][s]);
+            st = vgg_image_resize_short_within(part[k], ex->o.scales[s], &b, &p->img[k][s]);
     }
     vgg_image_free(crop);
     if (st != VGG_STATUS_OK) {

@@ -4,6 +4,7 @@
 #include "vgg/extract.h"
 #include "vgg/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,15 +45,26 @@ void vgg_extract_cli_usage(FILE *fp)
 "  --shard K/N        only every N-th input, starting at K (0 <= K < N); the store\n"
 "                     records the list and K of N for vggfeat merge\n"
 "  --on-error MODE    fail (default: stop at an unreadable image) or skip (log,\n"
-"                     count and go on)\n"
+"                     count and go on).  Images that Pillow decodes despite\n"
+"                     decoder warnings (\"Corrupt JPEG data: ...\") are decoded to\n"
+"                     Pillow's pixels and counted in the summary; truncated files\n"
+"                     are unreadable, as in Pillow\n"
+"  --alpha MODE       transparency: drop (default: the colour as stored, what\n"
+"                     Pillow's convert(\"RGB\") and torchvision/timm pipelines give)\n"
+"                     or white (composed on white); recorded in the store\n"
+"  --max-input-pixels N\n"
+"                     the most pixels an image may have once resized to a scale\n"
+"                     (default 8388608 = 2^23; each costs the net 512 bytes, twice\n"
+"                     with the flip); a larger one is unreadable, named with its\n"
+"                     size and the memory it needs; no rule on the aspect ratio\n"
 "  --threads N        threads for the nets, at most " VGG_MAX_THREADS_TEXT
                       " (default 0: one per core,\n"
 "                     as many as the address-space limit, ulimit -v, leaves room for)\n"
 "  --loaders N        threads decoding and resizing ahead, at most " VGG_MAX_THREADS_TEXT "\n"
 "                     (default 2)\n"
-"  --device DEV       cpu (default) or cuda:N\n"
+"  --device DEV       cpu (default), cpu-ref (the plain reference) or cuda:N\n"
 "  --precision P      fp32 (default); tf32 (GPU tensor cores, descriptors within\n"
-"                     about 1e-3); bf16 (--device cpu with AVX512-BF16 or AMX: up to\n"
+"                     a target of 1e-2, docs/gpu.md); bf16 (--device cpu with AVX512-BF16 or AMX: up to\n"
 "                     2x faster, descriptors within about 1e-2, see docs/extract.md)\n"
 "  --workspace MB     the most GPU workspace one convolution may use (default 1024)\n"
 "                     (both default to $VGG_PRECISION, $VGG_WORKSPACE_MB where set)\n"
@@ -71,7 +83,7 @@ void vgg_extract_cli_usage(FILE *fp)
 
 enum { O_MODELS = 256, O_SCALES, O_AGG, O_LAYER, O_NOFLIP, O_NOL2, O_LIST, O_SHARD, O_ONERR,
        O_THREADS, O_LOADERS, O_DEVICE, O_BATCH, O_QUIET, O_NET, O_L2, O_PRECISION, O_WORKSPACE,
-       O_WITH_IMAGE };
+       O_WITH_IMAGE, O_ALPHA, O_MAX_INPUT };
 
 static const struct option long_opts[] = {
     { "net", required_argument, NULL, O_NET },
@@ -86,6 +98,8 @@ static const struct option long_opts[] = {
     { "with-image", no_argument, NULL, O_WITH_IMAGE },
     { "shard", required_argument, NULL, O_SHARD },
     { "on-error", required_argument, NULL, O_ONERR },
+    { "alpha", required_argument, NULL, O_ALPHA },
+    { "max-input-pixels", required_argument, NULL, O_MAX_INPUT },
     { "threads", required_argument, NULL, O_THREADS },
     { "loaders", required_argument, NULL, O_LOADERS },
     { "device", required_argument, NULL, O_DEVICE },
@@ -142,6 +156,19 @@ static vgg_status parse_count(int c, const char *text, vgg_extract_cli *a)
     return VGG_STATUS_OK;
 }
 
+/* --max-input-pixels: 1 .. 2^31 - 1 (the resized sizes stay ints) */
+static vgg_status parse_max_input(const char *text, vgg_extract_opts *eo)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (*end || end == text || errno || v < 1 || v > 2147483647LL)
+        return vgg_fail(VGG_STATUS_INVALID, "--max-input-pixels '%s': a number of pixels from 1 "
+                        "to 2147483647 (default %zu)", text, VGG_IMAGE_MAX_INPUT_PIXELS);
+    eo->max_input_pixels = (size_t)v;
+    return VGG_STATUS_OK;
+}
+
 /* one option (c, as getopt_long returns it) into a */
 static vgg_status parse_one(int c, const char *arg, vgg_extract_cli *a)
 {
@@ -175,6 +202,11 @@ static vgg_status parse_one(int c, const char *arg, vgg_extract_cli *a)
             return vgg_fail(VGG_STATUS_INVALID, "--on-error '%s': fail or skip", arg);
         a->skip_errors = arg[0] == 's';
         return VGG_STATUS_OK;
+    case O_ALPHA:
+        if (vgg_alpha_mode_parse(arg, &a->eo.alpha) != VGG_STATUS_OK)
+            return vgg_fail(VGG_STATUS_INVALID, "--alpha '%s': drop or white", arg);
+        return VGG_STATUS_OK;
+    case O_MAX_INPUT: return parse_max_input(arg, &a->eo);
     case O_THREADS: case O_LOADERS: case O_BATCH: return parse_count(c, arg, a);
     case O_DEVICE: a->device = arg; return VGG_STATUS_OK;
     case O_PRECISION: case O_WORKSPACE:
@@ -317,6 +349,12 @@ static void print_summary(const vgg_extract_result *res, const vgg_extract_job *
                                    : "");
     for (size_t i = 0; i < res->n_skipped; i++)
         fprintf(r->fp, "  skipped '%s': %s\n", res->skipped_paths[i], res->skipped_whys[i]);
+    if (res->n_warned > 0)
+        fprintf(r->fp, "vggfeat extract: %zu image%s decoded despite %zu decoder warning%s, as "
+                "Pillow decodes them; the first: '%s': %s\n", res->n_warned,
+                res->n_warned == 1 ? "" : "s", res->n_warnings, res->n_warnings == 1 ? "" : "s",
+                res->warned_path ? res->warned_path : "?",
+                res->warned_why ? res->warned_why : "?");
 }
 
 int vgg_extract_cli_finish(vgg_status st, const vgg_extract_result *res,

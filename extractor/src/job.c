@@ -40,6 +40,8 @@ typedef struct slot {
     vgg_status status;
     char *error;        /* message for a failed image */
     vgg_prepared *prep;
+    int warnings;       /* the decoder's warnings about a decoded image */
+    char *warning;      /* and its first (NULL when none) */
 } slot;
 
 typedef struct pipeline {
@@ -64,7 +66,7 @@ static void *worker(void *arg)
 {
     pipeline *pl = arg;
     vgg_decode_opts dopts;
-    vgg_decode_opts_default(&dopts);
+    vgg_extractor_decode_opts(pl->ex, &dopts);
     for (;;) {
         pthread_mutex_lock(&pl->mu);
         while (!pl->stop && pl->next_take < pl->n && pl->next_take >= pl->consumed + pl->cap)
@@ -82,10 +84,11 @@ static void *worker(void *arg)
         vgg_prepared *prep = NULL;
         vgg_status st = vgg_image_load(in->path, &dopts, &img);
         /* the resized sizes are checked before anything is allocated, the
-         * message naming the image */
-        const vgg_featdesc *d = vgg_extractor_desc(pl->ex);
-        for (int s = 0; s < d->n_scales && st == VGG_STATUS_OK; s++)
-            st = vgg_image_check_scale(in->path, img->w, img->h, d->scales[s]);
+         * message naming the image (a box's are checked by prepare) */
+        if (st == VGG_STATUS_OK && !in->box)
+            st = vgg_extractor_check_size(pl->ex, in->path, img->w, img->h);
+        const int warnings = st == VGG_STATUS_OK ? img->warnings : 0;
+        char *warning = warnings ? strdup(img->warning) : NULL;
         if (st == VGG_STATUS_OK) {
             st = vgg_extractor_prepare_box(pl->ex, img, in->box, &prep);
             if (st != VGG_STATUS_OK && in->box)   /* the box's errors name the image */
@@ -103,6 +106,10 @@ static void *worker(void *arg)
         s->status = st;
         s->error = err;
         s->prep = prep;
+        s->warnings = st == VGG_STATUS_OK ? warnings : 0;
+        s->warning = st == VGG_STATUS_OK ? warning : NULL;
+        if (st != VGG_STATUS_OK)
+            free(warning);
         s->ready = true;
         pthread_cond_broadcast(&pl->cv_ready);
         pthread_mutex_unlock(&pl->mu);
@@ -159,6 +166,7 @@ static void pipeline_stop(pipeline *pl)
         for (size_t i = 0; i < pl->cap; i++) {
             vgg_prepared_free(pl->slots[i].prep);
             free(pl->slots[i].error);
+            free(pl->slots[i].warning);
         }
         pthread_mutex_destroy(&pl->mu);
         pthread_cond_destroy(&pl->cv_ready);
@@ -321,6 +329,22 @@ static vgg_status bad_image(run_state *rs, const vgg_extract_item *in, slot *s)
     return VGG_STATUS_OK;
 }
 
+/* an image decoded despite the decoder's warnings: counted, the first
+ * kept for the summary */
+static void note_warnings(vgg_extract_result *res, const vgg_extract_item *in, slot *s)
+{
+    if (s->warnings > 0) {
+        res->n_warned++;
+        res->n_warnings += (size_t)s->warnings;
+        if (!res->warned_path && (res->warned_path = strdup(item_name(in)))) {
+            res->warned_why = s->warning;
+            s->warning = NULL;
+        }
+    }
+    free(s->warning);
+    s->warning = NULL;
+}
+
 static void report(const run_state *rs, const pipeline *pl, size_t start, double t0)
 {
     if (!rs->job->progress)
@@ -345,6 +369,7 @@ static vgg_status run_items(run_state *rs, pipeline *pl, size_t start)
         if (!have || st != VGG_STATUS_OK) {
             vgg_prepared_free(s.prep);
             free(s.error);
+            free(s.warning);
             rs->res->interrupted = !have && t < pl->n;
             break;
         }
@@ -353,6 +378,7 @@ static vgg_status run_items(run_state *rs, pipeline *pl, size_t start)
                 break;
             continue;
         }
+        note_warnings(rs->res, pl->items[t], &s);
         rs->group[rs->n_group] = s.prep;
         rs->group_in[rs->n_group] = pl->items[t];
         rs->n_group++;
@@ -492,5 +518,7 @@ void vgg_extract_result_free(vgg_extract_result *res)
     }
     free(res->skipped_paths);
     free(res->skipped_whys);
+    free(res->warned_path);
+    free(res->warned_why);
     memset(res, 0, sizeof *res);
 }

@@ -20,12 +20,14 @@ static int why_kind(const char *msg)
     return VGG_PIXELS_N_WHY - 1;
 }
 
-vgg_status vgg_pixels_row(const char *path, int size, bool l2, float *row)
+vgg_status vgg_pixels_row(const char *path, int size, bool l2, vgg_alpha_mode alpha, float *row)
 {
     vgg_image *img = NULL, *sized = NULL;
-    vgg_status st = vgg_image_load(path, NULL, &img);
-    if (st == VGG_STATUS_OK)
-        st = vgg_image_check_scale(path, img->w, img->h, size);
+    vgg_decode_opts o;
+    vgg_decode_opts_default(&o);
+    o.alpha = alpha;
+    /* resized to size x size, whatever its shape: no budget to check */
+    vgg_status st = vgg_image_load(path, &o, &img);
     if (st == VGG_STATUS_OK)
         st = vgg_image_resize(img, size, size, &sized);
     vgg_image_free(img);
@@ -48,7 +50,7 @@ vgg_status vgg_pixels_row(const char *path, int size, bool l2, float *row)
     return VGG_STATUS_OK;
 }
 
-void vgg_pixels_desc(int size, bool l2, vgg_featdesc *d)
+void vgg_pixels_desc(int size, bool l2, vgg_alpha_mode alpha, vgg_featdesc *d)
 {
     memset(d, 0, sizeof *d);
     d->dim = 3 * size * size;
@@ -59,11 +61,12 @@ void vgg_pixels_desc(int size, bool l2, vgg_featdesc *d)
     strcpy(d->layer, "pixels");
     d->flip = false;
     d->l2 = l2;
+    d->alpha_white = alpha == VGG_ALPHA_WHITE;
     snprintf(d->version, sizeof d->version, "vggfeat %s", VGG_VERSION_STRING);
 }
 
 vgg_status vgg_pixels_write(vgg_featwriter *w, const vgg_extract_item *items, size_t n, int size,
-                            bool l2, bool skip, void (*skipped)(void *ctx, const char *why),
+                            bool l2, vgg_alpha_mode alpha, bool skip, void (*skipped)(void *ctx, const char *why),
                             void *ctx, vgg_pixels_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -72,7 +75,7 @@ vgg_status vgg_pixels_write(vgg_featwriter *w, const vgg_extract_item *items, si
         return vgg_fail(VGG_STATUS_NOMEM, "out of memory for a %dx%d pixel row", size, size);
     vgg_status st = VGG_STATUS_OK;
     for (size_t i = 0; i < n && st == VGG_STATUS_OK; i++) {
-        st = vgg_pixels_row(items[i].path, size, l2, row);
+        st = vgg_pixels_row(items[i].path, size, l2, alpha, row);
         if (st != VGG_STATUS_OK && skip) {
             if (skipped)
                 skipped(ctx, vgg_last_error());

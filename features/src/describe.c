@@ -24,6 +24,8 @@ vgg_status vgg_featstore_describe(const vgg_featstore *fs, const char *path, FIL
     fprintf(fp, "flip:        %s\n", d->flip ? "yes" : "no");
     fprintf(fp, "l2:          %s\n", d->l2_per_net ? (d->l2 ? "per net, then final" : "per net")
                                                : d->l2 ? "yes" : "no");
+    fprintf(fp, "alpha:       %s\n", d->alpha_white ? "white (transparency composed on white)"
+                                                   : "drop (transparency dropped)");
     fprintf(fp, "dim:         %d\n", d->dim);
     fprintf(fp, "rows:        %zu\n", rows);
     size_t labelled = 0;

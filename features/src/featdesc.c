@@ -89,6 +89,11 @@ bool vgg_featdesc_equal(const vgg_featdesc *a, const vgg_featdesc *b, char *why,
                  *b->region ? b->region : "image");
         return false;
     }
+    if (a->alpha_white != b->alpha_white) {
+        snprintf(why, n, "transparency differs: %s vs %s (--alpha)",
+                 a->alpha_white ? "white" : "drop", b->alpha_white ? "white" : "drop");
+        return false;
+    }
     if (a->dim != b->dim) {
         snprintf(why, n, "dimension differs: %d vs %d", a->dim, b->dim);
         return false;
@@ -135,6 +140,9 @@ vgg_status vgg_featdesc_to_json(const vgg_featdesc *d, char **out)
     /* the same for rows of boxes: written only for them */
     if (*d->region)
         json_object_object_add(o, "region", json_object_new_string(d->region));
+    /* always written: without it a store reads as made on white, as every
+     * store was before the key existed */
+    json_object_object_add(o, "alpha", json_object_new_string(d->alpha_white ? "white" : "drop"));
     json_object_object_add(o, "version", json_object_new_string(d->version));
     /* the input list, where recorded (after the settings: a store without
      * it stays byte for byte what it was) */
@@ -222,7 +230,7 @@ static vgg_status read_scales(json_object *o, vgg_featdesc *d)
     return VGG_STATUS_OK;
 }
 
-/* flip, l2 and the keys present only when set: l2_per_net, region */
+/* flip, l2 and the keys that may be missing: l2_per_net, region, alpha */
 static vgg_status read_flags(json_object *o, vgg_featdesc *d)
 {
     json_object *v;
@@ -244,6 +252,14 @@ static vgg_status read_flags(json_object *o, vgg_featdesc *d)
             return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'region' is not \"box\" or "
                             "\"box+image\"");
         snprintf(d->region, sizeof d->region, "%s", r);
+    }
+    d->alpha_white = true;  /* stores from before the key: composed on white */
+    if (json_object_object_get_ex(o, "alpha", &v)) {
+        const char *a = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+        if (strcmp(a, "drop") != 0 && strcmp(a, "white") != 0)
+            return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'alpha' is not \"drop\" or "
+                            "\"white\"");
+        d->alpha_white = a[0] == 'w';
     }
     return VGG_STATUS_OK;
 }

@@ -9,6 +9,7 @@
  * change is skipped, and an unchanged size is a plain copy.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,35 +226,59 @@ void vgg_image_size_for_short_side(int w, int h, int q, int *ow, int *oh)
     }
 }
 
-vgg_status vgg_image_check_scale(const char *name, int w, int h, int q)
+/* bytes as "3.5 GiB" / "200 MiB" */
+static void format_bytes(double bytes, char *buf, size_t n)
+{
+    const double gib = 1024.0 * 1024.0 * 1024.0;
+    if (bytes >= gib)
+        snprintf(buf, n, "%.1f GiB", bytes / gib);
+    else
+        snprintf(buf, n, "%.0f MiB", bytes / (1024.0 * 1024.0));
+}
+
+vgg_status vgg_image_check_input(const char *name, int w, int h, int q,
+                                 const vgg_input_budget *b)
 {
     if (q <= 0)
         return vgg_fail(VGG_STATUS_INVALID, "'%s': scale (short side) %d is not positive", name,
                         q);
     if (w <= 0 || h <= 0)
         return vgg_fail(VGG_STATUS_INVALID, "'%s': image is %dx%d", name, w, h);
+    const size_t max = b && b->max_pixels ? b->max_pixels : VGG_IMAGE_MAX_INPUT_PIXELS;
+    const int views = b && b->views > 0 ? b->views : 1;
     long long sh = w <= h ? w : h, lg = w <= h ? h : w;
     /* the size it would have, in 64 bits: int(q * long / short) */
     long long nl = (long long)((double)(q * lg) / (double)sh);
     long long rw = w <= h ? q : nl, rh = w <= h ? nl : q;
-    if (lg > (long long)VGG_IMAGE_MAX_ASPECT * sh)
-        return vgg_fail(VGG_STATUS_TOO_LARGE, "'%s': image is %dx%d, an aspect ratio over %d:1 "
-                        "(at scale %d it would be %lldx%lld); crop it or leave it out", name, w,
-                        h, VGG_IMAGE_MAX_ASPECT, q, rw, rh);
-    if ((unsigned long long)(rw * rh) > VGG_IMAGE_MAX_INPUT_PIXELS)
-        return vgg_fail(VGG_STATUS_TOO_LARGE, "'%s': image is %dx%d; at scale %d it would be "
-                        "%lldx%lld (%lld pixels), over the limit of %zu pixels of network "
-                        "input; use a smaller scale", name, w, h, q, rw, rh, rw * rh,
-                        VGG_IMAGE_MAX_INPUT_PIXELS);
-    return VGG_STATUS_OK;
+    /* rw * rh without overflow: nl <= 2^31 * 2^31 / 1 would not fit */
+    if ((unsigned long long)nl <= max / (unsigned long long)q)
+        return VGG_STATUS_OK;
+    const double pixels = (double)rw * (double)rh;
+    char need[32], have[32];
+    format_bytes(pixels * VGG_IMAGE_NET_BYTES_PER_PIXEL * views, need, sizeof need);
+    format_bytes((double)max * VGG_IMAGE_NET_BYTES_PER_PIXEL * views, have, sizeof have);
+    return vgg_fail(VGG_STATUS_TOO_LARGE,
+                    "'%s': image is %dx%d; at scale %d it would be %lldx%lld = %.0f pixels "
+                    "of network input, about %s of the net's memory (%d bytes a pixel%s), "
+                    "over the budget of %zu pixels (%s)%s%s%s", name, w, h, q, rw, rh, pixels,
+                    need, VGG_IMAGE_NET_BYTES_PER_PIXEL, views == 2 ? ", twice with the flip"
+                    : views > 2 ? ", times the views" : "", max, have,
+                    b && b->option ? "; raise it with " : "; use a smaller scale",
+                    b && b->option ? b->option : "", b && b->option ? " or use a smaller scale" : "");
 }
 
-vgg_status vgg_image_resize_short(const vgg_image *in, int q, vgg_image **out)
+vgg_status vgg_image_check_scale(const char *name, int w, int h, int q)
+{
+    return vgg_image_check_input(name, w, h, q, NULL);
+}
+
+vgg_status vgg_image_resize_short_within(const vgg_image *in, int q, const vgg_input_budget *b,
+                                         vgg_image **out)
 {
     *out = NULL;
     if (!in || in->w <= 0 || in->h <= 0)
         return vgg_fail(VGG_STATUS_INVALID, "resize: no input image");
-    vgg_status st = vgg_image_check_scale("image", in->w, in->h, q);
+    vgg_status st = vgg_image_check_input("image", in->w, in->h, q, b);
     if (st != VGG_STATUS_OK)
         return st;
     int w, h;
@@ -262,4 +287,9 @@ vgg_status vgg_image_resize_short(const vgg_image *in, int q, vgg_image **out)
         return vgg_fail(VGG_STATUS_INVALID, "resize: %dx%d to short side %d gives an empty image",
                         in->w, in->h, q);
     return vgg_image_resize(in, w, h, out);
+}
+
+vgg_status vgg_image_resize_short(const vgg_image *in, int q, vgg_image **out)
+{
+    return vgg_image_resize_short_within(in, q, NULL, out);
 }

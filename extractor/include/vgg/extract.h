@@ -47,6 +47,13 @@ typedef struct vgg_extract_opts {
                                           made and normalised as alone, then the final L2
                                           over both when l2 is on; dim doubles; region
                                           "box+image" */
+    vgg_alpha_mode alpha;              /* VGG_ALPHA_DROP (Pillow's convert("RGB")); or
+                                          WHITE: transparency composed on white; recorded
+                                          as the description's alpha */
+    size_t max_input_pixels;           /* the budget of an image's network input at each
+                                          scale (vgg_image_check_input); 0: the default,
+                                          VGG_IMAGE_MAX_INPUT_PIXELS; not recorded (it
+                                          changes which images are refused, no row) */
 } vgg_extract_opts;
 
 void vgg_extract_opts_default(vgg_extract_opts *o);
@@ -68,6 +75,16 @@ void vgg_extractor_free(vgg_extractor *ex);
 /* The description of the descriptors this extractor makes. */
 const vgg_featdesc *vgg_extractor_desc(const vgg_extractor *ex);
 int vgg_extractor_dim(const vgg_extractor *ex);
+
+/* How this extractor's images are to be decoded: the defaults, with its
+ * option alpha. */
+void vgg_extractor_decode_opts(const vgg_extractor *ex, vgg_decode_opts *o);
+
+/* A w x h image (or box) within the budget at every scale: TOO_LARGE with
+ * vgg_image_check_input's message (naming name, the pixels and memory,
+ * the budget max_input_pixels, the flip's second view and the option
+ * --max-input-pixels) otherwise. */
+vgg_status vgg_extractor_check_size(const vgg_extractor *ex, const char *name, int w, int h);
 
 /* ---- boxes ----
  *
@@ -95,9 +112,9 @@ char *vgg_box_row_name(const char *path, const vgg_box *b);
  * (vgg_extractor_prepare_box; NULL: the whole image) the crop is resized
  * as a whole image would be (smallest side Q); with the option with_image
  * the whole image is prepared too.  INVALID when the box is not inside
- * img, TOO_LARGE when a resized size is over the limits of
- * vgg_image_check_scale (the message says "image"; callers add the
- * path). */
+ * img, TOO_LARGE when a resized size is over the budget
+ * (vgg_extractor_check_size; the message says "image" or "box ...";
+ * callers add the path). */
 typedef struct vgg_prepared vgg_prepared;
 vgg_status vgg_extractor_prepare(const vgg_extractor *ex, const vgg_image *img,
                                  vgg_prepared **out);
@@ -225,6 +242,11 @@ typedef struct vgg_extract_result {
     size_t n_skipped;
     char **skipped_paths;  /* and why, for the summary */
     char **skipped_whys;
+    size_t n_warned;       /* images decoded despite decoder warnings (vgg_image's
+                              warnings; their rows are written, as Pillow decodes them) */
+    size_t n_warnings;     /* the warnings of those images together */
+    char *warned_path;     /* the first such image, and its first warning */
+    char *warned_why;
     const char *stopped_at;   /* the input an error stopped the job at (NULL if none) */
 } vgg_extract_result;
 
@@ -288,13 +310,14 @@ vgg_status vgg_weights_describe(const char *path, FILE *fp);
 
 /* ---- raw-pixel baseline features (vggfeat pixels) ---- */
 
-/* The row of one image: resized to exactly size x size (Pillow bilinear),
- * RGB in [0, 1], CHW (3 * size * size floats), L2-normalised if l2.  The
- * image's status (IO, FORMAT, TOO_LARGE ...) on failure. */
-vgg_status vgg_pixels_row(const char *path, int size, bool l2, float *row);
+/* The row of one image: decoded with transparency as alpha says, resized
+ * to exactly size x size (Pillow bilinear) whatever its shape, RGB in
+ * [0, 1], CHW (3 * size * size floats), L2-normalised if l2.  The image's
+ * status (IO, FORMAT, TOO_LARGE ...) on failure. */
+vgg_status vgg_pixels_row(const char *path, int size, bool l2, vgg_alpha_mode alpha, float *row);
 /* The description of such a store: no nets, one scale (size), layer
- * "pixels", no flip. */
-void vgg_pixels_desc(int size, bool l2, vgg_featdesc *d);
+ * "pixels", no flip, alpha. */
+void vgg_pixels_desc(int size, bool l2, vgg_alpha_mode alpha, vgg_featdesc *d);
 
 #define VGG_PIXELS_N_WHY 5
 /* Why images were skipped: "empty", "truncated", "not an image", "too
@@ -310,7 +333,7 @@ typedef struct vgg_pixels_report {
  * and skipped (skipped, if not NULL, told its message).  FORMAT "no image
  * could be read" when no row was written.  r is filled either way. */
 vgg_status vgg_pixels_write(vgg_featwriter *w, const vgg_extract_item *items, size_t n, int size,
-                            bool l2, bool skip, void (*skipped)(void *ctx, const char *why),
+                            bool l2, vgg_alpha_mode alpha, bool skip, void (*skipped)(void *ctx, const char *why),
                             void *ctx, vgg_pixels_report *r);
 /* The run's summary line to fp: "vggfeat pixels: L listed, N images
  * (D-D), S skipped (by reason), T s". */

@@ -41,6 +41,12 @@ typedef struct vgg_featdesc {
                                                     (a box of the image, vggfeat extract's list
                                                     boxes); "box+image" (the box's descriptor,
                                                     then its whole image's) */
+    bool alpha_white;                            /* transparency composed on white (vggfeat
+                                                    --alpha white); false: dropped, Pillow's
+                                                    convert("RGB") (the default).  Stored as
+                                                    "alpha": "white" | "drop"; a store written
+                                                    before the key existed was made on white
+                                                    and reads as true */
     char version[32];                            /* program version that wrote it */
     /* The input list the rows come from, which vggfeat extract records so
      * that vggfeat merge can tell the shards of one list from those of
@@ -58,8 +64,8 @@ typedef struct vgg_featdesc {
 } vgg_featdesc;
 
 /* Compare the settings that make features comparable (dim, net digests,
- * scales, aggregation, layer, flip, normalisation; not names, version or
- * the input list).
+ * scales, aggregation, layer, flip, normalisation, region, transparency;
+ * not names, version or the input list).
  * Returns true if equal; otherwise false and a sentence naming the first
  * setting that differs ("scales differ: 256,384 vs 256") in why. */
 bool vgg_featdesc_equal(const vgg_featdesc *a, const vgg_featdesc *b, char *why, size_t n);
