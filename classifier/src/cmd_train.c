@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "vgg/svm.h"
 #include "svm_internal.h"
+#include "train_cli.h"
 
 /* Both outputs (MODEL and MODEL.json) pass the output rule. */
 static vgg_status check_outputs(const char *output, const char *const ins[2])
