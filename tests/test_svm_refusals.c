@@ -20,6 +20,7 @@
 
 #include "vgg/features.h"
 #include "vgg/svm.h"
+#include "../classifier/src/train_cli.h"
 #include "test_util.h"
 
 #define VGGSVM VGG_BIN_DIR "/vggsvm"

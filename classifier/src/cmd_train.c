@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "vgg/svm.h"
 #include "svm_internal.h"
+#include "train_cli.h"
 
 /* Both outputs (MODEL and MODEL.json) pass the output rule, and are
  * regular files (a model is a pair of files, never a stream). */

@@ -1,7 +1,7 @@
 /* The options of `vggsvm train`: the usage text, and the command line
  * parsed and checked here, so that the command only parses, checks,
  * calls and reports. */
-#include "vgg/svm.h"
+#include "train_cli.h"
 #include "vgg/cli.h"
 
 #include <errno.h>

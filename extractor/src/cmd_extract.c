@@ -10,7 +10,7 @@
 
 #include "commands.h"
 #include "inputs.h"
-#include "vgg/extract.h"
+#include "extract_cli.h"
 
 /* the arguments (files or directories), then the list; -1 (printed) on
  * failure */

@@ -1,7 +1,7 @@
 /* The options of `vggfeat extract` (parsed and checked here, so that the
  * command only parses, checks, calls and reports) and its reports: notes,
  * the progress line and the summary. */
-#include "vgg/extract.h"
+#include "extract_cli.h"
 #include "vgg/cli.h"
 
 #include <errno.h>

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "train_usage.h"
 #include "vgg/pretrain.h"
 
 static void usage(FILE *fp)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dist.h"
+#include "train_usage.h"
 #include "vgg/pretrain.h"
 
 const vgg_pretrain_option vgg_pretrain_options[] = {

@@ -401,8 +401,6 @@ typedef struct vgg_pretrain_option {
     bool takes_value;
 } vgg_pretrain_option;
 extern const vgg_pretrain_option vgg_pretrain_options[];
-/* Their help text (vggtrain train --help). */
-extern const char vgg_pretrain_usage[];
 
 /* Set option name (a vgg_pretrain_options name; value NULL for a flag)
  * in c.  INVALID with "bad value 'V' for --NAME" (or the device options'
