@@ -134,12 +134,14 @@ check(rc == 0 and "alpha:       white" in out, "vggfeat info shows alpha", out)
 
 
 def strip_alpha_key(src, dst):
-    """A store as written before the description had "alpha": the key taken
-    out, the JSON padded to its length, the header CRC redone."""
+    """A store as written before the description had "alpha" (nor "list",
+    which came at the same time): the keys taken out, the JSON padded to its
+    length, the header CRC redone."""
     data = bytearray(open(src, "rb").read())
     jl = struct.unpack("<I", data[40:44])[0]
     info = json.loads(bytes(data[64:64 + jl]))
     del info["desc"]["alpha"]
+    info["desc"].pop("list", None)
     text = json.dumps(info, separators=(",", ":")).encode()
     assert len(text) <= jl
     data[64:64 + jl] = text + b" " * (jl - len(text))
