@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vgg/core.h"
+#include "vgg/paths.h"
 
 static void usage(FILE *fp, const char *prog, const vgg_command *commands, size_t n,
                   const char *footer)
@@ -20,6 +21,18 @@ static void usage(FILE *fp, const char *prog, const vgg_command *commands, size_
         fprintf(fp, "\n%s", footer);
 }
 
+/* "prog VERSION", the build's options, and where the installed data is */
+static void version(const char *prog)
+{
+    const char *data = vgg_data_dir();
+    printf("%s %s\n", prog, VGG_VERSION_STRING);
+    printf("build: %s\n", VGG_BUILD_INFO);
+    if (data)
+        printf("data: %s\n", data);
+    else
+        printf("data: none installed beside this program\n");
+}
+
 int vgg_cli_main(const char *prog, const vgg_command *commands, size_t n, const char *footer,
                  int argc, char **argv)
 {
@@ -32,8 +45,8 @@ int vgg_cli_main(const char *prog, const vgg_command *commands, size_t n, const 
         usage(stdout, prog, commands, n, footer);
         return 0;
     }
-    if (strcmp(arg, "--version") == 0) {
-        printf("%s %s\n", prog, VGG_VERSION_STRING);
+    if (strcmp(arg, "--version") == 0 || strcmp(arg, "version") == 0) {
+        version(prog);
         return 0;
     }
     for (size_t i = 0; i < n; i++)
