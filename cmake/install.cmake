@@ -1,7 +1,9 @@
 # Installing and packaging, included last by the top-level CMakeLists.txt
 # (after every module has declared its targets and install rules):
 #   - include/vgg/version.h: the project version and the build options
-#     that --version prints.
+#     that --version prints;
+#   - the quickstart's nets and scripts under <datadir>/vggfeat and the
+#     vggfeat-quickstart command.
 include(GNUInstallDirs)
 
 # ---- version.h ---------------------------------------------------------------
@@ -54,3 +56,20 @@ else()
 endif()
 string(REPLACE "\"" "'" VGG_BUILD_INFO "${VGG_BUILD_INFO}")
 configure_file(${CMAKE_SOURCE_DIR}/cmake/version.h.in ${CMAKE_BINARY_DIR}/include/vgg/version.h @ONLY)
+
+# ---- programs' data: the quickstart ------------------------------------------
+# <datadir>/vggfeat/models (the quickstart's nets, and the default models
+# folder of an installed vggfeat: vgg/paths.h) and .../pipelines (the
+# scripts the quickstart runs); <bindir>/vggfeat-quickstart runs them with
+# the installed programs, found relative to itself.
+set(VGG_DATA_DEST ${CMAKE_INSTALL_DATADIR}/vggfeat)
+file(RELATIVE_PATH VGG_BIN_TO_DATA ${CMAKE_INSTALL_FULL_BINDIR} ${CMAKE_INSTALL_FULL_DATADIR}/vggfeat)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/pipelines/models/ DESTINATION ${VGG_DATA_DEST}/models)
+install(PROGRAMS ${CMAKE_SOURCE_DIR}/pipelines/quickstart.sh ${CMAKE_SOURCE_DIR}/pipelines/pretrain_glyphs.sh
+        DESTINATION ${VGG_DATA_DEST}/pipelines)
+install(FILES ${CMAKE_SOURCE_DIR}/pipelines/lib.sh DESTINATION ${VGG_DATA_DEST}/pipelines)
+configure_file(${CMAKE_SOURCE_DIR}/pipelines/vggfeat-quickstart.in
+               ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/vggfeat-quickstart @ONLY
+               FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                                WORLD_READ WORLD_EXECUTE)
+install(PROGRAMS ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/vggfeat-quickstart DESTINATION ${CMAKE_INSTALL_BINDIR})
