@@ -3,7 +3,8 @@
 #   - include/vgg/version.h: the project version and the build options
 #     that --version prints;
 #   - the quickstart's nets and scripts under <datadir>/vggfeat and the
-#     vggfeat-quickstart command.
+#     vggfeat-quickstart command;
+#   - man pages and bash completion, made from --help (man/).
 include(GNUInstallDirs)
 
 # ---- version.h ---------------------------------------------------------------
@@ -73,3 +74,6 @@ configure_file(${CMAKE_SOURCE_DIR}/pipelines/vggfeat-quickstart.in
                FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
                                 WORLD_READ WORLD_EXECUTE)
 install(PROGRAMS ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/vggfeat-quickstart DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# ---- man pages and bash completion --------------------------------------------
+add_subdirectory(${CMAKE_SOURCE_DIR}/man ${CMAKE_BINARY_DIR}/man)
