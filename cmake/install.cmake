@@ -4,7 +4,9 @@
 #     that --version prints;
 #   - the quickstart's nets and scripts under <datadir>/vggfeat and the
 #     vggfeat-quickstart command;
-#   - man pages and bash completion, made from --help (man/).
+#   - man pages and bash completion, made from --help (man/);
+#   - CPack's Debian package: one package, vggfeat, with everything any
+#     install() rule declares (pipelines/package.sh builds it).
 include(GNUInstallDirs)
 
 # ---- version.h ---------------------------------------------------------------
@@ -77,3 +79,61 @@ install(PROGRAMS ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/vggfeat-quickstart DESTINATIO
 
 # ---- man pages and bash completion --------------------------------------------
 add_subdirectory(${CMAKE_SOURCE_DIR}/man ${CMAKE_BINARY_DIR}/man)
+
+# ---- the Debian package --------------------------------------------------------
+# One package with everything the install rules declare (programs, data,
+# man pages, completion; the library, its header and vggfeat.pc, and the
+# Python bindings where the tree has them), as LIBLINEAR ships its tools,
+# library and bindings from one source.  Depends: computed by
+# dpkg-shlibdeps from the ELF files.  Recommends: what no ELF file names
+# but parts of the package use: the quickstart's data (Debian's CJK fonts,
+# which vggdata glyphs renders from, dataset-fashion-mnist) and jq (its
+# scripts read JSON), and python3 with numpy for the bindings: apt installs
+# them by default, and --no-install-recommends leaves the four programs,
+# which need none of them.
+set(VGG_PACKAGE_MAINTAINER "vggfeat maintainers <maintainers@vggfeat.invalid>"
+    CACHE STRING "The Debian package's Maintainer field")
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME vggfeat)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "${VGG_PACKAGE_MAINTAINER}")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "very deep ConvNet (VGG-16/19) image descriptors and linear SVMs")
+# (the long description: lines of at most 72 characters, no double quotes)
+string(CONCAT desc
+  "vggfeat computes the image descriptors of Simonyan and Zisserman, Very\n"
+  "Deep Convolutional Networks for Large-Scale Image Recognition (ICLR\n"
+  "2015): dense, multi-scale, flipped VGG-16 and VGG-19 features of your\n"
+  "images in a self-describing feature store (vggfeat); LIBLINEAR SVMs on\n"
+  "them and their metrics (vggsvm); SGD training and evaluation of the\n"
+  "configurations A-E (vggtrain); lists and splits of Caltech, PASCAL VOC\n"
+  "and ILSVRC (vggdata).  vggfeat-quickstart runs the paper's transfer\n"
+  "protocol in miniature, offline, with the small pretrained nets that\n"
+  "come with the package.")
+if(TARGET libvggfeat)
+  string(APPEND desc "\nThe package also has libvggfeat, its header and pkg-config file, for\n"
+                     "programs that call the extractor.")
+endif()
+if(EXISTS ${CMAKE_SOURCE_DIR}/python/vggfeat)
+  string(APPEND desc "\nThe Python bindings (import vggfeat: numpy arrays in and out) come\n"
+                     "with it.")
+endif()
+set(CPACK_PACKAGE_DESCRIPTION "${desc}")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION science)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
+set(recommends "fonts-noto-cjk, fonts-arphic-ukai, fonts-arphic-uming, fonts-ipafont-gothic, fonts-ipafont-mincho, fonts-wqy-microhei, dataset-fashion-mnist, jq")
+if(EXISTS ${CMAKE_SOURCE_DIR}/python/vggfeat)
+  string(PREPEND recommends "python3, python3-numpy, ")
+endif()
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "${recommends}")
+if(VGG_HAVE_MPI)
+  set(CPACK_DEBIAN_PACKAGE_SUGGESTS "openmpi-bin")
+endif()
+include(CPack)
