@@ -101,8 +101,8 @@ vgg_status vgg_extract_nets_open_opts(const char *net_list, const char *models, 
             if (access("models", F_OK) != 0 && data &&
                 snprintf(installed, sizeof installed, "%s/models", data) < (int)sizeof installed) {
                 models = installed;
-                models_from = "the installed models folder, as there is no ./models; set --models "
-                              "or $VGGFEAT_MODELS";
+                models_from = "installed with vggfeat, as there is no ./models; set --models or "
+                              "$VGGFEAT_MODELS";
             }
         }
     }
