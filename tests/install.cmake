@@ -18,6 +18,11 @@ if(TARGET vggfeat AND TARGET vggsvm AND TARGET vggtrain AND TARGET vggdata AND V
   else()
     set(lib 0)
   endif()
+  # a sanitizer build's library needs its runtime in the program too
+  set(lib_cflags "")
+  if(VGG_SANITIZE OR VGG_FUZZ)
+    set(lib_cflags "-fsanitize=address,undefined")
+  endif()
   add_test(NAME test_install
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_install.sh programs ${CMAKE_BINARY_DIR}
                    ${CMAKE_SOURCE_DIR} ${PROJECT_VERSION} ${CMAKE_CURRENT_BINARY_DIR}/install_work
@@ -26,7 +31,7 @@ if(TARGET vggfeat AND TARGET vggsvm AND TARGET vggtrain AND TARGET vggdata AND V
   add_test(NAME test_install_lib
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_install.sh lib ${CMAKE_BINARY_DIR}
                    ${CMAKE_SOURCE_DIR} ${PROJECT_VERSION} ${CMAKE_CURRENT_BINARY_DIR}/install_lib_work
-                   ${lib} ${VGG_PYTHON})
+                   ${lib} ${VGG_PYTHON} "${lib_cflags}")
   set_tests_properties(test_install_lib PROPERTIES LABELS integration SKIP_RETURN_CODE 77
                        TIMEOUT 300)
 endif()

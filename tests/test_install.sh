@@ -21,9 +21,12 @@
 # installed under P, whose Store reads a store as `vggfeat export --format
 # npy` writes it and whose Extractor, loaded from P's library, finds P's
 # models folder as the program does.  Without libvggfeat in the tree
-# (LIB=0) MODE lib says so and exits 77 (skipped).
+# (LIB=0) MODE lib says so and exits 77 (skipped).  A sanitizer build
+# passes its flags (CFLAGS) for the program built against the library;
+# Python cannot load such a library (its runtime must come first), so
+# there the Python part is left out, saying so.
 #
-#   sh tests/test_install.sh programs|lib BUILD_DIR SOURCE_DIR VERSION WORK_DIR LIB PYTHON
+#   sh tests/test_install.sh programs|lib BUILD_DIR SOURCE_DIR VERSION WORK_DIR LIB PYTHON [CFLAGS]
 set -eu
 mode=$1
 build=$2
@@ -32,6 +35,7 @@ version=$4
 work=$5
 lib=$6
 python=${7:-python3}
+cflags=${8:-}
 if [ "$mode" = lib ] && [ "$lib" != 1 ]; then
     echo "skipped: this tree has no libvggfeat target (no library, vggfeat.pc or Python package to install)"
     exit 77
@@ -57,8 +61,8 @@ lib_checks() {
         fail "no vggfeat.pc under $P"
     else
         printf '#include <vgg/vggfeat.h>\nint main(void) { return 0; }\n' >"$work/pc.c"
-        # shellcheck disable=SC2046
-        if ! cc "$work/pc.c" -o "$work/pc" \
+        # shellcheck disable=SC2046,SC2086
+        if ! cc $cflags "$work/pc.c" -o "$work/pc" \
                 $(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs vggfeat) \
                 >"$work/pc.log" 2>&1; then
             cat "$work/pc.log"
@@ -68,6 +72,8 @@ lib_checks() {
     init=$(find "$P" -path '*/vggfeat/__init__.py' | head -n 1)
     if [ -z "$init" ]; then
         fail "no Python package vggfeat under $P"
+    elif [ -n "$cflags" ]; then
+        echo "note: a sanitizer build ($cflags): Python cannot load its library; the Python package was not run"
     elif ! "$python" -c 'import numpy' 2>/dev/null; then
         echo "note: $python lacks numpy: the Python package was not run"
     else
