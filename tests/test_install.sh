@@ -77,13 +77,14 @@ lib_checks() {
     elif ! "$python" -c 'import numpy' 2>/dev/null; then
         echo "note: $python lacks numpy: the Python package was not run"
     else
-        # a store by the installed program, its net as D from the installed
-        # models folder; then the same from Python, through P's library
+        # a store by the installed program with the net named by its file;
+        # then the rows from Python, through P's library, the net named D
+        # and found in P's models folder (by the library's own location)
         cp "$net" "$data/models/vgg16.safetensors"
         (
             cd "$work/run"
             unset VGGFEAT_MODELS VGGFEAT_LIB
-            "$P/bin/vggfeat" extract --net D --scales 32 --threads 1 --quiet -o d.vggf imgs
+            "$P/bin/vggfeat" extract --net "$net" --scales 32 --threads 1 --quiet -o d.vggf imgs
             "$P/bin/vggfeat" export d.vggf --format npy -o d.npy
             PYTHONPATH=$(dirname "$(dirname "$init")") "$python" - <<'EOT'
 import numpy as np, vggfeat
