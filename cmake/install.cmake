@@ -11,7 +11,8 @@ include(GNUInstallDirs)
 
 # ---- version.h ---------------------------------------------------------------
 # "RelWithDebInfo, GNU 12.2.0; oneDNN 2.6.3, OpenBLAS 0.3.21, LIBLINEAR 2.30;
-#  CUDA no; MPI Open MPI v4.1.4": one line a bug report can quote.
+#  CUDA no; MPI yes (MPI-3.1)": one line a bug report can quote (the MPI
+#  library's own name where FindMPI reports it).
 set(VGG_BUILD_INFO "${CMAKE_BUILD_TYPE}, ${CMAKE_C_COMPILER_ID} ${CMAKE_C_COMPILER_VERSION}")
 if(VGG_SANITIZE)
   string(APPEND VGG_BUILD_INFO ", ASan+UBSan")
