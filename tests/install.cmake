@@ -27,11 +27,12 @@ if(TARGET vggfeat AND TARGET vggsvm AND TARGET vggtrain AND TARGET vggdata AND V
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_install.sh programs ${CMAKE_BINARY_DIR}
                    ${CMAKE_SOURCE_DIR} ${PROJECT_VERSION} ${CMAKE_CURRENT_BINARY_DIR}/install_work
                    ${lib} ${VGG_PYTHON})
-  set_tests_properties(test_install PROPERTIES LABELS integration TIMEOUT 900)
+  set_tests_properties(test_install PROPERTIES LABELS integration TIMEOUT 900
+                       ENVIRONMENT "CMAKE=${CMAKE_COMMAND}")
   add_test(NAME test_install_lib
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_install.sh lib ${CMAKE_BINARY_DIR}
                    ${CMAKE_SOURCE_DIR} ${PROJECT_VERSION} ${CMAKE_CURRENT_BINARY_DIR}/install_lib_work
                    ${lib} ${VGG_PYTHON} "${lib_cflags}")
   set_tests_properties(test_install_lib PROPERTIES LABELS integration SKIP_RETURN_CODE 77
-                       TIMEOUT 300)
+                       TIMEOUT 300 ENVIRONMENT "CMAKE=${CMAKE_COMMAND}")
 endif()

@@ -27,6 +27,7 @@
 # there the Python part is left out, saying so.
 #
 #   sh tests/test_install.sh programs|lib BUILD_DIR SOURCE_DIR VERSION WORK_DIR LIB PYTHON [CFLAGS]
+# ($CMAKE: the cmake that installs, default cmake on PATH)
 set -eu
 mode=$1
 build=$2
@@ -107,7 +108,7 @@ EOT
 }
 
 prefix=$work/prefix
-if ! cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1; then
+if ! "${CMAKE:-cmake}" --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1; then
     cat "$work/install.log"
     echo "FAIL: cmake --install $build --prefix $prefix"
     exit 1
