@@ -19,7 +19,7 @@
 extern "C" {
 #endif
 
-#define VGG_VERSION_STRING "0.1.0"
+#include "vgg/version.h" /* VGG_VERSION_STRING: the project version, from CMake */
 
 typedef enum vgg_status {
     VGG_STATUS_OK = 0,
