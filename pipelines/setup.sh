@@ -22,12 +22,13 @@ for arg in "$@"; do
 done
 
 # Packages the build and the programs need (Open MPI: vggtrain trains
-# data-parallel under mpirun wherever this script built it).
+# data-parallel under mpirun wherever this script built it; file: CPack's
+# Debian package, pipelines/package.sh, reads the ELF files with it).
 pkgs="build-essential cmake pkg-config libopenblas-dev libdnnl-dev libjpeg62-turbo-dev libpng-dev
       libjson-c-dev libssl-dev liblinear-dev openmpi-bin libopenmpi-dev
       dataset-fashion-mnist gnuplot-nox libxml2-dev jq zlib1g-dev libfreetype-dev
       fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-ipafont-gothic
-      fonts-ipafont-mincho fonts-wqy-microhei"
+      fonts-ipafont-mincho fonts-wqy-microhei file"
 # And what the tests and reference generators need.
 if [ "$want_tests" = 1 ]; then
     pkgs="$pkgs libcmocka-dev liblinear-tools python3 python3-numpy python3-pil

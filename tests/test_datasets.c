@@ -334,18 +334,20 @@ static void list_and_class_files(void **state)
 static void list_names_a_list_cannot_hold(void **state)
 {
     (void)state;
-    char *labels[] = { "easy?", "cats,dogs", "cr\r", "nl\n", "ok" };
-    const char *shown[] = { "'easy?'", "'cats,dogs'", "'cr\\r'", "'nl\\n'" };
-    for (int i = 0; i < 4; i++) {
+    char *labels[] = { "easy?", "cats,dogs", "cr\r", "nl\n", "cat ", " cat", "ok" };
+    const char *shown[] = { "'easy?'", "'cats,dogs'", "'cr\\r'", "'nl\\n'",
+                            "'cat ' starts or ends with a space", "' cat' starts or ends" };
+    for (int i = 0; i < 6; i++) {
         assert_int_equal(vgg_ds_write_classes(ROOT "/bad.txt", labels + i, 1), VGG_STATUS_FORMAT);
         assert_error_names(shown[i]);
         assert_error_names(ROOT "/bad.txt");
         assert_int_equal(access(ROOT "/bad.txt", F_OK), -1);
     }
-    /* spaces, quotes, a backslash and a byte outside UTF-8 go as they are */
-    char *odd[] = { " q\"u\\o\xff " };
+    /* inner spaces, quotes, a backslash and a byte outside UTF-8 go as
+     * they are */
+    char *odd[] = { "q \"u\\o\xff" };
     assert_int_equal(vgg_ds_write_classes(ROOT "/odd.txt", odd, 1), VGG_STATUS_OK);
-    assert_string_equal(slurp(ROOT "/odd.txt"), " q\"u\\o\xff \n");
+    assert_string_equal(slurp(ROOT "/odd.txt"), "q \"u\\o\xff\n");
 
     char *img_ok[] = { "x/a.jpg", "x/b.jpg" }, *img_hash[] = { "#x/a.jpg", "#x/b.jpg" };
     char *img_tab[] = { "x/a.jpg", "x/b\t.jpg" };

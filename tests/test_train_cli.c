@@ -507,6 +507,50 @@ static void eval_prints_the_table(void **state)
     free(text);
 }
 
+/* Each command's usage errors say what is wrong in a line of their own
+ * ("vggtrain CMD: ..."), as vggfeat's and vggsvm's do, before the usage;
+ * not glibc's "unrecognized option" nor the usage alone. */
+static void option_errors_are_named(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cmd, *arg, *want;
+    } cases[] = {
+        { "train", "--frob", "vggtrain train: unknown option '--frob'\n" },
+        { "train", "-x", "vggtrain train: unknown option '-x'\n" },
+        { "train", "--help=1", "vggtrain train: --help takes no value ('--help=1')\n" },
+        { "eval", "--frob", "vggtrain eval: unknown option '--frob'\n" },
+        { "eval", "--grid", "vggtrain eval: --grid needs a value\n" },
+        { "eval", "-w", "vggtrain eval: -w needs a value\n" },
+        { "eval", NULL, "vggtrain eval: -w WEIGHTS is required (a trained net)\n" },
+        { "init", "--frob", "vggtrain init: unknown option '--frob'\n" },
+        { "init", "-dash.st", "vggtrain init: unknown option '-d' (in '-dash.st'); a file whose "
+                              "name starts with '-' goes after '--', which ends the options: "
+                              "-- -dash.st\n" },
+        { "init", NULL, "vggtrain init: -o WEIGHTS is required\n" },
+        { "import-idx", "--frob", "vggtrain import-idx: unknown option '--frob'\n" },
+        { "import-idx", NULL, "vggtrain import-idx: -o DIR is required\n" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char log[512];
+        snprintf(log, sizeof log, "%s/opt%zu.log", dir, i);
+        char *argv[] = { bin, (char *)cases[i].cmd, (char *)cases[i].arg, NULL };
+        int rc = run(log, argv);
+        char *text = slurp(log);
+        assert_non_null(text);
+        if (rc != 2 || strncmp(text, cases[i].want, strlen(cases[i].want)) != 0)
+            print_message("vggtrain %s %s: exit %d, printed:\n%s\nwanted first:\n%s", cases[i].cmd,
+                          cases[i].arg ? cases[i].arg : "", rc, text, cases[i].want);
+        assert_int_equal(rc, 2);
+        assert_int_equal(strncmp(text, cases[i].want, strlen(cases[i].want)), 0);
+        /* then the command's usage */
+        char usage[64];
+        snprintf(usage, sizeof usage, "usage: vggtrain %s", cases[i].cmd);
+        assert_non_null(strstr(text, usage));
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -519,6 +563,7 @@ int main(void)
         cmocka_unit_test(empty_class_folder_is_an_error),
         cmocka_unit_test(eval_prints_the_table),
         cmocka_unit_test(device_options_are_checked),
+        cmocka_unit_test(option_errors_are_named),
     };
     return tests_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

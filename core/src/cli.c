@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vgg/core.h"
+#include "vgg/paths.h"
 
 static void usage(FILE *fp, const char *prog, const vgg_command *commands, size_t n,
                   const char *footer)
@@ -21,6 +22,18 @@ static void usage(FILE *fp, const char *prog, const vgg_command *commands, size_
         fprintf(fp, "  %-*s  %s\n", width, commands[i].name, commands[i].help);
     if (footer)
         fprintf(fp, "\n%s", footer);
+}
+
+/* "prog VERSION", the build's options, and where the installed data is */
+static void version(const char *prog)
+{
+    const char *data = vgg_data_dir();
+    printf("%s %s\n", prog, VGG_VERSION_STRING);
+    printf("build: %s\n", VGG_BUILD_INFO);
+    if (data)
+        printf("data: %s\n", data);
+    else
+        printf("data: none installed beside this program\n");
 }
 
 int vgg_stdout_finish(const char *prog, const char *sub, int rc)
@@ -51,8 +64,8 @@ static int run_command(const char *prog, const vgg_command *commands, size_t n,
         usage(stdout, prog, commands, n, footer);
         return 0;
     }
-    if (strcmp(arg, "--version") == 0) {
-        printf("%s %s\n", prog, VGG_VERSION_STRING);
+    if (strcmp(arg, "--version") == 0 || strcmp(arg, "version") == 0) {
+        version(prog);
         return 0;
     }
     for (size_t i = 0; i < n; i++)

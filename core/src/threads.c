@@ -70,9 +70,15 @@ vgg_status vgg_threads_fit(const char *what, int *threads, size_t bytes_per_thre
         return VGG_STATUS_OK;
     const size_t limit = (size_t)rl.rlim_cur, used = mapped_bytes();
     const size_t left = limit > used ? limit - used : 0;
-    const size_t fit = left / bytes_per_thread;
-    if ((size_t)*threads <= fit)
+    if ((size_t)*threads <= left / bytes_per_thread)
         return VGG_STATUS_OK;
+    /* The count offered (and taken for 0) keeps a reserve: what a process
+     * maps before this check moves with the count asked for and with the
+     * threads already started (a loader's stack and malloc arena), so the
+     * count named here must still fit in the next run, not only in this
+     * one. */
+    const size_t reserve = left / 16 > ((size_t)256 << 20) ? left / 16 : (size_t)256 << 20;
+    const size_t fit = left > reserve ? (left - reserve) / bytes_per_thread : 0;
     const int most = fit < 1 ? 1 : (int)fit;
     if (fewer_ok) {
         *threads = most;

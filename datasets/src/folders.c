@@ -379,6 +379,11 @@ vgg_status ds_check_label(const char *path, const char *s)
         return refuse_name(path, "class name", s,
                            "holds a tab, line break, comma or '?', which a label cannot hold "
                            "(',' separates labels, '?' marks a difficult one)");
+    size_t n = strlen(s);
+    if (n > 0 && (s[0] == ' ' || s[n - 1] == ' '))
+        return refuse_name(path, "class name", s,
+                           "starts or ends with a space, which a list's label loses when it is "
+                           "read ('cat ' is the class cat)");
     return VGG_STATUS_OK;
 }
 

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vgg/paths.h"
+
 static const struct { const char *letter, *file; } net_files[] = {
     { "A", "vgg11" }, { "B", "vgg13" }, { "C", "vgg16c" }, { "D", "vgg16" }, { "E", "vgg19" },
 };
@@ -126,12 +128,21 @@ vgg_status vgg_extract_nets_open_opts(const char *net_list, const char *models, 
 {
     memset(out, 0, sizeof *out);
     const char *models_from = "from --models";
+    char installed[4096];
     if (!models) {
         models = getenv("VGGFEAT_MODELS");
         models_from = "from $VGGFEAT_MODELS";
         if (!models || !*models) {
             models = "models";
             models_from = "the default ./models; set --models or $VGGFEAT_MODELS";
+            /* no ./models here: an installed vggfeat's <prefix>/share/vggfeat/models */
+            const char *data = vgg_data_dir();
+            if (access("models", F_OK) != 0 && data &&
+                snprintf(installed, sizeof installed, "%s/models", data) < (int)sizeof installed) {
+                models = installed;
+                models_from = "installed with vggfeat, as there is no ./models; set --models or "
+                              "$VGGFEAT_MODELS";
+            }
         }
     }
     vgg_status st = dev ? vgg_backend_open_opts(device, threads, dev, &out->be)

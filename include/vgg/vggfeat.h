@@ -85,7 +85,8 @@ const char *vgg_version(void);
  *               (resolved in the models folder as vgg11 vgg13 vgg16c vgg16
  *               vgg19 .safetensors) or weight-file paths      default "D"
  *   models      the models folder              default $VGGFEAT_MODELS, else
- *                                              ./models
+ *                                              ./models, else the installed
+ *                                              share/vggfeat/models
  *   scales      smallest-side sizes Q, "256,384"              default "256"
  *   aggregate   "stack" or "average" the scales               default stack
  *   layer       "fc7", "fc6" or "pool5"                       default fc7

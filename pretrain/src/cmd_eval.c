@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/pretrain.h"
 
 #define MAX_NETS 8
@@ -52,6 +53,7 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
     };
     int c;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
         const char *err = NULL;
         switch (c) {
@@ -87,14 +89,22 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
             break;
         case 'd': a->device = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return vgg_cli_option_error("vggtrain", "eval", argc, argv, "w:h", opts, usage);
         }
         if (err) {
             fprintf(stderr, "vggtrain eval: %s\n", err);
             return 2;
         }
     }
-    if (optind != argc || a->n_nets == 0 || (!a->data == !a->list) || (a->list && !a->classes)) {
+    const char *why = optind != argc ? "unexpected argument"
+                      : a->n_nets == 0 ? "-w WEIGHTS is required (a trained net)"
+                      : !a->data == !a->list ? "give --data DIR or --list FILE, one of them"
+                      : a->list && !a->classes ? "--list needs --classes FILE" : NULL;
+    if (why) {
+        if (optind != argc)
+            fprintf(stderr, "vggtrain eval: %s '%s'\n", why, argv[optind]);
+        else
+            fprintf(stderr, "vggtrain eval: %s\n", why);
         usage(stderr);
         return 2;
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/pretrain.h"
 
 static void usage(FILE *fp)
@@ -63,6 +64,7 @@ int cmd_import_idx(int argc, char **argv)
     const char *dir = NULL;
     int c;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -83,10 +85,16 @@ int cmd_import_idx(int argc, char **argv)
         }
         case 'o': dir = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return vgg_cli_option_error("vggtrain", "import-idx", argc, argv, "o:h", opts, usage);
         }
     }
     if (argc - optind != 2 || !dir) {
+        if (!dir)
+            fprintf(stderr, "vggtrain import-idx: -o DIR is required\n");
+        else
+            fprintf(stderr, "vggtrain import-idx: give two files, IMAGES and LABELS (%d given)\n",
+                    argc - optind);
         usage(stderr);
         return 2;
     }

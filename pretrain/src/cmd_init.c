@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "vgg/pretrain.h"
 
 static void usage(FILE *fp)
@@ -47,7 +48,8 @@ typedef struct init_args {
     bool bn;
 } init_args;
 
-/* One option into a; 0, or 2 after printing why it is refused. */
+/* One option into a; 0, 2 after printing why its value is refused, or -1
+ * for what is not an option of init. */
 static int init_option(int c, init_args *a)
 {
     switch (c) {
@@ -67,7 +69,7 @@ static int init_option(int c, init_args *a)
     case O_SEED: return parse_num("seed", optarg, 0, 9e15, &a->seed) ? 0 : 2;
     case O_BN: a->bn = true; return 0;
     case 'o': a->out = optarg; return 0;
-    default: usage(stderr); return 2;
+    default: return -1;   /* not an option of init: the caller says why */
     }
 }
 
@@ -92,16 +94,25 @@ static int parse_init_args(int argc, char **argv, init_args *a)
     };
     int c, rc;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return 0;
         }
-        if ((rc = init_option(c, a)) != 0)
+        if ((rc = init_option(c, a)) > 0)
             return rc;
+        if (rc < 0)
+            return vgg_cli_option_error("vggtrain", "init", argc, argv, "o:h", opts, usage);
     }
     if (!a->out || optind != argc || (!a->classes && a->nclasses == 0) ||
         (a->classes && a->nclasses > 0)) {
+        if (optind != argc)
+            fprintf(stderr, "vggtrain init: unexpected argument '%s'\n", argv[optind]);
+        else if (!a->out)
+            fprintf(stderr, "vggtrain init: -o WEIGHTS is required\n");
+        else
+            fprintf(stderr, "vggtrain init: give --num-classes N or --classes FILE, one of them\n");
         usage(stderr);
         return 2;
     }

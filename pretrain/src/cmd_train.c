@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vgg/cli.h"
 #include "train_usage.h"
 #include "vgg/pretrain.h"
 
@@ -93,6 +94,7 @@ static int parse(int argc, char **argv, vgg_pretrain_config *a)
     }
     int c, rc = -1;
     optind = 1;
+    opterr = 0;   /* the messages are ours */
     while (rc < 0 && (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         const char *name = c == 'o' ? "output" : c >= 256 ? opts[c - 256].name : NULL;
         if (name && vgg_pretrain_config_set(a, name, optarg) != VGG_STATUS_OK) {
@@ -102,8 +104,7 @@ static int parse(int argc, char **argv, vgg_pretrain_config *a)
             usage(stdout);
             rc = 0;
         } else if (!name) {
-            usage(stderr);
-            rc = 2;
+            rc = vgg_cli_option_error("vggtrain", "train", argc, argv, "o:h", opts, usage);
         }
     }
     free(opts);

@@ -102,7 +102,9 @@ const char vgg_pretrain_usage[] =
 "                         --max-drops from this command line (the plateau drops made so\n"
 "                         far stay: the rate goes on from --lr divided by 10 per drop)\n"
 "  --log FILE             metrics, one JSON object per line\n"
-"  --print-every N        progress line every N iterations (10)\n";
+"  --print-every N        progress line every N iterations (10)\n"
+"WEIGHTS, the checkpoint and the log are regular files, apart from the inputs and\n"
+"from each other (a device, FIFO or '-' is refused before training starts)\n";
 
 static bool parse_ll(const char *s, long long lo, long long *out)
 {

@@ -136,7 +136,8 @@ class Extractor:
     nets       "D", "D,E", a list, or weight-file paths (stacked in order)
     scales     an int or a sequence of smallest-side sizes Q
     models     the folder of vgg16.safetensors etc. (default
-               $VGGFEAT_MODELS, else ./models)
+               $VGGFEAT_MODELS, else ./models, else the installed
+               share/vggfeat/models)
     device     "cpu", "cpu-ref" or "cuda:N"
     aggregate  "stack" or "average" the scales
     layer      "fc7", "fc6" or "pool5"

@@ -20,7 +20,9 @@ typedef struct vgg_command {
 
 /* A program's main: runs the subcommand named by argv[1] from the n
  * commands.  "-h", "--help" and "help" print the usage (the command list,
- * then footer if not NULL) and return 0; "--version" prints the version;
+ * then footer if not NULL) and return 0; "--version" and "version" print
+ * "prog VERSION", the build's options (build type, compiler, libraries,
+ * CUDA, MPI) and the installed data folder (vgg/paths.h), and return 0;
  * no command or an unknown one prints the usage to stderr and returns 2.
  * Whatever ran, standard output is then checked (vgg_stdout_finish). */
 int vgg_cli_main(const char *prog, const vgg_command *commands, size_t n, const char *footer,

@@ -19,7 +19,7 @@
 extern "C" {
 #endif
 
-#define VGG_VERSION_STRING "0.1.0"
+#include "vgg/version.h" /* VGG_VERSION_STRING: the project version, from CMake */
 
 typedef enum vgg_status {
     VGG_STATUS_OK = 0,
@@ -272,7 +272,9 @@ size_t vgg_threads_stack_bytes(void);
  * they do not fit, fewer_ok lowers *threads to the count that fits (at
  * least 1); otherwise TOO_LARGE naming what (e.g. "cpu"), the count, the
  * bytes they need and the bytes the limit leaves, and the count that
- * fits.  Nothing is allocated. */
+ * fits.  That count keeps a reserve of 1/16 of what is left (at least 256
+ * MiB), so that it fits again in another run of the same command (what a
+ * process maps before the check varies a little).  Nothing is allocated. */
 vgg_status vgg_threads_fit(const char *what, int *threads, size_t bytes_per_thread,
                            bool fewer_ok);
 

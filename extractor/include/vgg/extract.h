@@ -155,7 +155,8 @@ vgg_status vgg_extractor_compute(vgg_extractor *ex, const vgg_image *img, float 
 
 /* Nets named by a comma list (letters A-E, resolved in the models folder
  * as vgg11 vgg13 vgg16c vgg16 vgg19 .safetensors, or weight files) loaded
- * on one backend.  models NULL: $VGGFEAT_MODELS, else ./models.  INVALID
+ * on one backend.  models NULL: $VGGFEAT_MODELS, else ./models, else
+ * (no ./models) an installed vggfeat's <datadir>/vggfeat/models (vgg/paths.h).  INVALID
  * or NOT_FOUND with a message saying what to do when a net is unknown or
  * its weights file is missing. */
 typedef struct vgg_extract_nets {
