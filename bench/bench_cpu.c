@@ -13,17 +13,28 @@
  * passed through torch.jit.optimize_for_inference, timed the same way.
  *
  *   bench_cpu [--nets D,E] [--sizes 256x341,384x512] [--threads N] [--repeat R]
- *             [--device cpu|cpu-ref] [--ref] [--no-torch] [--no-layers]
+ *             [--device cpu|cpu-ref] [--before] [--peak GFLOPS] [--ref] [--bf16]
+ *             [--no-torch] [--no-layers]
  *   bench_cpu --together [--nets D,E] [--sizes 768x1024] ...
  *
- * --ref also times the reference backend (cpu-ref) for the "before"
- * column.  --together loads every net on one backend first and then runs
- * each in turn, as vggfeat extract --net D,E does (for its peak memory). */
+ * --before also runs the chain as it was before the backend's own kernels
+ * ("cpu" with oneDNN's convolutions and products everywhere,
+ * vgg_cpu_set_conv_algo(VGG_CONV_ONEDNN)), a second net with the same
+ * weights on the same backend, its calls alternating with the default's so
+ * that both see the same load; the per-layer tables are printed side by
+ * side (per layer the best of the --repeat profiled calls) with the fc7
+ * maps' relative L2 distance, and the summary gives both (best and
+ * median of --repeat).  --peak: the machine's FMA peak (bench_machine),
+ * for a column of each layer's effective GFLOP/s as a share of it.  --ref
+ * also times the reference backend (cpu-ref).  --together loads every net
+ * on one backend first and then runs each in turn, as vggfeat extract
+ * --net D,E does (for its peak memory). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench_util.h"
+#include "cpu.h"
 #include "vgg/net.h"
 
 #define MAX_SIZES 8
@@ -32,8 +43,20 @@
 typedef struct result {
     char net;
     int h, w;
-    double ours, ref, torch, bf16, bf16_err;
+    double ours, ours_med, before, before_med, ref, torch, torch_med, bf16, bf16_err;
 } result;
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 
 /* An image-like input (smooth plus noise) and its horizontal flip. */
 static void make_input(float *x, int h, int w)
@@ -174,6 +197,151 @@ out:
     return rc;
 }
 
+/* The flops of each layer of net at h x w (2 images), and the layers' info. */
+static int layer_flops(vgg_net *net, int h, int w, vgg_layer_info *L, double *flop, char (*out)[24])
+{
+    int count = 0;
+    if (vgg_arch_layers(vgg_net_arch(net), L, MAX_LAYERS, &count) != VGG_STATUS_OK)
+        return 0;
+    int sh = h, sw = w, fc = 0, last = count;
+    for (int l = 0; l < count; l++) {
+        int k = L[l].kernel, pad = L[l].kind == VGG_LAYER_CONV ? k / 2 : 0;
+        if (L[l].kind == VGG_LAYER_POOL) {
+            sh = vgg_net_arch(net)->pool_round == VGG_POOL_CEIL ? (sh + 1) / 2 : sh / 2;
+            sw = vgg_net_arch(net)->pool_round == VGG_POOL_CEIL ? (sw + 1) / 2 : sw / 2;
+        } else if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC) {
+            sh = sh + 2 * pad - k + 1;
+            sw = sw + 2 * pad - k + 1;
+        }
+        flop[l] = 0;
+        if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC)
+            flop[l] = 2.0 * 2 * L[l].out_channels * sh * sw * (double)L[l].in_channels * k * k;
+        snprintf(out[l], sizeof out[l], "%dx%d", sh, sw);
+        if (L[l].kind == VGG_LAYER_FC && ++fc == 2) {
+            last = l + 1;
+            break;
+        }
+    }
+    return last;
+}
+
+/* One net before (oneDNN everywhere) and after (the default), alternating
+ * on one backend; see the file's comment. */
+static int bench_before_after(char config, int threads, int repeat, int h, int w, bool layers,
+                              double peak, result *r)
+{
+    vgg_backend *be = NULL;
+    vgg_net *net[2] = {NULL, NULL};   /* before, after */
+    vgg_config_id id = config == 'E' ? VGG_CONFIG_E : VGG_CONFIG_D;
+    vgg_arch a;
+    vgg_arch_default(&a, id);
+    int oc, oh, ow, rc = -1;
+    const int reps = repeat < 1 ? 1 : repeat;
+    float *x = NULL, *y[2] = {NULL, NULL};
+    double *times[2] = {calloc(reps, sizeof(double)), calloc(reps, sizeof(double))};
+    double sec[2][MAX_LAYERS], best[2][MAX_LAYERS];
+    if (vgg_backend_open("cpu", threads, &be) != VGG_STATUS_OK ||
+        vgg_net_create(&a, be, &net[0]) != VGG_STATUS_OK ||
+        vgg_net_create(&a, be, &net[1]) != VGG_STATUS_OK ||
+        vgg_net_output_shape(net[0], h, w, VGG_OUTPUT_FC7, &oc, &oh, &ow) != VGG_STATUS_OK) {
+        fprintf(stderr, "bench_cpu: %s\n", vgg_last_error());
+        goto out;
+    }
+    const size_t ny = (size_t)2 * oc * oh * ow;
+    x = malloc((size_t)2 * 3 * h * w * sizeof *x);
+    y[0] = malloc(ny * sizeof(float));
+    y[1] = malloc(ny * sizeof(float));
+    if (!x || !y[0] || !y[1] || !times[0] || !times[1])
+        goto out;
+    make_input(x, h, w);
+    for (int k = 0; k < 2; k++) {
+        bench_random_weights(net[k], 0x9E3779B97F4A7C15ull + (uint64_t)id, 0.01f);
+        /* the warm-up call builds the plan: the algorithms are chosen now */
+        vgg_cpu_set_conv_algo(k == 0 ? VGG_CONV_ONEDNN : VGG_CONV_AUTO);
+        vgg_status st = vgg_net_forward(net[k], x, 2, h, w, VGG_OUTPUT_FC7, y[k]);
+        vgg_cpu_set_conv_algo(VGG_CONV_AUTO);
+        if (st != VGG_STATUS_OK) {
+            fprintf(stderr, "bench_cpu: %s\n", vgg_last_error());
+            goto out;
+        }
+    }
+    for (int i = 0; i < reps; i++)
+        for (int k = 0; k < 2; k++) {
+            double t0 = vgg_now_seconds();
+            if (vgg_net_forward(net[k], x, 2, h, w, VGG_OUTPUT_FC7, y[k]) != VGG_STATUS_OK) {
+                fprintf(stderr, "bench_cpu: %s\n", vgg_last_error());
+                goto out;
+            }
+            times[k][i] = vgg_now_seconds() - t0;
+        }
+    r->before = r->ours = 1e30;
+    for (int i = 0; i < reps; i++) {
+        r->before = times[0][i] < r->before ? times[0][i] : r->before;
+        r->ours = times[1][i] < r->ours ? times[1][i] : r->ours;
+    }
+    r->before_med = median(times[0], reps);
+    r->ours_med = median(times[1], reps);
+    printf("  VGG-%d %dx%d (+ flip) -> fc7 %dx%d: before %.3f s / image (median %.3f), after "
+           "%.3f (median %.3f), %.2fx; fc7 maps' relative L2 distance %.2e\n",
+           id == VGG_CONFIG_E ? 19 : 16, h, w, oh, ow, r->before, r->before_med, r->ours,
+           r->ours_med, r->before / r->ours, rel_l2(y[0], y[1], ny));
+    if (layers) {
+        for (int k = 0; k < 2; k++)
+            for (int l = 0; l < MAX_LAYERS; l++)
+                best[k][l] = 1e30;
+        for (int i = 0; i < reps; i++)
+            for (int k = 0; k < 2; k++) {
+                memset(sec[k], 0, sizeof sec[k]);
+                vgg_net_set_profiling(net[k], true);
+                vgg_status st = vgg_net_forward(net[k], x, 2, h, w, VGG_OUTPUT_FC7, y[k]);
+                vgg_net_layer_seconds(net[k], sec[k], MAX_LAYERS);
+                vgg_net_set_profiling(net[k], false);
+                if (st != VGG_STATUS_OK)
+                    goto out;
+                for (int l = 0; l < MAX_LAYERS; l++)
+                    best[k][l] = sec[k][l] < best[k][l] ? sec[k][l] : best[k][l];
+            }
+        vgg_layer_info L[MAX_LAYERS];
+        double flop[MAX_LAYERS];
+        char size[MAX_LAYERS][24];
+        const int count = layer_flops(net[1], h, w, L, flop, size);
+        double total[2] = {0, 0};
+        for (int l = 0; l < count; l++)
+            for (int k = 0; k < 2; k++)
+                total[k] += best[k][l];
+        printf("    %-8s %9s | %8s %8s %6s | %8s %8s %6s %6s | %7s\n", "layer", "out",
+               "before", "GFLOP/s", "share", "after", "GFLOP/s", peak > 0 ? "%peak" : "",
+               "share", "speedup");
+        for (int l = 0; l < count; l++) {
+            char pk[16] = "";
+            if (peak > 0 && flop[l] > 0)
+                snprintf(pk, sizeof pk, "%5.0f%%", 100.0 * flop[l] / best[1][l] * 1e-9 / peak);
+            printf("    %-8s %9s | %8.1f %8.1f %5.1f%% | %8.1f %8.1f %6s %5.1f%% | %6.2fx\n",
+                   L[l].name, size[l], 1e3 * best[0][l],
+                   flop[l] > 0 ? flop[l] / best[0][l] * 1e-9 : 0.0,
+                   100.0 * best[0][l] / total[0], 1e3 * best[1][l],
+                   flop[l] > 0 ? flop[l] / best[1][l] * 1e-9 : 0.0, pk,
+                   100.0 * best[1][l] / total[1], best[0][l] / best[1][l]);
+        }
+        printf("    %-8s %9s | %8.1f %8s %6s | %8.1f %8s %6s %6s | %6.2fx  (ms, each layer's "
+               "best of %d, a wait after every layer)\n", "total", "", 1e3 * total[0], "", "",
+               1e3 * total[1], "", "", "", total[0] / total[1], reps);
+    }
+    fflush(stdout);
+    rc = 0;
+out:
+    vgg_cpu_set_conv_algo(VGG_CONV_AUTO);
+    free(times[0]);
+    free(times[1]);
+    free(x);
+    free(y[0]);
+    free(y[1]);
+    vgg_net_free(net[0]);
+    vgg_net_free(net[1]);
+    vgg_backend_close(be);
+    return rc;
+}
+
 static int bench_together(const char *nets, const char *device, int threads, int h, int w)
 {
     vgg_backend *be = NULL;
@@ -238,6 +406,8 @@ int main(int argc, char **argv)
 {
     int threads = 2, repeat = 3;
     bool torch = true, ref = false, layers = true, together = false, bf16 = false;
+    bool before = false;
+    double peak = 0;
     const char *sizes_text = "256x341,384x512", *nets = "D,E", *device = "cpu";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
@@ -252,6 +422,10 @@ int main(int argc, char **argv)
             device = argv[++i];
         else if (strcmp(argv[i], "--ref") == 0)
             ref = true;
+        else if (strcmp(argv[i], "--before") == 0)
+            before = true;
+        else if (strcmp(argv[i], "--peak") == 0 && i + 1 < argc)
+            peak = atof(argv[++i]);
         else if (strcmp(argv[i], "--bf16") == 0)
             bf16 = true;
         else if (strcmp(argv[i], "--together") == 0)
@@ -262,8 +436,8 @@ int main(int argc, char **argv)
             layers = false;
         else {
             fprintf(stderr, "usage: bench_cpu [--nets D,E] [--sizes HxW,...] [--threads N] "
-                            "[--repeat R] [--device DEV] [--ref] [--bf16] [--no-torch] "
-                            "[--no-layers] [--together]\n");
+                            "[--repeat R] [--device DEV] [--before] [--peak GFLOPS] [--ref] "
+                            "[--bf16] [--no-torch] [--no-layers] [--together]\n");
             return 2;
         }
     }
@@ -289,9 +463,17 @@ int main(int argc, char **argv)
             r->h = hs[i];
             r->w = ws[i];
             float *map = NULL;
-            if (bench_net(*c, device, NULL, threads, repeat, hs[i], ws[i], layers, &r->ours,
-                          &map, NULL, NULL) != 0)
+            if (before && strcmp(device, "cpu") == 0) {
+                if (bench_before_after(*c, threads, repeat, hs[i], ws[i], layers, peak, r) != 0)
+                    return 1;
+                double fp32_once;   /* the fp32 map for bf16's distance */
+                if (bf16 && bench_net(*c, device, NULL, threads, 0, hs[i], ws[i], false,
+                                      &fp32_once, &map, NULL, NULL) != 0)
+                    return 1;
+            } else if (bench_net(*c, device, NULL, threads, repeat, hs[i], ws[i], layers,
+                                 &r->ours, &map, NULL, NULL) != 0) {
                 return 1;
+            }
             if (bf16 && bench_net(*c, device, "bf16", threads, repeat, hs[i], ws[i], false,
                                   &r->bf16, NULL, map, &r->bf16_err) != 0)
                 return 1;
@@ -313,10 +495,14 @@ int main(int argc, char **argv)
             char net;
             int h, w;
             double t;
-            if (sscanf(line, "time %c %d %d %lf", &net, &h, &w, &t) == 4) {
+            double med = 0;
+            int got = sscanf(line, "time %c %d %d %lf %lf", &net, &h, &w, &t, &med);
+            if (got >= 4) {
                 for (int i = 0; i < n_res; i++)
-                    if (res[i].net == net && res[i].h == h && res[i].w == w)
+                    if (res[i].net == net && res[i].h == h && res[i].w == w) {
                         res[i].torch = t;
+                        res[i].torch_med = got == 5 ? med : t;
+                    }
             } else {
                 fputs(line, stdout);
             }
@@ -325,19 +511,30 @@ int main(int argc, char **argv)
         if (st != 0)
             printf("  PyTorch side failed or is not installed (status %d)\n", st);
     }
-    printf("\n| net | image (+ flip) | vggfeat %s s/image |%s PyTorch jit s/image | "
-           "PyTorch / vggfeat |%s\n| --- | --- | --- |%s --- | --- |%s\n",
-           device, ref ? " cpu-ref s/image |" : "",
-           bf16 ? " vggfeat bf16 s/image | PyTorch / bf16 | bf16 fc7 rel. L2 |" : "",
+    printf("\n| net | image (+ flip) |%s vggfeat %s s/image%s | PyTorch jit s/image (median) "
+           "| PyTorch / vggfeat |%s%s\n",
+           before ? " before s/image (median) |" : "", device, before ? " (median)" : "",
+           ref ? " cpu-ref s/image |" : "",
+           bf16 ? " vggfeat bf16 s/image | PyTorch / bf16 | bf16 fc7 rel. L2 |" : "");
+    printf("| --- | --- |%s --- | --- | --- |%s%s\n", before ? " --- |" : "",
            ref ? " --- |" : "", bf16 ? " --- | --- | --- |" : "");
     for (int i = 0; i < n_res; i++) {
         const result *r = &res[i];
-        char refcol[32] = "", torch_s[32] = "-", ratio[32] = "-";
+        char refcol[32] = "", torch_s[48] = "-", ratio[48] = "-", beforecol[64] = "",
+             medcol[32] = "";
         if (ref)
             snprintf(refcol, sizeof refcol, " %.3f |", r->ref);
+        if (before) {
+            snprintf(beforecol, sizeof beforecol, " %.3f (%.3f) |", r->before, r->before_med);
+            snprintf(medcol, sizeof medcol, " (%.3f) |", r->ours_med);
+        }
         if (r->torch > 0) {
-            snprintf(torch_s, sizeof torch_s, "%.3f", r->torch);
-            snprintf(ratio, sizeof ratio, "%.2fx", r->torch / r->ours);
+            snprintf(torch_s, sizeof torch_s, "%.3f (%.3f)", r->torch, r->torch_med);
+            if (before)
+                snprintf(ratio, sizeof ratio, "%.2fx (before %.2fx)", r->torch / r->ours,
+                         r->torch / r->before);
+            else
+                snprintf(ratio, sizeof ratio, "%.2fx", r->torch / r->ours);
         }
         char bfcol[96] = "";
         if (bf16) {
@@ -346,8 +543,8 @@ int main(int argc, char **argv)
                 snprintf(bf_ratio, sizeof bf_ratio, "%.2fx", r->torch / r->bf16);
             snprintf(bfcol, sizeof bfcol, " %.3f | %s | %.1e |", r->bf16, bf_ratio, r->bf16_err);
         }
-        printf("| VGG-%d | %dx%d | %.3f |%s %s | %s |%s\n", r->net == 'E' ? 19 : 16, r->h, r->w,
-               r->ours, refcol, torch_s, ratio, bfcol);
+        printf("| VGG-%d | %dx%d |%s %.3f%s %s | %s |%s%s\n", r->net == 'E' ? 19 : 16, r->h,
+               r->w, beforecol, r->ours, before ? medcol : " |", torch_s, ratio, refcol, bfcol);
     }
     return 0;
 }

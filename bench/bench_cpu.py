@@ -4,8 +4,9 @@ random weights) features, fc6 as a 7x7 convolution and fc7 as a 1x1
 convolution, both with ReLU, on a (2, 3, h, w) batch (an image and its
 flip), in PyTorch's fastest CPU mode: torch.jit.trace, torch.jit.freeze,
 torch.jit.optimize_for_inference (oneDNN convolutions, weights prepacked).
-Prints "time NET H W SECONDS", the best of --repeat calls after warm-up
-calls (the first calls of a frozen module optimise and prepack)."""
+Prints "time NET H W BEST MEDIAN", the best and the median of --repeat
+calls after warm-up calls (the first calls of a frozen module optimise and
+prepack)."""
 import argparse
 import time
 
@@ -54,14 +55,18 @@ def main():
                 m = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x)))
                 for _ in range(3):
                     m(x)
-                best = float("inf")
+                times = []
                 for _ in range(args.repeat):
                     t0 = time.perf_counter()
                     m(x)
-                    best = min(best, time.perf_counter() - t0)
-            print("  torch VGG-%s %dx%d (+ flip): %.3f s / image" %
-                  ("16" if net == "D" else "19", h, w, best), flush=True)
-            print("time %s %d %d %.6f" % (net, h, w, best), flush=True)
+                    times.append(time.perf_counter() - t0)
+            times.sort()
+            best = times[0]
+            n = len(times)
+            med = times[n // 2] if n % 2 else 0.5 * (times[n // 2 - 1] + times[n // 2])
+            print("  torch VGG-%s %dx%d (+ flip): %.3f s / image (median %.3f)" %
+                  ("16" if net == "D" else "19", h, w, best, med), flush=True)
+            print("time %s %d %d %.6f %.6f" % (net, h, w, best, med), flush=True)
 
 
 if __name__ == "__main__":

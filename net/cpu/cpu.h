@@ -65,12 +65,20 @@ vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv
                                     const float *dy, float *dx, float *dweight, float *dbias,
                                     bool *done);
 
-/* How the 3x3 convolutions of the oneDNN chain are computed:
- * AUTO (the default) is the fixed rule of dnnl.c (Winograd where oneDNN
- * has it and one image's scratchpad stays under 128 MB, direct
- * otherwise); the others force one (Winograd where oneDNN has it for the
- * shape, direct elsewhere).  For tests and benchmarks; applies
- * to the whole process. */
+/* How the 3x3 convolutions of the chain are computed: AUTO (the default)
+ * is the table of conv_table.c (wino.h: by the CPU's class and the
+ * layer's channels); the others force one for the plans made from then
+ * on (ours only where they apply: 3x3, padding 1, fp32, AVX2 + FMA;
+ * oneDNN's rule elsewhere).  For tests and benchmarks; applies to the
+ * whole process.  vgg_cpu_set_wino_tile_block: the tiles a block of our
+ * Winograd (0: its default; speed only, never the bits). */
+#include "wino.h"
+void vgg_cpu_set_conv_algo(vgg_conv_algo a);
+void vgg_cpu_set_wino_tile_block(int tiles);
+
+/* The earlier form, for the oneDNN paths alone: AUTO is the table;
+ * DIRECT oneDNN's direct convolution, WINOGRAD oneDNN's Winograd where it
+ * has one for the shape, direct elsewhere. */
 typedef enum vgg_dnnl_algo {
     VGG_DNNL_AUTO = 0,
     VGG_DNNL_DIRECT,

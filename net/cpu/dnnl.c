@@ -18,6 +18,7 @@
  * them; a forward call holds them for its duration. */
 #include "cpu.h"
 #include "dnnl_util.h"
+#include "wino.h"
 
 #include <dnnl.h>
 #include <math.h>
@@ -68,11 +69,14 @@ typedef struct wentry {
     void *data;             /* owned (aligned) */
     dnnl_memory_t mem;
     const float *src;       /* the plain weights last reordered from */
+    const float *bsrc;      /* ... and the bias (wino entries: packed with the weights) */
     uint64_t gen, epoch;    /* ... the net's gen and the backend's weights_epoch then */
     bool fresh;
+    int wino_m;             /* 0: a oneDNN layout (md, mem); 4 or 2: our Winograd's packing */
+    int cin, cout;          /* wino entries */
 } wentry;
 
-enum { STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN, STEP_IM2COL, STEP_MATMUL };
+enum { STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN, STEP_IM2COL, STEP_MATMUL, STEP_WINO };
 enum { SLOT_IN = -1, SLOT_OUT = -2 };
 
 typedef struct step {
@@ -85,6 +89,7 @@ typedef struct step {
     int wlayer;             /* CONV, MATMUL: the chain layer of the weights */
     int n, c, h, w_, k, oh, ow;   /* IM2COL: (n, c, h, w) NCHW -> (n*oh*ow, c*k*k) */
     size_t esz;             /* IM2COL: bytes per value (4 f32, 2 bf16) */
+    vgg_wino_shape ws;      /* WINO: our Winograd (nChw8c in and out) */
 } step;
 
 typedef struct plan {
@@ -105,23 +110,57 @@ typedef struct chain_cache {
     uint64_t clock;
 } chain_cache;
 
-/* ---- Winograd or direct: a test may force one ---- */
+/* ---- the 3x3 convolutions' algorithm: the table, or one a test forces ---- */
 
 static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
-static vgg_dnnl_algo forced_algo = VGG_DNNL_AUTO;
+static vgg_conv_algo forced_algo = VGG_CONV_AUTO;
+static int forced_tile_block;
 
-void vgg_dnnl_set_algo(vgg_dnnl_algo a)
+void vgg_cpu_set_conv_algo(vgg_conv_algo a)
 {
     pthread_mutex_lock(&choice_lock);
     forced_algo = a;
     pthread_mutex_unlock(&choice_lock);
 }
 
-static vgg_dnnl_algo get_algo(void)
+void vgg_cpu_set_wino_tile_block(int tiles)
 {
     pthread_mutex_lock(&choice_lock);
-    vgg_dnnl_algo a = forced_algo;
+    forced_tile_block = tiles;
     pthread_mutex_unlock(&choice_lock);
+}
+
+void vgg_dnnl_set_algo(vgg_dnnl_algo a)
+{
+    vgg_cpu_set_conv_algo(a == VGG_DNNL_DIRECT     ? VGG_CONV_ONEDNN_DIRECT
+                          : a == VGG_DNNL_WINOGRAD ? VGG_CONV_ONEDNN_WINOGRAD
+                                                   : VGG_CONV_AUTO);
+}
+
+static vgg_conv_algo get_algo(int *tile_block)
+{
+    pthread_mutex_lock(&choice_lock);
+    vgg_conv_algo a = forced_algo;
+    if (tile_block)
+        *tile_block = forced_tile_block;
+    pthread_mutex_unlock(&choice_lock);
+    return a;
+}
+
+/* The algorithm of chain layer L in precision dt: ours only for 3x3
+ * convolutions with padding 1 in f32 on a CPU that has AVX2 + FMA;
+ * oneDNN's otherwise. */
+static vgg_conv_algo conv_algo_for(const vgg_fwd_layer *L, dnnl_data_type_t dt)
+{
+    vgg_conv_algo a = get_algo(NULL);
+    const bool ours_fit = L->kind == VGG_LAYER_CONV && L->k == 3 && L->pad == 1 &&
+                          dt == dnnl_f32 && vgg_wino_supported();
+    if (a == VGG_CONV_AUTO)
+        a = L->kind == VGG_LAYER_CONV && L->k == 3 && L->pad == 1
+                ? vgg_conv_choose(vgg_cpu_isa_class(), L->cin, L->cout)
+                : VGG_CONV_ONEDNN;
+    if ((a == VGG_CONV_WINO4 || a == VGG_CONV_WINO2) && !ours_fit)
+        a = VGG_CONV_ONEDNN;
     return a;
 }
 
@@ -291,6 +330,39 @@ done:
     return st;
 }
 
+/* Our Winograd's packed weights of chain layer l (F(m x m, 3 x 3)): the
+ * existing entry, or a new one (packed at run time). */
+static vgg_status wino_weights_for(chain_cache *c, int l, const vgg_fwd_layer *L, int m,
+                                   wentry **out)
+{
+    *out = NULL;
+    for (int i = 0; i < c->n_w; i++)
+        if (c->w[i]->layer == l && c->w[i]->wino_m == m) {
+            *out = c->w[i];
+            return VGG_STATUS_OK;
+        }
+    if (c->n_w == MAX_WEIGHTS)
+        return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: more than %d weight layouts in one chain",
+                        MAX_WEIGHTS);
+    wentry *w = calloc(1, sizeof *w);
+    if (!w)
+        return vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
+    const size_t bytes = vgg_wino_packed_floats(m, L->cin, L->cout) * sizeof(float);
+    w->layer = l;
+    w->wino_m = m;
+    w->cin = L->cin;
+    w->cout = L->cout;
+    w->data = alloc_aligned(bytes);
+    if (!w->data) {
+        free(w);
+        return vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory for Winograd weights (%zu bytes)",
+                        bytes);
+    }
+    c->w[c->n_w++] = w;
+    *out = w;
+    return VGG_STATUS_OK;
+}
+
 /* Winograd for a 3x3 convolution where oneDNN has it: decided by the
  * layer and the size of one image only (see the file's comment), unless a
  * test forces one algorithm. */
@@ -359,13 +431,14 @@ static vgg_status conv_pd(const fast_state *f, const vgg_fwd_layer *L, int n, in
     md_any(&src1, 1, L->cin, h, w, dt);
     md_any(&dst1, 1, L->cout, oh, ow, dt_out);
     dnnl_convolution_desc_t cd1;
-    const vgg_dnnl_algo algo = get_algo();
-    if (L->kind == VGG_LAYER_CONV && L->k == 3 && algo != VGG_DNNL_DIRECT && dt == dnnl_f32 &&
+    const vgg_conv_algo algo = conv_algo_for(L, dt);
+    if (L->kind == VGG_LAYER_CONV && L->k == 3 && algo != VGG_CONV_ONEDNN_DIRECT &&
+        dt == dnnl_f32 &&
         dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
                                            dnnl_convolution_winograd, &src, &wei, &bias, &dst,
                                            strides, pad, pad) == dnnl_success &&
         dnnl_primitive_desc_create(&wino, &cd, attr, f->eng, NULL) == dnnl_success &&
-        (algo == VGG_DNNL_WINOGRAD ||
+        (algo == VGG_CONV_ONEDNN_WINOGRAD ||
          (dnnl_convolution_forward_desc_init(&cd1, dnnl_forward_inference,
                                              dnnl_convolution_winograd, &src1, &wei, &bias,
                                              &dst1, strides, pad, pad) == dnnl_success &&
@@ -463,6 +536,41 @@ done:
     if (pd)
         dnnl_primitive_desc_destroy(pd);
     return st;
+}
+
+/* A step of our Winograd for layer l (F(m x m, 3 x 3)): nChw8c in (through
+ * a reorder from the current layout where that is another) and out. */
+static vgg_status add_wino(const fast_state *f, chain_cache *c, plan *p, int l,
+                           const vgg_fwd_layer *L, int m, int n, int h, int w, int threads,
+                           int *cur, dnnl_memory_desc_t *cur_md)
+{
+    vgg_status st = VGG_STATUS_OK;
+    dnnl_memory_desc_t want, out;
+    dnnl_dims_t in_dims = {n, L->cin, h, w}, out_dims = {n, L->cout, h, w};
+    dnnl_memory_desc_init_by_tag(&want, 4, in_dims, dnnl_f32, dnnl_aBcd8b);
+    dnnl_memory_desc_init_by_tag(&out, 4, out_dims, dnnl_f32, dnnl_aBcd8b);
+    if (!dnnl_memory_desc_equal(cur_md, &want))
+        st = add_reorder(f, p, l, cur, cur_md, &want);
+    if (st != VGG_STATUS_OK)
+        return st;
+    VGG_ASSERT(p->n_steps < MAX_STEPS);
+    step *s = &p->steps[p->n_steps++];
+    int tile_block = 0;
+    (void)get_algo(&tile_block);
+    *s = (step){.kind = STEP_WINO, .layer = l, .wlayer = l, .src = *cur,
+                .dst = *cur == 0 ? 1 : 0,
+                .ws = {m, n, L->cin, L->cout, h, w, L->relu, threads, tile_block}};
+    st = wino_weights_for(c, l, L, m, &s->w);
+    if (st != VGG_STATUS_OK)
+        return st;
+    const size_t db = dnnl_memory_desc_get_size(&out), sb = vgg_wino_scratch_bytes(&s->ws);
+    if (db > p->act_bytes)
+        p->act_bytes = db;
+    if (sb > p->scratch_bytes)
+        p->scratch_bytes = sb;
+    *cur = s->dst;
+    *cur_md = out;
+    return VGG_STATUS_OK;
 }
 
 /* A fully connected layer (a k x k convolution without padding) as one
@@ -578,7 +686,7 @@ static void key_of(const vgg_fwd_layer *L, vgg_fwd_layer *k)
 }
 
 static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_layer *layers,
-                             int n_layers, int n, int h, int w, dnnl_data_type_t dt,
+                             int n_layers, int n, int h, int w, dnnl_data_type_t dt, int threads,
                              plan **out)
 {
     vgg_status st = VGG_STATUS_OK;
@@ -601,8 +709,12 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
         dnnl_primitive_desc_t pd = NULL;
         /* bf16: the last product writes f32 (it is the chain's output) */
         const dnnl_data_type_t dt_out = l == n_layers - 1 ? dnnl_f32 : dt;
+        const vgg_conv_algo algo = conv_algo_for(L, dt);
         if (L->kind == VGG_LAYER_FC && L->pad == 0) {
             st = add_fc(f, c, p, l, L, n, h, w, dt_out, &cur, &cur_md);
+        } else if (algo == VGG_CONV_WINO4 || algo == VGG_CONV_WINO2) {
+            st = add_wino(f, c, p, l, L, algo == VGG_CONV_WINO4 ? 4 : 2, n, h, w, threads, &cur,
+                          &cur_md);
         } else if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
             st = conv_pd(f, L, n, h, w, dt, dt_out, &pd);
             const dnnl_memory_desc_t *want = pd ? pd_md(pd, dnnl_query_src_md) : NULL;
@@ -702,13 +814,23 @@ static vgg_status workspace(fast_state *f, size_t act_bytes, size_t scratch_byte
     return VGG_STATUS_OK;
 }
 
-/* Reorder layer l's plain weights into w's layout when they changed. */
-static vgg_status refresh_weights(fast_state *f, wentry *w, const float *src, uint64_t gen,
-                                  uint64_t epoch)
+/* Reorder layer l's plain weights into w's layout when they changed (our
+ * Winograd's: transform and pack them, with the bias). */
+static vgg_status refresh_weights(fast_state *f, wentry *w, const float *src, const float *bsrc,
+                                  uint64_t gen, uint64_t epoch, int threads)
 {
     vgg_status st = VGG_STATUS_OK;
-    if (w->fresh && w->src == src && w->gen == gen && w->epoch == epoch)
+    if (w->fresh && w->src == src && w->bsrc == bsrc && w->gen == gen && w->epoch == epoch)
         return VGG_STATUS_OK;
+    if (w->wino_m) {
+        vgg_wino_pack(w->wino_m, w->cin, w->cout, src, bsrc, w->data, threads);
+        w->src = src;
+        w->bsrc = bsrc;
+        w->gen = gen;
+        w->epoch = epoch;
+        w->fresh = true;
+        return VGG_STATUS_OK;
+    }
     const dnnl_memory_desc_t plain = w->from;
     dnnl_memory_t msrc = NULL;
     dnnl_primitive_desc_t pd = NULL;
@@ -720,6 +842,7 @@ static vgg_status refresh_weights(fast_state *f, wentry *w, const float *src, ui
     CHECK(dnnl_primitive_execute(r, f->strm, 2, a));
     CHECK(dnnl_stream_wait(f->strm));
     w->src = src;
+    w->bsrc = bsrc;
     w->gen = gen;
     w->epoch = epoch;
     w->fresh = true;
@@ -734,7 +857,7 @@ done:
 }
 
 static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *layers,
-                           uint64_t gen, uint64_t epoch, const float *x, float *y,
+                           uint64_t gen, uint64_t epoch, int threads, const float *x, float *y,
                            double *seconds)
 {
     vgg_status st = VGG_STATUS_OK;
@@ -751,6 +874,16 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
                 seconds[s->layer] += now_s() - t0;
             continue;
         }
+        if (s->kind == STEP_WINO) {
+            const vgg_fwd_layer *L = &layers[s->wlayer];
+            st = refresh_weights(f, s->w, L->weight, L->bias, gen, epoch, threads);
+            if (st != VGG_STATUS_OK)
+                break;
+            vgg_wino_run(&s->ws, s->w->data, (const float *)src, (float *)dst, f->scratch);
+            if (seconds)
+                seconds[s->layer] += now_s() - t0;
+            continue;
+        }
         CHECK(dnnl_memory_set_data_handle(s->msrc, src));
         CHECK(dnnl_memory_set_data_handle(s->mdst, dst));
         if (s->kind == STEP_REORDER) {
@@ -763,7 +896,7 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
         if (s->kind == STEP_CONV || s->kind == STEP_MATMUL) {
             const vgg_fwd_layer *L = &layers[s->wlayer];
             if (s->w) {
-                st = refresh_weights(f, s->w, L->weight, gen, epoch);
+                st = refresh_weights(f, s->w, L->weight, L->bias, gen, epoch, threads);
                 if (st != VGG_STATUS_OK)
                     break;
             } else {
@@ -856,7 +989,7 @@ vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
             convs += layers[l].kind == VGG_LAYER_CONV || layers[l].kind == VGG_LAYER_FC;
         if (c->n_w + convs > MAX_WEIGHTS)
             cache_clear(c);
-        st = plan_build(f, c, layers, n_layers, n, h, w, dt, &p);
+        st = plan_build(f, c, layers, n_layers, n, h, w, dt, be->threads, &p);
         if (st == VGG_STATUS_OK) {
             if (c->n_plans == MAX_PLANS) {   /* drop the least recently used */
                 int old = 0;
@@ -874,7 +1007,7 @@ vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
         st = workspace(f, p->act_bytes, p->scratch_bytes);
     }
     if (st == VGG_STATUS_OK)
-        st = plan_run(f, p, layers, gen, be->weights_epoch, x, y, seconds);
+        st = plan_run(f, p, layers, gen, be->weights_epoch, be->threads, x, y, seconds);
     f->calls++;
     f->last_n = n;
     pthread_mutex_unlock(&f->lock);

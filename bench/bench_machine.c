@@ -1,0 +1,285 @@
+/* The machine's own limits, which the CPU benchmarks are measured against:
+ * the FMA peak of its cores (AVX2 + FMA where the CPU has them, else
+ * SSE2 multiply-adds) and its memory bandwidth (STREAM-like read, copy and
+ * triad over arrays far larger than the caches), with 1 and N threads.
+ *
+ *   bench_machine [--threads N] [--mb M] [--repeat R]
+ *
+ * FMA peak: each thread runs 12 independent chains of 8-lane fused
+ * multiply-adds (enough to cover the FMA latency on both pipes), counted
+ * as 2 flops per lane; the clock is the peak divided by the flops a cycle
+ * allows (2 pipes x 8 lanes x 2 = 32 a core), printed as a check.
+ * Bandwidth: each thread owns its slice of each array (first touched by
+ * that thread); read = one array summed, copy = a[i] = b[i] (bytes read
+ * plus written), triad = a[i] = b[i] + s c[i] (STREAM's counting).  Best
+ * of --repeat passes.  Never part of the tests. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#endif
+
+#define MAX_THREADS 64
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* ---- the FMA peak ---- */
+
+static volatile float sink;
+
+#ifdef HAVE_X86
+__attribute__((target("avx2,fma"))) static double fma_loop(long iters)
+{
+    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    __m256 a0 = _mm256_set1_ps(0.f), a1 = _mm256_set1_ps(1.f), a2 = _mm256_set1_ps(2.f),
+           a3 = _mm256_set1_ps(3.f), a4 = _mm256_set1_ps(4.f), a5 = _mm256_set1_ps(5.f),
+           a6 = _mm256_set1_ps(6.f), a7 = _mm256_set1_ps(7.f), a8 = _mm256_set1_ps(8.f),
+           a9 = _mm256_set1_ps(9.f), a10 = _mm256_set1_ps(10.f), a11 = _mm256_set1_ps(11.f);
+    /* 12 chains in registers: with a 4-cycle latency and 2 pipes, 8 are
+     * needed */
+    for (long it = 0; it < iters; it++) {
+        a0 = _mm256_fmadd_ps(a0, m, c);
+        a1 = _mm256_fmadd_ps(a1, m, c);
+        a2 = _mm256_fmadd_ps(a2, m, c);
+        a3 = _mm256_fmadd_ps(a3, m, c);
+        a4 = _mm256_fmadd_ps(a4, m, c);
+        a5 = _mm256_fmadd_ps(a5, m, c);
+        a6 = _mm256_fmadd_ps(a6, m, c);
+        a7 = _mm256_fmadd_ps(a7, m, c);
+        a8 = _mm256_fmadd_ps(a8, m, c);
+        a9 = _mm256_fmadd_ps(a9, m, c);
+        a10 = _mm256_fmadd_ps(a10, m, c);
+        a11 = _mm256_fmadd_ps(a11, m, c);
+    }
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+    float out[8];
+    _mm256_storeu_ps(out, s);
+    sink = out[0];
+    return (double)iters * 12 * 8 * 2;
+}
+
+/* the sum of n floats (n a multiple of 32), 4 vectors in flight */
+__attribute__((target("avx2"))) static double read_avx2(const float *b, size_t n)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i = 0; i + 32 <= n; i += 32) {
+        s0 = _mm256_add_ps(s0, _mm256_load_ps(b + i));
+        s1 = _mm256_add_ps(s1, _mm256_load_ps(b + i + 8));
+        s2 = _mm256_add_ps(s2, _mm256_load_ps(b + i + 16));
+        s3 = _mm256_add_ps(s3, _mm256_load_ps(b + i + 24));
+    }
+    float out[8];
+    _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    return out[0] + out[7];
+}
+#endif
+
+static double mul_add_loop(long iters)   /* SSE2 without FMA: 4 lanes, mul + add */
+{
+    float a[12][4];
+    for (int i = 0; i < 12; i++)
+        for (int j = 0; j < 4; j++)
+            a[i][j] = (float)(i + j);
+    for (long it = 0; it < iters; it++)
+        for (int i = 0; i < 12; i++)
+            for (int j = 0; j < 4; j++)
+                a[i][j] = a[i][j] * 0.999999f + 1e-7f;
+    sink = a[0][0];
+    return (double)iters * 12 * 4 * 2;
+}
+
+static int have_fma(void)
+{
+#ifdef HAVE_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+typedef struct job {
+    int kind;          /* 0 fma, 1 read, 2 copy, 3 triad */
+    long iters;
+    float *a, *b, *c;
+    size_t n;          /* floats of this thread's slice */
+    double flops, sum;
+    pthread_barrier_t *bar;
+    double t0, t1;
+} job;
+
+static void run_kind(job *j)
+{
+    if (j->kind == 0) {
+#ifdef HAVE_X86
+        if (have_fma()) {
+            j->flops = fma_loop(j->iters);
+            return;
+        }
+#endif
+        j->flops = mul_add_loop(j->iters);
+    } else if (j->kind == 1) {
+#ifdef HAVE_X86
+        if (have_fma()) {
+            j->sum = read_avx2(j->b, j->n);
+            return;
+        }
+#endif
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const float *b = j->b;
+        for (size_t i = 0; i + 4 <= j->n; i += 4) {
+            s0 += b[i];
+            s1 += b[i + 1];
+            s2 += b[i + 2];
+            s3 += b[i + 3];
+        }
+        j->sum = s0 + s1 + s2 + s3;
+    } else if (j->kind == 2) {
+        memcpy(j->a, j->b, j->n * sizeof(float));
+    } else {
+        for (size_t i = 0; i < j->n; i++)
+            j->a[i] = j->b[i] + 3.0f * j->c[i];
+    }
+}
+
+static void *thread_main(void *arg)
+{
+    job *j = arg;
+    pthread_barrier_wait(j->bar);
+    j->t0 = now();
+    run_kind(j);
+    j->t1 = now();
+    pthread_barrier_wait(j->bar);
+    return NULL;
+}
+
+static void *first_touch(void *arg)
+{
+    job *j = arg;
+    for (size_t i = 0; i < j->n; i++) {
+        j->a[i] = 1.0f;
+        j->b[i] = 2.0f;
+        j->c[i] = 0.5f;
+    }
+    return NULL;
+}
+
+/* Run kind on t threads; seconds from the first start to the last end. */
+static double run(job *jobs, int t, pthread_barrier_t *bar)
+{
+    pthread_t tid[MAX_THREADS];
+    for (int i = 0; i < t; i++) {
+        jobs[i].bar = bar;
+        pthread_create(&tid[i], NULL, thread_main, &jobs[i]);
+    }
+    for (int i = 0; i < t; i++)
+        pthread_join(tid[i], NULL);
+    double t0 = jobs[0].t0, t1 = jobs[0].t1;
+    for (int i = 1; i < t; i++) {
+        t0 = jobs[i].t0 < t0 ? jobs[i].t0 : t0;
+        t1 = jobs[i].t1 > t1 ? jobs[i].t1 : t1;
+    }
+    return t1 - t0;
+}
+
+int main(int argc, char **argv)
+{
+    int threads = 2, repeat = 5;
+    long mb = 512;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc)
+            mb = atol(argv[++i]);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            repeat = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: bench_machine [--threads N] [--mb M] [--repeat R]\n");
+            return 2;
+        }
+    }
+    if (threads < 1 || threads > MAX_THREADS || mb < 16 || repeat < 1) {
+        fprintf(stderr, "bench_machine: bad arguments\n");
+        return 2;
+    }
+    const int fma = have_fma();
+    printf("machine limits, best of %d: %s\n", repeat,
+           fma ? "AVX2 + FMA (8 lanes, 2 flops a lane)" : "no AVX2/FMA: SSE2 mul + add");
+    int counts[2] = {1, threads};
+    for (int ci = 0; ci < (threads > 1 ? 2 : 1); ci++) {
+        const int t = counts[ci];
+        job jobs[MAX_THREADS];
+        pthread_barrier_t bar;
+        pthread_barrier_init(&bar, NULL, (unsigned)t);
+        double best = 0;
+        for (int r = 0; r < repeat; r++) {
+            for (int i = 0; i < t; i++)
+                jobs[i] = (job){.kind = 0, .iters = 100000000 / 4};
+            double s = run(jobs, t, &bar);
+            double flops = 0;
+            for (int i = 0; i < t; i++)
+                flops += jobs[i].flops;
+            best = flops / s > best ? flops / s : best;
+        }
+        pthread_barrier_destroy(&bar);
+        printf("  FMA peak, %d thread%s: %.1f GFLOP/s", t, t > 1 ? "s" : "", best * 1e-9);
+        if (fma)
+            printf("  (%.2f GHz a core at 32 flops a cycle)", best * 1e-9 / 32 / t);
+        printf("\n");
+    }
+    /* memory: three arrays of mb MB each */
+    const size_t n = (size_t)mb << 18;   /* floats */
+    float *a = aligned_alloc(4096, n * 4), *b = aligned_alloc(4096, n * 4),
+          *c = aligned_alloc(4096, n * 4);
+    if (!a || !b || !c) {
+        fprintf(stderr, "bench_machine: out of memory for 3 x %ld MB\n", mb);
+        return 1;
+    }
+    static const char *names[4] = {"", "read", "copy", "triad"};
+    static const double bytes_per[4] = {0, 4, 8, 12};
+    for (int ci = 0; ci < (threads > 1 ? 2 : 1); ci++) {
+        const int t = counts[ci];
+        job jobs[MAX_THREADS];
+        pthread_t tid[MAX_THREADS];
+        for (int i = 0; i < t; i++) {
+            size_t b0 = n * i / t / 32 * 32, b1 = n * (i + 1) / t / 32 * 32;
+            jobs[i] = (job){.a = a + b0, .b = b + b0, .c = c + b0, .n = b1 - b0};
+            pthread_create(&tid[i], NULL, first_touch, &jobs[i]);
+        }
+        for (int i = 0; i < t; i++)
+            pthread_join(tid[i], NULL);
+        printf("  memory, %d thread%s, 3 arrays of %ld MB:", t, t > 1 ? "s" : "", mb);
+        for (int kind = 1; kind <= 3; kind++) {
+            pthread_barrier_t bar;
+            pthread_barrier_init(&bar, NULL, (unsigned)t);
+            double best = 0;
+            for (int r = 0; r < repeat; r++) {
+                for (int i = 0; i < t; i++)
+                    jobs[i].kind = kind;
+                double s = run(jobs, t, &bar);
+                double gbs = bytes_per[kind] * (double)n / s * 1e-9;
+                best = gbs > best ? gbs : best;
+            }
+            pthread_barrier_destroy(&bar);
+            printf("  %s %.1f GB/s", names[kind], best);
+        }
+        printf("\n");
+    }
+    free(a);
+    free(b);
+    free(c);
+    return 0;
+}

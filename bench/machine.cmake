@@ -1,0 +1,12 @@
+# The machine's FMA peak and memory bandwidth (bench_machine.c), which
+# bench/run_cpu.sh prints before the per-layer tables.
+add_executable(bench_machine ${CMAKE_CURRENT_SOURCE_DIR}/bench_machine.c)
+target_link_libraries(bench_machine PRIVATE Threads::Threads)
+
+# The 3x3 layer classes by every algorithm of the "cpu" backend
+# (bench_wino.c), the measurement behind net/cpu/conv_table.c; driver:
+# bench/wino_table.sh.
+add_executable(bench_wino ${CMAKE_CURRENT_SOURCE_DIR}/bench_wino.c)
+target_link_libraries(bench_wino PRIVATE vggnet ${MATH_LIB})
+target_include_directories(bench_wino PRIVATE ${CMAKE_SOURCE_DIR}/net/src
+                           ${CMAKE_SOURCE_DIR}/net/cpu)

@@ -1,0 +1,14 @@
+/* Whether the Winograd kernels of wino_avx2.c may run on this CPU.  This
+ * file is compiled for any x86-64 (no -mavx2): it only asks. */
+#include "wino.h"
+
+bool vgg_wino_supported(void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    /* the checks include the system's saving of the YMM registers */
+    return vgg_wino_compiled && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}

@@ -1,0 +1,552 @@
+/* Winograd F(4x4, 3x3) and F(2x2, 3x3) on nChw8c activations with AVX2
+ * and FMA (see wino.h).  This file is compiled with -mavx2 -mfma
+ * (net/CMakeLists.txt); nothing in it runs unless vgg_wino_supported()
+ * (wino.c, compiled for any x86-64) said yes.
+ *
+ * Layouts (floats; cinp = cin rounded up to 8, coutq = cout rounded up to
+ * 16, P = (m + 2)^2 points, tb tiles a block, in groups of 6):
+ *   packed weights  U[P][coutq / 16][cinp][16], then bias[coutq]
+ *   V (a block)     [P][tb / 6][cinp / 8][6][8]: the product's left
+ *                   operand, six tiles' eight channels side by side
+ *   M (a block)     [P][tb][coutq]
+ * Tiles are numbered over (image, tile row, tile column) of the output,
+ * m x m each, the last ones of a row or column cut at the image's edge. */
+#include "wino.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+#define MR 6
+#define NR 16
+
+const bool vgg_wino_compiled = true;
+
+typedef struct geom {
+    int m, a, P;             /* output tile side, input tile side (m + 2), points */
+    int cinp, coutq, cout8;
+    int th, tw, tiles;       /* tiles per column, per row, in all */
+    bool shared;             /* the threads share each block (else a block a thread) */
+    int tb;                  /* tiles a block (multiple of MR) */
+    int slots;               /* blocks of scratch: 1 shared, else one a thread */
+    size_t vps, mps;             /* floats from one point's V (M) of a block to the next */
+    size_t v_floats, m_floats;   /* a block's V and M */
+} geom;
+
+/* A point's plane of V or M: rounded up to 4 KB and 64 bytes on, so that
+ * the 36 planes a tile touches fall into 36 sets of the L1 cache (planes 2
+ * or 4 KB apart shared two sets and thrashed them). */
+static size_t plane_floats(size_t floats)
+{
+    return (floats + 1023) / 1024 * 1024 + 16;
+}
+
+static int round_up(int v, int to) { return (v + to - 1) / to * to; }
+
+/* Weights of at most this many bytes (all points) are read again for
+ * every block of a thread's own (they stay in the caches): the narrow
+ * layers, many tiles each; wider ones share large blocks. */
+#define OWN_BLOCKS_MAX_WEIGHTS ((size_t)4 << 20)
+/* a thread's own block: V and M within about 448 KB (the L2 of a Zen 3 core
+ * is 512 KB) */
+#define OWN_BLOCK_BYTES ((size_t)448 << 10)
+/* a shared block: V and M within 32 MB */
+#define SHARED_BLOCK_BYTES ((size_t)32 << 20)
+
+static void geom_of(const vgg_wino_shape *s, geom *g)
+{
+    g->m = s->m;
+    g->a = s->m + 2;
+    g->P = g->a * g->a;
+    g->cinp = round_up(s->cin, 8);
+    g->coutq = round_up(s->cout, NR);
+    g->cout8 = round_up(s->cout, 8);
+    g->th = (s->h + s->m - 1) / s->m;
+    g->tw = (s->w + s->m - 1) / s->m;
+    g->tiles = s->n * g->th * g->tw;
+    const size_t per_tile = (size_t)g->P * (g->cinp + g->coutq) * sizeof(float);
+    g->shared = (size_t)g->P * g->cinp * g->coutq * sizeof(float) > OWN_BLOCKS_MAX_WEIGHTS;
+    int tb = s->tile_block;
+    if (tb <= 0)
+        tb = (int)((g->shared ? SHARED_BLOCK_BYTES : OWN_BLOCK_BYTES) / per_tile);
+    tb = round_up(tb < MR ? MR : tb, MR);
+    if (tb > round_up(g->tiles, MR))
+        tb = round_up(g->tiles, MR);
+    g->tb = tb;
+    g->slots = g->shared || s->threads < 1 ? 1 : s->threads;
+    g->vps = plane_floats((size_t)tb * g->cinp);
+    g->mps = plane_floats((size_t)tb * g->coutq);
+    g->v_floats = (size_t)g->P * g->vps;
+    g->m_floats = (size_t)g->P * g->mps;
+}
+
+size_t vgg_wino_packed_floats(int m, int cin, int cout)
+{
+    const size_t P = (size_t)(m + 2) * (m + 2);
+    return P * round_up(cout, NR) * round_up(cin, 8) + round_up(cout, NR);
+}
+
+size_t vgg_wino_scratch_bytes(const vgg_wino_shape *s)
+{
+    geom g;
+    geom_of(s, &g);
+    return (g.v_floats + g.m_floats) * sizeof(float) * g.slots + 64;
+}
+
+/* ---- the weights: U = G g G^T ---- */
+
+/* F(4x4): the points 0, 1, -1, 1/2, -2 and infinity */
+static const double G4[6][3] = {
+    {1.0, 0.0, 0.0},
+    {1.0 / 3, 1.0 / 3, 1.0 / 3},
+    {-1.0 / 3, 1.0 / 3, -1.0 / 3},
+    {-16.0 / 15, -8.0 / 15, -4.0 / 15},
+    {1.0 / 15, -2.0 / 15, 4.0 / 15},
+    {0.0, 0.0, 1.0},
+};
+/* F(2x2): 0, 1, -1 and infinity */
+static const double G2[4][3] = {
+    {1.0, 0.0, 0.0},
+    {0.5, 0.5, 0.5},
+    {0.5, -0.5, 0.5},
+    {0.0, 0.0, 1.0},
+};
+
+typedef struct pack_job {
+    int m, cin, cout, cinp, coutq;
+    const float *weight;
+    float *packed;
+} pack_job;
+
+static void pack_filter(const pack_job *j, int o, int c)
+{
+    const int a = j->m + 2, P = a * a;
+    double gf[3][3], t[6][3];
+    for (int ky = 0; ky < 3; ky++)
+        for (int kx = 0; kx < 3; kx++)
+            gf[ky][kx] = o < j->cout && c < j->cin
+                             ? j->weight[(((size_t)o * j->cin + c) * 3 + ky) * 3 + kx]
+                             : 0.0;
+    for (int i = 0; i < a; i++)
+        for (int kx = 0; kx < 3; kx++) {
+            double s = 0;
+            for (int ky = 0; ky < 3; ky++)
+                s += (j->m == 4 ? G4[i][ky] : G2[i][ky]) * gf[ky][kx];
+            t[i][kx] = s;
+        }
+    const size_t nbk = (size_t)j->coutq / NR;
+    for (int i = 0; i < a; i++)
+        for (int k = 0; k < a; k++) {
+            double s = 0;
+            for (int kx = 0; kx < 3; kx++)
+                s += t[i][kx] * (j->m == 4 ? G4[k][kx] : G2[k][kx]);
+            const int p = i * a + k;
+            j->packed[(((size_t)p * nbk + o / NR) * j->cinp + c) * NR + o % NR] = (float)s;
+        }
+    (void)P;
+}
+
+void vgg_wino_pack(int m, int cin, int cout, const float *weight, const float *bias,
+                   float *packed, int threads)
+{
+    pack_job j = {m, cin, cout, round_up(cin, 8), round_up(cout, NR), weight, packed};
+    const int rows = j.coutq;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int o = 0; o < rows; o++)
+        for (int c = 0; c < j.cinp; c++)
+            pack_filter(&j, o, c);
+    float *b = packed + vgg_wino_packed_floats(m, cin, cout) - j.coutq;
+    for (int o = 0; o < j.coutq; o++)
+        b[o] = o < cout ? bias[o] : 0.0f;
+}
+
+/* ---- the input transform: V = B^T d B ---- */
+
+static inline __m256 v_set(float v) { return _mm256_set1_ps(v); }
+
+/* r = B^T d for F(4x4)'s points */
+static inline void bt6(const __m256 d[6], __m256 r[6])
+{
+    const __m256 h = v_set(0.5f), t = v_set(1.5f), f = v_set(2.5f), two = v_set(2.0f);
+    const __m256 d41 = _mm256_sub_ps(d[4], d[1]), d42 = _mm256_sub_ps(d[4], d[2]);
+    const __m256 d31 = _mm256_sub_ps(d[3], d[1]);
+    r[0] = _mm256_fnmadd_ps(two, d[2], _mm256_fmadd_ps(t, d31, _mm256_add_ps(d[0], d[4])));
+    r[1] = _mm256_fmadd_ps(f, d[3], _mm256_fmadd_ps(h, d[2], d41));
+    r[2] = _mm256_fmadd_ps(h, d[3], _mm256_fnmadd_ps(f, d[2], _mm256_add_ps(d[4], d[1])));
+    r[3] = _mm256_fmadd_ps(two, d31, d42);
+    r[4] = _mm256_fnmadd_ps(h, d31, d42);
+    r[5] = _mm256_fnmadd_ps(two, d[3], _mm256_fmadd_ps(t, d42, _mm256_add_ps(d[1], d[5])));
+}
+
+/* r = B^T d for F(2x2) */
+static inline void bt4(const __m256 d[4], __m256 r[4])
+{
+    r[0] = _mm256_sub_ps(d[0], d[2]);
+    r[1] = _mm256_add_ps(d[1], d[2]);
+    r[2] = _mm256_sub_ps(d[2], d[1]);
+    r[3] = _mm256_sub_ps(d[1], d[3]);
+}
+
+typedef struct run_ctx {
+    const vgg_wino_shape *s;
+    geom g;
+    const float *packed, *x, *bias;
+    float *y, *v, *mm;
+} run_ctx;
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* r = B^T d for the input tile side A (6: F(4x4), 4: F(2x2)) */
+ALWAYS_INLINE void bt(const __m256 *d, __m256 *r, const int A)
+{
+    if (A == 6)
+        bt6(d, r);
+    else
+        bt4(d, r);
+}
+
+/* Tile t (global number), channels cb * 8 .. + 8, into V's slot of the
+ * block (A * A vectors, one a point).  Rows are transformed as they are
+ * loaded, then the columns. */
+ALWAYS_INLINE void input_tile_a(const run_ctx *c, int t, int cb, int slot, const int A)
+{
+    const vgg_wino_shape *s = c->s;
+    const geom *g = &c->g;
+    float *vbase = c->v + (size_t)(slot / MR) * MR * g->cinp + (size_t)cb * MR * 8 +
+                   (size_t)(slot % MR) * 8;
+    const size_t ps = g->vps;
+    if (t >= g->tiles) {
+        for (int p = 0; p < A * A; p++)
+            _mm256_store_ps(vbase + p * ps, _mm256_setzero_ps());
+        return;
+    }
+    const int per_img = g->th * g->tw;
+    const int img = t / per_img, r = t - img * per_img;
+    const int ty = r / g->tw;
+    const int y0 = ty * s->m - 1, x0 = (r - ty * g->tw) * s->m - 1;
+    const int h = s->h, w = s->w;
+    const float *plane = c->x + ((size_t)img * (g->cinp / 8) + cb) * h * w * 8;
+    /* the lanes past cin (the last block) are zero whatever the padding
+     * holds */
+    const int live = s->cin - cb * 8;
+    const __m256 mask = _mm256_castsi256_ps(_mm256_cmpgt_epi32(
+        _mm256_set1_epi32(live < 8 ? live : 8), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+    __m256 tr[6][6];
+    if (y0 >= 0 && x0 >= 0 && y0 + A <= h && x0 + A <= w) {
+        const float *row = plane + ((size_t)y0 * w + x0) * 8;
+        /* the tile two to the right: its new columns, into the cache (the
+         * rows are short streams, 6 of them a plane, 8 planes a block) */
+        if (x0 + A + 2 * s->m <= w)
+            for (int yy = 0; yy < A; yy++) {
+                _mm_prefetch((const char *)(row + (size_t)yy * w * 8 + (A + s->m) * 8),
+                             _MM_HINT_T0);
+                _mm_prefetch((const char *)(row + (size_t)yy * w * 8 + (A + s->m) * 8 + 16),
+                             _MM_HINT_T0);
+            }
+        for (int yy = 0; yy < A; yy++, row += (size_t)w * 8) {
+            __m256 d[6];
+            for (int xx = 0; xx < A; xx++)
+                d[xx] = _mm256_and_ps(_mm256_loadu_ps(row + xx * 8), mask);
+            bt(d, tr[yy], A);
+        }
+    } else {
+        for (int yy = 0; yy < A; yy++) {
+            const int iy = y0 + yy;
+            __m256 d[6];
+            for (int xx = 0; xx < A; xx++) {
+                const int ix = x0 + xx;
+                d[xx] = iy >= 0 && iy < h && ix >= 0 && ix < w
+                            ? _mm256_and_ps(_mm256_loadu_ps(plane + ((size_t)iy * w + ix) * 8),
+                                            mask)
+                            : _mm256_setzero_ps();
+            }
+            bt(d, tr[yy], A);
+        }
+    }
+    for (int j = 0; j < A; j++) {
+        __m256 col[6], out[6];
+        for (int yy = 0; yy < A; yy++)
+            col[yy] = tr[yy][j];
+        bt(col, out, A);
+        for (int i = 0; i < A; i++)
+            _mm256_store_ps(vbase + (size_t)(i * A + j) * ps, out[i]);
+    }
+}
+
+static void input_tile(const run_ctx *c, int t, int cb, int slot)
+{
+    if (c->g.a == 6)
+        input_tile_a(c, t, cb, slot, 6);
+    else
+        input_tile_a(c, t, cb, slot, 4);
+}
+
+/* ---- the product: M[p] (6 tiles x 16) = V[p] (6 x cinp) U[p] (cinp x 16) ---- */
+
+/* One partial sum: 6 x 16 over nb8 blocks of 8 channels, then stored
+ * (first) or added to what the earlier partial sums left in cm. */
+ALWAYS_INLINE void partial_6x16(const float *a, const float *b, float *cm, size_t ldc, int nb8,
+                                bool first)
+{
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int k = 0; k < nb8; k++, a += MR * 8, b += 8 * NR) {
+#pragma GCC unroll 8
+        for (int kk = 0; kk < 8; kk++) {
+            const __m256 b0 = _mm256_load_ps(b + kk * NR), b1 = _mm256_load_ps(b + kk * NR + 8);
+            __m256 a0 = _mm256_broadcast_ss(a + kk), a1 = _mm256_broadcast_ss(a + 8 + kk);
+            c00 = _mm256_fmadd_ps(a0, b0, c00);
+            c01 = _mm256_fmadd_ps(a0, b1, c01);
+            c10 = _mm256_fmadd_ps(a1, b0, c10);
+            c11 = _mm256_fmadd_ps(a1, b1, c11);
+            a0 = _mm256_broadcast_ss(a + 16 + kk);
+            a1 = _mm256_broadcast_ss(a + 24 + kk);
+            c20 = _mm256_fmadd_ps(a0, b0, c20);
+            c21 = _mm256_fmadd_ps(a0, b1, c21);
+            c30 = _mm256_fmadd_ps(a1, b0, c30);
+            c31 = _mm256_fmadd_ps(a1, b1, c31);
+            a0 = _mm256_broadcast_ss(a + 32 + kk);
+            a1 = _mm256_broadcast_ss(a + 40 + kk);
+            c40 = _mm256_fmadd_ps(a0, b0, c40);
+            c41 = _mm256_fmadd_ps(a0, b1, c41);
+            c50 = _mm256_fmadd_ps(a1, b0, c50);
+            c51 = _mm256_fmadd_ps(a1, b1, c51);
+        }
+    }
+#define OUT_ROW(i, x0, x1)                                                                         \
+    do {                                                                                           \
+        float *r_ = cm + (size_t)(i) * ldc;                                                        \
+        if (first) {                                                                               \
+            _mm256_store_ps(r_, x0);                                                               \
+            _mm256_store_ps(r_ + 8, x1);                                                           \
+        } else {                                                                                   \
+            _mm256_store_ps(r_, _mm256_add_ps(_mm256_load_ps(r_), x0));                            \
+            _mm256_store_ps(r_ + 8, _mm256_add_ps(_mm256_load_ps(r_ + 8), x1));                    \
+        }                                                                                          \
+    } while (0)
+    OUT_ROW(0, c00, c01);
+    OUT_ROW(1, c10, c11);
+    OUT_ROW(2, c20, c21);
+    OUT_ROW(3, c30, c31);
+    OUT_ROW(4, c40, c41);
+    OUT_ROW(5, c50, c51);
+#undef OUT_ROW
+}
+
+/* a: [cinp / 8][6][8]; b: [cinp][16]; cm: 6 rows of ldc.  The sum over
+ * the channels in partial sums of VGG_WINO_KC, each started at zero and
+ * added to the total in order. */
+static void micro_6x16(const float *a, const float *b, float *cm, size_t ldc, int cinp)
+{
+    for (int k0 = 0; k0 < cinp; k0 += VGG_WINO_KC) {
+        const int kn = cinp - k0 < VGG_WINO_KC ? cinp - k0 : VGG_WINO_KC;
+        partial_6x16(a + (size_t)(k0 / 8) * MR * 8, b + (size_t)k0 * NR, cm, ldc, kn / 8,
+                     k0 == 0);
+    }
+}
+
+/* ---- the output transform: Y = A^T M A, + bias, ReLU ---- */
+
+static inline void at6(const __m256 m[6], __m256 y[4])
+{
+    const __m256 s12 = _mm256_add_ps(m[1], m[2]), d12 = _mm256_sub_ps(m[1], m[2]);
+    y[0] = _mm256_add_ps(_mm256_add_ps(m[0], s12), _mm256_add_ps(m[3], m[4]));
+    y[1] = _mm256_fnmadd_ps(v_set(2.0f), m[4], _mm256_fmadd_ps(v_set(0.5f), m[3], d12));
+    y[2] = _mm256_fmadd_ps(v_set(4.0f), m[4], _mm256_fmadd_ps(v_set(0.25f), m[3], s12));
+    y[3] = _mm256_add_ps(_mm256_fnmadd_ps(v_set(8.0f), m[4],
+                                          _mm256_fmadd_ps(v_set(0.125f), m[3], d12)),
+                         m[5]);
+}
+
+static inline void at4(const __m256 m[4], __m256 y[2])
+{
+    y[0] = _mm256_add_ps(_mm256_add_ps(m[0], m[1]), m[2]);
+    y[1] = _mm256_sub_ps(_mm256_sub_ps(m[1], m[2]), m[3]);
+}
+
+ALWAYS_INLINE void at(const __m256 *m, __m256 *y, const int A)
+{
+    if (A == 6)
+        at6(m, y);
+    else
+        at4(m, y);
+}
+
+/* Tile t (global), in slot of the block, output channels ob * 8 .. + 8:
+ * the rows of M transformed as loaded, then the columns, + bias, ReLU. */
+ALWAYS_INLINE void output_tile_a(const run_ctx *c, int t, int slot, int ob, const int A)
+{
+    const vgg_wino_shape *s = c->s;
+    const geom *g = &c->g;
+    const int m = A - 2;
+    const size_t ps = g->mps;
+    const float *mb = c->mm + (size_t)slot * g->coutq + (size_t)ob * 8;
+    __m256 tr[6][4];
+    for (int i = 0; i < A; i++) {
+        __m256 row[6];
+        for (int j = 0; j < A; j++)
+            row[j] = _mm256_load_ps(mb + (size_t)(i * A + j) * ps);
+        at(row, tr[i], A);
+    }
+    const __m256 bv = _mm256_loadu_ps(c->bias + ob * 8), zero = _mm256_setzero_ps();
+    __m256 out[4][4];
+    for (int j = 0; j < m; j++) {
+        __m256 col[6], y[4];
+        for (int i = 0; i < A; i++)
+            col[i] = tr[i][j];
+        at(col, y, A);
+        for (int i = 0; i < m; i++) {
+            const __m256 v = _mm256_add_ps(y[i], bv);
+            /* max(v, 0) is 0 for a NaN v, as the reference's v > 0 ? v : 0 */
+            out[i][j] = s->relu ? _mm256_max_ps(v, zero) : v;
+        }
+    }
+    const int per_img = g->th * g->tw;
+    const int img = t / per_img, r = t - img * per_img;
+    const int ty = r / g->tw;
+    const int y0 = ty * m, x0 = (r - ty * g->tw) * m;
+    float *plane = c->y + ((size_t)img * (g->cout8 / 8) + ob) * s->h * s->w * 8;
+    const int ny = s->h - y0 < m ? s->h - y0 : m, nx = s->w - x0 < m ? s->w - x0 : m;
+    float *row = plane + ((size_t)y0 * s->w + x0) * 8;
+    if (ny == m && nx == m) {
+        /* the rows of the tile two to the right, into the cache before
+         * they are written */
+        if (x0 + 3 * m <= s->w)
+            for (int i = 0; i < m; i++) {
+                _mm_prefetch((const char *)(row + (size_t)i * s->w * 8 + 2 * m * 8), _MM_HINT_T0);
+                _mm_prefetch((const char *)(row + (size_t)i * s->w * 8 + 2 * m * 8 + 16),
+                             _MM_HINT_T0);
+            }
+        for (int i = 0; i < m; i++, row += (size_t)s->w * 8)
+            for (int j = 0; j < m; j++)
+                _mm256_storeu_ps(row + j * 8, out[i][j]);
+        return;
+    }
+    for (int i = 0; i < ny; i++, row += (size_t)s->w * 8)
+        for (int j = 0; j < nx; j++)
+            _mm256_storeu_ps(row + j * 8, out[i][j]);
+}
+
+static void output_tile(const run_ctx *c, int t, int slot, int ob)
+{
+    if (c->g.a == 6)
+        output_tile_a(c, t, slot, ob, 6);
+    else
+        output_tile_a(c, t, slot, ob, 4);
+}
+
+/* ---- the three phases ---- */
+
+/* the product's work items: a point and a run of 16-column blocks whose
+ * weights (cinp x 16 each) stay within about 128 KB */
+static int product_run(const geom *g)
+{
+    const int nbk = g->coutq / NR;
+    int run = 2048 / g->cinp;
+    return run < 1 ? 1 : run > nbk ? nbk : run;
+}
+
+/* item (a point and a run of column blocks) of the product of a block of
+ * ngroups groups of tiles */
+static void product_item(const run_ctx *c, int it, int ngroups)
+{
+    const geom *g = &c->g;
+    const int nbk = g->coutq / NR, run = product_run(g), runs = (nbk + run - 1) / run;
+    const int p = it / runs, nb0 = (it % runs) * run;
+    const int nb1 = nb0 + run < nbk ? nb0 + run : nbk;
+    const float *vp = c->v + (size_t)p * g->vps;
+    const float *up = c->packed + (size_t)p * nbk * g->cinp * NR;
+    float *mp = c->mm + (size_t)p * g->mps;
+    for (int gi = 0; gi < ngroups; gi++)
+        for (int nb = nb0; nb < nb1; nb++)
+            micro_6x16(vp + (size_t)gi * MR * g->cinp, up + (size_t)nb * g->cinp * NR,
+                       mp + (size_t)gi * MR * g->coutq + (size_t)nb * NR, g->coutq, g->cinp);
+}
+
+void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, float *y,
+                  void *scratch)
+{
+    run_ctx c0;
+    c0.s = s;
+    geom_of(s, &c0.g);
+    const geom *g = &c0.g;
+    c0.packed = packed;
+    c0.x = x;
+    c0.y = y;
+    c0.bias = packed + vgg_wino_packed_floats(s->m, s->cin, s->cout) - g->coutq;
+    float *base = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    const int blocks = (g->tiles + g->tb - 1) / g->tb;
+    const int cbs = g->cinp / 8, obs = g->cout8 / 8, nbk = g->coutq / NR;
+    const int run = product_run(g), items = g->P * ((nbk + run - 1) / run);
+    const int threads = s->threads < 1 ? 1 : s->threads;
+    if (!g->shared) {
+        /* a block a thread, whole, taken in turn: no barrier, and a thread
+         * that the machine's load holds back holds up no other */
+#pragma omp parallel num_threads(threads)
+        {
+            run_ctx c = c0;
+            const int slot = omp_get_thread_num() < g->slots ? omp_get_thread_num() : 0;
+            c.v = base + (g->v_floats + g->m_floats) * slot;
+            c.mm = c.v + g->v_floats;
+#pragma omp for schedule(dynamic, 1)
+            for (int b = 0; b < blocks; b++) {
+                const int t0 = b * g->tb;
+                const int nt = g->tiles - t0 < g->tb ? g->tiles - t0 : g->tb;
+                const int ngroups = (nt + MR - 1) / MR;
+                for (int cb = 0; cb < cbs; cb++)
+                    for (int sl = 0; sl < ngroups * MR; sl++)
+                        input_tile(&c, t0 + sl, cb, sl);
+                for (int it = 0; it < items; it++)
+                    product_item(&c, it, ngroups);
+                /* a plane of output channels at a time: the tiles' rows
+                 * are written one after the other, as streams */
+                for (int ob = 0; ob < obs; ob++)
+                    for (int sl = 0; sl < nt; sl++)
+                        output_tile(&c, t0 + sl, sl, ob);
+            }
+        }
+        return;
+    }
+    /* wide layers: few large blocks, each phase shared by the threads */
+    c0.v = base;
+    c0.mm = base + g->v_floats;
+    const run_ctx *c = &c0;
+#pragma omp parallel num_threads(threads)
+    for (int b = 0; b < blocks; b++) {
+        const int t0 = b * g->tb;
+        const int nt = g->tiles - t0 < g->tb ? g->tiles - t0 : g->tb;
+        const int ngroups = (nt + MR - 1) / MR;
+        /* 1: input transform (tiles past the last one are zero) */
+#pragma omp for schedule(dynamic, 16)
+        for (int it = 0; it < cbs * ngroups * MR; it++) {
+            const int cb = it / (ngroups * MR), sl = it % (ngroups * MR);
+            input_tile(c, t0 + sl, cb, sl);
+        }
+        /* 2: the products, one point and a run of columns an item */
+#pragma omp for schedule(dynamic, 1)
+        for (int it = 0; it < items; it++)
+            product_item(c, it, ngroups);
+        /* 3: output transform; the next block's input transform may
+         * start beside it (it writes V, which this reads nothing of) */
+#pragma omp for schedule(dynamic, 16) nowait
+        for (int it = 0; it < nt * obs; it++)
+            output_tile(c, t0 + it % nt, it % nt, it / nt);
+    }
+}
+
+#else /* no AVX2 at compile time: vgg_wino_supported() says no, nothing runs */
+
+const bool vgg_wino_compiled = false;
+
+size_t vgg_wino_packed_floats(int m, int cin, int cout) { return 0; }
+size_t vgg_wino_scratch_bytes(const vgg_wino_shape *s) { return 0; }
+void vgg_wino_pack(int m, int cin, int cout, const float *weight, const float *bias,
+                   float *packed, int threads) {}
+void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, float *y,
+                  void *scratch) {}
+
+#endif

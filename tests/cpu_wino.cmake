@@ -1,0 +1,14 @@
+# The "cpu" backend's own Winograd convolutions (net/cpu/wino_avx2.c)
+# against a double-precision reference, and their bits (threads, tile
+# blocks, batches); skipped where the CPU has no AVX2 + FMA.
+vgg_add_test(NAME test_cpu_wino SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_cpu_wino.c
+             LIBS vggnet ${MATH_LIB})
+target_include_directories(test_cpu_wino PRIVATE ${CMAKE_SOURCE_DIR}/net/src
+                           ${CMAKE_SOURCE_DIR}/net/cpu)
+
+# The algorithm table of net/cpu/conv_table.c, pinned (a change to it is
+# deliberate).
+vgg_add_test(NAME test_cpu_conv_table SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_cpu_conv_table.c
+             LIBS vggnet)
+target_include_directories(test_cpu_conv_table PRIVATE ${CMAKE_SOURCE_DIR}/net/src
+                           ${CMAKE_SOURCE_DIR}/net/cpu)

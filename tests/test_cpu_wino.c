@@ -1,0 +1,295 @@
+/* The "cpu" backend's own Winograd convolutions (net/cpu/wino_avx2.c):
+ * F(4x4, 3x3) and F(2x2, 3x3) against a double-precision direct
+ * convolution written here, on the channel counts of every VGG layer
+ * class, odd channel counts (not multiples of 4, 8 or 16), sizes that are
+ * not multiples of the tile (down to 1x1) and batches of 1 and 2, within
+ * 1e-5 of the largest reference value (the measure of
+ * tests/test_backend_ops.c); then the bits: the same whatever the number
+ * of threads, the size of the tile blocks, or the batch an image is in;
+ * and whatever the padding channels of the input hold (NaN), the padding
+ * channels of the output being zero.
+ *
+ * Skipped (exit 77) where the CPU lacks AVX2 or FMA.  The errors measured
+ * are printed (net/README.md quotes them). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_skip.h"
+#include "wino.h"
+
+static uint32_t rng;   /* each case seeds it */
+
+static float frand(void)   /* [-1, 1) */
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (float)((rng >> 8) * (1.0 / 16777216.0)) * 2.0f - 1.0f;
+}
+
+static void *amalloc(size_t bytes)
+{
+    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    assert_non_null(p);
+    return p;
+}
+
+/* NCHW -> nChw8c; the padding channels get pad */
+static float *to_blocked(const float *x, int n, int c, int h, int w, float pad)
+{
+    const int cb = (c + 7) / 8;
+    float *b = amalloc(sizeof *b * (size_t)n * cb * 8 * h * w);
+    for (int i = 0; i < n; i++)
+        for (int ch = 0; ch < cb * 8; ch++)
+            for (int p = 0; p < h * w; p++)
+                b[(((size_t)i * cb + ch / 8) * h * w + p) * 8 + ch % 8] =
+                    ch < c ? x[((size_t)i * c + ch) * h * w + p] : pad;
+    return b;
+}
+
+typedef struct wcase {
+    int m, n, cin, cout, h, w;
+    bool relu;
+} wcase;
+
+typedef struct layer {
+    wcase c;
+    float *x, *wt, *bias, *xb, *packed;
+    double *ref;   /* (n, cout, h, w) */
+} layer;
+
+/* inputs as after a ReLU (half zero) for the wide layers, centred for the
+ * narrow ones; weights He-scaled; bias small */
+static void layer_make(layer *L, const wcase *c, uint32_t seed)
+{
+    memset(L, 0, sizeof *L);
+    L->c = *c;
+    rng = seed;
+    const size_t nx = (size_t)c->n * c->cin * c->h * c->w, nw = (size_t)c->cout * c->cin * 9;
+    L->x = malloc(sizeof *L->x * nx);
+    L->wt = malloc(sizeof *L->wt * nw);
+    L->bias = malloc(sizeof *L->bias * c->cout);
+    assert_non_null(L->x);
+    assert_non_null(L->wt);
+    assert_non_null(L->bias);
+    const float scale = (float)sqrt(6.0 / (c->cin * 9.0));
+    for (size_t i = 0; i < nx; i++) {
+        float v = frand();
+        L->x[i] = c->cin >= 64 ? (v > 0 ? 2 * v : 0.0f) : v;
+    }
+    for (size_t i = 0; i < nw; i++)
+        L->wt[i] = frand() * scale;
+    for (int i = 0; i < c->cout; i++)
+        L->bias[i] = 0.1f * frand();
+    L->xb = to_blocked(L->x, c->n, c->cin, c->h, c->w, 0.0f);
+    L->packed = amalloc(sizeof(float) * vgg_wino_packed_floats(c->m, c->cin, c->cout));
+    vgg_wino_pack(c->m, c->cin, c->cout, L->wt, L->bias, L->packed, 2);
+    /* the reference: direct, in double */
+    const size_t ny = (size_t)c->n * c->cout * c->h * c->w;
+    L->ref = malloc(sizeof *L->ref * ny);
+    assert_non_null(L->ref);
+    for (int i = 0; i < c->n; i++)
+        for (int o = 0; o < c->cout; o++)
+            for (int y = 0; y < c->h; y++)
+                for (int x = 0; x < c->w; x++) {
+                    double s = L->bias[o];
+                    for (int ch = 0; ch < c->cin; ch++)
+                        for (int ky = 0; ky < 3; ky++) {
+                            const int iy = y + ky - 1;
+                            if (iy < 0 || iy >= c->h)
+                                continue;
+                            for (int kx = 0; kx < 3; kx++) {
+                                const int ix = x + kx - 1;
+                                if (ix < 0 || ix >= c->w)
+                                    continue;
+                                s += (double)L->x[(((size_t)i * c->cin + ch) * c->h + iy) * c->w +
+                                                  ix] *
+                                     L->wt[(((size_t)o * c->cin + ch) * 3 + ky) * 3 + kx];
+                            }
+                        }
+                    L->ref[(((size_t)i * c->cout + o) * c->h + y) * c->w + x] =
+                        c->relu && s < 0 ? 0.0 : s;
+                }
+}
+
+static void layer_free(layer *L)
+{
+    free(L->x);
+    free(L->wt);
+    free(L->bias);
+    free(L->xb);
+    free(L->packed);
+    free(L->ref);
+}
+
+/* Run L with the given threads and tile block on input xb (nChw8c);
+ * returns the nChw8c output (malloc'd). */
+static float *run(const layer *L, const float *xb, int n, int threads, int tile_block)
+{
+    const wcase *c = &L->c;
+    vgg_wino_shape s = {c->m, n, c->cin, c->cout, c->h, c->w, c->relu, threads, tile_block};
+    const size_t ny = (size_t)n * ((c->cout + 7) / 8) * 8 * c->h * c->w;
+    float *yb = amalloc(sizeof *yb * ny);
+    for (size_t i = 0; i < ny; i++)   /* whatever was there: a NaN */
+        yb[i] = NAN;
+    void *scratch = amalloc(vgg_wino_scratch_bytes(&s));
+    vgg_wino_run(&s, L->packed, xb, yb, scratch);
+    free(scratch);
+    return yb;
+}
+
+/* max |y - ref| / max |ref| over the real channels; the padding channels
+ * of yb must be exactly zero */
+static double error_of(const layer *L, const float *yb)
+{
+    const wcase *c = &L->c;
+    const int ob = (c->cout + 7) / 8;
+    double md = 0, mr = 0;
+    for (int i = 0; i < c->n; i++)
+        for (int o = 0; o < ob * 8; o++)
+            for (int p = 0; p < c->h * c->w; p++) {
+                const float v = yb[(((size_t)i * ob + o / 8) * c->h * c->w + p) * 8 + o % 8];
+                if (o >= c->cout) {
+                    if (v != 0.0f)
+                        fail_msg("padding channel %d of image %d holds %g", o, i, v);
+                    continue;
+                }
+                const double r = L->ref[((size_t)i * c->cout + o) * c->h * c->w + p];
+                const double d = fabs((double)v - r);
+                if (d > md || isnan(d))
+                    md = isnan(d) ? INFINITY : d;
+                mr = fabs(r) > mr ? fabs(r) : mr;
+            }
+    return mr > 0 ? md / mr : md;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return 0;
+}
+
+static void need_avx2(void)
+{
+    if (!vgg_wino_supported())
+        skip_here("this CPU (or build) has no AVX2 + FMA for the Winograd kernels");
+}
+
+/* ---- agreement with the double reference ---- */
+
+static const wcase agree_cases[] = {
+    /* every VGG 3x3 layer class (channels), small maps */
+    {4, 2, 64, 64, 17, 23, true},     /* conv1_2 */
+    {4, 1, 64, 128, 12, 13, true},    /* conv2_1 */
+    {4, 2, 128, 128, 9, 10, true},    /* conv2_2 */
+    {4, 1, 128, 256, 11, 8, true},    /* conv3_1 */
+    {4, 1, 256, 256, 8, 9, false},    /* conv3_x, no ReLU */
+    {4, 1, 256, 512, 7, 6, true},     /* conv4_1 */
+    {4, 2, 512, 512, 5, 7, true},     /* conv4_x, conv5_x */
+    {4, 1, 3, 64, 13, 14, true},      /* conv1_1's 3 channels */
+    /* channels not multiples of 4, 8 or 16; sizes below a tile */
+    {4, 1, 5, 7, 6, 9, true},
+    {4, 2, 20, 36, 11, 5, false},
+    {4, 1, 24, 40, 1, 1, true},
+    {4, 2, 12, 20, 2, 3, true},
+    {4, 1, 40, 24, 4, 4, true},
+    {4, 1, 33, 17, 5, 13, true},
+    /* F(2x2) on the same kinds */
+    {2, 2, 64, 64, 17, 23, true},
+    {2, 1, 128, 256, 11, 8, true},
+    {2, 2, 512, 512, 5, 7, false},
+    {2, 1, 5, 7, 6, 9, true},
+    {2, 2, 20, 36, 1, 3, true},
+    {2, 1, 3, 64, 13, 14, true},
+};
+
+static void agrees_with_double_reference(void **state)
+{
+    (void)state;
+    need_avx2();
+    for (size_t t = 0; t < sizeof agree_cases / sizeof agree_cases[0]; t++) {
+        const wcase *c = &agree_cases[t];
+        layer L;
+        layer_make(&L, c, 1000u + (uint32_t)t);
+        float *yb = run(&L, L.xb, c->n, 2, 0);
+        double e = error_of(&L, yb);
+        printf("  F(%dx%d) %3d -> %3d, n %d, %2dx%-2d%s: max rel error %.2e\n", c->m, c->m,
+               c->cin, c->cout, c->n, c->h, c->w, c->relu ? "" : ", no ReLU", e);
+        if (!(e <= 1e-5))
+            fail_msg("F(%dx%d) %d -> %d, %dx%d: max rel error %.3e above 1e-5", c->m, c->m,
+                     c->cin, c->cout, c->h, c->w, e);
+        free(yb);
+        layer_free(&L);
+    }
+}
+
+/* ---- the bits ---- */
+
+static void same_bits_any_threads_blocks_batch(void **state)
+{
+    (void)state;
+    need_avx2();
+    const wcase cases[] = {
+        {4, 2, 64, 64, 21, 30, true},
+        {4, 2, 24, 40, 9, 11, true},
+        {2, 2, 64, 128, 13, 18, true},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const wcase *c = &cases[t];
+        layer L;
+        layer_make(&L, c, 77u + (uint32_t)t);
+        const size_t ny = (size_t)c->n * ((c->cout + 7) / 8) * 8 * c->h * c->w;
+        float *y0 = run(&L, L.xb, c->n, 1, 0);
+        const int threads[] = {2, 3, 2, 1}, blocks[] = {0, 6, 12, 30};
+        for (int k = 0; k < 4; k++) {
+            float *y = run(&L, L.xb, c->n, threads[k], blocks[k]);
+            if (memcmp(y, y0, ny * sizeof *y) != 0)
+                fail_msg("case %zu: %d threads, tile block %d: other bits than 1 thread", t,
+                         threads[k], blocks[k]);
+            free(y);
+        }
+        /* the second image alone: the bits it had in the batch */
+        const size_t in1 = (size_t)((c->cin + 7) / 8) * 8 * c->h * c->w;
+        float *y1 = run(&L, L.xb + in1, 1, 2, 0);
+        if (memcmp(y1, y0 + ny / 2, ny / 2 * sizeof *y1) != 0)
+            fail_msg("case %zu: the second image alone has other bits than in the batch", t);
+        free(y1);
+        free(y0);
+        layer_free(&L);
+    }
+}
+
+static void padding_channels_neither_read_nor_left(void **state)
+{
+    (void)state;
+    need_avx2();
+    const wcase c = {4, 1, 20, 12, 10, 9, false};
+    layer L;
+    layer_make(&L, &c, 5u);
+    float *clean = run(&L, L.xb, 1, 2, 0);
+    float *nan_pad = to_blocked(L.x, c.n, c.cin, c.h, c.w, NAN);
+    float *y = run(&L, nan_pad, 1, 2, 0);
+    const size_t ny = (size_t)c.n * 16 * c.h * c.w;
+    assert_memory_equal(y, clean, ny * sizeof *y);
+    assert_true(error_of(&L, y) <= 1e-5);   /* and the output's padding is zero */
+    free(nan_pad);
+    free(y);
+    free(clean);
+    layer_free(&L);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(agrees_with_double_reference),
+        cmocka_unit_test(same_bits_any_threads_blocks_batch),
+        cmocka_unit_test(padding_channels_neither_read_nor_left),
+    };
+    return tests_exit(cmocka_run_group_tests(tests, setup, NULL));
+}
