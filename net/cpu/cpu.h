@@ -76,14 +76,4 @@ vgg_status vgg_dnnl_conv2d_backward(vgg_backend *be, void *state, const vgg_conv
 void vgg_cpu_set_conv_algo(vgg_conv_algo a);
 void vgg_cpu_set_wino_tile_block(int tiles);
 
-/* The earlier form, for the oneDNN paths alone: AUTO is the table;
- * DIRECT oneDNN's direct convolution, WINOGRAD oneDNN's Winograd where it
- * has one for the shape, direct elsewhere. */
-typedef enum vgg_dnnl_algo {
-    VGG_DNNL_AUTO = 0,
-    VGG_DNNL_DIRECT,
-    VGG_DNNL_WINOGRAD
-} vgg_dnnl_algo;
-void vgg_dnnl_set_algo(vgg_dnnl_algo a);
-
 #endif

@@ -130,13 +130,6 @@ void vgg_cpu_set_wino_tile_block(int tiles)
     pthread_mutex_unlock(&choice_lock);
 }
 
-void vgg_dnnl_set_algo(vgg_dnnl_algo a)
-{
-    vgg_cpu_set_conv_algo(a == VGG_DNNL_DIRECT     ? VGG_CONV_ONEDNN_DIRECT
-                          : a == VGG_DNNL_WINOGRAD ? VGG_CONV_ONEDNN_WINOGRAD
-                                                   : VGG_CONV_AUTO);
-}
-
 static vgg_conv_algo get_algo(int *tile_block)
 {
     pthread_mutex_lock(&choice_lock);
