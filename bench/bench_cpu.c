@@ -18,8 +18,9 @@
  *   bench_cpu --together [--nets D,E] [--sizes 768x1024] ...
  *
  * --before also runs the chain as it was before the backend's own kernels
- * ("cpu" with oneDNN's convolutions and products everywhere,
- * vgg_cpu_set_conv_algo(VGG_CONV_ONEDNN)), a second net with the same
+ * ("cpu" with oneDNN's convolutions and products everywhere:
+ * vgg_cpu_set_conv_algo(VGG_CONV_ONEDNN) and
+ * vgg_cpu_set_fc_algo(VGG_FC_ONEDNN)), a second net with the same
  * weights on the same backend, its calls alternating with the default's so
  * that both see the same load; the per-layer tables are printed side by
  * side (per layer the best of the --repeat profiled calls) with the fc7
@@ -258,8 +259,10 @@ static int bench_before_after(char config, int threads, int repeat, int h, int w
         bench_random_weights(net[k], 0x9E3779B97F4A7C15ull + (uint64_t)id, 0.01f);
         /* the warm-up call builds the plan: the algorithms are chosen now */
         vgg_cpu_set_conv_algo(k == 0 ? VGG_CONV_ONEDNN : VGG_CONV_AUTO);
+        vgg_cpu_set_fc_algo(k == 0 ? VGG_FC_ONEDNN : -1);
         vgg_status st = vgg_net_forward(net[k], x, 2, h, w, VGG_OUTPUT_FC7, y[k]);
         vgg_cpu_set_conv_algo(VGG_CONV_AUTO);
+        vgg_cpu_set_fc_algo(-1);
         if (st != VGG_STATUS_OK) {
             fprintf(stderr, "bench_cpu: %s\n", vgg_last_error());
             goto out;
@@ -331,6 +334,7 @@ static int bench_before_after(char config, int threads, int repeat, int h, int w
     rc = 0;
 out:
     vgg_cpu_set_conv_algo(VGG_CONV_AUTO);
+    vgg_cpu_set_fc_algo(-1);
     free(times[0]);
     free(times[1]);
     free(x);

@@ -12,3 +12,11 @@ vgg_add_test(NAME test_cpu_conv_table SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_c
              LIBS vggnet)
 target_include_directories(test_cpu_conv_table PRIVATE ${CMAKE_SOURCE_DIR}/net/src
                            ${CMAKE_SOURCE_DIR}/net/cpu)
+
+# The backend's own fully connected product (net/cpu/fc_avx2.c) against a
+# double-precision product and a scalar model of its summation order, and
+# its bits (threads, rows, columns); skipped without AVX2 + FMA.
+vgg_add_test(NAME test_cpu_fc SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_cpu_fc.c
+             LIBS vggnet ${MATH_LIB})
+target_include_directories(test_cpu_fc PRIVATE ${CMAKE_SOURCE_DIR}/net/src
+                           ${CMAKE_SOURCE_DIR}/net/cpu)

@@ -5,7 +5,10 @@
  * it must be deliberate: change this test with it, with the measurement
  * behind it (bench/wino_table.sh) in the commit.  Also: every class has a
  * row for any channel count, the names are those the benchmarks print, and
- * this machine's class agrees with what its kernels can run. */
+ * this machine's class agrees with what its kernels can run.  The rule for
+ * the fully connected layers (net/cpu/fc.c: ours or oneDNN's matmul, by the
+ * CPU's class, an image's positions and the layer's inputs) is pinned the
+ * same way. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "test_skip.h"
+#include "fc.h"
 #include "wino.h"
 
 /* the 3x3 layer classes of VGG A-E: conv1_1, then (cin, cout) as they
@@ -58,6 +62,46 @@ static void table_is_pinned(void **state)
     assert_int_equal(vgg_conv_table_len, 5);
 }
 
+static void fc_rule_is_pinned(void **state)
+{
+    (void)state;
+    /* positions an image (image + flip counted once): a 224 crop, Q = 256
+     * on 256x256 and 256x341, 288x384, 320x427, 384x384, 384x512, 512x683 */
+    static const int positions[] = {1, 4, 8, 18, 28, 36, 60, 150};
+    static const struct {
+        int k;                 /* fc6 of VGG 25088 inputs, fc7 and fc8 4096 */
+        vgg_fc_algo want[8];
+    } pinned[] = {
+        {25088, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_ONEDNN,
+                 VGG_FC_ONEDNN, VGG_FC_ONEDNN}},
+        {4096, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN,
+                VGG_FC_OWN, VGG_FC_ONEDNN}},
+    };
+    const bool here = vgg_fc_supported();
+    for (size_t p = 0; p < sizeof pinned / sizeof pinned[0]; p++)
+        for (int i = 0; i < 8; i++) {
+            /* ours only on the AVX2 class, and only where it runs */
+            const vgg_fc_algo want = here ? pinned[p].want[i] : VGG_FC_ONEDNN;
+            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, positions[i], pinned[p].k), want);
+            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512, positions[i], pinned[p].k),
+                             VGG_FC_ONEDNN);
+            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, positions[i], pinned[p].k),
+                             VGG_FC_ONEDNN);
+            assert_int_equal(vgg_fc_choose(VGG_ISA_BASE, positions[i], pinned[p].k),
+                             VGG_FC_ONEDNN);
+        }
+    /* the bounds themselves */
+    if (here) {
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 32, 25088), VGG_FC_OWN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 33, 25088), VGG_FC_ONEDNN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 64, 4096), VGG_FC_OWN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 65, 4096), VGG_FC_ONEDNN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 33, 4097), VGG_FC_ONEDNN);
+    }
+    assert_string_equal(vgg_fc_algo_name(VGG_FC_OWN), "own");
+    assert_string_equal(vgg_fc_algo_name(VGG_FC_ONEDNN), "onednn");
+}
+
 static void every_class_has_a_row_for_any_layer(void **state)
 {
     (void)state;
@@ -94,6 +138,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table_is_pinned),
+        cmocka_unit_test(fc_rule_is_pinned),
         cmocka_unit_test(every_class_has_a_row_for_any_layer),
         cmocka_unit_test(this_machine_class_agrees_with_its_kernels),
     };

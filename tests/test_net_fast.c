@@ -116,6 +116,7 @@ typedef struct op_case {
     int n, h, w;
     vgg_conv_algo algo;
     double tol;        /* on rel_max */
+    int fc;            /* fully connected: -1 the rule, else VGG_FC_ONEDNN or VGG_FC_OWN */
 } op_case;
 
 static int side(const vgg_fwd_layer *L, int s)
@@ -163,6 +164,7 @@ static double run_op(const op_case *c)
         break;
     }
     vgg_cpu_set_conv_algo(c->algo);
+    vgg_cpu_set_fc_algo(c->fc);
     void *cache = NULL;
     vgg_status st = fast->ops->forward(fast, &cache, 1, &L, 1, c->n, c->h, c->w, x, got, NULL);
     /* a second call reuses the plan and the reordered weights */
@@ -170,6 +172,7 @@ static double run_op(const op_case *c)
         st = fast->ops->forward(fast, &cache, 1, &L, 1, c->n, c->h, c->w, x, got, NULL);
     fast->ops->forward_release(fast, cache);
     vgg_cpu_set_conv_algo(VGG_CONV_AUTO);
+    vgg_cpu_set_fc_algo(-1);
     assert_int_equal(st, VGG_STATUS_OK);
     double e = rel_max(got, want, nout);
     printf("  %-40s n %d %3dx%-3d  max rel error %.2e  rel L2 %.2e\n", c->what, c->n, c->h, c->w,
@@ -202,26 +205,36 @@ static void operations_agree_with_reference(void **state)
     lrn_strong.lrn.alpha = 2.0f;
     const op_case cases[] = {
         {"conv 3x3 64->64 Winograd", conv(64, 64, 3, 1, true), 2, 37, 29,
-         VGG_CONV_ONEDNN_WINOGRAD, 1e-4},
+         VGG_CONV_ONEDNN_WINOGRAD, 1e-4, -1},
         {"conv 3x3 128->256 Winograd", conv(128, 256, 3, 1, true), 1, 20, 27,
-         VGG_CONV_ONEDNN_WINOGRAD, 1e-4},
+         VGG_CONV_ONEDNN_WINOGRAD, 1e-4, -1},
         {"conv 3x3 512->512 Winograd, no ReLU", conv(512, 512, 3, 1, false), 3, 9, 13,
-         VGG_CONV_ONEDNN_WINOGRAD, 1e-4},
+         VGG_CONV_ONEDNN_WINOGRAD, 1e-4, -1},
         {"conv 3x3 64->64 direct", conv(64, 64, 3, 1, true), 2, 37, 29, VGG_CONV_ONEDNN_DIRECT,
-         1e-5},
+         1e-5, -1},
         {"conv 3x3 512->512 direct", conv(512, 512, 3, 1, true), 1, 9, 13, VGG_CONV_ONEDNN_DIRECT,
-         1e-5},
-        {"conv1_1 3x3 3->64", conv(3, 64, 3, 1, true), 3, 31, 23, VGG_CONV_AUTO, 1e-5},
-        {"conv 3x3 odd channels 24->40", conv(24, 40, 3, 1, true), 1, 11, 12, VGG_CONV_AUTO, 1e-5},
-        {"fc6-like 7x7 256->512", conv(256, 512, 7, 0, true), 2, 9, 11, VGG_CONV_AUTO, 1e-5},
-        {"fc7-like 1x1 1024->1024", conv(1024, 1024, 1, 0, true), 2, 3, 4, VGG_CONV_AUTO, 1e-5},
-        {"fc8-like 1x1 no ReLU", conv(256, 100, 1, 0, false), 1, 2, 5, VGG_CONV_AUTO, 1e-5},
-        {"maxpool floor, odd sizes", pool_floor, 2, 17, 23, VGG_CONV_AUTO, 0.0},
-        {"maxpool ceil, odd sizes", pool_ceil, 2, 17, 23, VGG_CONV_AUTO, 0.0},
-        {"maxpool ceil, even sizes", pool_ceil, 1, 16, 8, VGG_CONV_AUTO, 0.0},
-        {"maxpool floor 3x3 input", pool_floor, 1, 3, 3, VGG_CONV_AUTO, 0.0},
-        {"LRN 5, alpha 1e-4", lrn, 2, 13, 15, VGG_CONV_AUTO, 1e-5},
-        {"LRN 5, alpha 2", lrn_strong, 1, 13, 15, VGG_CONV_AUTO, 1e-5},
+         1e-5, -1},
+        {"conv1_1 3x3 3->64", conv(3, 64, 3, 1, true), 3, 31, 23, VGG_CONV_AUTO, 1e-5, -1},
+        {"conv 3x3 odd channels 24->40", conv(24, 40, 3, 1, true), 1, 11, 12, VGG_CONV_AUTO, 1e-5,
+         -1},
+        {"fc6-like 7x7 256->512", conv(256, 512, 7, 0, true), 2, 9, 11, VGG_CONV_AUTO, 1e-5, -1},
+        {"fc6-like 7x7 256->512, oneDNN", conv(256, 512, 7, 0, true), 2, 9, 11, VGG_CONV_AUTO,
+         1e-5, VGG_FC_ONEDNN},
+        {"fc7-like 1x1 1024->1024", conv(1024, 1024, 1, 0, true), 2, 3, 4, VGG_CONV_AUTO, 1e-5,
+         -1},
+        {"fc7-like 1x1 at 80 positions (oneDNN)", conv(1024, 1024, 1, 0, true), 1, 8, 10,
+         VGG_CONV_AUTO, 1e-5, -1},
+        {"fc7-like at 80 positions, ours", conv(1024, 1024, 1, 0, true), 1, 8, 10, VGG_CONV_AUTO,
+         1e-5, VGG_FC_OWN},
+        {"fc 1x1 1027->61 (K not of 8)", conv(1027, 61, 1, 0, true), 3, 2, 3, VGG_CONV_AUTO,
+         1e-5, -1},
+        {"fc8-like 1x1 no ReLU", conv(256, 100, 1, 0, false), 1, 2, 5, VGG_CONV_AUTO, 1e-5, -1},
+        {"maxpool floor, odd sizes", pool_floor, 2, 17, 23, VGG_CONV_AUTO, 0.0, -1},
+        {"maxpool ceil, odd sizes", pool_ceil, 2, 17, 23, VGG_CONV_AUTO, 0.0, -1},
+        {"maxpool ceil, even sizes", pool_ceil, 1, 16, 8, VGG_CONV_AUTO, 0.0, -1},
+        {"maxpool floor 3x3 input", pool_floor, 1, 3, 3, VGG_CONV_AUTO, 0.0, -1},
+        {"LRN 5, alpha 1e-4", lrn, 2, 13, 15, VGG_CONV_AUTO, 1e-5, -1},
+        {"LRN 5, alpha 2", lrn_strong, 1, 13, 15, VGG_CONV_AUTO, 1e-5, -1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double e = run_op(&cases[i]);

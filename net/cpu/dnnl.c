@@ -9,15 +9,18 @@
  * scratchpad for one image stays bounded, direct otherwise: a rule of the
  * layer and the image size alone, never of timing or of the batch, so that
  * a descriptor has the same bits whatever the machine's load and however
- * the images were batched (a resumed or sharded extraction is byte-exact).  fc6, fc7 and fc8 are one
- * matrix product each over the whole batch (every position of every
- * image: fc6's patches gathered by an im2col, fc7's and fc8's inputs read
- * in place, NHWC), reading the net's own (O, I, k, k) weights without a
- * copy.  The activation buffers and
- * the scratchpad belong to the backend, so nets on one backend share
- * them; a forward call holds them for its duration. */
+ * the images were batched (a resumed or sharded extraction is
+ * byte-exact).  fc6, fc7 and fc8 are one matrix product each over the
+ * whole batch (every position of every image: fc6's patches gathered by
+ * an im2col, fc7's and fc8's inputs read in place, NHWC): ours (fc.h),
+ * reading the net's own (O, I, k, k) weights in place, at the few
+ * positions an image of dense extraction has, oneDNN's matmul past them
+ * (fc.c's rule, again of the layer and the image size alone).  The
+ * activation buffers and the scratchpad belong to the backend, so nets on
+ * one backend share them; a forward call holds them for its duration. */
 #include "cpu.h"
 #include "dnnl_util.h"
+#include "fc.h"
 #include "wino.h"
 
 #include <dnnl.h>
@@ -76,7 +79,7 @@ typedef struct wentry {
     int cin, cout;          /* wino entries */
 } wentry;
 
-enum { STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN, STEP_IM2COL, STEP_MATMUL, STEP_WINO };
+enum { STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN, STEP_IM2COL, STEP_MATMUL, STEP_WINO, STEP_FC };
 enum { SLOT_IN = -1, SLOT_OUT = -2 };
 
 typedef struct step {
@@ -90,6 +93,7 @@ typedef struct step {
     int n, c, h, w_, k, oh, ow;   /* IM2COL: (n, c, h, w) NCHW -> (n*oh*ow, c*k*k) */
     size_t esz;             /* IM2COL: bytes per value (4 f32, 2 bf16) */
     vgg_wino_shape ws;      /* WINO: our Winograd (nChw8c in and out) */
+    vgg_fc_shape fs;        /* FC: our fully connected product (rows in, NHWC rows out) */
 } step;
 
 typedef struct plan {
@@ -115,6 +119,29 @@ typedef struct chain_cache {
 static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
 static vgg_conv_algo forced_algo = VGG_CONV_AUTO;
 static int forced_tile_block;
+static int forced_fc = -1;
+
+void vgg_cpu_set_fc_algo(int a)
+{
+    pthread_mutex_lock(&choice_lock);
+    forced_fc = a;
+    pthread_mutex_unlock(&choice_lock);
+}
+
+/* The implementation of a fully connected layer of k inputs at
+ * `positions` an image in precision dt: ours only in f32 on a CPU that has
+ * AVX2 + FMA. */
+static vgg_fc_algo fc_algo_for(int positions, int k, dnnl_data_type_t dt)
+{
+    pthread_mutex_lock(&choice_lock);
+    const int forced = forced_fc;
+    pthread_mutex_unlock(&choice_lock);
+    if (dt != dnnl_f32 || !vgg_fc_supported())
+        return VGG_FC_ONEDNN;
+    if (forced == VGG_FC_ONEDNN || forced == VGG_FC_OWN)
+        return (vgg_fc_algo)forced;
+    return vgg_fc_choose(vgg_cpu_isa_class(), positions, k);
+}
 
 void vgg_cpu_set_conv_algo(vgg_conv_algo a)
 {
@@ -568,7 +595,8 @@ static vgg_status add_wino(const fast_state *f, chain_cache *c, plan *p, int l,
 
 /* A fully connected layer (a k x k convolution without padding) as one
  * matrix product over the batch: (n*oh*ow, cin*k*k) x (cin*k*k, cout).
- * The weights are the net's (cout, cin*k*k) rows.  Read in place
+ * The weights are the net's (cout, cin*k*k) rows.  Ours (fc.h, in fp32 at
+ * few positions an image) reads them in place as they are.  Read in place
  * (transposed by strides), oneDNN's product copies them into its blocks
  * on every call; so they are reordered once per net (and again when they
  * change) into the layout it prefers: always in bf16 (a conversion is
@@ -580,7 +608,7 @@ static vgg_status add_wino(const fast_state *f, chain_cache *c, plan *p, int l,
  * output is NHWC, of type dt_out. */
 static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
                          const vgg_fwd_layer *L, int n, int h, int w, dnnl_data_type_t dt_out,
-                         int *cur, dnnl_memory_desc_t *cur_md)
+                         int threads, int *cur, dnnl_memory_desc_t *cur_md)
 {
     vgg_status st = VGG_STATUS_OK;
     const dnnl_data_type_t dt = p->dt;
@@ -605,6 +633,22 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
         if ((size_t)(M * K) * esz > p->act_bytes)
             p->act_bytes = (size_t)(M * K) * esz;
         *cur = s->dst;
+    }
+    if (fc_algo_for(oh * ow, (int)K, dt) == VGG_FC_OWN) {
+        /* ours (fc.h): the net's weights read in place at run time */
+        VGG_ASSERT(p->n_steps < MAX_STEPS);
+        step *s = &p->steps[p->n_steps++];
+        *s = (step){.kind = STEP_FC, .layer = l, .wlayer = l, .src = *cur,
+                    .dst = *cur == 0 ? 1 : 0,
+                    .fs = {(int)M, (int)N, (int)K, L->relu, threads}};
+        if ((size_t)(M * N) * sizeof(float) > p->act_bytes)
+            p->act_bytes = (size_t)(M * N) * sizeof(float);
+        if (vgg_fc_scratch_bytes(&s->fs) > p->scratch_bytes)
+            p->scratch_bytes = vgg_fc_scratch_bytes(&s->fs);
+        *cur = s->dst;
+        dnnl_dims_t out_dims = {n, N, oh, ow};
+        dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dnnl_f32, dnnl_nhwc);
+        return VGG_STATUS_OK;
     }
     dnnl_memory_desc_t src, wei, from, bias, dst;
     dnnl_dims_t sd = {M, K}, wd = {K, N}, ws = {1, K}, bd = {1, N}, dd = {M, N};
@@ -704,7 +748,7 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
         const dnnl_data_type_t dt_out = l == n_layers - 1 ? dnnl_f32 : dt;
         const vgg_conv_algo algo = conv_algo_for(L, dt);
         if (L->kind == VGG_LAYER_FC && L->pad == 0) {
-            st = add_fc(f, c, p, l, L, n, h, w, dt_out, &cur, &cur_md);
+            st = add_fc(f, c, p, l, L, n, h, w, dt_out, threads, &cur, &cur_md);
         } else if (algo == VGG_CONV_WINO4 || algo == VGG_CONV_WINO2) {
             st = add_wino(f, c, p, l, L, algo == VGG_CONV_WINO4 ? 4 : 2, n, h, w, threads, &cur,
                           &cur_md);
@@ -863,6 +907,13 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
         double t0 = seconds ? now_s() : 0.0;
         if (s->kind == STEP_IM2COL) {
             im2col(s, (const char *)src, (char *)dst);
+            if (seconds)
+                seconds[s->layer] += now_s() - t0;
+            continue;
+        }
+        if (s->kind == STEP_FC) {
+            const vgg_fwd_layer *L = &layers[s->wlayer];
+            vgg_fc_run(&s->fs, L->weight, L->bias, (const float *)src, (float *)dst, f->scratch);
             if (seconds)
                 seconds[s->layer] += now_s() - t0;
             continue;
