@@ -20,7 +20,8 @@
  * --before also runs the chain as it was before the backend's own kernels
  * ("cpu" with oneDNN's convolutions and products everywhere:
  * vgg_cpu_set_conv_algo(VGG_CONV_ONEDNN) and
- * vgg_cpu_set_fc_algo(VGG_FC_ONEDNN)), a second net with the same
+ * vgg_cpu_set_fc_algo(VGG_FC_ONEDNN); the 2x2 max-pooling on nChw8c is
+ * ours on both sides), a second net with the same
  * weights on the same backend, its calls alternating with the default's so
  * that both see the same load; the per-layer tables are printed side by
  * side (per layer the best of the --repeat profiled calls) with the fc7

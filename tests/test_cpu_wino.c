@@ -7,7 +7,8 @@
  * tests/test_backend_ops.c); then the bits: the same whatever the number
  * of threads, the size of the tile blocks, or the batch an image is in;
  * and whatever the padding channels of the input hold (NaN), the padding
- * channels of the output being zero.
+ * channels of the output being zero.  And the max-pooling on nChw8c
+ * beside them (vgg_pool8_run) against cpu-ref's, bit for bit.
  *
  * Skipped (exit 77) where the CPU lacks AVX2 or FMA.  The errors measured
  * are printed (net/README.md quotes them). */
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "test_skip.h"
 #include "wino.h"
 
@@ -284,12 +286,77 @@ static void padding_channels_neither_read_nor_left(void **state)
     layer_free(&L);
 }
 
+/* ---- max-pooling 2x2 / 2 on nChw8c (vgg_pool8_run) ---- */
+
+/* Against cpu-ref's max-pooling on NCHW, bit for bit: floor and ceil,
+ * odd and even sizes down to 1x1, channels not a multiple of 8, values
+ * with ties, -0 beside +0, infinities and NaNs of different payloads. */
+static void pooling_matches_reference_bit_for_bit(void **state)
+{
+    (void)state;
+    need_avx2();
+    vgg_backend *ref = NULL;
+    assert_int_equal(vgg_backend_open("cpu-ref", 1, &ref), VGG_STATUS_OK);
+    static const struct {
+        int n, c, h, w;
+    } shapes[] = {{2, 13, 7, 9}, {1, 16, 8, 6}, {1, 8, 1, 1}, {3, 5, 3, 3}, {1, 24, 2, 5}};
+    const float nan1 = NAN, nan2 = -NAN;
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        for (int r = 0; r < 2; r++) {
+            const vgg_pool_round round = r ? VGG_POOL_CEIL : VGG_POOL_FLOOR;
+            const int n = shapes[k].n, c = shapes[k].c, h = shapes[k].h, w = shapes[k].w;
+            const int oh = vgg_pool_out(h, round), ow = vgg_pool_out(w, round);
+            if (oh <= 0 || ow <= 0)
+                continue;
+            rng = 4242u + (uint32_t)k;
+            const size_t nx = (size_t)n * c * h * w, ny = (size_t)n * c * oh * ow;
+            float *x = malloc(sizeof *x * nx), *want = malloc(sizeof *want * ny);
+            assert_non_null(x);
+            assert_non_null(want);
+            for (size_t i = 0; i < nx; i++) {
+                /* few distinct values, so that windows hold ties */
+                const float v = (float)((int)(frand() * 3.0f)) * 0.5f;
+                const uint32_t pick = rng >> 24;
+                x[i] = pick < 8    ? nan1
+                       : pick < 14 ? nan2
+                       : pick < 40 ? -0.0f
+                       : pick < 50 ? -INFINITY
+                       : pick < 56 ? INFINITY
+                                   : v;
+            }
+            assert_int_equal(ref->ops->maxpool(ref, n, c, h, w, round, x, want, NULL),
+                             VGG_STATUS_OK);
+            float *xb = to_blocked(x, n, c, h, w, 0.0f);
+            const int cb = (c + 7) / 8;
+            float *yb = amalloc(sizeof *yb * (size_t)n * cb * 8 * oh * ow);
+            for (int threads = 1; threads <= 3; threads += 2) {
+                vgg_pool8_run(n, c, h, w, oh, ow, xb, yb, threads);
+                for (int i = 0; i < n; i++)
+                    for (int ch = 0; ch < c; ch++)
+                        for (int p = 0; p < oh * ow; p++) {
+                            const float got =
+                                yb[(((size_t)i * cb + ch / 8) * oh * ow + p) * 8 + ch % 8];
+                            const float exp = want[((size_t)i * c + ch) * oh * ow + p];
+                            if (memcmp(&got, &exp, sizeof got) != 0)
+                                fail_msg("pool %dx%dx%dx%d %s, (%d, %d, %d): %g, cpu-ref %g", n,
+                                         c, h, w, r ? "ceil" : "floor", i, ch, p, got, exp);
+                        }
+            }
+            free(x);
+            free(want);
+            free(xb);
+            free(yb);
+        }
+    vgg_backend_close(ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(agrees_with_double_reference),
         cmocka_unit_test(same_bits_any_threads_blocks_batch),
         cmocka_unit_test(padding_channels_neither_read_nor_left),
+        cmocka_unit_test(pooling_matches_reference_bit_for_bit),
     };
     return tests_exit(cmocka_run_group_tests(tests, setup, NULL));
 }

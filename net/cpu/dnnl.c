@@ -79,7 +79,10 @@ typedef struct wentry {
     int cin, cout;          /* wino entries */
 } wentry;
 
-enum { STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN, STEP_IM2COL, STEP_MATMUL, STEP_WINO, STEP_FC };
+enum {
+    STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN, STEP_IM2COL, STEP_MATMUL, STEP_WINO, STEP_FC,
+    STEP_POOL8
+};
 enum { SLOT_IN = -1, SLOT_OUT = -2 };
 
 typedef struct step {
@@ -90,7 +93,8 @@ typedef struct step {
     dnnl_memory_t msrc, mdst, mwei, mbias, mscratch;
     wentry *w;              /* CONV, MATMUL (NULL: mwei reads the net's own weights) */
     int wlayer;             /* CONV, MATMUL: the chain layer of the weights */
-    int n, c, h, w_, k, oh, ow;   /* IM2COL: (n, c, h, w) NCHW -> (n*oh*ow, c*k*k) */
+    int n, c, h, w_, k, oh, ow;   /* IM2COL: (n, c, h, w) NCHW -> (n*oh*ow, c*k*k);
+                                   * POOL8: (n, c, h, w) -> (n, c, oh, ow) nChw8c */
     size_t esz;             /* IM2COL: bytes per value (4 f32, 2 bf16) */
     vgg_wino_shape ws;      /* WINO: our Winograd (nChw8c in and out) */
     vgg_fc_shape fs;        /* FC: our fully connected product (rows in, NHWC rows out) */
@@ -593,6 +597,15 @@ static vgg_status add_wino(const fast_state *f, chain_cache *c, plan *p, int l,
     return VGG_STATUS_OK;
 }
 
+/* md is f32 nChw8c (oneDNN's aBcd8b) of (n, c, h, w) */
+static bool is_nchw8c(const dnnl_memory_desc_t *md, int n, int c, int h, int w)
+{
+    dnnl_memory_desc_t b8;
+    dnnl_dims_t d = {n, c, h, w};
+    dnnl_memory_desc_init_by_tag(&b8, 4, d, dnnl_f32, dnnl_aBcd8b);
+    return dnnl_memory_desc_equal(md, &b8);
+}
+
 /* A fully connected layer (a k x k convolution without padding) as one
  * matrix product over the batch: (n*oh*ow, cin*k*k) x (cin*k*k, cout).
  * The weights are the net's (cout, cin*k*k) rows.  Ours (fc.h, in fp32 at
@@ -773,6 +786,21 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
                     dnnl_memory_create(&s->mbias, &bmd, f->eng, DNNL_MEMORY_NONE) != dnnl_success)
                     st = vgg_fail(VGG_STATUS_NOMEM, "oneDNN: cannot make a bias memory");
             }
+        } else if (L->kind == VGG_LAYER_POOL && dt == dnnl_f32 && vgg_wino_supported() &&
+                   is_nchw8c(&cur_md, n, L->cin, h, w)) {
+            /* ours on the nChw8c our Winograd writes (oneDNN's pooling
+             * ran at a fifth of the memory's speed there) */
+            VGG_ASSERT(p->n_steps < MAX_STEPS);
+            const int oh = out_side(L, h), ow = out_side(L, w);
+            step *s = &p->steps[p->n_steps++];
+            *s = (step){.kind = STEP_POOL8, .layer = l, .src = cur, .dst = cur == 0 ? 1 : 0,
+                        .n = n, .c = L->cin, .h = h, .w_ = w, .oh = oh, .ow = ow};
+            const size_t bytes = (size_t)n * ((L->cin + 7) / 8 * 8) * oh * ow * sizeof(float);
+            if (bytes > p->act_bytes)
+                p->act_bytes = bytes;
+            cur = s->dst;
+            dnnl_dims_t od = {n, L->cin, oh, ow};
+            dnnl_memory_desc_init_by_tag(&cur_md, 4, od, dnnl_f32, dnnl_aBcd8b);
         } else {
             st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
             if (st != VGG_STATUS_OK) {
@@ -907,6 +935,13 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
         double t0 = seconds ? now_s() : 0.0;
         if (s->kind == STEP_IM2COL) {
             im2col(s, (const char *)src, (char *)dst);
+            if (seconds)
+                seconds[s->layer] += now_s() - t0;
+            continue;
+        }
+        if (s->kind == STEP_POOL8) {
+            vgg_pool8_run(s->n, s->c, s->h, s->w_, s->oh, s->ow, (const float *)src,
+                          (float *)dst, threads);
             if (seconds)
                 seconds[s->layer] += now_s() - t0;
             continue;

@@ -62,6 +62,14 @@ size_t vgg_wino_scratch_bytes(const vgg_wino_shape *s);
 void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, float *y,
                   void *scratch);
 
+/* Max-pooling 2x2 / 2 of x (n, c, h, w) into y (n, c, oh, ow), both
+ * nChw8c (32-byte aligned), oh and ow by the net's rounding (a ceil
+ * window past the edge clipped); each value as cpu-ref gives it (the
+ * first of equals, the first NaN of a window in row-major order).  The
+ * padding channels are pooled like the others. */
+void vgg_pool8_run(int n, int c, int h, int w, int oh, int ow, const float *x, float *y,
+                   int threads);
+
 /* ---- which algorithm a 3x3 convolution of the chain gets ---- */
 
 /* The CPU's class for the table: oneDNN's effective ISA (which

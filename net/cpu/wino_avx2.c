@@ -538,6 +538,54 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
     }
 }
 
+/* ---- max-pooling 2x2 / 2 on nChw8c ---- */
+
+/* The first of a, b, c, d (in that order) that is a NaN, lane by lane,
+ * where there is one; m elsewhere. */
+static inline __m256 first_nan(__m256 m, __m256 a, __m256 b, __m256 c, __m256 d)
+{
+    const __m256 na = _mm256_cmp_ps(a, a, _CMP_UNORD_Q), nb = _mm256_cmp_ps(b, b, _CMP_UNORD_Q);
+    const __m256 nc = _mm256_cmp_ps(c, c, _CMP_UNORD_Q), nd = _mm256_cmp_ps(d, d, _CMP_UNORD_Q);
+    const __m256 any = _mm256_or_ps(_mm256_or_ps(na, nb), _mm256_or_ps(nc, nd));
+    __m256 t = d;
+    t = _mm256_blendv_ps(t, c, nc);
+    t = _mm256_blendv_ps(t, b, nb);
+    t = _mm256_blendv_ps(t, a, na);
+    return _mm256_blendv_ps(m, t, any);
+}
+
+void vgg_pool8_run(int n, int c, int h, int w, int oh, int ow, const float *x, float *y,
+                   int threads)
+{
+    const int cb = (c + 7) / 8, rows = n * cb * oh;
+#pragma omp parallel for num_threads(threads < 1 ? 1 : threads) schedule(static)
+    for (int r = 0; r < rows; r++) {
+        const int plane = r / oh, oy = r % oh;
+        const float *xp = x + (size_t)plane * h * w * 8;
+        float *yp = y + ((size_t)plane * oh + oy) * ow * 8;
+        const int y0 = 2 * oy;
+        const bool two_rows = y0 + 1 < h;
+        const float *r0 = xp + (size_t)y0 * w * 8, *r1 = two_rows ? r0 + (size_t)w * 8 : r0;
+        for (int ox = 0; ox < ow; ox++) {
+            const int x0 = 2 * ox;
+            const bool two_cols = x0 + 1 < w;
+            /* a window clipped by the ceil rounding repeats its first
+             * element where it has none: the maximum and the first NaN
+             * stay the same */
+            const __m256 a = _mm256_load_ps(r0 + x0 * 8);
+            const __m256 b = two_cols ? _mm256_load_ps(r0 + (x0 + 1) * 8) : a;
+            const __m256 cc = two_rows ? _mm256_load_ps(r1 + x0 * 8) : a;
+            const __m256 d = two_rows && two_cols ? _mm256_load_ps(r1 + (x0 + 1) * 8) : a;
+            /* max_ps(v, m) keeps m unless v > m: the first of equals,
+             * as cpu-ref's scan (-0 before +0 stays -0) */
+            __m256 m = _mm256_max_ps(b, a);
+            m = _mm256_max_ps(cc, m);
+            m = _mm256_max_ps(d, m);
+            _mm256_store_ps(yp + ox * 8, first_nan(m, a, b, cc, d));
+        }
+    }
+}
+
 #else /* no AVX2 at compile time: vgg_wino_supported() says no, nothing runs */
 
 const bool vgg_wino_compiled = false;
@@ -548,5 +596,7 @@ void vgg_wino_pack(int m, int cin, int cout, const float *weight, const float *b
                    float *packed, int threads) {}
 void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, float *y,
                   void *scratch) {}
+void vgg_pool8_run(int n, int c, int h, int w, int oh, int ow, const float *x, float *y,
+                   int threads) {}
 
 #endif
