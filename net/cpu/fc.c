@@ -6,12 +6,9 @@
 
 bool vgg_fc_supported(void)
 {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_cpu_init();
-    return vgg_fc_compiled && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return false;
-#endif
+    /* the CPU features our Winograd asks for (wino.c), and fc_avx2.c
+     * compiled for them */
+    return vgg_fc_compiled && vgg_wino_supported();
 }
 
 /* Ours up to this many positions an image, measured on a 2-core Zen 3
