@@ -13,7 +13,8 @@
  * passed through torch.jit.optimize_for_inference, timed the same way.
  *
  *   bench_cpu [--nets D,E] [--sizes 256x341,384x512] [--threads N] [--repeat R]
- *             [--device cpu|cpu-ref] [--before] [--peak GFLOPS] [--ref] [--bf16]
+ *             [--device cpu|cpu-ref] [--before] [--peak GFLOPS] [--bandwidth GBS]
+ *             [--ref] [--bf16]
  *             [--no-torch] [--no-layers]
  *   bench_cpu --together [--nets D,E] [--sizes 768x1024] ...
  *
@@ -27,7 +28,10 @@
  * side (per layer the best of the --repeat profiled calls) with the fc7
  * maps' relative L2 distance, and the summary gives both (best and
  * median of --repeat).  --peak: the machine's FMA peak (bench_machine),
- * for a column of each layer's effective GFLOP/s as a share of it.  --ref
+ * for a column of each layer's effective GFLOP/s as a share of it.
+ * --bandwidth: the machine's read bandwidth (bench_machine), for a line
+ * per fully connected layer under the table: its weights' GB/s before and
+ * after, and the share of it.  --ref
  * also times the reference backend (cpu-ref).  --bf16 also times
  * --precision bf16 (on a CPU without bf16 instructions it says so and the
  * run goes on in fp32).  --together loads every net
@@ -230,6 +234,28 @@ static int layer_flops(vgg_net *net, int h, int w, vgg_layer_info *L, double *fl
     return last;
 }
 
+/* The machine's read bandwidth in GB/s (--bandwidth; 0: not given) */
+static double bandwidth;
+
+/* Each fully connected layer's weights read per call against the time:
+ * GB/s before and after, and the share of the machine's bandwidth. */
+static void fc_bandwidth(const vgg_layer_info *L, int count, const double *before,
+                         const double *after)
+{
+    for (int l = 0; l < count; l++) {
+        if (L[l].kind != VGG_LAYER_FC || before[l] <= 0 || after[l] <= 0)
+            continue;
+        const double bytes = 4.0 * L[l].out_channels * (double)L[l].in_channels * L[l].kernel *
+                             L[l].kernel;
+        char share[64] = "";
+        if (bandwidth > 0)
+            snprintf(share, sizeof share, " (%.0f%% of the %.1f GB/s the machine reads)",
+                     100.0 * bytes / after[l] * 1e-9 / bandwidth, bandwidth);
+        printf("    %s: %.0f MB of weights a call: before %.1f GB/s, after %.1f GB/s%s\n",
+               L[l].name, bytes / 1e6, bytes / before[l] * 1e-9, bytes / after[l] * 1e-9, share);
+    }
+}
+
 /* One net before (oneDNN everywhere) and after (the default), alternating
  * on one backend; see the file's comment. */
 static int bench_before_after(char config, int threads, int repeat, int h, int w, bool layers,
@@ -333,6 +359,7 @@ static int bench_before_after(char config, int threads, int repeat, int h, int w
         printf("    %-8s %9s | %8.1f %8s %6s | %8.1f %8s %6s %6s | %6.2fx  (ms, each layer's "
                "best of %d, a wait after every layer)\n", "total", "", 1e3 * total[0], "", "",
                1e3 * total[1], "", "", "", total[0] / total[1], reps);
+        fc_bandwidth(L, count, best[0], best[1]);
     }
     fflush(stdout);
     rc = 0;
@@ -434,6 +461,8 @@ int main(int argc, char **argv)
             before = true;
         else if (strcmp(argv[i], "--peak") == 0 && i + 1 < argc)
             peak = atof(argv[++i]);
+        else if (strcmp(argv[i], "--bandwidth") == 0 && i + 1 < argc)
+            bandwidth = atof(argv[++i]);
         else if (strcmp(argv[i], "--bf16") == 0)
             bf16 = true;
         else if (strcmp(argv[i], "--together") == 0)
@@ -444,7 +473,7 @@ int main(int argc, char **argv)
             layers = false;
         else {
             fprintf(stderr, "usage: bench_cpu [--nets D,E] [--sizes HxW,...] [--threads N] "
-                            "[--repeat R] [--device DEV] [--before] [--peak GFLOPS] [--ref] "
+                            "[--repeat R] [--device DEV] [--before] [--peak GFLOPS] [--bandwidth GBS] [--ref] "
                             "[--bf16] [--no-torch] [--no-layers] [--together]\n");
             return 2;
         }

@@ -4,9 +4,12 @@
 # ("cpu", oneDNN) against PyTorch traced + frozen + optimize_for_inference
 # in the same run, with the machine's FMA peak and memory bandwidth
 # (bench_machine), per-layer tables before (the chain on oneDNN alone) and
-# after (the backend's own Winograd where net/cpu/conv_table.c says so)
-# side by side, the reference backend (cpu-ref) and "cpu" at --precision bf16 beside
-# fp32 (time, and the fc7 map's relative L2 distance from fp32); then the
+# after (the backend's own Winograd where net/cpu/conv_table.c says so, its
+# fully connected product where net/cpu/fc.c does) side by side, with each
+# fc layer's weights' GB/s against the machine's read bandwidth, the
+# reference backend (cpu-ref) and "cpu" at --precision bf16 beside fp32
+# (time, and the fc7 map's relative L2 distance from fp32; a CPU without
+# bf16 says so); then the
 # peak memory of VGG-16 and VGG-19 at Q=768 on a 4:3 image (768x1024),
 # measured by /usr/bin/time -v; then a training step at batch 64 (a small
 # D, and full D at 224) against PyTorch (bench_train).
@@ -22,10 +25,11 @@ cmake --build "$build" --target bench_cpu bench_machine -j 2 >/dev/null
 machine=$("$build/bin/bench_machine" --threads "$threads")
 echo "$machine"
 peak=$(echo "$machine" | sed -n "s/.*FMA peak, $threads threads\{0,1\}: \([0-9.]*\) GFLOP.*/\1/p" | head -n 1)
+readbw=$(echo "$machine" | sed -n "s/.*memory, $threads threads\{0,1\},.*read \([0-9.]*\) GB\/s.*/\1/p" | head -n 1)
 # before (the chain on oneDNN alone) and after (the backend's own kernels
 # where its table says so), side by side in one run, with PyTorch
 "$build/bin/bench_cpu" --threads "$threads" --repeat 3 --nets D,E --sizes 256x341,384x512 \
-    --before ${peak:+--peak "$peak"} --ref --bf16
+    --before ${peak:+--peak "$peak"} ${readbw:+--bandwidth "$readbw"} --ref --bf16
 echo "== Q=768, 768x1024 (+ flip), VGG-16 and VGG-19 loaded together: peak memory"
 if [ -x /usr/bin/time ]; then
     /usr/bin/time -v "$build/bin/bench_cpu" --together --threads "$threads" --nets D,E \
