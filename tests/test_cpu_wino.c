@@ -231,6 +231,102 @@ static void agrees_with_double_reference(void **state)
     }
 }
 
+/* ---- the packed weights ---- */
+
+/* The transform the header promises, written out here for one filter:
+ * t = G g, then U = t G^T, each sum 0 + x0 + x1 + x2 of double products
+ * in that order (ISO C: no fused multiply-add), rounded once to float. */
+static float u_ref(int m, const float *g, int i, int k)
+{
+    static const double G4[6][3] = {{1.0, 0.0, 0.0},
+                                    {1.0 / 3, 1.0 / 3, 1.0 / 3},
+                                    {-1.0 / 3, 1.0 / 3, -1.0 / 3},
+                                    {-16.0 / 15, -8.0 / 15, -4.0 / 15},
+                                    {1.0 / 15, -2.0 / 15, 4.0 / 15},
+                                    {0.0, 0.0, 1.0}};
+    static const double G2[4][3] = {
+        {1.0, 0.0, 0.0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.0, 0.0, 1.0}};
+    const double(*G)[3] = m == 4 ? G4 : G2;
+    double s = 0;
+    for (int kx = 0; kx < 3; kx++) {
+        double t = 0;
+        for (int ky = 0; ky < 3; ky++)
+            t += G[i][ky] * (double)g[ky * 3 + kx];
+        s += t * G[k][kx];
+    }
+    return (float)s;
+}
+
+/* vgg_wino_pack against u_ref, float for float (memcmp), in the layout
+ * wino_avx2.c states: U[P][coutq / 16][cinp][16] (zero past cout and
+ * cin), then the bias (zero past cout); for odd channel counts, both
+ * transforms and 1 to 3 threads.  Then three values of a filter of ones
+ * at F(2x2), worked by hand. */
+static void packed_weights_are_the_transform_rounded_once(void **state)
+{
+    (void)state;
+    need_avx2();
+    const int cases[][3] = {{4, 64, 64}, {4, 3, 64}, {4, 33, 17}, {4, 100, 37}, {2, 20, 36},
+                            {2, 7, 5},   {4, 8, 16}, {2, 64, 129}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const int m = cases[t][0], cin = cases[t][1], cout = cases[t][2];
+        const int a = m + 2, cinp = (cin + 7) / 8 * 8, coutq = (cout + 15) / 16 * 16;
+        const size_t n = vgg_wino_packed_floats(m, cin, cout);
+        assert_int_equal(n, (size_t)a * a * coutq * cinp + coutq);
+        rng = 77u + (uint32_t)t;
+        float *w = malloc(sizeof *w * (size_t)cout * cin * 9), *b = malloc(sizeof *b * cout);
+        float *want = malloc(sizeof *want * n);
+        assert_non_null(w);
+        assert_non_null(b);
+        assert_non_null(want);
+        for (size_t i = 0; i < (size_t)cout * cin * 9; i++) {
+            /* signed zeros, tiny and large values beside the usual ones */
+            const float v = frand();
+            w[i] = i % 29 == 0 ? -0.0f : i % 31 == 0 ? v * 1e-30f : i % 37 == 0 ? v * 1e30f : v;
+        }
+        for (int o = 0; o < cout; o++)
+            b[o] = frand();
+        for (int p = 0; p < a * a; p++)
+            for (int o = 0; o < coutq; o++)
+                for (int c = 0; c < cinp; c++) {
+                    const float *g = w + ((size_t)o * cin + c) * 9;
+                    want[(((size_t)p * (coutq / 16) + o / 16) * cinp + c) * 16 + o % 16] =
+                        o < cout && c < cin ? u_ref(m, g, p / a, p % a) : 0.0f;
+                }
+        for (int o = 0; o < coutq; o++)
+            want[n - coutq + o] = o < cout ? b[o] : 0.0f;
+        for (int threads = 1; threads <= 3; threads++) {
+            float *got = amalloc(sizeof *got * n);
+            memset(got, 0xA5, sizeof *got * n);   /* every float must be written */
+            vgg_wino_pack(m, cin, cout, w, b, got, threads);
+            if (memcmp(got, want, sizeof *got * n) != 0) {
+                size_t i = 0;
+                while (memcmp(&got[i], &want[i], sizeof *got) == 0)
+                    i++;
+                fail_msg("F(%dx%d) %d -> %d, %d threads: packed float %zu of %zu is %a, "
+                         "expected %a",
+                         m, m, cin, cout, threads, i, n, (double)got[i], (double)want[i]);
+            }
+            free(got);
+        }
+        free(w);
+        free(b);
+        free(want);
+    }
+    /* by hand: ones at F(2x2); G2's row 1 is (0.5, 0.5, 0.5), so t's row 1
+     * is 1.5 in each column and U(1, 1) = 1.5 * 0.5 * 3 = 2.25 */
+    float ones[9], bias = 0.0f;
+    for (int i = 0; i < 9; i++)
+        ones[i] = 1.0f;
+    float *got = amalloc(sizeof *got * vgg_wino_packed_floats(2, 1, 1));
+    vgg_wino_pack(2, 1, 1, ones, &bias, got, 1);
+    /* point (1, 1) = 5; one block of 16 columns, 8 padded channels */
+    assert_true(got[5 * 8 * 16] == 2.25f);
+    assert_true(got[0] == 1.0f);                 /* point (0, 0): g(0, 0) */
+    assert_true(got[1 * 8 * 16] == 1.5f);        /* point (0, 1): row 0 of g, 0.5 each */
+    free(got);
+}
+
 /* ---- the bits ---- */
 
 static void same_bits_any_threads_blocks_batch(void **state)
@@ -354,6 +450,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(agrees_with_double_reference),
+        cmocka_unit_test(packed_weights_are_the_transform_rounded_once),
         cmocka_unit_test(same_bits_any_threads_blocks_batch),
         cmocka_unit_test(padding_channels_neither_read_nor_left),
         cmocka_unit_test(pooling_matches_reference_bit_for_bit),

@@ -122,43 +122,71 @@ typedef struct pack_job {
     float *packed;
 } pack_job;
 
-static void pack_filter(const pack_job *j, int o, int c)
+/* U for the NR filters of output channels o0 .. o0 + NR and input channel
+ * c (zero past cout or cin), four filters a vector of doubles: t = G g,
+ * then t G^T, each sum 0 + x0 + x1 + x2 of rounded products in that order
+ * (as the scalar expression in ISO C, no fused multiply-add), rounded
+ * once to float.  Written a point at a time: NR floats, one cache line of
+ * the packed weights (a filter at a time wrote a float into each of 36
+ * lines far apart, and each line was fetched again for each of the NR
+ * filters that share it). */
+static void pack_filters(const pack_job *j, int o0, int c, float u[36][NR])
 {
-    const int a = j->m + 2, P = a * a;
-    double gf[3][3], t[6][3];
-    for (int ky = 0; ky < 3; ky++)
-        for (int kx = 0; kx < 3; kx++)
-            gf[ky][kx] = o < j->cout && c < j->cin
-                             ? j->weight[(((size_t)o * j->cin + c) * 3 + ky) * 3 + kx]
-                             : 0.0;
-    for (int i = 0; i < a; i++)
-        for (int kx = 0; kx < 3; kx++) {
-            double s = 0;
-            for (int ky = 0; ky < 3; ky++)
-                s += (j->m == 4 ? G4[i][ky] : G2[i][ky]) * gf[ky][kx];
-            t[i][kx] = s;
-        }
-    const size_t nbk = (size_t)j->coutq / NR;
-    for (int i = 0; i < a; i++)
-        for (int k = 0; k < a; k++) {
-            double s = 0;
-            for (int kx = 0; kx < 3; kx++)
-                s += t[i][kx] * (j->m == 4 ? G4[k][kx] : G2[k][kx]);
-            const int p = i * a + k;
-            j->packed[(((size_t)p * nbk + o / NR) * j->cinp + c) * NR + o % NR] = (float)s;
-        }
-    (void)P;
+    const int a = j->m + 2;
+    const double(*G)[3] = j->m == 4 ? G4 : G2;
+    for (int q = 0; q < NR; q += 4) {
+        __m256d gf[3][3], t[6][3];
+        for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++) {
+                double v[4];
+                for (int l = 0; l < 4; l++) {
+                    const int o = o0 + q + l;
+                    v[l] = o < j->cout && c < j->cin
+                               ? j->weight[(((size_t)o * j->cin + c) * 3 + ky) * 3 + kx]
+                               : 0.0;
+                }
+                gf[ky][kx] = _mm256_loadu_pd(v);
+            }
+        for (int i = 0; i < a; i++)
+            for (int kx = 0; kx < 3; kx++) {
+                __m256d s = _mm256_setzero_pd();
+                for (int ky = 0; ky < 3; ky++)
+                    s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_set1_pd(G[i][ky]), gf[ky][kx]));
+                t[i][kx] = s;
+            }
+        for (int i = 0; i < a; i++)
+            for (int k = 0; k < a; k++) {
+                __m256d s = _mm256_setzero_pd();
+                for (int kx = 0; kx < 3; kx++)
+                    s = _mm256_add_pd(s, _mm256_mul_pd(t[i][kx], _mm256_set1_pd(G[k][kx])));
+                _mm_storeu_ps(&u[i * a + k][q], _mm256_cvtpd_ps(s));
+            }
+    }
 }
+
+/* input channels a packing job transforms before it writes them out, a
+ * point at a time (PACK_C lines in a row) */
+#define PACK_C 32
 
 void vgg_wino_pack(int m, int cin, int cout, const float *weight, const float *bias,
                    float *packed, int threads)
 {
     pack_job j = {m, cin, cout, round_up(cin, 8), round_up(cout, NR), weight, packed};
-    const int rows = j.coutq;
+    const int blocks = j.coutq / NR, cbs = (j.cinp + PACK_C - 1) / PACK_C, a = m + 2;
+    const size_t nbk = (size_t)blocks;
 #pragma omp parallel for num_threads(threads) schedule(static)
-    for (int o = 0; o < rows; o++)
-        for (int c = 0; c < j.cinp; c++)
-            pack_filter(&j, o, c);
+    for (int it = 0; it < blocks * cbs; it++) {
+        const int ob = it / cbs, c0 = it % cbs * PACK_C;
+        const int cn = j.cinp - c0 < PACK_C ? j.cinp - c0 : PACK_C;
+        float u[PACK_C][36][NR];
+        for (int c = 0; c < cn; c++)
+            pack_filters(&j, ob * NR, c0 + c, u[c]);
+        for (int p = 0; p < a * a; p++) {
+            float *dst = packed + (((size_t)p * nbk + ob) * j.cinp + c0) * NR;
+            for (int c = 0; c < cn; c++)
+                memcpy(dst + (size_t)c * NR, u[c][p], sizeof u[c][p]);
+        }
+    }
     float *b = packed + vgg_wino_packed_floats(m, cin, cout) - j.coutq;
     for (int o = 0; o < j.coutq; o++)
         b[o] = o < cout ? bias[o] : 0.0f;
