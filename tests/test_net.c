@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "net_internal.h"
 #include "vgg/net.h"
 
 static vgg_backend *be;
@@ -657,6 +658,151 @@ static void net_save_load_round_trip(void **state)
     unlink(path);
 }
 
+/* Forward of a 64x64 input through net: its scores, malloc'd (n floats). */
+static float *scores_of(vgg_net *net, size_t *n)
+{
+    int oc, oh, ow;
+    assert_int_equal(vgg_net_output_shape(net, 64, 64, VGG_OUTPUT_SCORES, &oc, &oh, &ow),
+                     VGG_STATUS_OK);
+    float *x = malloc(sizeof *x * 3 * 64 * 64), *y = malloc(sizeof *y * oc * oh * ow);
+    assert_non_null(x);
+    assert_non_null(y);
+    for (int i = 0; i < 3 * 64 * 64; i++)
+        x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+    assert_int_equal(vgg_net_forward(net, x, 1, 64, 64, VGG_OUTPUT_SCORES, y), VGG_STATUS_OK);
+    free(x);
+    *n = (size_t)oc * oh * ow;
+    return y;
+}
+
+/* How many of net's weights and biases lie in its file's map (each one
+ * that does wholly inside it). */
+static int params_in_map(const vgg_net *net)
+{
+    int k = 0;
+    for (int i = 0; i < net->n_params; i++) {
+        if (!net->in_map[i])
+            continue;
+        const uint8_t *d = (const uint8_t *)net->params[i].data;
+        assert_true(d >= net->file_map.data &&
+                    d + net->params[i].numel * sizeof(float) <=
+                        net->file_map.data + net->file_map.size);
+        k++;
+    }
+    return k;
+}
+
+/* vgg_net_load uses a file's float32 tensors where they lie in its map:
+ * every weight and bias of a net we saved, the same values and scores as
+ * a copy (VGG_NO_MMAP=1, which maps none); a write to a parameter stays
+ * the process's own (the file, loaded again, is unchanged); a net keeps
+ * its weights when the file is replaced (atomically, as vgg_net_save
+ * does) under it; and tensors at an offset that is not a float's
+ * alignment are copied, with the same values. */
+static void load_uses_the_file_in_place(void **state)
+{
+    (void)state;
+    vgg_arch a;
+    small_arch(&a, VGG_CONFIG_D);
+    vgg_net *net = NULL;
+    assert_int_equal(vgg_net_create(&a, be, &net), VGG_STATUS_OK);
+    fill_pattern(net);
+    char path[128];
+    tmp_path(path, sizeof path, "inplace");
+    assert_int_equal(vgg_net_save(net, path), VGG_STATUS_OK);
+    const int np = vgg_net_param_count(net);
+    size_t n0;
+    float *want = scores_of(net, &n0);
+
+    vgg_net *m = NULL, *c = NULL;
+    assert_int_equal(vgg_net_load(path, be, &m), VGG_STATUS_OK);
+    assert_int_equal(params_in_map(m), np);   /* D: 16 layers, a weight and a bias each */
+    assert_int_equal(np, 32);
+    setenv("VGG_NO_MMAP", "1", 1);
+    assert_int_equal(vgg_net_load(path, be, &c), VGG_STATUS_OK);
+    unsetenv("VGG_NO_MMAP");
+    assert_int_equal(params_in_map(c), 0);
+    assert_null(c->file_map.data);
+    for (int i = 0; i < np; i++) {
+        assert_memory_equal(vgg_net_param(m, i)->data, vgg_net_param(net, i)->data,
+                            vgg_net_param(net, i)->numel * sizeof(float));
+        assert_memory_equal(vgg_net_param(c, i)->data, vgg_net_param(net, i)->data,
+                            vgg_net_param(net, i)->numel * sizeof(float));
+    }
+    size_t n1, n2;
+    float *got_m = scores_of(m, &n1), *got_c = scores_of(c, &n2);
+    assert_int_equal(n1, n0);
+    assert_int_equal(n2, n0);
+    assert_memory_equal(got_m, want, n0 * sizeof *want);
+    assert_memory_equal(got_c, want, n0 * sizeof *want);
+    free(got_m);
+    free(got_c);
+
+    /* a write to the mapped weights: the net's own, the file unchanged */
+    vgg_param *w0 = vgg_net_param(m, 0);
+    const float first = w0->data[0];
+    w0->data[0] = first + 1.0f;
+    assert_int_equal(vgg_net_params_changed(m), VGG_STATUS_OK);
+    float *changed = scores_of(m, &n1);
+    assert_memory_not_equal(changed, want, n0 * sizeof *want);
+    free(changed);
+    vgg_net *again = NULL;
+    assert_int_equal(vgg_net_load(path, be, &again), VGG_STATUS_OK);
+    assert_true(vgg_net_param(again, 0)->data[0] == first);
+    assert_true(vgg_net_param(m, 0)->data[0] == first + 1.0f);
+
+    /* the file replaced under a loaded net: the net keeps what it loaded */
+    for (int i = 0; i < np; i++)
+        for (size_t j = 0; j < vgg_net_param(net, i)->numel; j++)
+            vgg_net_param(net, i)->data[j] *= -0.5f;
+    assert_int_equal(vgg_net_save(net, path), VGG_STATUS_OK);
+    float *kept = scores_of(again, &n1);
+    assert_memory_equal(kept, want, n0 * sizeof *want);
+    free(kept);
+    vgg_net_free(again);
+
+    /* an F16 tensor of one element first: every float32 tensor after it
+     * at 2 bytes past a float's alignment, so copied */
+    vgg_st_entry e[VGG_MAX_PARAMS + 1];
+    const uint16_t half_one = 0x3c00;
+    memset(e, 0, sizeof e);
+    e[0].name = "aaa_unused";
+    e[0].dtype = VGG_DTYPE_F16;
+    e[0].ndim = 1;
+    e[0].shape[0] = 1;
+    e[0].data = &half_one;
+    for (int i = 0; i < np; i++) {
+        const vgg_param *p = vgg_net_param(c, i);
+        e[i + 1].name = p->name;
+        e[i + 1].dtype = VGG_DTYPE_F32;
+        e[i + 1].ndim = p->ndim;
+        memcpy(e[i + 1].shape, p->shape, sizeof p->shape);
+        e[i + 1].data = p->data;
+    }
+    char odd[128];
+    tmp_path(odd, sizeof odd, "odd");
+    assert_int_equal(vgg_st_write(odd, e, np + 1, NULL, NULL, 0), VGG_STATUS_OK);
+    vgg_safetensors *st = NULL;
+    assert_int_equal(vgg_st_open(odd, &st), VGG_STATUS_OK);
+    assert_int_equal((uintptr_t)vgg_st_find(st, "features.0.weight")->data % 4, 2);
+    vgg_st_close(st);
+    vgg_net *u = NULL;
+    assert_int_equal(vgg_net_load(odd, be, &u), VGG_STATUS_OK);
+    assert_int_equal(params_in_map(u), 0);
+    assert_null(u->file_map.data);
+    for (int i = 0; i < np; i++)
+        assert_memory_equal(vgg_net_param(u, i)->data, vgg_net_param(c, i)->data,
+                            vgg_net_param(c, i)->numel * sizeof(float));
+    vgg_net_free(u);
+    unlink(odd);
+
+    free(want);
+    vgg_net_free(m);
+    vgg_net_free(c);
+    vgg_net_free(net);
+    unlink(path);
+}
+
 /* Save a small D net, then rewrite the file without one tensor or with one
  * tensor of a wrong shape. */
 static void write_variant(const char *src, const char *dst, const char *drop,
@@ -916,6 +1062,7 @@ int main(void)
         cmocka_unit_test(st_dtype_sizes_and_i64),
         cmocka_unit_test(st_write_read_round_trip),
         cmocka_unit_test(net_save_load_round_trip),
+        cmocka_unit_test(load_uses_the_file_in_place),
         cmocka_unit_test(net_load_rejects_missing_and_misshapen),
         cmocka_unit_test(torch_agreement_A),
         cmocka_unit_test(torch_agreement_A_LRN),

@@ -297,6 +297,24 @@ vgg_status vgg_map_file(const char *path, vgg_mapped *m)
     return VGG_STATUS_OK;
 }
 
+vgg_status vgg_map_make_private(vgg_mapped *m, const char *path)
+{
+    if (!m->data)
+        return VGG_STATUS_OK;
+    /* the map is MAP_PRIVATE: writing never reaches the file */
+    if (mprotect((void *)m->data, m->size, PROT_READ | PROT_WRITE) != 0)
+        return vgg_fail(VGG_STATUS_IO, "'%s': cannot make the map writable: %s", path,
+                        strerror(errno));
+#ifdef MADV_POPULATE_READ
+    /* the page tables for the whole file now (page cache warm: no reads);
+     * kernels before 5.14 refuse it, and the pages fault in as used */
+    (void)madvise((void *)m->data, m->size, MADV_POPULATE_READ);
+#else
+    (void)madvise((void *)m->data, m->size, MADV_WILLNEED);
+#endif
+    return VGG_STATUS_OK;
+}
+
 void vgg_unmap_file(vgg_mapped *m)
 {
     if (m && m->data)

@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #define MAX_CHAIN 64
@@ -197,8 +198,22 @@ static double now_s(void)
 
 /* ---- open / close ---- */
 
+/* Page-aligned memory; from 4 MB on, 2 MB-aligned and offered to the
+ * kernel's transparent huge pages (madvise mode): a 2 MB page is one
+ * fault where 512 pages of 4 KB were 512, and one TLB entry. */
+#define HUGE_FROM ((size_t)4 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
 static void *alloc_aligned(size_t bytes)
 {
+    if (bytes >= HUGE_FROM) {
+        const size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        void *p = aligned_alloc(HUGE_PAGE, rounded);
+#ifdef MADV_HUGEPAGE
+        if (p)
+            (void)madvise(p, rounded, MADV_HUGEPAGE);   /* a hint: no error is ours */
+#endif
+        return p;
+    }
     size_t rounded = (bytes + 4095) / 4096 * 4096;
     return aligned_alloc(4096, rounded ? rounded : 4096);
 }

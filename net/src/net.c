@@ -14,10 +14,13 @@ static void free_params(vgg_net *net)
             net->be->ops->release(net->be, net->dev[i]);
         net->dev[i] = NULL;
         free((char *)net->params[i].name);
-        free(net->params[i].data);
+        if (!net->in_map[i])
+            free(net->params[i].data);
+        net->in_map[i] = false;
         memset(&net->params[i], 0, sizeof net->params[i]);
     }
     net->n_params = 0;
+    vgg_unmap_file(&net->file_map);
 }
 
 void vgg_net_free(vgg_net *net)

@@ -24,6 +24,12 @@ struct vgg_net {
      * 1, 1), fc8's (classes, fc_dim, 1, 1): every weight is 4-D. */
     vgg_param params[VGG_MAX_PARAMS];
     int n_params;
+    /* The weights file, mapped private and writable (vgg_net_load): the
+     * float32 tensors of the file that params[i].data points into where
+     * in_map[i] (not freed with the net; a write copies the page, the file
+     * never changes).  Unmapped with the net. */
+    vgg_mapped file_map;
+    bool in_map[VGG_MAX_PARAMS];
     /* layer_param[l]: index in params[] of layer l's weight (its bias is
      * the next one), -1 for layers without parameters. */
     int layer_param[VGG_MAX_LAYERS];
@@ -134,6 +140,9 @@ void vgg_lrn_default(vgg_lrn_desc *d);
 
 /* The path a safetensors file was opened with (borrowed). */
 const char *vgg_st_path(const vgg_safetensors *st);
+/* Hand st's map of the file to the caller, who unmaps it (vgg_unmap_file)
+ * after the last use of a tensor's data; st no longer unmaps it. */
+void vgg_st_take_map(vgg_safetensors *st, vgg_mapped *out);
 
 /* IEEE half-precision bits to float (subnormals, infinities, NaN kept). */
 float vgg_half_to_float(uint16_t h);

@@ -444,6 +444,13 @@ vgg_status vgg_st_open(const char *path, vgg_safetensors **out)
     return VGG_STATUS_OK;
 }
 
+void vgg_st_take_map(vgg_safetensors *st, vgg_mapped *out)
+{
+    *out = st->map;
+    st->map.data = NULL;
+    st->map.size = 0;
+}
+
 int vgg_st_count(const vgg_safetensors *st) { return st->n; }
 
 const vgg_st_tensor *vgg_st_tensor_at(const vgg_safetensors *st, int i)

@@ -1,6 +1,7 @@
 /* Weights files: vgg_net_load / vgg_net_save on top of safetensors. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,9 +272,15 @@ static vgg_status load_bn_param(const vgg_safetensors *st, const vgg_layer_info 
     return s;
 }
 
-static vgg_status load_param(const vgg_safetensors *st, const vgg_layer_info *L, vgg_param *p,
-                             bool is_weight)
+/* Parameter pi of net (layer L's weight or bias) from st: with alias (the
+ * file's map is the net's, private and writable), where the tensor is
+ * float32 at a float's alignment, the parameter's data is the tensor
+ * itself in the map (no copy); otherwise converted into the net's own
+ * buffer. */
+static vgg_status load_param(const vgg_safetensors *st, const vgg_layer_info *L, vgg_net *net,
+                             int pi, bool is_weight, bool alias)
 {
+    vgg_param *p = &net->params[pi];
     const char *path = vgg_st_path(st);
     const vgg_st_tensor *t = find_layer_tensor(st, L->weight_key, is_weight ? "weight" : "bias");
     if (!t)
@@ -303,7 +310,17 @@ static vgg_status load_param(const vgg_safetensors *st, const vgg_layer_info *L,
         return vgg_fail(VGG_STATUS_FORMAT, "'%s': %s is %s, expected %s for %s", path, t->name,
                         got, want, L->name);
     }
-    vgg_status s = vgg_st_to_f32(st, t, p->data);
+    vgg_status s = VGG_STATUS_OK;
+    if (alias && t->dtype == VGG_DTYPE_F32 &&
+        (uintptr_t)t->data % _Alignof(float) == 0 && t->nbytes == p->numel * sizeof(float)) {
+        free(p->data);
+        p->data = (float *)t->data;
+        net->in_map[pi] = true;
+        if (!net->dev_owned)
+            net->dev[pi] = p->data;
+    } else {
+        s = vgg_st_to_f32(st, t, p->data);
+    }
     if (s != VGG_STATUS_OK)
         return s;
     /* a NaN in a weight gives finite, meaningless features after ReLU:
@@ -315,6 +332,14 @@ static vgg_status load_param(const vgg_safetensors *st, const vgg_layer_info *L,
                             path, t->name, L->name, isnan(p->data[i]) ? "NaN" : "an infinity",
                             i, p->numel);
     return VGG_STATUS_OK;
+}
+
+/* Whether parameters may live in the file's map (VGG_NO_MMAP unset, empty
+ * or 0). */
+static bool map_params(void)
+{
+    const char *v = getenv("VGG_NO_MMAP");
+    return !v || !*v || strcmp(v, "0") == 0;
 }
 
 vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out)
@@ -335,16 +360,33 @@ vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out)
     vgg_net *net = NULL;
     if (s == VGG_STATUS_OK)
         s = vgg_net_create(&arch, be, &net);
+    /* float32 weights are used where they lie in the file's map, made
+     * private (copy on write) and kept by the net: no copy of a VGG-16's
+     * 528 MB (net/README.md, "Loading"); where the map cannot be made
+     * private, or VGG_NO_MMAP=1, they are copied */
+    bool alias = false;
+    if (s == VGG_STATUS_OK && map_params()) {
+        vgg_st_take_map(st, &net->file_map);
+        alias = vgg_map_make_private(&net->file_map, path) == VGG_STATUS_OK;
+        if (!alias)
+            vgg_clear_error();
+    }
     for (int l = 0; s == VGG_STATUS_OK && l < net->n_layers; l++) {
         int p = net->layer_param[l];
         if (p < 0)
             continue;
-        s = load_param(st, &net->layers[l], &net->params[p], true);
+        s = load_param(st, &net->layers[l], net, p, true, alias);
         if (s == VGG_STATUS_OK)
-            s = load_param(st, &net->layers[l], &net->params[p + 1], false);
+            s = load_param(st, &net->layers[l], net, p + 1, false, alias);
         for (int j = 0; j < 4 && s == VGG_STATUS_OK && net->layer_bn[l] >= 0; j++)
             s = load_bn_param(st, &net->layers[l], &net->params[net->layer_bn[l] + j]);
     }
+    /* a map that holds no parameter (copied, or none float32) goes now */
+    bool used = false;
+    for (int i = 0; net && i < net->n_params; i++)
+        used |= net->in_map[i];
+    if (net && !used)
+        vgg_unmap_file(&net->file_map);
     if (s == VGG_STATUS_OK) {
         net->preproc = pp;
         s = vgg_net_params_changed(net);

@@ -135,6 +135,11 @@ typedef struct vgg_mapped {
 } vgg_mapped;
 vgg_status vgg_map_file(const char *path, vgg_mapped *m);
 void vgg_unmap_file(vgg_mapped *m);
+/* Make the map writable in private (copy on write: a page written becomes
+ * this process's own, the file never changes) and ask the kernel to map
+ * its pages now, in one call, rather than a fault at a time (where it can:
+ * a hint).  IO naming path when the protection cannot change. */
+vgg_status vgg_map_make_private(vgg_mapped *m, const char *path);
 
 /* ---- list files: "path[<TAB>label]" per line ----
  *

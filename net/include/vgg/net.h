@@ -299,7 +299,19 @@ vgg_status vgg_net_create(const vgg_arch *arch, vgg_backend *be, vgg_net **out);
  * without overflow (a bound from the weights, net/README.md "Non-finite
  * values").
  * A Caffe .caffemodel (by name or by its protobuf start) is FORMAT with a
- * message pointing at 'vggfeat convert'. */
+ * message pointing at 'vggfeat convert'.
+ * Memory: the file is mapped, and its float32 tensors at a float's
+ * alignment (every one in a file vgg_net_save or torch wrote) are the
+ * net's parameters where they lie, with no copy: the map is private and
+ * writable, so a write to a parameter copies that page for this process
+ * and never reaches the file; the net unmaps it when freed.  Replacing the
+ * file by a rename (as vgg_net_save, vggtrain and 'vggfeat convert' do)
+ * leaves a loaded net as it was; rewriting or truncating it in place while
+ * a net is loaded is not supported (what the net reads is then undefined,
+ * and a read past a truncated end is SIGBUS).  Other dtypes, and every
+ * tensor when the environment sets VGG_NO_MMAP=1, are copied into the
+ * net's own memory and the map released at once (net/README.md,
+ * "Loading"). */
 vgg_status vgg_net_load(const char *path, vgg_backend *be, vgg_net **out);
 
 /* Save weights and metadata atomically (temp file + rename): every metadata
