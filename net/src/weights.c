@@ -272,6 +272,25 @@ static vgg_status load_bn_param(const vgg_safetensors *st, const vgg_layer_info 
     return s;
 }
 
+/* Whether x[0..n) holds no NaN and no infinity: v * 0 is 0 for every
+ * finite v and NaN otherwise, and a NaN stays in the sum.  The loop
+ * vectorised (GCC needs the request to reorder float sums; clang does
+ * without). */
+#if defined(__clang__)
+#define SIMD_SUM(z)
+#else
+#define SIMD_PRAGMA(x) _Pragma(#x)
+#define SIMD_SUM(z) SIMD_PRAGMA(omp simd reduction(+ : z))
+#endif
+static bool all_finite(const float *x, size_t n)
+{
+    float z = 0.0f;
+    SIMD_SUM(z)
+    for (size_t i = 0; i < n; i++)
+        z += x[i] * 0.0f;
+    return z == 0.0f;
+}
+
 /* Parameter pi of net (layer L's weight or bias) from st: with alias (the
  * file's map is the net's, private and writable), where the tensor is
  * float32 at a float's alignment, the parameter's data is the tensor
@@ -324,7 +343,10 @@ static vgg_status load_param(const vgg_safetensors *st, const vgg_layer_info *L,
     if (s != VGG_STATUS_OK)
         return s;
     /* a NaN in a weight gives finite, meaningless features after ReLU:
-     * refuse it here, where the tensor and the file are known */
+     * refuse it here, where the tensor and the file are known (one
+     * vectorised pass; the element looked for only where it found one) */
+    if (all_finite(p->data, p->numel))
+        return VGG_STATUS_OK;
     for (size_t i = 0; i < p->numel; i++)
         if (!isfinite(p->data[i]))
             return vgg_fail(VGG_STATUS_NUMERIC, "'%s': tensor %s (%s) holds %s at element %zu "
