@@ -25,3 +25,17 @@ endif()
 # (a program, not a CTest test).
 add_executable(gpu_check ${CMAKE_CURRENT_SOURCE_DIR}/gpu/gpu_check.c)
 target_link_libraries(gpu_check PRIVATE vggnet ${MATH_LIB})
+
+# cuBLAS opened at run time, not linked (net/cuda/blas.c): CPU work maps
+# none of it, the first use of a CUDA device opens it (built only with the
+# CUDA backend).
+if(VGG_HAVE_CUDA)
+  vgg_add_test(NAME test_cuda_blas SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_cuda_blas.c
+    LIBS vggnet ${MATH_LIB})
+  target_include_directories(test_cuda_blas PRIVATE ${CMAKE_SOURCE_DIR}/net/src
+                             ${CMAKE_SOURCE_DIR}/net/cuda)
+  target_include_directories(test_cuda_blas SYSTEM PRIVATE ${CUDNN_INCLUDE_DIR}
+                             ${CUDAToolkit_INCLUDE_DIRS})
+  target_compile_definitions(test_cuda_blas PRIVATE
+    VGG_CUBLAS_MAJOR_TEXT="${CUDAToolkit_VERSION_MAJOR}")
+endif()

@@ -39,7 +39,7 @@ vgg_status vgg_cuda_conv_init(vgg_backend *be)
     CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&c->cd));
     const char *log_env = getenv("VGG_LOG_ALGOS");
     c->log_algos = log_env && strcmp(log_env, "1") == 0;
-    CUBLAS_CHECK(cublasSetMathMode(c->blas, c->opts.precision == VGG_PRECISION_TF32
+    CUBLAS_CHECK(vgg_cublas.set_math_mode(c->blas, c->opts.precision == VGG_PRECISION_TF32
                                                 ? CUBLAS_TF32_TENSOR_OP_MATH
                                                 : CUBLAS_PEDANTIC_MATH));
     return VGG_STATUS_OK;
@@ -353,7 +353,7 @@ vgg_status vgg_cuda_conv2d(vgg_backend *be, const vgg_conv_desc *d, const float 
     if (fully_connected(d)) {
         /* row-major y (n, cout) = x (n, K) W^T: column-major y' = W'^T x' */
         const int K = d->cin * d->k * d->k;
-        CUBLAS_CHECK(cublasSgemm(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, d->cout, d->n, K, &one,
+        CUBLAS_CHECK(vgg_cublas.sgemm(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, d->cout, d->n, K, &one,
                                  weight, K, x, K, &zero, y, d->cout));
     } else {
         conv_choice *ch = NULL;
@@ -395,11 +395,11 @@ vgg_status vgg_cuda_conv2d_backward(vgg_backend *be, const vgg_conv_desc *d, con
     if (fully_connected(d)) {
         const int K = d->cin * d->k * d->k;
         /* dW (cout, K) += dz^T (cout, n) x (n, K) */
-        CUBLAS_CHECK(cublasSgemm(c->blas, CUBLAS_OP_N, CUBLAS_OP_T, K, d->cout, d->n, &one, x, K,
+        CUBLAS_CHECK(vgg_cublas.sgemm(c->blas, CUBLAS_OP_N, CUBLAS_OP_T, K, d->cout, d->n, &one, x, K,
                                  dz, d->cout, &one, dweight, K));
         /* dx (n, K) = dz (n, cout) W (cout, K) */
         if (dx)
-            CUBLAS_CHECK(cublasSgemm(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, K, d->n, d->cout, &one,
+            CUBLAS_CHECK(vgg_cublas.sgemm(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, K, d->n, d->cout, &one,
                                      weight, K, dz, d->cout, &zero, dx, K));
         return VGG_STATUS_OK;
     }

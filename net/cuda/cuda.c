@@ -31,8 +31,8 @@ vgg_status vgg_cuda_failed_dnn(cudnnStatus_t e, const char *call, const char *fi
 vgg_status vgg_cuda_failed_blas(cublasStatus_t e, const char *call, const char *file, int line)
 {
     return vgg_fail(e == CUBLAS_STATUS_ALLOC_FAILED ? VGG_STATUS_NOMEM : VGG_STATUS_DEVICE,
-                    "cuBLAS: %s failed: %s (%s) at %s:%d", call, cublasGetStatusString(e),
-                    cublasGetStatusName(e), file, line);
+                    "cuBLAS: %s failed: %s (%s) at %s:%d", call, vgg_cublas.status_string(e),
+                    vgg_cublas.status_name(e), file, line);
 }
 
 static vgg_status enter(vgg_backend *be)
@@ -470,7 +470,7 @@ static void cu_close(vgg_backend *be)
         if (c->flag)
             cudaFreeHost(c->flag);
         if (c->blas)
-            cublasDestroy(c->blas);
+            vgg_cublas.destroy(c->blas);
         if (c->dnn)
             cudnnDestroy(c->dnn);
         if (c->stream)
@@ -545,8 +545,11 @@ static vgg_status open_impl(vgg_backend *be, int device)
     CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking));
     CUDNN_CHECK(cudnnCreate(&c->dnn));
     CUDNN_CHECK(cudnnSetStream(c->dnn, c->stream));
-    CUBLAS_CHECK(cublasCreate(&c->blas));
-    CUBLAS_CHECK(cublasSetStream(c->blas, c->stream));
+    vgg_status st = vgg_cuda_blas_load();
+    if (st != VGG_STATUS_OK)
+        return st;
+    CUBLAS_CHECK(vgg_cublas.create(&c->blas));
+    CUBLAS_CHECK(vgg_cublas.set_stream(c->blas, c->stream));
     CUDNN_CHECK(cudnnCreateLRNDescriptor(&c->lrnd));
     for (int i = 0; i < 2; i++) {
         CUDA_CHECK(cudaMallocHost(&c->stage[i], CUDA_STAGE_BYTES));

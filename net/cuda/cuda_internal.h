@@ -66,6 +66,25 @@ typedef struct cuda_impl {
     void *nccl;                   /* ncclComm_t the backend joined (nccl.c), or NULL */
 } cuda_impl;
 
+/* cuBLAS's functions the backend calls, from the library opened at run
+ * time (blas.c): vgg_cuda_blas_load fills the table (once; DEVICE naming
+ * the library and why when it cannot), before any other use. */
+typedef struct vgg_cublas_api {
+    cublasStatus_t (*create)(cublasHandle_t *handle);
+    cublasStatus_t (*destroy)(cublasHandle_t handle);
+    cublasStatus_t (*set_stream)(cublasHandle_t handle, cudaStream_t stream);
+    cublasStatus_t (*set_math_mode)(cublasHandle_t handle, cublasMath_t mode);
+    cublasStatus_t (*sgemm)(cublasHandle_t handle, cublasOperation_t ta, cublasOperation_t tb,
+                            int m, int n, int k, const float *alpha, const float *a, int lda,
+                            const float *b, int ldb, const float *beta, float *c, int ldc);
+    const char *(*status_string)(cublasStatus_t status);
+    const char *(*status_name)(cublasStatus_t status);
+} vgg_cublas_api;
+extern vgg_cublas_api vgg_cublas;
+vgg_status vgg_cuda_blas_load(void);
+/* the library it opens ("libcublas.so.13") */
+const char *vgg_cuda_blas_soname(void);
+
 vgg_status vgg_cuda_failed_rt(cudaError_t e, const char *call, const char *file, int line);
 vgg_status vgg_cuda_failed_dnn(cudnnStatus_t e, const char *call, const char *file, int line);
 vgg_status vgg_cuda_failed_blas(cublasStatus_t e, const char *call, const char *file, int line);

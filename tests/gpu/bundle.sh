@@ -104,7 +104,9 @@ for s in $cuda_needed; do
         *) die "the programs need $s, which the cu13 wheels do not ship ($wheel_sonames)";;
     esac
 done
-for s in libcudart.so.13 libcublas.so.13 libcudnn.so.9 libnccl.so.2; do
+# (cuBLAS is not among them: net/cuda/blas.c opens it at run time, and
+# check.sh's dlopen row finds it)
+for s in libcudart.so.13 libcudnn.so.9 libnccl.so.2; do
     case " $cuda_needed " in
         *" $s "*) ;;
         *) die "the programs do not link $s: is this a CUDA build with NCCL? (log: $BUILD/bundle-configure.log)";;
@@ -127,6 +129,7 @@ XZ_OPT="-T0 -6" tar -C "$stage" -cJf "$tarball" bin lib
     echo "programs: $programs"
     echo "packed libraries:$packed"
     echo "cuda sonames needed (from the torch environment's nvidia/*/lib): $cuda_needed"
+    echo "opened at run time (same place): libcublas.so.13 (then libcublasLt.so.13)"
     echo "glibc needed: $glibc or newer"
     echo "sha256: $(sha256sum "$tarball" | cut -d' ' -f1)"
     echo "unpacked bytes: $(du -sb "$stage" | cut -f1)"

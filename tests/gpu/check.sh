@@ -4,7 +4,8 @@
 #
 #   libraries   ldd of every program (any "not found" but the driver's
 #               libcuda.so.1 is a FAIL row) and cuDNN's sub-libraries
-#               opened as cuDNN opens them (gpu_check dlopen)
+#               opened as cuDNN opens them, and cuBLAS as the backend opens
+#               it (gpu_check dlopen)
 #   operations  every backend operation forward and backward on cuda:0
 #               against cpu-ref (test_backend_ops cuda:0)
 #   agreement   VGG-16 dense descriptors at Q=256 and 384 with flips
@@ -84,9 +85,12 @@ row() {
 
 # ---- what the programs need -------------------------------------------------
 programs="gpu_check test_backend_ops vggfeat"
+# opened at run time, not linked: cuDNN's sub-libraries (as cuDNN opens
+# them), cuBLAS (net/cuda/blas.c opens it at a device's first use) and
+# what they need
 cudnn_parts="libcudnn_graph.so.9 libcudnn_ops.so.9 libcudnn_cnn.so.9 libcudnn_heuristic.so.9
              libcudnn_engines_precompiled.so.9 libcudnn_engines_runtime_compiled.so.9
-             libcublasLt.so.13 libnvrtc.so.13"
+             libcublas.so.13 libcublasLt.so.13 libnvrtc.so.13"
 
 find_python() {
     if [ -n "${PYTHON:-}" ]; then echo "$PYTHON"; return; fi
