@@ -326,7 +326,7 @@ static vgg_status host_weights(vgg_net *net, int l, const float **w, const float
  * their rounding, under 1e-2 relative, is far inside the headroom). */
 static void conv_range(const vgg_layer_info *L, const float *w, const float *b, float *xhi,
                        float *xlo, float *xabs, const double *lo, const double *hi, double *nlo,
-                       double *nhi, double *reach, bool *finite)
+                       double *nhi, double *reach, bool *finite, int threads)
 {
     const size_t kk = (size_t)L->kernel * L->kernel, K = (size_t)L->in_channels * kk;
     for (int c = 0; c < L->in_channels; c++)
@@ -337,7 +337,15 @@ static void conv_range(const vgg_layer_info *L, const float *w, const float *b, 
         }
     double most = 0.0;
     bool finite_all = true;
-    for (int o = 0; o < L->out_channels; o++) {
+    /* the output channels on the backend's threads, each one's bound
+     * computed whole by one thread (the same sums whatever the threads);
+     * the largest and the non-finite gathered in order after */
+    const int outs = L->out_channels;
+    double *ro_all = malloc(sizeof *ro_all * (size_t)outs);
+    bool *fin = malloc(sizeof *fin * (size_t)outs);
+    const bool par = ro_all && fin;
+#pragma omp parallel for num_threads(threads < 1 ? 1 : threads) schedule(static) if (par && K * (size_t)outs >= ((size_t)1 << 20))
+    for (int o = 0; o < outs; o++) {
         const float *wo = w + (size_t)o * K;
         float up = 0.0f, down = 0.0f, r = 0.0f, z = 0.0f;
         SIMD_REDUCE(reduction(+ : up, down, r, z))
@@ -358,9 +366,21 @@ static void conv_range(const vgg_layer_info *L, const float *w, const float *b, 
         nhi[o] = u;
         nlo[o] = d;
         const double ro = fabs(bo) + r;
-        most = ro > most || isnan(ro) ? ro : most;
-        finite_all &= z == 0.0f && isfinite(bo);
+        const bool f = z == 0.0f && isfinite(bo);
+        if (par) {
+            ro_all[o] = ro;
+            fin[o] = f;
+        } else {
+            most = ro > most || isnan(ro) ? ro : most;
+            finite_all &= f;
+        }
     }
+    for (int o = 0; par && o < outs; o++) {
+        most = ro_all[o] > most || isnan(ro_all[o]) ? ro_all[o] : most;
+        finite_all &= fin[o];
+    }
+    free(ro_all);
+    free(fin);
     *reach = most;
     *finite = finite_all;
 }
@@ -414,7 +434,7 @@ static vgg_status range_compute(vgg_net *net, const float lo0[3], const float hi
             if (st != VGG_STATUS_OK)
                 break;
             conv_range(L, w, b, xbuf, xbuf + taps, xbuf + 2 * taps, lo, hi, nlo, nhi, &reach,
-                       &finite);
+                       &finite, net->be->threads);
             free(tmp);
             double *t = lo;
             lo = nlo;
