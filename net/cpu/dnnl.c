@@ -199,8 +199,8 @@ static double now_s(void)
 /* ---- open / close ---- */
 
 /* Page-aligned memory; from 4 MB on, 2 MB-aligned and offered to the
- * kernel's transparent huge pages (madvise mode): a 2 MB page is one
- * fault where 512 pages of 4 KB were 512, and one TLB entry. */
+ * kernel's transparent huge pages (madvise mode): a 2 MB page costs one
+ * fault and one TLB entry, where 512 pages of 4 KB cost 512 of each. */
 #define HUGE_FROM ((size_t)4 << 20)
 #define HUGE_PAGE ((size_t)2 << 20)
 static void *alloc_aligned(size_t bytes)
