@@ -279,15 +279,6 @@ vgg_status vgg_net_output_shape(const vgg_net *net, int h, int w, vgg_output wha
  * inputs, and there is nothing for a ReLU to hide; past it, every backend
  * refuses the same weights. */
 
-/* The loops over every weight and every input value vectorised (GCC
- * needs the request to reorder float sums); clang, which does without,
- * warns where it cannot honour it. */
-#if defined(__clang__)
-#define SIMD_REDUCE(clauses)
-#else
-#define SIMD_PRAGMA(x) _Pragma(#x)
-#define SIMD_REDUCE(clauses) SIMD_PRAGMA(omp simd clauses)
-#endif
 
 /* Layer l's weights (cout, cin, k, k) and bias (cout) as the forward pass
  * uses them, in host memory: the net's own on a host-memory backend, else

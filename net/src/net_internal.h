@@ -111,6 +111,16 @@ static inline const float *vgg_net_layer_bias(const vgg_net *net, int l)
 #define VGG_NET_RANGE_HEADROOM 16777216.0
 #define VGG_NET_RANGE_MAX ((double)FLT_MAX / VGG_NET_RANGE_HEADROOM)
 
+/* A loop over every weight or input value vectorised, with reductions
+ * (GCC needs the request to reorder float sums); clang, which does
+ * without, warns where it cannot honour it. */
+#if defined(__clang__)
+#define SIMD_REDUCE(clauses)
+#else
+#define SIMD_PRAGMA(x) _Pragma(#x)
+#define SIMD_REDUCE(clauses) SIMD_PRAGMA(omp simd clauses)
+#endif
+
 /* The range check of the weights for inputs within the preprocessing's
  * range (net.c): NUMERIC naming the layer when a weight or bias is not
  * finite or the values of a layer may overflow a float in some backend

@@ -273,19 +273,11 @@ static vgg_status load_bn_param(const vgg_safetensors *st, const vgg_layer_info 
 }
 
 /* Whether x[0..n) holds no NaN and no infinity: v * 0 is 0 for every
- * finite v and NaN otherwise, and a NaN stays in the sum.  The loop
- * vectorised (GCC needs the request to reorder float sums; clang does
- * without). */
-#if defined(__clang__)
-#define SIMD_SUM(z)
-#else
-#define SIMD_PRAGMA(x) _Pragma(#x)
-#define SIMD_SUM(z) SIMD_PRAGMA(omp simd reduction(+ : z))
-#endif
+ * finite v and NaN otherwise, and a NaN stays in the sum (vectorised). */
 static bool all_finite(const float *x, size_t n)
 {
     float z = 0.0f;
-    SIMD_SUM(z)
+    SIMD_REDUCE(reduction(+ : z))
     for (size_t i = 0; i < n; i++)
         z += x[i] * 0.0f;
     return z == 0.0f;
