@@ -1,12 +1,15 @@
 /* The fully connected product of the "cpu" backend (net/cpu/fc_avx2.c) on
  * its own: y (M, N) = x (M, K) w (N, K)^T at fc6's and fc7's shapes, M the
  * rows of a batch (an image and its flip at Q=256: 16; at Q=384: 120).
- * Per shape: milliseconds (best of --repeat after a warm-up), GFLOP/s and
- * the weights' GB/s, beside the machine's limits (bench_machine).  With
+ * Per shape and product (fc.h: the dot products "own" and the panel
+ * product, alternating call by call): milliseconds (best of --repeat
+ * after a warm-up), GFLOP/s and the weights' GB/s, beside the machine's
+ * limits (bench_machine), and the largest difference between the two.  With
  * --hot the same weights are read again (they stay in the cache when they
  * fit: the kernel's arithmetic alone).
  *
  *   bench_fc [--threads T] [--repeat R] [--shapes MxNxK,...] */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +45,8 @@ int main(int argc, char **argv)
         return 0;
     }
     printf("fully connected product (ours), %d threads, best of %d\n", threads, repeat);
-    printf("| M | N | K | ms | GFLOP/s | weights GB/s |\n| --- | --- | --- | --- | --- | --- |\n");
+    printf("| M | N | K | product | ms | GFLOP/s | weights GB/s |\n"
+           "| --- | --- | --- | --- | --- | --- | --- |\n");
     char *list = strdup(shapes);
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
         int M, N, K;
@@ -52,10 +56,13 @@ int main(int argc, char **argv)
         }
         float *w = aligned_alloc(64, ((size_t)N * K * 4 + 63) / 64 * 64);
         float *x = aligned_alloc(64, ((size_t)M * K * 4 + 63) / 64 * 64);
-        float *b = malloc((size_t)N * 4), *y = malloc((size_t)M * N * 4);
-        const vgg_fc_shape s = {M, N, K, true, threads};
-        void *scratch = aligned_alloc(64, (vgg_fc_scratch_bytes(&s) + 63) / 64 * 64);
-        if (!w || !x || !b || !y || !scratch) {
+        float *b = malloc((size_t)N * 4);
+        float *y[2] = {malloc((size_t)M * N * 4), malloc((size_t)M * N * 4)};
+        const vgg_fc_shape s[2] = {{M, N, K, true, threads, VGG_FC_OWN},
+                                   {M, N, K, true, threads, VGG_FC_PANEL}};
+        const size_t sb0 = vgg_fc_scratch_bytes(&s[0]), sb1 = vgg_fc_scratch_bytes(&s[1]);
+        void *scratch = aligned_alloc(64, ((sb0 > sb1 ? sb0 : sb1) + 63) / 64 * 64);
+        if (!w || !x || !b || !y[0] || !y[1] || !scratch) {
             fprintf(stderr, "bench_fc: out of memory at %s\n", tok);
             return 1;
         }
@@ -65,20 +72,32 @@ int main(int argc, char **argv)
             x[i] = (float)((i * 40503u) % 1000) * 1e-3f;
         for (int i = 0; i < N; i++)
             b[i] = 0.01f * (float)(i % 7);
-        double best = 1e30;
-        for (int r = 0; r <= repeat; r++) {
-            const double t0 = now_s();
-            vgg_fc_run(&s, w, b, x, y, scratch);
-            const double t = now_s() - t0;
-            if (r > 0 && t < best)
-                best = t;
+        double best[2] = {1e30, 1e30};
+        for (int r = 0; r <= repeat; r++)
+            for (int a = 0; a < 2; a++) {
+                const double t0 = now_s();
+                vgg_fc_run(&s[a], w, b, x, y[a], scratch);
+                const double t = now_s() - t0;
+                if (r > 0 && t < best[a])
+                    best[a] = t;
+            }
+        double diff = 0, big = 0;
+        for (size_t i = 0; i < (size_t)M * N; i++) {
+            const double d = fabs((double)y[0][i] - y[1][i]), v = fabs((double)y[0][i]);
+            diff = d > diff ? d : diff;
+            big = v > big ? v : big;
         }
-        printf("| %d | %d | %d | %.2f | %.1f | %.2f |\n", M, N, K, best * 1e3,
-               2.0 * M * N * K / best * 1e-9, (double)N * K * 4 / best * 1e-9);
+        for (int a = 0; a < 2; a++)
+            printf("| %d | %d | %d | %s | %.2f | %.1f | %.2f |\n", M, N, K,
+                   vgg_fc_algo_name(s[a].algo), best[a] * 1e3,
+                   2.0 * M * N * K / best[a] * 1e-9, (double)N * K * 4 / best[a] * 1e-9);
+        printf("  (the two differ by at most %.2e of the largest output)\n",
+               big > 0 ? diff / big : diff);
         free(w);
         free(x);
         free(b);
-        free(y);
+        free(y[0]);
+        free(y[1]);
         free(scratch);
     }
     free(list);

@@ -14,5 +14,5 @@ target_include_directories(bench_wino PRIVATE ${CMAKE_SOURCE_DIR}/net/src
 # The backend's own fully connected product (bench_fc.c): fc6's and fc7's
 # shapes, GFLOP/s and the weights' GB/s.
 add_executable(bench_fc ${CMAKE_CURRENT_SOURCE_DIR}/bench_fc.c)
-target_link_libraries(bench_fc PRIVATE vggnet)
+target_link_libraries(bench_fc PRIVATE vggnet ${MATH_LIB})
 target_include_directories(bench_fc PRIVATE ${CMAKE_SOURCE_DIR}/net/cpu)

@@ -1,13 +1,17 @@
-/* The "cpu" backend's own fully connected product (net/cpu/fc_avx2.c):
- * y = ReLU?(x w^T + bias) against a double-precision product written here
- * (odd M, N and K: K not a multiple of 8, shorter and longer than a chunk;
- * with and without ReLU and bias), within 1e-5 of the largest reference
- * value; then its bits against a scalar model of the order fc.h promises
- * (each chunk's eight lane sums by fmaf in k order, one fixed tree across
- * the lanes, the chunks added in order, then the bias): equal, bit for
- * bit; and the same bits whatever the number of threads, the rows beside
- * a row (an image alone or in a batch) or the columns beside a column.
- * ReLU maps NaN to 0 as cpu-ref does.
+/* The "cpu" backend's own fully connected products (net/cpu/fc_avx2.c),
+ * each test run for both, the dot products (VGG_FC_OWN) and the panel
+ * product (VGG_FC_PANEL): y = ReLU?(x w^T + bias) against a
+ * double-precision product written here (odd M, N and K: K not a multiple
+ * of 8, shorter and longer than a chunk and a span; M not a multiple of
+ * the tiles' rows, N not of a panel; with and without ReLU and bias),
+ * within 1e-5 of the largest reference value; then its bits against a
+ * scalar model of the order fc.h promises (the dot products: each chunk's
+ * eight lane sums by fmaf in k order, one fixed tree across the lanes,
+ * the chunks added in order, then the bias; the panel product: each
+ * chunk's sum by fmaf in k order from zero, the chunks added in order,
+ * then the bias): equal, bit for bit; and the same bits whatever the number of
+ * threads, the rows beside a row (an image alone or in a batch) or the
+ * columns beside a column.  ReLU maps NaN to 0 as cpu-ref does.
  *
  * Skipped (exit 77) where the CPU lacks AVX2 or FMA. */
 #include <stdarg.h>
@@ -25,6 +29,12 @@
 #include "test_skip.h"
 
 static uint32_t rng;
+static vgg_fc_algo algo;   /* the product under test: the test's state */
+
+static void take_algo(void **state)
+{
+    algo = *(const vgg_fc_algo *)*state;
+}
 
 static float frand(void)   /* [-1, 1) */
 {
@@ -51,7 +61,7 @@ static void need_avx2(void)
 static void run(int m, int n, int k, bool relu, int threads, const float *w, const float *b,
                 const float *x, float *y)
 {
-    const vgg_fc_shape s = {m, n, k, relu, threads};
+    const vgg_fc_shape s = {m, n, k, relu, threads, algo};
     const size_t bytes = vgg_fc_scratch_bytes(&s);
     void *scratch = aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
     assert_non_null(scratch);
@@ -63,7 +73,7 @@ static void run(int m, int n, int k, bool relu, int threads, const float *w, con
  * lane l sums x[k] w[k] over its k (k mod 8 == l) in order with fmaf;
  * the lanes are added as (l, l + 4), then (0, 2) and (1, 3), then the two;
  * the chunks' sums are added in order from 0; then the bias; then ReLU. */
-static float model(const float *x, const float *w, int k, float bias, bool relu)
+static float model_own(const float *x, const float *w, int k, float bias, bool relu)
 {
     float y = 0.0f;
     for (int k0 = 0; k0 < k; k0 += VGG_FC_KC) {
@@ -81,6 +91,29 @@ static float model(const float *x, const float *w, int k, float bias, bool relu)
     return relu && !(y > 0.0f) ? 0.0f : y;
 }
 
+/* The panel product's order: for each chunk of VGG_FC_KC, its sum from
+ * zero by fmaf in k order; the chunks' sums added in order from the first
+ * (which is taken as it is); then the bias; then ReLU. */
+static float model_panel(const float *x, const float *w, int k, float bias, bool relu)
+{
+    float y = 0.0f;
+    for (int k0 = 0; k0 < k; k0 += VGG_FC_KC) {
+        const int end = k - k0 < VGG_FC_KC ? k : k0 + VGG_FC_KC;
+        float t = 0.0f;
+        for (int i = k0; i < end; i++)
+            t = fmaf(x[i], w[i], t);
+        y = k0 == 0 ? t : y + t;
+    }
+    y += bias;
+    return relu && !(y > 0.0f) ? 0.0f : y;
+}
+
+static float model(const float *x, const float *w, int k, float bias, bool relu)
+{
+    return algo == VGG_FC_PANEL ? model_panel(x, w, k, bias, relu)
+                                : model_own(x, w, k, bias, relu);
+}
+
 typedef struct fcase {
     int m, n, k;
     bool relu, bias;
@@ -90,13 +123,14 @@ static const fcase cases[] = {
     {1, 1, 1, false, true},      {3, 7, 9, true, true},      {5, 13, 517, false, false},
     {2, 6, 512, true, true},     {17, 50, 1030, true, true}, {16, 37, 4096, false, true},
     {4, 9, 3000, true, false},   {1, 23, 25088, true, true}, {9, 11, 8, false, true},
-    {7, 5, 1543, false, true},
+    {7, 5, 1543, false, true},   {13, 33, 2048, true, true}, {8, 17, 2049, false, true},
+    {25, 16, 6151, true, true},  {6, 32, 4096, true, false},
 };
 #define N_CASES ((int)(sizeof cases / sizeof cases[0]))
 
 static void agrees_with_double_and_with_the_model(void **state)
 {
-    (void)state;
+    take_algo(state);
     need_avx2();
     for (int c = 0; c < N_CASES; c++) {
         const fcase *f = &cases[c];
@@ -129,8 +163,8 @@ static void agrees_with_double_and_with_the_model(void **state)
                 }
             }
         const double rel = maxref > 0 ? maxerr / maxref : maxerr;
-        printf("  fc %3dx%-3dx%-5d relu %d bias %d: max error %.2e of the largest value\n", f->m,
-               f->n, f->k, f->relu, f->bias, rel);
+        printf("  %s %3dx%-3dx%-5d relu %d bias %d: max error %.2e of the largest value\n",
+               vgg_fc_algo_name(algo), f->m, f->n, f->k, f->relu, f->bias, rel);
         if (!(rel <= 1e-5))
             fail_msg("%dx%dx%d: max error %.3e of the largest value, above 1e-5", f->m, f->n,
                      f->k, rel);
@@ -144,7 +178,7 @@ static void agrees_with_double_and_with_the_model(void **state)
 
 static void same_bits_whatever_threads_rows_and_columns(void **state)
 {
-    (void)state;
+    take_algo(state);
     need_avx2();
     const int m = 11, n = 29, k = 1543;
     rng = 12345u;
@@ -188,7 +222,7 @@ static void same_bits_whatever_threads_rows_and_columns(void **state)
 
 static void relu_maps_nan_to_zero(void **state)
 {
-    (void)state;
+    take_algo(state);
     need_avx2();
     const int m = 3, n = 4, k = 20;
     rng = 777u;
@@ -212,7 +246,7 @@ static void relu_maps_nan_to_zero(void **state)
 /* A product with exact integer values: every sum is exact in fp32. */
 static void exact_small_integers(void **state)
 {
-    (void)state;
+    take_algo(state);
     need_avx2();
     const int m = 2, n = 3, k = 1000;
     float *x = floats((size_t)m * k, 0.0f), *w = floats((size_t)n * k, 0.0f);
@@ -240,11 +274,13 @@ static void exact_small_integers(void **state)
 
 int main(void)
 {
+    static const vgg_fc_algo own = VGG_FC_OWN, panel = VGG_FC_PANEL;
+#define BOTH(f) {"own: " #f, f, NULL, NULL, (void *)&own}, {"panel: " #f, f, NULL, NULL, (void *)&panel}
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(agrees_with_double_and_with_the_model),
-        cmocka_unit_test(same_bits_whatever_threads_rows_and_columns),
-        cmocka_unit_test(relu_maps_nan_to_zero),
-        cmocka_unit_test(exact_small_integers),
+        BOTH(agrees_with_double_and_with_the_model),
+        BOTH(same_bits_whatever_threads_rows_and_columns),
+        BOTH(relu_maps_nan_to_zero),
+        BOTH(exact_small_integers),
     };
     return tests_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

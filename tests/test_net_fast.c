@@ -116,7 +116,7 @@ typedef struct op_case {
     int n, h, w;
     vgg_conv_algo algo;
     double tol;        /* on rel_max */
-    int fc;            /* fully connected: -1 the rule, else VGG_FC_ONEDNN or VGG_FC_OWN */
+    int fc;            /* fully connected: -1 the rule, else a vgg_fc_algo */
 } op_case;
 
 static int side(const vgg_fwd_layer *L, int s)
@@ -222,8 +222,12 @@ static void operations_agree_with_reference(void **state)
          1e-5, VGG_FC_ONEDNN},
         {"fc7-like 1x1 1024->1024", conv(1024, 1024, 1, 0, true), 2, 3, 4, VGG_CONV_AUTO, 1e-5,
          -1},
-        {"fc7-like 1x1 at 80 positions (oneDNN)", conv(1024, 1024, 1, 0, true), 1, 8, 10,
+        {"fc7-like 1x1 at 80 positions (panel)", conv(1024, 1024, 1, 0, true), 1, 8, 10,
          VGG_CONV_AUTO, 1e-5, -1},
+        {"fc7-like at 80 positions, oneDNN", conv(1024, 1024, 1, 0, true), 1, 8, 10,
+         VGG_CONV_AUTO, 1e-5, VGG_FC_ONEDNN},
+        {"fc6-like 7x7 256->512, panel", conv(256, 512, 7, 0, true), 2, 9, 11,
+         VGG_CONV_AUTO, 1e-5, VGG_FC_PANEL},
         {"fc7-like at 80 positions, ours", conv(1024, 1024, 1, 0, true), 1, 8, 10, VGG_CONV_AUTO,
          1e-5, VGG_FC_OWN},
         {"fc 1x1 1027->61 (K not of 8)", conv(1027, 61, 1, 0, true), 3, 2, 3, VGG_CONV_AUTO,

@@ -77,8 +77,8 @@ void vgg_cpu_set_conv_algo(vgg_conv_algo a);
 void vgg_cpu_set_wino_tile_block(int tiles);
 
 /* How the fully connected layers of the chain are computed: -1 (the
- * default) is fc.c's rule (vgg_fc_choose); VGG_FC_ONEDNN or VGG_FC_OWN
- * force one for the plans made from then on (ours only in fp32 on a CPU
+ * default) is fc.c's rule (vgg_fc_choose); VGG_FC_ONEDNN, VGG_FC_OWN or
+ * VGG_FC_PANEL force one for the plans made from then on (ours only in fp32 on a CPU
  * with AVX2 + FMA).  For tests and benchmarks, the whole process. */
 #include "fc.h"
 void vgg_cpu_set_fc_algo(int a);

@@ -143,7 +143,7 @@ static vgg_fc_algo fc_algo_for(int positions, int k, dnnl_data_type_t dt)
     pthread_mutex_unlock(&choice_lock);
     if (dt != dnnl_f32 || !vgg_fc_supported())
         return VGG_FC_ONEDNN;
-    if (forced == VGG_FC_ONEDNN || forced == VGG_FC_OWN)
+    if (forced == VGG_FC_ONEDNN || forced == VGG_FC_OWN || forced == VGG_FC_PANEL)
         return (vgg_fc_algo)forced;
     return vgg_fc_choose(vgg_cpu_isa_class(), positions, k);
 }
@@ -662,13 +662,14 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
             p->act_bytes = (size_t)(M * K) * esz;
         *cur = s->dst;
     }
-    if (fc_algo_for(oh * ow, (int)K, dt) == VGG_FC_OWN) {
+    const vgg_fc_algo fa = fc_algo_for(oh * ow, (int)K, dt);
+    if (fa != VGG_FC_ONEDNN) {
         /* ours (fc.h): the net's weights read in place at run time */
         VGG_ASSERT(p->n_steps < MAX_STEPS);
         step *s = &p->steps[p->n_steps++];
         *s = (step){.kind = STEP_FC, .layer = l, .wlayer = l, .src = *cur,
                     .dst = *cur == 0 ? 1 : 0,
-                    .fs = {(int)M, (int)N, (int)K, L->relu, threads}};
+                    .fs = {(int)M, (int)N, (int)K, L->relu, threads, fa}};
         if ((size_t)(M * N) * sizeof(float) > p->act_bytes)
             p->act_bytes = (size_t)(M * N) * sizeof(float);
         if (vgg_fc_scratch_bytes(&s->fs) > p->scratch_bytes)

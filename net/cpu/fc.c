@@ -11,27 +11,26 @@ bool vgg_fc_supported(void)
     return vgg_fc_compiled && vgg_wino_supported();
 }
 
-/* Ours up to this many positions an image, measured on a 2-core Zen 3
- * (bench_cpu --before, VGG-16, 2 threads; net/README.md): fc6 (K = 25088)
- * took 0.70x oneDNN's time at 8 positions (256x341), 0.84x at 18, 0.92x
- * at 28 and 1.28x at 60 (384x512), where the product is bound by
- * arithmetic and oneDNN's packed blocks do it better; fc7 (K = 4096) took
- * 0.57x to 0.75x at every size up to 60. */
-#define FC_OWN_MAX_POSITIONS 32
-#define FC_OWN_MAX_POSITIONS_SMALL_K 64
-#define FC_SMALL_K 4096
+/* The dot products up to this many positions an image, the panel product
+ * past it, measured on a 2-core Zen 3 (bench_fc, 2 threads, rows = 2 x
+ * positions for an image and its flip): at fc6's K = 25088 the panel took
+ * 1.43x the dot products' time at 16 rows (Q=256 on 256x341), 1.08x at
+ * 36, 0.97x at 64, 0.94x at 72, 0.80x at 120 (384x512) and 0.70x at 300;
+ * at fc7's K = 4096, 1.27x at 16, 0.98x at 36, 0.90x at 56, 0.74x at 120.
+ * oneDNN's matmul, which packs the weights on every call, took 0.9-1.5x
+ * the dot products' time at 120 rows (bench_cpu --before, noisy) and so
+ * no longer has a place on this class. */
+#define FC_OWN_MAX_POSITIONS 20
 
 vgg_fc_algo vgg_fc_choose(int isa, int positions, int k)
 {
+    (void)k;
     if (isa != VGG_ISA_AVX2 || !vgg_fc_supported())
         return VGG_FC_ONEDNN;
-    if (positions <= FC_OWN_MAX_POSITIONS ||
-        (k <= FC_SMALL_K && positions <= FC_OWN_MAX_POSITIONS_SMALL_K))
-        return VGG_FC_OWN;
-    return VGG_FC_ONEDNN;
+    return positions <= FC_OWN_MAX_POSITIONS ? VGG_FC_OWN : VGG_FC_PANEL;
 }
 
 const char *vgg_fc_algo_name(vgg_fc_algo a)
 {
-    return a == VGG_FC_OWN ? "own" : "onednn";
+    return a == VGG_FC_OWN ? "own" : a == VGG_FC_PANEL ? "panel" : "onednn";
 }

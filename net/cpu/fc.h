@@ -1,28 +1,38 @@
 /* Fully connected layers of our own for the "cpu" backend's forward chain
  * (net/cpu/fc_avx2.c): y (M, N) = ReLU?(x (M, K) w^T + bias), the weights
- * w the net's own (N, K) rows read in place (no copy, no packing: each
- * output is a dot product of a row of x with a row of w, which is the
- * layout the product wants), written with AVX2 and FMA intrinsics and run
- * only where the CPU has them (vgg_fc_supported).
+ * w the net's own (N, K) rows read in place (no second copy), written
+ * with AVX2 and FMA intrinsics and run only where the CPU has them
+ * (vgg_fc_supported).  Two products, one for few rows and one for many:
  *
- * At an image and its flip at Q = 256, fc6 of VGG-16 is 16 rows of 25088
- * against 4096 rows of 25088: 411 MB of weights for 3.3 GFLOP, each
- * weight used 16 times, a product between memory and arithmetic (on the
- * 2-core Zen 3 we measure on, 24 ms to read the weights at 17 GB/s, 18 ms
- * of multiply-adds at 179 GFLOP/s).  oneDNN's matmul copies the weights
- * into its blocks on every call (or keeps a second 411 MB copy); here they
- * are read once a call, straight from the net, each thread streaming its
- * own range of output columns, six rows of w at a time against two rows
- * of x (register tiles of 2 x 6 eight-lane sums), x packed once a call so
- * that it streams from the core's cache whatever K's stride.  Past a few
- * dozen positions an image the product is bound by arithmetic, where
- * oneDNN's packed blocks do better (fc.c's rule).
+ * VGG_FC_OWN, a dot product a output.  At an image and its flip at
+ * Q = 256, fc6 of VGG-16 is 16 rows of 25088 against 4096 rows of 25088:
+ * 411 MB of weights for 3.3 GFLOP, each weight used 16 times, a product
+ * between memory and arithmetic (on the 2-core Zen 3 we measure on, 35 ms
+ * to read the weights at 12 GB/s, 19 ms of multiply-adds at 176
+ * GFLOP/s).  Each output is a dot product of a row of x with a row of w,
+ * which is the layout w has: each thread streams its own range of output
+ * columns, six rows of w at a time against two rows of x (register tiles
+ * of 2 x 6 eight-lane sums), x packed once a call so that it streams from
+ * the core's cache whatever K's stride.
+ *   Bits: every output is y = ((s_0 + s_1) + ...) + bias in that order,
+ * s_c the chunk c's (VGG_FC_KC) eight lane sums (each over its k = lane
+ * mod 8 in order) added by one fixed tree; ReLU as cpu-ref's (NaN -> 0).
  *
- * Bits: every output is y = ((s_0 + s_1) + ...) + bias in that order,
- * s_c the chunk c's eight lane sums (each over its k = lane mod 8 in
- * order) added by one fixed tree; ReLU as cpu-ref's (NaN -> 0): a
- * function of K alone, not of M (the batch, the positions), of N or of
- * the number of threads. */
+ * VGG_FC_PANEL, outer products.  Past a few dozen positions an image the
+ * product is bound by arithmetic (fc6 at Q=384 on 384x512: 120 rows, 24.7
+ * GFLOP), where the dot products' lane sums and their second stream cost
+ * a third of the peak.  A panel of 16 rows of w over a span of
+ * VGG_FC_SPAN k's is transposed into the core's cache, and register tiles
+ * of 6 rows of x by its 16 outputs, each lane one output, run over it
+ * (the classic 6 x 16 tile of AVX2 GEMMs); the weights are still read
+ * from memory once a call, and no copy of them is kept.
+ *   Bits: every output is y = ((t_0 + t_1) + ...) + bias in that order,
+ * t_c the chunk c's (VGG_FC_KC) sum from zero of x[k] w[k] over its k in
+ * order, one fused multiply-add each; ReLU as cpu-ref's (NaN -> 0).  The
+ * span (a multiple of the chunk) is cache blocking only.
+ *
+ * Both: a function of K alone, not of M (the batch, the positions), of N
+ * or of the number of threads. */
 #ifndef VGG_NET_FC_H
 #define VGG_NET_FC_H
 
@@ -31,11 +41,19 @@
 
 /* K a chunk (a multiple of 8): 2 KB of each weight row */
 #define VGG_FC_KC 512
+/* K a span of the panel product (a multiple of VGG_FC_KC): a panel of w
+ * over it is 128 KB */
+#define VGG_FC_SPAN 2048
+
+/* Which implementation a fully connected layer of the chain gets (fp32):
+ * see vgg_fc_choose. */
+typedef enum vgg_fc_algo { VGG_FC_ONEDNN = 0, VGG_FC_OWN, VGG_FC_PANEL } vgg_fc_algo;
 
 typedef struct vgg_fc_shape {
     int m, n, k;       /* rows of x and y, outputs (rows of w), inputs */
     bool relu;
     int threads;       /* OpenMP threads to run on */
+    vgg_fc_algo algo;  /* VGG_FC_PANEL: the panel product; otherwise the dot products */
 } vgg_fc_shape;
 
 /* The CPU has AVX2 and FMA (and the system saves their registers), and
@@ -51,14 +69,14 @@ void vgg_fc_run(const vgg_fc_shape *s, const float *w, const float *bias, const 
 size_t vgg_fc_scratch_bytes(const vgg_fc_shape *s);
 
 /* Which implementation a fully connected layer of the chain gets (fp32):
- * ours where the CPU's class has the kernel and an image's positions (the
- * rows of the product per image: 1 for a 224 crop, 8 at Q=256) are at
- * most the rule's bound for the layer's inputs k (fc.c), oneDNN's matmul
- * otherwise.  A function of the
- * layer and the image size alone, never of the batch (whose rows ours
- * computes independently), so descriptors keep their bits however images
- * are batched.  Pinned by tests/test_cpu_conv_table.c. */
-typedef enum vgg_fc_algo { VGG_FC_ONEDNN = 0, VGG_FC_OWN } vgg_fc_algo;
+ * where the CPU's class has our kernels, the dot products up to a bound
+ * of an image's positions (the rows of the product per image: 1 for a
+ * 224 crop, 8 at Q=256) that depends on the layer's inputs k (fc.c), the
+ * panel product past it; oneDNN's matmul on every other class.  A
+ * function of the layer and the image size alone, never of the batch
+ * (whose rows both compute independently), so descriptors keep their
+ * bits however images are batched.  Pinned by
+ * tests/test_cpu_conv_table.c. */
 vgg_fc_algo vgg_fc_choose(int isa, int positions, int k);
 const char *vgg_fc_algo_name(vgg_fc_algo a);
 

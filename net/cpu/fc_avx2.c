@@ -45,7 +45,7 @@ static inline float hsum8(__m256 v)
 static size_t rows_padded(int m) { return (size_t)(m + MR - 1) / MR * MR; }
 static size_t k_padded(int k) { return (size_t)(k + 7) / 8 * 8; }
 
-size_t vgg_fc_scratch_bytes(const vgg_fc_shape *s)
+static size_t own_scratch_bytes(const vgg_fc_shape *s)
 {
     return rows_padded(s->m) * k_padded(s->k) * sizeof(float);
 }
@@ -111,8 +111,8 @@ static inline __attribute__((always_inline)) void column_block(int nr, const vgg
  * memory in 16 KB runs. */
 #define FC_SPAN 4096
 
-void vgg_fc_run(const vgg_fc_shape *s, const float *w, const float *bias, const float *x,
-                float *y, void *scratch)
+static void own_run(const vgg_fc_shape *s, const float *w, const float *bias, const float *x,
+                    float *y, void *scratch)
 {
     const int M = s->m, N = s->n, K = s->k;
     const int threads = s->threads < 1 ? 1 : s->threads;
@@ -170,6 +170,207 @@ void vgg_fc_run(const vgg_fc_shape *s, const float *w, const float *bias, const 
                 y[(size_t)i * N + j] = s->relu && !(v > 0.0f) ? 0.0f : v;
             }
     }
+}
+
+/* ---- the panel product (VGG_FC_PANEL, fc.h): many rows ----
+ *
+ * Register tiles of PM rows of x by PN outputs (12 eight-lane sums: 6
+ * rows x 2 vectors of 8 outputs), each lane one output summed along k in
+ * order over a chunk of VGG_FC_KC, then added to y.  K is walked in spans of VGG_FC_SPAN; per span, x's rows are
+ * packed by the threads together as [row block][k][PM] (double-buffered:
+ * one barrier a span), and each thread, for each panel of PN of its own
+ * outputs, transposes the panel's PN rows of w over the span into bp
+ * ([k][PN], 128 KB, kept in the core's L2) and runs every row block of x
+ * against it.  A weight is read from memory once a call.  Tried and left
+ * out, on the Zen 3: software prefetch of the next panel's rows while the
+ * tiles run (T0, T1: the same or slower), spans of 512 and 1024 (the
+ * transpose's 16 short runs read memory worse). */
+#define PM 6
+#define PN 16
+
+static size_t panel_rows(int m) { return (size_t)(m + PM - 1) / PM * PM; }
+
+/* r[i], row i of an 8x8 block, becomes its column i */
+static inline void transpose8(__m256 r[8])
+{
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* bp[k * PN + j] = w[j * ldw + k] for k < len and the panel's nv rows
+ * (zero past them, and past len up to len rounded up to 8) */
+static void pack_panel(const float *w, size_t ldw, int nv, int len, float *bp)
+{
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int g = 0; g < PN / 8; g++)
+        for (int k = 0; k < len; k += 8) {
+            const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(len - k), lane);
+            __m256 r[8];
+            for (int j = 0; j < 8; j++) {
+                const int row = g * 8 + j;
+                r[j] = row >= nv     ? _mm256_setzero_ps()
+                       : len - k >= 8 ? _mm256_loadu_ps(w + (size_t)row * ldw + k)
+                                      : _mm256_maskload_ps(w + (size_t)row * ldw + k, mask);
+            }
+            transpose8(r);
+            for (int q = 0; q < 8; q++)
+                _mm256_store_ps(bp + (size_t)(k + q) * PN + g * 8, r[q]);
+        }
+}
+
+/* How a tile's chunk sums meet y: the first chunk of the first span sets,
+ * the others add; the last chunk of the last span then adds the bias and
+ * applies ReLU. */
+enum { SPAN_FIRST = 1, SPAN_LAST = 2 };
+
+/* mr rows (a constant where inlined) of the packed span ap ([k][PM]) by
+ * the panel bp over len k's, a chunk of VGG_FC_KC at a time (each summed
+ * from zero, then added to y); y the tile's first output (row stride
+ * ldy), nv of its PN outputs real, bias at the tile's first output (or
+ * NULL). */
+static inline __attribute__((always_inline)) void panel_tile(int mr, const float *ap,
+                                                             const float *bp, int len, float *y,
+                                                             size_t ldy, int nv, int where,
+                                                             const float *bias, bool relu)
+{
+    for (int c0 = 0; c0 < len; c0 += VGG_FC_KC) {
+        const int end = len - c0 < VGG_FC_KC ? len : c0 + VGG_FC_KC;
+        const bool first = (where & SPAN_FIRST) && c0 == 0, last = (where & SPAN_LAST) && end == len;
+        __m256 acc[PM][2];
+        for (int i = 0; i < mr; i++)
+            acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+        for (int k = c0; k < end; k++) {
+            const __m256 b0 = _mm256_load_ps(bp + (size_t)k * PN);
+            const __m256 b1 = _mm256_load_ps(bp + (size_t)k * PN + 8);
+            for (int i = 0; i < mr; i++) {
+                const __m256 a = _mm256_broadcast_ss(ap + (size_t)k * PM + i);
+                acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
+                acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
+            }
+        }
+        if (nv == PN && !last) {
+            for (int i = 0; i < mr; i++) {
+                float *yi = y + (size_t)i * ldy;
+                if (first) {
+                    _mm256_storeu_ps(yi, acc[i][0]);
+                    _mm256_storeu_ps(yi + 8, acc[i][1]);
+                } else {
+                    _mm256_storeu_ps(yi, _mm256_add_ps(_mm256_loadu_ps(yi), acc[i][0]));
+                    _mm256_storeu_ps(yi + 8, _mm256_add_ps(_mm256_loadu_ps(yi + 8), acc[i][1]));
+                }
+            }
+            continue;
+        }
+        float t[PM][PN];
+        for (int i = 0; i < mr; i++) {
+            _mm256_storeu_ps(t[i], acc[i][0]);
+            _mm256_storeu_ps(t[i] + 8, acc[i][1]);
+        }
+        for (int i = 0; i < mr; i++) {
+            float *yi = y + (size_t)i * ldy;
+            for (int j = 0; j < nv; j++) {
+                float v = first ? t[i][j] : yi[j] + t[i][j];
+                if (last) {
+                    v += bias ? bias[j] : 0.0f;
+                    v = relu && !(v > 0.0f) ? 0.0f : v;
+                }
+                yi[j] = v;
+            }
+        }
+    }
+}
+
+/* x's row blocks of two spans, then a panel for each thread */
+static size_t panel_scratch_bytes(const vgg_fc_shape *s)
+{
+    const int threads = s->threads < 1 ? 1 : s->threads;
+    return (2 * panel_rows(s->m) + (size_t)threads * PN) * VGG_FC_SPAN * sizeof(float);
+}
+
+static void panel_run(const vgg_fc_shape *s, const float *w, const float *bias, const float *x,
+                      float *y, float *scratch)
+{
+    const int M = s->m, N = s->n, K = s->k;
+    const int threads = s->threads < 1 ? 1 : s->threads;
+    const int mb = (int)(panel_rows(M) / PM), panels = (N + PN - 1) / PN;
+    const size_t span_floats = panel_rows(M) * VGG_FC_SPAN;
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *bp = scratch + 2 * span_floats + (size_t)t * PN * VGG_FC_SPAN;
+        const int p0 = (int)((int64_t)panels * t / nt), p1 = (int)((int64_t)panels * (t + 1) / nt);
+        const int b0 = (int)((int64_t)mb * t / nt), b1 = (int)((int64_t)mb * (t + 1) / nt);
+        for (int ks = 0, c = 0; ks < K; ks += VGG_FC_SPAN, c ^= 1) {
+            const int len = K - ks < VGG_FC_SPAN ? K - ks : VGG_FC_SPAN;
+            /* this thread's row blocks of x over the span, as [k][PM]
+             * (rows past M zero), in the buffer the span before last
+             * used: every thread left it at the last span's barrier */
+            float *ap = scratch + (size_t)c * span_floats;
+            for (int b = b0; b < b1; b++) {
+                float *dst = ap + (size_t)b * PM * len;
+                for (int i = 0; i < PM; i++) {
+                    const int row = b * PM + i;
+                    const float *src = x + (size_t)row * K + ks;
+                    if (row < M)
+                        for (int k = 0; k < len; k++)
+                            dst[(size_t)k * PM + i] = src[k];
+                    else
+                        for (int k = 0; k < len; k++)
+                            dst[(size_t)k * PM + i] = 0.0f;
+                }
+            }
+#pragma omp barrier
+            const int where = (ks == 0 ? SPAN_FIRST : 0) | (ks + len >= K ? SPAN_LAST : 0);
+            for (int p = p0; p < p1; p++) {
+                const int n0 = p * PN, nv = N - n0 < PN ? N - n0 : PN;
+                const float *pb = bias ? bias + n0 : NULL;
+                pack_panel(w + (size_t)n0 * K + ks, (size_t)K, nv, len, bp);
+                for (int b = 0; b < mb; b++) {
+                    const int mr = M - b * PM < PM ? M - b * PM : PM;
+                    const float *a = ap + (size_t)b * PM * len;
+                    float *yt = y + (size_t)b * PM * N + n0;
+                    switch (mr) {
+                    case 6: panel_tile(6, a, bp, len, yt, N, nv, where, pb, s->relu); break;
+                    case 5: panel_tile(5, a, bp, len, yt, N, nv, where, pb, s->relu); break;
+                    case 4: panel_tile(4, a, bp, len, yt, N, nv, where, pb, s->relu); break;
+                    case 3: panel_tile(3, a, bp, len, yt, N, nv, where, pb, s->relu); break;
+                    case 2: panel_tile(2, a, bp, len, yt, N, nv, where, pb, s->relu); break;
+                    default: panel_tile(1, a, bp, len, yt, N, nv, where, pb, s->relu); break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+size_t vgg_fc_scratch_bytes(const vgg_fc_shape *s)
+{
+    return s->algo == VGG_FC_PANEL ? panel_scratch_bytes(s) : own_scratch_bytes(s);
+}
+
+void vgg_fc_run(const vgg_fc_shape *s, const float *w, const float *bias, const float *x,
+                float *y, void *scratch)
+{
+    if (s->m <= 0 || s->n <= 0)
+        return;
+    if (s->algo == VGG_FC_PANEL)
+        panel_run(s, w, bias, x, y, scratch);
+    else
+        own_run(s, w, bias, x, y, scratch);
 }
 
 #else /* no AVX2 at compile time: vgg_fc_supported() says no, nothing runs */
