@@ -349,12 +349,17 @@ static int bench_before_after(char config, int threads, int repeat, int h, int w
             char pk[16] = "";
             if (peak > 0 && flop[l] > 0)
                 snprintf(pk, sizeof pk, "%5.0f%%", 100.0 * flop[l] / best[1][l] * 1e-9 / peak);
-            printf("    %-8s %9s | %8.1f %8.1f %5.1f%% | %8.1f %8.1f %6s %5.1f%% | %6.2fx\n",
+            /* a layer taken into the one before it (a pooling into our
+             * Winograd's output) has no time of its own */
+            char speedup[24] = "in the layer before";
+            if (best[1][l] > 0)
+                snprintf(speedup, sizeof speedup, "%6.2fx", best[0][l] / best[1][l]);
+            printf("    %-8s %9s | %8.1f %8.1f %5.1f%% | %8.1f %8.1f %6s %5.1f%% | %s\n",
                    L[l].name, size[l], 1e3 * best[0][l],
                    flop[l] > 0 ? flop[l] / best[0][l] * 1e-9 : 0.0,
                    100.0 * best[0][l] / total[0], 1e3 * best[1][l],
-                   flop[l] > 0 ? flop[l] / best[1][l] * 1e-9 : 0.0, pk,
-                   100.0 * best[1][l] / total[1], best[0][l] / best[1][l]);
+                   flop[l] > 0 && best[1][l] > 0 ? flop[l] / best[1][l] * 1e-9 : 0.0, pk,
+                   100.0 * best[1][l] / total[1], speedup);
         }
         printf("    %-8s %9s | %8.1f %8s %6s | %8.1f %8s %6s %6s | %6.2fx  (ms, each layer's "
                "best of %d, a wait after every layer)\n", "total", "", 1e3 * total[0], "", "",

@@ -8,7 +8,9 @@
  * of threads, the size of the tile blocks, or the batch an image is in;
  * and whatever the padding channels of the input hold (NaN), the padding
  * channels of the output being zero.  And the max-pooling on nChw8c
- * beside them (vgg_pool8_run) against cpu-ref's, bit for bit.
+ * beside them (vgg_pool8_run) against cpu-ref's, bit for bit; and the
+ * pooling taken into the Winograd's output (pool_h, pool_w) against the
+ * Winograd then vgg_pool8_run, bit for bit.
  *
  * Skipped (exit 77) where the CPU lacks AVX2 or FMA.  The errors measured
  * are printed (net/README.md quotes them). */
@@ -135,7 +137,7 @@ static void layer_free(layer *L)
 static float *run(const layer *L, const float *xb, int n, int threads, int tile_block)
 {
     const wcase *c = &L->c;
-    vgg_wino_shape s = {c->m, n, c->cin, c->cout, c->h, c->w, c->relu, threads, tile_block};
+    vgg_wino_shape s = {c->m, n, c->cin, c->cout, c->h, c->w, c->relu, threads, tile_block, 0, 0};
     const size_t ny = (size_t)n * ((c->cout + 7) / 8) * 8 * c->h * c->w;
     float *yb = amalloc(sizeof *yb * ny);
     for (size_t i = 0; i < ny; i++)   /* whatever was there: a NaN */
@@ -446,6 +448,75 @@ static void pooling_matches_reference_bit_for_bit(void **state)
     vgg_backend_close(ref);
 }
 
+/* ---- the pooling taken into the output transform ---- */
+
+/* The Winograd with pool_h x pool_w set against the Winograd then
+ * vgg_pool8_run, bit for bit (the padding channels too, and every cell
+ * written: the buffer starts as NaN): F(4x4) and F(2x2), floor and ceil,
+ * odd and even sizes (a last tile cut short, a clipped window), down to
+ * 1x1; narrow layers (a block a thread) and wide ones (shared blocks);
+ * 1 to 3 threads and two tile blocks; an input NaN (ReLU takes it to 0).
+ * And where it cannot pool: without ReLU, or sizes that are no 2x2 / 2
+ * pooling of the output. */
+static void pooling_taken_into_the_output_transform(void **state)
+{
+    (void)state;
+    need_avx2();
+    const wcase cases[] = {
+        {4, 2, 24, 40, 9, 11, true},  {4, 1, 64, 64, 17, 22, true}, {4, 2, 512, 512, 7, 5, true},
+        {4, 1, 20, 12, 1, 1, true},   {4, 1, 13, 21, 6, 2, true},   {2, 2, 64, 128, 13, 18, true},
+        {2, 1, 33, 17, 5, 7, true},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++)
+        for (int r = 0; r < 2; r++) {
+            const wcase *c = &cases[t];
+            const vgg_pool_round round = r ? VGG_POOL_CEIL : VGG_POOL_FLOOR;
+            const int oh = vgg_pool_out(c->h, round), ow = vgg_pool_out(c->w, round);
+            if (oh <= 0 || ow <= 0)
+                continue;
+            layer L;
+            layer_make(&L, c, 900u + (uint32_t)t);
+            L.xb[1] = NAN;   /* channel 1 of the first pixel of the first image */
+            float *full = run(&L, L.xb, c->n, 2, 0);
+            const int cb = (c->cout + 7) / 8;
+            const size_t ny = (size_t)c->n * cb * 8 * oh * ow;
+            float *want = amalloc(sizeof *want * ny), *got = amalloc(sizeof *got * ny);
+            vgg_pool8_run(c->n, c->cout, c->h, c->w, oh, ow, full, want, 2);
+            const int threads[] = {1, 2, 3}, blocks[] = {0, 6, 0};
+            for (int k = 0; k < 3; k++) {
+                vgg_wino_shape s = {c->m, c->n, c->cin, c->cout, c->h, c->w, true,
+                                    threads[k], blocks[k], oh, ow};
+                assert_true(vgg_wino_can_pool(&s));
+                for (size_t i = 0; i < ny; i++)
+                    got[i] = NAN;
+                void *scratch = amalloc(vgg_wino_scratch_bytes(&s));
+                vgg_wino_run(&s, L.packed, L.xb, got, scratch);
+                free(scratch);
+                if (memcmp(got, want, ny * sizeof *got) != 0)
+                    fail_msg("F(%dx%d) %dx%dx%dx%d %s, %d threads, tile block %d: the pooled "
+                             "output differs from the output pooled",
+                             c->m, c->m, c->n, c->cout, c->h, c->w, r ? "ceil" : "floor",
+                             threads[k], blocks[k]);
+            }
+            free(full);
+            free(want);
+            free(got);
+            layer_free(&L);
+        }
+    /* where it cannot */
+    vgg_wino_shape s = {4, 1, 8, 8, 9, 11, true, 1, 0, 4, 5};
+    assert_true(vgg_wino_can_pool(&s));
+    s.pool_h = 5, s.pool_w = 6;   /* ceil */
+    assert_true(vgg_wino_can_pool(&s));
+    s.relu = false;
+    assert_false(vgg_wino_can_pool(&s));
+    s.relu = true;
+    s.pool_h = 3;
+    assert_false(vgg_wino_can_pool(&s));
+    s.pool_h = 4, s.pool_w = 11;
+    assert_false(vgg_wino_can_pool(&s));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +525,7 @@ int main(void)
         cmocka_unit_test(same_bits_any_threads_blocks_batch),
         cmocka_unit_test(padding_channels_neither_read_nor_left),
         cmocka_unit_test(pooling_matches_reference_bit_for_bit),
+        cmocka_unit_test(pooling_taken_into_the_output_transform),
     };
     return tests_exit(cmocka_run_group_tests(tests, setup, NULL));
 }

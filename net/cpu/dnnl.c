@@ -598,7 +598,7 @@ static vgg_status add_wino(const fast_state *f, chain_cache *c, plan *p, int l,
     (void)get_algo(&tile_block);
     *s = (step){.kind = STEP_WINO, .layer = l, .wlayer = l, .src = *cur,
                 .dst = *cur == 0 ? 1 : 0,
-                .ws = {m, n, L->cin, L->cout, h, w, L->relu, threads, tile_block}};
+                .ws = {m, n, L->cin, L->cout, h, w, L->relu, threads, tile_block, 0, 0}};
     st = wino_weights_for(c, l, L, m, &s->w);
     if (st != VGG_STATUS_OK)
         return st;
@@ -610,6 +610,19 @@ static vgg_status add_wino(const fast_state *f, chain_cache *c, plan *p, int l,
     *cur = s->dst;
     *cur_md = out;
     return VGG_STATUS_OK;
+}
+
+/* Whether pooling layer L can be taken into the Winograd step s before it
+ * (vgg_wino_can_pool); if so, s now pools. */
+static bool pool_fuses(const vgg_fwd_layer *L, step *s)
+{
+    vgg_wino_shape ws = s->ws;
+    ws.pool_h = out_side(L, ws.h);
+    ws.pool_w = out_side(L, ws.w);
+    if (L->cin != ws.cout || !vgg_wino_can_pool(&ws))
+        return false;
+    s->ws = ws;
+    return true;
 }
 
 /* md is f32 nChw8c (oneDNN's aBcd8b) of (n, c, h, w) */
@@ -802,6 +815,13 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
                     dnnl_memory_create(&s->mbias, &bmd, f->eng, DNNL_MEMORY_NONE) != dnnl_success)
                     st = vgg_fail(VGG_STATUS_NOMEM, "oneDNN: cannot make a bias memory");
             }
+        } else if (L->kind == VGG_LAYER_POOL && dt == dnnl_f32 && p->n_steps > 0 &&
+                   p->steps[p->n_steps - 1].kind == STEP_WINO &&
+                   p->steps[p->n_steps - 1].dst == cur && pool_fuses(L, &p->steps[p->n_steps - 1])) {
+            /* into the Winograd before it (wino.h): its output is never
+             * written, only the pooled one */
+            dnnl_dims_t od = {n, L->cin, out_side(L, h), out_side(L, w)};
+            dnnl_memory_desc_init_by_tag(&cur_md, 4, od, dnnl_f32, dnnl_aBcd8b);
         } else if (L->kind == VGG_LAYER_POOL && dt == dnnl_f32 && vgg_wino_supported() &&
                    is_nchw8c(&cur_md, n, L->cin, h, w)) {
             /* ours on the nChw8c our Winograd writes (oneDNN's pooling

@@ -35,6 +35,9 @@ typedef struct vgg_wino_shape {
     bool relu;
     int threads;       /* OpenMP threads to run on */
     int tile_block;    /* tiles a block (rounded up to 6; 0: the default); speed only */
+    int pool_h, pool_w; /* > 0: y is the 2x2 / 2 max-pooling of the convolution's output,
+                         * pool_h x pool_w (the net's rounding); only with relu (see
+                         * vgg_wino_run) */
 } vgg_wino_shape;
 
 /* The CPU has AVX2 and FMA (and the system saves their registers), and
@@ -61,6 +64,14 @@ size_t vgg_wino_scratch_bytes(const vgg_wino_shape *s);
  * threads sharing each one's three phases. */
 void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, float *y,
                   void *scratch);
+/* With s->pool_h and s->pool_w set (and s->relu), y (n, cout, pool_h,
+ * pool_w) is the max-pooling 2x2 / 2 of that output, each tile's windows
+ * taken as the tile is written (F(4x4)'s and F(2x2)'s tiles start on
+ * even rows and columns, so no window straddles two): the convolution's
+ * output is never written.  The same bits as vgg_pool8_run after the
+ * convolution: ReLU's max(v, 0) leaves neither NaN nor -0, so a window's
+ * maximum does not depend on the order it is taken in. */
+bool vgg_wino_can_pool(const vgg_wino_shape *s);
 
 /* Max-pooling 2x2 / 2 of x (n, c, h, w) into y (n, c, oh, ow), both
  * nChw8c (32-byte aligned), oh and ow by the net's rounding (a ceil

@@ -437,6 +437,35 @@ ALWAYS_INLINE void output_tile_a(const run_ctx *c, int t, int slot, int ob, cons
     const int img = t / per_img, r = t - img * per_img;
     const int ty = r / g->tw;
     const int y0 = ty * m, x0 = (r - ty * g->tw) * m;
+    if (s->pool_h > 0) {
+        /* the tile's 2x2 windows (m / 2 x m / 2 of them, y0 and x0 even);
+         * a window the ceil rounding clips at the last row or column
+         * takes what it has, one past the floor rounding's windows is
+         * not written */
+        const int ph = s->pool_h, pw = s->pool_w;
+        float *pplane = c->y + ((size_t)img * (g->cout8 / 8) + ob) * ph * pw * 8;
+        for (int py = 0; py < m / 2; py++) {
+            const int oy = y0 / 2 + py;
+            if (oy >= ph)
+                break;
+            const bool two_rows = y0 + 2 * py + 1 < s->h;
+            for (int px = 0; px < m / 2; px++) {
+                const int ox = x0 / 2 + px;
+                if (ox >= pw)
+                    break;
+                const bool two_cols = x0 + 2 * px + 1 < s->w;
+                __m256 v = out[2 * py][2 * px];
+                if (two_cols)
+                    v = _mm256_max_ps(out[2 * py][2 * px + 1], v);
+                if (two_rows)
+                    v = _mm256_max_ps(out[2 * py + 1][2 * px], v);
+                if (two_rows && two_cols)
+                    v = _mm256_max_ps(out[2 * py + 1][2 * px + 1], v);
+                _mm256_storeu_ps(pplane + ((size_t)oy * pw + ox) * 8, v);
+            }
+        }
+        return;
+    }
     float *plane = c->y + ((size_t)img * (g->cout8 / 8) + ob) * s->h * s->w * 8;
     const int ny = s->h - y0 < m ? s->h - y0 : m, nx = s->w - x0 < m ? s->w - x0 : m;
     float *row = plane + ((size_t)y0 * s->w + x0) * 8;
@@ -493,6 +522,15 @@ static void product_item(const run_ctx *c, int it, int ngroups)
         for (int nb = nb0; nb < nb1; nb++)
             micro_6x16(vp + (size_t)gi * MR * g->cinp, up + (size_t)nb * g->cinp * NR,
                        mp + (size_t)gi * MR * g->coutq + (size_t)nb * NR, g->coutq, g->cinp);
+}
+
+/* a 2x2 / 2 pooling of the output by either rounding, after ReLU, on
+ * tiles of an even side */
+bool vgg_wino_can_pool(const vgg_wino_shape *s)
+{
+    return s->relu && s->m % 2 == 0 && s->pool_h >= 1 && s->pool_w >= 1 &&
+           (s->pool_h == s->h / 2 || s->pool_h == (s->h + 1) / 2) &&
+           (s->pool_w == s->w / 2 || s->pool_w == (s->w + 1) / 2);
 }
 
 void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, float *y,
@@ -620,6 +658,7 @@ const bool vgg_wino_compiled = false;
 
 size_t vgg_wino_packed_floats(int m, int cin, int cout) { return 0; }
 size_t vgg_wino_scratch_bytes(const vgg_wino_shape *s) { return 0; }
+bool vgg_wino_can_pool(const vgg_wino_shape *s) { return false; }
 void vgg_wino_pack(int m, int cin, int cout, const float *weight, const float *bias,
                    float *packed, int threads) {}
 void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, float *y,
