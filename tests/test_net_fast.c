@@ -6,7 +6,9 @@
  *    forward, against the reference's layer operations): 3x3 convolutions
  *    by Winograd and by direct computation, the first layer (3 channels),
  *    fc6-like 7x7 and fc7-like 1x1 convolutions, max-pooling with floor
- *    and ceil rounding on odd sizes, LRN, batches of 1 and 3;
+ *    and ceil rounding on odd sizes, LRN, batches of 1 and 3; a 3x3
+ *    convolution then a pooling as one chain (the pooling taken into our
+ *    Winograd on AVX2);
  *  - whole chains: VGG-16 and VGG-19 with random full-size weights,
  *    dense descriptors (fc7 map averaged, image + flip) at Q=256 and 512
  *    of two photographs (640x427, the ones Debian's python3-sklearn
@@ -247,6 +249,69 @@ static void operations_agree_with_reference(void **state)
     }
 }
 
+/* A 3x3 convolution with ReLU then a max-pooling, as one chain (on AVX2
+ * the pooling is taken into our Winograd's output): against the
+ * reference's convolution then its pooling, floor and ceil, odd sizes,
+ * F(4x4) and F(2x2), the map pooled down to 1x1. */
+static void conv_then_pool_agrees(void **state)
+{
+    (void)state;
+    rng = 0x9E3779B97F4A7C15ull;
+    static const struct {
+        int n, cin, cout, h, w;
+        vgg_pool_round round;
+        vgg_conv_algo algo;
+    } cases[] = {
+        {2, 24, 40, 17, 23, VGG_POOL_FLOOR, VGG_CONV_AUTO},
+        {2, 24, 40, 17, 23, VGG_POOL_CEIL, VGG_CONV_AUTO},
+        {1, 64, 64, 13, 10, VGG_POOL_CEIL, VGG_CONV_WINO2},
+        {1, 16, 16, 3, 2, VGG_POOL_FLOOR, VGG_CONV_WINO4},
+        {1, 16, 16, 1, 1, VGG_POOL_CEIL, VGG_CONV_AUTO},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const int n = cases[i].n, cin = cases[i].cin, cout = cases[i].cout, h = cases[i].h,
+                  w = cases[i].w;
+        vgg_fwd_layer L[2] = {conv(cin, cout, 3, 1, true),
+                              {.kind = VGG_LAYER_POOL, .cin = cout, .cout = cout,
+                               .round = cases[i].round}};
+        const int oh = vgg_pool_out(h, cases[i].round), ow = vgg_pool_out(w, cases[i].round);
+        const size_t nin = (size_t)n * cin * h * w, nmid = (size_t)n * cout * h * w,
+                     nout = (size_t)n * cout * oh * ow;
+        float *x = random_floats(nin, 1.0f, 0.0f);
+        float *wt = random_floats((size_t)cout * cin * 9, (float)sqrt(6.0 / (cin * 9)), 0.0f);
+        float *b = random_floats((size_t)cout, 0.1f, 0.0f);
+        L[0].weight = wt;
+        L[0].bias = b;
+        float *mid = malloc(nmid * sizeof *mid), *want = malloc(nout * sizeof *want),
+              *got = malloc(nout * sizeof *got);
+        assert_non_null(mid);
+        assert_non_null(want);
+        assert_non_null(got);
+        vgg_conv_desc d = {n, cin, h, w, cout, 3, 1, true, false};
+        assert_int_equal(ref->ops->conv2d(ref, &d, x, wt, b, mid), VGG_STATUS_OK);
+        assert_int_equal(ref->ops->maxpool(ref, n, cout, h, w, cases[i].round, mid, want, NULL),
+                         VGG_STATUS_OK);
+        vgg_cpu_set_conv_algo(cases[i].algo);
+        void *cache = NULL;
+        vgg_status st = fast->ops->forward(fast, &cache, 1, L, 2, n, h, w, x, got, NULL);
+        fast->ops->forward_release(fast, cache);
+        vgg_cpu_set_conv_algo(VGG_CONV_AUTO);
+        assert_int_equal(st, VGG_STATUS_OK);
+        const double e = rel_max(got, want, nout);
+        printf("  conv %d->%d + pool %s %3dx%-3d (%s)  max rel error %.2e\n", cin, cout,
+               cases[i].round == VGG_POOL_CEIL ? "ceil " : "floor", h, w,
+               vgg_conv_algo_name(cases[i].algo), e);
+        if (!(e <= 1e-4))
+            fail_msg("conv + pool %zu: max relative error %.3e above 1e-4", i, e);
+        free(x);
+        free(wt);
+        free(b);
+        free(mid);
+        free(want);
+        free(got);
+    }
+}
+
 static void too_small_input_is_refused(void **state)
 {
     (void)state;
@@ -396,6 +461,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_and_tables),
         cmocka_unit_test(operations_agree_with_reference),
+        cmocka_unit_test(conv_then_pool_agrees),
         cmocka_unit_test(too_small_input_is_refused),
         cmocka_unit_test(changed_weights_are_seen),
         cmocka_unit_test(vgg16_descriptors_agree),
