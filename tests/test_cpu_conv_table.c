@@ -72,9 +72,9 @@ static void fc_rule_is_pinned(void **state)
         int k;                 /* fc6 of VGG 25088 inputs, fc7 and fc8 4096 */
         vgg_fc_algo want[8];
     } pinned[] = {
-        {25088, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL,
+        {25088, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL,
                  VGG_FC_PANEL, VGG_FC_PANEL}},
-        {4096, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL,
+        {4096, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL,
                 VGG_FC_PANEL, VGG_FC_PANEL}},
     };
     const bool here = vgg_fc_supported();
@@ -92,11 +92,11 @@ static void fc_rule_is_pinned(void **state)
         }
     /* the bounds themselves */
     if (here) {
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 20, 25088), VGG_FC_OWN);
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 21, 25088), VGG_FC_PANEL);
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 20, 4096), VGG_FC_OWN);
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 21, 4096), VGG_FC_PANEL);
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 21, 4097), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 4, 25088), VGG_FC_OWN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 25088), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 4, 4096), VGG_FC_OWN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 4096), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 4097), VGG_FC_PANEL);
     }
     assert_string_equal(vgg_fc_algo_name(VGG_FC_OWN), "own");
     assert_string_equal(vgg_fc_algo_name(VGG_FC_PANEL), "panel");

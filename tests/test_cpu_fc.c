@@ -10,7 +10,8 @@
  * the chunks added in order, then the bias; the panel product: each
  * chunk's sum by fmaf in k order from zero, the chunks added in order,
  * then the bias): equal, bit for bit; and the same bits whatever the number of
- * threads, the rows beside a row (an image alone or in a batch) or the
+ * threads, the rows beside a row (an image alone or in a batch, small or
+ * past the 160 rows where the panel product changes its way) or the
  * columns beside a column.  ReLU maps NaN to 0 as cpu-ref does.
  *
  * Skipped (exit 77) where the CPU lacks AVX2 or FMA. */
@@ -124,7 +125,8 @@ static const fcase cases[] = {
     {2, 6, 512, true, true},     {17, 50, 1030, true, true}, {16, 37, 4096, false, true},
     {4, 9, 3000, true, false},   {1, 23, 25088, true, true}, {9, 11, 8, false, true},
     {7, 5, 1543, false, true},   {13, 33, 2048, true, true}, {8, 17, 2049, false, true},
-    {25, 16, 6151, true, true},  {6, 32, 4096, true, false},
+    {25, 16, 6151, true, true},  {6, 32, 4096, true, false}, {161, 21, 1100, true, true},
+    {200, 33, 2563, false, true},
 };
 #define N_CASES ((int)(sizeof cases / sizeof cases[0]))
 
@@ -205,6 +207,15 @@ static void same_bits_whatever_threads_rows_and_columns(void **state)
         for (int i = 0; i < m; i++)
             assert_memory_equal(&col[i], &y1[(size_t)i * n + j], sizeof(float));
     }
+    /* the same rows in a batch of 170 (the panel product takes another way
+     * past 160 rows, with the same bits) */
+    const int big = 170;
+    float *xbig = floats((size_t)big * k, 1.0f), *ybig = floats((size_t)big * n, 0.0f);
+    memcpy(xbig + (size_t)(big - m) * k, x, sizeof(float) * (size_t)m * k);
+    run(big, n, k, true, 2, w, b, xbig, ybig);
+    assert_memory_equal(ybig + (size_t)(big - m) * n, y1, sizeof(float) * (size_t)m * n);
+    free(xbig);
+    free(ybig);
     float *part = floats((size_t)m * (n - 3), 0.0f);
     run(m, n - 3, k, true, 2, w + (size_t)3 * k, b + 3, x, part);
     for (int i = 0; i < m; i++)

@@ -2,7 +2,9 @@
  * (net/cpu/fc_avx2.c): y (M, N) = ReLU?(x (M, K) w^T + bias), the weights
  * w the net's own (N, K) rows read in place (no second copy), written
  * with AVX2 and FMA intrinsics and run only where the CPU has them
- * (vgg_fc_supported).  Two products, one for few rows and one for many:
+ * (vgg_fc_supported).  Two products: the dot products for the fewest
+ * rows (up to 4 positions an image: a 224 crop is 1), the panel product
+ * past them (fc.c's rule):
  *
  * VGG_FC_OWN, a dot product a output.  At an image and its flip at
  * Q = 256, fc6 of VGG-16 is 16 rows of 25088 against 4096 rows of 25088:
@@ -18,18 +20,21 @@
  * s_c the chunk c's (VGG_FC_KC) eight lane sums (each over its k = lane
  * mod 8 in order) added by one fixed tree; ReLU as cpu-ref's (NaN -> 0).
  *
- * VGG_FC_PANEL, outer products.  Past a few dozen positions an image the
- * product is bound by arithmetic (fc6 at Q=384 on 384x512: 120 rows, 24.7
- * GFLOP), where the dot products' lane sums and their second stream cost
- * a third of the peak.  A panel of 16 rows of w over a span of
- * VGG_FC_SPAN k's is transposed into the core's cache, and register tiles
- * of 6 rows of x by its 16 outputs, each lane one output, run over it
- * (the classic 6 x 16 tile of AVX2 GEMMs); the weights are still read
- * from memory once a call, and no copy of them is kept.
+ * VGG_FC_PANEL, outer products, each lane one sum along k in order.  Up
+ * to 160 rows, x's rows are packed 16 to a tile (two vectors) and each k
+ * of 6 rows of w is broadcast from w itself, read in place in runs of
+ * 32 KB a row (6 x 16 register tiles); at fc6 of Q=256 (16 rows) this
+ * took 0.69x the dot products' time, the weights read at 12 GB/s.  Past
+ * 160 rows (bound by arithmetic: fc6 at Q=512 on 512x683 is 300 rows,
+ * 62 GFLOP) a panel of 16 rows of w over a span of VGG_FC_SPAN k's is
+ * transposed into the core's cache and register tiles of 6 rows of x by
+ * its 16 outputs run over it (the classic 6 x 16 tile of AVX2 GEMMs),
+ * reusing each weight for every row.  Both ways read the weights once a
+ * call and keep no copy, and give the same bits.
  *   Bits: every output is y = ((t_0 + t_1) + ...) + bias in that order,
  * t_c the chunk c's (VGG_FC_KC) sum from zero of x[k] w[k] over its k in
  * order, one fused multiply-add each; ReLU as cpu-ref's (NaN -> 0).  The
- * span (a multiple of the chunk) is cache blocking only.
+ * spans (multiples of the chunk) are cache blocking only.
  *
  * Both: a function of K alone, not of M (the batch, the positions), of N
  * or of the number of threads. */
