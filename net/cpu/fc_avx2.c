@@ -294,6 +294,26 @@ static inline __attribute__((always_inline)) void panel_tile(int mr, const float
     }
 }
 
+/* Blocks b0 .. b1 - 1 of r rows of x (M rows of K) over the span
+ * [ks, ks + len), each as [k][r] at dst + b * r * len; rows past M zero. */
+static void pack_row_blocks(const float *x, int M, int K, int ks, int len, int r, int b0, int b1,
+                            float *dst)
+{
+    for (int b = b0; b < b1; b++) {
+        float *d = dst + (size_t)b * r * len;
+        for (int i = 0; i < r; i++) {
+            const int row = b * r + i;
+            const float *src = x + (size_t)row * K + ks;
+            if (row < M)
+                for (int k = 0; k < len; k++)
+                    d[(size_t)k * r + i] = src[k];
+            else
+                for (int k = 0; k < len; k++)
+                    d[(size_t)k * r + i] = 0.0f;
+        }
+    }
+}
+
 /* x's row blocks of two spans, then a panel for each thread */
 static size_t panel_scratch_bytes(const vgg_fc_shape *s)
 {
@@ -320,19 +340,7 @@ static void panel_run(const vgg_fc_shape *s, const float *w, const float *bias, 
              * (rows past M zero), in the buffer the span before last
              * used: every thread left it at the last span's barrier */
             float *ap = scratch + (size_t)c * span_floats;
-            for (int b = b0; b < b1; b++) {
-                float *dst = ap + (size_t)b * PM * len;
-                for (int i = 0; i < PM; i++) {
-                    const int row = b * PM + i;
-                    const float *src = x + (size_t)row * K + ks;
-                    if (row < M)
-                        for (int k = 0; k < len; k++)
-                            dst[(size_t)k * PM + i] = src[k];
-                    else
-                        for (int k = 0; k < len; k++)
-                            dst[(size_t)k * PM + i] = 0.0f;
-                }
-            }
+            pack_row_blocks(x, M, K, ks, len, PM, b0, b1, ap);
 #pragma omp barrier
             const int where = (ks == 0 ? SPAN_FIRST : 0) | (ks + len >= K ? SPAN_LAST : 0);
             for (int p = p0; p < p1; p++) {
@@ -431,19 +439,7 @@ static void xt_run(const vgg_fc_shape *s, const float *w, const float *bias, con
              * (rows past M zero), in the buffer the span before last
              * used: every thread left it at the last span's barrier */
             float *xt = scratch + (size_t)c * span_floats;
-            for (int b = m0b; b < m1b; b++) {
-                float *dst = xt + (size_t)b * XM * len;
-                for (int i = 0; i < XM; i++) {
-                    const int row = b * XM + i;
-                    const float *src = x + (size_t)row * K + ks;
-                    if (row < M)
-                        for (int k = 0; k < len; k++)
-                            dst[(size_t)k * XM + i] = src[k];
-                    else
-                        for (int k = 0; k < len; k++)
-                            dst[(size_t)k * XM + i] = 0.0f;
-                }
-            }
+            pack_row_blocks(x, M, K, ks, len, XM, m0b, m1b, xt);
 #pragma omp barrier
             for (int nb = n0b; nb < n1b; nb++) {
                 const int n0 = nb * XN, nr = N - n0 < XN ? N - n0 : XN;
