@@ -70,7 +70,9 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
  * even rows and columns, so no window straddles two): the convolution's
  * output is never written.  The same bits as vgg_pool8_run after the
  * convolution: ReLU's max(v, 0) leaves neither NaN nor -0, so a window's
- * maximum does not depend on the order it is taken in. */
+ * maximum does not depend on the order it is taken in.  vgg_wino_can_pool
+ * says whether s may pool: ReLU, an even tile side, and pool_h x pool_w a
+ * 2x2 / 2 pooling of h x w by the floor or the ceil rounding. */
 bool vgg_wino_can_pool(const vgg_wino_shape *s);
 
 /* Max-pooling 2x2 / 2 of x (n, c, h, w) into y (n, c, oh, ow), both
