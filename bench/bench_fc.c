@@ -1,12 +1,10 @@
-/* The fully connected product of the "cpu" backend (net/cpu/fc_avx2.c) on
- * its own: y (M, N) = x (M, K) w (N, K)^T at fc6's and fc7's shapes, M the
+/* The fully connected products of the "cpu" backend (net/cpu/fc_avx2.c) on
+ * their own: y (M, N) = x (M, K) w (N, K)^T at fc6's and fc7's shapes, M the
  * rows of a batch (an image and its flip at Q=256: 16; at Q=384: 120).
  * Per shape and product (fc.h: the dot products "own" and the panel
  * product, alternating call by call): milliseconds (best of --repeat
  * after a warm-up), GFLOP/s and the weights' GB/s, beside the machine's
- * limits (bench_machine), and the largest difference between the two.  With
- * --hot the same weights are read again (they stay in the cache when they
- * fit: the kernel's arithmetic alone).
+ * limits (bench_machine), and the largest difference between the two.
  *
  *   bench_fc [--threads T] [--repeat R] [--shapes MxNxK,...] */
 #include <math.h>
@@ -44,7 +42,7 @@ int main(int argc, char **argv)
         printf("bench_fc: this CPU has no AVX2 + FMA: nothing to measure\n");
         return 0;
     }
-    printf("fully connected product (ours), %d threads, best of %d\n", threads, repeat);
+    printf("fully connected products (ours), %d threads, best of %d\n", threads, repeat);
     printf("| M | N | K | product | ms | GFLOP/s | weights GB/s |\n"
            "| --- | --- | --- | --- | --- | --- | --- |\n");
     char *list = strdup(shapes);
