@@ -11,13 +11,31 @@
  * net/cpu/wino.c: bench/wino_table.sh runs it.
  *
  *   bench_wino [--size HxW] [--batch N] [--threads T] [--repeat R] [--peak GFLOPS]
- *              [--algos onednn,wino4,wino2] [--tile-block B] [--layers LIST]
+ *              [--algos onednn,wino4,wino2,int8] [--tile-block B] [--layers LIST]
  *
  * The layer classes at the size given for conv1 (default 256x341, an image
- * and its flip: --batch 2), each later class at its pooled size. */
+ * and its flip: --batch 2), each later class at its pooled size.
+ *
+ * --algos int8 adds an experiment beside them: oneDNN's int8 direct
+ * convolution (u8 activations, s8 weights with a scale per output
+ * channel, u8 output, ReLU), timed the same way with the activations
+ * already quantized (as in a chain that stays in int8), followed by the
+ * relative L2 error of its dequantized output against oneDNN's f32
+ * direct convolution of the same layer.  The scales come from the
+ * layer's own data (the largest input and output values, each filter's
+ * largest weight): one layer's rounding, the best case, with nothing
+ * carried over from earlier layers.  Without VNNI, oneDNN multiplies
+ * u8 by s8 with vpmaddubsw, which saturates the sum of two products in
+ * 16 bits: the weights then get 7 bits (to +-63), with VNNI 8. */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <dnnl.h>
+#include <omp.h>
 
 #include "backend.h"
 #include "bench_util.h"
@@ -84,6 +102,193 @@ static double time_algo(vgg_backend *be, const lclass *lc, int n, int h, int w,
     return best;
 }
 
+/* ---- the int8 experiment (oneDNN alone) ---- */
+
+#define DCHECK(x)                                                                                  \
+    do {                                                                                           \
+        dnnl_status_t s_ = (x);                                                                    \
+        if (s_ != dnnl_success) {                                                                  \
+            fprintf(stderr, "bench_wino: oneDNN status %d at line %d\n", (int)s_, __LINE__);        \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* oneDNN may use a u8 x s8 dot product that sums in 32 bits (AVX512-VNNI,
+ * AVX-VNNI) */
+static bool has_vnni(void)
+{
+    const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    return (isa & dnnl_cpu_isa_avx512_core_vnni) == dnnl_cpu_isa_avx512_core_vnni ||
+           (isa & dnnl_cpu_isa_avx2_vnni) == dnnl_cpu_isa_avx2_vnni;
+}
+
+static dnnl_engine_t i8_eng;
+static dnnl_stream_t i8_strm;
+
+static void i8_reorder(const dnnl_memory_desc_t *fmd, void *from, const dnnl_memory_desc_t *tmd,
+                       void *to)
+{
+    dnnl_memory_t a, b;
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_t p;
+    DCHECK(dnnl_memory_create(&a, fmd, i8_eng, from));
+    DCHECK(dnnl_memory_create(&b, tmd, i8_eng, to));
+    DCHECK(dnnl_reorder_primitive_desc_create(&pd, fmd, i8_eng, tmd, i8_eng, NULL));
+    DCHECK(dnnl_primitive_create(&p, pd));
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, a}, {DNNL_ARG_TO, b}};
+    DCHECK(dnnl_primitive_execute(p, i8_strm, 2, args));
+    DCHECK(dnnl_stream_wait(i8_strm));
+    dnnl_primitive_destroy(p);
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_memory_destroy(a);
+    dnnl_memory_destroy(b);
+}
+
+/* y (NCHW, of type dt[2]) = ReLU(conv3x3(x) + bias) by oneDNN's direct
+ * convolution of data types dt (source, weights, destination), x and wt
+ * plain (NCHW, OIHW); scales: per output channel (NULL: none).  The best
+ * time of `repeat` runs after one. */
+static double i8_conv(const lclass *lc, int n, int h, int w, const dnnl_data_type_t dt[3],
+                      const void *x, const void *wt, const float *bias, const float *scales,
+                      void *y, int repeat)
+{
+    const int c = lc->cin, o = lc->cout;
+    dnnl_memory_desc_t src, wei, bia, dst, xs, ws, ys;
+    dnnl_dims_t sd = {n, c, h, w}, wd = {o, c, 3, 3}, bd = {o}, dd = {n, o, h, w};
+    dnnl_memory_desc_init_by_tag(&src, 4, sd, dt[0], dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&xs, 4, sd, dt[0], dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&wei, 4, wd, dt[1], dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&ws, 4, wd, dt[1], dnnl_oihw);
+    dnnl_memory_desc_init_by_tag(&bia, 1, bd, dnnl_f32, dnnl_x);
+    dnnl_memory_desc_init_by_tag(&dst, 4, dd, dt[2], dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&ys, 4, dd, dt[2], dnnl_nchw);
+    dnnl_convolution_desc_t cd;
+    dnnl_dims_t one = {1, 1}, pad = {1, 1};
+    DCHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
+                                              &src, &wei, &bia, &dst, one, pad, pad));
+    dnnl_primitive_attr_t attr;
+    dnnl_post_ops_t po;
+    DCHECK(dnnl_primitive_attr_create(&attr));
+    if (scales)
+        DCHECK(dnnl_primitive_attr_set_output_scales(attr, o, 1 << 1, scales));
+    DCHECK(dnnl_post_ops_create(&po));
+    DCHECK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
+    DCHECK(dnnl_primitive_attr_set_post_ops(attr, po));
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_t p;
+    DCHECK(dnnl_primitive_desc_create(&pd, &cd, attr, i8_eng, NULL));
+    DCHECK(dnnl_primitive_create(&p, pd));
+    const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    const dnnl_memory_desc_t *dmd = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    void *sb = aligned_alloc(64, (dnnl_memory_desc_get_size(smd) + 63) / 64 * 64);
+    void *wb = aligned_alloc(64, (dnnl_memory_desc_get_size(wmd) + 63) / 64 * 64);
+    void *db = aligned_alloc(64, (dnnl_memory_desc_get_size(dmd) + 63) / 64 * 64);
+    if (!sb || !wb || !db) {
+        fprintf(stderr, "bench_wino: out of memory\n");
+        exit(1);
+    }
+    i8_reorder(&xs, (void *)x, smd, sb);
+    i8_reorder(&ws, (void *)wt, wmd, wb);
+    dnnl_memory_t ms, mw, mb, md;
+    DCHECK(dnnl_memory_create(&ms, smd, i8_eng, sb));
+    DCHECK(dnnl_memory_create(&mw, wmd, i8_eng, wb));
+    DCHECK(dnnl_memory_create(&mb, &bia, i8_eng, (void *)bias));
+    DCHECK(dnnl_memory_create(&md, dmd, i8_eng, db));
+    dnnl_exec_arg_t args[4] = {
+        {DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_BIAS, mb}, {DNNL_ARG_DST, md}};
+    double best = 1e30;
+    for (int r = 0; r <= repeat; r++) {
+        const double t0 = now_s();
+        DCHECK(dnnl_primitive_execute(p, i8_strm, 4, args));
+        DCHECK(dnnl_stream_wait(i8_strm));
+        const double t = now_s() - t0;
+        if (r > 0 && t < best)
+            best = t;
+    }
+    i8_reorder(dmd, db, &ys, y);
+    dnnl_memory_destroy(ms);
+    dnnl_memory_destroy(mw);
+    dnnl_memory_destroy(mb);
+    dnnl_memory_destroy(md);
+    dnnl_primitive_destroy(p);
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_post_ops_destroy(po);
+    dnnl_primitive_attr_destroy(attr);
+    free(sb);
+    free(wb);
+    free(db);
+    return best;
+}
+
+/* The int8 experiment on one layer: its time (best of repeat) and, in
+ * *err, the relative L2 error of its output against f32's. */
+static double time_int8(const lclass *lc, int n, int h, int w, int repeat, int threads,
+                        const float *x, const float *wt, const float *b, double *err)
+{
+    const int c = lc->cin, o = lc->cout;
+    const size_t nx = (size_t)n * c * h * w, ny = (size_t)n * o * h * w, per = (size_t)c * 9;
+    float *yr = malloc(ny * 4), *sw = malloc(o * 4), *sc = malloc(o * 4), *bq = malloc(o * 4);
+    uint8_t *xq = malloc(nx), *yq = malloc(ny);
+    int8_t *wq = malloc((size_t)o * per);
+    if (!yr || !sw || !sc || !bq || !xq || !yq || !wq) {
+        fprintf(stderr, "bench_wino: out of memory\n");
+        exit(1);
+    }
+    if (!i8_eng) {
+        DCHECK(dnnl_engine_create(&i8_eng, dnnl_cpu, 0));
+        DCHECK(dnnl_stream_create(&i8_strm, i8_eng, dnnl_stream_default_flags));
+    }
+    omp_set_num_threads(threads);
+    const dnnl_data_type_t f32[3] = {dnnl_f32, dnnl_f32, dnnl_f32};
+    i8_conv(lc, n, h, w, f32, x, wt, b, NULL, yr, 0);
+    float xmax = 0, ymax = 0;
+    for (size_t i = 0; i < nx; i++)
+        xmax = x[i] > xmax ? x[i] : xmax;
+    for (size_t i = 0; i < ny; i++)
+        ymax = yr[i] > ymax ? yr[i] : ymax;
+    const float sx = xmax > 0 ? xmax / 255 : 1, sy = ymax > 0 ? ymax / 255 : 1;
+    for (size_t i = 0; i < nx; i++)
+        xq[i] = (uint8_t)lrintf(x[i] / sx);
+    const float wmax = has_vnni() ? 127.0f : 63.0f;
+    for (int k = 0; k < o; k++) {
+        float m = 0;
+        for (size_t i = 0; i < per; i++)
+            m = fabsf(wt[k * per + i]) > m ? fabsf(wt[k * per + i]) : m;
+        sw[k] = m > 0 ? m / wmax : 1;
+        for (size_t i = 0; i < per; i++)
+            wq[k * per + i] = (int8_t)lrintf(wt[k * per + i] / sw[k]);
+        /* the int32 sum times sx sw[k] is the f32 product's; the bias is
+         * added to the sum (in its units), then the scale to the output's */
+        sc[k] = sx * sw[k] / sy;
+        bq[k] = b[k] / (sx * sw[k]);
+    }
+    const dnnl_data_type_t i8[3] = {dnnl_u8, dnnl_s8, dnnl_u8};
+    const double t = i8_conv(lc, n, h, w, i8, xq, wq, bq, sc, yq, repeat);
+    double e = 0, r = 0;
+    for (size_t i = 0; i < ny; i++) {
+        const double d = yq[i] * (double)sy - yr[i];
+        e += d * d;
+        r += (double)yr[i] * yr[i];
+    }
+    *err = r > 0 ? sqrt(e / r) : 0;
+    free(yr);
+    free(sw);
+    free(sc);
+    free(bq);
+    free(xq);
+    free(yq);
+    free(wq);
+    return t;
+}
+
 int main(int argc, char **argv)
 {
     int h0 = 256, w0 = 341, n = 2, threads = 2, repeat = 5, tile_block = 0;
@@ -108,7 +313,7 @@ int main(int argc, char **argv)
             only = argv[++i];
         else {
             fprintf(stderr, "usage: bench_wino [--size HxW] [--batch N] [--threads T] "
-                            "[--repeat R] [--peak GFLOPS] [--algos onednn,wino4,wino2] "
+                            "[--repeat R] [--peak GFLOPS] [--algos onednn,wino4,wino2,int8] "
                             "[--tile-block B] [--layers conv1_2,...]\n");
             return 2;
         }
@@ -121,6 +326,10 @@ int main(int argc, char **argv)
     printf("3x3 layers, batch %d, conv1 at %dx%d, %d threads, best of %d; effective GFLOP/s = "
            "direct flops / time%s\n", n, h0, w0, threads, repeat,
            peak > 0 ? "; % of the FMA peak given" : "");
+    if (strstr(algos, "int8"))
+        printf("int8: oneDNN's direct convolution, u8 x s8 (%d-bit weights), u8 out: ms, GOP/s, "
+               "the output's relative L2 error against f32\n",
+               has_vnni() ? 8 : 7);
     printf("%-8s %-9s %-12s", "layer", "size", "channels");
     char list[256];
     snprintf(list, sizeof list, "%s", algos);
@@ -156,8 +365,21 @@ int main(int argc, char **argv)
         printf("%-8s %-9s %-12s", lc->name, size, ch);
         snprintf(list, sizeof list, "%s", algos);
         for (char *a = strtok(list, ","); a; a = strtok(NULL, ",")) {
-            double t = time_algo(be, lc, n, h, w, a, repeat, tile_block, x, wt, b, y);
             char cell[48];
+            if (strcmp(a, "int8") == 0) {
+                /* a net's first layer takes signed pixels: not u8 */
+                if (lc->cin < 8) {
+                    printf(" %20s", "-");
+                    continue;
+                }
+                double err;
+                const double t = time_int8(lc, n, h, w, repeat, threads, x, wt, b, &err);
+                snprintf(cell, sizeof cell, "%.1fms %4.0f %.0e", 1e3 * t, flops / t * 1e-9, err);
+                printf(" %20s", cell);
+                fflush(stdout);
+                continue;
+            }
+            double t = time_algo(be, lc, n, h, w, a, repeat, tile_block, x, wt, b, y);
             if (peak > 0)
                 snprintf(cell, sizeof cell, "%.1fms %4.0f %3.0f%%", 1e3 * t, flops / t * 1e-9,
                          100.0 * flops / t * 1e-9 / peak);

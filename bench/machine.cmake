@@ -7,9 +7,10 @@ target_link_libraries(bench_machine PRIVATE Threads::Threads)
 # (bench_wino.c), the measurement behind net/cpu/conv_table.c; driver:
 # bench/wino_table.sh.
 add_executable(bench_wino ${CMAKE_CURRENT_SOURCE_DIR}/bench_wino.c)
-target_link_libraries(bench_wino PRIVATE vggnet ${MATH_LIB})
+# Its int8 experiment calls oneDNN itself.
+target_link_libraries(bench_wino PRIVATE vggnet ${DNNL_LIBRARY} OpenMP::OpenMP_C ${MATH_LIB})
 target_include_directories(bench_wino PRIVATE ${CMAKE_SOURCE_DIR}/net/src
-                           ${CMAKE_SOURCE_DIR}/net/cpu)
+                           ${CMAKE_SOURCE_DIR}/net/cpu ${DNNL_INCLUDE_DIR})
 
 # The backend's own fully connected product (bench_fc.c): fc6's and fc7's
 # shapes, GFLOP/s and the weights' GB/s.
