@@ -339,6 +339,11 @@ static void same_bits_any_threads_blocks_batch(void **state)
         {4, 2, 64, 64, 21, 30, true},
         {4, 2, 24, 40, 9, 11, true},
         {2, 2, 64, 128, 13, 18, true},
+        /* wide: the threads share each block, and V and M are written past
+         * the caches, V two tiles a line (blocks of 6 and 30 tiles: one
+         * group, an odd number of groups) */
+        {4, 2, 256, 150, 9, 11, true},
+        {2, 2, 300, 260, 7, 5, true},
     };
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         const wcase *c = &cases[t];

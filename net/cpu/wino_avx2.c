@@ -224,6 +224,7 @@ typedef struct run_ctx {
     geom g;
     const float *packed, *x, *bias;
     float *y, *v, *mm;
+    bool stream;            /* V and M written past the caches (a shared block) */
 } run_ctx;
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -237,10 +238,27 @@ ALWAYS_INLINE void bt(const __m256 *d, __m256 *r, const int A)
         bt4(d, r);
 }
 
+/* Point p's vector v of the tile in slot, at dst.  Where V is streamed
+ * (pend not NULL), a tile of an even slot leaves its vectors in pend, and
+ * the next slot's (the other half of each cache line) writes both halves
+ * past the caches: V, too large for them, is not read into them first. */
+ALWAYS_INLINE void v_put(float *dst, int p, __m256 v, int slot, float *pend)
+{
+    if (!pend)
+        _mm256_store_ps(dst, v);
+    else if (slot % 2 == 0)
+        _mm256_store_ps(pend + p * 8, v);
+    else {
+        _mm256_stream_ps(dst - 8, _mm256_load_ps(pend + p * 8));
+        _mm256_stream_ps(dst, v);
+    }
+}
+
 /* Tile t (global number), channels cb * 8 .. + 8, into V's slot of the
  * block (A * A vectors, one a point).  Rows are transformed as they are
- * loaded, then the columns. */
-ALWAYS_INLINE void input_tile_a(const run_ctx *c, int t, int cb, int slot, const int A)
+ * loaded, then the columns.  pend: see v_put. */
+ALWAYS_INLINE void input_tile_a(const run_ctx *c, int t, int cb, int slot, float *pend,
+                                const int A)
 {
     const vgg_wino_shape *s = c->s;
     const geom *g = &c->g;
@@ -249,7 +267,7 @@ ALWAYS_INLINE void input_tile_a(const run_ctx *c, int t, int cb, int slot, const
     const size_t ps = g->vps;
     if (t >= g->tiles) {
         for (int p = 0; p < A * A; p++)
-            _mm256_store_ps(vbase + p * ps, _mm256_setzero_ps());
+            v_put(vbase + p * ps, p, _mm256_setzero_ps(), slot, pend);
         return;
     }
     const int per_img = g->th * g->tw;
@@ -301,16 +319,16 @@ ALWAYS_INLINE void input_tile_a(const run_ctx *c, int t, int cb, int slot, const
             col[yy] = tr[yy][j];
         bt(col, out, A);
         for (int i = 0; i < A; i++)
-            _mm256_store_ps(vbase + (size_t)(i * A + j) * ps, out[i]);
+            v_put(vbase + (size_t)(i * A + j) * ps, i * A + j, out[i], slot, pend);
     }
 }
 
-static void input_tile(const run_ctx *c, int t, int cb, int slot)
+static void input_tile(const run_ctx *c, int t, int cb, int slot, float *pend)
 {
     if (c->g.a == 6)
-        input_tile_a(c, t, cb, slot, 6);
+        input_tile_a(c, t, cb, slot, pend, 6);
     else
-        input_tile_a(c, t, cb, slot, 4);
+        input_tile_a(c, t, cb, slot, pend, 4);
 }
 
 /* ---- the product: M[p] (6 tiles x 16) = V[p] (6 x cinp) U[p] (cinp x 16) ---- */
@@ -367,9 +385,25 @@ ALWAYS_INLINE void partial_6x16(const float *a, const float *b, float *cm, size_
 
 /* a: [cinp / 8][6][8]; b: [cinp][16]; cm: 6 rows of ldc.  The sum over
  * the channels in partial sums of VGG_WINO_KC, each started at zero and
- * added to the total in order. */
-static void micro_6x16(const float *a, const float *b, float *cm, size_t ldc, int cinp)
+ * added to the total in order.  stream: the total is kept in the L1 cache
+ * and written to cm past the caches (M of a shared block is too large for
+ * them: its lines are not read in first). */
+static void micro_6x16(const float *a, const float *b, float *cm, size_t ldc, int cinp,
+                       bool stream)
 {
+    if (stream) {
+        float t[MR * NR] __attribute__((aligned(32)));
+        for (int k0 = 0; k0 < cinp; k0 += VGG_WINO_KC) {
+            const int kn = cinp - k0 < VGG_WINO_KC ? cinp - k0 : VGG_WINO_KC;
+            partial_6x16(a + (size_t)(k0 / 8) * MR * 8, b + (size_t)k0 * NR, t, NR, kn / 8,
+                         k0 == 0);
+        }
+        for (int i = 0; i < MR; i++) {
+            _mm256_stream_ps(cm + i * ldc, _mm256_load_ps(t + i * NR));
+            _mm256_stream_ps(cm + i * ldc + 8, _mm256_load_ps(t + i * NR + 8));
+        }
+        return;
+    }
     for (int k0 = 0; k0 < cinp; k0 += VGG_WINO_KC) {
         const int kn = cinp - k0 < VGG_WINO_KC ? cinp - k0 : VGG_WINO_KC;
         partial_6x16(a + (size_t)(k0 / 8) * MR * 8, b + (size_t)k0 * NR, cm, ldc, kn / 8,
@@ -521,7 +555,8 @@ static void product_item(const run_ctx *c, int it, int ngroups)
     for (int gi = 0; gi < ngroups; gi++)
         for (int nb = nb0; nb < nb1; nb++)
             micro_6x16(vp + (size_t)gi * MR * g->cinp, up + (size_t)nb * g->cinp * NR,
-                       mp + (size_t)gi * MR * g->coutq + (size_t)nb * NR, g->coutq, g->cinp);
+                       mp + (size_t)gi * MR * g->coutq + (size_t)nb * NR, g->coutq, g->cinp,
+                       c->stream);
 }
 
 /* a 2x2 / 2 pooling of the output by either rounding, after ReLU, on
@@ -543,6 +578,7 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
     c0.packed = packed;
     c0.x = x;
     c0.y = y;
+    c0.stream = false;
     c0.bias = packed + vgg_wino_packed_floats(s->m, s->cin, s->cout) - g->coutq;
     float *base = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     const int blocks = (g->tiles + g->tb - 1) / g->tb;
@@ -565,7 +601,7 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
                 const int ngroups = (nt + MR - 1) / MR;
                 for (int cb = 0; cb < cbs; cb++)
                     for (int sl = 0; sl < ngroups * MR; sl++)
-                        input_tile(&c, t0 + sl, cb, sl);
+                        input_tile(&c, t0 + sl, cb, sl, NULL);
                 for (int it = 0; it < items; it++)
                     product_item(&c, it, ngroups);
                 /* a plane of output channels at a time: the tiles' rows
@@ -577,30 +613,42 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
         }
         return;
     }
-    /* wide layers: few large blocks, each phase shared by the threads */
+    /* wide layers: few large blocks, each phase shared by the threads; V
+     * and M, each up to 16 MB, written past the caches */
     c0.v = base;
     c0.mm = base + g->v_floats;
+    c0.stream = true;
     const run_ctx *c = &c0;
 #pragma omp parallel num_threads(threads)
-    for (int b = 0; b < blocks; b++) {
-        const int t0 = b * g->tb;
-        const int nt = g->tiles - t0 < g->tb ? g->tiles - t0 : g->tb;
-        const int ngroups = (nt + MR - 1) / MR;
-        /* 1: input transform (tiles past the last one are zero) */
-#pragma omp for schedule(dynamic, 16)
-        for (int it = 0; it < cbs * ngroups * MR; it++) {
-            const int cb = it / (ngroups * MR), sl = it % (ngroups * MR);
-            input_tile(c, t0 + sl, cb, sl);
-        }
-        /* 2: the products, one point and a run of columns an item */
-#pragma omp for schedule(dynamic, 1)
-        for (int it = 0; it < items; it++)
-            product_item(c, it, ngroups);
-        /* 3: output transform; the next block's input transform may
-         * start beside it (it writes V, which this reads nothing of) */
+    {
+        float pend[36 * 8] __attribute__((aligned(32)));
+        for (int b = 0; b < blocks; b++) {
+            const int t0 = b * g->tb;
+            const int nt = g->tiles - t0 < g->tb ? g->tiles - t0 : g->tb;
+            const int ngroups = (nt + MR - 1) / MR;
+            /* 1: input transform (tiles past the last one are zero).  The
+             * chunks (of an even size) hold the two tiles of each line of V
+             * (an even slot and the next, see v_put). */
 #pragma omp for schedule(dynamic, 16) nowait
-        for (int it = 0; it < nt * obs; it++)
-            output_tile(c, t0 + it % nt, it % nt, it / nt);
+            for (int it = 0; it < cbs * ngroups * MR; it++) {
+                const int cb = it / (ngroups * MR), sl = it % (ngroups * MR);
+                input_tile(c, t0 + sl, cb, sl, pend);
+            }
+            /* the streamed stores, seen by every thread after the barrier */
+            _mm_sfence();
+#pragma omp barrier
+            /* 2: the products, one point and a run of columns an item */
+#pragma omp for schedule(dynamic, 1) nowait
+            for (int it = 0; it < items; it++)
+                product_item(c, it, ngroups);
+            _mm_sfence();
+#pragma omp barrier
+            /* 3: output transform; the next block's input transform may
+             * start beside it (it writes V, which this reads nothing of) */
+#pragma omp for schedule(dynamic, 16) nowait
+            for (int it = 0; it < nt * obs; it++)
+                output_tile(c, t0 + it % nt, it % nt, it / nt);
+        }
     }
 }
 
