@@ -343,7 +343,7 @@ static void same_bits_any_threads_blocks_batch(void **state)
          * the caches, V two tiles a line (blocks of 6 and 30 tiles: one
          * group, an odd number of groups) */
         {4, 2, 256, 150, 9, 11, true},
-        {2, 2, 300, 260, 7, 5, true},
+        {2, 2, 320, 260, 7, 5, true},
     };
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         const wcase *c = &cases[t];

@@ -49,8 +49,10 @@ static int round_up(int v, int to) { return (v + to - 1) / to * to; }
 
 /* Weights of at most this many bytes (all points) are read again for
  * every block of a thread's own (they stay in the caches): the narrow
- * layers, many tiles each; wider ones share large blocks. */
-#define OWN_BLOCKS_MAX_WEIGHTS ((size_t)4 << 20)
+ * layers, many tiles each; wider ones share large blocks.  conv3_1's 4.7
+ * MB (128 -> 256) ran in 0.78-0.83x the time of shared blocks on the Zen
+ * 3; conv3_x's 9.4 MB took 1.05-1.18x, conv4_1's and wider 2.2x. */
+#define OWN_BLOCKS_MAX_WEIGHTS ((size_t)5 << 20)
 /* a thread's own block: V and M within about 448 KB (the L2 of a Zen 3 core
  * is 512 KB) */
 #define OWN_BLOCK_BYTES ((size_t)448 << 10)
