@@ -21,6 +21,8 @@
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
+#include "gemm_avx2.h"
+
 #define MR 6
 #define NR 16
 
@@ -335,56 +337,6 @@ static void input_tile(const run_ctx *c, int t, int cb, int slot, float *pend)
 
 /* ---- the product: M[p] (6 tiles x 16) = V[p] (6 x cinp) U[p] (cinp x 16) ---- */
 
-/* One partial sum: 6 x 16 over nb8 blocks of 8 channels, then stored
- * (first) or added to what the earlier partial sums left in cm. */
-ALWAYS_INLINE void partial_6x16(const float *a, const float *b, float *cm, size_t ldc, int nb8,
-                                bool first)
-{
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    for (int k = 0; k < nb8; k++, a += MR * 8, b += 8 * NR) {
-#pragma GCC unroll 8
-        for (int kk = 0; kk < 8; kk++) {
-            const __m256 b0 = _mm256_load_ps(b + kk * NR), b1 = _mm256_load_ps(b + kk * NR + 8);
-            __m256 a0 = _mm256_broadcast_ss(a + kk), a1 = _mm256_broadcast_ss(a + 8 + kk);
-            c00 = _mm256_fmadd_ps(a0, b0, c00);
-            c01 = _mm256_fmadd_ps(a0, b1, c01);
-            c10 = _mm256_fmadd_ps(a1, b0, c10);
-            c11 = _mm256_fmadd_ps(a1, b1, c11);
-            a0 = _mm256_broadcast_ss(a + 16 + kk);
-            a1 = _mm256_broadcast_ss(a + 24 + kk);
-            c20 = _mm256_fmadd_ps(a0, b0, c20);
-            c21 = _mm256_fmadd_ps(a0, b1, c21);
-            c30 = _mm256_fmadd_ps(a1, b0, c30);
-            c31 = _mm256_fmadd_ps(a1, b1, c31);
-            a0 = _mm256_broadcast_ss(a + 32 + kk);
-            a1 = _mm256_broadcast_ss(a + 40 + kk);
-            c40 = _mm256_fmadd_ps(a0, b0, c40);
-            c41 = _mm256_fmadd_ps(a0, b1, c41);
-            c50 = _mm256_fmadd_ps(a1, b0, c50);
-            c51 = _mm256_fmadd_ps(a1, b1, c51);
-        }
-    }
-#define OUT_ROW(i, x0, x1)                                                                         \
-    do {                                                                                           \
-        float *r_ = cm + (size_t)(i) * ldc;                                                        \
-        if (first) {                                                                               \
-            _mm256_store_ps(r_, x0);                                                               \
-            _mm256_store_ps(r_ + 8, x1);                                                           \
-        } else {                                                                                   \
-            _mm256_store_ps(r_, _mm256_add_ps(_mm256_load_ps(r_), x0));                            \
-            _mm256_store_ps(r_ + 8, _mm256_add_ps(_mm256_load_ps(r_ + 8), x1));                    \
-        }                                                                                          \
-    } while (0)
-    OUT_ROW(0, c00, c01);
-    OUT_ROW(1, c10, c11);
-    OUT_ROW(2, c20, c21);
-    OUT_ROW(3, c30, c31);
-    OUT_ROW(4, c40, c41);
-    OUT_ROW(5, c50, c51);
-#undef OUT_ROW
-}
-
 /* a: [cinp / 8][6][8]; b: [cinp][16]; cm: 6 rows of ldc.  The sum over
  * the channels in partial sums of VGG_WINO_KC, each started at zero and
  * added to the total in order.  stream: the total is kept in the L1 cache
@@ -397,7 +349,7 @@ static void micro_6x16(const float *a, const float *b, float *cm, size_t ldc, in
         float t[MR * NR] __attribute__((aligned(32)));
         for (int k0 = 0; k0 < cinp; k0 += VGG_WINO_KC) {
             const int kn = cinp - k0 < VGG_WINO_KC ? cinp - k0 : VGG_WINO_KC;
-            partial_6x16(a + (size_t)(k0 / 8) * MR * 8, b + (size_t)k0 * NR, t, NR, kn / 8,
+            vgg_partial_6x16(a + (size_t)(k0 / 8) * MR * 8, b + (size_t)k0 * NR, t, NR, kn / 8,
                          k0 == 0);
         }
         for (int i = 0; i < MR; i++) {
@@ -408,7 +360,7 @@ static void micro_6x16(const float *a, const float *b, float *cm, size_t ldc, in
     }
     for (int k0 = 0; k0 < cinp; k0 += VGG_WINO_KC) {
         const int kn = cinp - k0 < VGG_WINO_KC ? cinp - k0 : VGG_WINO_KC;
-        partial_6x16(a + (size_t)(k0 / 8) * MR * 8, b + (size_t)k0 * NR, cm, ldc, kn / 8,
+        vgg_partial_6x16(a + (size_t)(k0 / 8) * MR * 8, b + (size_t)k0 * NR, cm, ldc, kn / 8,
                      k0 == 0);
     }
 }

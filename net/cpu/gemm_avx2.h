@@ -1,0 +1,67 @@
+/* The register tile of our AVX2 matrix products (wino_avx2.c's Winograd
+ * points, wino7_avx2.c's): 6 rows by 16 columns, twelve vectors of sums.
+ * Include only from files compiled with -mavx2 -mfma. */
+#ifndef VGG_NET_GEMM_AVX2_H
+#define VGG_NET_GEMM_AVX2_H
+
+#include <immintrin.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define VGG_MR 6
+#define VGG_NR 16
+
+/* One partial sum: 6 x 16 over nb8 blocks of 8 k, then stored (first)
+ * or added to what the earlier partial sums left in cm.  a: [nb8][6][8]
+ * (six rows' eight k side by side); b: [8 * nb8][16]; cm: 6 rows of ldc.
+ * Each lane's sum runs over k in order, one fused multiply-add each. */
+static inline __attribute__((always_inline)) void
+vgg_partial_6x16(const float *a, const float *b, float *cm, size_t ldc, int nb8, bool first)
+{
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int k = 0; k < nb8; k++, a += VGG_MR * 8, b += 8 * VGG_NR) {
+#pragma GCC unroll 8
+        for (int kk = 0; kk < 8; kk++) {
+            const __m256 b0 = _mm256_load_ps(b + kk * VGG_NR);
+            const __m256 b1 = _mm256_load_ps(b + kk * VGG_NR + 8);
+            __m256 a0 = _mm256_broadcast_ss(a + kk), a1 = _mm256_broadcast_ss(a + 8 + kk);
+            c00 = _mm256_fmadd_ps(a0, b0, c00);
+            c01 = _mm256_fmadd_ps(a0, b1, c01);
+            c10 = _mm256_fmadd_ps(a1, b0, c10);
+            c11 = _mm256_fmadd_ps(a1, b1, c11);
+            a0 = _mm256_broadcast_ss(a + 16 + kk);
+            a1 = _mm256_broadcast_ss(a + 24 + kk);
+            c20 = _mm256_fmadd_ps(a0, b0, c20);
+            c21 = _mm256_fmadd_ps(a0, b1, c21);
+            c30 = _mm256_fmadd_ps(a1, b0, c30);
+            c31 = _mm256_fmadd_ps(a1, b1, c31);
+            a0 = _mm256_broadcast_ss(a + 32 + kk);
+            a1 = _mm256_broadcast_ss(a + 40 + kk);
+            c40 = _mm256_fmadd_ps(a0, b0, c40);
+            c41 = _mm256_fmadd_ps(a0, b1, c41);
+            c50 = _mm256_fmadd_ps(a1, b0, c50);
+            c51 = _mm256_fmadd_ps(a1, b1, c51);
+        }
+    }
+#define OUT_ROW(i, x0, x1)                                                                         \
+    do {                                                                                           \
+        float *r_ = cm + (size_t)(i) * ldc;                                                        \
+        if (first) {                                                                               \
+            _mm256_store_ps(r_, x0);                                                               \
+            _mm256_store_ps(r_ + 8, x1);                                                           \
+        } else {                                                                                   \
+            _mm256_store_ps(r_, _mm256_add_ps(_mm256_load_ps(r_), x0));                            \
+            _mm256_store_ps(r_ + 8, _mm256_add_ps(_mm256_load_ps(r_ + 8), x1));                    \
+        }                                                                                          \
+    } while (0)
+    OUT_ROW(0, c00, c01);
+    OUT_ROW(1, c10, c11);
+    OUT_ROW(2, c20, c21);
+    OUT_ROW(3, c30, c31);
+    OUT_ROW(4, c40, c41);
+    OUT_ROW(5, c50, c51);
+#undef OUT_ROW
+}
+
+#endif
