@@ -13,7 +13,8 @@ target_include_directories(bench_wino PRIVATE ${CMAKE_SOURCE_DIR}/net/src
                            ${CMAKE_SOURCE_DIR}/net/cpu ${DNNL_INCLUDE_DIR})
 
 # The backend's own fully connected product (bench_fc.c): fc6's and fc7's
-# shapes, GFLOP/s and the weights' GB/s.
+# shapes, GFLOP/s and the weights' GB/s; with --maps, fc6 by the panel
+# product against the Winograd F(2x2, 7x7).
 add_executable(bench_fc ${CMAKE_CURRENT_SOURCE_DIR}/bench_fc.c)
-target_link_libraries(bench_fc PRIVATE vggnet ${MATH_LIB})
+target_link_libraries(bench_fc PRIVATE vggnet ${MATH_LIB} OpenMP::OpenMP_C)
 target_include_directories(bench_fc PRIVATE ${CMAKE_SOURCE_DIR}/net/cpu)

@@ -20,3 +20,11 @@ vgg_add_test(NAME test_cpu_fc SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_cpu_fc.c
              LIBS vggnet ${MATH_LIB})
 target_include_directories(test_cpu_fc PRIVATE ${CMAKE_SOURCE_DIR}/net/src
                            ${CMAKE_SOURCE_DIR}/net/cpu)
+
+# fc6 by Winograd F(2x2, 7x7) (net/cpu/wino7_avx2.c) against a
+# double-precision direct sum, and its bits (threads, batches, padding
+# channels); skipped without AVX2 + FMA.
+vgg_add_test(NAME test_cpu_wino7 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_cpu_wino7.c
+             LIBS vggnet ${MATH_LIB})
+target_include_directories(test_cpu_wino7 PRIVATE ${CMAKE_SOURCE_DIR}/net/src
+                           ${CMAKE_SOURCE_DIR}/net/cpu)

@@ -69,37 +69,44 @@ static void fc_rule_is_pinned(void **state)
      * on 256x256 and 256x341, 288x384, 320x427, 384x384, 384x512, 512x683 */
     static const int positions[] = {1, 4, 8, 18, 28, 36, 60, 150};
     static const struct {
-        int k;                 /* fc6 of VGG 25088 inputs, fc7 and fc8 4096 */
+        int k, side;           /* fc6 of VGG 25088 inputs (7x7), fc7 and fc8 4096 (1x1) */
         vgg_fc_algo want[8];
     } pinned[] = {
-        {25088, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL,
-                 VGG_FC_PANEL, VGG_FC_PANEL}},
-        {4096, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL,
-                VGG_FC_PANEL, VGG_FC_PANEL}},
+        {25088, 7, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL,
+                    VGG_FC_PANEL, VGG_FC_WINO7, VGG_FC_WINO7}},
+        {4096, 1, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL,
+                   VGG_FC_PANEL, VGG_FC_PANEL}},
+        /* a 7x7 fc of a narrow net (c = 64): the same rule */
+        {3136, 7, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL,
+                   VGG_FC_PANEL, VGG_FC_WINO7, VGG_FC_WINO7}},
     };
     const bool here = vgg_fc_supported();
     for (size_t p = 0; p < sizeof pinned / sizeof pinned[0]; p++)
         for (int i = 0; i < 8; i++) {
+            const int k = pinned[p].k, sd = pinned[p].side;
             /* ours only on the AVX2 class, and only where it runs */
             const vgg_fc_algo want = here ? pinned[p].want[i] : VGG_FC_ONEDNN;
-            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, positions[i], pinned[p].k), want);
-            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512, positions[i], pinned[p].k),
+            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, positions[i], k, sd), want);
+            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512, positions[i], k, sd), VGG_FC_ONEDNN);
+            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, positions[i], k, sd),
                              VGG_FC_ONEDNN);
-            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, positions[i], pinned[p].k),
-                             VGG_FC_ONEDNN);
-            assert_int_equal(vgg_fc_choose(VGG_ISA_BASE, positions[i], pinned[p].k),
-                             VGG_FC_ONEDNN);
+            assert_int_equal(vgg_fc_choose(VGG_ISA_BASE, positions[i], k, sd), VGG_FC_ONEDNN);
         }
     /* the bounds themselves */
     if (here) {
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 4, 25088), VGG_FC_OWN);
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 25088), VGG_FC_PANEL);
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 4, 4096), VGG_FC_OWN);
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 4096), VGG_FC_PANEL);
-        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 4097), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 4, 25088, 7), VGG_FC_OWN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 25088, 7), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 47, 25088, 7), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 48, 25088, 7), VGG_FC_WINO7);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 48, 4096, 1), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 48, 2304, 3), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 4, 4096, 1), VGG_FC_OWN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 4096, 1), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 4097, 1), VGG_FC_PANEL);
     }
     assert_string_equal(vgg_fc_algo_name(VGG_FC_OWN), "own");
     assert_string_equal(vgg_fc_algo_name(VGG_FC_PANEL), "panel");
+    assert_string_equal(vgg_fc_algo_name(VGG_FC_WINO7), "wino7");
     assert_string_equal(vgg_fc_algo_name(VGG_FC_ONEDNN), "onednn");
 }
 

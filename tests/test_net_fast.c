@@ -230,6 +230,15 @@ static void operations_agree_with_reference(void **state)
          VGG_CONV_AUTO, 1e-5, VGG_FC_ONEDNN},
         {"fc6-like 7x7 256->512, panel", conv(256, 512, 7, 0, true), 2, 9, 11,
          VGG_CONV_AUTO, 1e-5, VGG_FC_PANEL},
+        /* Winograd F(2x2, 7x7): forced on a few positions with an odd edge,
+         * and by the rule at 7x8 positions an image (fc.c); its 8 points
+         * round more than the direct sum (fc.h) */
+        {"fc6-like 7x7 256->512, wino7", conv(256, 512, 7, 0, true), 2, 9, 11, VGG_CONV_AUTO,
+         2e-5, VGG_FC_WINO7},
+        {"fc6-like 7x7 60->37, wino7, channels and outputs not of 8", conv(60, 37, 7, 0, true),
+         3, 10, 8, VGG_CONV_AUTO, 2e-5, VGG_FC_WINO7},
+        {"fc6-like 7x7 256->512 at 56 positions (wino7)", conv(256, 512, 7, 0, true), 1, 13, 14,
+         VGG_CONV_AUTO, 2e-5, -1},
         {"fc7-like at 80 positions, ours", conv(1024, 1024, 1, 0, true), 1, 8, 10, VGG_CONV_AUTO,
          1e-5, VGG_FC_OWN},
         {"fc 1x1 1027->61 (K not of 8)", conv(1027, 61, 1, 0, true), 3, 2, 3, VGG_CONV_AUTO,

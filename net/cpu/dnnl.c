@@ -99,6 +99,7 @@ typedef struct step {
     size_t esz;             /* IM2COL: bytes per value (4 f32, 2 bf16) */
     vgg_wino_shape ws;      /* WINO: our Winograd (nChw8c in and out) */
     vgg_fc_shape fs;        /* FC: our fully connected product (rows in, NHWC rows out) */
+    vgg_wino7_shape w7;     /* FC with fs.algo VGG_FC_WINO7: nChw8c in, NHWC rows out */
 } step;
 
 typedef struct plan {
@@ -133,19 +134,21 @@ void vgg_cpu_set_fc_algo(int a)
     pthread_mutex_unlock(&choice_lock);
 }
 
-/* The implementation of a fully connected layer of k inputs at
- * `positions` an image in precision dt: ours only in f32 on a CPU that has
- * AVX2 + FMA. */
-static vgg_fc_algo fc_algo_for(int positions, int k, dnnl_data_type_t dt)
+/* The implementation of a fully connected layer of k inputs (a window of
+ * side `side`) at `positions` an image in precision dt: ours only in f32
+ * on a CPU that has AVX2 + FMA (a forced VGG_FC_WINO7 only where the
+ * window is 7x7; the rule elsewhere). */
+static vgg_fc_algo fc_algo_for(int positions, int k, int side, dnnl_data_type_t dt)
 {
     pthread_mutex_lock(&choice_lock);
     const int forced = forced_fc;
     pthread_mutex_unlock(&choice_lock);
     if (dt != dnnl_f32 || !vgg_fc_supported())
         return VGG_FC_ONEDNN;
-    if (forced == VGG_FC_ONEDNN || forced == VGG_FC_OWN || forced == VGG_FC_PANEL)
+    if (forced == VGG_FC_ONEDNN || forced == VGG_FC_OWN || forced == VGG_FC_PANEL ||
+        (forced == VGG_FC_WINO7 && side == 7))
         return (vgg_fc_algo)forced;
-    return vgg_fc_choose(vgg_cpu_isa_class(), positions, k);
+    return vgg_fc_choose(vgg_cpu_isa_class(), positions, k, side);
 }
 
 void vgg_cpu_set_conv_algo(vgg_conv_algo a)
@@ -659,6 +662,31 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
                      N = L->cout;
     dnnl_memory_desc_t nhwc, plain;
     dnnl_dims_t in_dims = {n, L->cin, h, w};
+    const vgg_fc_algo fa = fc_algo_for(oh * ow, (int)K, L->k, dt);
+    if (fa == VGG_FC_WINO7) {
+        /* the Winograd F(2x2, 7x7) (fc.h) reads the map itself, nChw8c (as
+         * our Winograd and pooling write it) */
+        dnnl_memory_desc_t b8;
+        dnnl_memory_desc_init_by_tag(&b8, 4, in_dims, dnnl_f32, dnnl_aBcd8b);
+        if (!dnnl_memory_desc_equal(cur_md, &b8))
+            st = add_reorder(f, p, l, cur, cur_md, &b8);
+        if (st != VGG_STATUS_OK)
+            return st;
+        VGG_ASSERT(p->n_steps < MAX_STEPS);
+        step *s = &p->steps[p->n_steps++];
+        *s = (step){.kind = STEP_FC, .layer = l, .wlayer = l, .src = *cur,
+                    .dst = *cur == 0 ? 1 : 0,
+                    .fs = {(int)M, (int)N, (int)K, L->relu, threads, fa},
+                    .w7 = {n, L->cin, h, w, L->cout, L->relu, threads}};
+        if ((size_t)(M * N) * sizeof(float) > p->act_bytes)
+            p->act_bytes = (size_t)(M * N) * sizeof(float);
+        if (vgg_wino7_scratch_bytes(&s->w7) > p->scratch_bytes)
+            p->scratch_bytes = vgg_wino7_scratch_bytes(&s->w7);
+        *cur = s->dst;
+        dnnl_dims_t out_dims = {n, N, oh, ow};
+        dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dnnl_f32, dnnl_nhwc);
+        return VGG_STATUS_OK;
+    }
     dnnl_memory_desc_init_by_tag(&nhwc, 4, in_dims, dt, dnnl_nhwc);
     if (!(L->k == 1 && L->pad == 0 && dnnl_memory_desc_equal(cur_md, &nhwc))) {
         md_plain(&plain, n, L->cin, h, w, dt);
@@ -675,7 +703,6 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
             p->act_bytes = (size_t)(M * K) * esz;
         *cur = s->dst;
     }
-    const vgg_fc_algo fa = fc_algo_for(oh * ow, (int)K, dt);
     if (fa != VGG_FC_ONEDNN) {
         /* ours (fc.h): the net's weights read in place at run time */
         VGG_ASSERT(p->n_steps < MAX_STEPS);
@@ -984,7 +1011,12 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
         }
         if (s->kind == STEP_FC) {
             const vgg_fwd_layer *L = &layers[s->wlayer];
-            vgg_fc_run(&s->fs, L->weight, L->bias, (const float *)src, (float *)dst, f->scratch);
+            if (s->fs.algo == VGG_FC_WINO7)
+                vgg_wino7_run(&s->w7, L->weight, L->bias, (const float *)src, (float *)dst,
+                              f->scratch);
+            else
+                vgg_fc_run(&s->fs, L->weight, L->bias, (const float *)src, (float *)dst,
+                           f->scratch);
             if (seconds)
                 seconds[s->layer] += now_s() - t0;
             continue;

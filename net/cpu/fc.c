@@ -22,16 +22,30 @@ bool vgg_fc_supported(void)
  * the weights on every call, took 0.9-1.5x the dot products' time at 120
  * rows (bench_cpu --before, noisy) and so has no place on this class. */
 #define FC_OWN_MAX_POSITIONS 4
+/* A 7x7 window (fc6) by Winograd F(2x2, 7x7) from this many positions an
+ * image on: against the panel product (its patches gathered), an image
+ * and its flip, 2 threads, fc6 of VGG (c = 512, cout = 4096), the same
+ * sitting (bench_fc --maps): 0.67-0.70x the panel's speed at 4x7 and
+ * 5x8 positions an image (10x13 and 11x14 maps; the tiles' partial edges
+ * and the weights' transform weigh there), 1.5-1.6x at 6x10 (Q=384 on
+ * 384x512), 1.05-1.2x at 10x15 (Q=512 on 512x683: two blocks of tiles,
+ * each reading the weights), 1.2-1.7x at 18x26 (Q=768). */
+#define FC_WINO7_MIN_POSITIONS 48
 
-vgg_fc_algo vgg_fc_choose(int isa, int positions, int k)
+vgg_fc_algo vgg_fc_choose(int isa, int positions, int k, int side)
 {
     (void)k;
     if (isa != VGG_ISA_AVX2 || !vgg_fc_supported())
         return VGG_FC_ONEDNN;
+    if (side == 7 && positions >= FC_WINO7_MIN_POSITIONS)
+        return VGG_FC_WINO7;
     return positions <= FC_OWN_MAX_POSITIONS ? VGG_FC_OWN : VGG_FC_PANEL;
 }
 
 const char *vgg_fc_algo_name(vgg_fc_algo a)
 {
-    return a == VGG_FC_OWN ? "own" : a == VGG_FC_PANEL ? "panel" : "onednn";
+    return a == VGG_FC_OWN     ? "own"
+           : a == VGG_FC_PANEL ? "panel"
+           : a == VGG_FC_WINO7 ? "wino7"
+                               : "onednn";
 }

@@ -52,7 +52,12 @@
 
 /* Which implementation a fully connected layer of the chain gets (fp32):
  * see vgg_fc_choose. */
-typedef enum vgg_fc_algo { VGG_FC_ONEDNN = 0, VGG_FC_OWN, VGG_FC_PANEL } vgg_fc_algo;
+typedef enum vgg_fc_algo {
+    VGG_FC_ONEDNN = 0,
+    VGG_FC_OWN,
+    VGG_FC_PANEL,
+    VGG_FC_WINO7    /* a 7x7 window (fc6): Winograd F(2x2, 7x7), vgg_wino7_run */
+} vgg_fc_algo;
 
 typedef struct vgg_fc_shape {
     int m, n, k;       /* rows of x and y, outputs (rows of w), inputs */
@@ -73,16 +78,54 @@ void vgg_fc_run(const vgg_fc_shape *s, const float *w, const float *bias, const 
 /* Bytes of scratch (32-byte aligned) vgg_fc_run needs for s: x packed. */
 size_t vgg_fc_scratch_bytes(const vgg_fc_shape *s);
 
+/* ---- fc6 by Winograd F(2x2, 7x7) (wino7_avx2.c) ----
+ *
+ * fc6 of VGG is a 7x7 convolution without padding over pool5's map.  Past
+ * a few positions an image the product is bound by arithmetic (Q=384 on
+ * 384x512: 6x10 positions, 120 rows with the flip, 24.7 GFLOP); F(2x2,
+ * 7x7) makes each 2x2 block of outputs from an 8x8 tile of the input with
+ * 64 multiplies where the direct sum has 196, and makes the transformed
+ * weights on the fly, 16 outputs by VGG_WINO7_KC inputs at a time, from
+ * the net's own (cout, c, 7, 7) weights read in place (no copy kept).
+ *   Bits: every output is A^T M A + bias, M summed over the input channels
+ * in partial sums of VGG_WINO7_KC added in order, each lane by fused
+ * multiply-adds in order; a function of c alone, not of the batch, the
+ * tiles' blocks or the threads.
+ *   Rounding: the 8 points round more than the direct sum: 2.8e-6 to
+ * 2.9e-6 relative L2 on the outputs of VGG's fc6 (a double-precision sum
+ * the reference) where the panel product has 3.2e-7; a dense descriptor,
+ * an average over the positions, keeps less of it (fc.c's rule keeps the
+ * Winograd to images of many positions; net/README.md). */
+
+/* input channels a partial sum (a multiple of 8) */
+#define VGG_WINO7_KC 32
+
+typedef struct vgg_wino7_shape {
+    int n, c, h, w;    /* x: (n, c, h, w) nChw8c (oneDNN's aBcd8b) */
+    int cout;          /* y: rows (image, oy, ox) of cout, oy < h - 6, ox < w - 6 */
+    bool relu;
+    int threads;       /* OpenMP threads to run on */
+} vgg_wino7_shape;
+
+/* Bytes of scratch (any alignment) vgg_wino7_run needs for s. */
+size_t vgg_wino7_scratch_bytes(const vgg_wino7_shape *s);
+/* y = ReLU?(conv7x7(x, w) + bias) with w (cout, c, 7, 7), bias (cout) or
+ * NULL. */
+void vgg_wino7_run(const vgg_wino7_shape *s, const float *w, const float *bias, const float *x,
+                   float *y, void *scratch);
+
 /* Which implementation a fully connected layer of the chain gets (fp32):
  * where the CPU's class has our kernels, the dot products up to a bound
  * of an image's positions (the rows of the product per image: 1 for a
- * 224 crop, 8 at Q=256) that depends on the layer's inputs k (fc.c), the
- * panel product past it; oneDNN's matmul on every other class.  A
+ * 224 crop, 8 at Q=256), the panel product past it, and for a window of
+ * side 7 (fc6) the Winograd F(2x2, 7x7) from a larger bound on (60
+ * positions at Q=384 on 384x512; fc.c); oneDNN's matmul on every other
+ * class.  k: the layer's inputs (c * side * side).  A
  * function of the layer and the image size alone, never of the batch
  * (whose rows both compute independently), so descriptors keep their
  * bits however images are batched.  Pinned by
  * tests/test_cpu_conv_table.c. */
-vgg_fc_algo vgg_fc_choose(int isa, int positions, int k);
+vgg_fc_algo vgg_fc_choose(int isa, int positions, int k, int side);
 const char *vgg_fc_algo_name(vgg_fc_algo a);
 
 #endif
