@@ -25,12 +25,16 @@ bool vgg_fc_supported(void)
 /* A 7x7 window (fc6) by Winograd F(2x2, 7x7) from this many positions an
  * image on: against the panel product (its patches gathered), an image
  * and its flip, 2 threads, fc6 of VGG (c = 512, cout = 4096), the same
- * sitting (bench_fc --maps): 0.67-0.70x the panel's speed at 4x7 and
- * 5x8 positions an image (10x13 and 11x14 maps; the tiles' partial edges
- * and the weights' transform weigh there), 1.5-1.6x at 6x10 (Q=384 on
- * 384x512), 1.05-1.2x at 10x15 (Q=512 on 512x683: two blocks of tiles,
- * each reading the weights), 1.2-1.7x at 18x26 (Q=768). */
-#define FC_WINO7_MIN_POSITIONS 48
+ * sittings (bench_fc --maps): 0.64-0.67x the panel's speed at 2x4
+ * positions an image (Q=256 on 256x341: the weights' reading and
+ * transform weigh there), 0.86x at 3x5 (9x11 maps: 6 tiles, 62% of their
+ * outputs used), 1.22-1.51x at 3x6 (Q=288 on 288x384), 1.33-1.37x at
+ * 4x6, 1.53-1.55x at 4x7, 1.85x at 5x8, 2.16-2.17x at 6x10 (Q=384 on
+ * 384x512), 2.14x at 10x15 (Q=512) and 2.12x at 18x26 (Q=768).  Its
+ * rounding costs the descriptors little: VGG-16/19's from cpu-ref went
+ * from 2.7-2.9e-7 to 3.1-3.5e-7 at Q=256 with it forced, 1.6-1.7e-7 to
+ * 1.9-2.2e-7 at Q=320 (test_net_fast's photographs). */
+#define FC_WINO7_MIN_POSITIONS 18
 
 vgg_fc_algo vgg_fc_choose(int isa, int positions, int k, int side)
 {

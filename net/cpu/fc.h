@@ -118,8 +118,8 @@ void vgg_wino7_run(const vgg_wino7_shape *s, const float *w, const float *bias, 
  * where the CPU's class has our kernels, the dot products up to a bound
  * of an image's positions (the rows of the product per image: 1 for a
  * 224 crop, 8 at Q=256), the panel product past it, and for a window of
- * side 7 (fc6) the Winograd F(2x2, 7x7) from a larger bound on (60
- * positions at Q=384 on 384x512; fc.c); oneDNN's matmul on every other
+ * side 7 (fc6) the Winograd F(2x2, 7x7) from a larger bound on (18
+ * positions, Q=288 on 288x384; fc.c); oneDNN's matmul on every other
  * class.  k: the layer's inputs (c * side * side).  A
  * function of the layer and the image size alone, never of the batch
  * (whose rows both compute independently), so descriptors keep their
