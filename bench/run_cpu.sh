@@ -9,7 +9,8 @@
 # fc layer's weights' GB/s against the machine's read bandwidth, the
 # reference backend (cpu-ref) and "cpu" at --precision bf16 beside fp32
 # (time, and the fc7 map's relative L2 distance from fp32; a CPU without
-# bf16 says so); then the
+# bf16 says so); then fc6 alone by the panel product and by the Winograd
+# F(2x2, 7x7) (bench_fc --maps; on a CPU without AVX2 it says so); then the
 # peak memory of VGG-16 and VGG-19 at Q=768 on a 4:3 image (768x1024),
 # measured by /usr/bin/time -v; then a training step at batch 64 (a small
 # D, and full D at 224) against PyTorch (bench_train).
@@ -30,6 +31,10 @@ readbw=$(echo "$machine" | sed -n "s/.*memory, $threads threads\{0,1\},.*read \(
 # where its table says so), side by side in one run, with PyTorch
 "$build/bin/bench_cpu" --threads "$threads" --repeat 3 --nets D,E --sizes 256x341,384x512 \
     --before ${peak:+--peak "$peak"} ${readbw:+--bandwidth "$readbw"} --ref --bf16
+# fc6 alone where the CPU has our kernels (AVX2 + FMA): the panel product
+# against the Winograd F(2x2, 7x7) on pool5 maps of Q=256, 288, 384, 512
+cmake --build "$build" --target bench_fc -j 2 >/dev/null
+"$build/bin/bench_fc" --threads "$threads" --repeat 3 --maps 8x10,9x12,12x16,16x21
 echo "== Q=768, 768x1024 (+ flip), VGG-16 and VGG-19 loaded together: peak memory"
 if [ -x /usr/bin/time ]; then
     /usr/bin/time -v "$build/bin/bench_cpu" --together --threads "$threads" --nets D,E \
