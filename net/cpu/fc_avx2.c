@@ -21,6 +21,8 @@
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
+#include "gemm_avx2.h"
+
 /* the register tile: MR rows of x by NR rows of w (12 sums, 2 rows of
  * x and one row of w in registers: 15 of the 16) */
 #define MR 2
@@ -201,26 +203,6 @@ static void own_run(const vgg_fc_shape *s, const float *w, const float *bias, co
 
 static size_t panel_rows(int m) { return (size_t)(m + PM - 1) / PM * PM; }
 
-/* r[i], row i of an 8x8 block, becomes its column i */
-static inline void transpose8(__m256 r[8])
-{
-    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
 
 /* bp[k * PN + j] = w[j * ldw + k] for k < len and the panel's nv rows
  * (zero past them, and past len up to len rounded up to 8) */
@@ -237,7 +219,7 @@ static void pack_panel(const float *w, size_t ldw, int nv, int len, float *bp)
                        : len - k >= 8 ? _mm256_loadu_ps(w + (size_t)row * ldw + k)
                                       : _mm256_maskload_ps(w + (size_t)row * ldw + k, mask);
             }
-            transpose8(r);
+            vgg_transpose8(r);
             for (int q = 0; q < 8; q++)
                 _mm256_store_ps(bp + (size_t)(k + q) * PN + g * 8, r[q]);
         }

@@ -1,5 +1,6 @@
 /* The register tile of our AVX2 matrix products (wino_avx2.c's Winograd
- * points, wino7_avx2.c's): 6 rows by 16 columns, twelve vectors of sums.
+ * points, wino7_avx2.c's): 6 rows by 16 columns, twelve vectors of sums;
+ * and the 8x8 transpose of fc_avx2.c's panels and wino7_avx2.c's weights.
  * Include only from files compiled with -mavx2 -mfma. */
 #ifndef VGG_NET_GEMM_AVX2_H
 #define VGG_NET_GEMM_AVX2_H
@@ -62,6 +63,27 @@ vgg_partial_6x16(const float *a, const float *b, float *cm, size_t ldc, int nb8,
     OUT_ROW(4, c40, c41);
     OUT_ROW(5, c50, c51);
 #undef OUT_ROW
+}
+
+/* r[i], row i of an 8x8 block, becomes its column i */
+static inline void vgg_transpose8(__m256 r[8])
+{
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
 #endif

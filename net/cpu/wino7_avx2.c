@@ -194,27 +194,6 @@ ALWAYS_INLINE void g7(const __m256 v[7], __m256 r[8])
     r[7] = v[6];
 }
 
-/* 8 x 8 transpose: r[j] lane l = a[l] lane j */
-ALWAYS_INLINE void transpose8(const __m256 a[8], __m256 r[8])
-{
-    const __m256 t0 = _mm256_unpacklo_ps(a[0], a[1]), t1 = _mm256_unpackhi_ps(a[0], a[1]);
-    const __m256 t2 = _mm256_unpacklo_ps(a[2], a[3]), t3 = _mm256_unpackhi_ps(a[2], a[3]);
-    const __m256 t4 = _mm256_unpacklo_ps(a[4], a[5]), t5 = _mm256_unpackhi_ps(a[4], a[5]);
-    const __m256 t6 = _mm256_unpacklo_ps(a[6], a[7]), t7 = _mm256_unpackhi_ps(a[6], a[7]);
-    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
-    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
-    const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
-    const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
-    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-
 /* The weights of outputs ob * NR .. + NR (zero past cout) and input
  * channels c0 .. c0 + kn (kn <= c - c0) into gc [kn * 49][NR]: each tap
  * a vector of the NR filters.  The rows are read as short streams side by
@@ -230,10 +209,10 @@ static void gather_chunk(const vgg_wino7_shape *s, const float *w, int ob, int c
             rows[l] = o0 + l < s->cout ? w + ((size_t)(o0 + l) * s->c + c0) * 49 : NULL;
         if (o0 + 8 <= s->cout) {
             for (int k = 0; k < full; k += 8) {
-                __m256 a[8], r[8];
+                __m256 r[8];
                 for (int l = 0; l < 8; l++)
-                    a[l] = _mm256_loadu_ps(rows[l] + k);
-                transpose8(a, r);
+                    r[l] = _mm256_loadu_ps(rows[l] + k);
+                vgg_transpose8(r);
                 for (int q = 0; q < 8; q++)
                     _mm256_store_ps(gc + (size_t)(k + q) * NR + h * 8, r[q]);
             }
