@@ -672,6 +672,26 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
             st = add_reorder(f, p, l, cur, cur_md, &b8);
         if (st != VGG_STATUS_OK)
             return st;
+    } else {
+        dnnl_memory_desc_init_by_tag(&nhwc, 4, in_dims, dt, dnnl_nhwc);
+        if (!(L->k == 1 && L->pad == 0 && dnnl_memory_desc_equal(cur_md, &nhwc))) {
+            md_plain(&plain, n, L->cin, h, w, dt);
+            if (!dnnl_memory_desc_equal(cur_md, &plain))
+                st = add_reorder(f, p, l, cur, cur_md, &plain);
+            if (st != VGG_STATUS_OK)
+                return st;
+            VGG_ASSERT(p->n_steps < MAX_STEPS);
+            step *s = &p->steps[p->n_steps++];
+            *s = (step){.kind = STEP_IM2COL, .layer = l, .src = *cur, .dst = *cur == 0 ? 1 : 0,
+                        .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow,
+                        .esz = esz};
+            if ((size_t)(M * K) * esz > p->act_bytes)
+                p->act_bytes = (size_t)(M * K) * esz;
+            *cur = s->dst;
+        }
+    }
+    if (fa != VGG_FC_ONEDNN) {
+        /* ours (fc.h): the net's weights read in place at run time */
         VGG_ASSERT(p->n_steps < MAX_STEPS);
         step *s = &p->steps[p->n_steps++];
         *s = (step){.kind = STEP_FC, .layer = l, .wlayer = l, .src = *cur,
@@ -680,40 +700,10 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
                     .w7 = {n, L->cin, h, w, L->cout, L->relu, threads}};
         if ((size_t)(M * N) * sizeof(float) > p->act_bytes)
             p->act_bytes = (size_t)(M * N) * sizeof(float);
-        if (vgg_wino7_scratch_bytes(&s->w7) > p->scratch_bytes)
-            p->scratch_bytes = vgg_wino7_scratch_bytes(&s->w7);
-        *cur = s->dst;
-        dnnl_dims_t out_dims = {n, N, oh, ow};
-        dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dnnl_f32, dnnl_nhwc);
-        return VGG_STATUS_OK;
-    }
-    dnnl_memory_desc_init_by_tag(&nhwc, 4, in_dims, dt, dnnl_nhwc);
-    if (!(L->k == 1 && L->pad == 0 && dnnl_memory_desc_equal(cur_md, &nhwc))) {
-        md_plain(&plain, n, L->cin, h, w, dt);
-        if (!dnnl_memory_desc_equal(cur_md, &plain))
-            st = add_reorder(f, p, l, cur, cur_md, &plain);
-        if (st != VGG_STATUS_OK)
-            return st;
-        VGG_ASSERT(p->n_steps < MAX_STEPS);
-        step *s = &p->steps[p->n_steps++];
-        *s = (step){.kind = STEP_IM2COL, .layer = l, .src = *cur, .dst = *cur == 0 ? 1 : 0,
-                    .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow,
-                    .esz = esz};
-        if ((size_t)(M * K) * esz > p->act_bytes)
-            p->act_bytes = (size_t)(M * K) * esz;
-        *cur = s->dst;
-    }
-    if (fa != VGG_FC_ONEDNN) {
-        /* ours (fc.h): the net's weights read in place at run time */
-        VGG_ASSERT(p->n_steps < MAX_STEPS);
-        step *s = &p->steps[p->n_steps++];
-        *s = (step){.kind = STEP_FC, .layer = l, .wlayer = l, .src = *cur,
-                    .dst = *cur == 0 ? 1 : 0,
-                    .fs = {(int)M, (int)N, (int)K, L->relu, threads, fa}};
-        if ((size_t)(M * N) * sizeof(float) > p->act_bytes)
-            p->act_bytes = (size_t)(M * N) * sizeof(float);
-        if (vgg_fc_scratch_bytes(&s->fs) > p->scratch_bytes)
-            p->scratch_bytes = vgg_fc_scratch_bytes(&s->fs);
+        const size_t sb = fa == VGG_FC_WINO7 ? vgg_wino7_scratch_bytes(&s->w7)
+                                             : vgg_fc_scratch_bytes(&s->fs);
+        if (sb > p->scratch_bytes)
+            p->scratch_bytes = sb;
         *cur = s->dst;
         dnnl_dims_t out_dims = {n, N, oh, ow};
         dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dnnl_f32, dnnl_nhwc);
