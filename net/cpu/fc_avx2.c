@@ -44,14 +44,6 @@ static inline float hsum8(__m256 v)
  * so that a tile's rows are one contiguous stream whatever K's stride (a
  * stride that is a multiple of 4 KB put every row of x and w in the same
  * sets of the L1 cache). */
-/* Thread t of nt's share of n items: [*a, *b), the shares in order and
- * within one of each other. */
-static void share(int n, int t, int nt, int *a, int *b)
-{
-    *a = (int)((int64_t)n * t / nt);
-    *b = (int)((int64_t)n * (t + 1) / nt);
-}
-
 static size_t rows_padded(int m) { return (size_t)(m + MR - 1) / MR * MR; }
 static size_t k_padded(int k) { return (size_t)(k + 7) / 8 * 8; }
 
@@ -137,7 +129,7 @@ static void own_run(const vgg_fc_shape *s, const float *w, const float *bias, co
         /* pack x: this thread's share of the row blocks */
         const int mb = (int)(Mp / MR);
         int pb0, pb1;
-        share(mb, t, nt, &pb0, &pb1);
+        vgg_share(mb, t, nt, &pb0, &pb1);
         for (int b = pb0; b < pb1; b++) {
             float *dst = xp + (size_t)b * MR * Kp;
             for (size_t kk = 0; kk < Kp; kk += 8)
@@ -152,7 +144,7 @@ static void own_run(const vgg_fc_shape *s, const float *w, const float *bias, co
         }
         /* this thread's columns: a contiguous range of blocks */
         int b0, b1;
-        share(blocks, t, nt, &b0, &b1);
+        vgg_share(blocks, t, nt, &b0, &b1);
         const int j0 = b0 * NR, j1 = b1 * NR < N ? b1 * NR : N;
         for (int i = 0; i < M; i++)
             for (int j = j0; j < j1; j++)
@@ -202,7 +194,6 @@ static void own_run(const vgg_fc_shape *s, const float *w, const float *bias, co
 #define PN 16
 
 static size_t panel_rows(int m) { return (size_t)(m + PM - 1) / PM * PM; }
-
 
 /* bp[k * PN + j] = w[j * ldw + k] for k < len and the panel's nv rows
  * (zero past them, and past len up to len rounded up to 8) */
@@ -326,8 +317,8 @@ static void panel_run(const vgg_fc_shape *s, const float *w, const float *bias, 
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         float *bp = scratch + 2 * span_floats + (size_t)t * PN * VGG_FC_SPAN;
         int p0, p1, b0, b1;
-        share(panels, t, nt, &p0, &p1);
-        share(mb, t, nt, &b0, &b1);
+        vgg_share(panels, t, nt, &p0, &p1);
+        vgg_share(mb, t, nt, &b0, &b1);
         for (int ks = 0, c = 0; ks < K; ks += VGG_FC_SPAN, c ^= 1) {
             const int len = K - ks < VGG_FC_SPAN ? K - ks : VGG_FC_SPAN;
             /* this thread's row blocks of x over the span, as [k][PM]
@@ -425,8 +416,8 @@ static void xt_run(const vgg_fc_shape *s, const float *w, const float *bias, con
         /* the running sums of this thread's tile column: [row block][XN][XM] */
         float *sums = scratch + 2 * span_floats + (size_t)t * mbs * XN * XM;
         int n0b, n1b, m0b, m1b;
-        share(nbs, t, nt, &n0b, &n1b);
-        share(mbs, t, nt, &m0b, &m1b);
+        vgg_share(nbs, t, nt, &n0b, &n1b);
+        vgg_share(mbs, t, nt, &m0b, &m1b);
         for (int ks = 0, c = 0; ks < K; ks += XT_SPAN, c ^= 1) {
             const int len = K - ks < XT_SPAN ? K - ks : XT_SPAN;
             const bool last = ks + len >= K;

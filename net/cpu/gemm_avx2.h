@@ -1,6 +1,7 @@
 /* The register tile of our AVX2 matrix products (wino_avx2.c's Winograd
  * points, wino7_avx2.c's): 6 rows by 16 columns, twelve vectors of sums;
- * and the 8x8 transpose of fc_avx2.c's panels and wino7_avx2.c's weights.
+ * the 8x8 transpose of fc_avx2.c's panels and wino7_avx2.c's weights; and
+ * the threads' even split of their items.
  * Include only from files compiled with -mavx2 -mfma. */
 #ifndef VGG_NET_GEMM_AVX2_H
 #define VGG_NET_GEMM_AVX2_H
@@ -8,6 +9,7 @@
 #include <immintrin.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define VGG_MR 6
 #define VGG_NR 16
@@ -84,6 +86,14 @@ static inline void vgg_transpose8(__m256 r[8])
     r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
     r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
     r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* Thread t of nt's share of n items: [*a, *b), the shares in order and
+ * within one of each other. */
+static inline void vgg_share(int n, int t, int nt, int *a, int *b)
+{
+    *a = (int)((int64_t)n * t / nt);
+    *b = (int)((int64_t)n * (t + 1) / nt);
 }
 
 #endif

@@ -310,12 +310,6 @@ static void output_tile(const vgg_wino7_shape *s, const geom7 *g, const float *m
 
 /* ---- the run ---- */
 
-static void share(int n, int t, int nt, int *a, int *b)
-{
-    *a = (int)((int64_t)n * t / nt);
-    *b = (int)((int64_t)n * (t + 1) / nt);
-}
-
 /* tiles of block b */
 static int tiles_of(const geom7 *g, int b)
 {
@@ -380,7 +374,7 @@ void vgg_wino7_run(const vgg_wino7_shape *s, const float *w, const float *bias, 
             float *u = v + g.v_floats + thread_floats(&g) * me;
             float *mm = u + g.u_floats, *gc = mm + g.m_floats;
             int ob0, ob1;
-            share(obs, me, nth, &ob0, &ob1);
+            vgg_share(obs, me, nth, &ob0, &ob1);
             for (int ob = ob0; ob < ob1; ob++) {
                 /* each chunk's U made and used at once, in the L2 cache */
                 for (int c0 = 0; c0 < g.cinp; c0 += VGG_WINO7_KC) {
