@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "fc.h"
+#include "wino.h"
 
 static double now_s(void)
 {
@@ -44,12 +45,13 @@ static int maps(int threads, int repeat, int h, int w)
     float *wt = aligned_alloc(64, ((size_t)cout * K * 4 + 63) / 64 * 64);
     float *col = aligned_alloc(64, ((size_t)M * K * 4 + 63) / 64 * 64);
     float *b = malloc((size_t)cout * 4);
-    float *y[2] = {malloc((size_t)M * cout * 4), malloc((size_t)M * cout * 4)};
+    float *y[3] = {malloc((size_t)M * cout * 4), malloc((size_t)M * cout * 4),
+                   malloc((size_t)M * cout * 4)};
     const vgg_fc_shape fs = {M, cout, K, true, threads, VGG_FC_PANEL};
     const vgg_wino7_shape ws = {n, c, h, w, cout, true, threads};
     const size_t sb0 = vgg_fc_scratch_bytes(&fs), sb1 = vgg_wino7_scratch_bytes(&ws);
     void *scratch = aligned_alloc(64, ((sb0 > sb1 ? sb0 : sb1) + 63) / 64 * 64);
-    if (!x || !wt || !col || !b || !y[0] || !y[1] || !scratch) {
+    if (!x || !wt || !col || !b || !y[0] || !y[1] || !y[2] || !scratch) {
         fprintf(stderr, "bench_fc: out of memory at %dx%d\n", h, w);
         return 1;
     }
@@ -61,9 +63,12 @@ static int maps(int threads, int repeat, int h, int w)
         wt[i] = ((float)((i * 2654435761u) % 1000) * 1e-3f - 0.5f) * 0.02f;
     for (int i = 0; i < cout; i++)
         b[i] = 0.01f * (float)(i % 7);
-    double best[2] = {1e30, 1e30};
+    /* the Winograd's products on AVX2 and, where the CPU has it, AVX-512 */
+    vgg_set_tile512(1);
+    const int wide = vgg_tile512(), algos = wide ? 3 : 2;
+    double best[3] = {1e30, 1e30, 1e30};
     for (int r = 0; r <= repeat; r++)
-        for (int a = 0; a < 2; a++) {
+        for (int a = 0; a < algos; a++) {
             const double t0 = now_s();
             if (a == 0) {
                 /* the chain's im2col from NCHW, here from nChw8c: the same bytes */
@@ -83,7 +88,9 @@ static int maps(int threads, int repeat, int h, int w)
                         }
                 vgg_fc_run(&fs, wt, b, col, y[0], scratch);
             } else {
-                vgg_wino7_run(&ws, wt, b, x, y[1], scratch);
+                vgg_set_tile512(a == 2);
+                vgg_wino7_run(&ws, wt, b, x, y[a], scratch);
+                vgg_set_tile512(-1);
             }
             const double t = now_s() - t0;
             if (r > 0 && t < best[a])
@@ -98,15 +105,24 @@ static int maps(int threads, int repeat, int h, int w)
     const double flops = 2.0 * M * cout * K;
     printf("| %dx%d | %d | panel (+ patches) | %.1f | %.1f | |\n", h, w, M, best[0] * 1e3,
            flops / best[0] * 1e-9);
-    printf("| %dx%d | %d | wino7 | %.1f | %.1f | %.2fx |\n", h, w, M, best[1] * 1e3,
-           flops / best[1] * 1e-9, best[0] / best[1]);
-    printf("  (wino7 against the panel: relative L2 %.2e)\n", den > 0 ? sqrt(num / den) : 0.0);
+    printf("| %dx%d | %d | wino7%s | %.1f | %.1f | %.2fx |\n", h, w, M, wide ? " (AVX2)" : "",
+           best[1] * 1e3, flops / best[1] * 1e-9, best[0] / best[1]);
+    if (wide)
+        printf("| %dx%d | %d | wino7 (AVX-512) | %.1f | %.1f | %.2fx |\n", h, w, M,
+               best[2] * 1e3, flops / best[2] * 1e-9, best[0] / best[2]);
+    printf("  (wino7 against the panel: relative L2 %.2e", den > 0 ? sqrt(num / den) : 0.0);
+    if (wide)
+        printf("; AVX-512 and AVX2 %s", memcmp(y[1], y[2], (size_t)M * cout * 4) == 0
+                                             ? "the same bits"
+                                             : "DIFFER");
+    printf(")\n");
     free(x);
     free(wt);
     free(col);
     free(b);
     free(y[0]);
     free(y[1]);
+    free(y[2]);
     free(scratch);
     return 0;
 }

@@ -76,13 +76,15 @@ static double time_algo(vgg_backend *be, const lclass *lc, int n, int h, int w,
     };
     if (strcmp(algo, "onednn") == 0)
         vgg_cpu_set_conv_algo(VGG_CONV_ONEDNN);
-    else if (strcmp(algo, "wino4") == 0)
+    else if (strcmp(algo, "wino4") == 0 || strcmp(algo, "wino4-avx2") == 0)
         vgg_cpu_set_conv_algo(VGG_CONV_WINO4);
     else if (strcmp(algo, "wino2") == 0)
         vgg_cpu_set_conv_algo(VGG_CONV_WINO2);
     else
         vgg_cpu_set_conv_algo(VGG_CONV_AUTO);
     vgg_cpu_set_wino_tile_block(tile_block);
+    /* wino4-avx2: our products on AVX2 where the CPU has AVX-512 too */
+    vgg_set_tile512(strcmp(algo, "wino4-avx2") == 0 ? 0 : -1);
     void *cache = NULL;
     double best = 1e30;
     for (int r = 0; r <= repeat; r++) {
@@ -99,6 +101,7 @@ static double time_algo(vgg_backend *be, const lclass *lc, int n, int h, int w,
     be->ops->forward_release(be, cache);
     vgg_cpu_set_conv_algo(VGG_CONV_AUTO);
     vgg_cpu_set_wino_tile_block(0);
+    vgg_set_tile512(-1);
     return best;
 }
 

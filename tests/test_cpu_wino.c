@@ -522,6 +522,49 @@ static void pooling_taken_into_the_output_transform(void **state)
     assert_false(vgg_wino_can_pool(&s));
 }
 
+/* The products on AVX-512 (four groups of 6 tiles a register tile, where
+ * the CPU has it) give the bits of the AVX2 ones: blocks of 1 to 5 groups
+ * (every remainder of four), narrow and wide (streamed) layers, F(4x4) and
+ * F(2x2). */
+static void avx512_products_give_the_same_bits(void **state)
+{
+    (void)state;
+    need_avx2();
+    vgg_set_tile512(1);
+    const bool wide = vgg_tile512();
+    vgg_set_tile512(-1);
+    if (!wide)
+        skip_here("this CPU (or its system) has no AVX-512F for the products");
+    const wcase cases[] = {
+        {4, 2, 64, 64, 21, 30, true},
+        {4, 1, 3, 64, 13, 14, true},
+        {2, 2, 64, 128, 13, 18, false},
+        {4, 2, 256, 150, 9, 11, true},
+        {2, 2, 320, 260, 7, 5, true},
+    };
+    const int blocks[] = {0, 6, 12, 18, 24, 30};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const wcase *c = &cases[t];
+        layer L;
+        layer_make(&L, c, 91u + (uint32_t)t);
+        const size_t ny = (size_t)c->n * ((c->cout + 7) / 8) * 8 * c->h * c->w;
+        for (int k = 0; k < 6; k++) {
+            vgg_set_tile512(0);
+            float *y0 = run(&L, L.xb, c->n, 2, blocks[k]);
+            vgg_set_tile512(1);
+            float *y1 = run(&L, L.xb, c->n, 2, blocks[k]);
+            vgg_set_tile512(-1);
+            if (memcmp(y0, y1, ny * sizeof *y0) != 0)
+                fail_msg("case %zu, tile block %d: AVX-512 products give other bits than AVX2",
+                         t, blocks[k]);
+            assert_true(error_of(&L, y1) < 1e-4);
+            free(y0);
+            free(y1);
+        }
+        layer_free(&L);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +574,7 @@ int main(void)
         cmocka_unit_test(padding_channels_neither_read_nor_left),
         cmocka_unit_test(pooling_matches_reference_bit_for_bit),
         cmocka_unit_test(pooling_taken_into_the_output_transform),
+        cmocka_unit_test(avx512_products_give_the_same_bits),
     };
     return tests_exit(cmocka_run_group_tests(tests, setup, NULL));
 }

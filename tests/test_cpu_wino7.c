@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "fc.h"
+#include "wino.h"
 #include "test_skip.h"
 
 static uint32_t rng;
@@ -222,6 +223,51 @@ static void same_bits_whatever_threads_and_batch(void **state)
     free(y2);
 }
 
+/* The products on AVX-512 (four groups of 6 tiles a register tile, where
+ * the CPU has it) give the bits of the AVX2 ones: blocks of 1, 2, 3, 5, 7
+ * and 8 groups (every remainder of four), a partial chunk of channels. */
+static void avx512_products_give_the_same_bits(void **state)
+{
+    (void)state;
+    need_avx2();
+    vgg_set_tile512(1);
+    const bool wide = vgg_tile512();
+    vgg_set_tile512(-1);
+    if (!wide)
+        skip_here("this CPU (or its system) has no AVX-512F for the products");
+    /* tiles: 1, 8, 16, 30, 42, 2 x 30 (blocks of 48 and 12) */
+    static const int sizes[][3] = {{1, 7, 8}, {1, 9, 13}, {1, 13, 13},
+                                   {1, 15, 17}, {1, 17, 19}, {2, 15, 17}};
+    for (int k = 0; k < 6; k++) {
+        rng = 11u + (uint32_t)k;
+        const int n = sizes[k][0], h = sizes[k][1], w = sizes[k][2], c = 44, cout = 40;
+        map m = make_map(n, c, h, w, 0.0f);
+        const size_t nw = (size_t)cout * c * 49, ny = (size_t)n * (h - 6) * (w - 6) * cout;
+        float *wt = malloc(nw * sizeof *wt), *b = malloc(cout * sizeof *b);
+        float *y0 = malloc(ny * sizeof *y0), *y1 = malloc(ny * sizeof *y1);
+        assert_non_null(wt);
+        assert_non_null(b);
+        assert_non_null(y0);
+        assert_non_null(y1);
+        for (size_t i = 0; i < nw; i++)
+            wt[i] = frand() * 0.05f;
+        for (int i = 0; i < cout; i++)
+            b[i] = 0.1f * frand();
+        vgg_set_tile512(0);
+        run(&m, cout, true, 2, wt, b, y0);
+        vgg_set_tile512(1);
+        run(&m, cout, true, 2, wt, b, y1);
+        vgg_set_tile512(-1);
+        if (memcmp(y0, y1, ny * sizeof *y0) != 0)
+            fail_msg("%d x %dx%d: AVX-512 products give other bits than AVX2", n, h, w);
+        free_map(&m);
+        free(wt);
+        free(b);
+        free(y0);
+        free(y1);
+    }
+}
+
 /* ReLU maps a NaN to 0, as cpu-ref does (a NaN bias makes every sum NaN) */
 static void relu_maps_nan_to_zero(void **state)
 {
@@ -255,6 +301,7 @@ int main(void)
         cmocka_unit_test(agrees_with_double),
         cmocka_unit_test(same_bits_whatever_threads_and_batch),
         cmocka_unit_test(relu_maps_nan_to_zero),
+        cmocka_unit_test(avx512_products_give_the_same_bits),
     };
     return tests_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

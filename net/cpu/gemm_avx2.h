@@ -67,6 +67,46 @@ vgg_partial_6x16(const float *a, const float *b, float *cm, size_t ldc, int nb8,
 #undef OUT_ROW
 }
 
+/* The same products on AVX-512 (functions marked VGG_TARGET512, called
+ * only where vgg_tile512() says so, wino.h): g groups of 6 rows (g 1 to 4, a
+ * constant where it is inlined), group q's a at a + q * as and its rows
+ * at cm + q * cs, by the same 16 columns of b, one 16-lane vector a row:
+ * 24 sums in registers, b's row loaded once for them all.  Every lane's
+ * sum runs over k in the same order, one fused multiply-add each, and is
+ * stored or added as vgg_partial_6x16 does: the same bits, g times its
+ * call. */
+#define VGG_TARGET512 __attribute__((target("avx512f,avx2,fma")))
+
+static inline __attribute__((always_inline)) VGG_TARGET512 void
+vgg_partial_g6x16_512(const float *a, size_t as, const float *b, float *cm, size_t cs, size_t ldc,
+                      int nb8, bool first, const int g)
+{
+    __m512 c[4][VGG_MR];
+#pragma GCC unroll 4
+    for (int q = 0; q < g; q++)
+#pragma GCC unroll 6
+        for (int i = 0; i < VGG_MR; i++)
+            c[q][i] = _mm512_setzero_ps();
+    for (int k = 0; k < nb8; k++, a += VGG_MR * 8, b += 8 * VGG_NR) {
+#pragma GCC unroll 8
+        for (int kk = 0; kk < 8; kk++) {
+            const __m512 bv = _mm512_loadu_ps(b + kk * VGG_NR);
+#pragma GCC unroll 4
+            for (int q = 0; q < g; q++)
+#pragma GCC unroll 6
+                for (int i = 0; i < VGG_MR; i++)
+                    c[q][i] = _mm512_fmadd_ps(_mm512_set1_ps(a[q * as + i * 8 + kk]), bv, c[q][i]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int q = 0; q < g; q++)
+#pragma GCC unroll 6
+        for (int i = 0; i < VGG_MR; i++) {
+            float *r = cm + q * cs + (size_t)i * ldc;
+            _mm512_storeu_ps(r, first ? c[q][i] : _mm512_add_ps(_mm512_loadu_ps(r), c[q][i]));
+        }
+}
+
 /* r[i], row i of an 8x8 block, becomes its column i */
 static inline void vgg_transpose8(__m256 r[8])
 {

@@ -2,6 +2,8 @@
  * file is compiled for any x86-64 (no -mavx2): it only asks. */
 #include "wino.h"
 
+#include <stdatomic.h>
+
 bool vgg_wino_supported(void)
 {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -11,4 +13,22 @@ bool vgg_wino_supported(void)
 #else
     return false;
 #endif
+}
+
+static atomic_int tile512_forced = -1;
+
+bool vgg_tile512(void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    /* the check includes the system's saving of the ZMM registers */
+    return atomic_load(&tile512_forced) != 0 && vgg_wino_supported() &&
+           __builtin_cpu_supports("avx512f");
+#else
+    return false;
+#endif
+}
+
+void vgg_set_tile512(int on)
+{
+    tile512_forced = on < 0 ? -1 : on != 0;
 }

@@ -83,6 +83,13 @@ bool vgg_wino_can_pool(const vgg_wino_shape *s);
 void vgg_pool8_run(int n, int c, int h, int w, int oh, int ow, const float *x, float *y,
                    int threads);
 
+/* Whether our products (gemm_avx2.h) run on AVX-512: where the CPU and
+ * the system have AVX-512F (and AVX2 + FMA), unless vgg_set_tile512(0)
+ * said no (benches, tests; -1 gives the choice back).  The bits are the
+ * same either way: only the vectors' width changes, not a sum's order. */
+bool vgg_tile512(void);
+void vgg_set_tile512(int on);
+
 /* ---- which algorithm a 3x3 convolution of the chain gets ---- */
 
 /* The CPU's class for the table: oneDNN's effective ISA (which

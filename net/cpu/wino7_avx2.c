@@ -33,6 +33,7 @@
 #include <immintrin.h>
 
 #include "gemm_avx2.h"
+#include "wino.h"
 
 #define MR VGG_MR
 #define NR VGG_NR
@@ -332,6 +333,32 @@ static void products(const geom7 *g, const float *vb, const float *uc, float *mm
     }
 }
 
+/* the same on AVX-512: four groups of tiles at a time */
+static VGG_TARGET512 void products512(const geom7 *g, const float *vb, const float *uc, float *mm,
+                                      int c0, int kn, int groups)
+{
+    const size_t as = (size_t)VGG_WINO7_KC * MR, cs = (size_t)MR * NR;
+    for (int p = 0; p < 64; p++) {
+        const float *vp = vb + ((size_t)(c0 / VGG_WINO7_KC) * 64 + p) * g->vps;
+        const float *up = uc + (size_t)p * g->ups;
+        float *mp = mm + (size_t)p * g->mps;
+        int gi = 0;
+        for (; gi + 4 <= groups; gi += 4)
+            vgg_partial_g6x16_512(vp + gi * as, as, up, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 4);
+        switch (groups - gi) {
+        case 3:
+            vgg_partial_g6x16_512(vp + gi * as, as, up, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 3);
+            break;
+        case 2:
+            vgg_partial_g6x16_512(vp + gi * as, as, up, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 2);
+            break;
+        case 1:
+            vgg_partial_g6x16_512(vp + gi * as, as, up, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 1);
+            break;
+        }
+    }
+}
+
 /* U of chunk c0 (kn channels, live of them with weights) of outputs ob * NR
  * .. + NR into uc, from the weights gathered into gc. */
 static void u_chunk(const vgg_wino7_shape *s, const geom7 *g, const float *w, int ob, int c0,
@@ -360,6 +387,7 @@ void vgg_wino7_run(const vgg_wino7_shape *s, const float *w, const float *bias, 
     const int threads = threads_of(s);
     float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     const int obs = (s->cout + NR - 1) / NR;
+    const bool wide = vgg_tile512();
     for (int b = 0; b < g.blocks; b++) {
         const int t0 = b * g.tb, nt = tiles_of(&g, b), groups = (nt + MR - 1) / MR;
 #pragma omp parallel num_threads(threads)
@@ -380,7 +408,10 @@ void vgg_wino7_run(const vgg_wino7_shape *s, const float *w, const float *bias, 
                 for (int c0 = 0; c0 < g.cinp; c0 += VGG_WINO7_KC) {
                     const int kn = g.cinp - c0 < VGG_WINO7_KC ? g.cinp - c0 : VGG_WINO7_KC;
                     u_chunk(s, &g, w, ob, c0, kn, gc, u);
-                    products(&g, v, u, mm, c0, kn, groups);
+                    if (wide)
+                        products512(&g, v, u, mm, c0, kn, groups);
+                    else
+                        products(&g, v, u, mm, c0, kn, groups);
                 }
                 for (int sl = 0; sl < nt; sl++)
                     for (int h = 0; h < 2 && ob * NR + h * 8 < s->cout; h++)

@@ -229,6 +229,7 @@ typedef struct run_ctx {
     const float *packed, *x, *bias;
     float *y, *v, *mm;
     bool stream;            /* V and M written past the caches (a shared block) */
+    bool wide;              /* the products on AVX-512 (vgg_tile512) */
 } run_ctx;
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -365,6 +366,34 @@ static void micro_6x16(const float *a, const float *b, float *cm, size_t ldc, in
     }
 }
 
+/* the same for g groups of 6 tiles (a + q * as, cm + q * cs) on AVX-512
+ * (gemm_avx2.h): the same sums, the same bits */
+ALWAYS_INLINE VGG_TARGET512 void micro_g6x16_512(const float *a, size_t as, const float *b,
+                                                 float *cm, size_t cs, size_t ldc, int cinp,
+                                                 bool stream, const int g)
+{
+    if (stream) {
+        float t[4 * MR * NR] __attribute__((aligned(64)));
+        for (int k0 = 0; k0 < cinp; k0 += VGG_WINO_KC) {
+            const int kn = cinp - k0 < VGG_WINO_KC ? cinp - k0 : VGG_WINO_KC;
+            vgg_partial_g6x16_512(a + (size_t)(k0 / 8) * MR * 8, as, b + (size_t)k0 * NR, t,
+                                  (size_t)MR * NR, NR, kn / 8, k0 == 0, g);
+        }
+        for (int q = 0; q < g; q++)
+            for (int i = 0; i < MR; i++) {
+                float *r = cm + q * cs + i * ldc;
+                _mm256_stream_ps(r, _mm256_load_ps(t + (q * MR + i) * NR));
+                _mm256_stream_ps(r + 8, _mm256_load_ps(t + (q * MR + i) * NR + 8));
+            }
+        return;
+    }
+    for (int k0 = 0; k0 < cinp; k0 += VGG_WINO_KC) {
+        const int kn = cinp - k0 < VGG_WINO_KC ? cinp - k0 : VGG_WINO_KC;
+        vgg_partial_g6x16_512(a + (size_t)(k0 / 8) * MR * 8, as, b + (size_t)k0 * NR, cm, cs, ldc,
+                              kn / 8, k0 == 0, g);
+    }
+}
+
 /* ---- the output transform: Y = A^T M A, + bias, ReLU ---- */
 
 static inline void at6(const __m256 m[6], __m256 y[4])
@@ -497,8 +526,14 @@ static int product_run(const geom *g)
 
 /* item (a point and a run of column blocks) of the product of a block of
  * ngroups groups of tiles */
+static VGG_TARGET512 void product_item512(const run_ctx *c, int it, int ngroups);
+
 static void product_item(const run_ctx *c, int it, int ngroups)
 {
+    if (c->wide) {
+        product_item512(c, it, ngroups);
+        return;
+    }
     const geom *g = &c->g;
     const int nbk = g->coutq / NR, run = product_run(g), runs = (nbk + run - 1) / run;
     const int p = it / runs, nb0 = (it % runs) * run;
@@ -511,6 +546,40 @@ static void product_item(const run_ctx *c, int it, int ngroups)
             micro_6x16(vp + (size_t)gi * MR * g->cinp, up + (size_t)nb * g->cinp * NR,
                        mp + (size_t)gi * MR * g->coutq + (size_t)nb * NR, g->coutq, g->cinp,
                        c->stream);
+}
+
+/* the same on AVX-512, four groups of tiles at a time */
+static VGG_TARGET512 void product_item512(const run_ctx *c, int it, int ngroups)
+{
+    const geom *g = &c->g;
+    const int nbk = g->coutq / NR, run = product_run(g), runs = (nbk + run - 1) / run;
+    const int p = it / runs, nb0 = (it % runs) * run;
+    const int nb1 = nb0 + run < nbk ? nb0 + run : nbk;
+    const float *vp = c->v + (size_t)p * g->vps;
+    const float *up = c->packed + (size_t)p * nbk * g->cinp * NR;
+    float *mp = c->mm + (size_t)p * g->mps;
+    const size_t as = (size_t)MR * g->cinp, cs = (size_t)MR * g->coutq;
+    for (int gi = 0; gi < ngroups; gi += 4) {
+        const float *a = vp + gi * as;
+        float *cm = mp + gi * cs;
+        for (int nb = nb0; nb < nb1; nb++) {
+            const float *b = up + (size_t)nb * g->cinp * NR;
+            switch (ngroups - gi) {
+            case 1:
+                micro_g6x16_512(a, as, b, cm + nb * NR, cs, g->coutq, g->cinp, c->stream, 1);
+                break;
+            case 2:
+                micro_g6x16_512(a, as, b, cm + nb * NR, cs, g->coutq, g->cinp, c->stream, 2);
+                break;
+            case 3:
+                micro_g6x16_512(a, as, b, cm + nb * NR, cs, g->coutq, g->cinp, c->stream, 3);
+                break;
+            default:
+                micro_g6x16_512(a, as, b, cm + nb * NR, cs, g->coutq, g->cinp, c->stream, 4);
+                break;
+            }
+        }
+    }
 }
 
 /* a 2x2 / 2 pooling of the output by either rounding, after ReLU, on
@@ -533,6 +602,7 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
     c0.x = x;
     c0.y = y;
     c0.stream = false;
+    c0.wide = vgg_tile512();
     c0.bias = packed + vgg_wino_packed_floats(s->m, s->cin, s->cout) - g->coutq;
     float *base = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     const int blocks = (g->tiles + g->tb - 1) / g->tb;
