@@ -40,11 +40,13 @@ static void table_is_pinned(void **state)
          * other layer on our F(4x4, 3x3) */
         {VGG_ISA_AVX2, {VGG_CONV_ONEDNN, VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_WINO4,
                         VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_WINO4}},
-        /* AVX-512 (with or without bf16) and anything else: oneDNN's rule */
+        /* AVX-512 without bf16 and anything else: oneDNN's rule */
         {VGG_ISA_AVX512, {VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN,
                           VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN}},
+        /* AVX-512 with bf16: our F(4x4, 3x3) up to 128 -> 128 channels
+         * (conv1_1 to conv2_2), oneDNN's from 128 -> 256 on */
         {VGG_ISA_AVX512_BF16,
-         {VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN,
+         {VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_ONEDNN,
           VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN}},
         {VGG_ISA_BASE, {VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN,
                         VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN}},
@@ -58,8 +60,8 @@ static void table_is_pinned(void **state)
                               vgg_conv_algo_name(pinned[p].want[s]));
             assert_int_equal(got, pinned[p].want[s]);
         }
-    /* the rows themselves: five, as measured */
-    assert_int_equal(vgg_conv_table_len, 5);
+    /* the rows themselves: six, as measured */
+    assert_int_equal(vgg_conv_table_len, 6);
 }
 
 static void fc_rule_is_pinned(void **state)
@@ -72,6 +74,7 @@ static void fc_rule_is_pinned(void **state)
         int k, side;           /* fc6 of VGG 25088 inputs (7x7), fc7 and fc8 4096 (1x1) */
         vgg_fc_algo want[8];
     } pinned[] = {
+        /* AVX2 */
         {25088, 7, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_WINO7, VGG_FC_WINO7,
                     VGG_FC_WINO7, VGG_FC_WINO7, VGG_FC_WINO7}},
         {4096, 1, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL, VGG_FC_PANEL,
@@ -80,16 +83,30 @@ static void fc_rule_is_pinned(void **state)
         {3136, 7, {VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_WINO7, VGG_FC_WINO7,
                    VGG_FC_WINO7, VGG_FC_WINO7, VGG_FC_WINO7}},
     };
+    /* AVX-512 + bf16: the dot products to 4 positions, the panel to 8,
+     * then oneDNN's matmul, but for a 7x7 window from 28 positions on:
+     * the Winograd */
+    static const struct {
+        vgg_fc_algo want[8];
+    } pinned512[] = {
+        {{VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_ONEDNN, VGG_FC_WINO7, VGG_FC_WINO7,
+          VGG_FC_WINO7, VGG_FC_WINO7}},
+        {{VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_ONEDNN, VGG_FC_ONEDNN, VGG_FC_ONEDNN,
+          VGG_FC_ONEDNN, VGG_FC_ONEDNN}},
+        {{VGG_FC_OWN, VGG_FC_OWN, VGG_FC_PANEL, VGG_FC_ONEDNN, VGG_FC_WINO7, VGG_FC_WINO7,
+          VGG_FC_WINO7, VGG_FC_WINO7}},
+    };
     const bool here = vgg_fc_supported();
     for (size_t p = 0; p < sizeof pinned / sizeof pinned[0]; p++)
         for (int i = 0; i < 8; i++) {
             const int k = pinned[p].k, sd = pinned[p].side;
-            /* ours only on the AVX2 class, and only where it runs */
+            /* ours on the AVX2 and AVX-512 + bf16 classes, and only where
+             * it runs */
             const vgg_fc_algo want = here ? pinned[p].want[i] : VGG_FC_ONEDNN;
+            const vgg_fc_algo want512 = here ? pinned512[p].want[i] : VGG_FC_ONEDNN;
             assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, positions[i], k, sd), want);
             assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512, positions[i], k, sd), VGG_FC_ONEDNN);
-            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, positions[i], k, sd),
-                             VGG_FC_ONEDNN);
+            assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, positions[i], k, sd), want512);
             assert_int_equal(vgg_fc_choose(VGG_ISA_BASE, positions[i], k, sd), VGG_FC_ONEDNN);
         }
     /* the bounds themselves */
@@ -103,6 +120,14 @@ static void fc_rule_is_pinned(void **state)
         assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 4, 4096, 1), VGG_FC_OWN);
         assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 4096, 1), VGG_FC_PANEL);
         assert_int_equal(vgg_fc_choose(VGG_ISA_AVX2, 5, 4097, 1), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, 4, 25088, 7), VGG_FC_OWN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, 5, 25088, 7), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, 8, 4096, 1), VGG_FC_PANEL);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, 9, 25088, 7), VGG_FC_ONEDNN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, 27, 25088, 7), VGG_FC_ONEDNN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, 28, 25088, 7), VGG_FC_WINO7);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, 28, 2304, 3), VGG_FC_ONEDNN);
+        assert_int_equal(vgg_fc_choose(VGG_ISA_AVX512_BF16, 9, 4096, 1), VGG_FC_ONEDNN);
     }
     assert_string_equal(vgg_fc_algo_name(VGG_FC_OWN), "own");
     assert_string_equal(vgg_fc_algo_name(VGG_FC_PANEL), "panel");

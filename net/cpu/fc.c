@@ -35,15 +35,37 @@ bool vgg_fc_supported(void)
  * from 2.7-2.9e-7 to 3.1-3.5e-7 at Q=256 with it forced, 1.6-1.7e-7 to
  * 1.9-2.2e-7 at Q=320 (test_net_fast's photographs). */
 #define FC_WINO7_MIN_POSITIONS 18
+/* On AVX-512 with bf16, against oneDNN's AVX-512 matmul, in the chain
+ * (bench_cpu --before: the chain on oneDNN alone alternating with this
+ * rule; VGG-16, an image and its flip, 2 threads, a 2-core Emerald
+ * Rapids): fc6 by the dot products 15.0 against 20.8 ms at 1 position
+ * (fc7 2.4 against 2.3), by the panel 21.9-22.2 against 26.1-26.5 ms at
+ * 8 (fc7 3.6 against 3.8); fc7 past 8 positions on oneDNN (14.3 ms at
+ * 60, our AVX2 panel 32.9 alone); fc6 by the Winograd with its products
+ * on AVX-512 38.1 against 37.9 ms at 18 positions, 47.5 against 50.9 at
+ * 28, 54.6 against 65.3 at 40, 59.9 against 89.5 at 60. */
+#define FC512_PANEL_MAX_POSITIONS 8
+#define FC512_WINO7_MIN_POSITIONS 28
 
 vgg_fc_algo vgg_fc_choose(int isa, int positions, int k, int side)
 {
     (void)k;
-    if (isa != VGG_ISA_AVX2 || !vgg_fc_supported())
+    if (!vgg_fc_supported())
         return VGG_FC_ONEDNN;
-    if (side == 7 && positions >= FC_WINO7_MIN_POSITIONS)
-        return VGG_FC_WINO7;
-    return positions <= FC_OWN_MAX_POSITIONS ? VGG_FC_OWN : VGG_FC_PANEL;
+    if (isa == VGG_ISA_AVX2) {
+        if (side == 7 && positions >= FC_WINO7_MIN_POSITIONS)
+            return VGG_FC_WINO7;
+        return positions <= FC_OWN_MAX_POSITIONS ? VGG_FC_OWN : VGG_FC_PANEL;
+    }
+    if (isa == VGG_ISA_AVX512_BF16) {
+        if (positions <= FC_OWN_MAX_POSITIONS)
+            return VGG_FC_OWN;
+        if (positions <= FC512_PANEL_MAX_POSITIONS)
+            return VGG_FC_PANEL;
+        if (side == 7 && positions >= FC512_WINO7_MIN_POSITIONS)
+            return VGG_FC_WINO7;
+    }
+    return VGG_FC_ONEDNN;
 }
 
 const char *vgg_fc_algo_name(vgg_fc_algo a)

@@ -119,8 +119,10 @@ void vgg_wino7_run(const vgg_wino7_shape *s, const float *w, const float *bias, 
  * of an image's positions (the rows of the product per image: 1 for a
  * 224 crop, 8 at Q=256), the panel product past it, and for a window of
  * side 7 (fc6) the Winograd F(2x2, 7x7) from a larger bound on (18
- * positions, Q=288 on 288x384; fc.c); oneDNN's matmul on every other
- * class.  k: the layer's inputs (c * side * side).  A
+ * positions, Q=288 on 288x384; fc.c).  On AVX-512 with bf16, past the
+ * panel's bound (8 positions) oneDNN's matmul, but for fc6 the Winograd
+ * from 28 positions on.  oneDNN's matmul on every other class.  k: the
+ * layer's inputs (c * side * side).  A
  * function of the layer and the image size alone, never of the batch
  * (whose rows both compute independently), so descriptors keep their
  * bits however images are batched.  Pinned by
