@@ -522,10 +522,10 @@ static void pooling_taken_into_the_output_transform(void **state)
     assert_false(vgg_wino_can_pool(&s));
 }
 
-/* The products on AVX-512 (four groups of 6 tiles a register tile, where
- * the CPU has it) give the bits of the AVX2 ones: blocks of 1 to 5 groups
- * (every remainder of four), narrow and wide (streamed) layers, F(4x4) and
- * F(2x2). */
+/* The products on AVX-512 (two groups of 6 tiles by two blocks of 16
+ * columns a register tile, where the CPU has it) give the bits of the AVX2
+ * ones: blocks of 1 to 5 groups, runs of blocks of columns even and odd,
+ * narrow and wide (streamed) layers, F(4x4) and F(2x2). */
 static void avx512_products_give_the_same_bits(void **state)
 {
     (void)state;
@@ -538,6 +538,7 @@ static void avx512_products_give_the_same_bits(void **state)
     const wcase cases[] = {
         {4, 2, 64, 64, 21, 30, true},
         {4, 1, 3, 64, 13, 14, true},
+        {4, 2, 24, 40, 9, 11, true},   /* three blocks of 16 columns: one alone */
         {2, 2, 64, 128, 13, 18, false},
         {4, 2, 256, 150, 9, 11, true},
         {2, 2, 320, 260, 7, 5, true},

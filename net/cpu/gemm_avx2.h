@@ -68,43 +68,57 @@ vgg_partial_6x16(const float *a, const float *b, float *cm, size_t ldc, int nb8,
 }
 
 /* The same products on AVX-512 (functions marked VGG_TARGET512, called
- * only where vgg_tile512() says so, wino.h): g groups of 6 rows (g 1 to 4, a
- * constant where it is inlined), group q's a at a + q * as and its rows
- * at cm + q * cs, by the same 16 columns of b, one 16-lane vector a row:
- * 24 sums in registers, b's row loaded once for them all.  Every lane's
- * sum runs over k in the same order, one fused multiply-add each, and is
- * stored or added as vgg_partial_6x16 does: the same bits, g times its
- * call. */
+ * only where vgg_tile512() says so, wino.h): g groups of 6 rows by np
+ * panels of 16 columns (g x np at most 4, constants where it is inlined:
+ * 24 sixteen-lane sums in registers), group q's a at a + q * as, panel
+ * p's b at b + p * bs, the sums of group q and panel p at cm + q * cs +
+ * p * 16 (rows ldc apart).  Each row of a panel is loaded once for the
+ * g groups, each value of a broadcast once for the np panels.  Every
+ * lane's sum runs over k in the same order, one fused multiply-add each,
+ * and is stored or added as vgg_partial_6x16 does: the same bits as g x
+ * np of its calls. */
 #define VGG_TARGET512 __attribute__((target("avx512f,avx2,fma")))
 
 static inline __attribute__((always_inline)) VGG_TARGET512 void
-vgg_partial_g6x16_512(const float *a, size_t as, const float *b, float *cm, size_t cs, size_t ldc,
-                      int nb8, bool first, const int g)
+vgg_partial_512(const float *a, size_t as, const float *b, size_t bs, float *cm, size_t cs,
+                size_t ldc, int nb8, bool first, const int g, const int np)
 {
-    __m512 c[4][VGG_MR];
+    __m512 c[4][VGG_MR][4];
 #pragma GCC unroll 4
     for (int q = 0; q < g; q++)
 #pragma GCC unroll 6
         for (int i = 0; i < VGG_MR; i++)
-            c[q][i] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+            for (int p = 0; p < np; p++)
+                c[q][i][p] = _mm512_setzero_ps();
     for (int k = 0; k < nb8; k++, a += VGG_MR * 8, b += 8 * VGG_NR) {
 #pragma GCC unroll 8
         for (int kk = 0; kk < 8; kk++) {
-            const __m512 bv = _mm512_loadu_ps(b + kk * VGG_NR);
+            __m512 bv[4];
+#pragma GCC unroll 4
+            for (int p = 0; p < np; p++)
+                bv[p] = _mm512_loadu_ps(b + p * bs + kk * VGG_NR);
 #pragma GCC unroll 4
             for (int q = 0; q < g; q++)
 #pragma GCC unroll 6
-                for (int i = 0; i < VGG_MR; i++)
-                    c[q][i] = _mm512_fmadd_ps(_mm512_set1_ps(a[q * as + i * 8 + kk]), bv, c[q][i]);
+                for (int i = 0; i < VGG_MR; i++) {
+                    const __m512 av = _mm512_set1_ps(a[q * as + i * 8 + kk]);
+#pragma GCC unroll 4
+                    for (int p = 0; p < np; p++)
+                        c[q][i][p] = _mm512_fmadd_ps(av, bv[p], c[q][i][p]);
+                }
         }
     }
 #pragma GCC unroll 4
     for (int q = 0; q < g; q++)
 #pragma GCC unroll 6
-        for (int i = 0; i < VGG_MR; i++) {
-            float *r = cm + q * cs + (size_t)i * ldc;
-            _mm512_storeu_ps(r, first ? c[q][i] : _mm512_add_ps(_mm512_loadu_ps(r), c[q][i]));
-        }
+        for (int i = 0; i < VGG_MR; i++)
+#pragma GCC unroll 4
+            for (int p = 0; p < np; p++) {
+                float *r = cm + q * cs + (size_t)i * ldc + p * VGG_NR;
+                _mm512_storeu_ps(r, first ? c[q][i][p]
+                                          : _mm512_add_ps(_mm512_loadu_ps(r), c[q][i][p]));
+            }
 }
 
 /* r[i], row i of an 8x8 block, becomes its column i */

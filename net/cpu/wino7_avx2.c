@@ -344,16 +344,16 @@ static VGG_TARGET512 void products512(const geom7 *g, const float *vb, const flo
         float *mp = mm + (size_t)p * g->mps;
         int gi = 0;
         for (; gi + 4 <= groups; gi += 4)
-            vgg_partial_g6x16_512(vp + gi * as, as, up, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 4);
+            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 4, 1);
         switch (groups - gi) {
         case 3:
-            vgg_partial_g6x16_512(vp + gi * as, as, up, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 3);
+            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 3, 1);
             break;
         case 2:
-            vgg_partial_g6x16_512(vp + gi * as, as, up, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 2);
+            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 2, 1);
             break;
         case 1:
-            vgg_partial_g6x16_512(vp + gi * as, as, up, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 1);
+            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 1, 1);
             break;
         }
     }

@@ -366,31 +366,32 @@ static void micro_6x16(const float *a, const float *b, float *cm, size_t ldc, in
     }
 }
 
-/* the same for g groups of 6 tiles (a + q * as, cm + q * cs) on AVX-512
- * (gemm_avx2.h): the same sums, the same bits */
-ALWAYS_INLINE VGG_TARGET512 void micro_g6x16_512(const float *a, size_t as, const float *b,
-                                                 float *cm, size_t cs, size_t ldc, int cinp,
-                                                 bool stream, const int g)
+/* the same for g groups of 6 tiles (a + q * as, cm + q * cs) by np blocks
+ * of 16 columns (b + p * bs, cm + p * 16) on AVX-512 (gemm_avx2.h): the
+ * same sums, the same bits */
+ALWAYS_INLINE VGG_TARGET512 void micro_512(const float *a, size_t as, const float *b, size_t bs,
+                                           float *cm, size_t cs, size_t ldc, int cinp,
+                                           bool stream, const int g, const int np)
 {
     if (stream) {
         float t[4 * MR * NR] __attribute__((aligned(64)));
+        const size_t tl = (size_t)np * NR;   /* t's rows */
         for (int k0 = 0; k0 < cinp; k0 += VGG_WINO_KC) {
             const int kn = cinp - k0 < VGG_WINO_KC ? cinp - k0 : VGG_WINO_KC;
-            vgg_partial_g6x16_512(a + (size_t)(k0 / 8) * MR * 8, as, b + (size_t)k0 * NR, t,
-                                  (size_t)MR * NR, NR, kn / 8, k0 == 0, g);
+            vgg_partial_512(a + (size_t)(k0 / 8) * MR * 8, as, b + (size_t)k0 * NR, bs, t,
+                            MR * tl, tl, kn / 8, k0 == 0, g, np);
         }
         for (int q = 0; q < g; q++)
-            for (int i = 0; i < MR; i++) {
-                float *r = cm + q * cs + i * ldc;
-                _mm256_stream_ps(r, _mm256_load_ps(t + (q * MR + i) * NR));
-                _mm256_stream_ps(r + 8, _mm256_load_ps(t + (q * MR + i) * NR + 8));
-            }
+            for (int i = 0; i < MR; i++)
+                for (int h = 0; h < 2 * np; h++)
+                    _mm256_stream_ps(cm + q * cs + i * ldc + h * 8,
+                                     _mm256_load_ps(t + (q * MR + i) * tl + h * 8));
         return;
     }
     for (int k0 = 0; k0 < cinp; k0 += VGG_WINO_KC) {
         const int kn = cinp - k0 < VGG_WINO_KC ? cinp - k0 : VGG_WINO_KC;
-        vgg_partial_g6x16_512(a + (size_t)(k0 / 8) * MR * 8, as, b + (size_t)k0 * NR, cm, cs, ldc,
-                              kn / 8, k0 == 0, g);
+        vgg_partial_512(a + (size_t)(k0 / 8) * MR * 8, as, b + (size_t)k0 * NR, bs, cm, cs, ldc,
+                        kn / 8, k0 == 0, g, np);
     }
 }
 
@@ -548,7 +549,8 @@ static void product_item(const run_ctx *c, int it, int ngroups)
                        c->stream);
 }
 
-/* the same on AVX-512, four groups of tiles at a time */
+/* the same on AVX-512: two groups of tiles by two blocks of columns at a
+ * time (a remainder of one group or one block by the narrower tiles) */
 static VGG_TARGET512 void product_item512(const run_ctx *c, int it, int ngroups)
 {
     const geom *g = &c->g;
@@ -558,25 +560,25 @@ static VGG_TARGET512 void product_item512(const run_ctx *c, int it, int ngroups)
     const float *vp = c->v + (size_t)p * g->vps;
     const float *up = c->packed + (size_t)p * nbk * g->cinp * NR;
     float *mp = c->mm + (size_t)p * g->mps;
-    const size_t as = (size_t)MR * g->cinp, cs = (size_t)MR * g->coutq;
-    for (int gi = 0; gi < ngroups; gi += 4) {
+    const size_t as = (size_t)MR * g->cinp, cs = (size_t)MR * g->coutq, bs = (size_t)g->cinp * NR;
+    const size_t ldc = g->coutq;
+    const int cinp = g->cinp;
+    const bool st = c->stream;
+    for (int gi = 0; gi < ngroups; gi += 2) {
         const float *a = vp + gi * as;
-        float *cm = mp + gi * cs;
-        for (int nb = nb0; nb < nb1; nb++) {
-            const float *b = up + (size_t)nb * g->cinp * NR;
-            switch (ngroups - gi) {
-            case 1:
-                micro_g6x16_512(a, as, b, cm + nb * NR, cs, g->coutq, g->cinp, c->stream, 1);
-                break;
-            case 2:
-                micro_g6x16_512(a, as, b, cm + nb * NR, cs, g->coutq, g->cinp, c->stream, 2);
-                break;
-            case 3:
-                micro_g6x16_512(a, as, b, cm + nb * NR, cs, g->coutq, g->cinp, c->stream, 3);
-                break;
-            default:
-                micro_g6x16_512(a, as, b, cm + nb * NR, cs, g->coutq, g->cinp, c->stream, 4);
-                break;
+        const bool two = ngroups - gi >= 2;
+        for (int nb = nb0; nb < nb1; nb += 2) {
+            const float *b = up + nb * bs;
+            float *cm = mp + gi * cs + nb * NR;
+            if (nb + 2 <= nb1) {
+                if (two)
+                    micro_512(a, as, b, bs, cm, cs, ldc, cinp, st, 2, 2);
+                else
+                    micro_512(a, as, b, bs, cm, cs, ldc, cinp, st, 1, 2);
+            } else if (two) {
+                micro_512(a, as, b, bs, cm, cs, ldc, cinp, st, 2, 1);
+            } else {
+                micro_512(a, as, b, bs, cm, cs, ldc, cinp, st, 1, 1);
             }
         }
     }
