@@ -19,12 +19,13 @@ const vgg_conv_rule vgg_conv_table[] = {
      * and direct kernels; not measured */
     {VGG_ISA_AVX512, 1 << 30, 1 << 30, VGG_CONV_ONEDNN},
     /* AVX-512 with bf16, measured on a 2-core Xeon (Emerald Rapids, no
-     * AMX), 2 threads, an image and its flip, at Q=256 and Q=384: our
-     * F(4x4) with its products on AVX-512 against oneDNN's choice (its
-     * F(2x2) "wino_2x3" on these layers, direct on conv1_1) took 0.71-0.83x
-     * oneDNN's time on conv1_1, 0.86-0.92x on conv1_2, 0.83x on conv2_1,
-     * 0.67-0.78x on conv2_2; from 128 -> 256 channels on, oneDNN's F(4x4)
-     * ("wino_4x3") is faster: 1.14x our time on conv3_1, 1.39-1.51x on
+     * AMX), 2 threads, an image and its flip, at Q=256 and Q=384
+     * (bench_wino --algos onednn,wino4-avx2,wino4): our F(4x4) with its
+     * products on AVX-512 against oneDNN's choice (its F(2x2) "wino_2x3"
+     * on these layers, direct on conv1_1) took 0.69-0.79x oneDNN's time on
+     * conv1_1, 0.77-0.84x on conv1_2, 0.71-0.79x on conv2_1, 0.64-0.69x on
+     * conv2_2; from 128 -> 256 channels on, oneDNN's F(4x4) ("wino_4x3")
+     * is faster: ours took 1.05-1.08x its time on conv3_1, 1.04-1.27x on
      * conv3_x to conv5_x */
     {VGG_ISA_AVX512_BF16, 128, 128, VGG_CONV_WINO4},
     {VGG_ISA_AVX512_BF16, 1 << 30, 1 << 30, VGG_CONV_ONEDNN},
