@@ -183,9 +183,12 @@ static int bench_net(char config, const char *device, const char *prec, int thre
     make_input(x, h, w);
     if (time_forward(net, x, h, w, y, repeat, best) != 0)
         goto out;
-    printf("  %s%s VGG-%d %dx%d (+ flip) -> fc7 %dx%d: %.3f s / image\n", device,
+    printf("  %s%s VGG-%d %dx%d (+ flip) -> fc7 %dx%d: %.3f s / image%s\n", device,
            o.precision == VGG_PRECISION_BF16 ? " bf16" : "", id == VGG_CONFIG_E ? 19 : 16, h, w,
-           oh, ow, *best);
+           oh, ow, *best,
+           repeat == 0 ? " (one call, the plan and the weights' reorders included: only the "
+                         "map for bf16's distance)"
+                       : "");
     if (ref && err) {
         *err = rel_l2(ref, y, (size_t)2 * oc * oh * ow);
         printf("    fc7 map relative L2 from fp32: %.2e\n", *err);

@@ -1,14 +1,19 @@
 /* The machine's own limits, which the CPU benchmarks are measured against:
- * the FMA peak of its cores (AVX2 + FMA where the CPU has them, else
- * SSE2 multiply-adds) and its memory bandwidth (STREAM-like read, copy and
+ * the FMA peak of its cores (AVX-512F, else AVX2 + FMA where the CPU has
+ * them, else SSE2 multiply-adds; where AVX-512 is the peak, AVX2's is
+ * printed beside it, and AVX512-BF16's dot product where the CPU has it) and its memory bandwidth (STREAM-like read, copy and
  * triad over arrays far larger than the caches), with 1 and N threads.
  *
  *   bench_machine [--threads N] [--mb M] [--repeat R]
  *
- * FMA peak: each thread runs 12 independent chains of 8-lane fused
+ * FMA peak: each thread runs 12 independent chains of 16- or 8-lane fused
  * multiply-adds (enough to cover the FMA latency on both pipes), counted
  * as 2 flops per lane; the clock is the peak divided by the flops a cycle
- * allows (2 pipes x 8 lanes x 2 = 32 a core), printed as a check.
+ * allows (2 pipes x 16 lanes x 2 = 64 a core on AVX-512, 32 on AVX2),
+ * printed as a check: a core with one AVX-512 pipe shows half its clock.
+ * bf16: the same with vdpbf16ps (a lane adds two bf16 products to its
+ * fp32 sum: 4 flops), the rate that --precision bf16's convolutions can
+ * reach on AVX512-BF16 without AMX.
  * Bandwidth: each thread owns its slice of each array (first touched by
  * that thread); read = one array summed, copy = a[i] = b[i] (bytes read
  * plus written), triad = a[i] = b[i] + s c[i] (STREAM's counting).  Best
@@ -71,6 +76,45 @@ __attribute__((target("avx2,fma"))) static double fma_loop(long iters)
     return (double)iters * 12 * 8 * 2;
 }
 
+/* the same on AVX-512: 12 chains of 16-lane fused multiply-adds */
+__attribute__((target("avx512f"))) static double fma512_loop(long iters)
+{
+    const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+    __m512 a[12];
+    for (int i = 0; i < 12; i++)
+        a[i] = _mm512_set1_ps((float)i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++)
+            a[i] = _mm512_fmadd_ps(a[i], m, c);
+    }
+    __m512 s = a[0];
+    for (int i = 1; i < 12; i++)
+        s = _mm512_add_ps(s, a[i]);
+    sink = _mm512_reduce_add_ps(s);
+    return (double)iters * 12 * 16 * 2;
+}
+
+/* AVX512-BF16's dot product (vdpbf16ps): 12 chains, each instruction 16
+ * fp32 lanes of two bf16 products added, counted as 4 flops a lane */
+__attribute__((target("avx512f,avx512bf16"))) static double bf16_loop(long iters)
+{
+    const __m512bh m = (__m512bh)_mm512_set1_epi16(0x3f80), c = (__m512bh)_mm512_set1_epi16(0x3380);
+    __m512 a[12];
+    for (int i = 0; i < 12; i++)
+        a[i] = _mm512_set1_ps((float)i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++)
+            a[i] = _mm512_dpbf16_ps(a[i], m, c);
+    }
+    __m512 s = a[0];
+    for (int i = 1; i < 12; i++)
+        s = _mm512_add_ps(s, a[i]);
+    sink = _mm512_reduce_add_ps(s);
+    return (double)iters * 12 * 16 * 4;
+}
+
 /* the sum of n floats (n a multiple of 32), 4 vectors in flight */
 __attribute__((target("avx2"))) static double read_avx2(const float *b, size_t n)
 {
@@ -111,8 +155,28 @@ static int have_fma(void)
 #endif
 }
 
+static int have_avx512(void)
+{
+#ifdef HAVE_X86
+    __builtin_cpu_init();
+    return have_fma() && __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+static int have_bf16(void)
+{
+#ifdef HAVE_X86
+    __builtin_cpu_init();
+    return have_avx512() && __builtin_cpu_supports("avx512bf16");
+#else
+    return 0;
+#endif
+}
+
 typedef struct job {
-    int kind;          /* 0 fma, 1 read, 2 copy, 3 triad */
+    int kind;          /* 0 fma, 1 read, 2 copy, 3 triad, 4 AVX-512 fma, 5 bf16 dot */
     long iters;
     float *a, *b, *c;
     size_t n;          /* floats of this thread's slice */
@@ -123,6 +187,12 @@ typedef struct job {
 
 static void run_kind(job *j)
 {
+    if (j->kind >= 4) {
+#ifdef HAVE_X86
+        j->flops = j->kind == 4 ? fma512_loop(j->iters) : bf16_loop(j->iters);
+#endif
+        return;
+    }
     if (j->kind == 0) {
 #ifdef HAVE_X86
         if (have_fma()) {
@@ -217,28 +287,43 @@ int main(int argc, char **argv)
     }
     const int fma = have_fma();
     printf("machine limits, best of %d: %s\n", repeat,
-           fma ? "AVX2 + FMA (8 lanes, 2 flops a lane)" : "no AVX2/FMA: SSE2 mul + add");
+           have_avx512() ? "AVX-512F (16 lanes, 2 flops a lane)"
+           : fma         ? "AVX2 + FMA (8 lanes, 2 flops a lane)"
+                         : "no AVX2/FMA: SSE2 mul + add");
     int counts[2] = {1, threads};
-    for (int ci = 0; ci < (threads > 1 ? 2 : 1); ci++) {
-        const int t = counts[ci];
-        job jobs[MAX_THREADS];
-        pthread_barrier_t bar;
-        pthread_barrier_init(&bar, NULL, (unsigned)t);
-        double best = 0;
-        for (int r = 0; r < repeat; r++) {
-            for (int i = 0; i < t; i++)
-                jobs[i] = (job){.kind = 0, .iters = 100000000 / 4};
-            double s = run(jobs, t, &bar);
-            double flops = 0;
-            for (int i = 0; i < t; i++)
-                flops += jobs[i].flops;
-            best = flops / s > best ? flops / s : best;
+    /* the widest FMA first: its lines are the machine's "FMA peak" (the
+     * tables' %peak); AVX2's and bf16's dot product's beside it */
+    const int kinds[3] = {have_avx512() ? 4 : 0, have_avx512() ? 0 : -1, have_bf16() ? 5 : -1};
+    for (int ki = 0; ki < 3; ki++) {
+        const int kind = kinds[ki];
+        if (kind < 0)
+            continue;
+        for (int ci = 0; ci < (threads > 1 ? 2 : 1); ci++) {
+            const int t = counts[ci];
+            job jobs[MAX_THREADS];
+            pthread_barrier_t bar;
+            pthread_barrier_init(&bar, NULL, (unsigned)t);
+            double best = 0;
+            for (int r = 0; r < repeat; r++) {
+                for (int i = 0; i < t; i++)
+                    jobs[i] = (job){.kind = kind, .iters = 100000000 / 4};
+                double s = run(jobs, t, &bar);
+                double flops = 0;
+                for (int i = 0; i < t; i++)
+                    flops += jobs[i].flops;
+                best = flops / s > best ? flops / s : best;
+            }
+            pthread_barrier_destroy(&bar);
+            const char *what = ki == 0 ? "FMA peak" : kind == 0 ? "AVX2 FMA" : "bf16 dot (vdpbf16ps)";
+            printf("  %s, %d thread%s: %.1f GFLOP/s", what, t, t > 1 ? "s" : "", best * 1e-9);
+            if (kind == 4)
+                printf("  (%.2f GHz a core at 64 flops a cycle, 2 pipes)", best * 1e-9 / 64 / t);
+            else if (kind == 0 && fma)
+                printf("  (%.2f GHz a core at 32 flops a cycle)", best * 1e-9 / 32 / t);
+            else if (kind == 5)
+                printf("  (%.2f GHz a core at 128 flops a cycle, 2 pipes)", best * 1e-9 / 128 / t);
+            printf("\n");
         }
-        pthread_barrier_destroy(&bar);
-        printf("  FMA peak, %d thread%s: %.1f GFLOP/s", t, t > 1 ? "s" : "", best * 1e-9);
-        if (fma)
-            printf("  (%.2f GHz a core at 32 flops a cycle)", best * 1e-9 / 32 / t);
-        printf("\n");
     }
     /* memory: three arrays of mb MB each */
     const size_t n = (size_t)mb << 18;   /* floats */
