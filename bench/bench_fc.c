@@ -183,12 +183,13 @@ int main(int argc, char **argv)
         float *w = aligned_alloc(64, ((size_t)N * K * 4 + 63) / 64 * 64);
         float *x = aligned_alloc(64, ((size_t)M * K * 4 + 63) / 64 * 64);
         float *b = malloc((size_t)N * 4);
-        float *y[2] = {malloc((size_t)M * N * 4), malloc((size_t)M * N * 4)};
+        float *y[3] = {malloc((size_t)M * N * 4), malloc((size_t)M * N * 4),
+                       malloc((size_t)M * N * 4)};
         const vgg_fc_shape s[2] = {{M, N, K, true, threads, VGG_FC_OWN},
                                    {M, N, K, true, threads, VGG_FC_PANEL}};
         const size_t sb0 = vgg_fc_scratch_bytes(&s[0]), sb1 = vgg_fc_scratch_bytes(&s[1]);
         void *scratch = aligned_alloc(64, ((sb0 > sb1 ? sb0 : sb1) + 63) / 64 * 64);
-        if (!w || !x || !b || !y[0] || !y[1] || !scratch) {
+        if (!w || !x || !b || !y[0] || !y[1] || !y[2] || !scratch) {
             fprintf(stderr, "bench_fc: out of memory at %s\n", tok);
             return 1;
         }
@@ -198,12 +199,18 @@ int main(int argc, char **argv)
             x[i] = (float)((i * 40503u) % 1000) * 1e-3f;
         for (int i = 0; i < N; i++)
             b[i] = 0.01f * (float)(i % 7);
-        double best[2] = {1e30, 1e30};
+        /* the panel product's AVX-512 tile (up to 160 rows) beside its
+         * AVX2 one where the CPU has it */
+        vgg_set_tile512(1);
+        const int wide = vgg_tile512() && M <= 160, algos = wide ? 3 : 2;
+        double best[3] = {1e30, 1e30, 1e30};
         for (int r = 0; r <= repeat; r++)
-            for (int a = 0; a < 2; a++) {
+            for (int a = 0; a < algos; a++) {
+                vgg_set_tile512(a == 2);
                 const double t0 = now_s();
-                vgg_fc_run(&s[a], w, b, x, y[a], scratch);
+                vgg_fc_run(&s[a < 2 ? a : 1], w, b, x, y[a], scratch);
                 const double t = now_s() - t0;
+                vgg_set_tile512(-1);
                 if (r > 0 && t < best[a])
                     best[a] = t;
             }
@@ -213,17 +220,22 @@ int main(int argc, char **argv)
             diff = d > diff ? d : diff;
             big = v > big ? v : big;
         }
-        for (int a = 0; a < 2; a++)
-            printf("| %d | %d | %d | %s | %.2f | %.1f | %.2f |\n", M, N, K,
-                   vgg_fc_algo_name(s[a].algo), best[a] * 1e3,
+        for (int a = 0; a < algos; a++)
+            printf("| %d | %d | %d | %s%s | %.2f | %.1f | %.2f |\n", M, N, K,
+                   vgg_fc_algo_name(s[a < 2 ? a : 1].algo),
+                   a == 2 ? " (AVX-512)" : a == 1 && wide ? " (AVX2)" : "", best[a] * 1e3,
                    2.0 * M * N * K / best[a] * 1e-9, (double)N * K * 4 / best[a] * 1e-9);
-        printf("  (the two differ by at most %.2e of the largest output)\n",
-               big > 0 ? diff / big : diff);
+        printf("  (the two differ by at most %.2e of the largest output", big > 0 ? diff / big : diff);
+        if (wide)
+            printf("; the panel's AVX-512 and AVX2 tiles %s",
+                   memcmp(y[1], y[2], (size_t)M * N * 4) == 0 ? "the same bits" : "DIFFER");
+        printf(")\n");
         free(w);
         free(x);
         free(b);
         free(y[0]);
         free(y[1]);
+        free(y[2]);
         free(scratch);
     }
     free(list);

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "fc.h"
+#include "wino.h"
 #include "test_skip.h"
 
 static uint32_t rng;
@@ -283,6 +284,44 @@ static void exact_small_integers(void **state)
     free(w);
 }
 
+/* The panel product's AVX-512 tile (up to 160 rows, 12 outputs by 16 rows
+ * a tile, where the CPU has it) gives the bits of its AVX2 tile: every
+ * case above, K past a span included. */
+static void avx512_tile_gives_the_same_bits(void **state)
+{
+    (void)state;
+    need_avx2();
+    vgg_set_tile512(1);
+    const bool wide = vgg_tile512();
+    vgg_set_tile512(-1);
+    if (!wide)
+        skip_here("this CPU (or its system) has no AVX-512F for the panel product");
+    algo = VGG_FC_PANEL;
+    for (int c = 0; c < N_CASES; c++) {
+        const fcase *f = &cases[c];
+        rng = 5u + (uint32_t)c;
+        float *x = floats((size_t)f->m * f->k, 1.0f), *w = floats((size_t)f->n * f->k, 0.05f);
+        float *b = f->bias ? floats((size_t)f->n, 0.5f) : NULL;
+        float *y0 = malloc((size_t)f->m * f->n * sizeof *y0);
+        float *y1 = malloc((size_t)f->m * f->n * sizeof *y1);
+        assert_non_null(y0);
+        assert_non_null(y1);
+        vgg_set_tile512(0);
+        run(f->m, f->n, f->k, f->relu, 2, w, b, x, y0);
+        vgg_set_tile512(1);
+        run(f->m, f->n, f->k, f->relu, 2, w, b, x, y1);
+        vgg_set_tile512(-1);
+        if (memcmp(y0, y1, (size_t)f->m * f->n * sizeof *y0) != 0)
+            fail_msg("%dx%dx%d: the AVX-512 tile gives other bits than AVX2's", f->m, f->n,
+                     f->k);
+        free(x);
+        free(w);
+        free(b);
+        free(y0);
+        free(y1);
+    }
+}
+
 int main(void)
 {
     static const vgg_fc_algo own = VGG_FC_OWN, panel = VGG_FC_PANEL;
@@ -292,6 +331,7 @@ int main(void)
         BOTH(same_bits_whatever_threads_rows_and_columns),
         BOTH(relu_maps_nan_to_zero),
         BOTH(exact_small_integers),
+        cmocka_unit_test(avx512_tile_gives_the_same_bits),
     };
     return tests_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -39,9 +39,10 @@ bool vgg_fc_supported(void)
  * (bench_cpu --before: the chain on oneDNN alone alternating with this
  * rule; VGG-16, an image and its flip, 2 threads, a 2-core Emerald
  * Rapids): fc6 by the dot products 15.0 against 20.8 ms at 1 position
- * (fc7 2.4 against 2.3), by the panel 21.9-22.2 against 26.1-26.5 ms at
- * 8 (fc7 3.6 against 3.8); fc7 past 8 positions on oneDNN (14.3 ms at
- * 60, our AVX2 panel 32.9 alone); fc6 by the Winograd with its products
+ * (fc7 2.4 against 2.3), by the panel (its AVX-512 tile) 18.6-22.9
+ * against 26.7-27.8 ms at 8 (fc7 3.2-4.5 against 3.8-4.0); past 8
+ * positions oneDNN's is faster even than that tile: at 18 fc6 48.8
+ * against 38.3, fc7 7.8 against 5.9 ms; fc6 by the Winograd with its products
  * on AVX-512 38.1 against 37.9 ms at 18 positions, 47.5 against 50.9 at
  * 28, 54.6 against 65.3 at 40, 59.9 against 89.5 at 60. */
 #define FC512_PANEL_MAX_POSITIONS 8

@@ -22,6 +22,7 @@
 #include <immintrin.h>
 
 #include "gemm_avx2.h"
+#include "wino.h"
 
 /* the register tile: MR rows of x by NR rows of w (12 sums, 2 rows of
  * x and one row of w in registers: 15 of the 16) */
@@ -361,8 +362,15 @@ static void panel_run(const vgg_fc_shape *s, const float *w, const float *bias, 
  * stay in the thread's scratch over a span and in y between spans.  On
  * the Zen 3 it took 0.70x the dot products' time at 16 rows (fc6 at
  * Q=256) and 0.9-1.0x the transposed panels' at 120; past about 160 rows
- * the panels' reuse of w wins. */
+ * the panels' reuse of w wins.  Where the CPU has AVX-512 (vgg_tile512),
+ * tiles of XN512 outputs by the XM rows in one sixteen-lane vector each:
+ * each lane's sum the same, so the same bits.  On a 2-core Emerald Rapids
+ * (bench_fc, 2 threads, the two alternating) fc6 at 16 rows took 17.4
+ * against 21.8 ms (23.7 GB/s of weights, about the machine's read
+ * bandwidth), fc7 2.5 against 3.4; tiles of 8 and 16 outputs were no
+ * faster. */
 #define XN 6
+#define XN512 12
 #define XM 16
 #define XT_SPAN 8192
 #define XT_MAX_ROWS 160
@@ -373,7 +381,7 @@ static size_t xt_rows(int m) { return (size_t)(m + XM - 1) / XM * XM; }
 static size_t xt_scratch_bytes(const vgg_fc_shape *s)
 {
     const int threads = s->threads < 1 ? 1 : s->threads;
-    return (2 * xt_rows(s->m) * XT_SPAN + (size_t)threads * xt_rows(s->m) * XN) * sizeof(float);
+    return (2 * xt_rows(s->m) * XT_SPAN + (size_t)threads * xt_rows(s->m) * XN512) * sizeof(float);
 }
 
 /* The chunk's sums of nr (a constant where inlined) rows of w from w (row
@@ -403,18 +411,61 @@ static inline __attribute__((always_inline)) void xt_tile(int nr, const float *w
     }
 }
 
+/* The same on AVX-512: up to XN512 rows of w by the XM rows of x, one
+ * sixteen-lane sum each (each lane's sum the same as xt_tile's) */
+static inline __attribute__((always_inline)) VGG_TARGET512 void
+xt_tile512(int nr, const float *w, size_t ldw, const float *xt, int len, float *t, bool first)
+{
+    __m512 acc[XN512];
+#pragma GCC unroll 16
+    for (int j = 0; j < nr; j++)
+        acc[j] = _mm512_setzero_ps();
+    for (int k = 0; k < len; k++) {
+        const __m512 x0 = _mm512_load_ps(xt + (size_t)k * XM);
+#pragma GCC unroll 16
+        for (int j = 0; j < nr; j++)
+            acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(w[(size_t)j * ldw + k]), x0, acc[j]);
+    }
+#pragma GCC unroll 16
+    for (int j = 0; j < nr; j++) {
+        float *tj = t + j * XM;
+        _mm512_store_ps(tj, first ? acc[j] : _mm512_add_ps(_mm512_load_ps(tj), acc[j]));
+    }
+}
+
+/* xt_run's chunk for nr (1 to XN512) rows of w over every row block */
+static VGG_TARGET512 void xt_chunk512(int nr, const float *wp, size_t ldw, const float *xt,
+                                      size_t len, int c0, int cl, int mbs, float *sums,
+                                      bool first)
+{
+    for (int b = 0; b < mbs; b++) {
+        const float *xp = xt + (size_t)b * XM * len + (size_t)c0 * XM;
+        float *tb = sums + (size_t)b * XN512 * XM;
+        switch (nr) {
+#define XT_CASE(n)                                                                                 \
+    case n: xt_tile512(n, wp, ldw, xp, cl, tb, first); break;
+            XT_CASE(12) XT_CASE(11) XT_CASE(10) XT_CASE(9) XT_CASE(8) XT_CASE(7) XT_CASE(6)
+            XT_CASE(5) XT_CASE(4) XT_CASE(3) XT_CASE(2)
+#undef XT_CASE
+        default: xt_tile512(1, wp, ldw, xp, cl, tb, first); break;
+        }
+    }
+}
+
 static void xt_run(const vgg_fc_shape *s, const float *w, const float *bias, const float *x,
                    float *y, float *scratch)
 {
     const int M = s->m, N = s->n, K = s->k;
     const int threads = s->threads < 1 ? 1 : s->threads;
-    const int mbs = (int)(xt_rows(M) / XM), nbs = (N + XN - 1) / XN;
+    const bool wide = vgg_tile512();
+    const int xn = wide ? XN512 : XN;
+    const int mbs = (int)(xt_rows(M) / XM), nbs = (N + xn - 1) / xn;
     const size_t span_floats = xt_rows(M) * XT_SPAN;
 #pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         /* the running sums of this thread's tile column: [row block][XN][XM] */
-        float *sums = scratch + 2 * span_floats + (size_t)t * mbs * XN * XM;
+        float *sums = scratch + 2 * span_floats + (size_t)t * mbs * XN512 * XM;
         int n0b, n1b, m0b, m1b;
         vgg_share(nbs, t, nt, &n0b, &n1b);
         vgg_share(mbs, t, nt, &m0b, &m1b);
@@ -428,23 +479,27 @@ static void xt_run(const vgg_fc_shape *s, const float *w, const float *bias, con
             pack_row_blocks(x, M, K, ks, len, XM, m0b, m1b, xt);
 #pragma omp barrier
             for (int nb = n0b; nb < n1b; nb++) {
-                const int n0 = nb * XN, nr = N - n0 < XN ? N - n0 : XN;
+                const int n0 = nb * xn, nr = N - n0 < xn ? N - n0 : xn;
                 /* the sums so far, from y */
                 if (ks > 0)
                     for (int b = 0; b < mbs; b++)
                         for (int j = 0; j < nr; j++)
                             for (int i = 0; i < XM; i++) {
                                 const int row = b * XM + i;
-                                sums[((size_t)b * XN + j) * XM + i] =
+                                sums[((size_t)b * XN512 + j) * XM + i] =
                                     row < M ? y[(size_t)row * N + n0 + j] : 0.0f;
                             }
                 for (int c0 = 0; c0 < len; c0 += VGG_FC_KC) {
                     const int cl = len - c0 < VGG_FC_KC ? len - c0 : VGG_FC_KC;
                     const bool first = ks == 0 && c0 == 0;
                     const float *wp = w + (size_t)n0 * K + ks + c0;
+                    if (wide) {
+                        xt_chunk512(nr, wp, (size_t)K, xt, (size_t)len, c0, cl, mbs, sums, first);
+                        continue;
+                    }
                     for (int b = 0; b < mbs; b++) {
                         const float *xp = xt + (size_t)b * XM * len + (size_t)c0 * XM;
-                        float *tb = sums + (size_t)b * XN * XM;
+                        float *tb = sums + (size_t)b * XN512 * XM;
                         switch (nr) {
                         case 6: xt_tile(6, wp, (size_t)K, xp, cl, tb, first); break;
                         case 5: xt_tile(5, wp, (size_t)K, xp, cl, tb, first); break;
@@ -459,7 +514,7 @@ static void xt_run(const vgg_fc_shape *s, const float *w, const float *bias, con
                 for (int b = 0; b < mbs; b++)
                     for (int j = 0; j < nr; j++)
                         for (int i = 0; i < XM && b * XM + i < M; i++) {
-                            float v = sums[((size_t)b * XN + j) * XM + i];
+                            float v = sums[((size_t)b * XN512 + j) * XM + i];
                             if (last) {
                                 v += bias ? bias[n0 + j] : 0.0f;
                                 v = s->relu && !(v > 0.0f) ? 0.0f : v;
