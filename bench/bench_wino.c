@@ -80,6 +80,8 @@ static double time_algo(vgg_backend *be, const lclass *lc, int n, int h, int w,
         vgg_cpu_set_conv_algo(VGG_CONV_WINO4);
     else if (strcmp(algo, "wino2") == 0)
         vgg_cpu_set_conv_algo(VGG_CONV_WINO2);
+    else if (strcmp(algo, "direct8") == 0)
+        vgg_cpu_set_conv_algo(VGG_CONV_DIRECT8);
     else
         vgg_cpu_set_conv_algo(VGG_CONV_AUTO);
     vgg_cpu_set_wino_tile_block(tile_block);

@@ -43,10 +43,11 @@ static void table_is_pinned(void **state)
         /* AVX-512 without bf16 and anything else: oneDNN's rule */
         {VGG_ISA_AVX512, {VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN,
                           VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN}},
-        /* AVX-512 with bf16: our F(4x4, 3x3) up to 128 -> 128 channels
-         * (conv1_1 to conv2_2), oneDNN's from 128 -> 256 on */
+        /* AVX-512 with bf16: conv1_1 (3 channels) by our direct kernel, our
+         * F(4x4, 3x3) up to 128 -> 128 channels (conv1_2 to conv2_2),
+         * oneDNN's from 128 -> 256 on */
         {VGG_ISA_AVX512_BF16,
-         {VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_ONEDNN,
+         {VGG_CONV_DIRECT8, VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_WINO4, VGG_CONV_ONEDNN,
           VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN}},
         {VGG_ISA_BASE, {VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN,
                         VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN, VGG_CONV_ONEDNN}},
@@ -60,8 +61,8 @@ static void table_is_pinned(void **state)
                               vgg_conv_algo_name(pinned[p].want[s]));
             assert_int_equal(got, pinned[p].want[s]);
         }
-    /* the rows themselves: six, as measured */
-    assert_int_equal(vgg_conv_table_len, 6);
+    /* the rows themselves: seven, as measured */
+    assert_int_equal(vgg_conv_table_len, 7);
 }
 
 static void fc_rule_is_pinned(void **state)
@@ -151,6 +152,7 @@ static void every_class_has_a_row_for_any_layer(void **state)
             assert_int_not_equal(vgg_conv_choose(isas[i], c, c), VGG_CONV_AUTO);
     }
     assert_string_equal(vgg_conv_algo_name(VGG_CONV_WINO4), "wino4");
+    assert_string_equal(vgg_conv_algo_name(VGG_CONV_DIRECT8), "direct8");
     assert_string_equal(vgg_conv_algo_name(VGG_CONV_ONEDNN), "onednn");
     assert_string_equal(vgg_cpu_isa_name(VGG_ISA_AVX2), "avx2");
 }

@@ -566,6 +566,83 @@ static void avx512_products_give_the_same_bits(void **state)
     }
 }
 
+/* The direct convolution for few input channels (m = 1, AVX-512): every
+ * output bit for bit the scalar order wino.h states (the taps in the
+ * order channel, row, column by fmaf from zero, out-of-image taps as
+ * zeros, then the bias, then ReLU), with 1 to 3 threads; within 1e-5 of
+ * the double reference; NaN in the input's padding channels never read;
+ * the output's padding channels zero. */
+static void direct8_is_the_stated_sum(void **state)
+{
+    (void)state;
+    need_avx2();
+    if (!vgg_tile512())
+        skip_here("this CPU (or its system) has no AVX-512F for the direct kernel");
+    const wcase cases[] = {
+        {1, 2, 3, 64, 17, 23, true},  /* conv1_1 */
+        {1, 1, 3, 64, 1, 1, true},    {1, 2, 5, 7, 6, 9, false}, {1, 1, 8, 100, 11, 13, true},
+        {1, 3, 1, 40, 7, 20, true},   {1, 1, 3, 16, 2, 5, false},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const wcase *c = &cases[t];
+        layer L;
+        layer_make(&L, c, 300u + (uint32_t)t);
+        const int cb = (c->cout + 7) / 8;
+        const size_t ny = (size_t)c->n * cb * 8 * c->h * c->w;
+        float *y1 = run(&L, L.xb, c->n, 1, 0);
+        const double e = error_of(&L, y1);
+        if (!(e <= 1e-5))
+            fail_msg("direct %d -> %d, %dx%d: max rel error %.3e above 1e-5", c->cin, c->cout,
+                     c->h, c->w, e);
+        for (int i = 0; i < c->n; i++)
+            for (int o = 0; o < c->cout; o++)
+                for (int y = 0; y < c->h; y++)
+                    for (int x = 0; x < c->w; x++) {
+                        float acc = 0.0f;
+                        for (int ch = 0; ch < c->cin; ch++)
+                            for (int ky = 0; ky < 3; ky++)
+                                for (int kx = 0; kx < 3; kx++) {
+                                    const int iy = y + ky - 1, ix = x + kx - 1;
+                                    const float v =
+                                        iy < 0 || iy >= c->h || ix < 0 || ix >= c->w
+                                            ? 0.0f
+                                            : L.x[(((size_t)i * c->cin + ch) * c->h + iy) * c->w +
+                                                  ix];
+                                    acc = fmaf(v, L.wt[(((size_t)o * c->cin + ch) * 3 + ky) * 3 +
+                                                       kx],
+                                               acc);
+                                }
+                        acc += L.bias[o];
+                        if (c->relu)
+                            acc = acc > 0.0f ? acc : 0.0f;
+                        const float got =
+                            y1[(((size_t)i * cb + o / 8) * c->h * c->w + (size_t)y * c->w + x) *
+                                   8 +
+                               o % 8];
+                        if (memcmp(&got, &acc, sizeof acc) != 0)
+                            fail_msg("direct %d -> %d, %dx%d: image %d channel %d (%d, %d) is %a, "
+                                     "the stated sum %a",
+                                     c->cin, c->cout, c->h, c->w, i, o, y, x, (double)got,
+                                     (double)acc);
+                    }
+        for (int th = 2; th <= 3; th++) {
+            float *y = run(&L, L.xb, c->n, th, 0);
+            if (memcmp(y, y1, ny * sizeof *y) != 0)
+                fail_msg("direct %d -> %d: %d threads give other bits", c->cin, c->cout, th);
+            free(y);
+        }
+        /* NaN in the input's padding channels: the same bits */
+        float *xg = to_blocked(L.x, c->n, c->cin, c->h, c->w, NAN);
+        float *yg = run(&L, xg, c->n, 2, 0);
+        if (memcmp(yg, y1, ny * sizeof *yg) != 0)
+            fail_msg("direct %d -> %d: the input's padding channels were read", c->cin, c->cout);
+        free(xg);
+        free(yg);
+        free(y1);
+        layer_free(&L);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +653,7 @@ int main(void)
         cmocka_unit_test(pooling_matches_reference_bit_for_bit),
         cmocka_unit_test(pooling_taken_into_the_output_transform),
         cmocka_unit_test(avx512_products_give_the_same_bits),
+        cmocka_unit_test(direct8_is_the_stated_sum),
     };
     return tests_exit(cmocka_run_group_tests(tests, setup, NULL));
 }

@@ -26,7 +26,11 @@ const vgg_conv_rule vgg_conv_table[] = {
      * conv1_1, 0.77-0.84x on conv1_2, 0.71-0.79x on conv2_1, 0.64-0.69x on
      * conv2_2; from 128 -> 256 channels on, oneDNN's F(4x4) ("wino_4x3")
      * is faster: ours took 1.05-1.08x its time on conv3_1, 1.04-1.27x on
-     * conv3_x to conv5_x */
+     * conv3_x to conv5_x.  conv1_1 (3 channels) by our direct kernel
+     * (direct_avx512.c): in the chain (bench_cpu --before, VGG-16) 4.3-4.4
+     * against oneDNN's 8.7 ms at 256x341 + flip, 9.0-9.2 against
+     * 19.6-20.0 at 384x512 (our F(4x4): 7.5 and 15.0) */
+    {VGG_ISA_AVX512_BF16, 8, 1 << 30, VGG_CONV_DIRECT8},
     {VGG_ISA_AVX512_BF16, 128, 128, VGG_CONV_WINO4},
     {VGG_ISA_AVX512_BF16, 1 << 30, 1 << 30, VGG_CONV_ONEDNN},
     /* anything else: oneDNN */
@@ -75,6 +79,7 @@ const char *vgg_conv_algo_name(vgg_conv_algo a)
     case VGG_CONV_ONEDNN_WINOGRAD: return "onednn-winograd";
     case VGG_CONV_WINO4: return "wino4";
     case VGG_CONV_WINO2: return "wino2";
+    case VGG_CONV_DIRECT8: return "direct8";
     }
     return "?";
 }

@@ -189,6 +189,8 @@ static vgg_conv_algo conv_algo_for(const vgg_fwd_layer *L, dnnl_data_type_t dt)
                 : VGG_CONV_ONEDNN;
     if ((a == VGG_CONV_WINO4 || a == VGG_CONV_WINO2) && !ours_fit)
         a = VGG_CONV_ONEDNN;
+    if (a == VGG_CONV_DIRECT8 && (!ours_fit || L->cin > 8 || !vgg_tile512()))
+        a = VGG_CONV_ONEDNN;
     return a;
 }
 
@@ -808,8 +810,11 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
         const vgg_conv_algo algo = conv_algo_for(L, dt);
         if (L->kind == VGG_LAYER_FC && L->pad == 0) {
             st = add_fc(f, c, p, l, L, n, h, w, dt_out, threads, &cur, &cur_md);
-        } else if (algo == VGG_CONV_WINO4 || algo == VGG_CONV_WINO2) {
-            st = add_wino(f, c, p, l, L, algo == VGG_CONV_WINO4 ? 4 : 2, n, h, w, threads, &cur,
+        } else if (algo == VGG_CONV_WINO4 || algo == VGG_CONV_WINO2 ||
+                   algo == VGG_CONV_DIRECT8) {
+            st = add_wino(f, c, p, l, L,
+                          algo == VGG_CONV_WINO4 ? 4 : algo == VGG_CONV_WINO2 ? 2 : 1, n, h, w,
+                          threads, &cur,
                           &cur_md);
         } else if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
             st = conv_pd(f, L, n, h, w, dt, dt_out, &pd);

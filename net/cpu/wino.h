@@ -30,7 +30,7 @@
 #define VGG_WINO_KC 32
 
 typedef struct vgg_wino_shape {
-    int m;             /* 4 or 2 */
+    int m;             /* 4 or 2; 1: the direct convolution (below) */
     int n, cin, cout, h, w;
     bool relu;
     int threads;       /* OpenMP threads to run on */
@@ -39,6 +39,19 @@ typedef struct vgg_wino_shape {
                          * pool_h x pool_w (the net's rounding); only with relu (see
                          * vgg_wino_run) */
 } vgg_wino_shape;
+
+/* m = 1, F(1x1, 3x3): the direct convolution of a layer of at most 8
+ * input channels (conv1_1) on AVX-512 (net/cpu/direct_avx512.c), through
+ * the same functions (packed weights [channel][tap][16-channel blocks] and
+ * the bias; no pooling taken in).  Each output is its taps' sum in the
+ * order (channel, row, column) by fused multiply-adds from zero, then the
+ * bias: the same bits whatever the threads or the batch.  Only where
+ * vgg_tile512() and cin <= 8. */
+size_t vgg_direct8_packed_floats(int cin, int cout);
+void vgg_direct8_pack(int cin, int cout, const float *weight, const float *bias, float *packed);
+size_t vgg_direct8_scratch_bytes(const vgg_wino_shape *s);
+void vgg_direct8_run(const vgg_wino_shape *s, const float *packed, const float *x, float *y,
+                     void *scratch);
 
 /* The CPU has AVX2 and FMA (and the system saves their registers), and
  * this build has the kernels (wino_avx2.c compiled for them: x86-64 with
@@ -108,7 +121,8 @@ typedef enum vgg_conv_algo {
     VGG_CONV_ONEDNN_DIRECT,     /* oneDNN's direct convolution */
     VGG_CONV_ONEDNN_WINOGRAD,   /* oneDNN's Winograd where it has one, direct otherwise */
     VGG_CONV_WINO4,             /* ours, F(4x4, 3x3) */
-    VGG_CONV_WINO2              /* ours, F(2x2, 3x3) */
+    VGG_CONV_WINO2,             /* ours, F(2x2, 3x3) */
+    VGG_CONV_DIRECT8            /* ours, direct, up to 8 input channels, AVX-512 (m = 1) */
 } vgg_conv_algo;
 
 /* One row of the table: the first row whose isa matches and whose bounds

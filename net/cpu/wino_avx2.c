@@ -90,12 +90,16 @@ static void geom_of(const vgg_wino_shape *s, geom *g)
 
 size_t vgg_wino_packed_floats(int m, int cin, int cout)
 {
+    if (m == 1)
+        return vgg_direct8_packed_floats(cin, cout);
     const size_t P = (size_t)(m + 2) * (m + 2);
     return P * round_up(cout, NR) * round_up(cin, 8) + round_up(cout, NR);
 }
 
 size_t vgg_wino_scratch_bytes(const vgg_wino_shape *s)
 {
+    if (s->m == 1)
+        return vgg_direct8_scratch_bytes(s);
     geom g;
     geom_of(s, &g);
     return (g.v_floats + g.m_floats) * sizeof(float) * g.slots + 64;
@@ -175,6 +179,10 @@ static void pack_filters(const pack_job *j, int o0, int c, float u[36][NR])
 void vgg_wino_pack(int m, int cin, int cout, const float *weight, const float *bias,
                    float *packed, int threads)
 {
+    if (m == 1) {
+        vgg_direct8_pack(cin, cout, weight, bias, packed);
+        return;
+    }
     pack_job j = {m, cin, cout, round_up(cin, 8), round_up(cout, NR), weight, packed};
     const int blocks = j.coutq / NR, cbs = (j.cinp + PACK_C - 1) / PACK_C, a = m + 2;
     const size_t nbk = (size_t)blocks;
@@ -596,6 +604,10 @@ bool vgg_wino_can_pool(const vgg_wino_shape *s)
 void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, float *y,
                   void *scratch)
 {
+    if (s->m == 1) {
+        vgg_direct8_run(s, packed, x, y, scratch);
+        return;
+    }
     run_ctx c0;
     c0.s = s;
     geom_of(s, &c0.g);
