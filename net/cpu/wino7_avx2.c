@@ -62,10 +62,12 @@ typedef struct geom7 {
     int cinp, cbs;            /* channels rounded up to 8, and their blocks */
     int tb, blocks;           /* tiles a block (a multiple of MR), blocks */
     size_t vps, ups, mps;     /* floats from a point's plane of V, U, M to the next */
+    int ldm;                  /* floats from a tile's row of M to the next: 16 outputs, or 32
+                               * where the products take two blocks of 16 at once (wide) */
     size_t v_floats, u_floats, m_floats, g_floats;
 } geom7;
 
-static void geom7_of(const vgg_wino7_shape *s, geom7 *g)
+static void geom7_of(const vgg_wino7_shape *s, geom7 *g, bool wide)
 {
     g->oh = s->h - 6;
     g->ow = s->w - 6;
@@ -86,9 +88,10 @@ static void geom7_of(const vgg_wino7_shape *s, geom7 *g)
      * (U's planes 2 KB apart, in two sets, thrashed them) */
     g->vps = (size_t)g->tb * VGG_WINO7_KC + 16;
     g->ups = (size_t)VGG_WINO7_KC * NR + 16;
-    g->mps = (size_t)g->tb * NR + 16;
+    g->ldm = wide ? 2 * NR : NR;
+    g->mps = (size_t)g->tb * g->ldm + 16;
     g->v_floats = (size_t)((g->cinp + VGG_WINO7_KC - 1) / VGG_WINO7_KC) * 64 * g->vps;
-    g->u_floats = 64 * g->ups;
+    g->u_floats = (size_t)(wide ? 2 : 1) * 64 * g->ups;   /* wide: two blocks' U */
     g->m_floats = 64 * g->mps;
     g->g_floats = (size_t)VGG_WINO7_KC * 49 * NR;
 }
@@ -101,7 +104,7 @@ static int threads_of(const vgg_wino7_shape *s) { return s->threads < 1 ? 1 : s-
 size_t vgg_wino7_scratch_bytes(const vgg_wino7_shape *s)
 {
     geom7 g;
-    geom7_of(s, &g);
+    geom7_of(s, &g, true);   /* the larger of the two */
     return (g.v_floats + thread_floats(&g) * threads_of(s)) * sizeof(float) + 64;
 }
 
@@ -273,7 +276,7 @@ static void output_tile(const vgg_wino7_shape *s, const geom7 *g, const float *m
     for (int i = 0; i < 8; i++) {
         __m256 row[8];
         for (int j = 0; j < 8; j++)
-            row[j] = _mm256_load_ps(mm + (size_t)(i * 8 + j) * g->mps + (size_t)sl * NR);
+            row[j] = _mm256_load_ps(mm + (size_t)(i * 8 + j) * g->mps + (size_t)sl * g->ldm);
         at8(row, tr[i]);
     }
     int live = s->cout - o0;
@@ -333,27 +336,41 @@ static void products(const geom7 *g, const float *vb, const float *uc, float *mm
     }
 }
 
-/* the same on AVX-512: four groups of tiles at a time */
+/* the same on AVX-512 for nb blocks of 16 outputs (1 or 2; their U
+ * g->u_floats / 2 apart, their sums side by side in M's rows of 32): two
+ * groups of tiles by the two blocks at a time, or four by one */
 static VGG_TARGET512 void products512(const geom7 *g, const float *vb, const float *uc, float *mm,
-                                      int c0, int kn, int groups)
+                                      int c0, int kn, int groups, int nb)
 {
-    const size_t as = (size_t)VGG_WINO7_KC * MR, cs = (size_t)MR * NR;
+    const size_t as = (size_t)VGG_WINO7_KC * MR, cs = (size_t)MR * g->ldm, bs = 64 * g->ups;
+    const size_t ldc = (size_t)g->ldm;
+    const bool first = c0 == 0;
     for (int p = 0; p < 64; p++) {
         const float *vp = vb + ((size_t)(c0 / VGG_WINO7_KC) * 64 + p) * g->vps;
         const float *up = uc + (size_t)p * g->ups;
         float *mp = mm + (size_t)p * g->mps;
+        if (nb == 2) {
+            int gi = 0;
+            for (; gi + 2 <= groups; gi += 2)
+                vgg_partial_512(vp + gi * as, as, up, bs, mp + gi * cs, cs, ldc, kn / 8, first, 2,
+                                2);
+            if (gi < groups)
+                vgg_partial_512(vp + gi * as, as, up, bs, mp + gi * cs, cs, ldc, kn / 8, first, 1,
+                                2);
+            continue;
+        }
         int gi = 0;
         for (; gi + 4 <= groups; gi += 4)
-            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 4, 1);
+            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, ldc, kn / 8, first, 4, 1);
         switch (groups - gi) {
         case 3:
-            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 3, 1);
+            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, ldc, kn / 8, first, 3, 1);
             break;
         case 2:
-            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 2, 1);
+            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, ldc, kn / 8, first, 2, 1);
             break;
         case 1:
-            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, NR, kn / 8, c0 == 0, 1, 1);
+            vgg_partial_512(vp + gi * as, as, up, 0, mp + gi * cs, cs, ldc, kn / 8, first, 1, 1);
             break;
         }
     }
@@ -380,14 +397,14 @@ static void u_chunk(const vgg_wino7_shape *s, const geom7 *g, const float *w, in
 void vgg_wino7_run(const vgg_wino7_shape *s, const float *w, const float *bias, const float *x,
                    float *y, void *scratch)
 {
+    const bool wide = vgg_tile512();
     geom7 g;
-    geom7_of(s, &g);
+    geom7_of(s, &g, wide);
     if (g.oh <= 0 || g.ow <= 0 || s->n <= 0 || s->cout <= 0)
         return;
     const int threads = threads_of(s);
     float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     const int obs = (s->cout + NR - 1) / NR;
-    const bool wide = vgg_tile512();
     for (int b = 0; b < g.blocks; b++) {
         const int t0 = b * g.tb, nt = tiles_of(&g, b), groups = (nt + MR - 1) / MR;
 #pragma omp parallel num_threads(threads)
@@ -403,19 +420,26 @@ void vgg_wino7_run(const vgg_wino7_shape *s, const float *w, const float *bias, 
             float *mm = u + g.u_floats, *gc = mm + g.m_floats;
             int ob0, ob1;
             vgg_share(obs, me, nth, &ob0, &ob1);
-            for (int ob = ob0; ob < ob1; ob++) {
+            /* wide: two blocks of 16 outputs at a time (their U side by
+             * side, their sums in M's rows of 32) */
+            const int step = wide ? 2 : 1;
+            for (int ob = ob0; ob < ob1; ob += step) {
+                const int nb = ob + step <= ob1 ? step : 1;
                 /* each chunk's U made and used at once, in the L2 cache */
                 for (int c0 = 0; c0 < g.cinp; c0 += VGG_WINO7_KC) {
                     const int kn = g.cinp - c0 < VGG_WINO7_KC ? g.cinp - c0 : VGG_WINO7_KC;
-                    u_chunk(s, &g, w, ob, c0, kn, gc, u);
+                    for (int k = 0; k < nb; k++)
+                        u_chunk(s, &g, w, ob + k, c0, kn, gc, u + (size_t)k * 64 * g.ups);
                     if (wide)
-                        products512(&g, v, u, mm, c0, kn, groups);
+                        products512(&g, v, u, mm, c0, kn, groups, nb);
                     else
                         products(&g, v, u, mm, c0, kn, groups);
                 }
-                for (int sl = 0; sl < nt; sl++)
-                    for (int h = 0; h < 2 && ob * NR + h * 8 < s->cout; h++)
-                        output_tile(s, &g, mm + h * 8, bias, y, t0 + sl, sl, ob * NR + h * 8);
+                for (int k = 0; k < nb; k++)
+                    for (int sl = 0; sl < nt; sl++)
+                        for (int h = 0; h < 2 && (ob + k) * NR + h * 8 < s->cout; h++)
+                            output_tile(s, &g, mm + k * NR + h * 8, bias, y, t0 + sl, sl,
+                                        (ob + k) * NR + h * 8);
             }
         }
     }
