@@ -11,7 +11,13 @@
  * net/cpu/wino.c: bench/wino_table.sh runs it.
  *
  *   bench_wino [--size HxW] [--batch N] [--threads T] [--repeat R] [--peak GFLOPS]
- *              [--algos onednn,wino4,wino2,int8] [--tile-block B] [--layers LIST]
+ *              [--algos onednn,wino4,wino2,wino4-avx2,direct8,int8] [--tile-block B]
+ *              [--layers LIST]
+ *
+ * wino4 runs its products on AVX-512 where the CPU has it (wino.h:
+ * vgg_tile512), wino4-avx2 on AVX2 always (the same bits); direct8 is our
+ * direct kernel for conv1_1 (AVX-512 only: "-" elsewhere and on wider
+ * layers).
  *
  * The layer classes at the size given for conv1 (default 256x341, an image
  * and its flip: --batch 2), each later class at its pooled size.
@@ -318,7 +324,8 @@ int main(int argc, char **argv)
             only = argv[++i];
         else {
             fprintf(stderr, "usage: bench_wino [--size HxW] [--batch N] [--threads T] "
-                            "[--repeat R] [--peak GFLOPS] [--algos onednn,wino4,wino2,int8] "
+                            "[--repeat R] [--peak GFLOPS] "
+                            "[--algos onednn,wino4,wino2,wino4-avx2,direct8,int8] "
                             "[--tile-block B] [--layers conv1_2,...]\n");
             return 2;
         }
@@ -382,6 +389,11 @@ int main(int argc, char **argv)
                 snprintf(cell, sizeof cell, "%.1fms %4.0f %.0e", 1e3 * t, flops / t * 1e-9, err);
                 printf(" %20s", cell);
                 fflush(stdout);
+                continue;
+            }
+            /* our direct kernel: AVX-512 only, up to 8 input channels */
+            if (strcmp(a, "direct8") == 0 && (!vgg_tile512() || lc->cin > 8)) {
+                printf(" %20s", "-");
                 continue;
             }
             double t = time_algo(be, lc, n, h, w, a, repeat, tile_block, x, wt, b, y);
