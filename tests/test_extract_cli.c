@@ -876,10 +876,23 @@ static void summary_reports_both_rates(void **state)
     assert_true(decode > 0);
     /* the nets' time is part of the whole run's (printed to 2 decimals) */
     assert_true(net > 0 && net + 0.01 >= all);
+    /* the processor time: cores busy on average, more than none and at
+     * most the machine's (rounded to 2 decimals) */
+    const char *cpu = strstr(output_text(), "s of processor time in ");
+    assert_non_null(cpu);
+    const char *busy = strstr(cpu, ": ");
+    assert_non_null(busy);
+    double cores_busy = 0;
+    long cores = 0;
+    assert_int_equal(sscanf(busy, ": %lf of the machine's %ld cores busy on average",
+                            &cores_busy, &cores), 2);
+    assert_int_equal(cores, sysconf(_SC_NPROCESSORS_ONLN));
+    assert_true(cores_busy > 0 && cores_busy <= (double)cores + 0.01);
     /* resumed with nothing left: no rates to report */
     assert_run_ok("%s extract --threads 1 --net nets/netD.safetensors --scales 64 "
                   "-o rates.vggf imgs/a.png imgs/b.png", VGGFEAT);
     assert_null(strstr(output_text(), "decoding "));
+    assert_null(strstr(output_text(), "processor time"));
     unlink("rates.vggf");
 }
 

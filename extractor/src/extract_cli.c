@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void vgg_extract_cli_usage(FILE *fp)
 {
@@ -348,6 +349,12 @@ static void print_summary(const vgg_extract_result *res, const vgg_extract_job *
                 res->net_rate, res->decode_rate < res->net_rate
                                    ? ": the loaders are the bottleneck (raise --loaders)"
                                    : "");
+    if (res->written > 0 && res->seconds > 0 && res->cpu_seconds > 0) {
+        const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        fprintf(r->fp, "vggfeat extract: %.1f s of processor time in %.1f s: %.2f of the "
+                "machine's %ld cores busy on average\n",
+                res->cpu_seconds, res->seconds, res->cpu_seconds / res->seconds, cores);
+    }
     for (size_t i = 0; i < res->n_skipped; i++)
         fprintf(r->fp, "  skipped '%s': %s\n", res->skipped_paths[i], res->skipped_whys[i]);
     if (res->n_warned > 0)

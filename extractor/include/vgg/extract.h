@@ -232,6 +232,8 @@ typedef struct vgg_extract_result {
     size_t written;        /* rows appended by this run */
     size_t rows;           /* rows in the store now */
     double seconds;
+    double cpu_seconds;    /* the process's processor time (user + system) over those
+                            * seconds: cpu_seconds / seconds cores were busy on average */
     /* the two rates of the pipeline: the loaders' images decoded and
      * resized per second of their busy time, times the loaders (what they
      * can deliver together), and the images per second inside the nets;
