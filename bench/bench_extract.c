@@ -5,7 +5,8 @@
  * its fastest (bench_extract.py: traced, frozen, optimize_for_inference;
  * same threads) in the same run.  Both sides time the images after one
  * untimed image (plans, traces).  Prints images/s for both, their ratio,
- * and the peak RSS of each side.
+ * and the peak RSS of each side; for ours also the cores busy on average
+ * (the process's processor time over the timed run's).
  *
  * --batch N runs N prepared images at a time (vggfeat extract --batch).
  *
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "bench_util.h"
 #include "vgg/extract.h"
@@ -86,6 +88,18 @@ static void run_pytorch(const char *net_text, const char *scales_text, int n_ima
            our_rss / rss);
 }
 
+/* the process's processor time so far (user + system), seconds */
+static double cpu_now(void)
+{
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0)
+        return 0;
+    return (double)u.ru_utime.tv_sec + 1e-6 * (double)u.ru_utime.tv_usec +
+           (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
+}
+
+static double busy_cores;   /* time_ours's processor time over its time */
+
 /* images/s of n images of w x h, batch at a time (prepared, then run as
  * one call), after one untimed batch (the plans for the size); -1 after
  * printing the error */
@@ -95,12 +109,14 @@ static double time_ours(vgg_extractor *ex, int n, int batch, int w, int h)
     float *rows = malloc(sizeof(float) * (size_t)dim * batch);
     vgg_prepared **p = calloc((size_t)batch, sizeof *p);
     vgg_image *img = NULL;
-    double t0 = 0, rate = -1;
+    double t0 = 0, c0 = 0, rate = -1;
     if (!rows || !p || vgg_image_new(w, h, &img) != VGG_STATUS_OK)
         goto done;
     for (int k = -batch; k < n; k += batch) {
-        if (k == 0)
+        if (k == 0) {
             t0 = vgg_now_seconds();
+            c0 = cpu_now();
+        }
         const int m = n - k < batch ? n - k : batch;
         for (int j = 0; j < m; j++) {
             picture(img, k < 0 ? j : k + j);
@@ -115,7 +131,11 @@ static double time_ours(vgg_extractor *ex, int n, int batch, int w, int h)
         if (st != VGG_STATUS_OK)
             goto done;
     }
-    rate = n / (vgg_now_seconds() - t0);
+    {
+        const double secs = vgg_now_seconds() - t0;
+        rate = n / secs;
+        busy_cores = (cpu_now() - c0) / secs;
+    }
 done:
     if (rate < 0)
         fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
@@ -184,7 +204,9 @@ int main(int argc, char **argv)
     if (ours < 0)
         return 1;
     double our_rss = vgg_peak_rss_bytes() / 1048576.0;
-    printf("  vggfeat: %.3f images/s, peak RSS %.0f MB\n", ours, our_rss);
+    printf("  vggfeat: %.3f images/s, peak RSS %.0f MB, %.2f cores busy on average (processor "
+           "time over the run's; each image resized on the calling thread, then run)\n", ours,
+           our_rss, busy_cores);
     fflush(stdout);
     vgg_extractor_free(ex);
     for (int j = 0; j < n_nets; j++)
