@@ -522,6 +522,136 @@ static void output_tile(const run_ctx *c, int t, int slot, int ob)
         output_tile_a(c, t, slot, ob, 4);
 }
 
+/* ---- the output transform on AVX-512: two blocks of 8 channels ---- */
+
+/* at6 and at4 on sixteen lanes: the same operations lane by lane */
+static inline __attribute__((always_inline)) VGG_TARGET512 void at6_512(const __m512 m[6],
+                                                                       __m512 y[4])
+{
+    const __m512 s12 = _mm512_add_ps(m[1], m[2]), d12 = _mm512_sub_ps(m[1], m[2]);
+    y[0] = _mm512_add_ps(_mm512_add_ps(m[0], s12), _mm512_add_ps(m[3], m[4]));
+    y[1] = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), m[4],
+                            _mm512_fmadd_ps(_mm512_set1_ps(0.5f), m[3], d12));
+    y[2] = _mm512_fmadd_ps(_mm512_set1_ps(4.0f), m[4],
+                           _mm512_fmadd_ps(_mm512_set1_ps(0.25f), m[3], s12));
+    y[3] = _mm512_add_ps(_mm512_fnmadd_ps(_mm512_set1_ps(8.0f), m[4],
+                                          _mm512_fmadd_ps(_mm512_set1_ps(0.125f), m[3], d12)),
+                         m[5]);
+}
+
+static inline __attribute__((always_inline)) VGG_TARGET512 void at4_512(const __m512 m[4],
+                                                                       __m512 y[2])
+{
+    y[0] = _mm512_add_ps(_mm512_add_ps(m[0], m[1]), m[2]);
+    y[1] = _mm512_sub_ps(_mm512_sub_ps(m[1], m[2]), m[3]);
+}
+
+/* v's two halves: the first into lo, the second into hi (where hi) */
+static inline __attribute__((always_inline)) VGG_TARGET512 void put2(float *lo, float *hi,
+                                                                    __m512 v)
+{
+    _mm256_storeu_ps(lo, _mm512_castps512_ps256(v));
+    if (hi)
+        _mm256_storeu_ps(hi, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+/* output_tile_a for blocks ob (even) and ob + 1 (where the layer has it)
+ * at once: M's 16 columns of the two in one vector, each lane computed as
+ * output_tile_a computes it, so the same bits */
+static inline __attribute__((always_inline)) VGG_TARGET512 void
+output_tile2_a(const run_ctx *c, int t, int slot, int ob, const int A)
+{
+    const vgg_wino_shape *s = c->s;
+    const geom *g = &c->g;
+    const int m = A - 2;
+    const size_t ps = g->mps;
+    const bool second = ob + 1 < g->cout8 / 8;
+    const float *mb = c->mm + (size_t)slot * g->coutq + (size_t)ob * 8;
+    __m512 tr[6][4];
+    for (int i = 0; i < A; i++) {
+        __m512 row[6];
+        for (int j = 0; j < A; j++)
+            row[j] = _mm512_loadu_ps(mb + (size_t)(i * A + j) * ps);
+        if (A == 6)
+            at6_512(row, tr[i]);
+        else
+            at4_512(row, tr[i]);
+    }
+    const __m512 bv = _mm512_loadu_ps(c->bias + ob * 8), zero = _mm512_setzero_ps();
+    __m512 out[4][4];
+    for (int j = 0; j < m; j++) {
+        __m512 col[6], y[4];
+        for (int i = 0; i < A; i++)
+            col[i] = tr[i][j];
+        if (A == 6)
+            at6_512(col, y);
+        else
+            at4_512(col, y);
+        for (int i = 0; i < m; i++) {
+            const __m512 v = _mm512_add_ps(y[i], bv);
+            out[i][j] = s->relu ? _mm512_max_ps(v, zero) : v;
+        }
+    }
+    const int per_img = g->th * g->tw;
+    const int img = t / per_img, r = t - img * per_img;
+    const int ty = r / g->tw;
+    const int y0 = ty * m, x0 = (r - ty * g->tw) * m;
+    if (s->pool_h > 0) {
+        const int ph = s->pool_h, pw = s->pool_w;
+        float *p0 = c->y + ((size_t)img * (g->cout8 / 8) + ob) * ph * pw * 8;
+        float *p1 = second ? p0 + (size_t)ph * pw * 8 : NULL;
+        for (int py = 0; py < m / 2; py++) {
+            const int oy = y0 / 2 + py;
+            if (oy >= ph)
+                break;
+            const bool two_rows = y0 + 2 * py + 1 < s->h;
+            for (int px = 0; px < m / 2; px++) {
+                const int ox = x0 / 2 + px;
+                if (ox >= pw)
+                    break;
+                const bool two_cols = x0 + 2 * px + 1 < s->w;
+                __m512 v = out[2 * py][2 * px];
+                if (two_cols)
+                    v = _mm512_max_ps(out[2 * py][2 * px + 1], v);
+                if (two_rows)
+                    v = _mm512_max_ps(out[2 * py + 1][2 * px], v);
+                if (two_rows && two_cols)
+                    v = _mm512_max_ps(out[2 * py + 1][2 * px + 1], v);
+                const size_t at = ((size_t)oy * pw + ox) * 8;
+                put2(p0 + at, p1 ? p1 + at : NULL, v);
+            }
+        }
+        return;
+    }
+    float *p0 = c->y + ((size_t)img * (g->cout8 / 8) + ob) * s->h * s->w * 8;
+    float *p1 = second ? p0 + (size_t)s->h * s->w * 8 : NULL;
+    const int ny = s->h - y0 < m ? s->h - y0 : m, nx = s->w - x0 < m ? s->w - x0 : m;
+    const size_t base = ((size_t)y0 * s->w + x0) * 8;
+    if (ny == m && nx == m && x0 + 3 * m <= s->w)
+        for (int i = 0; i < m; i++) {
+            const size_t ahead = base + (size_t)i * s->w * 8 + 2 * m * 8;
+            _mm_prefetch((const char *)(p0 + ahead), _MM_HINT_T0);
+            _mm_prefetch((const char *)(p0 + ahead + 16), _MM_HINT_T0);
+            if (p1) {
+                _mm_prefetch((const char *)(p1 + ahead), _MM_HINT_T0);
+                _mm_prefetch((const char *)(p1 + ahead + 16), _MM_HINT_T0);
+            }
+        }
+    for (int i = 0; i < ny; i++)
+        for (int j = 0; j < nx; j++) {
+            const size_t at = base + ((size_t)i * s->w + j) * 8;
+            put2(p0 + at, p1 ? p1 + at : NULL, out[i][j]);
+        }
+}
+
+static VGG_TARGET512 void output_tile2(const run_ctx *c, int t, int slot, int ob)
+{
+    if (c->g.a == 6)
+        output_tile2_a(c, t, slot, ob, 6);
+    else
+        output_tile2_a(c, t, slot, ob, 4);
+}
+
 /* ---- the three phases ---- */
 
 /* the product's work items: a point and a run of 16-column blocks whose
@@ -621,6 +751,7 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
     float *base = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     const int blocks = (g->tiles + g->tb - 1) / g->tb;
     const int cbs = g->cinp / 8, obs = g->cout8 / 8, nbk = g->coutq / NR;
+    const int obs2 = c0.wide ? (obs + 1) / 2 : obs;   /* the output transform's items a tile */
     const int run = product_run(g), items = g->P * ((nbk + run - 1) / run);
     const int threads = s->threads < 1 ? 1 : s->threads;
     if (!g->shared) {
@@ -644,9 +775,13 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
                     product_item(&c, it, ngroups);
                 /* a plane of output channels at a time: the tiles' rows
                  * are written one after the other, as streams */
-                for (int ob = 0; ob < obs; ob++)
-                    for (int sl = 0; sl < nt; sl++)
-                        output_tile(&c, t0 + sl, sl, ob);
+                for (int ob = 0; ob < obs; ob += c.wide ? 2 : 1)
+                    for (int sl = 0; sl < nt; sl++) {
+                        if (c.wide)
+                            output_tile2(&c, t0 + sl, sl, ob);
+                        else
+                            output_tile(&c, t0 + sl, sl, ob);
+                    }
             }
         }
         return;
@@ -684,8 +819,12 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
             /* 3: output transform; the next block's input transform may
              * start beside it (it writes V, which this reads nothing of) */
 #pragma omp for schedule(dynamic, 16) nowait
-            for (int it = 0; it < nt * obs; it++)
-                output_tile(c, t0 + it % nt, it % nt, it / nt);
+            for (int it = 0; it < nt * obs2; it++) {
+                if (c->wide)
+                    output_tile2(c, t0 + it % nt, it % nt, 2 * (it / nt));
+                else
+                    output_tile(c, t0 + it % nt, it % nt, it / nt);
+            }
         }
     }
 }
