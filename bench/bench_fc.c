@@ -225,7 +225,8 @@ int main(int argc, char **argv)
                    vgg_fc_algo_name(s[a < 2 ? a : 1].algo),
                    a == 2 ? " (AVX-512)" : a == 1 && wide ? " (AVX2)" : "", best[a] * 1e3,
                    2.0 * M * N * K / best[a] * 1e-9, (double)N * K * 4 / best[a] * 1e-9);
-        printf("  (the two differ by at most %.2e of the largest output", big > 0 ? diff / big : diff);
+        printf("  (the two differ by at most %.2e of the largest output",
+               big > 0 ? diff / big : diff);
         if (wide)
             printf("; the panel's AVX-512 and AVX2 tiles %s",
                    memcmp(y[1], y[2], (size_t)M * N * 4) == 0 ? "the same bits" : "DIFFER");

@@ -1,8 +1,9 @@
 /* The machine's own limits, which the CPU benchmarks are measured against:
  * the FMA peak of its cores (AVX-512F, else AVX2 + FMA where the CPU has
  * them, else SSE2 multiply-adds; where AVX-512 is the peak, AVX2's is
- * printed beside it, and AVX512-BF16's dot product where the CPU has it) and its memory bandwidth (STREAM-like read, copy and
- * triad over arrays far larger than the caches), with 1 and N threads.
+ * printed beside it, and AVX512-BF16's dot product where the CPU has it)
+ * and its memory bandwidth (STREAM-like read, copy and triad over arrays
+ * far larger than the caches), with 1 and N threads.
  *
  *   bench_machine [--threads N] [--mb M] [--repeat R]
  *
@@ -314,7 +315,9 @@ int main(int argc, char **argv)
                 best = flops / s > best ? flops / s : best;
             }
             pthread_barrier_destroy(&bar);
-            const char *what = ki == 0 ? "FMA peak" : kind == 0 ? "AVX2 FMA" : "bf16 dot (vdpbf16ps)";
+            const char *what = ki == 0     ? "FMA peak"
+                               : kind == 0 ? "AVX2 FMA"
+                                           : "bf16 dot (vdpbf16ps)";
             printf("  %s, %d thread%s: %.1f GFLOP/s", what, t, t > 1 ? "s" : "", best * 1e-9);
             if (kind == 4)
                 printf("  (%.2f GHz a core at 64 flops a cycle, 2 pipes)", best * 1e-9 / 64 / t);

@@ -112,7 +112,8 @@ tile(const vgg_wino_shape *s, const float *rows, size_t rw, const float *packed,
                 v = _mm512_max_ps(v, zero);
             _mm256_storeu_ps(d0 + (size_t)(x0 + p) * 8, _mm512_castps512_ps256(v));
             if (second)
-                _mm256_storeu_ps(d1 + (size_t)(x0 + p) * 8, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+                _mm256_storeu_ps(d1 + (size_t)(x0 + p) * 8,
+                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
         }
     }
 }
