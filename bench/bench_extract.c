@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "bench_util.h"
 #include "vgg/extract.h"
@@ -88,16 +87,6 @@ static void run_pytorch(const char *net_text, const char *scales_text, int n_ima
            our_rss / rss);
 }
 
-/* the process's processor time so far (user + system), seconds */
-static double cpu_now(void)
-{
-    struct rusage u;
-    if (getrusage(RUSAGE_SELF, &u) != 0)
-        return 0;
-    return (double)u.ru_utime.tv_sec + 1e-6 * (double)u.ru_utime.tv_usec +
-           (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
-}
-
 static double busy_cores;   /* time_ours's processor time over its time */
 
 /* images/s of n images of w x h, batch at a time (prepared, then run as
@@ -115,7 +104,7 @@ static double time_ours(vgg_extractor *ex, int n, int batch, int w, int h)
     for (int k = -batch; k < n; k += batch) {
         if (k == 0) {
             t0 = vgg_now_seconds();
-            c0 = cpu_now();
+            c0 = vgg_cpu_seconds();
         }
         const int m = n - k < batch ? n - k : batch;
         for (int j = 0; j < m; j++) {
@@ -134,7 +123,7 @@ static double time_ours(vgg_extractor *ex, int n, int batch, int w, int h)
     {
         const double secs = vgg_now_seconds() - t0;
         rate = n / secs;
-        busy_cores = (cpu_now() - c0) / secs;
+        busy_cores = (vgg_cpu_seconds() - c0) / secs;
     }
 done:
     if (rate < 0)

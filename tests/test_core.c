@@ -171,6 +171,26 @@ static void list_reader_follows_the_one_rule(void **state)
     unlink(p);
 }
 
+/* vgg_cpu_seconds counts this process's processor time: it grows while
+ * this thread works (a spin until it has grown by 20 ms, or 10 s of wall
+ * time), by no more than the wall time that passed (one thread), and
+ * hardly while the thread sleeps */
+static void cpu_seconds_count_this_process(void **state)
+{
+    (void)state;
+    const double c0 = vgg_cpu_seconds(), w0 = vgg_now_seconds();
+    assert_true(c0 > 0);
+    volatile double sink = 0;
+    while (vgg_cpu_seconds() - c0 < 0.02 && vgg_now_seconds() - w0 < 10)
+        for (int i = 0; i < 100000; i++)
+            sink += i * 1e-9;
+    const double c1 = vgg_cpu_seconds(), w1 = vgg_now_seconds();
+    assert_true(c1 - c0 >= 0.02);
+    assert_true(c1 - c0 <= w1 - w0 + 0.005);
+    usleep(200000);
+    assert_true(vgg_cpu_seconds() - c1 < 0.1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +201,7 @@ int main(void)
         cmocka_unit_test(int_list_parses_and_refuses),
         cmocka_unit_test(cli_dispatches_by_name),
         cmocka_unit_test(list_reader_follows_the_one_rule),
+        cmocka_unit_test(cpu_seconds_count_this_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 void vgg_extract_job_default(vgg_extract_job *job)
 {
@@ -355,19 +354,9 @@ static void report(const run_state *rs, const pipeline *pl, size_t start, double
     rs->job->progress(rs->job->ctx, &p);
 }
 
-/* the process's processor time so far (user + system), seconds */
-static double cpu_now(void)
-{
-    struct rusage u;
-    if (getrusage(RUSAGE_SELF, &u) != 0)
-        return 0;
-    return (double)u.ru_utime.tv_sec + 1e-6 * (double)u.ru_utime.tv_usec +
-           (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
-}
-
 static vgg_status run_items(run_state *rs, pipeline *pl, size_t start)
 {
-    const double t0 = vgg_now_seconds(), c0 = cpu_now();
+    const double t0 = vgg_now_seconds(), c0 = vgg_cpu_seconds();
     vgg_status st = VGG_STATUS_OK;
     for (size_t t = 0; t <= pl->n; t++) {
         slot s = { 0 };
@@ -398,7 +387,7 @@ static vgg_status run_items(run_state *rs, pipeline *pl, size_t start)
     for (size_t g = 0; g < rs->n_group; g++)
         vgg_prepared_free(rs->group[g]);
     rs->res->seconds = vgg_now_seconds() - t0;
-    rs->res->cpu_seconds = cpu_now() - c0;
+    rs->res->cpu_seconds = vgg_cpu_seconds() - c0;
     return st;
 }
 

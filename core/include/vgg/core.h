@@ -313,6 +313,7 @@ void vgg_sha256_final_hex(vgg_sha256 *s, char hex[65]);
 /* ---- time and memory, for progress lines and reports ---- */
 
 double vgg_now_seconds(void);      /* monotonic clock */
+double vgg_cpu_seconds(void);      /* this process's processor time, user + system */
 size_t vgg_peak_rss_bytes(void);   /* VmHWM of this process, 0 if unknown */
 
 /* ---- a small deterministic RNG (splitmix64), the same on every machine ---- */
