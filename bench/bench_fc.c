@@ -64,8 +64,7 @@ static int maps(int threads, int repeat, int h, int w)
     for (int i = 0; i < cout; i++)
         b[i] = 0.01f * (float)(i % 7);
     /* the Winograd's products on AVX2 and, where the CPU has it, AVX-512 */
-    vgg_set_tile512(1);
-    const int wide = vgg_tile512(), algos = wide ? 3 : 2;
+    const int wide = vgg_tile512_possible(), algos = wide ? 3 : 2;
     double best[3] = {1e30, 1e30, 1e30};
     for (int r = 0; r <= repeat; r++)
         for (int a = 0; a < algos; a++) {
@@ -201,8 +200,7 @@ int main(int argc, char **argv)
             b[i] = 0.01f * (float)(i % 7);
         /* the panel product's AVX-512 tile (up to 160 rows) beside its
          * AVX2 one where the CPU has it */
-        vgg_set_tile512(1);
-        const int wide = vgg_tile512() && M <= 160, algos = wide ? 3 : 2;
+        const int wide = vgg_tile512_possible() && M <= 160, algos = wide ? 3 : 2;
         double best[3] = {1e30, 1e30, 1e30};
         for (int r = 0; r <= repeat; r++)
             for (int a = 0; a < algos; a++) {

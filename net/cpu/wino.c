@@ -17,15 +17,19 @@ bool vgg_wino_supported(void)
 
 static atomic_int tile512_forced = -1;
 
-bool vgg_tile512(void)
+bool vgg_tile512_possible(void)
 {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     /* the check includes the system's saving of the ZMM registers */
-    return atomic_load(&tile512_forced) != 0 && vgg_wino_supported() &&
-           __builtin_cpu_supports("avx512f");
+    return vgg_wino_supported() && __builtin_cpu_supports("avx512f");
 #else
     return false;
 #endif
+}
+
+bool vgg_tile512(void)
+{
+    return atomic_load(&tile512_forced) != 0 && vgg_tile512_possible();
 }
 
 void vgg_set_tile512(int on)

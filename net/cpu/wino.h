@@ -102,6 +102,9 @@ void vgg_pool8_run(int n, int c, int h, int w, int oh, int ow, const float *x, f
  * same either way: only the vectors' width changes, not a sum's order. */
 bool vgg_tile512(void);
 void vgg_set_tile512(int on);
+/* Whether this CPU and system could run them (whatever vgg_set_tile512
+ * said). */
+bool vgg_tile512_possible(void);
 
 /* ---- which algorithm a 3x3 convolution of the chain gets ---- */
 
