@@ -523,9 +523,11 @@ static void pooling_taken_into_the_output_transform(void **state)
 }
 
 /* The products on AVX-512 (two groups of 6 tiles by two blocks of 16
- * columns a register tile, where the CPU has it) give the bits of the AVX2
- * ones: blocks of 1 to 5 groups, runs of blocks of columns even and odd,
- * narrow and wide (streamed) layers, F(4x4) and F(2x2). */
+ * columns a register tile, where the CPU has it), and the transforms two
+ * blocks of 8 channels at a time, give the bits of the AVX2 ones: blocks
+ * of 1 to 5 groups, runs of blocks of columns even and odd, odd numbers of
+ * blocks of 8 channels, narrow and wide (streamed) layers, F(4x4) and
+ * F(2x2). */
 static void avx512_products_give_the_same_bits(void **state)
 {
     (void)state;
@@ -539,6 +541,7 @@ static void avx512_products_give_the_same_bits(void **state)
         {2, 2, 64, 128, 13, 18, false},
         {4, 2, 256, 150, 9, 11, true},
         {2, 2, 320, 260, 7, 5, true},
+        {4, 1, 324, 264, 7, 9, true},  /* wide, 41 blocks of 8 channels, the last a half */
     };
     const int blocks[] = {0, 6, 12, 18, 24, 30};
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {

@@ -344,6 +344,144 @@ static void input_tile(const run_ctx *c, int t, int cb, int slot, float *pend)
         input_tile_a(c, t, cb, slot, pend, 4);
 }
 
+/* ---- the input transform on AVX-512: two blocks of 8 channels ---- */
+
+/* bt6 and bt4 on sixteen lanes: the same operations lane by lane */
+static inline __attribute__((always_inline)) VGG_TARGET512 void bt6_512(const __m512 d[6],
+                                                                       __m512 r[6])
+{
+    const __m512 h = _mm512_set1_ps(0.5f), t = _mm512_set1_ps(1.5f), f = _mm512_set1_ps(2.5f),
+                 two = _mm512_set1_ps(2.0f);
+    const __m512 d41 = _mm512_sub_ps(d[4], d[1]), d42 = _mm512_sub_ps(d[4], d[2]);
+    const __m512 d31 = _mm512_sub_ps(d[3], d[1]);
+    r[0] = _mm512_fnmadd_ps(two, d[2], _mm512_fmadd_ps(t, d31, _mm512_add_ps(d[0], d[4])));
+    r[1] = _mm512_fmadd_ps(f, d[3], _mm512_fmadd_ps(h, d[2], d41));
+    r[2] = _mm512_fmadd_ps(h, d[3], _mm512_fnmadd_ps(f, d[2], _mm512_add_ps(d[4], d[1])));
+    r[3] = _mm512_fmadd_ps(two, d31, d42);
+    r[4] = _mm512_fnmadd_ps(h, d31, d42);
+    r[5] = _mm512_fnmadd_ps(two, d[3], _mm512_fmadd_ps(t, d42, _mm512_add_ps(d[1], d[5])));
+}
+
+static inline __attribute__((always_inline)) VGG_TARGET512 void bt4_512(const __m512 d[4],
+                                                                       __m512 r[4])
+{
+    r[0] = _mm512_sub_ps(d[0], d[2]);
+    r[1] = _mm512_add_ps(d[1], d[2]);
+    r[2] = _mm512_sub_ps(d[2], d[1]);
+    r[3] = _mm512_sub_ps(d[1], d[3]);
+}
+
+/* the vectors of a pixel of two planes side by side, the lanes past cin
+ * (keep) zero whatever the padding holds */
+static inline __attribute__((always_inline)) VGG_TARGET512 __m512
+load2(const float *lo, const float *hi, __mmask16 keep)
+{
+    const __m512 v = _mm512_castps256_ps512(_mm256_loadu_ps(lo));
+    const __m512d w = _mm512_insertf64x4(_mm512_castps_pd(v),
+                                         _mm256_castps_pd(hi ? _mm256_loadu_ps(hi)
+                                                             : _mm256_setzero_ps()),
+                                         1);
+    return _mm512_maskz_mov_ps(keep, _mm512_castpd_ps(w));
+}
+
+/* input_tile_a for blocks cb (even) and cb + 1 (where the layer has it)
+ * at once, each lane computed as input_tile_a computes it (the same V);
+ * pend: two of input_tile_a's, one a block */
+static inline __attribute__((always_inline)) VGG_TARGET512 void
+input_tile2_a(const run_ctx *c, int t, int cb, int slot, float *pend, const int A)
+{
+    const vgg_wino_shape *s = c->s;
+    const geom *g = &c->g;
+    float *vbase = c->v + (size_t)(slot / MR) * MR * g->cinp + (size_t)cb * MR * 8 +
+                   (size_t)(slot % MR) * 8;
+    const bool second = cb + 1 < g->cinp / 8;
+    float *pend1 = pend ? pend + 36 * 8 : NULL;
+    const size_t ps = g->vps;
+    __m512 tr[6][6];
+    if (t >= g->tiles) {
+        for (int p = 0; p < A * A; p++) {
+            v_put(vbase + p * ps, p, _mm256_setzero_ps(), slot, pend);
+            if (second)
+                v_put(vbase + MR * 8 + p * ps, p, _mm256_setzero_ps(), slot, pend1);
+        }
+        return;
+    }
+    const int per_img = g->th * g->tw;
+    const int img = t / per_img, r = t - img * per_img;
+    const int ty = r / g->tw;
+    const int y0 = ty * s->m - 1, x0 = (r - ty * g->tw) * s->m - 1;
+    const int h = s->h, w = s->w;
+    const float *p0 = c->x + ((size_t)img * (g->cinp / 8) + cb) * h * w * 8;
+    const float *p1 = second ? p0 + (size_t)h * w * 8 : NULL;
+    const int live = s->cin - cb * 8;
+    const __mmask16 keep = live >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << live) - 1);
+    if (y0 >= 0 && x0 >= 0 && y0 + A <= h && x0 + A <= w) {
+        const size_t base = ((size_t)y0 * w + x0) * 8;
+        if (x0 + A + 2 * s->m <= w)
+            for (int yy = 0; yy < A; yy++) {
+                const size_t ahead = base + (size_t)yy * w * 8 + (A + s->m) * 8;
+                _mm_prefetch((const char *)(p0 + ahead), _MM_HINT_T0);
+                _mm_prefetch((const char *)(p0 + ahead + 16), _MM_HINT_T0);
+                if (p1) {
+                    _mm_prefetch((const char *)(p1 + ahead), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(p1 + ahead + 16), _MM_HINT_T0);
+                }
+            }
+        for (int yy = 0; yy < A; yy++) {
+            __m512 d[6];
+            for (int xx = 0; xx < A; xx++) {
+                const size_t at = base + ((size_t)yy * w + xx) * 8;
+                d[xx] = load2(p0 + at, p1 ? p1 + at : NULL, keep);
+            }
+            if (A == 6)
+                bt6_512(d, tr[yy]);
+            else
+                bt4_512(d, tr[yy]);
+        }
+    } else {
+        for (int yy = 0; yy < A; yy++) {
+            const int iy = y0 + yy;
+            __m512 d[6];
+            for (int xx = 0; xx < A; xx++) {
+                const int ix = x0 + xx;
+                const size_t at = ((size_t)iy * w + ix) * 8;
+                d[xx] = iy >= 0 && iy < h && ix >= 0 && ix < w
+                            ? load2(p0 + at, p1 ? p1 + at : NULL, keep)
+                            : _mm512_setzero_ps();
+            }
+            if (A == 6)
+                bt6_512(d, tr[yy]);
+            else
+                bt4_512(d, tr[yy]);
+        }
+    }
+    for (int j = 0; j < A; j++) {
+        __m512 col[6], out[6];
+        for (int yy = 0; yy < A; yy++)
+            col[yy] = tr[yy][j];
+        if (A == 6)
+            bt6_512(col, out);
+        else
+            bt4_512(col, out);
+        for (int i = 0; i < A; i++) {
+            const size_t at = (size_t)(i * A + j) * ps;
+            v_put(vbase + at, i * A + j, _mm512_castps512_ps256(out[i]), slot, pend);
+            if (second)
+                v_put(vbase + MR * 8 + at, i * A + j,
+                      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(out[i]), 1)),
+                      slot, pend1);
+        }
+    }
+}
+
+static VGG_TARGET512 void input_tile2(const run_ctx *c, int t, int cb, int slot, float *pend)
+{
+    if (c->g.a == 6)
+        input_tile2_a(c, t, cb, slot, pend, 6);
+    else
+        input_tile2_a(c, t, cb, slot, pend, 4);
+}
+
 /* ---- the product: M[p] (6 tiles x 16) = V[p] (6 x cinp) U[p] (cinp x 16) ---- */
 
 /* a: [cinp / 8][6][8]; b: [cinp][16]; cm: 6 rows of ldc.  The sum over
@@ -752,6 +890,7 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
     const int blocks = (g->tiles + g->tb - 1) / g->tb;
     const int cbs = g->cinp / 8, obs = g->cout8 / 8, nbk = g->coutq / NR;
     const int obs2 = c0.wide ? (obs + 1) / 2 : obs;   /* the output transform's items a tile */
+    const int cbs2 = c0.wide ? (cbs + 1) / 2 : cbs;   /* the input transform's */
     const int run = product_run(g), items = g->P * ((nbk + run - 1) / run);
     const int threads = s->threads < 1 ? 1 : s->threads;
     if (!g->shared) {
@@ -768,9 +907,13 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
                 const int t0 = b * g->tb;
                 const int nt = g->tiles - t0 < g->tb ? g->tiles - t0 : g->tb;
                 const int ngroups = (nt + MR - 1) / MR;
-                for (int cb = 0; cb < cbs; cb++)
-                    for (int sl = 0; sl < ngroups * MR; sl++)
-                        input_tile(&c, t0 + sl, cb, sl, NULL);
+                for (int cb = 0; cb < cbs; cb += c.wide ? 2 : 1)
+                    for (int sl = 0; sl < ngroups * MR; sl++) {
+                        if (c.wide)
+                            input_tile2(&c, t0 + sl, cb, sl, NULL);
+                        else
+                            input_tile(&c, t0 + sl, cb, sl, NULL);
+                    }
                 for (int it = 0; it < items; it++)
                     product_item(&c, it, ngroups);
                 /* a plane of output channels at a time: the tiles' rows
@@ -794,7 +937,7 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
     const run_ctx *c = &c0;
 #pragma omp parallel num_threads(threads)
     {
-        float pend[36 * 8] __attribute__((aligned(32)));
+        float pend[2 * 36 * 8] __attribute__((aligned(32)));   /* two: input_tile2 */
         for (int b = 0; b < blocks; b++) {
             const int t0 = b * g->tb;
             const int nt = g->tiles - t0 < g->tb ? g->tiles - t0 : g->tb;
@@ -803,9 +946,12 @@ void vgg_wino_run(const vgg_wino_shape *s, const float *packed, const float *x, 
              * chunks (of an even size) hold the two tiles of each line of V
              * (an even slot and the next, see v_put). */
 #pragma omp for schedule(dynamic, 16) nowait
-            for (int it = 0; it < cbs * ngroups * MR; it++) {
+            for (int it = 0; it < cbs2 * ngroups * MR; it++) {
                 const int cb = it / (ngroups * MR), sl = it % (ngroups * MR);
-                input_tile(c, t0 + sl, cb, sl, pend);
+                if (c->wide)
+                    input_tile2(c, t0 + sl, 2 * cb, sl, pend);
+                else
+                    input_tile(c, t0 + sl, cb, sl, pend);
             }
             /* the streamed stores, seen by every thread after the barrier */
             _mm_sfence();
