@@ -253,6 +253,51 @@ static void u_filters(const float *g, float *u, size_t ustride)
     }
 }
 
+/* g7 and u_filters on sixteen lanes (both halves of a block of 16
+ * outputs at once): the same operations lane by lane, so the same U */
+static inline __attribute__((always_inline)) VGG_TARGET512 void g7_512(const __m512 v[7],
+                                                                      __m512 r[8])
+{
+    const __m512 q = _mm512_set1_ps(0.25f), f = _mm512_set1_ps(4.0f);
+    r[0] = v[0];
+    const __m512 e1 = _mm512_add_ps(_mm512_add_ps(v[0], v[2]), _mm512_add_ps(v[4], v[6]));
+    const __m512 o1 = _mm512_add_ps(_mm512_add_ps(v[1], v[3]), v[5]);
+    r[1] = _mm512_add_ps(e1, o1);
+    r[2] = _mm512_sub_ps(e1, o1);
+    const __m512 eh = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_fmadd_ps(v[6], q, v[4]), q, v[2]),
+                                      q, v[0]);
+    const __m512 oh = _mm512_mul_ps(_mm512_fmadd_ps(_mm512_fmadd_ps(v[5], q, v[3]), q, v[1]),
+                                    _mm512_set1_ps(0.5f));
+    r[3] = _mm512_add_ps(eh, oh);
+    r[4] = _mm512_sub_ps(eh, oh);
+    const __m512 e2 = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_fmadd_ps(v[6], f, v[4]), f, v[2]),
+                                      f, v[0]);
+    const __m512 o2h = _mm512_fmadd_ps(_mm512_fmadd_ps(v[5], f, v[3]), f, v[1]);
+    const __m512 o2 = _mm512_add_ps(o2h, o2h);
+    r[5] = _mm512_add_ps(e2, o2);
+    r[6] = _mm512_sub_ps(e2, o2);
+    r[7] = v[6];
+}
+
+static VGG_TARGET512 void u_filters512(const float *g, float *u, size_t ustride)
+{
+    __m512 t[8][7];
+    for (int kx = 0; kx < 7; kx++) {
+        __m512 col[7], r[8];
+        for (int ky = 0; ky < 7; ky++)
+            col[ky] = _mm512_loadu_ps(g + (size_t)(ky * 7 + kx) * NR);
+        g7_512(col, r);
+        for (int j = 0; j < 8; j++)
+            t[j][kx] = r[j];
+    }
+    for (int j = 0; j < 8; j++) {
+        __m512 r[8];
+        g7_512(t[j], r);
+        for (int l = 0; l < 8; l++)
+            _mm512_storeu_ps(u + (size_t)(j * 8 + l) * ustride, r[l]);
+    }
+}
+
 /* ---- the output transform: Y = A^T M A, + bias, ReLU ---- */
 
 /* y = A^T m (8 points to 2 outputs) */
@@ -379,11 +424,14 @@ static VGG_TARGET512 void products512(const geom7 *g, const float *vb, const flo
 /* U of chunk c0 (kn channels, live of them with weights) of outputs ob * NR
  * .. + NR into uc, from the weights gathered into gc. */
 static void u_chunk(const vgg_wino7_shape *s, const geom7 *g, const float *w, int ob, int c0,
-                    int kn, float *gc, float *uc)
+                    int kn, float *gc, float *uc, bool wide)
 {
     const int left = s->c - c0, live = left < kn ? left : kn;
     gather_chunk(s, w, ob, c0, live, gc);
-    for (int ci = 0; ci < kn; ci++)
+    if (wide)   /* the 16 outputs at once */
+        for (int ci = 0; ci < live; ci++)
+            u_filters512(gc + (size_t)ci * 49 * NR, uc + (size_t)ci * NR, g->ups);
+    for (int ci = wide ? live : 0; ci < kn; ci++)
         for (int h = 0; h < 2; h++) {
             float *u = uc + (size_t)ci * NR + h * 8;
             if (ci < live)
@@ -429,7 +477,7 @@ void vgg_wino7_run(const vgg_wino7_shape *s, const float *w, const float *bias, 
                 for (int c0 = 0; c0 < g.cinp; c0 += VGG_WINO7_KC) {
                     const int kn = g.cinp - c0 < VGG_WINO7_KC ? g.cinp - c0 : VGG_WINO7_KC;
                     for (int k = 0; k < nb; k++)
-                        u_chunk(s, &g, w, ob + k, c0, kn, gc, u + (size_t)k * 64 * g.ups);
+                        u_chunk(s, &g, w, ob + k, c0, kn, gc, u + (size_t)k * 64 * g.ups, wide);
                     if (wide)
                         products512(&g, v, u, mm, c0, kn, groups, nb);
                     else
