@@ -100,8 +100,8 @@ tile(const vgg_wino_shape *s, const float *rows, size_t rw, const float *packed,
         const __m512 bv = _mm512_loadu_ps(packed + (size_t)72 * cq + (size_t)(ob + b) * 16);
         const int c8 = (ob + b) * 2;   /* its first block of 8 channels */
         float *d0 = y + (((size_t)img * cb + c8) * s->h + yy) * s->w * 8;
-        float *d1 = d0 + (size_t)s->h * s->w * 8;
-        const bool second = c8 + 1 < cb;
+        /* the second block of 8 where the layer has it */
+        float *d1 = c8 + 1 < cb ? d0 + (size_t)s->h * s->w * 8 : NULL;
 #pragma GCC unroll 6
         for (int p = 0; p < DP; p++) {
             if (p >= np)
@@ -110,10 +110,7 @@ tile(const vgg_wino_shape *s, const float *rows, size_t rw, const float *packed,
             /* max(v, 0) is 0 for a NaN v, as the reference's v > 0 ? v : 0 */
             if (s->relu)
                 v = _mm512_max_ps(v, zero);
-            _mm256_storeu_ps(d0 + (size_t)(x0 + p) * 8, _mm512_castps512_ps256(v));
-            if (second)
-                _mm256_storeu_ps(d1 + (size_t)(x0 + p) * 8,
-                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+            vgg_put2_512(d0 + (size_t)(x0 + p) * 8, d1 ? d1 + (size_t)(x0 + p) * 8 : NULL, v);
         }
     }
 }

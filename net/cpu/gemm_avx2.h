@@ -121,6 +121,22 @@ vgg_partial_512(const float *a, size_t as, const float *b, size_t bs, float *cm,
             }
 }
 
+/* The upper eight lanes of v (AVX-512F alone: no AVX512-DQ) */
+static inline __attribute__((always_inline)) VGG_TARGET512 __m256 vgg_hi256(__m512 v)
+{
+    return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+/* v's two halves, sixteen channels of a pixel, into their two nChw8c
+ * planes: the lower into lo, the upper into hi (none where hi is NULL) */
+static inline __attribute__((always_inline)) VGG_TARGET512 void
+vgg_put2_512(float *lo, float *hi, __m512 v)
+{
+    _mm256_storeu_ps(lo, _mm512_castps512_ps256(v));
+    if (hi)
+        _mm256_storeu_ps(hi, vgg_hi256(v));
+}
+
 /* r[i], row i of an 8x8 block, becomes its column i */
 static inline void vgg_transpose8(__m256 r[8])
 {

@@ -467,9 +467,7 @@ input_tile2_a(const run_ctx *c, int t, int cb, int slot, float *pend, const int 
             const size_t at = (size_t)(i * A + j) * ps;
             v_put(vbase + at, i * A + j, _mm512_castps512_ps256(out[i]), slot, pend);
             if (second)
-                v_put(vbase + MR * 8 + at, i * A + j,
-                      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(out[i]), 1)),
-                      slot, pend1);
+                v_put(vbase + MR * 8 + at, i * A + j, vgg_hi256(out[i]), slot, pend1);
         }
     }
 }
@@ -684,15 +682,6 @@ static inline __attribute__((always_inline)) VGG_TARGET512 void at4_512(const __
     y[1] = _mm512_sub_ps(_mm512_sub_ps(m[1], m[2]), m[3]);
 }
 
-/* v's two halves: the first into lo, the second into hi (where hi) */
-static inline __attribute__((always_inline)) VGG_TARGET512 void put2(float *lo, float *hi,
-                                                                    __m512 v)
-{
-    _mm256_storeu_ps(lo, _mm512_castps512_ps256(v));
-    if (hi)
-        _mm256_storeu_ps(hi, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-}
-
 /* output_tile_a for blocks ob (even) and ob + 1 (where the layer has it)
  * at once: M's 16 columns of the two in one vector, each lane computed as
  * output_tile_a computes it, so the same bits */
@@ -756,7 +745,7 @@ output_tile2_a(const run_ctx *c, int t, int slot, int ob, const int A)
                 if (two_rows && two_cols)
                     v = _mm512_max_ps(out[2 * py + 1][2 * px + 1], v);
                 const size_t at = ((size_t)oy * pw + ox) * 8;
-                put2(p0 + at, p1 ? p1 + at : NULL, v);
+                vgg_put2_512(p0 + at, p1 ? p1 + at : NULL, v);
             }
         }
         return;
@@ -778,7 +767,7 @@ output_tile2_a(const run_ctx *c, int t, int slot, int ob, const int A)
     for (int i = 0; i < ny; i++)
         for (int j = 0; j < nx; j++) {
             const size_t at = base + ((size_t)i * s->w + j) * 8;
-            put2(p0 + at, p1 ? p1 + at : NULL, out[i][j]);
+            vgg_put2_512(p0 + at, p1 ? p1 + at : NULL, out[i][j]);
         }
 }
 
