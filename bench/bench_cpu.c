@@ -31,7 +31,10 @@
  * for a column of each layer's effective GFLOP/s as a share of it.
  * --bandwidth: the machine's read bandwidth (bench_machine), for a line
  * per fully connected layer under the table: its weights' GB/s before and
- * after, and the share of it.  --ref
+ * after, and the share of it.  Both given: each layer's bound (the least
+ * time it could take here, layer_bound) beside its time, their sum, and
+ * in the summary PyTorch's time over the bound: the most any engine with
+ * these algorithms could be ahead of it.  --ref
  * also times the reference backend (cpu-ref).  --bf16 also times
  * --precision bf16 (on a CPU without bf16 instructions it says so and the
  * run goes on in fp32).  --together loads every net
@@ -52,6 +55,7 @@ typedef struct result {
     char net;
     int h, w;
     double ours, ours_med, before, before_med, ref, torch, torch_med, bf16, bf16_err;
+    double bound;   /* the sum of the layers' bounds (layer_bound), 0 if not known */
 } result;
 
 static int cmp_double(const void *a, const void *b)
@@ -209,8 +213,49 @@ out:
     return rc;
 }
 
-/* The flops of each layer of net at h x w (2 images), and the layers' info. */
-static int layer_flops(vgg_net *net, int h, int w, vgg_layer_info *L, double *flop, char (*out)[24])
+/* The machine's FMA peak in GFLOP/s (--peak) and read bandwidth in GB/s
+ * (--bandwidth); 0: not given */
+static double peak, bandwidth;
+
+static double ceil_div(int a, int b) { return (double)((a + b - 1) / b); }
+
+/* The least time layer l can take on this machine (0 without --peak and
+ * --bandwidth, and for a pooling): a lower bound, not an estimate.  A 3x3
+ * convolution: the multiply-adds of Winograd F(4x4, 3x3)'s products (36
+ * per 4x4 output tile, input and output channel; the input channels not
+ * rounded up) or of the direct convolution, whichever are fewer, at the FMA
+ * peak, the transforms, reorders and memory free.  A fully connected layer
+ * (fc6 a 7x7 convolution): its weights read once at the read bandwidth, or
+ * the multiply-adds of F(2x2, 7x7) (64 per 2x2 output tile) or the direct
+ * product at the peak, whichever takes longer.  F(4x4) is the largest tile
+ * whose fp32 error keeps the descriptors within 1e-6 of cpu-ref
+ * (bench/wino_error.py), so no algorithm the backend could use at those
+ * bits goes below this. */
+static double layer_bound(const vgg_layer_info *L, int n, int sh, int sw)
+{
+    if (peak <= 0 || bandwidth <= 0 || (L->kind != VGG_LAYER_CONV && L->kind != VGG_LAYER_FC))
+        return 0;
+    const int k = L->kernel;
+    const double cc = (double)L->in_channels * L->out_channels;
+    double mac = (double)n * sh * sw * k * k * cc;
+    if (k == 3) {
+        const double wino = 36.0 * n * ceil_div(sh, 4) * ceil_div(sw, 4) * cc;
+        mac = wino < mac ? wino : mac;
+    } else if (k == 7) {
+        const double wino = 64.0 * n * ceil_div(sh, 2) * ceil_div(sw, 2) * cc;
+        mac = wino < mac ? wino : mac;
+    }
+    const double t = 2.0 * mac / (peak * 1e9);
+    if (L->kind != VGG_LAYER_FC)
+        return t;
+    const double read = 4.0 * cc * k * k / (bandwidth * 1e9);
+    return read > t ? read : t;
+}
+
+/* The flops of each layer of net at h x w (2 images), its bound
+ * (layer_bound; bound may be NULL), and the layers' info. */
+static int layer_flops(vgg_net *net, int h, int w, vgg_layer_info *L, double *flop,
+                       double *bound, char (*out)[24])
 {
     int count = 0;
     if (vgg_arch_layers(vgg_net_arch(net), L, MAX_LAYERS, &count) != VGG_STATUS_OK)
@@ -228,6 +273,8 @@ static int layer_flops(vgg_net *net, int h, int w, vgg_layer_info *L, double *fl
         flop[l] = 0;
         if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC)
             flop[l] = 2.0 * 2 * L[l].out_channels * sh * sw * (double)L[l].in_channels * k * k;
+        if (bound)
+            bound[l] = layer_bound(&L[l], 2, sh, sw);
         snprintf(out[l], sizeof out[l], "%dx%d", sh, sw);
         if (L[l].kind == VGG_LAYER_FC && ++fc == 2) {
             last = l + 1;
@@ -236,9 +283,6 @@ static int layer_flops(vgg_net *net, int h, int w, vgg_layer_info *L, double *fl
     }
     return last;
 }
-
-/* The machine's read bandwidth in GB/s (--bandwidth; 0: not given) */
-static double bandwidth;
 
 /* Each fully connected layer's weights read per call against the time:
  * GB/s before and after, and the share of the machine's bandwidth. */
@@ -262,7 +306,7 @@ static void fc_bandwidth(const vgg_layer_info *L, int count, const double *befor
 /* One net before (oneDNN everywhere) and after (the default), alternating
  * on one backend; see the file's comment. */
 static int bench_before_after(char config, int threads, int repeat, int h, int w, bool layers,
-                              double peak, result *r)
+                              result *r)
 {
     vgg_backend *be = NULL;
     vgg_net *net[2] = {NULL, NULL};   /* before, after */
@@ -338,36 +382,50 @@ static int bench_before_after(char config, int threads, int repeat, int h, int w
                     best[k][l] = sec[k][l] < best[k][l] ? sec[k][l] : best[k][l];
             }
         vgg_layer_info L[MAX_LAYERS];
-        double flop[MAX_LAYERS];
+        double flop[MAX_LAYERS], bound[MAX_LAYERS];
         char size[MAX_LAYERS][24];
-        const int count = layer_flops(net[1], h, w, L, flop, size);
+        const int count = layer_flops(net[1], h, w, L, flop, bound, size);
         double total[2] = {0, 0};
-        for (int l = 0; l < count; l++)
+        for (int l = 0; l < count; l++) {
             for (int k = 0; k < 2; k++)
                 total[k] += best[k][l];
-        printf("    %-8s %9s | %8s %8s %6s | %8s %8s %6s %6s | %7s\n", "layer", "out",
+            r->bound += bound[l];
+        }
+        const bool bounded = r->bound > 0;
+        printf("    %-8s %9s | %8s %8s %6s | %8s %8s %6s %6s | %7s%s\n", "layer", "out",
                "before", "GFLOP/s", "share", "after", "GFLOP/s", peak > 0 ? "%peak" : "",
-               "share", "speedup");
+               "share", "speedup", bounded ? " | bound  after/bound" : "");
         for (int l = 0; l < count; l++) {
             char pk[16] = "";
             if (peak > 0 && flop[l] > 0)
                 snprintf(pk, sizeof pk, "%5.0f%%", 100.0 * flop[l] / best[1][l] * 1e-9 / peak);
             /* a layer taken into the one before it (a pooling into our
              * Winograd's output) has no time of its own */
-            char speedup[24] = "in the layer before";
+            char speedup[24] = "in the layer before", bd[48] = "";
             if (best[1][l] > 0)
                 snprintf(speedup, sizeof speedup, "%6.2fx", best[0][l] / best[1][l]);
-            printf("    %-8s %9s | %8.1f %8.1f %5.1f%% | %8.1f %8.1f %6s %5.1f%% | %s\n",
+            if (bounded && bound[l] > 0)
+                snprintf(bd, sizeof bd, " | %6.1f %8.2fx", 1e3 * bound[l],
+                         best[1][l] / bound[l]);
+            printf("    %-8s %9s | %8.1f %8.1f %5.1f%% | %8.1f %8.1f %6s %5.1f%% | %-7s%s\n",
                    L[l].name, size[l], 1e3 * best[0][l],
                    flop[l] > 0 ? flop[l] / best[0][l] * 1e-9 : 0.0,
                    100.0 * best[0][l] / total[0], 1e3 * best[1][l],
                    flop[l] > 0 && best[1][l] > 0 ? flop[l] / best[1][l] * 1e-9 : 0.0, pk,
-                   100.0 * best[1][l] / total[1], speedup);
+                   100.0 * best[1][l] / total[1], speedup, bd);
         }
-        printf("    %-8s %9s | %8.1f %8s %6s | %8.1f %8s %6s %6s | %6.2fx  (ms, each layer's "
+        char bd[48] = "";
+        if (bounded)
+            snprintf(bd, sizeof bd, " | %6.1f %8.2fx", 1e3 * r->bound, total[1] / r->bound);
+        printf("    %-8s %9s | %8.1f %8s %6s | %8.1f %8s %6s %6s | %6.2fx%s  (ms, each layer's "
                "best of %d, a wait after every layer)\n", "total", "", 1e3 * total[0], "", "",
-               1e3 * total[1], "", "", "", total[0] / total[1], reps);
+               1e3 * total[1], "", "", "", total[0] / total[1], bd, reps);
         fc_bandwidth(L, count, best[0], best[1]);
+        if (bounded)
+            printf("    bound: the least time any F(4x4)/direct 3x3 convolution and fc product "
+                   "could take here (%.0f GFLOP/s FMA peak, %.1f GB/s read; transforms, "
+                   "reorders and pooling free): %.1f ms, after at %.2fx it\n",
+                   peak, bandwidth, 1e3 * r->bound, total[1] / r->bound);
     }
     fflush(stdout);
     rc = 0;
@@ -450,7 +508,6 @@ int main(int argc, char **argv)
     int threads = 2, repeat = 3;
     bool torch = true, ref = false, layers = true, together = false, bf16 = false;
     bool before = false;
-    double peak = 0;
     const char *sizes_text = "256x341,384x512", *nets = "D,E", *device = "cpu";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
@@ -509,7 +566,7 @@ int main(int argc, char **argv)
             r->w = ws[i];
             float *map = NULL;
             if (before && strcmp(device, "cpu") == 0) {
-                if (bench_before_after(*c, threads, repeat, hs[i], ws[i], layers, peak, r) != 0)
+                if (bench_before_after(*c, threads, repeat, hs[i], ws[i], layers, r) != 0)
                     return 1;
                 double fp32_once;   /* the fp32 map for bf16's distance */
                 if (bf16 && bench_net(*c, device, NULL, threads, 0, hs[i], ws[i], false,
@@ -560,13 +617,16 @@ int main(int argc, char **argv)
         if (st != 0)
             printf("  PyTorch side failed or is not installed (status %d)\n", st);
     }
+    bool bounded = false;
+    for (int i = 0; i < n_res; i++)
+        bounded = bounded || res[i].bound > 0;
     printf("\n| net | image (+ flip) |%s vggfeat %s s/image%s | PyTorch jit s/image (median) "
-           "| PyTorch / vggfeat |%s%s\n",
+           "| PyTorch / vggfeat |%s%s%s\n",
            before ? " before s/image (median) |" : "", device, before ? " (median)" : "",
-           ref ? " cpu-ref s/image |" : "",
+           bounded ? " bound s/image | PyTorch / bound |" : "", ref ? " cpu-ref s/image |" : "",
            bf16 ? " vggfeat bf16 s/image | PyTorch / bf16 | bf16 fc7 rel. L2 |" : "");
-    printf("| --- | --- |%s --- | --- | --- |%s%s\n", before ? " --- |" : "",
-           ref ? " --- |" : "", bf16 ? " --- | --- | --- |" : "");
+    printf("| --- | --- |%s --- | --- | --- |%s%s%s\n", before ? " --- |" : "",
+           bounded ? " --- | --- |" : "", ref ? " --- |" : "", bf16 ? " --- | --- | --- |" : "");
     for (int i = 0; i < n_res; i++) {
         const result *r = &res[i];
         char refcol[32] = "", torch_s[48] = "-", ratio[48] = "-", beforecol[64] = "",
@@ -592,8 +652,14 @@ int main(int argc, char **argv)
                 snprintf(bf_ratio, sizeof bf_ratio, "%.2fx", r->torch / r->bf16);
             snprintf(bfcol, sizeof bfcol, " %.3f | %s | %.1e |", r->bf16, bf_ratio, r->bf16_err);
         }
-        printf("| VGG-%d | %dx%d |%s %.3f%s %s | %s |%s%s\n", r->net == 'E' ? 19 : 16, r->h,
-               r->w, beforecol, r->ours, before ? medcol : " |", torch_s, ratio, refcol, bfcol);
+        char boundcol[64] = "";
+        if (bounded && r->bound > 0 && r->torch > 0)
+            snprintf(boundcol, sizeof boundcol, " %.3f | %.2fx |", r->bound, r->torch / r->bound);
+        else if (bounded)
+            snprintf(boundcol, sizeof boundcol, " %.3f | - |", r->bound);
+        printf("| VGG-%d | %dx%d |%s %.3f%s %s | %s |%s%s%s\n", r->net == 'E' ? 19 : 16, r->h,
+               r->w, beforecol, r->ours, before ? medcol : " |", torch_s, ratio, boundcol, refcol,
+               bfcol);
     }
     return 0;
 }

@@ -6,7 +6,9 @@
 # (bench_machine), per-layer tables before (the chain on oneDNN alone) and
 # after (the backend's own Winograd where net/cpu/conv_table.c says so, its
 # fully connected product where net/cpu/fc.c does) side by side, with each
-# fc layer's weights' GB/s against the machine's read bandwidth, the
+# fc layer's weights' GB/s against the machine's read bandwidth, each
+# layer's and the net's bound (the least time possible at that peak and
+# bandwidth, and PyTorch's time over it), the
 # reference backend (cpu-ref) and "cpu" at --precision bf16 beside fp32
 # (time, and the fc7 map's relative L2 distance from fp32; a CPU without
 # bf16 says so); then fc6 alone by the panel product and by the Winograd
