@@ -10,13 +10,23 @@
  *
  * --batch N runs N prepared images at a time (vggfeat extract --batch).
  *
+ * --job DIR measures vggfeat extract's own pipeline instead (time_job):
+ * the job over --images inputs, DIR's image files in turn, against the
+ * same inputs run in process, alternating --rounds times; no PyTorch.
+ *
  *   bench_extract [--net D|E|D,E] [--scales 256,384] [--images N] [--threads N]
  *                 [--size WxH] [--batch N] [--no-torch]
+ *   bench_extract --job DIR [--loaders N] [--rounds R] [--net D|E|D,E] [--scales 256,384]
+ *                 [--images N] [--threads N] [--batch N]
  */
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bench_util.h"
 #include "vgg/extract.h"
@@ -97,21 +107,26 @@ static double time_ours(vgg_extractor *ex, int n, int batch, int w, int h)
     const int dim = vgg_extractor_dim(ex);
     float *rows = malloc(sizeof(float) * (size_t)dim * batch);
     vgg_prepared **p = calloc((size_t)batch, sizeof *p);
-    vgg_image *img = NULL;
+    /* the pictures, made before the clock starts (the untimed batch's
+     * are the first ones) */
+    vgg_image **img = calloc((size_t)(n > batch ? n : batch), sizeof *img);
     double t0 = 0, c0 = 0, rate = -1;
-    if (!rows || !p || vgg_image_new(w, h, &img) != VGG_STATUS_OK)
+    if (!rows || !p || !img)
         goto done;
+    for (int k = 0; k < (n > batch ? n : batch); k++) {
+        if (vgg_image_new(w, h, &img[k]) != VGG_STATUS_OK)
+            goto done;
+        picture(img[k], k);
+    }
     for (int k = -batch; k < n; k += batch) {
         if (k == 0) {
             t0 = vgg_now_seconds();
             c0 = vgg_cpu_seconds();
         }
         const int m = n - k < batch ? n - k : batch;
-        for (int j = 0; j < m; j++) {
-            picture(img, k < 0 ? j : k + j);
-            if (vgg_extractor_prepare(ex, img, &p[j]) != VGG_STATUS_OK)
+        for (int j = 0; j < m; j++)
+            if (vgg_extractor_prepare(ex, img[k < 0 ? j : k + j], &p[j]) != VGG_STATUS_OK)
                 goto done;
-        }
         vgg_status st = vgg_extractor_run(ex, p, m, batch, rows);
         for (int j = 0; j < m; j++) {
             vgg_prepared_free(p[j]);
@@ -130,16 +145,174 @@ done:
         fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
     for (int j = 0; p && j < batch; j++)
         vgg_prepared_free(p[j]);
-    vgg_image_free(img);
+    for (int k = 0; img && k < (n > batch ? n : batch); k++)
+        vgg_image_free(img[k]);
+    free(img);
     free(p);
     free(rows);
     return rate;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The regular files in dir, sorted, as malloc'd paths; their count, or -1 */
+static int list_files(const char *dir, char ***out)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "bench_extract: '%s': %s\n", dir, strerror(errno));
+        return -1;
+    }
+    char **files = NULL;
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **grown = realloc(files, (size_t)cap * sizeof *files);
+            if (!grown)
+                break;
+            files = grown;
+        }
+        files[n++] = strdup(path);
+    }
+    closedir(d);
+    qsort(files, (size_t)n, sizeof *files, cmp_str);
+    *out = files;
+    return n;
+}
+
+/* --job DIR: vggfeat extract's own pipeline (vgg_extract_job_run: loaders
+ * decoding and resizing ahead in threads, the nets on this one, the rows
+ * appended to a store in a temporary folder) over n inputs, DIR's images
+ * in turn, against the same images' prepared inputs run in process one
+ * after another (vgg_extractor_run alone, nothing else in the process),
+ * alternating, rounds times, after one untimed run of the first image (its
+ * size's plans).  Prints the job's whole rate, its "nets" rate (what
+ * vggfeat extract prints: images over the seconds inside the nets) and
+ * the in-process rate (mean and best image) with their ratio. */
+static int time_job(vgg_extractor *ex, const char *dir, int n, int loaders, int batch,
+                    int rounds)
+{
+    if (batch > 64) {
+        fprintf(stderr, "bench_extract: --job takes --batch up to 64\n");
+        return -1;
+    }
+    char **files = NULL;
+    const int nf = list_files(dir, &files);
+    if (nf <= 0) {
+        if (nf == 0)
+            fprintf(stderr, "bench_extract: no files in '%s'\n", dir);
+        return -1;
+    }
+    const int dim = vgg_extractor_dim(ex);
+    int rc = -1;
+    vgg_extract_item *items = calloc((size_t)n, sizeof *items);
+    char (*names)[32] = calloc((size_t)n, sizeof *names);
+    vgg_prepared **prep = calloc((size_t)nf, sizeof *prep);
+    float *rows = malloc(sizeof(float) * (size_t)dim * batch);
+    char tmp[] = "/tmp/bench_extract.XXXXXX", store[64] = "";
+    if (!items || !names || !prep || !rows || !mkdtemp(tmp))
+        goto out;
+    snprintf(store, sizeof store, "%s/rows.vgf", tmp);
+    for (int k = 0; k < n; k++) {
+        snprintf(names[k], sizeof names[k], "%d", k);
+        items[k].path = files[k % nf];
+        items[k].name = names[k];
+        items[k].index = (uint64_t)k;
+    }
+    for (int f = 0; f < nf; f++) {
+        vgg_image *img = NULL;
+        vgg_decode_opts dopts;
+        vgg_extractor_decode_opts(ex, &dopts);
+        vgg_status st = vgg_image_load(files[f], &dopts, &img);
+        if (st == VGG_STATUS_OK)
+            st = vgg_extractor_prepare(ex, img, &prep[f]);
+        vgg_image_free(img);
+        if (st != VGG_STATUS_OK) {
+            fprintf(stderr, "bench_extract: '%s': %s\n", files[f], vgg_last_error());
+            goto out;
+        }
+    }
+    if (vgg_extractor_run(ex, prep, 1, 1, rows) != VGG_STATUS_OK) {
+        fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
+        goto out;
+    }
+    printf("  the job (%d loaders, batch %d) against the same inputs prepared and run in "
+           "process, alternating, %d images each:\n", loaders, batch, n);
+    for (int r = 0; r < rounds; r++) {
+        vgg_extract_job job;
+        vgg_extract_job_default(&job);
+        job.items = items;
+        job.n_items = (size_t)n;
+        job.output = store;
+        job.loaders = loaders;
+        job.batch = batch;
+        vgg_extract_result res;
+        remove(store);
+        vgg_status st = vgg_extract_job_run(ex, &job, &res);
+        remove(store);
+        if (st != VGG_STATUS_OK || res.written != (size_t)n) {
+            fprintf(stderr, "bench_extract: the job: %s\n", vgg_last_error());
+            vgg_extract_result_free(&res);
+            goto out;
+        }
+        const double whole = n / res.seconds, nets = res.net_rate;
+        const double busy = res.cpu_seconds / res.seconds;
+        vgg_extract_result_free(&res);
+        double total = 0, best = 1e30;
+        for (int k = 0; k < n; k += batch) {
+            const int m = n - k < batch ? n - k : batch;
+            vgg_prepared *group[64];
+            for (int j = 0; j < m; j++)
+                group[j] = prep[(k + j) % nf];
+            const double t0 = vgg_now_seconds();
+            if (vgg_extractor_run(ex, group, m, batch, rows) != VGG_STATUS_OK) {
+                fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
+                goto out;
+            }
+            const double t = vgg_now_seconds() - t0;
+            total += t;
+            best = t / m < best ? t / m : best;
+        }
+        const double inproc = n / total;
+        printf("    round %d: job %.3f images/s whole, nets %.3f images/s (%.2f cores busy); in "
+               "process %.3f images/s (best image %.3f); nets / in process %.3f\n", r + 1,
+               whole, nets, busy, inproc, 1 / best, nets / inproc);
+        fflush(stdout);
+    }
+    rc = 0;
+out:
+    for (int f = 0; f < nf; f++) {
+        if (prep)
+            vgg_prepared_free(prep[f]);
+        free(files[f]);
+    }
+    if (store[0])
+        remove(store);
+    rmdir(tmp);
+    free(files);
+    free(prep);
+    free(items);
+    free(names);
+    free(rows);
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
     const char *net_text = "D", *scales_text = "256";
     int n_images = 3, threads = 2, run_torch = 1, w = 500, h = 375, batch = 1;
+    int loaders = 2, rounds = 2;
+    const char *job_dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--net") == 0 && i + 1 < argc)
             net_text = argv[++i];
@@ -156,9 +329,17 @@ int main(int argc, char **argv)
             batch = atoi(argv[++i]);
         else if (strcmp(argv[i], "--no-torch") == 0)
             run_torch = 0;
+        else if (strcmp(argv[i], "--job") == 0 && i + 1 < argc)
+            job_dir = argv[++i];
+        else if (strcmp(argv[i], "--loaders") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
+            loaders = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
+            rounds = atoi(argv[++i]);
         else {
             fprintf(stderr, "usage: bench_extract [--net D,E] [--scales 256,384] [--images N] "
-                            "[--threads N] [--size WxH] [--batch N] [--no-torch]\n");
+                            "[--threads N] [--size WxH] [--batch N] [--no-torch]\n"
+                            "       bench_extract --job DIR [--loaders N] [--rounds R] [--net "
+                            "D,E] [--scales 256,384] [--images N] [--threads N] [--batch N]\n");
             return 2;
         }
     }
@@ -185,6 +366,17 @@ int main(int argc, char **argv)
         return 1;
     }
     int dim = vgg_extractor_dim(ex);
+    if (job_dir) {
+        printf("descriptor: nets %s, scales %s, flip, stacked, L2 (%d-D); %d inputs from '%s'; "
+               "CPU, %d threads\n", net_text, scales_text, dim, n_images, job_dir, threads);
+        fflush(stdout);
+        const int rc = time_job(ex, job_dir, n_images, loaders, batch, rounds);
+        vgg_extractor_free(ex);
+        for (int j = 0; j < n_nets; j++)
+            vgg_net_free(nets[j]);
+        vgg_backend_close(be);
+        return rc == 0 ? 0 : 1;
+    }
     printf("descriptor: nets %s, scales %s, flip, stacked, L2 (%d-D); %d images %dx%d, "
            "batch %d; CPU, %d threads\n", net_text, scales_text, dim, n_images, w, h, batch,
            threads);
