@@ -55,6 +55,7 @@ typedef struct result {
     char net;
     int h, w;
     double ours, ours_med, before, before_med, ref, torch, torch_med, bf16, bf16_err;
+    double int8, int8_err;
     double bound;   /* the sum of the layers' bounds (layer_bound), 0 if not known */
 } result;
 
@@ -188,7 +189,10 @@ static int bench_net(char config, const char *device, const char *prec, int thre
     if (time_forward(net, x, h, w, y, repeat, best) != 0)
         goto out;
     printf("  %s%s VGG-%d %dx%d (+ flip) -> fc7 %dx%d: %.3f s / image%s\n", device,
-           o.precision == VGG_PRECISION_BF16 ? " bf16" : "", id == VGG_CONFIG_E ? 19 : 16, h, w,
+           o.precision == VGG_PRECISION_BF16   ? " bf16"
+           : o.precision == VGG_PRECISION_INT8 ? " int8"
+                                               : "",
+           id == VGG_CONFIG_E ? 19 : 16, h, w,
            oh, ow, *best,
            repeat == 0 ? " (one call, the plan and the weights' reorders included: only the "
                          "map for bf16's distance)"
@@ -506,7 +510,7 @@ static int parse_sizes(const char *text, int *hs, int *ws)
 int main(int argc, char **argv)
 {
     int threads = 2, repeat = 3;
-    bool torch = true, ref = false, layers = true, together = false, bf16 = false;
+    bool torch = true, ref = false, layers = true, together = false, bf16 = false, int8 = false;
     bool before = false;
     const char *sizes_text = "256x341,384x512", *nets = "D,E", *device = "cpu";
     for (int i = 1; i < argc; i++) {
@@ -530,6 +534,8 @@ int main(int argc, char **argv)
             bandwidth = atof(argv[++i]);
         else if (strcmp(argv[i], "--bf16") == 0)
             bf16 = true;
+        else if (strcmp(argv[i], "--int8") == 0)
+            int8 = true;
         else if (strcmp(argv[i], "--together") == 0)
             together = true;
         else if (strcmp(argv[i], "--no-torch") == 0)
@@ -539,7 +545,7 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr, "usage: bench_cpu [--nets D,E] [--sizes HxW,...] [--threads N] "
                             "[--repeat R] [--device DEV] [--before] [--peak GFLOPS] [--bandwidth GBS] [--ref] "
-                            "[--bf16] [--no-torch] [--no-layers] [--together]\n");
+                            "[--bf16] [--int8] [--no-torch] [--no-layers] [--together]\n");
             return 2;
         }
     }
@@ -568,9 +574,9 @@ int main(int argc, char **argv)
             if (before && strcmp(device, "cpu") == 0) {
                 if (bench_before_after(*c, threads, repeat, hs[i], ws[i], layers, r) != 0)
                     return 1;
-                double fp32_once;   /* the fp32 map for bf16's distance */
-                if (bf16 && bench_net(*c, device, NULL, threads, 0, hs[i], ws[i], false,
-                                      &fp32_once, &map, NULL, NULL) != 0)
+                double fp32_once;   /* the fp32 map for bf16's and int8's distance */
+                if ((bf16 || int8) && bench_net(*c, device, NULL, threads, 0, hs[i], ws[i],
+                                                false, &fp32_once, &map, NULL, NULL) != 0)
                     return 1;
             } else if (bench_net(*c, device, NULL, threads, repeat, hs[i], ws[i], layers,
                                  &r->ours, &map, NULL, NULL) != 0) {
@@ -582,6 +588,11 @@ int main(int argc, char **argv)
                  * the rest of the run goes on in fp32 */
                 printf("  bf16 not measured on this CPU (bench_cpu: %s)\n", vgg_last_error());
                 bf16 = false;
+            }
+            if (int8 && bench_net(*c, device, "int8", threads, repeat, hs[i], ws[i], layers,
+                                  &r->int8, NULL, map, &r->int8_err) != 0) {
+                printf("  int8 not measured on this CPU (bench_cpu: %s)\n", vgg_last_error());
+                int8 = false;
             }
             free(map);
             if (ref && bench_net(*c, "cpu-ref", NULL, threads, repeat < 1 ? repeat : 1, hs[i],
@@ -621,12 +632,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_res; i++)
         bounded = bounded || res[i].bound > 0;
     printf("\n| net | image (+ flip) |%s vggfeat %s s/image%s | PyTorch jit s/image (median) "
-           "| PyTorch / vggfeat |%s%s%s\n",
+           "| PyTorch / vggfeat |%s%s%s%s\n",
            before ? " before s/image (median) |" : "", device, before ? " (median)" : "",
            bounded ? " bound s/image | PyTorch / bound |" : "", ref ? " cpu-ref s/image |" : "",
-           bf16 ? " vggfeat bf16 s/image | PyTorch / bf16 | bf16 fc7 rel. L2 |" : "");
-    printf("| --- | --- |%s --- | --- | --- |%s%s%s\n", before ? " --- |" : "",
-           bounded ? " --- | --- |" : "", ref ? " --- |" : "", bf16 ? " --- | --- | --- |" : "");
+           bf16 ? " vggfeat bf16 s/image | PyTorch / bf16 | bf16 fc7 rel. L2 |" : "",
+           int8 ? " vggfeat int8 s/image | PyTorch / int8 | int8 fc7 rel. L2 |" : "");
+    printf("| --- | --- |%s --- | --- | --- |%s%s%s%s\n", before ? " --- |" : "",
+           bounded ? " --- | --- |" : "", ref ? " --- |" : "", bf16 ? " --- | --- | --- |" : "",
+           int8 ? " --- | --- | --- |" : "");
     for (int i = 0; i < n_res; i++) {
         const result *r = &res[i];
         char refcol[32] = "", torch_s[48] = "-", ratio[48] = "-", beforecol[64] = "",
@@ -652,14 +665,21 @@ int main(int argc, char **argv)
                 snprintf(bf_ratio, sizeof bf_ratio, "%.2fx", r->torch / r->bf16);
             snprintf(bfcol, sizeof bfcol, " %.3f | %s | %.1e |", r->bf16, bf_ratio, r->bf16_err);
         }
+        char i8col[96] = "";
+        if (int8) {
+            char i8_ratio[32] = "-";
+            if (r->torch > 0)
+                snprintf(i8_ratio, sizeof i8_ratio, "%.2fx", r->torch / r->int8);
+            snprintf(i8col, sizeof i8col, " %.3f | %s | %.1e |", r->int8, i8_ratio, r->int8_err);
+        }
         char boundcol[64] = "";
         if (bounded && r->bound > 0 && r->torch > 0)
             snprintf(boundcol, sizeof boundcol, " %.3f | %.2fx |", r->bound, r->torch / r->bound);
         else if (bounded)
             snprintf(boundcol, sizeof boundcol, " %.3f | - |", r->bound);
-        printf("| VGG-%d | %dx%d |%s %.3f%s %s | %s |%s%s%s\n", r->net == 'E' ? 19 : 16, r->h,
-               r->w, beforecol, r->ours, before ? medcol : " |", torch_s, ratio, boundcol, refcol,
-               bfcol);
+        printf("| VGG-%d | %dx%d |%s %.3f%s %s | %s |%s%s%s%s\n", r->net == 'E' ? 19 : 16,
+               r->h, r->w, beforecol, r->ours, before ? medcol : " |", torch_s, ratio, boundcol,
+               refcol, bfcol, i8col);
     }
     return 0;
 }

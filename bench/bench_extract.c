@@ -8,14 +8,16 @@
  * and the peak RSS of each side; for ours also the cores busy on average
  * (the process's processor time over the timed run's).
  *
- * --batch N runs N prepared images at a time (vggfeat extract --batch).
+ * --batch N runs N prepared images at a time (vggfeat extract --batch);
+ * --precision P computes as vggfeat extract --precision P does (the
+ * PyTorch side stays fp32, its fastest exact mode).
  *
  * --job DIR measures vggfeat extract's own pipeline instead (time_job):
  * the job over --images inputs, DIR's image files in turn, against the
  * same inputs run in process, alternating --rounds times; no PyTorch.
  *
  *   bench_extract [--net D|E|D,E] [--scales 256,384] [--images N] [--threads N]
- *                 [--size WxH] [--batch N] [--no-torch]
+ *                 [--size WxH] [--batch N] [--precision P] [--no-torch]
  *   bench_extract --job DIR [--loaders N] [--rounds R] [--net D|E|D,E] [--scales 256,384]
  *                 [--images N] [--threads N] [--batch N]
  */
@@ -312,7 +314,7 @@ int main(int argc, char **argv)
     const char *net_text = "D", *scales_text = "256";
     int n_images = 3, threads = 2, run_torch = 1, w = 500, h = 375, batch = 1;
     int loaders = 2, rounds = 2;
-    const char *job_dir = NULL;
+    const char *job_dir = NULL, *precision = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--net") == 0 && i + 1 < argc)
             net_text = argv[++i];
@@ -335,9 +337,11 @@ int main(int argc, char **argv)
             loaders = atoi(argv[++i]);
         else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
             rounds = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--precision") == 0 && i + 1 < argc)
+            precision = argv[++i];
         else {
             fprintf(stderr, "usage: bench_extract [--net D,E] [--scales 256,384] [--images N] "
-                            "[--threads N] [--size WxH] [--batch N] [--no-torch]\n"
+                            "[--threads N] [--size WxH] [--batch N] [--precision P] [--no-torch]\n"
                             "       bench_extract --job DIR [--loaders N] [--rounds R] [--net "
                             "D,E] [--scales 256,384] [--images N] [--threads N] [--batch N]\n");
             return 2;
@@ -351,7 +355,9 @@ int main(int argc, char **argv)
         return 2;
     }
     vgg_backend *be = NULL;
-    if (vgg_backend_open("cpu", threads, &be) != VGG_STATUS_OK) {
+    vgg_device_opts dopts;
+    if (vgg_device_opts_command("cpu", precision, NULL, false, &dopts) != VGG_STATUS_OK ||
+        vgg_backend_open_opts("cpu", threads, &dopts, &be) != VGG_STATUS_OK) {
         fprintf(stderr, "bench_extract: %s\n", vgg_last_error());
         return 1;
     }
@@ -378,8 +384,8 @@ int main(int argc, char **argv)
         return rc == 0 ? 0 : 1;
     }
     printf("descriptor: nets %s, scales %s, flip, stacked, L2 (%d-D); %d images %dx%d, "
-           "batch %d; CPU, %d threads\n", net_text, scales_text, dim, n_images, w, h, batch,
-           threads);
+           "batch %d; CPU, %d threads, %s\n", net_text, scales_text, dim, n_images, w, h, batch,
+           threads, precision ? precision : "fp32");
     fflush(stdout);
     double ours = time_ours(ex, n_images, batch, w, h);
     if (ours < 0)

@@ -30,6 +30,8 @@
 #   HANGUL_CLASSES=N  syllables in the near target (20; 50 takes ~4x longer)
 #   MODELS=DIR     where the committed net and its .sha256 are (pipelines/models)
 #   SKIP_SETUP=1   do not run pipelines/setup.sh (programs already built)
+#   PRECISION=P    vggfeat extract's --precision (fp32 default; bf16 or int8
+#                  where the CPU has them: docs/extract.md)
 # Everything is resumable: rerun the same command after an interruption.
 set -eu
 
@@ -51,6 +53,7 @@ out=$(cd "$out" && pwd)
 # The net is so small that a second thread costs more in synchronisation
 # than it gains (measured: 940 vs 510 images/s training on 2 cores).
 threads=${THREADS:-1}
+precision=${PRECISION:-fp32}
 quick=${QUICK:-0}
 fm=/usr/share/datasets/fashion-mnist
 [ -f "$fm/t10k-images-idx3-ubyte.gz" ] ||
@@ -172,16 +175,17 @@ transfer() {
     mkdir -p "$f"
     run_step "$t: features of the pretrained net ($(count_lines "$all") images)" "$f/pretrained.vggf" \
         "$vggfeat" extract --net "$net" --scales "$scales" --threads "$threads" $quiet \
-        --list "$all" -o "$f/pretrained.vggf"
+        --precision "$precision" --list "$all" -o "$f/pretrained.vggf"
     # the paper's stacking of Net-D and Net-E, with the two places of L2
     for l2 in final per-net; do
         run_step "$t: features of D-BN/8 and E-BN/8 stacked, L2 $l2" "$f/de-$l2.vggf" \
             "$vggfeat" extract --net "$net,$net_e" --scales "$scales" --l2 "$l2" \
-            --threads "$threads" $quiet --list "$all" -o "$f/de-$l2.vggf"
+            --threads "$threads" $quiet --precision "$precision" --list "$all" \
+            -o "$f/de-$l2.vggf"
     done
     run_step "$t: features of the random-weight net" "$f/random.vggf" \
         "$vggfeat" extract --net "$random" --scales "$scales" --threads "$threads" $quiet \
-        --list "$all" -o "$f/random.vggf"
+        --precision "$precision" --list "$all" -o "$f/random.vggf"
     # (vggfeat pixels never overwrites: a store left by an interrupted run goes)
     step_done "$f/pixels.vggf" "$vggfeat" pixels --size "$side" --list "$all" \
         -o "$f/pixels.vggf" || rm -f "$f/pixels.vggf"

@@ -47,7 +47,7 @@ static void values_parse_and_bad_ones_name_the_option(void **state)
     assert_true(o.deterministic);
 
     assert_int_equal(vgg_device_opts_set(&o, "precision", "fp16"), VGG_STATUS_INVALID);
-    assert_message_has("--precision 'fp16': expected fp32, tf32 or bf16");
+    assert_message_has("--precision 'fp16': expected fp32, tf32, bf16 or int8");
     assert_int_equal(o.precision, VGG_PRECISION_FP32);   /* unchanged */
     const char *bad_ws[] = { "0", "-5", "12x", "", "x", "99999999999999999999" };
     for (size_t i = 0; i < sizeof bad_ws / sizeof *bad_ws; i++) {

@@ -819,7 +819,7 @@ static void device_options_are_checked(void **state)
 #define ONE "extract --threads 1 --net nets/netD.safetensors --scales 64 --quiet"
     /* bad values: usage errors naming the option */
     assert_int_equal(sh("%s " ONE " --precision fp16 -o dev.vggf imgs/a.png", VGGFEAT), 2);
-    assert_output_has("--precision 'fp16': expected fp32, tf32 or bf16");
+    assert_output_has("--precision 'fp16': expected fp32, tf32, bf16 or int8");
     assert_int_equal(sh("%s " ONE " --workspace 0 -o dev.vggf imgs/a.png", VGGFEAT), 2);
     assert_output_has("--workspace '0': expected a positive number of MiB");
     assert_int_equal(sh("%s " ONE " --workspace 12MB -o dev.vggf imgs/a.png", VGGFEAT), 2);

@@ -437,7 +437,7 @@ static void device_options_are_checked(void **state)
     struct stat sb;
     /* bad values: usage errors naming the option */
     assert_int_equal(train("dev_bad1", "--precision", "fp16", "2", "5", out, sizeof out), 2);
-    assert_true(log_has("dev_bad1", "--precision 'fp16': expected fp32, tf32 or bf16"));
+    assert_true(log_has("dev_bad1", "--precision 'fp16': expected fp32, tf32, bf16 or int8"));
     assert_int_equal(train("dev_bad2", "--workspace", "-1", "2", "5", out, sizeof out), 2);
     assert_true(log_has("dev_bad2", "--workspace '-1': expected a positive number of MiB"));
     /* tf32 on the CPU is refused before training */

@@ -686,8 +686,9 @@ static vgg_status cpu_check_opts(const char *device, const vgg_device_opts *o)
         return vgg_fail(VGG_STATUS_INVALID,
                         "device '%s' computes in fp32 only: precision tf32 needs a GPU (cuda:N)",
                         device);
-    if (o->precision == VGG_PRECISION_BF16) {
-        vgg_status st = vgg_dnnl_bf16_check();
+    if (o->precision == VGG_PRECISION_BF16 || o->precision == VGG_PRECISION_INT8) {
+        vgg_status st = o->precision == VGG_PRECISION_BF16 ? vgg_dnnl_bf16_check()
+                                                            : vgg_dnnl_int8_check();
         if (st != VGG_STATUS_OK)
             return vgg_fail_context(st, "device '%s': ", device);
     }
@@ -696,9 +697,10 @@ static vgg_status cpu_check_opts(const char *device, const vgg_device_opts *o)
 
 static vgg_status cpu_ref_check_opts(const char *device, const vgg_device_opts *o)
 {
-    if (o->precision == VGG_PRECISION_BF16)
-        return vgg_fail(VGG_STATUS_INVALID, "device '%s' is the fp32 reference: precision bf16 "
-                        "needs the device cpu", device);
+    if (o->precision == VGG_PRECISION_BF16 || o->precision == VGG_PRECISION_INT8)
+        return vgg_fail(VGG_STATUS_INVALID, "device '%s' is the fp32 reference: precision %s "
+                        "needs the device cpu", device,
+                        o->precision == VGG_PRECISION_BF16 ? "bf16" : "int8");
     return cpu_check_opts(device, o);
 }
 
@@ -724,8 +726,10 @@ static int cores(void)
 static int cpu_list(char *buf, size_t size)
 {
     const bool bf16 = vgg_dnnl_bf16_check() == VGG_STATUS_OK;
-    snprintf(buf, size, "cpu       %d cores  %s (fp32; %s)\n", cores(), vgg_cpu_reg.summary,
-             bf16 ? "bf16" : "no bf16 instructions for oneDNN on this CPU");
+    const bool int8 = vgg_dnnl_int8_check() == VGG_STATUS_OK;
+    snprintf(buf, size, "cpu       %d cores  %s (fp32; %s; %s)\n", cores(), vgg_cpu_reg.summary,
+             bf16 ? "bf16" : "no bf16 instructions for oneDNN on this CPU",
+             int8 ? "int8" : "no VNNI for int8 on this CPU");
     return 1;
 }
 
@@ -747,7 +751,8 @@ const vgg_backend_reg vgg_cpu_reg = {
     .summary = "oneDNN forward chain and training convolutions, the reference elsewhere",
     .kind = VGG_BACKEND_CPU,
     .is_host = true,
-    .precisions = VGG_PRECISION_BIT(VGG_PRECISION_FP32) | VGG_PRECISION_BIT(VGG_PRECISION_BF16),
+    .precisions = VGG_PRECISION_BIT(VGG_PRECISION_FP32) | VGG_PRECISION_BIT(VGG_PRECISION_BF16) |
+                  VGG_PRECISION_BIT(VGG_PRECISION_INT8),
     .parse = vgg_backend_parse_none,
     .check_opts = cpu_check_opts,
     .open = cpu_open,

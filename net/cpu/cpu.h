@@ -23,6 +23,8 @@ vgg_status vgg_cpu_backend_open(int threads, bool fast, vgg_backend **out);
 /* VGG_STATUS_OK where oneDNN can run bf16 on this CPU (AVX512-BF16 or
  * AMX), else UNSUPPORTED saying so (dnnl.c). */
 vgg_status vgg_dnnl_bf16_check(void);
+/* OK where oneDNN has VNNI (AVX512-VNNI or AVX-VNNI) for --precision int8 */
+vgg_status vgg_dnnl_int8_check(void);
 extern const vgg_backend_reg vgg_cpu_reg;
 extern const vgg_backend_reg vgg_cpu_ref_reg;
 

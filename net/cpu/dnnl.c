@@ -21,6 +21,7 @@
 #include "cpu.h"
 #include "dnnl_util.h"
 #include "fc.h"
+#include "quant.h"
 #include "wino.h"
 
 #include <dnnl.h>
@@ -78,11 +79,14 @@ typedef struct wentry {
     bool fresh;
     int wino_m;             /* 0: a oneDNN layout (md, mem); 4 or 2: our Winograd's packing */
     int cin, cout;          /* wino entries */
+    bool int8;              /* md is s8: each output channel's weights over its scale
+                             * (scales[o] = its largest magnitude / 127), rounded */
+    float *scales;          /* int8: (cout) */
 } wentry;
 
 enum {
     STEP_REORDER, STEP_CONV, STEP_POOL, STEP_LRN, STEP_IM2COL, STEP_MATMUL, STEP_WINO, STEP_FC,
-    STEP_POOL8
+    STEP_POOL8, STEP_FINISH
 };
 enum { SLOT_IN = -1, SLOT_OUT = -2 };
 
@@ -100,6 +104,12 @@ typedef struct step {
     vgg_wino_shape ws;      /* WINO: our Winograd (nChw8c in and out) */
     vgg_fc_shape fs;        /* FC: our fully connected product (rows in, NHWC rows out) */
     vgg_wino7_shape w7;     /* FC with fs.algo VGG_FC_WINO7: nChw8c in, NHWC rows out */
+    /* FINISH (int8, finish_run): NHWC (n, c, h * w_) in, s32 (sums of an
+     * int8 convolution, scaled by w's scales and the image's scale qin)
+     * or f32 (qin -1, w NULL); bias of chain layer blayer (-1: none); out
+     * u8 with the image's scale into qout (out_u8) or f32 */
+    int qin, qout, blayer;
+    bool in_s32, out_u8, relu;
 } step;
 
 typedef struct plan {
@@ -108,6 +118,7 @@ typedef struct plan {
     vgg_fwd_layer key[MAX_CHAIN];   /* shapes only (pointers cleared) */
     step steps[MAX_STEPS];
     int n_steps;
+    int n_q;                        /* int8: the FINISH steps' scale slots */
     size_t act_bytes, scratch_bytes;
     uint64_t last_use;
 } plan;
@@ -282,6 +293,7 @@ static void wentry_free(wentry *w)
     if (w->mem)
         dnnl_memory_destroy(w->mem);
     free(w->data);
+    free(w->scales);
     free(w);
 }
 
@@ -657,7 +669,8 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
                          int threads, int *cur, dnnl_memory_desc_t *cur_md)
 {
     vgg_status st = VGG_STATUS_OK;
-    const dnnl_data_type_t dt = p->dt;
+    /* int8 plans (u8) run their fc layers in f32 */
+    const dnnl_data_type_t dt = p->dt == dnnl_u8 ? dnnl_f32 : p->dt;
     const size_t esz = dt == dnnl_bf16 ? 2 : 4;
     const int oh = out_side(L, h), ow = out_side(L, w);
     const dnnl_dim_t M = (dnnl_dim_t)n * oh * ow, K = (dnnl_dim_t)L->cin * L->k * L->k,
@@ -783,6 +796,10 @@ static void key_of(const vgg_fwd_layer *L, vgg_fwd_layer *k)
     k->lrn = L->lrn;
 }
 
+static vgg_status plan_build_int8(const fast_state *f, chain_cache *c, plan *p,
+                                  const vgg_fwd_layer *layers, int n_layers, int n, int h, int w,
+                                  int threads);
+
 static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_layer *layers,
                              int n_layers, int n, int h, int w, dnnl_data_type_t dt, int threads,
                              plan **out)
@@ -799,6 +816,15 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
     p->n_layers = n_layers;
     for (int l = 0; l < n_layers; l++)
         key_of(&layers[l], &p->key[l]);
+    if (dt == dnnl_u8) {
+        st = plan_build_int8(f, c, p, layers, n_layers, n, h, w, threads);
+        if (st != VGG_STATUS_OK) {
+            plan_free(p);
+            return st;
+        }
+        *out = p;
+        return VGG_STATUS_OK;
+    }
     dnnl_memory_desc_t cur_md;
     md_plain(&cur_md, n, layers[0].cin, h, w, dnnl_f32);
     int cur = SLOT_IN;
@@ -896,6 +922,306 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
     return VGG_STATUS_OK;
 }
 
+/* ---- the int8 chain (--precision int8) ----
+ *
+ * The first convolution in f32 (its input is the image, signed), written
+ * NHWC.  Every later 3x3 convolution on 8 bits: its input u8, one scale an
+ * image (the image's largest value / 255), its weights s8, one scale an
+ * output channel (the channel's largest magnitude / 127), the products
+ * summed exactly in s32 by oneDNN (VNNI), NHWC.  Then a FINISH step
+ * (finish_run) makes the real values, relu(image scale * channel scale *
+ * sum + bias), and from them the next layer's u8 input or, before an fc
+ * layer, LRN or the chain's end, f32.  A max-pooling between runs on the
+ * sums themselves (or on u8): the map to real values is increasing in
+ * each channel, so pooling first gives the same values.  The fc layers
+ * run in f32 as in the fp32 chain.  A scale belongs to one image of the
+ * batch, so a row does not depend on the images batched with it. */
+
+/* The convolution of layer L in the int8 chain: q, u8 NHWC in, s8
+ * weights, s32 NHWC out, no bias or ReLU (the FINISH step after it);
+ * else f32 in (any layout), f32 NHWC out with the bias and ReLU fused. */
+static vgg_status conv_pd_int8(const fast_state *f, const vgg_fwd_layer *L, int n, int h, int w,
+                               bool q, dnnl_primitive_desc_t *out)
+{
+    vgg_status st = VGG_STATUS_OK;
+    *out = NULL;
+    const int oh = out_side(L, h), ow = out_side(L, w);
+    dnnl_memory_desc_t src, wei, bias, dst;
+    dnnl_dims_t sd = {n, L->cin, h, w}, dd = {n, L->cout, oh, ow};
+    dnnl_dims_t wd = {L->cout, L->cin, L->k, L->k}, bd = {L->cout};
+    dnnl_memory_desc_init_by_tag(&src, 4, sd, q ? dnnl_u8 : dnnl_f32,
+                                 q ? dnnl_nhwc : dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&dst, 4, dd, q ? dnnl_s32 : dnnl_f32, dnnl_nhwc);
+    dnnl_memory_desc_init_by_tag(&wei, 4, wd, q ? dnnl_s8 : dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&bias, 1, bd, dnnl_f32, dnnl_x);
+    dnnl_dims_t strides = {1, 1}, pad = {L->pad, L->pad};
+    dnnl_primitive_attr_t attr = NULL;
+    st = make_attr(!q && L->relu, &attr);
+    if (st != VGG_STATUS_OK)
+        return st;
+    dnnl_convolution_desc_t cd;
+    CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
+                                             &src, &wei, q ? NULL : &bias, &dst, strides, pad,
+                                             pad));
+    CHECK(dnnl_primitive_desc_create(out, &cd, attr, f->eng, NULL));
+done:
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return st;
+}
+
+/* A FINISH step from the current NHWC activation (s32 sums of the
+ * convolution whose weights are w and bias is layer blayer's, or f32
+ * values) into the other buffer, u8 or f32 NHWC; *q: the scale slot of the
+ * current activation (-1: none, its values are real), then this step's. */
+static vgg_status add_finish(plan *p, int layer, int n, int ch, int h, int w, wentry *wq,
+                             int blayer, bool relu, bool out_u8, int *q, int *cur,
+                             dnnl_memory_desc_t *cur_md)
+{
+    VGG_ASSERT(p->n_steps < MAX_STEPS);
+    step *s = &p->steps[p->n_steps++];
+    *s = (step){.kind = STEP_FINISH, .layer = layer, .src = *cur, .dst = *cur == 0 ? 1 : 0,
+                .n = n, .c = ch, .h = h, .w_ = w, .w = wq, .qin = wq ? *q : -1,
+                .qout = out_u8 ? p->n_q++ : -1, .blayer = blayer,
+                .in_s32 = cur_md->data_type == dnnl_s32, .out_u8 = out_u8, .relu = relu};
+    dnnl_dims_t d = {n, ch, h, w};
+    dnnl_memory_desc_init_by_tag(cur_md, 4, d, out_u8 ? dnnl_u8 : dnnl_f32, dnnl_nhwc);
+    const size_t bytes = dnnl_memory_desc_get_size(cur_md);
+    if (bytes > p->act_bytes)
+        p->act_bytes = bytes;
+    *cur = s->dst;
+    *q = s->qout;
+    return VGG_STATUS_OK;
+}
+
+/* The current activation (n, ch, h, w) as u8 NHWC: through NHWC of its
+ * type, then a FINISH step (the sums of weights wq and bias layer blayer,
+ * or real values where wq is NULL). */
+static vgg_status to_u8(const fast_state *f, plan *p, int l, int n, int ch, int h, int w,
+                        wentry *wq, int blayer, bool relu, int *q, int *cur,
+                        dnnl_memory_desc_t *cur_md)
+{
+    vgg_status st = VGG_STATUS_OK;
+    dnnl_memory_desc_t want;
+    dnnl_dims_t d = {n, ch, h, w};
+    dnnl_memory_desc_init_by_tag(&want, 4, d, cur_md->data_type, dnnl_nhwc);
+    if (!dnnl_memory_desc_equal(cur_md, &want))
+        st = add_reorder(f, p, l, cur, cur_md, &want);
+    if (st == VGG_STATUS_OK)
+        st = add_finish(p, l, n, ch, h, w, wq, blayer, relu, true, q, cur, cur_md);
+    return st;
+}
+
+/* An fc layer on 8 bits, from the u8 NHWC activation: its patches (k > 1:
+ * through NCHW and an im2col of bytes; k = 1: the NHWC rows themselves)
+ * times the s8 weights (one scale an output), the exact s32 sums as NHWC
+ * rows (n, oh, ow, cout) for the FINISH after it; *wq: the weights. */
+static vgg_status add_fc_int8(const fast_state *f, chain_cache *c, plan *p, int l,
+                              const vgg_fwd_layer *L, int n, int h, int w, int *cur,
+                              dnnl_memory_desc_t *cur_md, wentry **wq)
+{
+    vgg_status st = VGG_STATUS_OK;
+    const int oh = out_side(L, h), ow = out_side(L, w);
+    const dnnl_dim_t M = (dnnl_dim_t)n * oh * ow, K = (dnnl_dim_t)L->cin * L->k * L->k,
+                     N = L->cout;
+    if (L->k > 1) {
+        dnnl_memory_desc_t plain;
+        md_plain(&plain, n, L->cin, h, w, dnnl_u8);
+        st = add_reorder(f, p, l, cur, cur_md, &plain);
+        if (st != VGG_STATUS_OK)
+            return st;
+        VGG_ASSERT(p->n_steps < MAX_STEPS);
+        step *s = &p->steps[p->n_steps++];
+        *s = (step){.kind = STEP_IM2COL, .layer = l, .src = *cur, .dst = *cur == 0 ? 1 : 0,
+                    .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow,
+                    .esz = 1};
+        if ((size_t)(M * K) > p->act_bytes)
+            p->act_bytes = (size_t)(M * K);
+        *cur = s->dst;
+    }
+    dnnl_memory_desc_t src, wei, from, dst;
+    dnnl_dims_t sd = {M, K}, wd = {K, N}, ws = {1, K}, dd = {M, N};
+    dnnl_memory_desc_init_by_tag(&src, 2, sd, dnnl_u8, dnnl_ab);
+    dnnl_memory_desc_init_by_strides(&from, 2, wd, dnnl_f32, ws);
+    dnnl_memory_desc_init_by_tag(&wei, 2, wd, dnnl_s8, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&dst, 2, dd, dnnl_s32, dnnl_ab);
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_matmul_desc_t md;
+    st = make_attr(false, &attr);
+    if (st != VGG_STATUS_OK)
+        return st;
+    CHECK(dnnl_matmul_desc_init(&md, &src, &wei, NULL, &dst));
+    CHECK(dnnl_primitive_desc_create(&pd, &md, attr, f->eng, NULL));
+    st = add_step(f, p, STEP_MATMUL, l, pd, cur, cur_md);
+    if (st != VGG_STATUS_OK)
+        goto done;
+    step *s = &p->steps[p->n_steps - 1];
+    s->wlayer = l;
+    st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
+    if (st == VGG_STATUS_OK && !s->w->scales) {
+        s->w->int8 = true;
+        s->w->cout = L->cout;
+        s->w->scales = calloc((size_t)L->cout, sizeof(float));
+        if (!s->w->scales)
+            st = vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
+    }
+    *wq = s->w;
+    dnnl_dims_t out_dims = {n, N, oh, ow};
+    dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dnnl_s32, dnnl_nhwc);
+done:
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return st;
+}
+
+static vgg_status plan_build_int8(const fast_state *f, chain_cache *c, plan *p,
+                                  const vgg_fwd_layer *layers, int n_layers, int n, int h, int w,
+                                  int threads)
+{
+    vgg_status st = VGG_STATUS_OK;
+    dnnl_memory_desc_t cur_md;
+    md_plain(&cur_md, n, layers[0].cin, h, w, dnnl_f32);
+    int cur = SLOT_IN, q = -1;
+    /* the current activation: real values (f32), or the s32 sums of the
+     * convolution with weights zw and bias layer zl (its ReLU zrelu), or
+     * u8 with the scales of slot q */
+    enum { ACT_REAL, ACT_SUMS, ACT_U8 } act = ACT_REAL;
+    wentry *zw = NULL;
+    int zl = -1;
+    bool zrelu = false, nonneg = false, seen_conv = false;
+    for (int l = 0; l < n_layers && st == VGG_STATUS_OK; l++) {
+        const vgg_fwd_layer *L = &layers[l];
+        dnnl_primitive_desc_t pd = NULL;
+        /* values of a layer that needs them real: f32 NHWC first (an fc
+         * layer on 8 bits where its input is a ReLU's, as a convolution) */
+        const bool qfc = L->kind == VGG_LAYER_FC && L->pad == 0 && (act != ACT_REAL || nonneg);
+        const bool needs_real = (L->kind == VGG_LAYER_FC && L->pad == 0 && !qfc) ||
+                                L->kind == VGG_LAYER_LRN;
+        if (needs_real && act != ACT_REAL) {
+            VGG_ASSERT(act == ACT_SUMS);   /* u8 is made only for the convolution after it */
+            dnnl_memory_desc_t want;
+            dnnl_dims_t d = {n, L->cin, h, w};
+            dnnl_memory_desc_init_by_tag(&want, 4, d, cur_md.data_type, dnnl_nhwc);
+            if (!dnnl_memory_desc_equal(&cur_md, &want))
+                st = add_reorder(f, p, l, &cur, &cur_md, &want);
+            if (st == VGG_STATUS_OK)
+                st = add_finish(p, l, n, L->cin, h, w, zw, zl, zrelu, false, &q, &cur, &cur_md);
+            act = ACT_REAL;
+        }
+        if (st != VGG_STATUS_OK)
+            break;
+        if (qfc) {
+            if (act != ACT_U8)
+                st = to_u8(f, p, l, n, L->cin, h, w, act == ACT_SUMS ? zw : NULL,
+                           act == ACT_SUMS ? zl : -1, act == ACT_SUMS && zrelu, &q, &cur,
+                           &cur_md);
+            act = ACT_U8;
+            if (st == VGG_STATUS_OK)
+                st = add_fc_int8(f, c, p, l, L, n, h, w, &cur, &cur_md, &zw);
+            act = ACT_SUMS;
+            zl = l;
+            zrelu = L->relu;
+        } else if (L->kind == VGG_LAYER_FC && L->pad == 0) {
+            st = add_fc(f, c, p, l, L, n, h, w, dnnl_f32, threads, &cur, &cur_md);
+            nonneg = L->relu;
+        } else if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
+            /* 8 bits where the input is a ReLU's (u8 holds it) past the
+             * first convolution; f32 otherwise */
+            const bool qconv = seen_conv && (act != ACT_REAL || nonneg);
+            seen_conv = true;
+            if (qconv && act != ACT_U8) {
+                st = to_u8(f, p, l, n, L->cin, h, w, act == ACT_SUMS ? zw : NULL,
+                           act == ACT_SUMS ? zl : -1, act == ACT_SUMS && zrelu, &q, &cur,
+                           &cur_md);
+                act = ACT_U8;
+            }
+            if (st == VGG_STATUS_OK)
+                st = conv_pd_int8(f, L, n, h, w, qconv, &pd);
+            const dnnl_memory_desc_t *want = pd ? pd_md(pd, dnnl_query_src_md) : NULL;
+            if (st == VGG_STATUS_OK && !dnnl_memory_desc_equal(want, &cur_md))
+                st = add_reorder(f, p, l, &cur, &cur_md, want);
+            if (st == VGG_STATUS_OK)
+                st = add_step(f, p, STEP_CONV, l, pd, &cur, &cur_md);
+            if (st == VGG_STATUS_OK) {
+                step *s = &p->steps[p->n_steps - 1];
+                s->wlayer = l;
+                dnnl_memory_desc_t from;
+                dnnl_dims_t wd = {L->cout, L->cin, L->k, L->k};
+                dnnl_memory_desc_init_by_tag(&from, 4, wd, dnnl_f32, dnnl_oihw);
+                st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
+                if (st == VGG_STATUS_OK && qconv && !s->w->scales) {
+                    s->w->int8 = true;
+                    s->w->cout = L->cout;
+                    s->w->scales = calloc((size_t)L->cout, sizeof(float));
+                    if (!s->w->scales)
+                        st = vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
+                }
+                if (st == VGG_STATUS_OK && !qconv) {
+                    dnnl_memory_desc_t bmd;
+                    dnnl_dims_t bd = {L->cout};
+                    dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_x);
+                    if (dnnl_memory_create(&s->mbias, &bmd, f->eng, DNNL_MEMORY_NONE) !=
+                        dnnl_success)
+                        st = vgg_fail(VGG_STATUS_NOMEM, "oneDNN: cannot make a bias memory");
+                }
+                if (qconv) {
+                    act = ACT_SUMS;
+                    zw = s->w;
+                    zl = l;
+                    zrelu = L->relu;
+                } else {
+                    act = ACT_REAL;
+                    nonneg = L->relu;
+                }
+            }
+        } else {
+            /* max-pooling (on the sums, u8 or f32 as they are), or LRN
+             * (on f32: made real above) */
+            st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
+            if (st != VGG_STATUS_OK) {
+                dnnl_memory_desc_t plain;
+                md_plain(&plain, n, L->cin, h, w, cur_md.data_type);
+                st = add_reorder(f, p, l, &cur, &cur_md, &plain);
+                if (st == VGG_STATUS_OK)
+                    st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
+            }
+            if (st == VGG_STATUS_OK)
+                st = add_step(f, p, L->kind == VGG_LAYER_POOL ? STEP_POOL : STEP_LRN, l, pd,
+                              &cur, &cur_md);
+            /* (LRN divides by a positive number, pooling takes a maximum:
+             * nonneg stays what it was) */
+        }
+        if (pd)
+            dnnl_primitive_desc_destroy(pd);
+        h = out_side(L, h);
+        w = out_side(L, w);
+    }
+    const int last = n_layers - 1, cout = layers[last].cout;
+    if (st == VGG_STATUS_OK && act != ACT_REAL) {
+        dnnl_memory_desc_t want;
+        dnnl_dims_t d = {n, cout, h, w};
+        dnnl_memory_desc_init_by_tag(&want, 4, d, cur_md.data_type, dnnl_nhwc);
+        if (!dnnl_memory_desc_equal(&cur_md, &want))
+            st = add_reorder(f, p, last, &cur, &cur_md, &want);
+        if (st == VGG_STATUS_OK)
+            st = add_finish(p, last, n, cout, h, w, act == ACT_SUMS ? zw : NULL,
+                            act == ACT_SUMS ? zl : -1, act == ACT_SUMS && zrelu, false, &q, &cur,
+                            &cur_md);
+    }
+    if (st == VGG_STATUS_OK) {
+        dnnl_memory_desc_t user;
+        md_plain(&user, n, cout, h, w, dnnl_f32);
+        if (!dnnl_memory_desc_equal(&user, &cur_md))
+            st = add_reorder(f, p, last, &cur, &cur_md, &user);
+        if (st == VGG_STATUS_OK)
+            p->steps[p->n_steps - 1].dst = SLOT_OUT;
+    }
+    return st;
+}
+
 static bool plan_matches(const plan *p, const vgg_fwd_layer *layers, int n_layers,
                          dnnl_data_type_t dt, int n, int h, int w)
 {
@@ -954,11 +1280,41 @@ static vgg_status refresh_weights(fast_state *f, wentry *w, const float *src, co
         w->fresh = true;
         return VGG_STATUS_OK;
     }
-    const dnnl_memory_desc_t plain = w->from;
+    dnnl_memory_desc_t plain = w->from;
     dnnl_memory_t msrc = NULL;
     dnnl_primitive_desc_t pd = NULL;
     dnnl_primitive_t r = NULL;
-    CHECK(dnnl_memory_create(&msrc, &plain, f->eng, (void *)src));
+    int8_t *q = NULL;
+    if (w->int8) {
+        /* each output channel over its scale, rounded to the nearest
+         * (halves away from zero): |q| <= 127 */
+        /* the source: cout rows of per values ((O, I, k, k), or fc's (K, N)
+         * view of its (N, K) rows) */
+        size_t total = 1;
+        for (int d = 0; d < plain.ndims; d++)
+            total *= (size_t)plain.dims[d];
+        const size_t per = total / (size_t)w->cout;
+        q = malloc((size_t)w->cout * per);
+        if (!q) {
+            st = vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory for int8 weights");
+            goto done;
+        }
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (int o = 0; o < w->cout; o++) {
+            const float *row = src + (size_t)o * per;
+            float m = 0.0f;
+            for (size_t i = 0; i < per; i++)
+                m = fabsf(row[i]) > m ? fabsf(row[i]) : m;
+            const float scale = m > 0.0f ? m / 127.0f : 1.0f;
+            w->scales[o] = scale;
+            for (size_t i = 0; i < per; i++) {
+                const float v = roundf(row[i] / scale);
+                q[(size_t)o * per + i] = (int8_t)(v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v);
+            }
+        }
+        plain.data_type = dnnl_s8;   /* the same strides, in elements */
+    }
+    CHECK(dnnl_memory_create(&msrc, &plain, f->eng, q ? (void *)q : (void *)src));
     CHECK(dnnl_reorder_primitive_desc_create(&pd, &plain, f->eng, &w->md, f->eng, NULL));
     CHECK(dnnl_primitive_create(&r, pd));
     dnnl_exec_arg_t a[2] = {{DNNL_ARG_FROM, msrc}, {DNNL_ARG_TO, w->mem}};
@@ -976,6 +1332,7 @@ done:
         dnnl_primitive_desc_destroy(pd);
     if (msrc)
         dnnl_memory_destroy(msrc);
+    free(q);
     return st;
 }
 
@@ -984,6 +1341,10 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
                            double *seconds)
 {
     vgg_status st = VGG_STATUS_OK;
+    /* int8: each FINISH step's scales of the batch's images */
+    float *qs = p->n_q ? malloc((size_t)p->n_q * p->n * sizeof *qs) : NULL;
+    if (p->n_q && !qs)
+        return vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
     for (int i = 0; i < p->n_steps && st == VGG_STATUS_OK; i++) {
         const step *s = &p->steps[i];
         void *src = s->src == SLOT_IN ? (void *)x : f->act[s->src];
@@ -993,6 +1354,17 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
         double t0 = seconds ? now_s() : 0.0;
         if (s->kind == STEP_IM2COL) {
             im2col(s, (const char *)src, (char *)dst);
+            if (seconds)
+                seconds[s->layer] += now_s() - t0;
+            continue;
+        }
+        if (s->kind == STEP_FINISH) {
+            const vgg_finish_shape fs = {s->n, s->c, (size_t)s->h * s->w_, s->in_s32,
+                                         s->out_u8, s->relu, threads};
+            vgg_finish_run(&fs, src, dst, s->qin >= 0 ? qs + (size_t)s->qin * p->n : NULL,
+                           s->qout >= 0 ? qs + (size_t)s->qout * p->n : NULL,
+                           s->w ? s->w->scales : NULL,
+                           s->blayer >= 0 ? layers[s->blayer].bias : NULL);
             if (seconds)
                 seconds[s->layer] += now_s() - t0;
             continue;
@@ -1044,9 +1416,11 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
             } else {
                 CHECK(dnnl_memory_set_data_handle(s->mwei, (void *)L->weight));
             }
-            CHECK(dnnl_memory_set_data_handle(s->mbias, (void *)L->bias));
             a[na++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->w ? s->w->mem : s->mwei};
-            a[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, s->mbias};
+            if (s->mbias) {   /* (an int8 convolution has none: its FINISH adds it) */
+                CHECK(dnnl_memory_set_data_handle(s->mbias, (void *)L->bias));
+                a[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, s->mbias};
+            }
         }
         if (s->mscratch) {
             CHECK(dnnl_memory_set_data_handle(s->mscratch, f->scratch));
@@ -1061,6 +1435,7 @@ static vgg_status plan_run(fast_state *f, const plan *p, const vgg_fwd_layer *la
     if (st == VGG_STATUS_OK)
         CHECK(dnnl_stream_wait(f->strm));
 done:
+    free(qs);
     return st;
 }
 
@@ -1084,6 +1459,20 @@ vgg_status vgg_dnnl_bf16_check(void)
         return vgg_fail(VGG_STATUS_UNSUPPORTED,
                         "precision bf16: this CPU has no bf16 instructions for oneDNN "
                         "(AVX512-BF16 or AMX; oneDNN reports 0x%x%s): use --precision fp32",
+                        (unsigned)isa, getenv("ONEDNN_MAX_CPU_ISA") ?
+                        ", limited by ONEDNN_MAX_CPU_ISA" : "");
+    return VGG_STATUS_OK;
+}
+
+vgg_status vgg_dnnl_int8_check(void)
+{
+    const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    if ((isa & dnnl_cpu_isa_avx512_core_vnni) != dnnl_cpu_isa_avx512_core_vnni &&
+        (isa & dnnl_cpu_isa_avx2_vnni) != dnnl_cpu_isa_avx2_vnni)
+        return vgg_fail(VGG_STATUS_UNSUPPORTED,
+                        "precision int8: this CPU has no VNNI for oneDNN (AVX512-VNNI or "
+                        "AVX-VNNI; oneDNN reports 0x%x%s), without which int8 is slower than "
+                        "fp32: use --precision fp32",
                         (unsigned)isa, getenv("ONEDNN_MAX_CPU_ISA") ?
                         ", limited by ONEDNN_MAX_CPU_ISA" : "");
     return VGG_STATUS_OK;
@@ -1113,8 +1502,9 @@ vgg_status vgg_dnnl_forward(vgg_backend *be, void **cache, uint64_t gen,
             return vgg_fail(VGG_STATUS_NOMEM, "oneDNN: out of memory");
         *cache = c;
     }
-    const dnnl_data_type_t dt =
-        be->opts.precision == VGG_PRECISION_BF16 ? dnnl_bf16 : dnnl_f32;
+    const dnnl_data_type_t dt = be->opts.precision == VGG_PRECISION_BF16   ? dnnl_bf16
+                                : be->opts.precision == VGG_PRECISION_INT8 ? dnnl_u8
+                                                                           : dnnl_f32;
     /* oneDNN's threads are OpenMP's: the count is per calling thread */
     omp_set_num_threads(be->threads);
     vgg_status st = VGG_STATUS_OK;

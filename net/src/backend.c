@@ -17,8 +17,11 @@ static vgg_status parse_precision(const char *what, const char *s, vgg_precision
         *out = VGG_PRECISION_TF32;
     else if (strcasecmp(s, "bf16") == 0)
         *out = VGG_PRECISION_BF16;
+    else if (strcasecmp(s, "int8") == 0)
+        *out = VGG_PRECISION_INT8;
     else
-        return vgg_fail(VGG_STATUS_INVALID, "%s'%s': expected fp32, tf32 or bf16", what, s);
+        return vgg_fail(VGG_STATUS_INVALID, "%s'%s': expected fp32, tf32, bf16 or int8", what,
+                        s);
     return VGG_STATUS_OK;
 }
 
@@ -86,7 +89,7 @@ vgg_status vgg_device_opts_command(const char *device, const char *precision,
 
 /* ---- device names ---- */
 
-static const char *const precision_names[] = { "fp32", "tf32", "bf16" };
+static const char *const precision_names[] = { "fp32", "tf32", "bf16", "int8" };
 
 /* every name the registry knows, as its backends write them: "cpu,
  * cpu-ref, cuda, cuda:N" */
@@ -223,7 +226,7 @@ static void precisions_text(unsigned mask, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (int p = 0; p < 3 && used < size; p++)
+    for (int p = 0; p < 4 && used < size; p++)
         if (mask & VGG_PRECISION_BIT(p))
             used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? " or " : "",
                                      precision_names[p]);
@@ -239,9 +242,9 @@ static vgg_status check_opts(const vgg_backend_reg *reg, const char *device,
     if (st != VGG_STATUS_OK)
         return st;
     const unsigned p = (unsigned)o->precision;
-    if (p > 2)
-        return vgg_fail(VGG_STATUS_INVALID, "device '%s': precision %u is none of fp32, tf32 "
-                        "and bf16", device, p);
+    if (p > 3)
+        return vgg_fail(VGG_STATUS_INVALID, "device '%s': precision %u is none of fp32, tf32, "
+                        "bf16 and int8", device, p);
     if (reg->precisions & VGG_PRECISION_BIT(p))
         return VGG_STATUS_OK;
     char who[128] = "", has[64];

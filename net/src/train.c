@@ -90,10 +90,10 @@ static vgg_status trainer_check(const vgg_net *net, const vgg_train_opts *o)
     const vgg_backend *be = net->be;
     if (!be->train || !be->train->conv2d_backward)
         return vgg_fail(VGG_STATUS_UNSUPPORTED, "backend %s cannot train", be->name);
-    if (be->opts.precision == VGG_PRECISION_BF16)
-        return vgg_fail(VGG_STATUS_INVALID, "device '%s': precision bf16 is for extraction "
+    if (be->opts.precision == VGG_PRECISION_BF16 || be->opts.precision == VGG_PRECISION_INT8)
+        return vgg_fail(VGG_STATUS_INVALID, "device '%s': precision %s is for extraction "
                         "(forward passes); training computes fp32: use --precision fp32",
-                        be->name);
+                        be->name, be->opts.precision == VGG_PRECISION_BF16 ? "bf16" : "int8");
     if (net->arch.batch_norm && !be->train->batchnorm_relu)
         return vgg_fail(VGG_STATUS_UNSUPPORTED,
                         "backend %s cannot train batch normalisation", be->name);

@@ -50,11 +50,18 @@ typedef enum vgg_precision {
     VGG_PRECISION_TF32,     /* convolutions and fc products on tensor cores with
                                10-bit mantissa inputs, fp32 sums (descriptors: a
                                target of 1e-2 relative L2, docs/gpu.md) */
-    VGG_PRECISION_BF16      /* "cpu" forward passes only: oneDNN convolutions and fc
+    VGG_PRECISION_BF16,     /* "cpu" forward passes only: oneDNN convolutions and fc
                                products on bf16 inputs, weights and activations
                                (8-bit mantissa), fp32 sums, fp32 output (see
                                net/README.md for its error).  Needs AVX512-BF16 or
                                AMX; training refuses it */
+    VGG_PRECISION_INT8      /* "cpu" forward passes only: the 3x3 convolutions after
+                               the first on 8-bit activations (unsigned, one scale an
+                               image, set by its largest value) and 8-bit weights
+                               (signed, one scale an output channel), exact 32-bit
+                               sums; the first convolution, the pooling and the fc
+                               layers in fp32 (net/README.md for its error).  Needs
+                               AVX512-VNNI or AVX-VNNI; training refuses it */
 } vgg_precision;
 
 /* Options of a GPU backend; the CPU backends ignore them. */
@@ -75,10 +82,10 @@ typedef struct vgg_device_opts {
 vgg_status vgg_device_opts_default(vgg_device_opts *o);
 
 /* One command-line option into o, over what vgg_device_opts_default set:
- * option "precision" (value "fp32", "tf32" or "bf16"), "workspace" (value a
+ * option "precision" (value "fp32", "tf32", "bf16" or "int8"), "workspace" (value a
  * positive number of MiB) or "deterministic" (value NULL).  A bad value
  * is VGG_STATUS_INVALID naming the option and the value
- * ("--precision 'fp16': expected fp32, tf32 or bf16"); o is then unchanged. */
+ * ("--precision 'fp16': expected fp32, tf32, bf16 or int8"); o is then unchanged. */
 vgg_status vgg_device_opts_set(vgg_device_opts *o, const char *option, const char *value);
 
 /* The device options of a command for device: vgg_device_opts_default

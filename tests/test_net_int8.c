@@ -1,0 +1,414 @@
+/* The "cpu" device's int8 precision (--precision int8: net/README.md).
+ *
+ *  - refused on a CPU without VNNI, saying why (a child process with
+ *    oneDNN limited to AVX-512 without VNNI, and to AVX2, by
+ *    ONEDNN_MAX_CPU_ISA); refused on cpu-ref, on a GPU and for training;
+ *  - the FINISH step (quant.h) against a model written here from its
+ *    definition: the real values relu(fma(x, a, b)) in f32, and u8 codes
+ *    with the image's largest value at 255 and every value within half a
+ *    step of its code; the vector code gives the plain code's bits, for
+ *    s32 and f32 inputs, u8 and f32 outputs, with and without ReLU, 1-3
+ *    threads;
+ *  - where the CPU has VNNI: VGG-16 descriptors (image + flip, Q=256) of a
+ *    synthetic picture and of the test photographs within 2.5e-2 relative L2
+ *    of fp32 (measured: about 1e-2, printed), not equal to them (int8
+ *    really ran), repeatable bit for bit, an image batched with another
+ *    the same bits as alone (each image has its own scales); the outputs
+ *    pool5 and fc6 near fp32 too; a net with LRN (A-LRN, which needs its
+ *    input real) near fp32.
+ * The int8 accuracy cases are skipped, with a message, only where oneDNN
+ * reports no VNNI on this CPU: a real capability check (vgg_backend_open_opts
+ * refuses), not a missing package. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cpu.h"
+#include "quant.h"
+#include "vgg/extract.h"
+#include "vgg/image.h"
+#include "vgg/net.h"
+#include "vgg/train.h"
+#include "test_skip.h"
+
+#define INT8_TOLERANCE 2.5e-2
+
+static uint64_t rng;
+
+static float uniform(void)   /* [-1, 1) */
+{
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)(rng >> 40) / 16777216.0f * 2.0f - 1.0f;
+}
+
+static double rel_l2(const float *a, const float *b, size_t n)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a[i] - b[i];
+        num += d * d;
+        den += (double)b[i] * b[i];
+    }
+    return den > 0 ? sqrt(num / den) : sqrt(num);
+}
+
+static void assert_message_has(const char *part)
+{
+    if (!strstr(vgg_last_error(), part))
+        fail_msg("message '%s' lacks '%s'", vgg_last_error(), part);
+}
+
+/* He-scaled uniform weights, small positive biases. */
+static void random_weights(vgg_net *net, uint64_t seed)
+{
+    rng = seed;
+    for (int i = 0; i < vgg_net_param_count(net); i++) {
+        vgg_param *p = vgg_net_param(net, i);
+        double fan_in = p->ndim == 4 ? (double)(p->shape[1] * p->shape[2] * p->shape[3]) : 1.0;
+        float scale = p->ndim == 4 ? (float)sqrt(6.0 / fan_in) : 0.05f;
+        for (size_t j = 0; j < p->numel; j++)
+            p->data[j] = p->ndim == 4 ? uniform() * scale : 0.01f + uniform() * scale;
+    }
+}
+
+/* A natural-looking picture: shading, a disc, a box, texture, noise. */
+static vgg_image *picture(int w, int h, uint64_t seed)
+{
+    vgg_image *img = NULL;
+    assert_int_equal(vgg_image_new(w, h, &img), VGG_STATUS_OK);
+    rng = seed;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double u = (double)x / w, v = (double)y / h;
+            double disc = (u - 0.3) * (u - 0.3) + (v - 0.6) * (v - 0.6) < 0.02 ? 1.0 : 0.0;
+            double box = u > 0.55 && u < 0.85 && v > 0.5 && v < 0.9 ? 1.0 : 0.0;
+            double tex = 0.5 + 0.5 * sin(40 * u + 13 * sin(9 * v)) * cos(31 * v);
+            for (int c = 0; c < 3; c++) {
+                double base = v < 0.45 ? 150 + 80 * (1 - v) - 30 * c : 60 + 40 * tex + 15 * c;
+                base = disc ? 200 - 70 * c + 20 * tex : base;
+                base = box ? 40 + 60 * c * (0.5 + 0.5 * sin(20 * u)) : base;
+                base += 6 * uniform();
+                img->px[(y * w + x) * 3 + c] = (uint8_t)(base < 0 ? 0 : base > 255 ? 255 : base);
+            }
+        }
+    return img;
+}
+
+/* NULL where the CPU has no VNNI (int8 only) */
+static vgg_backend *open_cpu(const char *precision)
+{
+    vgg_device_opts o;
+    assert_int_equal(vgg_device_opts_command("cpu", precision, NULL, false, &o), VGG_STATUS_OK);
+    vgg_backend *be = NULL;
+    vgg_status st = vgg_backend_open_opts("cpu", 2, &o, &be);
+    if (st == VGG_STATUS_UNSUPPORTED && precision && strcmp(precision, "int8") == 0)
+        return NULL;
+    assert_int_equal(st, VGG_STATUS_OK);
+    return be;
+}
+
+static vgg_net *net_of(vgg_backend *be, vgg_config_id id, float width)
+{
+    vgg_arch a;
+    vgg_arch_default(&a, id);
+    a.width = width;
+    vgg_net *net = NULL;
+    if (vgg_net_create(&a, be, &net) != VGG_STATUS_OK)
+        fail_msg("net: %s", vgg_last_error());
+    random_weights(net, 16);
+    return net;
+}
+
+static vgg_extractor *extractor(vgg_net *net, int q, vgg_output layer)
+{
+    vgg_extract_opts o;
+    vgg_extract_opts_default(&o);
+    o.scales[0] = q;
+    o.l2 = false;
+    o.layer = layer;
+    vgg_extractor *ex = NULL;
+    const char *name = "net";
+    if (vgg_extractor_create(&net, &name, 1, &o, &ex) != VGG_STATUS_OK)
+        fail_msg("extractor: %s", vgg_last_error());
+    return ex;
+}
+
+/* A child whose oneDNN may not use VNNI (isa as ONEDNN_MAX_CPU_ISA) is
+ * refused, saying why; 0 if so. */
+static int refused_in_child(const char *isa)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("ONEDNN_MAX_CPU_ISA", isa, 1);
+        vgg_device_opts o;
+        vgg_backend *be = NULL;
+        int bad = vgg_device_opts_command("cpu", "int8", NULL, false, &o) != VGG_STATUS_OK ||
+                  vgg_backend_open_opts("cpu", 1, &o, &be) != VGG_STATUS_UNSUPPORTED ||
+                  be != NULL || !strstr(vgg_last_error(), "device 'cpu': ") ||
+                  !strstr(vgg_last_error(), "no VNNI") ||
+                  !strstr(vgg_last_error(), "ONEDNN_MAX_CPU_ISA") ||
+                  !strstr(vgg_last_error(), "--precision fp32");
+        if (bad)
+            fprintf(stderr, "child (%s): '%s'\n", isa, vgg_last_error());
+        _exit(bad);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* First, before this process uses oneDNN (its ISA is read once). */
+static void int8_refused_without_vnni(void **state)
+{
+    (void)state;
+    assert_int_equal(refused_in_child("AVX512_CORE"), 0);
+    assert_int_equal(refused_in_child("AVX2"), 0);
+}
+
+static void int8_refused_elsewhere(void **state)
+{
+    (void)state;
+    vgg_device_opts o;
+    vgg_backend *be = NULL;
+    assert_int_equal(vgg_device_opts_command("cpu-ref", "int8", NULL, false, &o), VGG_STATUS_OK);
+    assert_int_equal(o.precision, VGG_PRECISION_INT8);
+    assert_int_equal(vgg_backend_open_opts("cpu-ref", 1, &o, &be), VGG_STATUS_INVALID);
+    assert_null(be);
+    assert_message_has("device 'cpu-ref' is the fp32 reference: precision int8 needs the device cpu");
+    assert_int_equal(vgg_backend_open_opts("cuda:0", 1, &o, &be), VGG_STATUS_INVALID);
+    assert_null(be);
+    assert_message_has("precision int8 is for the device cpu");
+    assert_int_equal(vgg_device_opts_command("cpu", "int4", NULL, false, &o),
+                     VGG_STATUS_INVALID);
+    assert_message_has("--precision 'int4': expected fp32, tf32, bf16 or int8");
+    be = open_cpu("int8");
+    if (!be) {
+        printf("  (int8 training refusal not checked: %s)\n", vgg_last_error());
+        return;
+    }
+    vgg_arch a;
+    vgg_arch_default(&a, VGG_CONFIG_A);
+    a.width = 0.125f;
+    a.fc_dim = 16;
+    a.num_classes = 4;
+    a.input_size = 32;
+    vgg_net *net = NULL;
+    assert_int_equal(vgg_net_create(&a, be, &net), VGG_STATUS_OK);
+    vgg_train_opts to;
+    vgg_train_opts_default(&to);
+    vgg_trainer *t = NULL;
+    assert_int_equal(vgg_trainer_create(net, &to, &t), VGG_STATUS_INVALID);
+    assert_null(t);
+    assert_message_has("precision int8 is for extraction");
+    vgg_net_free(net);
+    vgg_backend_close(be);
+}
+
+/* The FINISH step against its definition, and the vector code against
+ * the plain code, bit for bit. */
+static void finish_is_the_stated_map(void **state)
+{
+    (void)state;
+    enum { N = 3, C = 24, HW = 37 };
+    const size_t total = (size_t)N * C * HW;
+    int32_t *xs = malloc(total * sizeof *xs);
+    float *xf = malloc(total * sizeof *xf), *yf = malloc(total * sizeof *yf),
+          *yf2 = malloc(total * sizeof *yf2);
+    uint8_t *yq = malloc(total), *yq2 = malloc(total);
+    assert_true(xs && xf && yf && yf2 && yq && yq2);
+    float sin[N] = {0.013f, 2.5f, 0.7f}, scales[C], bias[C], sout[N], sout2[N];
+    rng = 5;
+    for (size_t k = 0; k < total; k++) {
+        xs[k] = (int32_t)(uniform() * 40000.0f);
+        xf[k] = uniform() * 3.0f;
+    }
+    for (int c = 0; c < C; c++) {
+        scales[c] = 1e-4f * (1.5f + uniform());
+        bias[c] = 0.3f * uniform();
+    }
+    /* image 2 all below zero after ReLU: scale 1, codes 0 */
+    for (size_t k = 2 * (size_t)C * HW; k < total; k++) {
+        xs[k] = -40000 - (int32_t)k;
+        xf[k] = -5.0f;
+    }
+    for (int s32 = 0; s32 < 2; s32++)
+        for (int u8 = 0; u8 < 2; u8++)
+            for (int relu = 0; relu < 2; relu++) {
+                if (u8 && !relu)
+                    continue;   /* u8 holds a ReLU's output only */
+                const void *x = s32 ? (const void *)xs : (const void *)xf;
+                const vgg_finish_shape sh = {N, C, HW, s32, u8, relu, 1};
+                vgg_finish_plain(&sh, x, u8 ? (void *)yq : (void *)yf, sin, sout, scales, bias);
+                for (int i = 0; i < N; i++) {
+                    float m = 0.0f;
+                    for (size_t pc = 0; pc < (size_t)C * HW; pc++) {
+                        const size_t k = (size_t)i * C * HW + pc;
+                        const int c = (int)(pc % C);
+                        const float a = s32 ? sin[i] * scales[c] : 1.0f;
+                        float v = fmaf(s32 ? (float)xs[k] : xf[k], a, bias[c]);
+                        v = relu && !(v > 0.0f) ? 0.0f : v;
+                        if (!u8)
+                            assert_true(yf[k] == v);
+                        m = v > m ? v : m;
+                    }
+                    if (!u8)
+                        continue;
+                    assert_true(sout[i] == (m > 0.0f ? m / 255.0f : 1.0f));
+                    int top = 0;
+                    for (size_t pc = 0; pc < (size_t)C * HW; pc++) {
+                        const size_t k = (size_t)i * C * HW + pc;
+                        const int c = (int)(pc % C);
+                        const float a = s32 ? sin[i] * scales[c] : 1.0f;
+                        float v = fmaf(s32 ? (float)xs[k] : xf[k], a, bias[c]);
+                        v = v > 0.0f ? v : 0.0f;
+                        top = yq[k] > top ? yq[k] : top;
+                        /* within half a step (and a rounding) of the value */
+                        if (fabsf((float)yq[k] * sout[i] - v) > 0.5f * sout[i] * 1.0001f)
+                            fail_msg("image %d, value %zu: code %d for %g (step %g)", i, pc,
+                                     yq[k], v, sout[i]);
+                    }
+                    assert_int_equal(top, m > 0.0f ? 255 : 0);
+                }
+                /* the vector code: the same bits, 1-3 threads */
+                if (!vgg_finish_compiled || !vgg_wino_supported())
+                    continue;
+                for (int t = 1; t <= 3; t++) {
+                    const vgg_finish_shape sv = {N, C, HW, s32, u8, relu, t};
+                    memset(yf2, 0xff, total * sizeof *yf2);
+                    memset(yq2, 0xab, total);
+                    vgg_finish_avx2(&sv, x, u8 ? (void *)yq2 : (void *)yf2, sin, sout2, scales,
+                                    bias);
+                    if (u8) {
+                        assert_memory_equal(yq, yq2, total);
+                        assert_memory_equal(sout, sout2, sizeof sout);
+                    } else {
+                        assert_memory_equal(yf, yf2, total * sizeof *yf);
+                    }
+                }
+            }
+    if (!vgg_finish_compiled || !vgg_wino_supported())
+        printf("  (the vector code not compared: no AVX2 + FMA here)\n");
+    free(xs);
+    free(xf);
+    free(yf);
+    free(yf2);
+    free(yq);
+    free(yq2);
+}
+
+/* int8 against fp32 on one image: within the tolerance, not equal, and
+ * repeatable. */
+static double compare(vgg_extractor *ex32, vgg_extractor *ex8, const vgg_image *img,
+                      const char *what)
+{
+    const int dim = vgg_extractor_dim(ex32);
+    float *a = malloc(sizeof(float) * dim), *b = malloc(sizeof(float) * dim),
+          *c = malloc(sizeof(float) * dim);
+    assert_true(a && b && c);
+    assert_int_equal(vgg_extractor_compute(ex32, img, a), VGG_STATUS_OK);
+    assert_int_equal(vgg_extractor_compute(ex8, img, b), VGG_STATUS_OK);
+    assert_int_equal(vgg_extractor_compute(ex8, img, c), VGG_STATUS_OK);
+    double e = rel_l2(b, a, dim);
+    printf("  %s (%dx%d): int8 vs fp32 rel L2 %.2e\n", what, img->w, img->h, e);
+    if (!(e <= INT8_TOLERANCE))
+        fail_msg("%s: int8 relative L2 %.3e above %.0e", what, e, INT8_TOLERANCE);
+    if (!(e > 1e-4))
+        fail_msg("%s: int8 within %.1e of fp32: was int8 computed at all?", what, e);
+    assert_memory_equal(b, c, sizeof(float) * dim);   /* repeatable */
+    free(a);
+    free(b);
+    free(c);
+    return e;
+}
+
+static void int8_descriptors_near_fp32(void **state)
+{
+    (void)state;
+    vgg_backend *b8 = open_cpu("int8");
+    if (!b8)
+        skip_here("%s", vgg_last_error());
+    vgg_backend *b32 = open_cpu(NULL);
+    vgg_net *n32 = net_of(b32, VGG_CONFIG_D, 1.0f), *n8 = net_of(b8, VGG_CONFIG_D, 1.0f);
+    vgg_extractor *e32 = extractor(n32, 256, VGG_OUTPUT_FC7);
+    vgg_extractor *e8 = extractor(n8, 256, VGG_OUTPUT_FC7);
+    vgg_image *img = picture(400, 300, 99);
+    compare(e32, e8, img, "VGG-16 Q=256 fc7, synthetic picture");
+    vgg_image_free(img);
+    const char *photos[] = { VGG_FIXTURES "/extract/imgs/d.jpg",
+                             VGG_FIXTURES "/extract/imgs/a.png" };
+    for (size_t i = 0; i < sizeof photos / sizeof *photos; i++) {
+        assert_int_equal(vgg_image_load(photos[i], NULL, &img), VGG_STATUS_OK);
+        compare(e32, e8, img, strrchr(photos[i], '/') + 1);
+        vgg_image_free(img);
+    }
+    /* an image batched with another: the same bits as alone */
+    const int dim = vgg_extractor_dim(e8);
+    vgg_image *im[2] = { picture(400, 300, 7), picture(400, 300, 8) };
+    vgg_prepared *p[2];
+    float *one = malloc(sizeof(float) * 2 * dim), *two = malloc(sizeof(float) * 2 * dim);
+    assert_true(one && two);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(vgg_extractor_prepare(e8, im[i], &p[i]), VGG_STATUS_OK);
+        assert_int_equal(vgg_extractor_run(e8, &p[i], 1, 1, one + (size_t)i * dim),
+                         VGG_STATUS_OK);
+    }
+    assert_int_equal(vgg_extractor_run(e8, p, 2, 2, two), VGG_STATUS_OK);
+    assert_memory_equal(one, two, sizeof(float) * 2 * dim);
+    /* the outputs pool5 and fc6 */
+    const vgg_output outs[] = { VGG_OUTPUT_POOL5, VGG_OUTPUT_FC6 };
+    const char *names[] = { "pool5", "fc6" };
+    for (int k = 0; k < 2; k++) {
+        vgg_extractor *x32 = extractor(n32, 256, outs[k]), *x8 = extractor(n8, 256, outs[k]);
+        char what[64];
+        snprintf(what, sizeof what, "VGG-16 Q=256 %s, synthetic picture", names[k]);
+        compare(x32, x8, im[0], what);
+        vgg_extractor_free(x32);
+        vgg_extractor_free(x8);
+    }
+    for (int i = 0; i < 2; i++) {
+        vgg_prepared_free(p[i]);
+        vgg_image_free(im[i]);
+    }
+    free(one);
+    free(two);
+    vgg_extractor_free(e32);
+    vgg_extractor_free(e8);
+    vgg_net_free(n32);
+    vgg_net_free(n8);
+    /* LRN (A-LRN) takes real values: made f32 before it */
+    vgg_net *l32 = net_of(b32, VGG_CONFIG_A_LRN, 0.25f), *l8 = net_of(b8, VGG_CONFIG_A_LRN, 0.25f);
+    e32 = extractor(l32, 256, VGG_OUTPUT_FC7);
+    e8 = extractor(l8, 256, VGG_OUTPUT_FC7);
+    img = picture(340, 256, 3);
+    compare(e32, e8, img, "A-LRN/4 Q=256 fc7, synthetic picture");
+    vgg_image_free(img);
+    vgg_extractor_free(e32);
+    vgg_extractor_free(e8);
+    vgg_net_free(l32);
+    vgg_net_free(l8);
+    vgg_backend_close(b32);
+    vgg_backend_close(b8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(int8_refused_without_vnni),
+        cmocka_unit_test(int8_refused_elsewhere),
+        cmocka_unit_test(finish_is_the_stated_map),
+        cmocka_unit_test(int8_descriptors_near_fp32),
+    };
+    return tests_exit(cmocka_run_group_tests(tests, NULL, NULL));
+}
