@@ -37,7 +37,10 @@
  * these algorithms could be ahead of it.  --ref
  * also times the reference backend (cpu-ref).  --bf16 also times
  * --precision bf16 (on a CPU without bf16 instructions it says so and the
- * run goes on in fp32).  --together loads every net
+ * run goes on in fp32).  --int8 also times --precision int8 (a CPU without
+ * VNNI says so) with its fc7 map's distance from fp32, and PyTorch's own
+ * int8 (bench_cpu.py --int8: static quantization calibrated on the timed
+ * input, oneDNN's quantized engine).  --together loads every net
  * on one backend first and then runs each in turn, as vggfeat extract
  * --net D,E does (for its peak memory). */
 #include <stdio.h>
@@ -55,7 +58,7 @@ typedef struct result {
     char net;
     int h, w;
     double ours, ours_med, before, before_med, ref, torch, torch_med, bf16, bf16_err;
-    double int8, int8_err;
+    double int8, int8_err, torch8;
     double bound;   /* the sum of the layers' bounds (layer_bound), 0 if not known */
 } result;
 
@@ -603,8 +606,9 @@ int main(int argc, char **argv)
     printf("  vggfeat peak RSS: %.0f MB\n", vgg_peak_rss_bytes() / 1048576.0);
     if (torch) {
         char cmd[2048];
-        snprintf(cmd, sizeof cmd, "'%s' '%s' --threads %d --repeat %d --sizes %s --nets %s",
-                 VGG_PYTHON, VGG_BENCH_SCRIPT, threads, repeat, sizes_text, nets);
+        snprintf(cmd, sizeof cmd, "'%s' '%s' --threads %d --repeat %d --sizes %s --nets %s%s",
+                 VGG_PYTHON, VGG_BENCH_SCRIPT, threads, repeat, sizes_text, nets,
+                 int8 ? " --int8" : "");
         fflush(stdout);
         FILE *pp = popen(cmd, "r");
         char line[512];
@@ -614,7 +618,11 @@ int main(int argc, char **argv)
             double t;
             double med = 0;
             int got = sscanf(line, "time %c %d %d %lf %lf", &net, &h, &w, &t, &med);
-            if (got >= 4) {
+            if (sscanf(line, "time8 %c %d %d %lf", &net, &h, &w, &t) == 4) {
+                for (int i = 0; i < n_res; i++)
+                    if (res[i].net == net && res[i].h == h && res[i].w == w)
+                        res[i].torch8 = t;
+            } else if (got >= 4) {
                 for (int i = 0; i < n_res; i++)
                     if (res[i].net == net && res[i].h == h && res[i].w == w) {
                         res[i].torch = t;
@@ -636,10 +644,11 @@ int main(int argc, char **argv)
            before ? " before s/image (median) |" : "", device, before ? " (median)" : "",
            bounded ? " bound s/image | PyTorch / bound |" : "", ref ? " cpu-ref s/image |" : "",
            bf16 ? " vggfeat bf16 s/image | PyTorch / bf16 | bf16 fc7 rel. L2 |" : "",
-           int8 ? " vggfeat int8 s/image | PyTorch / int8 | int8 fc7 rel. L2 |" : "");
+           int8 ? " vggfeat int8 s/image | PyTorch / int8 | int8 fc7 rel. L2 | PyTorch int8 "
+                  "s/image | PyTorch int8 / int8 |" : "");
     printf("| --- | --- |%s --- | --- | --- |%s%s%s%s\n", before ? " --- |" : "",
            bounded ? " --- | --- |" : "", ref ? " --- |" : "", bf16 ? " --- | --- | --- |" : "",
-           int8 ? " --- | --- | --- |" : "");
+           int8 ? " --- | --- | --- | --- | --- |" : "");
     for (int i = 0; i < n_res; i++) {
         const result *r = &res[i];
         char refcol[32] = "", torch_s[48] = "-", ratio[48] = "-", beforecol[64] = "",
@@ -665,12 +674,17 @@ int main(int argc, char **argv)
                 snprintf(bf_ratio, sizeof bf_ratio, "%.2fx", r->torch / r->bf16);
             snprintf(bfcol, sizeof bfcol, " %.3f | %s | %.1e |", r->bf16, bf_ratio, r->bf16_err);
         }
-        char i8col[96] = "";
+        char i8col[160] = "";
         if (int8) {
-            char i8_ratio[32] = "-";
+            char i8_ratio[32] = "-", t8[32] = "-", t8_ratio[32] = "-";
             if (r->torch > 0)
                 snprintf(i8_ratio, sizeof i8_ratio, "%.2fx", r->torch / r->int8);
-            snprintf(i8col, sizeof i8col, " %.3f | %s | %.1e |", r->int8, i8_ratio, r->int8_err);
+            if (r->torch8 > 0) {
+                snprintf(t8, sizeof t8, "%.3f", r->torch8);
+                snprintf(t8_ratio, sizeof t8_ratio, "%.2fx", r->torch8 / r->int8);
+            }
+            snprintf(i8col, sizeof i8col, " %.3f | %s | %.1e | %s | %s |", r->int8, i8_ratio,
+                     r->int8_err, t8, t8_ratio);
         }
         char boundcol[64] = "";
         if (bounded && r->bound > 0 && r->torch > 0)

@@ -1,8 +1,9 @@
 #!/bin/sh
-# What --precision bf16 does to an SVM result: the same images extracted
-# in fp32 and in bf16 on the cpu device, SVMs trained on the first half
-# (C by 5-fold cross-validation) and evaluated on the second, the two
-# metric lines printed one above the other.
+# What --precision bf16 (or int8) does to an SVM result: the same images
+# extracted in fp32 and in bf16 on the cpu device, SVMs trained on the
+# first half (C by 5-fold cross-validation) and evaluated on the second,
+# the metric lines printed one above the other.  PRECISIONS="fp32 int8"
+# compares int8 instead (default "fp32 bf16").
 #   sh bench/bf16_svm.sh NET LIST [N] [SCALES]
 # NET: a weights file; LIST: "path<TAB>label" lines (e.g. a Fashion-MNIST
 # list made by pipelines/quickstart.sh); N: images used (default 2000,
@@ -19,7 +20,7 @@ head -n "$n" "$list" >"$work/all.list"
 half=$(( $(wc -l <"$work/all.list") / 2 ))
 head -n "$half" "$work/all.list" >"$work/train.list"
 tail -n +"$((half + 1))" "$work/all.list" >"$work/test.list"
-for p in fp32 bf16; do
+for p in ${PRECISIONS:-fp32 bf16}; do
     rm -f "$work/$p.vggf"
     "$bin/vggfeat" extract --net "$net" --scales "$scales" --threads "${THREADS:-2}" --quiet \
         --precision "$p" --list "$work/all.list" -o "$work/$p.vggf"

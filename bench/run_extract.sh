@@ -2,7 +2,8 @@
 # Build and run the descriptor benchmark: images/s for D and D+E at scales
 # {256} and {256,384} on a handful of 500x375 images, vggfeat and PyTorch
 # CPU at its fastest (traced, frozen, optimize_for_inference) side by side
-# (2 threads each, after one untimed image); then vggfeat extract's own
+# (2 threads each, after one untimed image), and vggfeat at --precision
+# int8 beside the same PyTorch; then vggfeat extract's own
 # pipeline (bench_extract --job: loaders decoding ahead, the store written)
 # on 16 JPEGs made here with Pillow, its "nets" rate against the same inputs
 # run in process; then vggfeat's peak memory for D and E at Q=768 on a 4:3
@@ -18,6 +19,13 @@ cmake --build "$build" --target bench_extract -j 2 >/dev/null
 for net in D D,E; do
     for scales in 256 256,384; do
         "$build/bin/bench_extract" --threads 2 --images "$images" --net "$net" --scales "$scales"
+    done
+done
+echo "== the same at --precision int8 (a CPU without VNNI says so), PyTorch in fp32"
+for net in D D,E; do
+    for scales in 256 256,384; do
+        "$build/bin/bench_extract" --threads 2 --images "$images" --net "$net" \
+            --scales "$scales" --precision int8 || true
     done
 done
 echo "== vggfeat extract's own pipeline (loaders decoding JPEGs ahead, the store written) against the same inputs run in process"

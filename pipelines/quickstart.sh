@@ -37,7 +37,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
 esac
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
@@ -88,7 +88,7 @@ if [ "$quick" = 1 ]; then
 fi
 
 log "output folder: $out"
-log "plan: features of D-BN/8 pretrained on 1000 ideographs, at Q = $scales (flips, stacked, L2), on $n_splits splits of $n_train train / $n_test test images per class of two unseen targets: $hangul_classes Hangul syllables and the 10 Fashion-MNIST classes"
+log "plan: features of D-BN/8 pretrained on 1000 ideographs, at Q = $scales (flips, stacked, L2, $precision), on $n_splits splits of $n_train train / $n_test test images per class of two unseen targets: $hangul_classes Hangul syllables and the 10 Fashion-MNIST classes"
 
 # ---- the source net ---------------------------------------------------------
 if [ "${PRETRAIN:-0}" = 1 ]; then
