@@ -15,7 +15,8 @@
  *    really ran), repeatable bit for bit, an image batched with another
  *    the same bits as alone (each image has its own scales); the outputs
  *    pool5 and fc6 near fp32 too; a net with LRN (A-LRN, which needs its
- *    input real) near fp32.
+ *    input real) near fp32;
+ *  - weights whose values cannot stay finite: the same error as in fp32.
  * The int8 accuracy cases are skipped, with a message, only where oneDNN
  * reports no VNNI on this CPU: a real capability check (vgg_backend_open_opts
  * refuses), not a missing package. */
@@ -402,6 +403,31 @@ static void int8_descriptors_near_fp32(void **state)
     vgg_backend_close(b8);
 }
 
+/* The net's checks come before the precision: weights whose values
+ * cannot stay finite are an error in int8 too, never a row of zeros. */
+static void int8_out_of_range_weights_are_an_error(void **state)
+{
+    (void)state;
+    vgg_backend *b8 = open_cpu("int8");
+    if (!b8)
+        skip_here("%s", vgg_last_error());
+    vgg_net *net = net_of(b8, VGG_CONFIG_A, 0.25f);
+    vgg_extractor *ex = extractor(net, 256, VGG_OUTPUT_FC7);
+    vgg_image *img = picture(340, 256, 4);
+    float *row = malloc(sizeof(float) * vgg_extractor_dim(ex));
+    assert_non_null(row);
+    assert_int_equal(vgg_extractor_compute(ex, img, row), VGG_STATUS_OK);
+    vgg_net_find_param(net, "features.0.weight")->data[0] = 3e38f;
+    assert_int_equal(vgg_net_params_changed(net), VGG_STATUS_OK);
+    assert_int_equal(vgg_extractor_compute(ex, img, row), VGG_STATUS_NUMERIC);
+    assert_message_has("layer conv1_1: made values that can reach");
+    free(row);
+    vgg_image_free(img);
+    vgg_extractor_free(ex);
+    vgg_net_free(net);
+    vgg_backend_close(b8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +435,7 @@ int main(void)
         cmocka_unit_test(int8_refused_elsewhere),
         cmocka_unit_test(finish_is_the_stated_map),
         cmocka_unit_test(int8_descriptors_near_fp32),
+        cmocka_unit_test(int8_out_of_range_weights_are_an_error),
     };
     return tests_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
