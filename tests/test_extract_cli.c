@@ -852,8 +852,29 @@ static void device_options_are_checked(void **state)
     assert_int_equal(sh("VGG_PRECISION=fp32 %s " ONE " --device cpu --precision tf32 "
                         "-o dev2.vggf imgs/a.png", VGGFEAT), 1);
     assert_output_has("fp32 only");
+    /* int8: refused on the reference and, before anything is written,
+     * where oneDNN may not use VNNI; where it may, a store of rows as wide
+     * as fp32's, not the same bits */
+    assert_int_equal(sh("%s " ONE " --device cpu-ref --precision int8 -o i8.vggf imgs/a.png",
+                        VGGFEAT), 1);
+    assert_output_has("precision int8 needs the device cpu");
+    assert_int_equal(sh("ONEDNN_MAX_CPU_ISA=AVX512_CORE %s " ONE " --precision int8 -o i8.vggf "
+                        "imgs/a.png", VGGFEAT), 1);
+    assert_output_has("no VNNI");
+    assert_output_has("--precision fp32");
+    assert_int_equal(file_size("i8.vggf"), -1);
+    rc = sh("%s " ONE " --precision int8 -o i8.vggf imgs/a.png", VGGFEAT);
+    if (rc != 0) {
+        assert_int_equal(rc, 1);
+        assert_output_has("no VNNI");
+        assert_int_equal(file_size("i8.vggf"), -1);
+    } else {
+        assert_int_equal(file_size("i8.vggf"), file_size("dev_plain.vggf"));
+        assert_false(same_file("i8.vggf", "dev_plain.vggf"));
+    }
     assert_run_ok("%s extract --help", VGGFEAT);
     assert_output_has("--precision P");
+    assert_output_has("int8 (--device cpu with VNNI");
     assert_output_has("--workspace MB");
 #undef ONE
 }
