@@ -871,7 +871,16 @@ static void device_options_are_checked(void **state)
     } else {
         assert_int_equal(file_size("i8.vggf"), file_size("dev_plain.vggf"));
         assert_false(same_file("i8.vggf", "dev_plain.vggf"));
+        /* the store says so, and is not resumed in another precision */
+        assert_run_ok("%s info i8.vggf", VGGFEAT);
+        assert_output_has("precision:   int8");
+        const long before = file_size("i8.vggf");
+        assert_int_equal(sh("%s " ONE " -o i8.vggf imgs/a.png imgs/b.png", VGGFEAT), 1);
+        assert_output_has("precision differs");
+        assert_int_equal(file_size("i8.vggf"), before);
     }
+    assert_run_ok("%s info dev_plain.vggf", VGGFEAT);
+    assert_output_has("precision:   fp32");
     assert_run_ok("%s extract --help", VGGFEAT);
     assert_output_has("--precision P");
     assert_output_has("int8 (--device cpu with VNNI");

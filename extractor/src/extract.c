@@ -134,6 +134,9 @@ vgg_status vgg_extractor_create(vgg_net *const *nets, const char *const *net_nam
     d->l2_per_net = o->l2_per_net;
     strcpy(d->region, o->with_image ? "box+image" : ex->o.boxes ? "box" : "");
     d->alpha_white = o->alpha == VGG_ALPHA_WHITE;
+    const vgg_device_opts *dev = vgg_backend_device_opts(vgg_net_backend(nets[0]));
+    snprintf(d->precision, sizeof d->precision, "%s",
+             vgg_precision_name(dev ? dev->precision : VGG_PRECISION_FP32));
     snprintf(d->version, sizeof d->version, "vggfeat %s", VGG_VERSION_STRING);
     *out = ex;
     return VGG_STATUS_OK;

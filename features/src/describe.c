@@ -26,6 +26,9 @@ vgg_status vgg_featstore_describe(const vgg_featstore *fs, const char *path, FIL
                                                : d->l2 ? "yes" : "no");
     fprintf(fp, "alpha:       %s\n", d->alpha_white ? "white (transparency composed on white)"
                                                    : "drop (transparency dropped)");
+    if (d->n_nets > 0)
+        fprintf(fp, "precision:   %s\n", *d->precision ? d->precision
+                                                      : "not recorded (fp32, tf32 or bf16)");
     fprintf(fp, "dim:         %d\n", d->dim);
     fprintf(fp, "rows:        %zu\n", rows);
     size_t labelled = 0;

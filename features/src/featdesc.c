@@ -94,6 +94,16 @@ bool vgg_featdesc_equal(const vgg_featdesc *a, const vgg_featdesc *b, char *why,
                  a->alpha_white ? "white" : "drop", b->alpha_white ? "white" : "drop");
         return false;
     }
+    /* not recorded ("") is any precision but int8, which came with the key */
+    const bool prec_same = strcmp(a->precision, b->precision) == 0 ||
+                           (!*a->precision && strcmp(b->precision, "int8") != 0) ||
+                           (!*b->precision && strcmp(a->precision, "int8") != 0);
+    if (!prec_same) {
+        snprintf(why, n, "precision differs: %s vs %s (--precision)",
+                 *a->precision ? a->precision : "not recorded",
+                 *b->precision ? b->precision : "not recorded");
+        return false;
+    }
     if (a->dim != b->dim) {
         snprintf(why, n, "dimension differs: %d vs %d", a->dim, b->dim);
         return false;
@@ -143,6 +153,9 @@ vgg_status vgg_featdesc_to_json(const vgg_featdesc *d, char **out)
     /* always written: without it a store reads as made on white, as every
      * store was before the key existed */
     json_object_object_add(o, "alpha", json_object_new_string(d->alpha_white ? "white" : "drop"));
+    /* where recorded (every store of vggfeat extract since the key exists) */
+    if (*d->precision)
+        json_object_object_add(o, "precision", json_object_new_string(d->precision));
     json_object_object_add(o, "version", json_object_new_string(d->version));
     /* the input list, where recorded (after the settings: a store without
      * it stays byte for byte what it was) */
@@ -260,6 +273,14 @@ static vgg_status read_flags(json_object *o, vgg_featdesc *d)
             return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'alpha' is not \"drop\" or "
                             "\"white\"");
         d->alpha_white = a[0] == 'w';
+    }
+    if (json_object_object_get_ex(o, "precision", &v)) {
+        const char *p = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+        if (strcmp(p, "fp32") != 0 && strcmp(p, "tf32") != 0 && strcmp(p, "bf16") != 0 &&
+            strcmp(p, "int8") != 0)
+            return vgg_fail(VGG_STATUS_FORMAT, "feature description: 'precision' is not \"fp32\", "
+                            "\"tf32\", \"bf16\" or \"int8\"");
+        snprintf(d->precision, sizeof d->precision, "%s", p);
     }
     return VGG_STATUS_OK;
 }

@@ -91,6 +91,12 @@ vgg_status vgg_device_opts_command(const char *device, const char *precision,
 
 static const char *const precision_names[] = { "fp32", "tf32", "bf16", "int8" };
 
+const char *vgg_precision_name(vgg_precision p)
+{
+    return (unsigned)p < sizeof precision_names / sizeof *precision_names ? precision_names[p]
+                                                                          : "?";
+}
+
 /* every name the registry knows, as its backends write them: "cpu,
  * cpu-ref, cuda, cuda:N" */
 static void known_forms(char *buf, size_t size)

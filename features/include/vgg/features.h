@@ -47,6 +47,11 @@ typedef struct vgg_featdesc {
                                                     "alpha": "white" | "drop"; a store written
                                                     before the key existed was made on white
                                                     and reads as true */
+    char precision[8];                           /* the arithmetic of the nets (vggfeat extract
+                                                    --precision): "fp32", "tf32", "bf16" or
+                                                    "int8"; "" where not recorded: a store
+                                                    from before the key (fp32, tf32 or bf16,
+                                                    never int8) or of raw pixels */
     char version[32];                            /* program version that wrote it */
     /* The input list the rows come from, which vggfeat extract records so
      * that vggfeat merge can tell the shards of one list from those of

@@ -112,6 +112,8 @@ vgg_status vgg_backend_open_opts(const char *device, int threads, const vgg_devi
 
 /* The device options be was opened with (borrowed; NULL for NULL). */
 const vgg_device_opts *vgg_backend_device_opts(const vgg_backend *be);
+/* "fp32", "tf32", "bf16" or "int8" ("?" for a value outside the enum) */
+const char *vgg_precision_name(vgg_precision p);
 
 /* One line per GPU this build can use ("cuda:0  NVIDIA H200  139.8 GiB  compute 9.0"),
  * written into buf (NUL-terminated, cut at size); returns their number.
