@@ -36,28 +36,10 @@
 #include "vgg/image.h"
 #include "vgg/net.h"
 #include "vgg/train.h"
+#include "test_nets.h"
 #include "test_skip.h"
 
 #define BF16_TOLERANCE 3e-2
-
-static uint64_t rng;
-
-static float uniform(void)   /* [-1, 1) */
-{
-    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-    return (float)(rng >> 40) / 16777216.0f * 2.0f - 1.0f;
-}
-
-static double rel_l2(const float *a, const float *b, size_t n)
-{
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)a[i] - b[i];
-        num += d * d;
-        den += (double)b[i] * b[i];
-    }
-    return den > 0 ? sqrt(num / den) : sqrt(num);
-}
 
 /* Batched descriptors against one image at a time. */
 static void assert_batch_agrees(const float *one, const float *batched, size_t n,
@@ -70,60 +52,6 @@ static void assert_batch_agrees(const float *one, const float *batched, size_t n
         fail_msg("%s: batched descriptors %.3e from one at a time", what, e);
 }
 
-static void assert_message_has(const char *part)
-{
-    if (!strstr(vgg_last_error(), part))
-        fail_msg("message '%s' lacks '%s'", vgg_last_error(), part);
-}
-
-/* He-scaled uniform weights, small positive biases. */
-static void random_weights(vgg_net *net, uint64_t seed)
-{
-    rng = seed;
-    for (int i = 0; i < vgg_net_param_count(net); i++) {
-        vgg_param *p = vgg_net_param(net, i);
-        double fan_in = p->ndim == 4 ? (double)(p->shape[1] * p->shape[2] * p->shape[3]) : 1.0;
-        float scale = p->ndim == 4 ? (float)sqrt(6.0 / fan_in) : 0.05f;
-        for (size_t j = 0; j < p->numel; j++)
-            p->data[j] = p->ndim == 4 ? uniform() * scale : 0.01f + uniform() * scale;
-    }
-}
-
-/* A natural-looking picture: shading, a disc, a box, texture, noise. */
-static vgg_image *picture(int w, int h, uint64_t seed)
-{
-    vgg_image *img = NULL;
-    assert_int_equal(vgg_image_new(w, h, &img), VGG_STATUS_OK);
-    rng = seed;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double u = (double)x / w, v = (double)y / h;
-            double disc = (u - 0.3) * (u - 0.3) + (v - 0.6) * (v - 0.6) < 0.02 ? 1.0 : 0.0;
-            double box = u > 0.55 && u < 0.85 && v > 0.5 && v < 0.9 ? 1.0 : 0.0;
-            double tex = 0.5 + 0.5 * sin(40 * u + 13 * sin(9 * v)) * cos(31 * v);
-            for (int c = 0; c < 3; c++) {
-                double base = v < 0.45 ? 150 + 80 * (1 - v) - 30 * c : 60 + 40 * tex + 15 * c;
-                base = disc ? 200 - 70 * c + 20 * tex : base;
-                base = box ? 40 + 60 * c * (0.5 + 0.5 * sin(20 * u)) : base;
-                base += 6 * uniform();
-                img->px[(y * w + x) * 3 + c] = (uint8_t)(base < 0 ? 0 : base > 255 ? 255 : base);
-            }
-        }
-    return img;
-}
-
-static vgg_backend *open_cpu(const char *precision)
-{
-    vgg_device_opts o;
-    assert_int_equal(vgg_device_opts_command("cpu", precision, NULL, false, &o), VGG_STATUS_OK);
-    vgg_backend *be = NULL;
-    vgg_status st = vgg_backend_open_opts("cpu", 2, &o, &be);
-    if (st == VGG_STATUS_UNSUPPORTED && precision && strcmp(precision, "bf16") == 0)
-        return NULL;
-    assert_int_equal(st, VGG_STATUS_OK);
-    return be;
-}
-
 static vgg_net *vgg16(vgg_backend *be)
 {
     vgg_arch a;
@@ -134,84 +62,18 @@ static vgg_net *vgg16(vgg_backend *be)
     return net;
 }
 
-static vgg_extractor *extractor(vgg_net *net, int q)
-{
-    vgg_extract_opts o;
-    vgg_extract_opts_default(&o);
-    o.scales[0] = q;
-    o.l2 = false;
-    vgg_extractor *ex = NULL;
-    const char *name = "net";
-    assert_int_equal(vgg_extractor_create(&net, &name, 1, &o, &ex), VGG_STATUS_OK);
-    return ex;
-}
-
 /* First, before this process uses oneDNN: a child whose oneDNN may use
  * AVX-512 but not its bf16 instructions must be refused, saying why. */
 static void bf16_refused_without_the_instructions(void **state)
 {
     (void)state;
-    fflush(stdout);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE", 1);
-        vgg_device_opts o;
-        vgg_backend *be = NULL;
-        int bad = vgg_device_opts_command("cpu", "bf16", NULL, false, &o) != VGG_STATUS_OK ||
-                  vgg_backend_open_opts("cpu", 1, &o, &be) != VGG_STATUS_UNSUPPORTED ||
-                  be != NULL || !strstr(vgg_last_error(), "device 'cpu': ") ||
-                  !strstr(vgg_last_error(), "no bf16 instructions") ||
-                  !strstr(vgg_last_error(), "ONEDNN_MAX_CPU_ISA") ||
-                  !strstr(vgg_last_error(), "--precision fp32");
-        if (bad)
-            fprintf(stderr, "child: '%s'\n", vgg_last_error());
-        _exit(bad);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    refused_in_child("bf16", "AVX512_CORE", "no bf16 instructions");
 }
 
 static void bf16_refused_elsewhere(void **state)
 {
     (void)state;
-    vgg_device_opts o;
-    vgg_backend *be = NULL;
-    /* the option parses */
-    assert_int_equal(vgg_device_opts_command("cpu-ref", "bf16", NULL, false, &o), VGG_STATUS_OK);
-    assert_int_equal(o.precision, VGG_PRECISION_BF16);
-    /* the reference stays fp32 */
-    assert_int_equal(vgg_backend_open_opts("cpu-ref", 1, &o, &be), VGG_STATUS_INVALID);
-    assert_null(be);
-    assert_message_has("device 'cpu-ref' is the fp32 reference: precision bf16 needs the device cpu");
-    /* a GPU computes fp32 or tf32 (refused before any driver is asked) */
-    assert_int_equal(vgg_backend_open_opts("cuda:0", 1, &o, &be), VGG_STATUS_INVALID);
-    assert_null(be);
-    assert_message_has("precision bf16 is for the device cpu");
-    /* training on a bf16 backend */
-    be = open_cpu("bf16");
-    if (!be) {
-        printf("  (bf16 training refusal not checked: %s)\n", vgg_last_error());
-        return;
-    }
-    vgg_arch a;
-    vgg_arch_default(&a, VGG_CONFIG_A);
-    a.width = 0.125f;
-    a.fc_dim = 16;
-    a.num_classes = 4;
-    a.input_size = 32;
-    vgg_net *net = NULL;
-    assert_int_equal(vgg_net_create(&a, be, &net), VGG_STATUS_OK);
-    vgg_train_opts to;
-    vgg_train_opts_default(&to);
-    vgg_trainer *t = NULL;
-    assert_int_equal(vgg_trainer_create(net, &to, &t), VGG_STATUS_INVALID);
-    assert_null(t);
-    assert_message_has("precision bf16 is for extraction");
-    vgg_net_free(net);
-    vgg_backend_close(be);
+    refused_elsewhere("bf16", VGG_PRECISION_BF16);
 }
 
 /* An image and its flip are one call of 2; batch N same-sized images one
@@ -221,7 +83,7 @@ static void images_and_flips_go_through_together(void **state)
     (void)state;
     vgg_backend *be = open_cpu(NULL);
     vgg_net *net = vgg16(be);
-    vgg_extractor *ex = extractor(net, 224);
+    vgg_extractor *ex = extractor(net, 224, VGG_OUTPUT_FC7);
     const int dim = vgg_extractor_dim(ex);
     vgg_image *img[3];
     vgg_prepared *p[3];
@@ -274,31 +136,13 @@ static void images_and_flips_go_through_together(void **state)
     vgg_backend_close(be);
 }
 
-/* bf16 against fp32 on one image: within the tolerance, not equal. */
-static double compare(vgg_extractor *ex32, vgg_extractor *ex16, const vgg_image *img,
+/* the descriptor in bf16 against fp32 on one image (compare_to_fp32) */
+static double compare(vgg_extractor *ex32, vgg_extractor *exq, const vgg_image *img,
                       const char *what)
 {
-    const int dim = vgg_extractor_dim(ex32);
-    float *a = malloc(sizeof(float) * dim), *b = malloc(sizeof(float) * dim),
-          *c = malloc(sizeof(float) * dim);
-    assert_non_null(a);
-    assert_non_null(b);
-    assert_non_null(c);
-    assert_int_equal(vgg_extractor_compute(ex32, img, a), VGG_STATUS_OK);
-    assert_int_equal(vgg_extractor_compute(ex16, img, b), VGG_STATUS_OK);
-    assert_int_equal(vgg_extractor_compute(ex16, img, c), VGG_STATUS_OK);
-    double e = rel_l2(b, a, dim);
-    printf("  VGG-16 Q=256 descriptor (image + flip), %s (%dx%d): bf16 vs fp32 rel L2 %.2e\n",
-           what, img->w, img->h, e);
-    if (!(e <= BF16_TOLERANCE))
-        fail_msg("%s: bf16 relative L2 %.3e above %.0e", what, e, BF16_TOLERANCE);
-    if (!(e > 1e-5))
-        fail_msg("%s: bf16 within %.1e of fp32: was bf16 computed at all?", what, e);
-    assert_memory_equal(b, c, sizeof(float) * dim);   /* repeatable */
-    free(a);
-    free(b);
-    free(c);
-    return e;
+    char label[160];
+    snprintf(label, sizeof label, "VGG-16 Q=256 descriptor (image + flip), %s", what);
+    return compare_to_fp32(ex32, exq, img, label, "bf16", BF16_TOLERANCE, 1e-5);
 }
 
 static void bf16_descriptors_near_fp32(void **state)
@@ -309,7 +153,8 @@ static void bf16_descriptors_near_fp32(void **state)
         skip_here("%s", vgg_last_error());
     vgg_backend *b32 = open_cpu(NULL);
     vgg_net *n32 = vgg16(b32), *n16 = vgg16(b16);
-    vgg_extractor *e32 = extractor(n32, 256), *e16 = extractor(n16, 256);
+    vgg_extractor *e32 = extractor(n32, 256, VGG_OUTPUT_FC7);
+    vgg_extractor *e16 = extractor(n16, 256, VGG_OUTPUT_FC7);
     vgg_image *img = picture(400, 300, 99);
     compare(e32, e16, img, "synthetic picture");
     vgg_image_free(img);

@@ -39,83 +39,10 @@
 #include "vgg/image.h"
 #include "vgg/net.h"
 #include "vgg/train.h"
+#include "test_nets.h"
 #include "test_skip.h"
 
 #define INT8_TOLERANCE 2.5e-2
-
-static uint64_t rng;
-
-static float uniform(void)   /* [-1, 1) */
-{
-    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-    return (float)(rng >> 40) / 16777216.0f * 2.0f - 1.0f;
-}
-
-static double rel_l2(const float *a, const float *b, size_t n)
-{
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)a[i] - b[i];
-        num += d * d;
-        den += (double)b[i] * b[i];
-    }
-    return den > 0 ? sqrt(num / den) : sqrt(num);
-}
-
-static void assert_message_has(const char *part)
-{
-    if (!strstr(vgg_last_error(), part))
-        fail_msg("message '%s' lacks '%s'", vgg_last_error(), part);
-}
-
-/* He-scaled uniform weights, small positive biases. */
-static void random_weights(vgg_net *net, uint64_t seed)
-{
-    rng = seed;
-    for (int i = 0; i < vgg_net_param_count(net); i++) {
-        vgg_param *p = vgg_net_param(net, i);
-        double fan_in = p->ndim == 4 ? (double)(p->shape[1] * p->shape[2] * p->shape[3]) : 1.0;
-        float scale = p->ndim == 4 ? (float)sqrt(6.0 / fan_in) : 0.05f;
-        for (size_t j = 0; j < p->numel; j++)
-            p->data[j] = p->ndim == 4 ? uniform() * scale : 0.01f + uniform() * scale;
-    }
-}
-
-/* A natural-looking picture: shading, a disc, a box, texture, noise. */
-static vgg_image *picture(int w, int h, uint64_t seed)
-{
-    vgg_image *img = NULL;
-    assert_int_equal(vgg_image_new(w, h, &img), VGG_STATUS_OK);
-    rng = seed;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double u = (double)x / w, v = (double)y / h;
-            double disc = (u - 0.3) * (u - 0.3) + (v - 0.6) * (v - 0.6) < 0.02 ? 1.0 : 0.0;
-            double box = u > 0.55 && u < 0.85 && v > 0.5 && v < 0.9 ? 1.0 : 0.0;
-            double tex = 0.5 + 0.5 * sin(40 * u + 13 * sin(9 * v)) * cos(31 * v);
-            for (int c = 0; c < 3; c++) {
-                double base = v < 0.45 ? 150 + 80 * (1 - v) - 30 * c : 60 + 40 * tex + 15 * c;
-                base = disc ? 200 - 70 * c + 20 * tex : base;
-                base = box ? 40 + 60 * c * (0.5 + 0.5 * sin(20 * u)) : base;
-                base += 6 * uniform();
-                img->px[(y * w + x) * 3 + c] = (uint8_t)(base < 0 ? 0 : base > 255 ? 255 : base);
-            }
-        }
-    return img;
-}
-
-/* NULL where the CPU has no VNNI (int8 only) */
-static vgg_backend *open_cpu(const char *precision)
-{
-    vgg_device_opts o;
-    assert_int_equal(vgg_device_opts_command("cpu", precision, NULL, false, &o), VGG_STATUS_OK);
-    vgg_backend *be = NULL;
-    vgg_status st = vgg_backend_open_opts("cpu", 2, &o, &be);
-    if (st == VGG_STATUS_UNSUPPORTED && precision && strcmp(precision, "int8") == 0)
-        return NULL;
-    assert_int_equal(st, VGG_STATUS_OK);
-    return be;
-}
 
 static vgg_net *net_of(vgg_backend *be, vgg_config_id id, float width)
 {
@@ -129,92 +56,22 @@ static vgg_net *net_of(vgg_backend *be, vgg_config_id id, float width)
     return net;
 }
 
-static vgg_extractor *extractor(vgg_net *net, int q, vgg_output layer)
-{
-    vgg_extract_opts o;
-    vgg_extract_opts_default(&o);
-    o.scales[0] = q;
-    o.l2 = false;
-    o.layer = layer;
-    vgg_extractor *ex = NULL;
-    const char *name = "net";
-    if (vgg_extractor_create(&net, &name, 1, &o, &ex) != VGG_STATUS_OK)
-        fail_msg("extractor: %s", vgg_last_error());
-    return ex;
-}
-
-/* A child whose oneDNN may not use VNNI (isa as ONEDNN_MAX_CPU_ISA) is
- * refused, saying why; 0 if so. */
-static int refused_in_child(const char *isa)
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        setenv("ONEDNN_MAX_CPU_ISA", isa, 1);
-        vgg_device_opts o;
-        vgg_backend *be = NULL;
-        int bad = vgg_device_opts_command("cpu", "int8", NULL, false, &o) != VGG_STATUS_OK ||
-                  vgg_backend_open_opts("cpu", 1, &o, &be) != VGG_STATUS_UNSUPPORTED ||
-                  be != NULL || !strstr(vgg_last_error(), "device 'cpu': ") ||
-                  !strstr(vgg_last_error(), "no VNNI") ||
-                  !strstr(vgg_last_error(), "ONEDNN_MAX_CPU_ISA") ||
-                  !strstr(vgg_last_error(), "--precision fp32");
-        if (bad)
-            fprintf(stderr, "child (%s): '%s'\n", isa, vgg_last_error());
-        _exit(bad);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
 /* First, before this process uses oneDNN (its ISA is read once). */
 static void int8_refused_without_vnni(void **state)
 {
     (void)state;
-    assert_int_equal(refused_in_child("AVX512_CORE"), 0);
-    assert_int_equal(refused_in_child("AVX2"), 0);
+    refused_in_child("int8", "AVX512_CORE", "no VNNI");
+    refused_in_child("int8", "AVX2", "no VNNI");
 }
 
 static void int8_refused_elsewhere(void **state)
 {
     (void)state;
+    refused_elsewhere("int8", VGG_PRECISION_INT8);
     vgg_device_opts o;
-    vgg_backend *be = NULL;
-    assert_int_equal(vgg_device_opts_command("cpu-ref", "int8", NULL, false, &o), VGG_STATUS_OK);
-    assert_int_equal(o.precision, VGG_PRECISION_INT8);
-    assert_int_equal(vgg_backend_open_opts("cpu-ref", 1, &o, &be), VGG_STATUS_INVALID);
-    assert_null(be);
-    assert_message_has("device 'cpu-ref' is the fp32 reference: precision int8 needs the device cpu");
-    assert_int_equal(vgg_backend_open_opts("cuda:0", 1, &o, &be), VGG_STATUS_INVALID);
-    assert_null(be);
-    assert_message_has("precision int8 is for the device cpu");
     assert_int_equal(vgg_device_opts_command("cpu", "int4", NULL, false, &o),
                      VGG_STATUS_INVALID);
     assert_message_has("--precision 'int4': expected fp32, tf32, bf16 or int8");
-    be = open_cpu("int8");
-    if (!be) {
-        printf("  (int8 training refusal not checked: %s)\n", vgg_last_error());
-        return;
-    }
-    vgg_arch a;
-    vgg_arch_default(&a, VGG_CONFIG_A);
-    a.width = 0.125f;
-    a.fc_dim = 16;
-    a.num_classes = 4;
-    a.input_size = 32;
-    vgg_net *net = NULL;
-    assert_int_equal(vgg_net_create(&a, be, &net), VGG_STATUS_OK);
-    vgg_train_opts to;
-    vgg_train_opts_default(&to);
-    vgg_trainer *t = NULL;
-    assert_int_equal(vgg_trainer_create(net, &to, &t), VGG_STATUS_INVALID);
-    assert_null(t);
-    assert_message_has("precision int8 is for extraction");
-    vgg_net_free(net);
-    vgg_backend_close(be);
 }
 
 /* The FINISH step against its definition, and the vector code against
@@ -309,29 +166,13 @@ static void finish_is_the_stated_map(void **state)
     free(yq2);
 }
 
-/* int8 against fp32 on one image: within the tolerance, not equal, and
- * repeatable. */
-static double compare(vgg_extractor *ex32, vgg_extractor *ex8, const vgg_image *img,
+/* the descriptor in int8 against fp32 on one image (compare_to_fp32) */
+static double compare(vgg_extractor *ex32, vgg_extractor *exq, const vgg_image *img,
                       const char *what)
 {
-    const int dim = vgg_extractor_dim(ex32);
-    float *a = malloc(sizeof(float) * dim), *b = malloc(sizeof(float) * dim),
-          *c = malloc(sizeof(float) * dim);
-    assert_true(a && b && c);
-    assert_int_equal(vgg_extractor_compute(ex32, img, a), VGG_STATUS_OK);
-    assert_int_equal(vgg_extractor_compute(ex8, img, b), VGG_STATUS_OK);
-    assert_int_equal(vgg_extractor_compute(ex8, img, c), VGG_STATUS_OK);
-    double e = rel_l2(b, a, dim);
-    printf("  %s (%dx%d): int8 vs fp32 rel L2 %.2e\n", what, img->w, img->h, e);
-    if (!(e <= INT8_TOLERANCE))
-        fail_msg("%s: int8 relative L2 %.3e above %.0e", what, e, INT8_TOLERANCE);
-    if (!(e > 1e-4))
-        fail_msg("%s: int8 within %.1e of fp32: was int8 computed at all?", what, e);
-    assert_memory_equal(b, c, sizeof(float) * dim);   /* repeatable */
-    free(a);
-    free(b);
-    free(c);
-    return e;
+    char label[160];
+    snprintf(label, sizeof label, "%s", what);
+    return compare_to_fp32(ex32, exq, img, label, "int8", INT8_TOLERANCE, 1e-4);
 }
 
 static void int8_descriptors_near_fp32(void **state)

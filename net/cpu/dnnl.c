@@ -386,6 +386,18 @@ done:
     return st;
 }
 
+/* w as int8 weights of cout output channels (their scales made with the
+ * weights, at run time), once */
+static vgg_status make_int8(wentry *w, int cout)
+{
+    if (w->scales)
+        return VGG_STATUS_OK;
+    w->int8 = true;
+    w->cout = cout;
+    w->scales = calloc((size_t)cout, sizeof(float));
+    return w->scales ? VGG_STATUS_OK : vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
+}
+
 /* Our Winograd's packed weights of chain layer l (F(m x m, 3 x 3)): the
  * existing entry, or a new one (packed at run time). */
 static vgg_status wino_weights_for(chain_cache *c, int l, const vgg_fwd_layer *L, int m,
@@ -651,6 +663,23 @@ static bool is_nchw8c(const dnnl_memory_desc_t *md, int n, int c, int h, int w)
     return dnnl_memory_desc_equal(md, &b8);
 }
 
+/* An im2col step of layer L from the current NCHW activation (values of
+ * esz bytes) into the other buffer: (n*oh*ow, cin*k*k) rows. */
+static void add_im2col(plan *p, int l, const vgg_fwd_layer *L, int n, int h, int w, size_t esz,
+                       int *cur)
+{
+    const int oh = out_side(L, h), ow = out_side(L, w);
+    VGG_ASSERT(p->n_steps < MAX_STEPS);
+    step *s = &p->steps[p->n_steps++];
+    *s = (step){.kind = STEP_IM2COL, .layer = l, .src = *cur, .dst = *cur == 0 ? 1 : 0,
+                .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow,
+                .esz = esz};
+    const size_t bytes = (size_t)n * oh * ow * L->cin * L->k * L->k * esz;
+    if (bytes > p->act_bytes)
+        p->act_bytes = bytes;
+    *cur = s->dst;
+}
+
 /* A fully connected layer (a k x k convolution without padding) as one
  * matrix product over the batch: (n*oh*ow, cin*k*k) x (cin*k*k, cout).
  * The weights are the net's (cout, cin*k*k) rows.  Ours (fc.h, in fp32 at
@@ -695,14 +724,7 @@ static vgg_status add_fc(const fast_state *f, chain_cache *c, plan *p, int l,
                 st = add_reorder(f, p, l, cur, cur_md, &plain);
             if (st != VGG_STATUS_OK)
                 return st;
-            VGG_ASSERT(p->n_steps < MAX_STEPS);
-            step *s = &p->steps[p->n_steps++];
-            *s = (step){.kind = STEP_IM2COL, .layer = l, .src = *cur, .dst = *cur == 0 ? 1 : 0,
-                        .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow,
-                        .esz = esz};
-            if ((size_t)(M * K) * esz > p->act_bytes)
-                p->act_bytes = (size_t)(M * K) * esz;
-            *cur = s->dst;
+            add_im2col(p, l, L, n, h, w, esz, cur);
         }
     }
     if (fa != VGG_FC_ONEDNN) {
@@ -796,6 +818,76 @@ static void key_of(const vgg_fwd_layer *L, vgg_fwd_layer *k)
     k->lrn = L->lrn;
 }
 
+/* A max-pooling or LRN step of layer L from the current activation as it
+ * is, or through plain NCHW of its type where the primitive does not take
+ * its layout. */
+static vgg_status add_pool_or_lrn(const fast_state *f, plan *p, int l, const vgg_fwd_layer *L,
+                                  int n, int h, int w, int *cur, dnnl_memory_desc_t *cur_md)
+{
+    dnnl_primitive_desc_t pd = NULL;
+    vgg_status st = pool_or_lrn_pd(f, L, cur_md, n, h, w, &pd);
+    if (st != VGG_STATUS_OK) {
+        dnnl_memory_desc_t plain;
+        md_plain(&plain, n, L->cin, h, w, cur_md->data_type);
+        st = add_reorder(f, p, l, cur, cur_md, &plain);
+        if (st == VGG_STATUS_OK)
+            st = pool_or_lrn_pd(f, L, cur_md, n, h, w, &pd);
+    }
+    if (st == VGG_STATUS_OK)
+        st = add_step(f, p, L->kind == VGG_LAYER_POOL ? STEP_POOL : STEP_LRN, l, pd, cur, cur_md);
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    return st;
+}
+
+/* The last step writes the caller's NCHW f32 output (n, c, h, w), through
+ * a reorder when the current layout is another. */
+static vgg_status add_output(const fast_state *f, plan *p, int l, int n, int c, int h, int w,
+                             int *cur, dnnl_memory_desc_t *cur_md)
+{
+    vgg_status st = VGG_STATUS_OK;
+    dnnl_memory_desc_t user;
+    md_plain(&user, n, c, h, w, dnnl_f32);
+    if (!dnnl_memory_desc_equal(&user, cur_md))
+        st = add_reorder(f, p, l, cur, cur_md, &user);
+    if (st == VGG_STATUS_OK)
+        p->steps[p->n_steps - 1].dst = SLOT_OUT;
+    return st;
+}
+
+/* A convolution step of layer L running pd from the current activation
+ * (through a reorder into the layout pd wants): its weights (from the
+ * net's (O, I, k, k), int8 where int8), and a bias memory where bias. */
+static vgg_status add_conv(const fast_state *f, chain_cache *c, plan *p, int l,
+                           const vgg_fwd_layer *L, dnnl_primitive_desc_t pd, bool int8,
+                           bool bias, int *cur, dnnl_memory_desc_t *cur_md)
+{
+    vgg_status st = VGG_STATUS_OK;
+    const dnnl_memory_desc_t *want = pd_md(pd, dnnl_query_src_md);
+    if (!dnnl_memory_desc_equal(want, cur_md))
+        st = add_reorder(f, p, l, cur, cur_md, want);
+    if (st == VGG_STATUS_OK)
+        st = add_step(f, p, STEP_CONV, l, pd, cur, cur_md);
+    if (st != VGG_STATUS_OK)
+        return st;
+    step *s = &p->steps[p->n_steps - 1];
+    s->wlayer = l;
+    dnnl_memory_desc_t from;
+    dnnl_dims_t wd = {L->cout, L->cin, L->k, L->k};
+    dnnl_memory_desc_init_by_tag(&from, 4, wd, dnnl_f32, dnnl_oihw);
+    st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
+    if (st == VGG_STATUS_OK && int8)
+        st = make_int8(s->w, L->cout);
+    if (st == VGG_STATUS_OK && bias) {
+        dnnl_memory_desc_t bmd;
+        dnnl_dims_t bd = {L->cout};
+        dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_x);
+        if (dnnl_memory_create(&s->mbias, &bmd, f->eng, DNNL_MEMORY_NONE) != dnnl_success)
+            st = vgg_fail(VGG_STATUS_NOMEM, "oneDNN: cannot make a bias memory");
+    }
+    return st;
+}
+
 static vgg_status plan_build_int8(const fast_state *f, chain_cache *c, plan *p,
                                   const vgg_fwd_layer *layers, int n_layers, int n, int h, int w,
                                   int threads);
@@ -844,25 +936,8 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
                           &cur_md);
         } else if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
             st = conv_pd(f, L, n, h, w, dt, dt_out, &pd);
-            const dnnl_memory_desc_t *want = pd ? pd_md(pd, dnnl_query_src_md) : NULL;
-            if (st == VGG_STATUS_OK && !dnnl_memory_desc_equal(want, &cur_md))
-                st = add_reorder(f, p, l, &cur, &cur_md, want);
             if (st == VGG_STATUS_OK)
-                st = add_step(f, p, STEP_CONV, l, pd, &cur, &cur_md);
-            if (st == VGG_STATUS_OK) {
-                step *s = &p->steps[p->n_steps - 1];
-                s->wlayer = l;
-                dnnl_memory_desc_t from;
-                dnnl_dims_t wd = {L->cout, L->cin, L->k, L->k};
-                dnnl_memory_desc_init_by_tag(&from, 4, wd, dnnl_f32, dnnl_oihw);
-                st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
-                dnnl_memory_desc_t bmd;
-                dnnl_dims_t bd = {L->cout};
-                dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_x);
-                if (st == VGG_STATUS_OK &&
-                    dnnl_memory_create(&s->mbias, &bmd, f->eng, DNNL_MEMORY_NONE) != dnnl_success)
-                    st = vgg_fail(VGG_STATUS_NOMEM, "oneDNN: cannot make a bias memory");
-            }
+                st = add_conv(f, c, p, l, L, pd, false, true, &cur, &cur_md);
         } else if (L->kind == VGG_LAYER_POOL && dt == dnnl_f32 && p->n_steps > 0 &&
                    p->steps[p->n_steps - 1].kind == STEP_WINO &&
                    p->steps[p->n_steps - 1].dst == cur && pool_fuses(L, &p->steps[p->n_steps - 1])) {
@@ -886,34 +961,15 @@ static vgg_status plan_build(const fast_state *f, chain_cache *c, const vgg_fwd_
             dnnl_dims_t od = {n, L->cin, oh, ow};
             dnnl_memory_desc_init_by_tag(&cur_md, 4, od, dnnl_f32, dnnl_aBcd8b);
         } else {
-            st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
-            if (st != VGG_STATUS_OK) {
-                /* a layout the primitive does not take: go through plain NCHW */
-                dnnl_memory_desc_t plain;
-                md_plain(&plain, n, L->cin, h, w, cur_md.data_type);
-                st = add_reorder(f, p, l, &cur, &cur_md, &plain);
-                if (st == VGG_STATUS_OK)
-                    st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
-            }
-            if (st == VGG_STATUS_OK)
-                st = add_step(f, p, L->kind == VGG_LAYER_POOL ? STEP_POOL : STEP_LRN, l, pd,
-                              &cur, &cur_md);
+            st = add_pool_or_lrn(f, p, l, L, n, h, w, &cur, &cur_md);
         }
         if (pd)
             dnnl_primitive_desc_destroy(pd);
         h = out_side(L, h);
         w = out_side(L, w);
     }
-    if (st == VGG_STATUS_OK) {
-        dnnl_memory_desc_t user;
-        md_plain(&user, n, layers[n_layers - 1].cout, h, w, dnnl_f32);
-        /* the last step writes the caller's NCHW output, through a reorder
-         * when the last layer's layout is another */
-        if (!dnnl_memory_desc_equal(&user, &cur_md))
-            st = add_reorder(f, p, n_layers - 1, &cur, &cur_md, &user);
-        if (st == VGG_STATUS_OK)
-            p->steps[p->n_steps - 1].dst = SLOT_OUT;
-    }
+    if (st == VGG_STATUS_OK)
+        st = add_output(f, p, n_layers - 1, n, layers[n_layers - 1].cout, h, w, &cur, &cur_md);
     if (st != VGG_STATUS_OK) {
         plan_free(p);
         return st;
@@ -1030,14 +1086,7 @@ static vgg_status add_fc_int8(const fast_state *f, chain_cache *c, plan *p, int 
         st = add_reorder(f, p, l, cur, cur_md, &plain);
         if (st != VGG_STATUS_OK)
             return st;
-        VGG_ASSERT(p->n_steps < MAX_STEPS);
-        step *s = &p->steps[p->n_steps++];
-        *s = (step){.kind = STEP_IM2COL, .layer = l, .src = *cur, .dst = *cur == 0 ? 1 : 0,
-                    .n = n, .c = L->cin, .h = h, .w_ = w, .k = L->k, .oh = oh, .ow = ow,
-                    .esz = 1};
-        if ((size_t)(M * K) > p->act_bytes)
-            p->act_bytes = (size_t)(M * K);
-        *cur = s->dst;
+        add_im2col(p, l, L, n, h, w, 1, cur);
     }
     dnnl_memory_desc_t src, wei, from, dst;
     dnnl_dims_t sd = {M, K}, wd = {K, N}, ws = {1, K}, dd = {M, N};
@@ -1059,13 +1108,8 @@ static vgg_status add_fc_int8(const fast_state *f, chain_cache *c, plan *p, int 
     step *s = &p->steps[p->n_steps - 1];
     s->wlayer = l;
     st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
-    if (st == VGG_STATUS_OK && !s->w->scales) {
-        s->w->int8 = true;
-        s->w->cout = L->cout;
-        s->w->scales = calloc((size_t)L->cout, sizeof(float));
-        if (!s->w->scales)
-            st = vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
-    }
+    if (st == VGG_STATUS_OK)
+        st = make_int8(s->w, L->cout);
     *wq = s->w;
     dnnl_dims_t out_dims = {n, N, oh, ow};
     dnnl_memory_desc_init_by_tag(cur_md, 4, out_dims, dnnl_s32, dnnl_nhwc);
@@ -1140,33 +1184,10 @@ static vgg_status plan_build_int8(const fast_state *f, chain_cache *c, plan *p,
             }
             if (st == VGG_STATUS_OK)
                 st = conv_pd_int8(f, L, n, h, w, qconv, &pd);
-            const dnnl_memory_desc_t *want = pd ? pd_md(pd, dnnl_query_src_md) : NULL;
-            if (st == VGG_STATUS_OK && !dnnl_memory_desc_equal(want, &cur_md))
-                st = add_reorder(f, p, l, &cur, &cur_md, want);
             if (st == VGG_STATUS_OK)
-                st = add_step(f, p, STEP_CONV, l, pd, &cur, &cur_md);
+                st = add_conv(f, c, p, l, L, pd, qconv, !qconv, &cur, &cur_md);
             if (st == VGG_STATUS_OK) {
                 step *s = &p->steps[p->n_steps - 1];
-                s->wlayer = l;
-                dnnl_memory_desc_t from;
-                dnnl_dims_t wd = {L->cout, L->cin, L->k, L->k};
-                dnnl_memory_desc_init_by_tag(&from, 4, wd, dnnl_f32, dnnl_oihw);
-                st = weights_for(f, c, l, &from, pd_md(pd, dnnl_query_weights_md), &s->w);
-                if (st == VGG_STATUS_OK && qconv && !s->w->scales) {
-                    s->w->int8 = true;
-                    s->w->cout = L->cout;
-                    s->w->scales = calloc((size_t)L->cout, sizeof(float));
-                    if (!s->w->scales)
-                        st = vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
-                }
-                if (st == VGG_STATUS_OK && !qconv) {
-                    dnnl_memory_desc_t bmd;
-                    dnnl_dims_t bd = {L->cout};
-                    dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_x);
-                    if (dnnl_memory_create(&s->mbias, &bmd, f->eng, DNNL_MEMORY_NONE) !=
-                        dnnl_success)
-                        st = vgg_fail(VGG_STATUS_NOMEM, "oneDNN: cannot make a bias memory");
-                }
                 if (qconv) {
                     act = ACT_SUMS;
                     zw = s->w;
@@ -1180,17 +1201,7 @@ static vgg_status plan_build_int8(const fast_state *f, chain_cache *c, plan *p,
         } else {
             /* max-pooling (on the sums, u8 or f32 as they are), or LRN
              * (on f32: made real above) */
-            st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
-            if (st != VGG_STATUS_OK) {
-                dnnl_memory_desc_t plain;
-                md_plain(&plain, n, L->cin, h, w, cur_md.data_type);
-                st = add_reorder(f, p, l, &cur, &cur_md, &plain);
-                if (st == VGG_STATUS_OK)
-                    st = pool_or_lrn_pd(f, L, &cur_md, n, h, w, &pd);
-            }
-            if (st == VGG_STATUS_OK)
-                st = add_step(f, p, L->kind == VGG_LAYER_POOL ? STEP_POOL : STEP_LRN, l, pd,
-                              &cur, &cur_md);
+            st = add_pool_or_lrn(f, p, l, L, n, h, w, &cur, &cur_md);
             /* (LRN divides by a positive number, pooling takes a maximum:
              * nonneg stays what it was) */
         }
@@ -1211,14 +1222,8 @@ static vgg_status plan_build_int8(const fast_state *f, chain_cache *c, plan *p,
                             act == ACT_SUMS ? zl : -1, act == ACT_SUMS && zrelu, false, &q, &cur,
                             &cur_md);
     }
-    if (st == VGG_STATUS_OK) {
-        dnnl_memory_desc_t user;
-        md_plain(&user, n, cout, h, w, dnnl_f32);
-        if (!dnnl_memory_desc_equal(&user, &cur_md))
-            st = add_reorder(f, p, last, &cur, &cur_md, &user);
-        if (st == VGG_STATUS_OK)
-            p->steps[p->n_steps - 1].dst = SLOT_OUT;
-    }
+    if (st == VGG_STATUS_OK)
+        st = add_output(f, p, last, n, cout, h, w, &cur, &cur_md);
     return st;
 }
 
