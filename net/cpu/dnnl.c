@@ -79,9 +79,8 @@ typedef struct wentry {
     bool fresh;
     int wino_m;             /* 0: a oneDNN layout (md, mem); 4 or 2: our Winograd's packing */
     int cin, cout;          /* wino entries */
-    bool int8;              /* md is s8: each output channel's weights over its scale
-                             * (scales[o] = its largest magnitude / 127), rounded */
-    float *scales;          /* int8: (cout) */
+    float *scales;          /* not NULL: md is s8, each output channel's weights over its
+                             * scale (scales[o] = its largest magnitude / 127), rounded */
 } wentry;
 
 enum {
@@ -104,10 +103,11 @@ typedef struct step {
     vgg_wino_shape ws;      /* WINO: our Winograd (nChw8c in and out) */
     vgg_fc_shape fs;        /* FC: our fully connected product (rows in, NHWC rows out) */
     vgg_wino7_shape w7;     /* FC with fs.algo VGG_FC_WINO7: nChw8c in, NHWC rows out */
-    /* FINISH (int8, finish_run): NHWC (n, c, h * w_) in, s32 (sums of an
-     * int8 convolution, scaled by w's scales and the image's scale qin)
-     * or f32 (qin -1, w NULL); bias of chain layer blayer (-1: none); out
-     * u8 with the image's scale into qout (out_u8) or f32 */
+    /* FINISH (int8, vgg_finish_run in quant.h): NHWC (n, c, h * w_) in,
+     * s32 (sums of an int8 convolution, scaled by w's scales and the
+     * image's scale qin) or f32 (qin -1, w NULL); bias of chain layer
+     * blayer (-1: none); out u8 with the image's scale into qout (out_u8)
+     * or f32 */
     int qin, qout, blayer;
     bool in_s32, out_u8, relu;
 } step;
@@ -392,7 +392,6 @@ static vgg_status make_int8(wentry *w, int cout)
 {
     if (w->scales)
         return VGG_STATUS_OK;
-    w->int8 = true;
     w->cout = cout;
     w->scales = calloc((size_t)cout, sizeof(float));
     return w->scales ? VGG_STATUS_OK : vgg_fail(VGG_STATUS_NOMEM, "cpu: out of memory");
@@ -1290,7 +1289,7 @@ static vgg_status refresh_weights(fast_state *f, wentry *w, const float *src, co
     dnnl_primitive_desc_t pd = NULL;
     dnnl_primitive_t r = NULL;
     int8_t *q = NULL;
-    if (w->int8) {
+    if (w->scales) {
         /* each output channel over its scale, rounded to the nearest
          * (halves away from zero): |q| <= 127 */
         /* the source: cout rows of per values ((O, I, k, k), or fc's (K, N)
