@@ -16,6 +16,7 @@
  *    the same bits as alone (each image has its own scales); the outputs
  *    pool5 and fc6 near fp32 too; a net with LRN (A-LRN, which needs its
  *    input real) near fp32;
+ *  - the class scores (no ReLU after fc8) near fp32, negative values kept;
  *  - weights whose values cannot stay finite: the same error as in fp32.
  * The int8 accuracy cases are skipped, with a message, only where oneDNN
  * reports no VNNI on this CPU: a real capability check (vgg_backend_open_opts
@@ -244,6 +245,45 @@ static void int8_descriptors_near_fp32(void **state)
     vgg_backend_close(b8);
 }
 
+/* The class scores (fc8, no ReLU: negative values) of a dense forward:
+ * the fc layers' last sums are made real without the ReLU. */
+static void int8_scores_near_fp32(void **state)
+{
+    (void)state;
+    vgg_backend *b8 = open_cpu("int8");
+    if (!b8)
+        skip_here("%s", vgg_last_error());
+    vgg_backend *b32 = open_cpu(NULL);
+    vgg_net *n32 = net_of(b32, VGG_CONFIG_A, 0.25f), *n8 = net_of(b8, VGG_CONFIG_A, 0.25f);
+    enum { N = 2, H = 256, W = 288 };
+    int oc, oh, ow;
+    assert_int_equal(vgg_net_output_shape(n32, H, W, VGG_OUTPUT_SCORES, &oc, &oh, &ow),
+                     VGG_STATUS_OK);
+    const size_t nx = (size_t)N * 3 * H * W, ny = (size_t)N * oc * oh * ow;
+    float *x = malloc(nx * sizeof *x), *a = malloc(ny * sizeof *a), *b = malloc(ny * sizeof *b);
+    assert_true(x && a && b);
+    rng = 11;
+    for (size_t i = 0; i < nx; i++)
+        x[i] = uniform() * 2.0f;
+    assert_int_equal(vgg_net_forward(n32, x, N, H, W, VGG_OUTPUT_SCORES, a), VGG_STATUS_OK);
+    assert_int_equal(vgg_net_forward(n8, x, N, H, W, VGG_OUTPUT_SCORES, b), VGG_STATUS_OK);
+    size_t negative = 0;
+    for (size_t i = 0; i < ny; i++)
+        negative += a[i] < 0.0f && b[i] < 0.0f;
+    const double e = rel_l2(b, a, ny);
+    printf("  A/4 scores (%d x %dx%d a map): int8 vs fp32 rel L2 %.2e, %zu of %zu negative in "
+           "both\n", oc, oh, ow, e, negative, ny);
+    assert_true(e <= INT8_TOLERANCE && e > 1e-4);
+    assert_true(negative > ny / 4);   /* no ReLU on the scores */
+    free(x);
+    free(a);
+    free(b);
+    vgg_net_free(n32);
+    vgg_net_free(n8);
+    vgg_backend_close(b32);
+    vgg_backend_close(b8);
+}
+
 /* The net's checks come before the precision: weights whose values
  * cannot stay finite are an error in int8 too, never a row of zeros. */
 static void int8_out_of_range_weights_are_an_error(void **state)
@@ -276,6 +316,7 @@ int main(void)
         cmocka_unit_test(int8_refused_elsewhere),
         cmocka_unit_test(finish_is_the_stated_map),
         cmocka_unit_test(int8_descriptors_near_fp32),
+        cmocka_unit_test(int8_scores_near_fp32),
         cmocka_unit_test(int8_out_of_range_weights_are_an_error),
     };
     return tests_exit(cmocka_run_group_tests(tests, NULL, NULL));

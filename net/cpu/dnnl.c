@@ -1138,13 +1138,17 @@ static vgg_status plan_build_int8(const fast_state *f, chain_cache *c, plan *p,
     for (int l = 0; l < n_layers && st == VGG_STATUS_OK; l++) {
         const vgg_fwd_layer *L = &layers[l];
         dnnl_primitive_desc_t pd = NULL;
-        /* values of a layer that needs them real: f32 NHWC first (an fc
-         * layer on 8 bits where its input is a ReLU's, as a convolution) */
-        const bool qfc = L->kind == VGG_LAYER_FC && L->pad == 0 && (act != ACT_REAL || nonneg);
-        const bool needs_real = (L->kind == VGG_LAYER_FC && L->pad == 0 && !qfc) ||
-                                L->kind == VGG_LAYER_LRN;
-        if (needs_real && act != ACT_REAL) {
-            VGG_ASSERT(act == ACT_SUMS);   /* u8 is made only for the convolution after it */
+        /* (u8 is made only for the layer right after it) */
+        VGG_ASSERT(act != ACT_U8);
+        /* 8 bits where the input is a ReLU's (u8 holds it): the fc
+         * layers, and the convolutions past the first; the rest takes
+         * real values, f32 NHWC first */
+        const bool input_nonneg = act == ACT_SUMS ? zrelu : nonneg;
+        const bool fc = L->kind == VGG_LAYER_FC && L->pad == 0;
+        const bool conv = !fc && (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC);
+        const bool qfc = fc && input_nonneg, qconv = conv && seen_conv && input_nonneg;
+        const bool needs_real = L->kind == VGG_LAYER_LRN || (fc && !qfc) || (conv && !qconv);
+        if (needs_real && act == ACT_SUMS) {
             dnnl_memory_desc_t want;
             dnnl_dims_t d = {n, L->cin, h, w};
             dnnl_memory_desc_init_by_tag(&want, 4, d, cur_md.data_type, dnnl_nhwc);
@@ -1167,13 +1171,10 @@ static vgg_status plan_build_int8(const fast_state *f, chain_cache *c, plan *p,
             act = ACT_SUMS;
             zl = l;
             zrelu = L->relu;
-        } else if (L->kind == VGG_LAYER_FC && L->pad == 0) {
+        } else if (fc) {
             st = add_fc(f, c, p, l, L, n, h, w, dnnl_f32, threads, &cur, &cur_md);
             nonneg = L->relu;
-        } else if (L->kind == VGG_LAYER_CONV || L->kind == VGG_LAYER_FC) {
-            /* 8 bits where the input is a ReLU's (u8 holds it) past the
-             * first convolution; f32 otherwise */
-            const bool qconv = seen_conv && (act != ACT_REAL || nonneg);
+        } else if (conv) {
             seen_conv = true;
             if (qconv && act != ACT_U8) {
                 st = to_u8(f, p, l, n, L->cin, h, w, act == ACT_SUMS ? zw : NULL,
