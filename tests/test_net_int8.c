@@ -171,9 +171,7 @@ static void finish_is_the_stated_map(void **state)
 static double compare(vgg_extractor *ex32, vgg_extractor *exq, const vgg_image *img,
                       const char *what)
 {
-    char label[160];
-    snprintf(label, sizeof label, "%s", what);
-    return compare_to_fp32(ex32, exq, img, label, "int8", INT8_TOLERANCE, 1e-4);
+    return compare_to_fp32(ex32, exq, img, what, "int8", INT8_TOLERANCE, 1e-4);
 }
 
 static void int8_descriptors_near_fp32(void **state)
