@@ -14,7 +14,7 @@
  *
  *   bench_cpu [--nets D,E] [--sizes 256x341,384x512] [--threads N] [--repeat R]
  *             [--device cpu|cpu-ref] [--before] [--peak GFLOPS] [--bandwidth GBS]
- *             [--ref] [--bf16]
+ *             [--vnni GOPS] [--ref] [--bf16] [--int8]
  *             [--no-torch] [--no-layers]
  *   bench_cpu --together [--nets D,E] [--sizes 768x1024] ...
  *
@@ -40,7 +40,9 @@
  * run goes on in fp32).  --int8 also times --precision int8 (a CPU without
  * VNNI says so) with its fc7 map's distance from fp32, and PyTorch's own
  * int8 (bench_cpu.py --int8: static quantization calibrated on the timed
- * input, oneDNN's quantized engine).  --together loads every net
+ * input, oneDNN's quantized engine); with --vnni (bench_machine's "int8
+ * dot", GOP/s) and --bandwidth, also the int8 bound (layer_bound_int8)
+ * and both int8 engines' times over it.  --together loads every net
  * on one backend first and then runs each in turn, as vggfeat extract
  * --net D,E does (for its peak memory). */
 #include <stdio.h>
@@ -60,6 +62,7 @@ typedef struct result {
     double ours, ours_med, before, before_med, ref, torch, torch_med, bf16, bf16_err;
     double int8, int8_err, torch8;
     double bound;   /* the sum of the layers' bounds (layer_bound), 0 if not known */
+    double bound8;  /* the same for 8-bit direct products (layer_bound_int8) */
 } result;
 
 static int cmp_double(const void *a, const void *b)
@@ -148,6 +151,97 @@ static void layer_table(vgg_net *net, const float *x, int h, int w, float *y)
     printf("    %-8s %9s %9.1f (with a wait after every layer)\n", "total", "", 1e3 * total);
 }
 
+/* The machine's FMA peak in GFLOP/s (--peak) and read bandwidth in GB/s
+ * (--bandwidth); 0: not given */
+static double peak, bandwidth, vnni;
+
+static double ceil_div(int a, int b) { return (double)((a + b - 1) / b); }
+
+/* The least time layer l can take on this machine (0 without --peak and
+ * --bandwidth, and for a pooling): a lower bound, not an estimate.  A 3x3
+ * convolution: the multiply-adds of Winograd F(4x4, 3x3)'s products (36
+ * per 4x4 output tile, input and output channel; the input channels not
+ * rounded up) or of the direct convolution, whichever are fewer, at the FMA
+ * peak, the transforms, reorders and memory free.  A fully connected layer
+ * (fc6 a 7x7 convolution): its weights read once at the read bandwidth, or
+ * the multiply-adds of F(2x2, 7x7) (64 per 2x2 output tile) or the direct
+ * product at the peak, whichever takes longer.  F(4x4) is the largest tile
+ * whose fp32 error keeps the descriptors within 1e-6 of cpu-ref
+ * (bench/wino_error.py), so no algorithm the backend could use at those
+ * bits goes below this. */
+static double layer_bound(const vgg_layer_info *L, int n, int sh, int sw)
+{
+    if (peak <= 0 || bandwidth <= 0 || (L->kind != VGG_LAYER_CONV && L->kind != VGG_LAYER_FC))
+        return 0;
+    const int k = L->kernel;
+    const double cc = (double)L->in_channels * L->out_channels;
+    double mac = (double)n * sh * sw * k * k * cc;
+    if (k == 3) {
+        const double wino = 36.0 * n * ceil_div(sh, 4) * ceil_div(sw, 4) * cc;
+        mac = wino < mac ? wino : mac;
+    } else if (k == 7) {
+        const double wino = 64.0 * n * ceil_div(sh, 2) * ceil_div(sw, 2) * cc;
+        mac = wino < mac ? wino : mac;
+    }
+    const double t = 2.0 * mac / (peak * 1e9);
+    if (L->kind != VGG_LAYER_FC)
+        return t;
+    const double read = 4.0 * cc * k * k / (bandwidth * 1e9);
+    return read > t ? read : t;
+}
+
+/* The same for an engine of 8-bit direct products, as --precision int8's
+ * and PyTorch's int8 are (0 without --vnni and --bandwidth): every layer's
+ * multiply-adds at the int8 dot product's rate (bench_machine's "int8
+ * dot", 2 ops a product), and a fully connected layer's s8 weights (a byte
+ * each) read once, whichever takes longer.  Quantizing, the fp32 parts and
+ * memory are free. */
+static double layer_bound_int8(const vgg_layer_info *L, int n, int sh, int sw)
+{
+    if (vnni <= 0 || bandwidth <= 0 || (L->kind != VGG_LAYER_CONV && L->kind != VGG_LAYER_FC))
+        return 0;
+    const int k = L->kernel;
+    const double cc = (double)L->in_channels * L->out_channels;
+    const double t = 2.0 * n * sh * sw * k * k * cc / (vnni * 1e9);
+    if (L->kind != VGG_LAYER_FC)
+        return t;
+    const double read = cc * k * k / (bandwidth * 1e9);
+    return read > t ? read : t;
+}
+
+/* The flops of each layer of net at h x w (2 images), its bound
+ * (layer_bound, or layer_bound_int8 where int8; bound may be NULL), and
+ * the layers' info. */
+static int layer_flops(vgg_net *net, int h, int w, bool int8, vgg_layer_info *L, double *flop,
+                       double *bound, char (*out)[24])
+{
+    int count = 0;
+    if (vgg_arch_layers(vgg_net_arch(net), L, MAX_LAYERS, &count) != VGG_STATUS_OK)
+        return 0;
+    int sh = h, sw = w, fc = 0, last = count;
+    for (int l = 0; l < count; l++) {
+        int k = L[l].kernel, pad = L[l].kind == VGG_LAYER_CONV ? k / 2 : 0;
+        if (L[l].kind == VGG_LAYER_POOL) {
+            sh = vgg_net_arch(net)->pool_round == VGG_POOL_CEIL ? (sh + 1) / 2 : sh / 2;
+            sw = vgg_net_arch(net)->pool_round == VGG_POOL_CEIL ? (sw + 1) / 2 : sw / 2;
+        } else if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC) {
+            sh = sh + 2 * pad - k + 1;
+            sw = sw + 2 * pad - k + 1;
+        }
+        flop[l] = 0;
+        if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC)
+            flop[l] = 2.0 * 2 * L[l].out_channels * sh * sw * (double)L[l].in_channels * k * k;
+        if (bound)
+            bound[l] = int8 ? layer_bound_int8(&L[l], 2, sh, sw) : layer_bound(&L[l], 2, sh, sw);
+        snprintf(out[l], sizeof out[l], "%dx%d", sh, sw);
+        if (L[l].kind == VGG_LAYER_FC && ++fc == 2) {
+            last = l + 1;
+            break;
+        }
+    }
+    return last;
+}
+
 /* Relative L2 distance of b from a (n floats). */
 static double rel_l2(const float *a, const float *b, size_t n)
 {
@@ -165,7 +259,7 @@ static double rel_l2(const float *a, const float *b, size_t n)
  * *err. */
 static int bench_net(char config, const char *device, const char *prec, int threads, int repeat,
                      int h, int w, bool layers, double *best, float **keep, const float *ref,
-                     double *err)
+                     double *err, double *bound8)
 {
     vgg_backend *be = NULL;
     vgg_net *net = NULL;
@@ -206,6 +300,19 @@ static int bench_net(char config, const char *device, const char *prec, int thre
     }
     if (layers)
         layer_table(net, x, h, w, y);
+    if (bound8 && o.precision == VGG_PRECISION_INT8 && vnni > 0 && bandwidth > 0) {
+        vgg_layer_info L[MAX_LAYERS];
+        double flop[MAX_LAYERS], bound[MAX_LAYERS];
+        char size[MAX_LAYERS][24];
+        const int count = layer_flops(net, h, w, true, L, flop, bound, size);
+        *bound8 = 0;
+        for (int l = 0; l < count; l++)
+            *bound8 += bound[l];   /* an image and its flip, as *best */
+        printf("    int8 bound: the least time any engine of 8-bit direct products could take "
+               "here (%.0f GOP/s int8 dot, %.1f GB/s read; quantizing and memory free): "
+               "%.3f s / image, int8 at %.2fx it\n",
+               vnni, bandwidth, *bound8, *best / *bound8);
+    }
     fflush(stdout);
     rc = 0;
     if (keep) {
@@ -218,77 +325,6 @@ out:
     vgg_net_free(net);
     vgg_backend_close(be);
     return rc;
-}
-
-/* The machine's FMA peak in GFLOP/s (--peak) and read bandwidth in GB/s
- * (--bandwidth); 0: not given */
-static double peak, bandwidth;
-
-static double ceil_div(int a, int b) { return (double)((a + b - 1) / b); }
-
-/* The least time layer l can take on this machine (0 without --peak and
- * --bandwidth, and for a pooling): a lower bound, not an estimate.  A 3x3
- * convolution: the multiply-adds of Winograd F(4x4, 3x3)'s products (36
- * per 4x4 output tile, input and output channel; the input channels not
- * rounded up) or of the direct convolution, whichever are fewer, at the FMA
- * peak, the transforms, reorders and memory free.  A fully connected layer
- * (fc6 a 7x7 convolution): its weights read once at the read bandwidth, or
- * the multiply-adds of F(2x2, 7x7) (64 per 2x2 output tile) or the direct
- * product at the peak, whichever takes longer.  F(4x4) is the largest tile
- * whose fp32 error keeps the descriptors within 1e-6 of cpu-ref
- * (bench/wino_error.py), so no algorithm the backend could use at those
- * bits goes below this. */
-static double layer_bound(const vgg_layer_info *L, int n, int sh, int sw)
-{
-    if (peak <= 0 || bandwidth <= 0 || (L->kind != VGG_LAYER_CONV && L->kind != VGG_LAYER_FC))
-        return 0;
-    const int k = L->kernel;
-    const double cc = (double)L->in_channels * L->out_channels;
-    double mac = (double)n * sh * sw * k * k * cc;
-    if (k == 3) {
-        const double wino = 36.0 * n * ceil_div(sh, 4) * ceil_div(sw, 4) * cc;
-        mac = wino < mac ? wino : mac;
-    } else if (k == 7) {
-        const double wino = 64.0 * n * ceil_div(sh, 2) * ceil_div(sw, 2) * cc;
-        mac = wino < mac ? wino : mac;
-    }
-    const double t = 2.0 * mac / (peak * 1e9);
-    if (L->kind != VGG_LAYER_FC)
-        return t;
-    const double read = 4.0 * cc * k * k / (bandwidth * 1e9);
-    return read > t ? read : t;
-}
-
-/* The flops of each layer of net at h x w (2 images), its bound
- * (layer_bound; bound may be NULL), and the layers' info. */
-static int layer_flops(vgg_net *net, int h, int w, vgg_layer_info *L, double *flop,
-                       double *bound, char (*out)[24])
-{
-    int count = 0;
-    if (vgg_arch_layers(vgg_net_arch(net), L, MAX_LAYERS, &count) != VGG_STATUS_OK)
-        return 0;
-    int sh = h, sw = w, fc = 0, last = count;
-    for (int l = 0; l < count; l++) {
-        int k = L[l].kernel, pad = L[l].kind == VGG_LAYER_CONV ? k / 2 : 0;
-        if (L[l].kind == VGG_LAYER_POOL) {
-            sh = vgg_net_arch(net)->pool_round == VGG_POOL_CEIL ? (sh + 1) / 2 : sh / 2;
-            sw = vgg_net_arch(net)->pool_round == VGG_POOL_CEIL ? (sw + 1) / 2 : sw / 2;
-        } else if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC) {
-            sh = sh + 2 * pad - k + 1;
-            sw = sw + 2 * pad - k + 1;
-        }
-        flop[l] = 0;
-        if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC)
-            flop[l] = 2.0 * 2 * L[l].out_channels * sh * sw * (double)L[l].in_channels * k * k;
-        if (bound)
-            bound[l] = layer_bound(&L[l], 2, sh, sw);
-        snprintf(out[l], sizeof out[l], "%dx%d", sh, sw);
-        if (L[l].kind == VGG_LAYER_FC && ++fc == 2) {
-            last = l + 1;
-            break;
-        }
-    }
-    return last;
 }
 
 /* Each fully connected layer's weights read per call against the time:
@@ -391,7 +427,7 @@ static int bench_before_after(char config, int threads, int repeat, int h, int w
         vgg_layer_info L[MAX_LAYERS];
         double flop[MAX_LAYERS], bound[MAX_LAYERS];
         char size[MAX_LAYERS][24];
-        const int count = layer_flops(net[1], h, w, L, flop, bound, size);
+        const int count = layer_flops(net[1], h, w, false, L, flop, bound, size);
         double total[2] = {0, 0};
         for (int l = 0; l < count; l++) {
             for (int k = 0; k < 2; k++)
@@ -533,6 +569,8 @@ int main(int argc, char **argv)
             before = true;
         else if (strcmp(argv[i], "--peak") == 0 && i + 1 < argc)
             peak = atof(argv[++i]);
+        else if (strcmp(argv[i], "--vnni") == 0 && i + 1 < argc)
+            vnni = atof(argv[++i]);
         else if (strcmp(argv[i], "--bandwidth") == 0 && i + 1 < argc)
             bandwidth = atof(argv[++i]);
         else if (strcmp(argv[i], "--bf16") == 0)
@@ -547,8 +585,8 @@ int main(int argc, char **argv)
             layers = false;
         else {
             fprintf(stderr, "usage: bench_cpu [--nets D,E] [--sizes HxW,...] [--threads N] "
-                            "[--repeat R] [--device DEV] [--before] [--peak GFLOPS] [--bandwidth GBS] [--ref] "
-                            "[--bf16] [--int8] [--no-torch] [--no-layers] [--together]\n");
+                            "[--repeat R] [--device DEV] [--before] [--peak GFLOPS] [--bandwidth GBS] [--vnni GOPS] "
+                            "[--ref] [--bf16] [--int8] [--no-torch] [--no-layers] [--together]\n");
             return 2;
         }
     }
@@ -579,27 +617,27 @@ int main(int argc, char **argv)
                     return 1;
                 double fp32_once;   /* the fp32 map for bf16's and int8's distance */
                 if ((bf16 || int8) && bench_net(*c, device, NULL, threads, 0, hs[i], ws[i],
-                                                false, &fp32_once, &map, NULL, NULL) != 0)
+                                                false, &fp32_once, &map, NULL, NULL, NULL) != 0)
                     return 1;
             } else if (bench_net(*c, device, NULL, threads, repeat, hs[i], ws[i], layers,
-                                 &r->ours, &map, NULL, NULL) != 0) {
+                                 &r->ours, &map, NULL, NULL, NULL) != 0) {
                 return 1;
             }
             if (bf16 && bench_net(*c, device, "bf16", threads, repeat, hs[i], ws[i], false,
-                                  &r->bf16, NULL, map, &r->bf16_err) != 0) {
+                                  &r->bf16, NULL, map, &r->bf16_err, NULL) != 0) {
                 /* a CPU without bf16 instructions (the message says so):
                  * the rest of the run goes on in fp32 */
                 printf("  bf16 not measured on this CPU (bench_cpu: %s)\n", vgg_last_error());
                 bf16 = false;
             }
             if (int8 && bench_net(*c, device, "int8", threads, repeat, hs[i], ws[i], layers,
-                                  &r->int8, NULL, map, &r->int8_err) != 0) {
+                                  &r->int8, NULL, map, &r->int8_err, &r->bound8) != 0) {
                 printf("  int8 not measured on this CPU (bench_cpu: %s)\n", vgg_last_error());
                 int8 = false;
             }
             free(map);
             if (ref && bench_net(*c, "cpu-ref", NULL, threads, repeat < 1 ? repeat : 1, hs[i],
-                                 ws[i], false, &r->ref, NULL, NULL, NULL) != 0)
+                                 ws[i], false, &r->ref, NULL, NULL, NULL, NULL) != 0)
                 return 1;
         }
     }
@@ -639,16 +677,20 @@ int main(int argc, char **argv)
     bool bounded = false;
     for (int i = 0; i < n_res; i++)
         bounded = bounded || res[i].bound > 0;
+    bool bounded8 = false;
+    for (int i = 0; i < n_res; i++)
+        bounded8 = bounded8 || (int8 && res[i].bound8 > 0);
     printf("\n| net | image (+ flip) |%s vggfeat %s s/image%s | PyTorch jit s/image (median) "
-           "| PyTorch / vggfeat |%s%s%s%s\n",
+           "| PyTorch / vggfeat |%s%s%s%s%s\n",
            before ? " before s/image (median) |" : "", device, before ? " (median)" : "",
            bounded ? " bound s/image | PyTorch / bound |" : "", ref ? " cpu-ref s/image |" : "",
            bf16 ? " vggfeat bf16 s/image | PyTorch / bf16 | bf16 fc7 rel. L2 |" : "",
            int8 ? " vggfeat int8 s/image | PyTorch / int8 | int8 fc7 rel. L2 | PyTorch int8 "
-                  "s/image | PyTorch int8 / int8 |" : "");
-    printf("| --- | --- |%s --- | --- | --- |%s%s%s%s\n", before ? " --- |" : "",
+                  "s/image | PyTorch int8 / int8 |" : "",
+           bounded8 ? " int8 bound s/image | int8 / bound | PyTorch int8 / bound |" : "");
+    printf("| --- | --- |%s --- | --- | --- |%s%s%s%s%s\n", before ? " --- |" : "",
            bounded ? " --- | --- |" : "", ref ? " --- |" : "", bf16 ? " --- | --- | --- |" : "",
-           int8 ? " --- | --- | --- | --- | --- |" : "");
+           int8 ? " --- | --- | --- | --- | --- |" : "", bounded8 ? " --- | --- | --- |" : "");
     for (int i = 0; i < n_res; i++) {
         const result *r = &res[i];
         char refcol[32] = "", torch_s[48] = "-", ratio[48] = "-", beforecol[64] = "",
@@ -691,9 +733,20 @@ int main(int argc, char **argv)
             snprintf(boundcol, sizeof boundcol, " %.3f | %.2fx |", r->bound, r->torch / r->bound);
         else if (bounded)
             snprintf(boundcol, sizeof boundcol, " %.3f | - |", r->bound);
-        printf("| VGG-%d | %dx%d |%s %.3f%s %s | %s |%s%s%s%s\n", r->net == 'E' ? 19 : 16,
+        char b8col[96] = "";
+        if (bounded8) {
+            char t8b[32] = "-";
+            if (r->torch8 > 0 && r->bound8 > 0)
+                snprintf(t8b, sizeof t8b, "%.2fx", r->torch8 / r->bound8);
+            if (r->bound8 > 0)
+                snprintf(b8col, sizeof b8col, " %.3f | %.2fx | %s |", r->bound8,
+                         r->int8 / r->bound8, t8b);
+            else
+                snprintf(b8col, sizeof b8col, " - | - | - |");
+        }
+        printf("| VGG-%d | %dx%d |%s %.3f%s %s | %s |%s%s%s%s%s\n", r->net == 'E' ? 19 : 16,
                r->h, r->w, beforecol, r->ours, before ? medcol : " |", torch_s, ratio, boundcol,
-               refcol, bfcol, i8col);
+               refcol, bfcol, i8col, b8col);
     }
     return 0;
 }

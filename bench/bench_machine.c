@@ -1,7 +1,8 @@
 /* The machine's own limits, which the CPU benchmarks are measured against:
  * the FMA peak of its cores (AVX-512F, else AVX2 + FMA where the CPU has
  * them, else SSE2 multiply-adds; where AVX-512 is the peak, AVX2's is
- * printed beside it, and AVX512-BF16's dot product where the CPU has it)
+ * printed beside it, and AVX512-BF16's and AVX512-VNNI's dot products
+ * where the CPU has them)
  * and its memory bandwidth (STREAM-like read, copy and triad over arrays
  * far larger than the caches), with 1 and N threads.
  *
@@ -14,7 +15,9 @@
  * printed as a check: a core with one AVX-512 pipe shows half its clock.
  * bf16: the same with vdpbf16ps (a lane adds two bf16 products to its
  * fp32 sum: 4 flops), the rate that --precision bf16's convolutions can
- * reach on AVX512-BF16 without AMX.
+ * reach on AVX512-BF16 without AMX.  int8: vpdpbusd (a lane adds four
+ * u8 x s8 products to its s32 sum: 8 ops), the rate of --precision int8's
+ * products (bench_cpu --vnni).
  * Bandwidth: each thread owns its slice of each array (first touched by
  * that thread); read = one array summed, copy = a[i] = b[i] (bytes read
  * plus written), triad = a[i] = b[i] + s c[i] (STREAM's counting).  Best
@@ -116,6 +119,27 @@ __attribute__((target("avx512f,avx512bf16"))) static double bf16_loop(long iters
     return (double)iters * 12 * 16 * 4;
 }
 
+/* AVX512-VNNI's dot product (vpdpbusd): 12 chains, each instruction 16
+ * s32 lanes of four u8 x s8 products added, counted as 8 ops a lane (a
+ * multiply and an add each), the rate of --precision int8's products */
+__attribute__((target("avx512f,avx512vnni"))) static double vnni_loop(long iters)
+{
+    const __m512i m = _mm512_set1_epi8(1), c = _mm512_set1_epi8(-1);
+    __m512i a[12];
+    for (int i = 0; i < 12; i++)
+        a[i] = _mm512_set1_epi32(i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++)
+            a[i] = _mm512_dpbusd_epi32(a[i], m, c);
+    }
+    __m512i s = a[0];
+    for (int i = 1; i < 12; i++)
+        s = _mm512_add_epi32(s, a[i]);
+    sink = (float)_mm512_reduce_add_epi32(s);
+    return (double)iters * 12 * 16 * 8;
+}
+
 /* the sum of n floats (n a multiple of 32), 4 vectors in flight */
 __attribute__((target("avx2"))) static double read_avx2(const float *b, size_t n)
 {
@@ -166,6 +190,16 @@ static int have_avx512(void)
 #endif
 }
 
+static int have_vnni(void)
+{
+#ifdef HAVE_X86
+    __builtin_cpu_init();
+    return have_avx512() && __builtin_cpu_supports("avx512vnni");
+#else
+    return 0;
+#endif
+}
+
 static int have_bf16(void)
 {
 #ifdef HAVE_X86
@@ -177,7 +211,8 @@ static int have_bf16(void)
 }
 
 typedef struct job {
-    int kind;          /* 0 fma, 1 read, 2 copy, 3 triad, 4 AVX-512 fma, 5 bf16 dot */
+    int kind;          /* 0 fma, 1 read, 2 copy, 3 triad, 4 AVX-512 fma, 5 bf16 dot,
+                        * 6 int8 dot */
     long iters;
     float *a, *b, *c;
     size_t n;          /* floats of this thread's slice */
@@ -190,7 +225,9 @@ static void run_kind(job *j)
 {
     if (j->kind >= 4) {
 #ifdef HAVE_X86
-        j->flops = j->kind == 4 ? fma512_loop(j->iters) : bf16_loop(j->iters);
+        j->flops = j->kind == 4   ? fma512_loop(j->iters)
+                   : j->kind == 5 ? bf16_loop(j->iters)
+                                  : vnni_loop(j->iters);
 #endif
         return;
     }
@@ -293,9 +330,10 @@ int main(int argc, char **argv)
                          : "no AVX2/FMA: SSE2 mul + add");
     int counts[2] = {1, threads};
     /* the widest FMA first: its lines are the machine's "FMA peak" (the
-     * tables' %peak); AVX2's and bf16's dot product's beside it */
-    const int kinds[3] = {have_avx512() ? 4 : 0, have_avx512() ? 0 : -1, have_bf16() ? 5 : -1};
-    for (int ki = 0; ki < 3; ki++) {
+     * tables' %peak); AVX2's, bf16's and int8's dot products beside it */
+    const int kinds[4] = {have_avx512() ? 4 : 0, have_avx512() ? 0 : -1, have_bf16() ? 5 : -1,
+                          have_vnni() ? 6 : -1};
+    for (int ki = 0; ki < 4; ki++) {
         const int kind = kinds[ki];
         if (kind < 0)
             continue;
@@ -317,14 +355,18 @@ int main(int argc, char **argv)
             pthread_barrier_destroy(&bar);
             const char *what = ki == 0     ? "FMA peak"
                                : kind == 0 ? "AVX2 FMA"
-                                           : "bf16 dot (vdpbf16ps)";
-            printf("  %s, %d thread%s: %.1f GFLOP/s", what, t, t > 1 ? "s" : "", best * 1e-9);
+                               : kind == 5 ? "bf16 dot (vdpbf16ps)"
+                                           : "int8 dot (vpdpbusd)";
+            printf("  %s, %d thread%s: %.1f %s", what, t, t > 1 ? "s" : "", best * 1e-9,
+                   kind == 6 ? "GOP/s" : "GFLOP/s");
             if (kind == 4)
                 printf("  (%.2f GHz a core at 64 flops a cycle, 2 pipes)", best * 1e-9 / 64 / t);
             else if (kind == 0 && fma)
                 printf("  (%.2f GHz a core at 32 flops a cycle)", best * 1e-9 / 32 / t);
             else if (kind == 5)
                 printf("  (%.2f GHz a core at 128 flops a cycle, 2 pipes)", best * 1e-9 / 128 / t);
+            else if (kind == 6)
+                printf("  (%.2f GHz a core at 256 ops a cycle, 2 pipes)", best * 1e-9 / 256 / t);
             printf("\n");
         }
     }

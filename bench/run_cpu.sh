@@ -12,7 +12,8 @@
 # reference backend (cpu-ref) and "cpu" at --precision bf16 beside fp32
 # (time, and the fc7 map's relative L2 distance from fp32; a CPU without
 # bf16 says so) and at --precision int8 beside PyTorch's own int8 (a CPU
-# without VNNI says so); then fc6 alone by the panel product and by the Winograd
+# without VNNI says so), with the int8 bound (8-bit direct products at
+# bench_machine's "int8 dot" rate) and both int8 engines over it; then fc6 alone by the panel product and by the Winograd
 # F(2x2, 7x7) (bench_fc --maps; on a CPU without AVX2 it says so); then the
 # peak memory of VGG-16 and VGG-19 at Q=768 on a 4:3 image (768x1024),
 # measured by /usr/bin/time -v; then a training step at batch 64 (a small
@@ -30,10 +31,12 @@ machine=$("$build/bin/bench_machine" --threads "$threads")
 echo "$machine"
 peak=$(echo "$machine" | sed -n "s/.*FMA peak, $threads threads\{0,1\}: \([0-9.]*\) GFLOP.*/\1/p" | head -n 1)
 readbw=$(echo "$machine" | sed -n "s/.*memory, $threads threads\{0,1\},.*read \([0-9.]*\) GB\/s.*/\1/p" | head -n 1)
+vnni=$(echo "$machine" | sed -n "s/.*int8 dot (vpdpbusd), $threads threads\{0,1\}: \([0-9.]*\) GOP.*/\1/p" | head -n 1)
 # before (the chain on oneDNN alone) and after (the backend's own kernels
 # where its table says so), side by side in one run, with PyTorch
 "$build/bin/bench_cpu" --threads "$threads" --repeat 3 --nets D,E --sizes 256x341,384x512 \
-    --before ${peak:+--peak "$peak"} ${readbw:+--bandwidth "$readbw"} --ref --bf16 --int8
+    --before ${peak:+--peak "$peak"} ${readbw:+--bandwidth "$readbw"} ${vnni:+--vnni "$vnni"} \
+    --ref --bf16 --int8
 # fc6 alone where the CPU has our kernels (AVX2 + FMA): the panel product
 # against the Winograd F(2x2, 7x7) on pool5 maps of Q=256, 288, 384, 512
 cmake --build "$build" --target bench_fc -j 2 >/dev/null
