@@ -151,8 +151,9 @@ static void layer_table(vgg_net *net, const float *x, int h, int w, float *y)
     printf("    %-8s %9s %9.1f (with a wait after every layer)\n", "total", "", 1e3 * total);
 }
 
-/* The machine's FMA peak in GFLOP/s (--peak) and read bandwidth in GB/s
- * (--bandwidth); 0: not given */
+/* The machine's FMA peak in GFLOP/s (--peak), read bandwidth in GB/s
+ * (--bandwidth) and int8 dot product's rate in GOP/s (--vnni); 0: not
+ * given */
 static double peak, bandwidth, vnni;
 
 static double ceil_div(int a, int b) { return (double)((a + b - 1) / b); }
@@ -253,10 +254,11 @@ static double rel_l2(const float *a, const float *b, size_t n)
     return s > 0 ? sqrt(d / s) : sqrt(d);
 }
 
-/* Time one net on device at precision prec (fp32 or bf16).  keep (may be
- * NULL): the fc7 map of the last call is left in *keep (malloc'd); ref
- * (may be NULL): the relative L2 distance of the map from ref goes to
- * *err. */
+/* Time one net on device at precision prec (NULL: fp32, "bf16" or
+ * "int8").  keep (may be NULL): the fc7 map of the last call is left in
+ * *keep (malloc'd); ref (may be NULL): the relative L2 distance of the map
+ * from ref goes to *err; bound8 (may be NULL): at int8 with --vnni and
+ * --bandwidth, the net's int8 bound (layer_bound_int8) goes to *bound8. */
 static int bench_net(char config, const char *device, const char *prec, int threads, int repeat,
                      int h, int w, bool layers, double *best, float **keep, const float *ref,
                      double *err, double *bound8)
