@@ -41,7 +41,7 @@
  * VNNI says so) with its fc7 map's distance from fp32, and PyTorch's own
  * int8 (bench_cpu.py --int8: static quantization calibrated on the timed
  * input, oneDNN's quantized engine); with --vnni (bench_machine's "int8
- * dot", GOP/s) and --bandwidth, also the int8 bound (layer_bound_int8)
+ * dot", GOP/s) and --bandwidth, also the int8 bound (layer_bound, int8)
  * and both int8 engines' times over it.  --together loads every net
  * on one backend first and then runs each in turn, as vggfeat extract
  * --net D,E does (for its peak memory). */
@@ -62,7 +62,7 @@ typedef struct result {
     double ours, ours_med, before, before_med, ref, torch, torch_med, bf16, bf16_err;
     double int8, int8_err, torch8;
     double bound;   /* the sum of the layers' bounds (layer_bound), 0 if not known */
-    double bound8;  /* the same for 8-bit direct products (layer_bound_int8) */
+    double bound8;  /* the same for 8-bit direct products (layer_bound, int8) */
 } result;
 
 static int cmp_double(const void *a, const void *b)
@@ -158,61 +158,51 @@ static double peak, bandwidth, vnni;
 
 static double ceil_div(int a, int b) { return (double)((a + b - 1) / b); }
 
-/* The least time layer l can take on this machine (0 without --peak and
- * --bandwidth, and for a pooling): a lower bound, not an estimate.  A 3x3
- * convolution: the multiply-adds of Winograd F(4x4, 3x3)'s products (36
- * per 4x4 output tile, input and output channel; the input channels not
- * rounded up) or of the direct convolution, whichever are fewer, at the FMA
- * peak, the transforms, reorders and memory free.  A fully connected layer
- * (fc6 a 7x7 convolution): its weights read once at the read bandwidth, or
- * the multiply-adds of F(2x2, 7x7) (64 per 2x2 output tile) or the direct
+/* The least time layer l can take on this machine (0 without the limits
+ * it needs, and for a pooling): a lower bound, not an estimate.
+ *
+ * fp32 (needs --peak and --bandwidth): a 3x3 convolution is the
+ * multiply-adds of Winograd F(4x4, 3x3)'s products (36 per 4x4 output
+ * tile, input and output channel; the input channels not rounded up) or of
+ * the direct convolution, whichever are fewer, at the FMA peak, the
+ * transforms, reorders and memory free.  A fully connected layer (fc6 a
+ * 7x7 convolution): its weights read once at the read bandwidth, or the
+ * multiply-adds of F(2x2, 7x7) (64 per 2x2 output tile) or the direct
  * product at the peak, whichever takes longer.  F(4x4) is the largest tile
  * whose fp32 error keeps the descriptors within 1e-6 of cpu-ref
  * (bench/wino_error.py), so no algorithm the backend could use at those
- * bits goes below this. */
-static double layer_bound(const vgg_layer_info *L, int n, int sh, int sw)
+ * bits goes below this.
+ *
+ * int8 (needs --vnni and --bandwidth), for an engine of 8-bit direct
+ * products as --precision int8's and PyTorch's int8 are: every layer's
+ * direct multiply-adds at the int8 dot product's rate (bench_machine's
+ * "int8 dot", 2 ops a product), and a fully connected layer's s8 weights
+ * (a byte each) read once, whichever takes longer; quantizing, the fp32
+ * parts and memory free. */
+static double layer_bound(const vgg_layer_info *L, int n, int sh, int sw, bool int8)
 {
-    if (peak <= 0 || bandwidth <= 0 || (L->kind != VGG_LAYER_CONV && L->kind != VGG_LAYER_FC))
+    const double rate = int8 ? vnni : peak;
+    if (rate <= 0 || bandwidth <= 0 || (L->kind != VGG_LAYER_CONV && L->kind != VGG_LAYER_FC))
         return 0;
     const int k = L->kernel;
     const double cc = (double)L->in_channels * L->out_channels;
     double mac = (double)n * sh * sw * k * k * cc;
-    if (k == 3) {
+    if (!int8 && k == 3) {
         const double wino = 36.0 * n * ceil_div(sh, 4) * ceil_div(sw, 4) * cc;
         mac = wino < mac ? wino : mac;
-    } else if (k == 7) {
+    } else if (!int8 && k == 7) {
         const double wino = 64.0 * n * ceil_div(sh, 2) * ceil_div(sw, 2) * cc;
         mac = wino < mac ? wino : mac;
     }
-    const double t = 2.0 * mac / (peak * 1e9);
+    const double t = 2.0 * mac / (rate * 1e9);
     if (L->kind != VGG_LAYER_FC)
         return t;
-    const double read = 4.0 * cc * k * k / (bandwidth * 1e9);
-    return read > t ? read : t;
-}
-
-/* The same for an engine of 8-bit direct products, as --precision int8's
- * and PyTorch's int8 are (0 without --vnni and --bandwidth): every layer's
- * multiply-adds at the int8 dot product's rate (bench_machine's "int8
- * dot", 2 ops a product), and a fully connected layer's s8 weights (a byte
- * each) read once, whichever takes longer.  Quantizing, the fp32 parts and
- * memory are free. */
-static double layer_bound_int8(const vgg_layer_info *L, int n, int sh, int sw)
-{
-    if (vnni <= 0 || bandwidth <= 0 || (L->kind != VGG_LAYER_CONV && L->kind != VGG_LAYER_FC))
-        return 0;
-    const int k = L->kernel;
-    const double cc = (double)L->in_channels * L->out_channels;
-    const double t = 2.0 * n * sh * sw * k * k * cc / (vnni * 1e9);
-    if (L->kind != VGG_LAYER_FC)
-        return t;
-    const double read = cc * k * k / (bandwidth * 1e9);
+    const double read = (int8 ? 1.0 : 4.0) * cc * k * k / (bandwidth * 1e9);
     return read > t ? read : t;
 }
 
 /* The flops of each layer of net at h x w (2 images), its bound
- * (layer_bound, or layer_bound_int8 where int8; bound may be NULL), and
- * the layers' info. */
+ * (layer_bound, fp32 or int8; bound may be NULL), and the layers' info. */
 static int layer_flops(vgg_net *net, int h, int w, bool int8, vgg_layer_info *L, double *flop,
                        double *bound, char (*out)[24])
 {
@@ -233,7 +223,7 @@ static int layer_flops(vgg_net *net, int h, int w, bool int8, vgg_layer_info *L,
         if (L[l].kind == VGG_LAYER_CONV || L[l].kind == VGG_LAYER_FC)
             flop[l] = 2.0 * 2 * L[l].out_channels * sh * sw * (double)L[l].in_channels * k * k;
         if (bound)
-            bound[l] = int8 ? layer_bound_int8(&L[l], 2, sh, sw) : layer_bound(&L[l], 2, sh, sw);
+            bound[l] = layer_bound(&L[l], 2, sh, sw, int8);
         snprintf(out[l], sizeof out[l], "%dx%d", sh, sw);
         if (L[l].kind == VGG_LAYER_FC && ++fc == 2) {
             last = l + 1;
@@ -258,7 +248,7 @@ static double rel_l2(const float *a, const float *b, size_t n)
  * "int8").  keep (may be NULL): the fc7 map of the last call is left in
  * *keep (malloc'd); ref (may be NULL): the relative L2 distance of the map
  * from ref goes to *err; bound8 (may be NULL): at int8 with --vnni and
- * --bandwidth, the net's int8 bound (layer_bound_int8) goes to *bound8. */
+ * --bandwidth, the net's int8 bound (layer_bound, int8) goes to *bound8. */
 static int bench_net(char config, const char *device, const char *prec, int threads, int repeat,
                      int h, int w, bool layers, double *best, float **keep, const float *ref,
                      double *err, double *bound8)
